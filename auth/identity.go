@@ -1,0 +1,36 @@
+// Package auth holds accounts (people and station devices), password
+// hashing, login with rate limiting, and the signed tokens every HTTP request
+// and WebSocket session presents.
+package auth
+
+// Role decides what an account may do.
+type Role string
+
+// The roles. A station is a kiosk device, not a person.
+const (
+	RoleStation    Role = "station"
+	RoleAgent      Role = "agent"
+	RoleSupervisor Role = "supervisor"
+	RoleAdmin      Role = "admin"
+)
+
+// Valid reports whether r is one of the known roles.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleStation, RoleAgent, RoleSupervisor, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+// Identity is the verified account behind a token.
+type Identity struct {
+	AccountID   string   `json:"id"`
+	Username    string   `json:"username"`
+	DisplayName string   `json:"display_name"`
+	Role        Role     `json:"role"`
+	Skills      []string `json:"skills,omitempty"`     // agents: skill groups they handle
+	Generalist  bool     `json:"generalist,omitempty"` // agents: may take any item
+	Region      string   `json:"region,omitempty"`     // stations
+	Island      bool     `json:"island,omitempty"`     // stations on an island site
+}
