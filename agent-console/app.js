@@ -1,0 +1,273 @@
+// The agent console: wires the session, the signaling connection, the state
+// bar, the ringing offer, the call and the wrap-up to the screens, and keeps
+// the agent's place across reconnects and page reloads.
+
+import { $, Screens } from '/lib/dom.js';
+import { I18n } from '/lib/i18n.js';
+import { ApiError, Session } from '/lib/session.js';
+import { Signaling, State } from '/lib/signaling.js';
+import { AgentCall } from './incall.js';
+import { OfferPanel } from './offer.js';
+import { StateBar } from './statebar.js';
+import { messages } from './strings.js';
+import { WrapUp } from './wrapup.js';
+
+const langKey = 'cloudwindow.console.lang';
+const toastMs = 6000;
+
+class Console {
+  i18n = new I18n(messages, localStorage.getItem(langKey) || 'zh');
+  screens = new Screens();
+  session = new Session({ storage: sessionStorage, key: 'cloudwindow.console.credentials' });
+  signaling = new Signaling({
+    getToken: (opts) => this.session.token(opts),
+    resumeKey: 'cloudwindow.console.resume',
+  });
+  stateBar = new StateBar({ signaling: this.signaling, i18n: this.i18n });
+  offer = new OfferPanel({ signaling: this.signaling, i18n: this.i18n });
+  call = new AgentCall({ signaling: this.signaling, i18n: this.i18n, session: this.session });
+  wrapup = new WrapUp({ signaling: this.signaling, i18n: this.i18n });
+  #role = '';
+  #missed = false;
+  #toastTimer = 0;
+
+  start() {
+    this.#wireControls();
+    this.#wireParts();
+    this.#wireSignaling();
+    this.i18n.apply();
+    this.#renderLang();
+    if (this.session.hasCredentials) {
+      this.signaling.start();
+    } else {
+      this.screens.show('login');
+    }
+  }
+
+  #wireControls() {
+    $('#login-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.#login();
+    });
+    $('#logout').addEventListener('click', () => this.#logout());
+    for (const b of document.querySelectorAll('[data-lang]')) {
+      b.addEventListener('click', () => this.i18n.setLang(b.dataset.lang));
+    }
+    this.i18n.addEventListener('change', () => {
+      localStorage.setItem(langKey, this.i18n.lang);
+      this.#renderLang();
+      this.#renderDesk();
+    });
+    // Browsers start audio only after a click; any click will do.
+    const unlock = () => {
+      this.offer.ringer.unlock();
+      setTimeout(() => this.#renderDesk(), 100);
+    };
+    window.addEventListener('pointerdown', unlock, { capture: true });
+    window.addEventListener('keydown', (e) => this.#shortcut(e));
+  }
+
+  #wireParts() {
+    this.stateBar.addEventListener('status', (e) => this.#statusChanged(e.detail));
+    this.stateBar.addEventListener('failed', (e) => this.#toast(this.i18n.t('state.failed', { message: e.detail.message })));
+    this.offer.addEventListener('change', (e) => this.stateBar.lock(e.detail));
+    this.offer.addEventListener('accepted', (e) => this.call.start(e.detail));
+    this.offer.addEventListener('notice', (e) => this.#toast(e.detail));
+    this.offer.addEventListener('missed', () => {
+      this.#missed = true;
+      this.#renderDesk();
+    });
+    this.call.addEventListener('started', () => this.#route());
+    this.call.addEventListener('notice', (e) => this.#toast(e.detail));
+    this.call.addEventListener('ended', (e) => {
+      this.wrapup.begin(e.detail);
+      this.#route();
+    });
+    this.wrapup.addEventListener('done', () => this.#route());
+  }
+
+  #wireSignaling() {
+    const sig = this.signaling;
+    sig.addEventListener('welcome', (e) => this.#welcomed(e.detail));
+    sig.addEventListener('state', (e) => this.#renderConnection(e.detail));
+    sig.addEventListener('unauthenticated', () => this.#signedOut());
+    sig.addEventListener('replaced', () => this.#banner('net.replaced', true));
+  }
+
+  // welcomed reconciles the page with the session the server holds.
+  #welcomed(w) {
+    const id = w.identity ?? {};
+    if (id.role === 'station') {
+      this.signaling.close({ forget: true });
+      this.session.forget();
+      this.#loginError('login.wrong_role');
+      this.screens.show('login');
+      return;
+    }
+    this.#role = id.role;
+    $('#agent-name').textContent = id.display_name || id.username || '';
+    $('#agent-state-bar').hidden = id.role !== 'agent';
+    $('#queue-stats').hidden = false;
+    $('#logout').hidden = false;
+    if (!w.resumed) this.offer.clear();
+    if (w.agent_state) this.stateBar.setStatus({ state: w.agent_state, reason: this.#keptReason(w) });
+    this.#resumeCall(w);
+    this.#route();
+  }
+
+  // keptReason: welcome carries the state without its reason; a resumed
+  // session keeps the 小休/示忙 choice the page already showed.
+  #keptReason(w) {
+    const s = this.stateBar.status;
+    return w.resumed && s.state === w.agent_state ? s.reason : '';
+  }
+
+  #resumeCall(w) {
+    if (w.call) {
+      if (this.call.data?.call_id === w.call.call_id && w.resumed) {
+        this.call.signalingResumed();
+      } else {
+        this.call.drop();
+        this.call.start(w.call);
+      }
+      return;
+    }
+    this.call.drop();
+    if (w.agent_state === 'wrap_up' && !this.wrapup.open) this.wrapup.restore();
+    if (w.agent_state && w.agent_state !== 'wrap_up' && this.wrapup.open) this.wrapup.close();
+  }
+
+  #statusChanged(s) {
+    if (s.state === 'wrap_up') {
+      this.wrapup.setDeadline(s.wrapupDeadlineS);
+    } else if (s.state !== 'busy' && this.wrapup.open) {
+      this.wrapup.close(); // the server ended wrap-up by its timeout
+    }
+    if (s.state === 'ready') this.#missed = false;
+    this.#route();
+  }
+
+  #route() {
+    let screen = 'desk';
+    if (this.call.active) screen = 'call';
+    else if (this.wrapup.open) screen = 'wrapup';
+    this.screens.show(screen);
+    this.#renderDesk();
+  }
+
+  #renderDesk() {
+    if (this.#role && this.#role !== 'agent') {
+      $('#desk-state').textContent = this.i18n.t('desk.supervisor');
+      $('#desk-hint').textContent = this.i18n.t('desk.supervisor_hint');
+      $('#enable-sound').hidden = true;
+      return;
+    }
+    const choice = this.stateBar.choice || 'not_ready';
+    $('#desk-state').textContent = this.i18n.t(`desk.${choice}`);
+    $('#desk-state').dataset.state = choice;
+    let hint = choice === 'ready' ? 'desk.ready_hint' : 'desk.not_ready_hint';
+    if (this.#missed && choice !== 'ready') hint = 'desk.missed';
+    $('#desk-hint').textContent = this.i18n.t(hint);
+    $('#enable-sound').hidden = !this.offer.ringer.blocked;
+  }
+
+  #shortcut(e) {
+    const keys = {
+      F8: () => this.offer.accept(),
+      F7: () => this.offer.reject(),
+      F9: () => this.call.hangup(),
+    };
+    const action = keys[e.key];
+    if (!action) return;
+    e.preventDefault();
+    action();
+  }
+
+  async #login() {
+    const username = $('#login-username').value.trim();
+    const password = $('#login-password').value;
+    $('#login-submit').disabled = true;
+    this.#loginError('');
+    this.offer.ringer.unlock();
+    try {
+      const t = await this.session.login(username, password);
+      if (t.role === 'station') {
+        this.session.forget();
+        this.#loginError('login.wrong_role');
+        return;
+      }
+      $('#login-password').value = '';
+      this.screens.show('loading');
+      this.signaling.start();
+    } catch (err) {
+      this.#loginError(loginErrorKey(err));
+    } finally {
+      $('#login-submit').disabled = false;
+    }
+  }
+
+  async #logout() {
+    if (this.call.active) return;
+    this.signaling.close({ forget: true });
+    await this.session.logout();
+    this.#signedOut();
+  }
+
+  #signedOut() {
+    this.session.forget();
+    this.offer.clear();
+    this.call.drop();
+    this.wrapup.close();
+    $('#agent-state-bar').hidden = true;
+    $('#queue-stats').hidden = true;
+    $('#logout').hidden = true;
+    this.screens.show('login');
+  }
+
+  #loginError(key) {
+    $('#login-error').textContent = key ? this.i18n.t(key) : '';
+  }
+
+  #renderConnection(state) {
+    if (state === State.reconnecting) this.#banner('net.reconnecting');
+    else if (state === State.open) this.#banner('');
+  }
+
+  #banner(key, error = false) {
+    const b = $('#banner');
+    b.hidden = !key;
+    b.dataset.key = key;
+    b.textContent = key ? this.i18n.t(key) : '';
+    b.classList.toggle('is-error', error);
+  }
+
+  #toast(text) {
+    const t = $('#toast');
+    t.textContent = text;
+    t.hidden = false;
+    clearTimeout(this.#toastTimer);
+    this.#toastTimer = setTimeout(() => {
+      t.hidden = true;
+    }, toastMs);
+  }
+
+  #renderLang() {
+    for (const b of document.querySelectorAll('[data-lang]')) {
+      b.setAttribute('aria-pressed', String(b.dataset.lang === this.i18n.lang));
+    }
+    const key = $('#banner').dataset.key;
+    if (key) $('#banner').textContent = this.i18n.t(key);
+  }
+}
+
+function loginErrorKey(err) {
+  if (!(err instanceof ApiError)) return 'login.network';
+  if (err.status === 429) return 'login.rate_limited';
+  if (err.code === 'network' || err.status >= 500) return 'login.network';
+  return 'login.failed';
+}
+
+const app = new Console();
+// Reachable from DevTools for support and from the browser tests.
+window.cloudWindow = app;
+app.start();

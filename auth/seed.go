@@ -1,0 +1,72 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+)
+
+// DemoPassword is the password of every account SeedDemo creates.
+const DemoPassword = "demo"
+
+func demoAccounts() []Account {
+	return []Account{
+		{Username: "agent1", DisplayName: "王芳", Role: RoleAgent,
+			Skills: []string{"medical_insurance", "social_security", "long_term_care"}},
+		{Username: "agent2", DisplayName: "李明", Role: RoleAgent, Generalist: true},
+		{Username: "supervisor1", DisplayName: "张主任", Role: RoleSupervisor},
+		{Username: "admin", DisplayName: "管理员", Role: RoleAdmin},
+		{Username: "station1", DisplayName: "东海社区远程帮办点", Role: RoleStation, Region: "沈家门街道"},
+		{Username: "island1", DisplayName: "鲁家峙岛远程帮办点", Role: RoleStation, Region: "沈家门街道", Island: true},
+	}
+}
+
+// SeedDemo creates the demo accounts that do not exist yet, all with
+// DemoPassword. Existing accounts, demo or not, are left as they are, so it
+// can run at every start.
+func (s *Service) SeedDemo(ctx context.Context) error {
+	for _, a := range demoAccounts() {
+		_, err := s.AccountByUsername(ctx, a.Username)
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("seed demo: %w", err)
+		}
+		// The demo password is below the policy on purpose; it is set here
+		// directly rather than through CreateAccount.
+		_, err = s.insertAccount(ctx, a, DemoPassword)
+		if err != nil && !errors.Is(err, ErrUsernameTaken) {
+			return fmt.Errorf("seed demo: %w", err)
+		}
+		if err == nil {
+			slog.Info("created demo account", "username", a.Username, "role", a.Role)
+		}
+	}
+	return nil
+}
+
+// EnsureAdmin creates the account "admin" with a generated password when no
+// admin account exists, so a fresh install can be administered. The password
+// is returned once for the operator to note; it is stored only hashed.
+func (s *Service) EnsureAdmin(ctx context.Context) (password string, created bool, err error) {
+	var admins int
+	err = s.db.QueryRow(ctx, `SELECT COUNT(*) FROM accounts WHERE role = ?`, string(RoleAdmin)).Scan(&admins)
+	if err != nil {
+		return "", false, fmt.Errorf("count admins: %w", err)
+	}
+	if admins > 0 {
+		return "", false, nil
+	}
+	password = GeneratePassword()
+	a := Account{Username: "admin", DisplayName: "管理员", Role: RoleAdmin}
+	_, err = s.insertAccount(ctx, a, password)
+	if errors.Is(err, ErrUsernameTaken) {
+		return "", false, nil // another node of the cluster was first
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("create first admin: %w", err)
+	}
+	return password, true, nil
+}

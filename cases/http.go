@@ -1,0 +1,261 @@
+package cases
+
+import (
+	"encoding/base64"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"cloudwindow/auth"
+	"cloudwindow/httpapi"
+)
+
+// Routes registers the case API on mux:
+//
+//	GET  /api/v1/cases/{id}               the case page (its agent, supervisors, admins; audited)
+//	GET  /api/v1/calls/{callID}/case      the same, found by call
+//	GET  /api/v1/cases?overdue=1          overdue forwarded cases (supervisors, admins)
+//	GET  /api/v1/case-status/{number}     public status by case number (any signed-in role)
+//	PUT  /api/v1/cases/{id}/resident      what the resident stated (its agent)
+//	POST /api/v1/cases/{id}/complete      the back office finished it (its agent, supervisors, admins)
+//	POST /api/v1/cases/{id}/forms         push a confirmation sheet (its agent)
+//	GET  /api/v1/cases/{id}/receipt       the printable receipt (its station, agent, supervisors, admins)
+//	GET  /api/v1/forms/{id}               a form (its station, agent, supervisors, admins)
+//	POST /api/v1/forms/{id}/signature     sign a form (its station only)
+//	GET  /api/v1/signatures/{id}/image    a signature's PNG (its agent, supervisors, admins; audited)
+func (s *Service) Routes(mux *http.ServeMux, v httpapi.Verifier) {
+	mux.HandleFunc("GET /api/v1/cases/{id}", httpapi.Require(v, s.serveCase))
+	mux.HandleFunc("GET /api/v1/calls/{callID}/case", httpapi.Require(v, s.serveCallCase))
+	mux.HandleFunc("GET /api/v1/cases", httpapi.Require(v, s.serveOverdue, auth.RoleSupervisor, auth.RoleAdmin))
+	mux.HandleFunc("GET /api/v1/case-status/{number}", httpapi.Require(v, s.serveStatus))
+	mux.HandleFunc("PUT /api/v1/cases/{id}/resident", httpapi.Require(v, s.serveSetResident, auth.RoleAgent))
+	mux.HandleFunc("POST /api/v1/cases/{id}/complete", httpapi.Require(v, s.serveComplete))
+	mux.HandleFunc("POST /api/v1/cases/{id}/forms", httpapi.Require(v, s.serveCreateForm, auth.RoleAgent))
+	mux.HandleFunc("GET /api/v1/cases/{id}/receipt", httpapi.Require(v, s.serveReceipt))
+	mux.HandleFunc("GET /api/v1/forms/{id}", httpapi.Require(v, s.serveForm))
+	mux.HandleFunc("POST /api/v1/forms/{id}/signature", httpapi.Require(v, s.serveSign, auth.RoleStation))
+	mux.HandleFunc("GET /api/v1/signatures/{id}/image", httpapi.Require(v, s.serveSignatureImage))
+}
+
+func (s *Service) serveCase(w http.ResponseWriter, r *http.Request) {
+	s.writeDetail(w, r, r.PathValue("id"))
+}
+
+func (s *Service) serveCallCase(w http.ResponseWriter, r *http.Request) {
+	c, err := s.ForCall(r.Context(), r.PathValue("callID"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	s.writeDetail(w, r, c.ID)
+}
+
+// writeDetail serves the case page to those who oversee the case, after
+// auditing the view; refusals are audited too.
+func (s *Service) writeDetail(w http.ResponseWriter, r *http.Request, id string) {
+	actor, _ := httpapi.IdentityFrom(r.Context())
+	d, err := s.Detail(r.Context(), id)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if !d.OverseenBy(actor) {
+		s.refuse(w, r, "case.view", "case", d.ID)
+		return
+	}
+	if !s.record(w, r, "case.view", "case", d.ID, d.Number) {
+		return
+	}
+	if actor.Role == auth.RoleSupervisor || actor.Role == auth.RoleAdmin {
+		d.RecordingURL = "/console/review.html?call=" + url.QueryEscape(d.CallID)
+	}
+	httpapi.WriteJSON(w, http.StatusOK, d)
+}
+
+func (s *Service) serveOverdue(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("overdue") != "1" {
+		httpapi.WriteError(w, http.StatusBadRequest, "bad_query", "only overdue=1 is supported")
+		return
+	}
+	list, err := s.Overdue(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string][]Case{"cases": list})
+}
+
+func (s *Service) serveStatus(w http.ResponseWriter, r *http.Request) {
+	st, err := s.ByNumber(r.Context(), r.PathValue("number"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, st)
+}
+
+func (s *Service) serveSetResident(w http.ResponseWriter, r *http.Request) {
+	var in Resident
+	if !httpapi.DecodeJSON(w, r, &in, 0) {
+		return
+	}
+	actor, _ := httpapi.IdentityFrom(r.Context())
+	c, err := s.SetResident(r.Context(), r.PathValue("id"), actor, in)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, c)
+}
+
+func (s *Service) serveComplete(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Notes string `json:"notes"`
+	}
+	if !httpapi.DecodeJSON(w, r, &in, 0) {
+		return
+	}
+	actor, _ := httpapi.IdentityFrom(r.Context())
+	c, err := s.Complete(r.Context(), r.PathValue("id"), actor, in.Notes)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, c)
+}
+
+func (s *Service) serveCreateForm(w http.ResponseWriter, r *http.Request) {
+	actor, _ := httpapi.IdentityFrom(r.Context())
+	f, err := s.CreateForm(r.Context(), r.PathValue("id"), actor)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, f)
+}
+
+func (s *Service) serveReceipt(w http.ResponseWriter, r *http.Request) {
+	actor, _ := httpapi.IdentityFrom(r.Context())
+	c, err := s.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if !c.AtStation(actor) && !c.OverseenBy(actor) {
+		s.refuse(w, r, "case.receipt", "case", c.ID)
+		return
+	}
+	rc, err := s.Receipt(r.Context(), c.ID)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, rc)
+}
+
+func (s *Service) serveForm(w http.ResponseWriter, r *http.Request) {
+	actor, _ := httpapi.IdentityFrom(r.Context())
+	f, c, err := s.Form(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if !c.AtStation(actor) && !c.OverseenBy(actor) {
+		s.refuse(w, r, "form.view", "form", f.ID)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, f)
+}
+
+// signRequest is the body of POST /api/v1/forms/{id}/signature.
+type signRequest struct {
+	PNGBase64     string `json:"png_base64"`
+	ContentSHA256 string `json:"content_sha256"`
+}
+
+func (s *Service) serveSign(w http.ResponseWriter, r *http.Request) {
+	var in signRequest
+	if !httpapi.DecodeJSON(w, r, &in, int64(base64.StdEncoding.EncodedLen(MaxSignatureBytes)+4096)) {
+		return
+	}
+	img, err := base64.StdEncoding.DecodeString(in.PNGBase64)
+	if err != nil {
+		httpapi.WriteError(w, http.StatusBadRequest, "bad_signature", "png_base64 is not valid base64")
+		return
+	}
+	actor, _ := httpapi.IdentityFrom(r.Context())
+	sig, err := s.Sign(r.Context(), r.PathValue("id"), actor, img, in.ContentSHA256)
+	if errors.Is(err, ErrForbidden) {
+		s.refuse(w, r, "form.sign", "form", r.PathValue("id"))
+		return
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, sig)
+}
+
+func (s *Service) serveSignatureImage(w http.ResponseWriter, r *http.Request) {
+	actor, _ := httpapi.IdentityFrom(r.Context())
+	sig, img, c, err := s.SignatureImage(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if !c.OverseenBy(actor) {
+		s.refuse(w, r, "signature.view", "signature", sig.ID)
+		return
+	}
+	if !s.record(w, r, "signature.view", "signature", sig.ID, c.Number) {
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Content-Length", strconv.Itoa(len(img)))
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.WriteHeader(http.StatusOK)
+	if _, err := w.Write(img); err != nil {
+		slog.Debug("write signature image", "signature", sig.ID, "err", err)
+	}
+}
+
+// record audits an access; when that fails it answers 500 and the access
+// must not happen.
+func (s *Service) record(w http.ResponseWriter, r *http.Request, action, objectType, id, detail string) bool {
+	actor, _ := httpapi.IdentityFrom(r.Context())
+	if err := s.audit.Record(r.Context(), actor, action, objectType, id, httpapi.RemoteAddr(r), detail); err != nil {
+		slog.Error("audit case access", "action", action, "object", id, "err", err)
+		httpapi.WriteError(w, http.StatusInternalServerError, "audit_failed", "the access could not be audited")
+		return false
+	}
+	return true
+}
+
+// refuse audits a refused access and answers 403.
+func (s *Service) refuse(w http.ResponseWriter, r *http.Request, action, objectType, id string) {
+	actor, _ := httpapi.IdentityFrom(r.Context())
+	if err := s.audit.Record(r.Context(), actor, action+".denied", objectType, id, httpapi.RemoteAddr(r), ""); err != nil {
+		slog.Error("audit refused case access", "action", action, "object", id, "err", err)
+	}
+	httpapi.WriteError(w, http.StatusForbidden, "forbidden", "this "+objectType+" belongs to someone else")
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, ErrNotFound):
+		httpapi.WriteError(w, http.StatusNotFound, "not_found", err.Error())
+	case errors.Is(err, ErrInvalid):
+		httpapi.WriteError(w, http.StatusBadRequest, "invalid", err.Error())
+	case errors.Is(err, ErrForbidden):
+		httpapi.WriteError(w, http.StatusForbidden, "forbidden", err.Error())
+	case errors.Is(err, ErrContentChanged):
+		httpapi.WriteError(w, http.StatusConflict, "content_changed", err.Error())
+	case errors.Is(err, ErrConflict):
+		httpapi.WriteError(w, http.StatusConflict, "conflict", err.Error())
+	default:
+		slog.Error("case request", "err", err)
+		httpapi.WriteError(w, http.StatusInternalServerError, "internal", "the request failed; try again")
+	}
+}

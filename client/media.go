@@ -1,0 +1,218 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"sync"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// MediaOptions chooses what a client publishes.
+type MediaOptions struct {
+	Document bool // also publish a document-camera video track
+	// OnPacket, if set, sees every packet received, labelled by the sending
+	// party's stream ("agent-main" …) and the track id ("camera", "audio" …).
+	OnPacket func(stream, track string, p *rtp.Packet)
+}
+
+// Media is the client's PeerConnection in a call.
+type Media struct {
+	c      *Client
+	callID string
+	pc     *webrtc.PeerConnection
+	opts   MediaOptions
+	// Tracks are the published tracks by source: "audio", "camera", "document".
+	Tracks map[string]*webrtc.TrackLocalStaticRTP
+
+	mu       sync.Mutex
+	received map[string]int // packets by "stream/track"
+	wg       sync.WaitGroup
+}
+
+func newAPI() (*webrtc.API, error) {
+	var se webrtc.SettingEngine
+	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	me := &webrtc.MediaEngine{}
+	if err := me.RegisterDefaultCodecs(); err != nil {
+		return nil, err
+	}
+	ir := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
+		return nil, err
+	}
+	return webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir)), nil
+}
+
+// StartMedia opens the call's PeerConnection (loopback only), publishes
+// Opus audio and VP8 camera (and document) tracks and negotiates them.
+func (c *Client) StartMedia(ctx context.Context, callID string, opts MediaOptions) (*Media, error) {
+	api, err := newAPI()
+	if err != nil {
+		return nil, fmt.Errorf("media engine: %w", err)
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, fmt.Errorf("new peer connection: %w", err)
+	}
+	m := &Media{c: c, callID: callID, pc: pc, opts: opts, Tracks: map[string]*webrtc.TrackLocalStaticRTP{}, received: map[string]int{}}
+	sources := map[string]string{}
+	add := func(source, mime, trackID string) error {
+		tr, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: mime}, trackID, "local-"+source)
+		if err != nil {
+			return err
+		}
+		if _, err := pc.AddTransceiverFromTrack(tr, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv}); err != nil {
+			return err
+		}
+		m.Tracks[source], sources[trackID] = tr, source
+		return nil
+	}
+	if err := add("audio", webrtc.MimeTypeOpus, "a-"+callID[:8]); err != nil {
+		pc.Close()
+		return nil, err
+	}
+	if err := add("camera", webrtc.MimeTypeVP8, "v-"+callID[:8]); err != nil {
+		pc.Close()
+		return nil, err
+	}
+	if opts.Document {
+		if err := add("document", webrtc.MimeTypeVP8, "d-"+callID[:8]); err != nil {
+			pc.Close()
+			return nil, err
+		}
+	}
+	pc.OnTrack(m.onTrack)
+	pc.OnICECandidate(m.onCandidate)
+	c.mu.Lock()
+	c.media = m
+	c.mu.Unlock()
+	if err := m.offer(ctx, sources, true, false); err != nil {
+		m.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+// offer sends a client offer and applies the server's answer.
+func (m *Media) offer(ctx context.Context, sources map[string]string, fresh, iceRestart bool) error {
+	offer, err := m.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: iceRestart})
+	if err != nil {
+		return fmt.Errorf("create offer: %w", err)
+	}
+	if err := m.pc.SetLocalDescription(offer); err != nil {
+		return fmt.Errorf("set local offer: %w", err)
+	}
+	reply, err := m.c.Request(ctx, "rtc.offer", map[string]any{"call_id": m.callID, "sdp": offer.SDP, "fresh": fresh, "sources": sources})
+	if err != nil {
+		return err
+	}
+	var ans struct{ SDP string }
+	json.Unmarshal(reply.Data, &ans)
+	return m.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: ans.SDP})
+}
+
+// RestartICE renegotiates with new ICE credentials, as a client does after
+// its network changed.
+func (m *Media) RestartICE(ctx context.Context) error {
+	return m.offer(ctx, nil, false, true)
+}
+
+func (m *Media) onCandidate(ci *webrtc.ICECandidate) {
+	if ci == nil {
+		return
+	}
+	init := ci.ToJSON()
+	m.c.Send("rtc.candidate", map[string]any{"call_id": m.callID, "candidate": init.Candidate, "sdp_mid": init.SDPMid, "sdp_mline_index": init.SDPMLineIndex})
+}
+
+// handles takes the server's negotiation messages for this call.
+func (m *Media) handles(msg Message) bool {
+	switch msg.Type {
+	case "rtc.offer":
+		var d struct {
+			CallID string `json:"call_id"`
+			SDP    string `json:"sdp"`
+		}
+		json.Unmarshal(msg.Data, &d)
+		go m.answer(d.SDP)
+		return true
+	case "rtc.candidate":
+		var d struct {
+			Candidate     string  `json:"candidate"`
+			SDPMid        *string `json:"sdp_mid"`
+			SDPMLineIndex *uint16 `json:"sdp_mline_index"`
+		}
+		json.Unmarshal(msg.Data, &d)
+		m.pc.AddICECandidate(webrtc.ICECandidateInit{Candidate: d.Candidate, SDPMid: d.SDPMid, SDPMLineIndex: d.SDPMLineIndex})
+		return true
+	}
+	return false
+}
+
+// answer applies a server offer. It runs off the read loop because it
+// waits for the server's acknowledgement.
+func (m *Media) answer(sdp string) {
+	if err := m.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
+		return
+	}
+	ans, err := m.pc.CreateAnswer(nil)
+	if err != nil {
+		return
+	}
+	if err := m.pc.SetLocalDescription(ans); err != nil {
+		return
+	}
+	m.c.Request(context.Background(), "rtc.answer", map[string]string{"call_id": m.callID, "sdp": ans.SDP})
+}
+
+func (m *Media) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	key := tr.StreamID() + "/" + tr.ID()
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		for {
+			p, _, err := tr.ReadRTP()
+			if err != nil {
+				return
+			}
+			m.mu.Lock()
+			m.received[key]++
+			m.mu.Unlock()
+			if m.opts.OnPacket != nil {
+				m.opts.OnPacket(tr.StreamID(), tr.ID(), p)
+			}
+		}
+	}()
+}
+
+// Received returns packets received so far by "stream/track".
+func (m *Media) Received() map[string]int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[string]int, len(m.received))
+	for k, v := range m.received {
+		out[k] = v
+	}
+	return out
+}
+
+// State is the PeerConnection's state.
+func (m *Media) State() webrtc.PeerConnectionState { return m.pc.ConnectionState() }
+
+// Close ends the PeerConnection and waits for its readers.
+func (m *Media) Close() {
+	m.pc.Close()
+	m.wg.Wait()
+	m.c.mu.Lock()
+	if m.c.media == m {
+		m.c.media = nil
+	}
+	m.c.mu.Unlock()
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/peterbourgon/ff/v3"
+	"github.com/peterbourgon/ff/v3/ffyaml"
+
+	"cloudwindow/node"
+	"cloudwindow/signaling"
+)
+
+type config struct {
+	node.Config
+	rest []string
+}
+
+// parseConfig reads flags, then CLOUDWINDOW_* environment variables, then
+// the YAML file named by --config, in that order of precedence.
+func parseConfig(args []string) (config, slog.Level, error) {
+	var c config
+	fs := flag.NewFlagSet("cloudwindow", flag.ContinueOnError)
+	fs.StringVar(&c.Addr, "addr", ":8080", "HTTP listen address")
+	fs.StringVar(&c.DataDir, "data-dir", "data", "directory for the SQLite store, recordings and documents")
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL (postgres://…) for a cluster; default SQLite in --data-dir")
+	fs.BoolVar(&c.Demo, "demo", false, "create demo accounts (password \"demo\")")
+	fs.StringVar(&c.TLSCert, "tls-cert", "", "TLS certificate file (PEM); serves HTTPS when set")
+	fs.StringVar(&c.TLSKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.StringVar(&c.NodeName, "node-name", hostname(), "this node's name in a cluster")
+	fs.IntVar(&c.UDPPort, "media-udp-port", 50000, "the one UDP port for all WebRTC media (ICE UDP mux)")
+	fs.IntVar(&c.TCPPort, "media-tcp-port", 50000, "ICE-TCP port for networks that block UDP; -1 disables")
+	publicIPs := fs.String("public-ips", "", "comma-separated public IPs announced for media (behind 1:1 NAT)")
+	fs.BoolVar(&c.LoopbackOnly, "media-loopback-only", false, "offer media on 127.0.0.1 only (single-box demos)")
+	turn := fs.String("turn", "", "TURN/STUN servers for clients: url[,url…][;username;credential]")
+	fs.StringVar(&c.OpeningHours, "opening-hours", "工作日 8:30–11:30，13:30–17:00", "opening hours told to stations when no agent is online")
+	fs.DurationVar(&c.RingTimeout, "ring-timeout", 20*time.Second, "how long an offer rings before it goes to the next agent")
+	fs.DurationVar(&c.WrapUpTimeout, "wrapup-timeout", 60*time.Second, "wrap-up time after a call before the agent is ready again")
+	fs.DurationVar(&c.ResumeGrace, "resume-grace", 60*time.Second, "how long a dropped client may come back to its call")
+	fs.DurationVar(&c.Retention, "retention", 0, "delete recordings older than this (e.g. 8760h); 0 keeps them")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	fs.String("config", "", "optional YAML config file (keys are the flag names)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: cloudwindow [flags] [admin …]\n\nEvery flag can also be set as CLOUDWINDOW_<FLAG> (e.g. CLOUDWINDOW_DATA_DIR)\nor in the YAML file given by --config. Flags win over the environment, which wins over the file.\n\n")
+		fs.PrintDefaults()
+	}
+	err := ff.Parse(fs, args, ff.WithEnvVarPrefix("CLOUDWINDOW"),
+		ff.WithConfigFileFlag("config"), ff.WithConfigFileParser(ffyaml.Parser))
+	if err != nil {
+		return c, 0, err
+	}
+	c.rest = fs.Args()
+	if *publicIPs != "" {
+		c.PublicIPs = strings.Split(*publicIPs, ",")
+	}
+	if c.ICEServers, err = parseICEServers(*turn); err != nil {
+		return c, 0, err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return c, 0, fmt.Errorf("--log-level: %w", err)
+	}
+	return c, level, nil
+}
+
+func parseICEServers(s string) ([]signaling.ICEServer, error) {
+	if s == "" {
+		return nil, nil
+	}
+	parts := strings.Split(s, ";")
+	if len(parts) != 1 && len(parts) != 3 {
+		return nil, fmt.Errorf("--turn: want url[,url…] or url[,url…];username;credential")
+	}
+	srv := signaling.ICEServer{URLs: strings.Split(parts[0], ",")}
+	if len(parts) == 3 {
+		srv.Username, srv.Credential = parts[1], parts[2]
+	}
+	return []signaling.ICEServer{srv}, nil
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "node-1"
+	}
+	return h
+}

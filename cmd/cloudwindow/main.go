@@ -1,0 +1,79 @@
+// Command cloudwindow runs a Cloud Window node: the HTTP API, signaling,
+// SFU, recorder and both web apps in one process. `cloudwindow admin …`
+// manages accounts from the shell.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"cloudwindow/auth"
+	"cloudwindow/node"
+	"cloudwindow/store"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "cloudwindow:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+func run(args []string) error {
+	cfg, logLevel, err := parseConfig(args)
+	if err != nil {
+		return err
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel}))
+	slog.SetDefault(cfg.Logger)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if rest := cfg.rest; len(rest) > 0 {
+		return subcommand(ctx, cfg.Config, rest)
+	}
+	n, err := node.Start(ctx, cfg.Config)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	cfg.Logger.Info("shutting down: ending calls and finalising recordings")
+	return n.Close()
+}
+
+func subcommand(ctx context.Context, cfg node.Config, args []string) error {
+	switch args[0] {
+	case "admin":
+		db, err := store.Open(ctx, databaseURL(cfg))
+		if err != nil {
+			return fmt.Errorf("open store: %w", err)
+		}
+		defer db.Close()
+		svc, err := auth.NewService(db, auth.Options{})
+		if err != nil {
+			return err
+		}
+		return auth.RunAdmin(ctx, svc, args[1:], os.Stdout)
+	default:
+		return fmt.Errorf("unknown command %q (commands: admin)", args[0])
+	}
+}
+
+func databaseURL(cfg node.Config) string {
+	if cfg.DatabaseURL != "" {
+		return cfg.DatabaseURL
+	}
+	dir := cfg.DataDir
+	if dir == "" {
+		dir = "data"
+	}
+	return strings.TrimSuffix(dir, "/") + "/cloudwindow.db"
+}

@@ -1,0 +1,50 @@
+package media
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Config configures an SFU.
+type Config struct {
+	UDPPort      int                   // ICE UDP mux port; 0 = any free port
+	TCPPort      int                   // ICE-TCP port; 0 = any free port; -1 = disabled
+	PublicIPs    []string              // NAT 1:1 IPs announced as host candidates (optional)
+	LoopbackOnly bool                  // gather candidates on loopback only (tests, single-box demos)
+	Registerer   prometheus.Registerer // may be nil
+	Logger       *slog.Logger
+}
+
+func (c Config) validate() error {
+	if c.UDPPort < 0 || c.UDPPort > 65535 {
+		return fmt.Errorf("udp port %d out of range", c.UDPPort)
+	}
+	if c.TCPPort < -1 || c.TCPPort > 65535 {
+		return fmt.Errorf("tcp port %d out of range (-1 disables ICE-TCP)", c.TCPPort)
+	}
+	for _, ip := range c.PublicIPs {
+		if net.ParseIP(ip) == nil {
+			return fmt.Errorf("public ip %q is not an IP address", ip)
+		}
+	}
+	return nil
+}
+
+func (c Config) logger() *slog.Logger {
+	if c.Logger == nil {
+		return slog.Default()
+	}
+	return c.Logger
+}
+
+// listenHost is where the ICE sockets listen: loopback keeps tests and demos off the
+// network, the empty host listens on every interface (IPv4 and IPv6).
+func (c Config) listenHost() string {
+	if c.LoopbackOnly {
+		return "127.0.0.1"
+	}
+	return ""
+}

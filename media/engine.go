@@ -1,0 +1,64 @@
+package media
+
+import (
+	"fmt"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/webrtc/v4"
+)
+
+type codecEntry struct {
+	kind  webrtc.RTPCodecType
+	codec webrtc.RTPCodecParameters
+}
+
+// supportedCodecs lists what the SFU forwards. RTX is not offered: retransmissions
+// from the packet cache reuse the original SSRC, as Galene does.
+func supportedCodecs() []codecEntry {
+	videoFeedback := []webrtc.RTCPFeedback{{Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}}
+	video := func(mime, fmtp string, pt webrtc.PayloadType) webrtc.RTPCodecParameters {
+		return webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mime, ClockRate: 90000, SDPFmtpLine: fmtp, RTCPFeedback: videoFeedback},
+			PayloadType:        pt,
+		}
+	}
+	opus := webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"},
+		PayloadType:        111,
+	}
+	return []codecEntry{
+		{webrtc.RTPCodecTypeAudio, opus},
+		{webrtc.RTPCodecTypeVideo, video(webrtc.MimeTypeVP8, "", 96)},
+		{webrtc.RTPCodecTypeVideo, video(webrtc.MimeTypeVP9, "profile-id=0", 98)},
+		{webrtc.RTPCodecTypeVideo, video(webrtc.MimeTypeH264, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", 102)},
+		{webrtc.RTPCodecTypeVideo, video(webrtc.MimeTypeH264, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f", 108)},
+	}
+}
+
+// newAPI builds the pion API shared by every PeerConnection of the SFU. NACKs from
+// subscribers are answered by the SFU's own packet cache, so only the NACK generator
+// (towards publishers) is registered, not pion's responder.
+func newAPI(se webrtc.SettingEngine) (*webrtc.API, error) {
+	m := &webrtc.MediaEngine{}
+	for _, c := range supportedCodecs() {
+		if err := m.RegisterCodec(c.codec, c.kind); err != nil {
+			return nil, fmt.Errorf("register codec %s: %w", c.codec.MimeType, err)
+		}
+	}
+	ir := &interceptor.Registry{}
+	gen, err := nack.NewGeneratorInterceptor()
+	if err != nil {
+		return nil, fmt.Errorf("nack generator: %w", err)
+	}
+	ir.Add(gen)
+	if err := webrtc.ConfigureRTCPReports(ir); err != nil {
+		return nil, fmt.Errorf("rtcp reports: %w", err)
+	}
+	// Transport-wide feedback lets publishers' browsers estimate their uplink, which
+	// matters on island 4G links.
+	if err := webrtc.ConfigureTWCCSender(m, ir); err != nil {
+		return nil, fmt.Errorf("twcc feedback: %w", err)
+	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
+}

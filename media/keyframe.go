@@ -1,0 +1,59 @@
+package media
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// keyframeInterval is the least time between two keyframe requests sent to one
+// publisher's track: every keyframe costs the publisher's uplink a burst of data, and
+// a room with a recorder and two subscribers would otherwise triple the requests.
+const keyframeInterval = 500 * time.Millisecond
+
+// keyframeLimiter coalesces keyframe requests for one track. A request inside the
+// interval is not dropped: it is remembered and released once the interval has
+// passed, so a subscriber that joins just after another still gets its keyframe.
+type keyframeLimiter struct {
+	interval time.Duration
+	now      func() time.Time
+
+	mu      sync.Mutex
+	last    time.Time // when the last request went upstream; zero: never
+	pending atomic.Bool
+}
+
+func newKeyframeLimiter(interval time.Duration, now func() time.Time) *keyframeLimiter {
+	return &keyframeLimiter{interval: interval, now: now}
+}
+
+// request reports whether a keyframe request may go upstream now.
+func (k *keyframeLimiter) request() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	now := k.now()
+	if !k.last.IsZero() && now.Sub(k.last) < k.interval {
+		k.pending.Store(true)
+		return false
+	}
+	k.last = now
+	k.pending.Store(false)
+	return true
+}
+
+// due reports whether a remembered request may go upstream now. It costs one atomic
+// load when nothing is pending, so the read loop calls it for every packet.
+func (k *keyframeLimiter) due() bool {
+	if !k.pending.Load() {
+		return false
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	now := k.now()
+	if !k.pending.Load() || now.Sub(k.last) < k.interval {
+		return false
+	}
+	k.last = now
+	k.pending.Store(false)
+	return true
+}

@@ -1,0 +1,64 @@
+package media
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the SFU's Prometheus series. They have no labels so that the forwarding
+// path updates them without allocating.
+type metrics struct {
+	forwardedPackets prometheus.Counter
+	forwardedBytes   prometheus.Counter
+	keyframeRequests prometheus.Counter
+	nacksAnswered    prometheus.Counter
+	roomsOpen        prometheus.Gauge
+	peersConnected   prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		forwardedPackets: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "cloudwindow", Subsystem: "media", Name: "forwarded_packets_total",
+			Help: "RTP packets forwarded to subscribers.",
+		}),
+		forwardedBytes: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "cloudwindow", Subsystem: "media", Name: "forwarded_bytes_total",
+			Help: "RTP payload and header bytes forwarded to subscribers.",
+		}),
+		keyframeRequests: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "cloudwindow", Subsystem: "media", Name: "keyframe_requests_total",
+			Help: "Keyframe requests (PLI) sent upstream to publishers after coalescing.",
+		}),
+		nacksAnswered: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "cloudwindow", Subsystem: "media", Name: "nacks_answered_total",
+			Help: "Packets retransmitted from the packet cache in answer to NACKs.",
+		}),
+		roomsOpen: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "cloudwindow", Subsystem: "media", Name: "rooms_open",
+			Help: "Rooms (calls) currently open.",
+		}),
+		peersConnected: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "cloudwindow", Subsystem: "media", Name: "peers_connected",
+			Help: "PeerConnections currently in the connected state.",
+		}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{
+		m.forwardedPackets, m.forwardedBytes, m.keyframeRequests,
+		m.nacksAnswered, m.roomsOpen, m.peersConnected,
+	} {
+		if err := reg.Register(c); err != nil {
+			var already prometheus.AlreadyRegisteredError
+			if errors.As(err, &already) {
+				return nil, fmt.Errorf("register media metrics: another SFU already uses this registerer: %w", err)
+			}
+			return nil, fmt.Errorf("register media metrics: %w", err)
+		}
+	}
+	return m, nil
+}

@@ -1,0 +1,135 @@
+package media
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pion/webrtc/v4"
+)
+
+func iceUfrag(t *testing.T, sdp string) string {
+	t.Helper()
+	for _, line := range strings.Split(sdp, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "a=ice-ufrag:"); ok {
+			return v
+		}
+	}
+	t.Fatalf("no ice-ufrag in SDP")
+	return ""
+}
+
+func TestICERestartFromClientKeepsMediaFlowing(t *testing.T) {
+	s := newTestSFU(t)
+	r := newTestRoom(t, s, "call-restart")
+	station, agent := startCall(t, r, clientOptions{}, clientOptions{})
+	oldUfrag := iceUfrag(t, station.pc.RemoteDescription().SDP)
+
+	answer, err := station.negotiate(&webrtc.OfferOptions{ICERestart: true}, nil)
+	if err != nil {
+		t.Fatalf("ice restart: %v", err)
+	}
+	if iceUfrag(t, answer) == oldUfrag {
+		t.Errorf("server answered an ICE restart with its old credentials")
+	}
+	for _, w := range []struct {
+		c             *testClient
+		stream, track string
+	}{{station, "agent-main", "camera"}, {agent, "station-main", "camera"}, {agent, "station-main", "audio"}} {
+		before := w.c.track(w.stream, w.track).packets.Load()
+		w.c.waitPackets(w.stream, w.track, before+100)
+	}
+}
+
+func TestGlareClientOfferWinsThenServerRenegotiates(t *testing.T) {
+	s := newTestSFU(t)
+	r := newTestRoom(t, s, "call-glare")
+	station, agent := startCall(t, r, clientOptions{}, clientOptions{})
+
+	// The server's offer for the document camera is in flight towards the agent…
+	agent.holdOffers.Store(true)
+	station.publish(SourceDocument)
+	if _, err := station.negotiate(nil, nil); err != nil {
+		t.Fatalf("station adds document camera: %v", err)
+	}
+	waitFor(t, "a server offer to the agent", func() bool { return agent.heldOffers() > 0 })
+
+	// …when the agent sends an offer of its own. The offer reaches the agent while
+	// its own is pending, so the agent (impolite) ignores it; the server must yield.
+	if _, err := agent.negotiate(nil, agent.deliverHeld); err != nil {
+		t.Fatalf("agent offer during a pending server offer: %v", err)
+	}
+	if agent.ignoredOffers.Load() == 0 {
+		t.Fatalf("test setup: the server offer did not collide with the agent's")
+	}
+	rt := agent.waitPackets("station-document", "document", 50)
+	if m := rt.mismatches.Load(); m != 0 {
+		t.Errorf("%d document packets differ from what the station sent", m)
+	}
+	before := station.track("agent-main", "camera").packets.Load()
+	station.waitPackets("agent-main", "camera", before+50)
+}
+
+func TestMonitorIsAPureSubscriberOfBothParties(t *testing.T) {
+	s := newTestSFU(t)
+	r := newTestRoom(t, s, "call-monitor")
+	station, agent := startCall(t, r, clientOptions{}, clientOptions{})
+
+	// The monitor never offers: the server's offer sets up its PeerConnection.
+	monitor := joinClient(t, r, "supervisor-1", PartyMonitor, clientOptions{})
+	for _, w := range [][2]string{
+		{"station-main", "camera"}, {"station-main", "audio"},
+		{"agent-main", "camera"}, {"agent-main", "audio"},
+	} {
+		rt := monitor.waitPackets(w[0], w[1], 50)
+		if m := rt.mismatches.Load(); m != 0 {
+			t.Errorf("monitor: %d packets on %s/%s differ", m, w[0], w[1])
+		}
+	}
+
+	// Whatever a monitor publishes stays with the server.
+	monitor.publish(SourceAudio)
+	if _, err := monitor.negotiate(nil, nil); err != nil {
+		t.Fatalf("monitor offer: %v", err)
+	}
+	waitFor(t, "the server to receive the monitor's audio", func() bool {
+		return r.Stats().Peers["supervisor-1"].PacketsPublished > 50
+	})
+	for _, c := range []*testClient{station, agent} {
+		if rt := c.track("monitor-main", "audio"); rt != nil {
+			t.Errorf("%s receives the monitor's microphone", c.party)
+		}
+	}
+}
+
+func TestMediaFlowsOverICETCP(t *testing.T) {
+	s := newTestSFU(t)
+	if s.TCPPort() <= 0 {
+		t.Fatalf("ICE-TCP port = %d", s.TCPPort())
+	}
+	r := newTestRoom(t, s, "call-tcp")
+	station, _ := startCall(t, r, clientOptions{tcpOnly: true}, clientOptions{})
+	pair, err := station.pc.GetSenders()[0].Transport().ICETransport().GetSelectedCandidatePair()
+	if err != nil || pair == nil {
+		t.Fatalf("no selected candidate pair: %v", err)
+	}
+	if pair.Local.Protocol != webrtc.ICEProtocolTCP || pair.Remote.Port != uint16(s.TCPPort()) {
+		t.Errorf("media runs over %s to port %d, want TCP to the ICE-TCP port %d", pair.Local.Protocol, pair.Remote.Port, s.TCPPort())
+	}
+}
+
+func TestLeavingPublisherIsRemovedFromSubscriber(t *testing.T) {
+	s := newTestSFU(t)
+	r := newTestRoom(t, s, "call-leave")
+	station, agent := startCall(t, r, clientOptions{}, clientOptions{})
+	r.Leave(agent.peer.ID())
+	if _, ok := r.Stats().Peers["agent-1"]; ok {
+		t.Errorf("agent still listed after leaving")
+	}
+	// The station is renegotiated and its tracks from the agent end.
+	waitFor(t, "the agent's tracks to end at the station", func() bool {
+		return station.track("agent-main", "camera").ended.Load() && station.track("agent-main", "audio").ended.Load()
+	})
+	// The agent can come back into the same call.
+	agent2 := joinClient(t, r, "agent-2", "agent", clientOptions{})
+	agent2.waitPackets("station-main", "camera", 50)
+}

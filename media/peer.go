@@ -1,0 +1,230 @@
+package media
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// Peer is one party's PeerConnection to the server.
+type Peer struct {
+	id, party string
+	room      *Room
+	sig       Signaler
+	pc        *webrtc.PeerConnection
+	log       *slog.Logger
+	metrics   *metrics
+	counters  peerCounters
+
+	// negMu serialises everything that changes the session description.
+	negMu        sync.Mutex
+	pendingOffer string    // sent to the client, not yet committed; "" if none
+	needsOffer   bool      // the local tracks changed since the last offer
+	settleUntil  time.Time // no server offer before this (see answerSettle)
+	nextMid      int
+
+	negotiate chan struct{} // wakes the negotiation loop; capacity 1 coalesces
+	// inlineCandidates is set while HandleOffer waits for gathering: those
+	// candidates go out inside the answer instead of ahead of it.
+	inlineCandidates atomic.Bool
+
+	mu        sync.Mutex
+	closed    bool
+	connected bool
+	sources   map[string]Source // the client's msid track id → source
+	published []*upTrack
+	downs     []*downTrack
+
+	done      chan struct{}
+	closeOnce sync.Once
+	wg        sync.WaitGroup
+}
+
+func newPeer(r *Room, id, party string, sig Signaler) (*Peer, error) {
+	pc, err := r.sfu.api.NewPeerConnection(webrtc.Configuration{BundlePolicy: webrtc.BundlePolicyMaxBundle})
+	if err != nil {
+		return nil, fmt.Errorf("join %s: new peer connection: %w", id, err)
+	}
+	p := &Peer{
+		id: id, party: party, room: r, sig: sig, pc: pc,
+		log:       r.log.With("peer", id, "party", party),
+		metrics:   r.sfu.metrics,
+		negotiate: make(chan struct{}, 1),
+		sources:   make(map[string]Source),
+		done:      make(chan struct{}),
+	}
+	pc.OnICECandidate(p.onLocalCandidate)
+	pc.OnConnectionStateChange(p.onConnectionState)
+	pc.OnTrack(p.onTrack)
+	p.wg.Add(1)
+	go p.negotiationLoop()
+	return p, nil
+}
+
+// ID is the peer id given to Join.
+func (p *Peer) ID() string { return p.id }
+
+// Party is the party given to Join.
+func (p *Peer) Party() string { return p.party }
+
+// Close leaves the room and releases the PeerConnection and every goroutine of the
+// peer. The subscribers of its tracks are renegotiated without them.
+func (p *Peer) Close() {
+	p.closeOnce.Do(func() {
+		p.room.detach(p)
+		p.mu.Lock()
+		p.closed = true
+		wasConnected := p.connected
+		p.connected = false
+		p.mu.Unlock()
+		close(p.done)
+		if err := p.pc.Close(); err != nil {
+			p.log.Debug("close peer connection", "err", err)
+		}
+		p.wg.Wait()
+		if wasConnected {
+			p.metrics.peersConnected.Dec()
+		}
+		p.log.Info("peer closed")
+	})
+}
+
+// RequestKeyframes asks every video track this peer publishes for a keyframe.
+func (p *Peer) RequestKeyframes() {
+	p.mu.Lock()
+	ups := slices.Clone(p.published)
+	p.mu.Unlock()
+	for _, up := range ups {
+		up.requestKeyframe()
+	}
+}
+
+// AddCandidate applies a trickled ICE candidate from the client.
+func (p *Peer) AddCandidate(c webrtc.ICECandidateInit) error {
+	if len(c.Candidate) > maxCandidateSize {
+		return fmt.Errorf("peer %s: candidate of %d bytes is too long", p.id, len(c.Candidate))
+	}
+	p.negMu.Lock()
+	defer p.negMu.Unlock()
+	if p.isClosed() {
+		return fmt.Errorf("peer %s: add candidate: %w", p.id, errPeerClosed)
+	}
+	if err := p.pc.AddICECandidate(c); err != nil {
+		return fmt.Errorf("peer %s: add candidate %q: %w", p.id, c.Candidate, err)
+	}
+	return nil
+}
+
+var errPeerClosed = errors.New("peer closed")
+
+// maxCandidateSize bounds a client's candidate line; real ones are under 200 bytes.
+const maxCandidateSize = 1024
+
+func (p *Peer) isClosed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closed
+}
+
+// goTracked runs f on a goroutine that Close waits for, unless the peer is closed.
+func (p *Peer) goTracked(f func()) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		f()
+	}()
+	return true
+}
+
+func (p *Peer) onLocalCandidate(c *webrtc.ICECandidate) {
+	if c == nil || p.inlineCandidates.Load() {
+		return
+	}
+	p.sig.SendCandidate(c.ToJSON())
+}
+
+func (p *Peer) onConnectionState(s webrtc.PeerConnectionState) {
+	p.mu.Lock()
+	was := p.connected
+	now := s == webrtc.PeerConnectionStateConnected && !p.closed
+	p.connected = now
+	downs := slices.Clone(p.downs)
+	p.mu.Unlock()
+	switch {
+	case now && !was:
+		p.metrics.peersConnected.Inc()
+		// After a (re)connection the subscriber's decoders need a fresh keyframe.
+		for _, d := range downs {
+			d.up.requestKeyframe()
+		}
+	case was && !now:
+		p.metrics.peersConnected.Dec()
+	}
+	p.log.Debug("connection state", "state", s.String())
+	p.sig.ConnectionState(s)
+}
+
+// subscribe adds a downTrack for a track of another party. The caller holds the
+// room lock, so the track cannot end meanwhile.
+func (p *Peer) subscribe(up *upTrack) {
+	d := newDownTrack(up, p)
+	p.negMu.Lock()
+	defer p.negMu.Unlock()
+	if p.isClosed() {
+		return
+	}
+	t, err := p.pc.AddTransceiverFromTrack(d, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+	if err != nil {
+		p.log.Warn("subscribe", "track", up.info.Source, "from", up.info.PeerID, "err", err)
+		return
+	}
+	// Server-chosen mids never collide with the numeric ones browsers pick, so a
+	// client offer can never claim this transceiver for one of its own tracks.
+	p.nextMid++
+	if err := t.SetMid("s" + strconv.Itoa(p.nextMid)); err != nil {
+		p.log.Warn("set mid", "err", err)
+	}
+	if err := t.SetCodecPreferences([]webrtc.RTPCodecParameters{up.info.Codec}); err != nil {
+		p.log.Debug("codec preferences", "codec", up.info.Codec.MimeType, "err", err)
+	}
+	d.sender = t.Sender()
+	if !p.goTracked(d.readRTCP) {
+		return
+	}
+	p.mu.Lock()
+	p.downs = append(p.downs, d)
+	p.mu.Unlock()
+	up.addDown(d)
+	p.needsOffer = true
+	p.trigger()
+}
+
+// unsubscribe removes the downTrack of a track that ended.
+func (p *Peer) unsubscribe(d *downTrack) {
+	p.negMu.Lock()
+	defer p.negMu.Unlock()
+	p.mu.Lock()
+	p.downs = slices.DeleteFunc(p.downs, func(x *downTrack) bool { return x == d })
+	closed := p.closed
+	p.mu.Unlock()
+	if closed {
+		return
+	}
+	if err := p.pc.RemoveTrack(d.sender); err != nil {
+		p.log.Debug("remove track", "track", d.id, "err", err)
+	}
+	p.needsOffer = true
+	p.trigger()
+}

@@ -1,0 +1,115 @@
+package media
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// SFU owns the shared ICE sockets and the rooms of one node.
+type SFU struct {
+	log       *slog.Logger
+	api       *webrtc.API
+	transport *transport
+	metrics   *metrics
+
+	mu     sync.Mutex
+	rooms  map[string]*Room
+	closed bool
+}
+
+// New opens the shared UDP and TCP muxes and returns a ready SFU.
+func New(cfg Config) (*SFU, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("media config: %w", err)
+	}
+	log := cfg.logger().With("component", "media")
+	logs := pionLoggerFactory{log: log}
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	t, err := openTransport(cfg, logs)
+	if err != nil {
+		return nil, err
+	}
+	se, err := t.settingEngine(cfg, logs)
+	if err != nil {
+		_ = t.close()
+		return nil, err
+	}
+	api, err := newAPI(se)
+	if err != nil {
+		_ = t.close()
+		return nil, err
+	}
+	log.Info("sfu listening", "udp_port", t.udpPort(), "tcp_port", t.tcpPort(), "loopback_only", cfg.LoopbackOnly)
+	return &SFU{log: log, api: api, transport: t, metrics: m, rooms: make(map[string]*Room)}, nil
+}
+
+// UDPPort is the port of the shared ICE UDP socket.
+func (s *SFU) UDPPort() int { return s.transport.udpPort() }
+
+// TCPPort is the port of the ICE-TCP listener, -1 when ICE-TCP is disabled.
+func (s *SFU) TCPPort() int { return s.transport.tcpPort() }
+
+// NewRoom opens a room for one call.
+func (s *SFU) NewRoom(id string) (*Room, error) {
+	if id == "" {
+		return nil, errors.New("new room: empty id")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, fmt.Errorf("new room %s: sfu closed", id)
+	}
+	if _, ok := s.rooms[id]; ok {
+		return nil, fmt.Errorf("new room %s: already exists", id)
+	}
+	r := newRoom(id, s)
+	s.rooms[id] = r
+	s.metrics.roomsOpen.Inc()
+	return r, nil
+}
+
+// Room returns the open room with that id, or nil.
+func (s *SFU) Room(id string) *Room {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rooms[id]
+}
+
+// forget is called by a closing room.
+func (s *SFU) forget(r *Room) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rooms[r.id] == r {
+		delete(s.rooms, r.id)
+		s.metrics.roomsOpen.Dec()
+	}
+}
+
+// Close closes every room, then the shared sockets.
+func (s *SFU) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	rooms := make([]*Room, 0, len(s.rooms))
+	for _, r := range s.rooms {
+		rooms = append(rooms, r)
+	}
+	s.mu.Unlock()
+	for _, r := range rooms {
+		r.Close()
+	}
+	if err := s.transport.close(); err != nil {
+		return fmt.Errorf("close sfu sockets: %w", err)
+	}
+	return nil
+}

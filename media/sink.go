@@ -1,0 +1,31 @@
+package media
+
+import (
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// TrackInfo describes one published track.
+type TrackInfo struct {
+	PeerID, Party string
+	Source        Source
+	Kind          webrtc.RTPCodecType
+	Codec         webrtc.RTPCodecParameters // MimeType, ClockRate, Channels, ...
+	SSRC          uint32
+}
+
+// Sink consumes one published track inside the node, without a PeerConnection.
+// All calls on one Sink come from the track's read loop, one at a time: WriteRTP must
+// not block or retain the packet after returning (copy what it keeps). A sender
+// report is delivered just before the next RTP packet that follows it.
+type Sink interface {
+	WriteRTP(p *rtp.Packet)
+	WriteSenderReport(sr *rtcp.SenderReport)
+	Close() // the track ended or the room closed
+}
+
+// SinkFactory is asked for a Sink whenever a track is published in a room; nil means
+// "not interested". requestKeyframe asks the publisher for a keyframe (coalesced like
+// any other request).
+type SinkFactory func(info TrackInfo, requestKeyframe func()) Sink

@@ -1,0 +1,41 @@
+package media
+
+import "sync/atomic"
+
+// RoomStats is a snapshot of a room's forwarding counters.
+type RoomStats struct {
+	ID    string
+	Peers map[string]PeerStats // by peer id
+}
+
+// PeerStats counts what the SFU did for one peer.
+type PeerStats struct {
+	Party string
+	// Received from this peer as a publisher.
+	PacketsPublished, BytesPublished uint64
+	// Forwarded to this peer as a subscriber (retransmissions not included).
+	PacketsForwarded, BytesForwarded uint64
+	// Packets resent to this peer from the packet cache after its NACKs.
+	NACKsAnswered uint64
+	// Keyframe requests sent to this peer as a publisher.
+	KeyframeRequests uint64
+}
+
+// peerCounters is updated from read loops without locks.
+type peerCounters struct {
+	packetsPublished, bytesPublished atomic.Uint64
+	packetsForwarded, bytesForwarded atomic.Uint64
+	nacksAnswered, keyframeRequests  atomic.Uint64
+}
+
+func (c *peerCounters) snapshot(party string) PeerStats {
+	return PeerStats{
+		Party:            party,
+		PacketsPublished: c.packetsPublished.Load(),
+		BytesPublished:   c.bytesPublished.Load(),
+		PacketsForwarded: c.packetsForwarded.Load(),
+		BytesForwarded:   c.bytesForwarded.Load(),
+		NACKsAnswered:    c.nacksAnswered.Load(),
+		KeyframeRequests: c.keyframeRequests.Load(),
+	}
+}

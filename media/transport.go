@@ -1,0 +1,98 @@
+package media
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+
+	"github.com/pion/dtls/v3"
+	"github.com/pion/ice/v4"
+	"github.com/pion/logging"
+	"github.com/pion/webrtc/v4"
+)
+
+// transport owns the sockets every PeerConnection of the SFU shares: one UDP port for
+// all ICE traffic and, unless disabled, one passive ICE-TCP port for networks that
+// block UDP.
+type transport struct {
+	udpConn *net.UDPConn
+	udpMux  ice.UDPMux
+	tcpLn   net.Listener // nil when ICE-TCP is disabled
+	tcpMux  ice.TCPMux
+}
+
+func openTransport(cfg Config, logs logging.LoggerFactory) (*transport, error) {
+	host := cfg.listenHost()
+	udpAddr, err := net.ResolveUDPAddr("udp", net.JoinHostPort(host, strconv.Itoa(cfg.UDPPort)))
+	if err != nil {
+		return nil, fmt.Errorf("resolve ICE UDP address: %w", err)
+	}
+	conn, err := net.ListenUDP("udp", udpAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen ICE UDP port %d: %w", cfg.UDPPort, err)
+	}
+	t := &transport{udpConn: conn, udpMux: webrtc.NewICEUDPMux(logs.NewLogger("udpmux"), conn)}
+	if cfg.TCPPort < 0 {
+		return t, nil
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(cfg.TCPPort)))
+	if err != nil {
+		_ = t.close()
+		return nil, fmt.Errorf("listen ICE-TCP port %d: %w", cfg.TCPPort, err)
+	}
+	t.tcpLn = ln
+	t.tcpMux = webrtc.NewICETCPMux(logs.NewLogger("tcpmux"), ln, 32)
+	return t, nil
+}
+
+func (t *transport) udpPort() int { return t.udpConn.LocalAddr().(*net.UDPAddr).Port }
+
+func (t *transport) tcpPort() int {
+	if t.tcpLn == nil {
+		return -1
+	}
+	return t.tcpLn.Addr().(*net.TCPAddr).Port
+}
+
+// close closes the muxes, which close their sockets.
+func (t *transport) close() error {
+	var errs []error
+	if t.tcpMux != nil {
+		errs = append(errs, t.tcpMux.Close())
+	}
+	errs = append(errs, t.udpMux.Close())
+	return errors.Join(errs...)
+}
+
+// settingEngine configures ICE, DTLS and SRTP for every PeerConnection of the SFU.
+func (t *transport) settingEngine(cfg Config, logs logging.LoggerFactory) (webrtc.SettingEngine, error) {
+	var se webrtc.SettingEngine
+	se.LoggerFactory = logs
+	// AES-GCM is cheaper per packet than AES-CM + HMAC and authenticates as well.
+	se.SetSRTPProtectionProfiles(dtls.SRTP_AEAD_AES_128_GCM, dtls.SRTP_AES128_CM_HMAC_SHA1_80)
+	se.SetICEUDPMux(t.udpMux)
+	// The server has fixed, routable addresses; mDNS would only open more sockets.
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	networks := []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}
+	if t.tcpMux != nil {
+		se.SetICETCPMux(t.tcpMux)
+		networks = append(networks, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6)
+	}
+	if cfg.LoopbackOnly {
+		se.SetIncludeLoopbackCandidate(true)
+		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+		networks = []webrtc.NetworkType{webrtc.NetworkTypeUDP4}
+		if t.tcpMux != nil {
+			networks = append(networks, webrtc.NetworkTypeTCP4)
+		}
+	}
+	se.SetNetworkTypes(networks)
+	if len(cfg.PublicIPs) > 0 {
+		rule := webrtc.ICEAddressRewriteRule{External: cfg.PublicIPs, AsCandidateType: webrtc.ICECandidateTypeHost}
+		if err := se.SetICEAddressRewriteRules(rule); err != nil {
+			return se, fmt.Errorf("announce public IPs %v: %w", cfg.PublicIPs, err)
+		}
+	}
+	return se, nil
+}

@@ -1,0 +1,178 @@
+package media
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// upTrack is one track published by a peer. Its read loop forwards every packet to
+// the subscribers' downTracks and to the sinks.
+type upTrack struct {
+	info      TrackInfo
+	publisher *peerCounters
+	metrics   *metrics
+	keyframes *keyframeLimiter
+	cache     *packetCache // video only
+	writeRTCP func([]rtcp.Packet) error
+
+	// fanout is replaced, never mutated, so the read loop walks it without a lock.
+	fanout atomic.Pointer[fanout]
+	mu     sync.Mutex // serialises fanout replacements
+	ended  bool
+
+	// pendingSR hands the latest sender report from the RTCP loop to the read loop,
+	// which delivers it to the sinks so that a Sink is only ever called by one goroutine.
+	pendingSR atomic.Pointer[rtcp.SenderReport]
+
+	// Owned by the read loop.
+	pkt     rtp.Packet
+	scratch rtpScratch
+}
+
+type fanout struct {
+	downs []*downTrack
+	sinks []Sink
+}
+
+func newUpTrack(info TrackInfo, publisher *peerCounters, m *metrics, writeRTCP func([]rtcp.Packet) error) *upTrack {
+	u := &upTrack{
+		info:      info,
+		publisher: publisher,
+		metrics:   m,
+		keyframes: newKeyframeLimiter(keyframeInterval, time.Now),
+		writeRTCP: writeRTCP,
+	}
+	if info.Kind == webrtc.RTPCodecTypeVideo {
+		u.cache = &packetCache{}
+	}
+	u.fanout.Store(&fanout{})
+	return u
+}
+
+// forward handles one packet as read from the publisher. It is the hot path: no
+// allocation, no lock across a write.
+func (u *upTrack) forward(raw []byte) {
+	if err := u.pkt.Unmarshal(raw); err != nil {
+		return
+	}
+	u.publisher.packetsPublished.Add(1)
+	u.publisher.bytesPublished.Add(uint64(len(raw)))
+	if u.cache != nil {
+		u.cache.store(u.pkt.SequenceNumber, raw)
+	}
+	if u.keyframes.due() {
+		u.sendKeyframeRequest()
+	}
+	f := u.fanout.Load()
+	sent := 0
+	for _, d := range f.downs {
+		if d.writeRTP(&u.pkt.Header, u.pkt.Payload, &u.scratch) {
+			d.peer.counters.packetsForwarded.Add(1)
+			d.peer.counters.bytesForwarded.Add(uint64(len(raw)))
+			sent++
+		}
+	}
+	if len(f.sinks) > 0 {
+		u.feedSinks(f.sinks)
+	}
+	if sent > 0 {
+		u.metrics.forwardedPackets.Add(float64(sent))
+		u.metrics.forwardedBytes.Add(float64(sent * len(raw)))
+	}
+}
+
+func (u *upTrack) feedSinks(sinks []Sink) {
+	if u.pendingSR.Load() != nil {
+		if sr := u.pendingSR.Swap(nil); sr != nil {
+			for _, s := range sinks {
+				s.WriteSenderReport(sr)
+			}
+		}
+	}
+	for _, s := range sinks {
+		s.WriteRTP(&u.pkt)
+	}
+}
+
+// requestKeyframe asks the publisher for a keyframe, at most once per
+// keyframeInterval; requests in between are sent when the interval has passed.
+func (u *upTrack) requestKeyframe() {
+	if u.info.Kind != webrtc.RTPCodecTypeVideo {
+		return
+	}
+	if u.keyframes.request() {
+		u.sendKeyframeRequest()
+	}
+}
+
+func (u *upTrack) sendKeyframeRequest() {
+	err := u.writeRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: u.info.SSRC}})
+	if err == nil {
+		u.publisher.keyframeRequests.Add(1)
+		u.metrics.keyframeRequests.Inc()
+	}
+}
+
+// addDown starts forwarding to a subscriber.
+func (u *upTrack) addDown(d *downTrack) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.ended {
+		return
+	}
+	f := u.fanout.Load()
+	u.fanout.Store(&fanout{downs: append(slices.Clip(f.downs), d), sinks: f.sinks})
+}
+
+// removeDownsOf stops forwarding to a subscriber that leaves.
+func (u *upTrack) removeDownsOf(sub *Peer) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	f := u.fanout.Load()
+	downs := slices.DeleteFunc(slices.Clone(f.downs), func(d *downTrack) bool { return d.peer == sub })
+	u.fanout.Store(&fanout{downs: downs, sinks: f.sinks})
+}
+
+// attachSink asks a factory for a sink and feeds it from the next packet on.
+func (u *upTrack) attachSink(factory SinkFactory) {
+	sink := factory(u.info, u.requestKeyframe)
+	if sink == nil {
+		return
+	}
+	u.mu.Lock()
+	if u.ended {
+		u.mu.Unlock()
+		sink.Close()
+		return
+	}
+	f := u.fanout.Load()
+	u.fanout.Store(&fanout{downs: f.downs, sinks: append(slices.Clip(f.sinks), sink)})
+	u.mu.Unlock()
+}
+
+// end stops all forwarding, closes the sinks and returns the subscribers' downTracks.
+func (u *upTrack) end() []*downTrack {
+	u.mu.Lock()
+	u.ended = true
+	f := u.fanout.Swap(&fanout{})
+	u.mu.Unlock()
+	for _, s := range f.sinks {
+		s.Close()
+	}
+	return f.downs
+}
+
+// storeSenderReport keeps the publisher's latest sender report for the sinks.
+func (u *upTrack) storeSenderReport(pkts []rtcp.Packet) {
+	for _, p := range pkts {
+		if sr, ok := p.(*rtcp.SenderReport); ok && sr.SSRC == u.info.SSRC {
+			u.pendingSR.Store(sr)
+		}
+	}
+}

@@ -1,0 +1,66 @@
+// Package node assembles one Cloud Window node: store, accounts, catalog,
+// queue, SFU, recorder, signaling and the HTTP server that carries them.
+package node
+
+import (
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"cloudwindow/signaling"
+)
+
+// Config is everything a node needs; cmd/cloudwindow fills it from flags,
+// environment and a YAML file.
+type Config struct {
+	Addr         string // HTTP listen address, e.g. ":8080"
+	DataDir      string // SQLite file, recordings, documents
+	DatabaseURL  string // postgres://… for a cluster; default: SQLite in DataDir
+	Demo         bool   // create the demo accounts
+	TLSCert      string
+	TLSKey       string
+	NodeName     string
+	UDPPort      int      // ICE UDP mux port
+	TCPPort      int      // ICE-TCP port; -1 disables
+	PublicIPs    []string // NAT 1:1 addresses announced to clients
+	LoopbackOnly bool     // media on 127.0.0.1 only (tests, single-box demos)
+	ICEServers   []signaling.ICEServer
+	OpeningHours string
+
+	RingTimeout   time.Duration
+	WrapUpTimeout time.Duration
+	ResumeGrace   time.Duration
+	Retention     time.Duration // recordings older than this are deleted; 0 keeps them
+
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.Addr == "" {
+		c.Addr = ":8080"
+	}
+	if c.DataDir == "" {
+		c.DataDir = "data"
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = filepath.Join(c.DataDir, "cloudwindow.db")
+	}
+	if c.NodeName == "" {
+		c.NodeName = "node-1"
+	}
+	if c.OpeningHours == "" {
+		c.OpeningHours = "工作日 8:30–11:30，13:30–17:00"
+	}
+	if c.RingTimeout <= 0 {
+		c.RingTimeout = 20 * time.Second
+	}
+	if c.WrapUpTimeout <= 0 {
+		c.WrapUpTimeout = 60 * time.Second
+	}
+	if c.ResumeGrace <= 0 {
+		c.ResumeGrace = 60 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}

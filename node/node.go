@@ -1,0 +1,202 @@
+package node
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"cloudwindow/audit"
+	"cloudwindow/auth"
+	"cloudwindow/calls"
+	"cloudwindow/catalog"
+	"cloudwindow/media"
+	"cloudwindow/queue"
+	"cloudwindow/signaling"
+	"cloudwindow/store"
+)
+
+// Node is a running Cloud Window node.
+type Node struct {
+	cfg       Config
+	log       *slog.Logger
+	db        *store.DB
+	Auth      *auth.Service
+	Catalog   *catalog.Service
+	Calls     *calls.Store
+	Audit     *audit.Log
+	SFU       *media.SFU
+	Signaling *signaling.Server
+	registry  *prometheus.Registry
+
+	listener net.Listener
+	http     *http.Server
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	once     sync.Once
+}
+
+// Start opens the store, prepares every service and starts serving HTTP.
+func Start(ctx context.Context, cfg Config) (*Node, error) {
+	cfg.setDefaults()
+	n := &Node{cfg: cfg, log: cfg.Logger, registry: prometheus.NewRegistry()}
+	n.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := n.open(ctx); err != nil {
+		n.closeServices()
+		return nil, err
+	}
+	if err := n.listen(); err != nil {
+		n.closeServices()
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *Node) open(ctx context.Context) error {
+	db, err := store.Open(ctx, n.cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	n.db = db
+	n.Audit = audit.New(db)
+	n.Calls = calls.NewStore(db)
+	if n.Auth, err = auth.NewService(db, auth.Options{}); err != nil {
+		return fmt.Errorf("start accounts: %w", err)
+	}
+	if err := n.seedAccounts(ctx); err != nil {
+		return err
+	}
+	n.Catalog = catalog.NewService(db)
+	if err := n.Catalog.Seed(ctx); err != nil {
+		return fmt.Errorf("seed catalog: %w", err)
+	}
+	if err := n.openMedia(ctx); err != nil {
+		return err
+	}
+	n.Signaling = signaling.New(signaling.Config{
+		Node: n.cfg.NodeName, ResumeGrace: n.cfg.ResumeGrace, WrapUpTimeout: n.cfg.WrapUpTimeout,
+		ICEServers: n.cfg.ICEServers, OpeningHours: n.cfg.OpeningHours,
+	}, signaling.Deps{
+		Verifier: n.Auth, Catalog: n.Catalog, SFU: n.SFU, Calls: n.Calls, Logger: n.log,
+		NewQueue: func(l queue.Listener) queue.Queue {
+			return queue.NewLocal(queue.Config{RingTimeout: n.cfg.RingTimeout, WrapUpTimeout: n.cfg.WrapUpTimeout}, l)
+		},
+	})
+	return nil
+}
+
+func (n *Node) openMedia(ctx context.Context) error {
+	sfu, err := media.New(media.Config{
+		UDPPort: n.cfg.UDPPort, TCPPort: n.cfg.TCPPort, PublicIPs: n.cfg.PublicIPs,
+		LoopbackOnly: n.cfg.LoopbackOnly, Registerer: n.registry, Logger: n.log,
+	})
+	if err != nil {
+		return fmt.Errorf("start media: %w", err)
+	}
+	n.SFU = sfu
+	return nil
+}
+
+func (n *Node) seedAccounts(ctx context.Context) error {
+	if n.cfg.Demo {
+		if err := n.Auth.SeedDemo(ctx); err != nil {
+			return fmt.Errorf("create demo accounts: %w", err)
+		}
+		n.log.Info("demo accounts (password \"demo\"): stations station1, island1; agents agent1, agent2; supervisor1; admin")
+		return nil
+	}
+	password, created, err := n.Auth.EnsureAdmin(ctx)
+	if err != nil {
+		return fmt.Errorf("create admin: %w", err)
+	}
+	if created {
+		// Printed once, on the first start only: the operator must keep it.
+		fmt.Printf("Created account \"admin\" with password: %s\n", password)
+	}
+	return nil
+}
+
+func (n *Node) listen() error {
+	ln, err := net.Listen("tcp", n.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", n.cfg.Addr, err)
+	}
+	n.listener = ln
+	n.http = &http.Server{Handler: n.routes(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(n.log.Handler(), slog.LevelWarn)}
+	tlsOn := n.cfg.TLSCert != ""
+	if tlsOn {
+		cert, err := tls.LoadX509KeyPair(n.cfg.TLSCert, n.cfg.TLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("load TLS certificate: %w", err)
+		}
+		n.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		var err error
+		if tlsOn {
+			err = n.http.ServeTLS(ln, "", "")
+		} else {
+			err = n.http.Serve(ln)
+		}
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.log.Error("http server", "err", err)
+		}
+	}()
+	n.log.Info("serving", "url", n.URL(), "media_udp_port", n.SFU.UDPPort(), "media_tcp_port", n.SFU.TCPPort())
+	return nil
+}
+
+// URL is the node's base URL, e.g. http://127.0.0.1:8080.
+func (n *Node) URL() string {
+	scheme := "http"
+	if n.cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	addr := n.listener.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return fmt.Sprintf("%s://%s", scheme, net.JoinHostPort(host, fmt.Sprint(addr.Port)))
+}
+
+// Close shuts the node down gracefully: no new requests, every call ended
+// and told why, recordings finalised, then the store closed.
+func (n *Node) Close() error {
+	n.once.Do(func() {
+		if n.http != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			n.http.Shutdown(ctx)
+			cancel()
+		}
+		n.closeServices()
+	})
+	return nil
+}
+
+func (n *Node) closeServices() {
+	if n.Signaling != nil {
+		n.Signaling.Close()
+	}
+	if n.cancel != nil {
+		n.cancel()
+	}
+	if n.SFU != nil {
+		n.SFU.Close()
+	}
+	n.wg.Wait()
+	if n.db != nil {
+		n.db.Close()
+	}
+}

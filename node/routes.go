@@ -1,0 +1,69 @@
+package node
+
+import (
+	"context"
+	"io/fs"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	agentconsole "cloudwindow/agent-console"
+	"cloudwindow/auth/authhttp"
+	"cloudwindow/httpapi"
+	stationclient "cloudwindow/station-client"
+	"cloudwindow/webclient"
+)
+
+func (n *Node) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", n.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(n.registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /ws", n.Signaling)
+
+	authhttp.Routes(mux, n.Auth, n.Audit)
+	n.Catalog.Routes(mux, n.Auth, n.Audit)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		httpapi.WriteError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
+	})
+
+	serveApp(mux, "/station/", stationclient.Files)
+	serveApp(mux, "/console/", agentconsole.Files)
+	serveApp(mux, "/lib/", webclient.Files)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/console/", http.StatusFound)
+	})
+	return securityHeaders(mux)
+}
+
+func serveApp(mux *http.ServeMux, prefix string, files fs.FS) {
+	mux.Handle("GET "+prefix, http.StripPrefix(prefix, http.FileServerFS(files)))
+}
+
+// ready reports whether the store answers; a node that cannot reach its
+// store must not get new sessions from the load balancer.
+func (n *Node) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := n.db.PingContext(ctx); err != nil {
+		httpapi.WriteError(w, http.StatusServiceUnavailable, "store_unreachable", err.Error())
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// securityHeaders keeps the apps out of frames and stops content sniffing;
+// camera and microphone are allowed for this origin only.
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("Permissions-Policy", "camera=(self), microphone=(self)")
+		h.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,126 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Request is a station's call request for one service item.
+type Request struct {
+	ID            string // set by the caller (uuid)
+	StationID     string
+	StationName   string
+	Island        bool
+	ItemID        string
+	ItemName      string
+	SkillGroup    string
+	Green         bool
+	GreenReason   string // "elderly" | "disabled" | "pregnant" | ""
+	AppointmentID string
+	AppointmentAt time.Time // zero if none
+	EnqueuedAt    time.Time // set by the queue
+}
+
+// Green-channel reasons accepted in Request.GreenReason.
+const (
+	GreenElderly  = "elderly"
+	GreenDisabled = "disabled"
+	GreenPregnant = "pregnant"
+)
+
+// AgentState is where an agent is in the call cycle.
+type AgentState string
+
+// Agent states.
+const (
+	Offline  AgentState = "offline"
+	Ready    AgentState = "ready"
+	NotReady AgentState = "not_ready"
+	Busy     AgentState = "busy"
+	WrapUp   AgentState = "wrap_up"
+)
+
+// Agent is a center agent as the queue sees them.
+type Agent struct {
+	ID, Name   string
+	Skills     []string // skill groups this agent handles
+	Generalist bool     // takes any item when no skilled agent is ready
+}
+
+// Position is a waiting request's place in the queue.
+type Position struct {
+	RequestID     string
+	Position      int // 1-based
+	EstimatedWait time.Duration
+}
+
+// Stats is the agents' wallboard summary.
+type Stats struct {
+	Waiting, GreenWaiting int
+	LongestWait           time.Duration
+	Agents                map[AgentState]int // every state is present, zero counts included
+}
+
+// Reasons given in Listener.OfferWithdrawn.
+const (
+	ReasonTimeout       = "timeout"
+	ReasonCancelled     = "cancelled"
+	ReasonAgentOffline  = "agent_offline"
+	ReasonAgentNotReady = "agent_not_ready"
+)
+
+// Listener receives queue events; signaling implements it and forwards the
+// events to WebSocket clients. Calls come one at a time, in the order the
+// changes happened, and never while the queue is locked.
+type Listener interface {
+	Offered(agentID string, req Request, ringTimeout time.Duration)
+	// OfferWithdrawn tells the agent their ringing offer is gone. It is not sent
+	// for the agent's own Accept or Reject.
+	OfferWithdrawn(agentID, requestID, reason string)
+	PositionChanged(stationID string, pos Position)
+	AgentStateChanged(agentID string, state AgentState)
+	StatsChanged(s Stats)
+}
+
+// Errors returned by Queue methods, wrapped with context; test with errors.Is.
+var (
+	ErrNotFound       = errors.New("not found")
+	ErrNotOffered     = errors.New("request is not offered to this agent")
+	ErrDuplicate      = errors.New("duplicate")
+	ErrInvalidState   = errors.New("not allowed in the agent's current state")
+	ErrInvalidRequest = errors.New("invalid request")
+	ErrClosed         = errors.New("queue closed")
+)
+
+// Queue orders call requests and routes them to agents. The local implementation
+// keeps everything in memory; a cluster one keeps it in Redis.
+type Queue interface {
+	// Enqueue adds a station's request and returns its position, which is also
+	// pushed to the listener. ErrDuplicate if the station already waits.
+	Enqueue(ctx context.Context, r Request) (Position, error)
+	// Cancel removes a waiting request; only the request's own station may.
+	Cancel(ctx context.Context, stationID, requestID string) error
+	// AgentOnline brings an agent online, NOT READY. For an agent already online it
+	// updates name and skills and keeps the state (a second console tab).
+	AgentOnline(ctx context.Context, a Agent) error
+	AgentOffline(ctx context.Context, agentID string) error
+	// SetReady switches between ready and not ready; not while busy. From wrap-up
+	// it ends the wrap-up.
+	SetReady(ctx context.Context, agentID string, ready bool) error
+	// Accept takes the request offered to the agent: the agent goes busy and the
+	// request leaves the queue. ErrNotOffered if it is not offered to them.
+	Accept(ctx context.Context, agentID, requestID string) (Request, error)
+	Reject(ctx context.Context, agentID, requestID string) error
+	// CallEnded moves a busy agent to wrap-up and feeds the handle time into the
+	// wait estimate.
+	CallEnded(ctx context.Context, agentID string, handled time.Duration) error
+	FinishWrapUp(ctx context.Context, agentID string) error
+	// AgentState is Offline for an agent who went offline; ErrNotFound for one
+	// never seen.
+	AgentState(ctx context.Context, agentID string) (AgentState, error)
+	// Waiting returns the station's own waiting request, if any.
+	Waiting(ctx context.Context, stationID string) (Request, Position, bool)
+	Stats(ctx context.Context) Stats
+	Close() error
+}

@@ -1,0 +1,137 @@
+package recordings
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync"
+
+	"cloudwindow/calls"
+)
+
+// CallInfo is the call being recorded: its index row, which signaling
+// already holds when the call is accepted.
+type CallInfo = calls.Call
+
+// callRecording groups the file writers of one call.
+type callRecording struct {
+	rec  *Recorder
+	info CallInfo
+
+	mu      sync.Mutex
+	writers map[string]*fileWriter // the running writer of each group
+	active     int
+	idle       chan struct{} // closed when no writer runs
+	idleClosed bool
+	indexed    bool
+	failure    string // the last writer error, for the recording row
+}
+
+func newCallRecording(rec *Recorder, info CallInfo) *callRecording {
+	idle := make(chan struct{})
+	close(idle)
+	return &callRecording{rec: rec, info: info, writers: map[string]*fileWriter{}, idle: idle, idleClosed: true}
+}
+
+// groupOf names the file a track goes to: one per party, and the station's
+// document camera on its own so each file has at most one video track.
+func groupOf(spec trackSpec) string {
+	if spec.source == "document" {
+		return spec.party + "-document"
+	}
+	return spec.party
+}
+
+// attach hands a new track to its group's writer, starting one if needed.
+// The caller holds rec.mu.
+func (c *callRecording) attach(s *trackSink) {
+	group := groupOf(s.spec)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if w := c.writers[group]; w != nil && w.attach(s) {
+		return
+	}
+	w := newFileWriter(c, group)
+	w.attach(s)
+	c.writers[group] = w
+	if c.idleClosed {
+		c.idle, c.idleClosed = make(chan struct{}), false
+	}
+	c.active++
+	c.rec.wg.Add(1)
+	go w.run()
+}
+
+// ensureIndexed creates the recording row before the first file; it is
+// tried again by the next writer if the store was unreachable.
+func (c *callRecording) ensureIndexed() {
+	c.mu.Lock()
+	done := c.indexed
+	c.mu.Unlock()
+	if done {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), dbTimeout)
+	defer cancel()
+	if err := c.rec.indexRecording(ctx, c.info, c.rec.now()); err != nil {
+		c.rec.log.Error("index recording", "call", c.info.ID, "err", err)
+		return
+	}
+	c.mu.Lock()
+	c.indexed = true
+	c.mu.Unlock()
+}
+
+func (c *callRecording) indexFile(f File) {
+	ctx, cancel := context.WithTimeout(context.Background(), dbTimeout)
+	defer cancel()
+	if err := c.rec.indexFile(ctx, f); err != nil {
+		c.rec.log.Error("index recording file", "call", c.info.ID, "err", err)
+	}
+}
+
+// writerDone is called by a writer as it exits; the last one closes the
+// recording row.
+func (c *callRecording) writerDone(w *fileWriter) {
+	c.mu.Lock()
+	if c.writers[w.group] == w {
+		delete(c.writers, w.group)
+	}
+	c.active--
+	if w.failure != "" {
+		c.failure = w.failure
+	}
+	last, failure := c.active == 0, c.failure
+	c.indexed = c.indexed && !last // a later track reopens the row
+	c.mu.Unlock()
+	if !last {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), dbTimeout)
+	defer cancel()
+	if err := c.rec.closeRecording(ctx, c.info.ID, c.rec.now(), StatusFinished, failure); err != nil {
+		c.rec.log.Error("close recording", "call", c.info.ID, "err", err)
+	}
+	c.mu.Lock()
+	if c.active == 0 && !c.idleClosed {
+		close(c.idle)
+		c.idleClosed = true
+	}
+	c.mu.Unlock()
+	c.rec.forget(c)
+}
+
+// idleChan returns a channel closed once no writer of the call runs.
+func (c *callRecording) idleChan() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.idle
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+func (c *callRecording) isIdle() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.active == 0
+}

@@ -1,0 +1,154 @@
+package recordings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"cloudwindow/store"
+)
+
+// Config configures a Recorder.
+type Config struct {
+	Dir        string    // data directory; files go to Dir/recordings/YYYY/MM/DD/
+	DB         *store.DB // the index
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger
+	// Retention is how long recordings are kept; 0 keeps them forever.
+	Retention time.Duration
+	Now       func() time.Time
+	// Node names this node. Repair only touches files this node was
+	// writing, so nodes sharing a volume leave each other's live files alone.
+	Node string
+	// KeyframeInterval is how often the recorder asks each camera for a
+	// keyframe, which bounds how far apart seek points are. Default 10 s;
+	// negative: only when recording starts or after a loss.
+	KeyframeInterval time.Duration
+}
+
+// Recorder records calls to WebM files, keeps their index, serves them to
+// supervisors and deletes them when retention runs out.
+type Recorder struct {
+	cfg     Config
+	log     *slog.Logger
+	db      *store.DB
+	dir     string
+	metrics *metrics
+	packets *sync.Pool
+	// openFile creates a new recording file and fails with fs.ErrExist if
+	// it exists; tests replace it to inject disk errors.
+	openFile func(path string) (recordingFile, error)
+	queueLen int // per-file event queue; tests raise it to feed without drops
+
+	stop chan struct{}
+	wg   sync.WaitGroup
+
+	mu     sync.Mutex
+	calls  map[string]*callRecording
+	closed bool
+}
+
+// New returns a Recorder; its directory is created if needed.
+func New(cfg Config) (*Recorder, error) {
+	if cfg.DB == nil || cfg.Dir == "" {
+		return nil, errors.New("recordings: Config.DB and Config.Dir are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.KeyframeInterval == 0 {
+		cfg.KeyframeInterval = 10 * time.Second
+	}
+	dir := filepath.Join(cfg.Dir, "recordings")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create recordings directory: %w", err)
+	}
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	return &Recorder{
+		cfg: cfg, log: cfg.Logger.With("component", "recorder"), db: cfg.DB, dir: dir,
+		metrics: m, packets: newPacketPool(), openFile: createFile, queueLen: eventQueueLen,
+		stop: make(chan struct{}), calls: map[string]*callRecording{},
+	}, nil
+}
+
+func createFile(path string) (recordingFile, error) {
+	return os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
+}
+
+func (rec *Recorder) now() time.Time { return rec.cfg.Now() }
+
+// newSink starts recording one track of a call; nil if it can't be recorded.
+func (rec *Recorder) newSink(call CallInfo, spec trackSpec, requestKeyframe func()) *trackSink {
+	codec, ok := codecFor(spec.codec.MimeType)
+	if !ok {
+		rec.log.Warn("track not recorded: codec not supported", "call", call.ID, "party", spec.party, "codec", spec.codec.MimeType)
+		return nil
+	}
+	s := &trackSink{spec: spec, codec: codec, requestKeyframe: requestKeyframe}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.closed {
+		return nil
+	}
+	c := rec.calls[call.ID]
+	if c == nil {
+		c = newCallRecording(rec, call)
+		rec.calls[call.ID] = c
+	}
+	c.attach(s)
+	return s
+}
+
+// forget drops an idle call from memory; its index row stays.
+func (rec *Recorder) forget(c *callRecording) {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.calls[c.info.ID] == c && c.isIdle() {
+		delete(rec.calls, c.info.ID)
+	}
+}
+
+// Wait blocks until every file of the call is finished and indexed (after
+// the room closed), or ctx ends. A call with nothing recording returns at once.
+func (rec *Recorder) Wait(ctx context.Context, callID string) error {
+	rec.mu.Lock()
+	c := rec.calls[callID]
+	rec.mu.Unlock()
+	if c == nil {
+		return nil
+	}
+	select {
+	case <-c.idleChan():
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("wait for recording of call %s: %w", callID, ctx.Err())
+	}
+}
+
+// Close finishes every file still being written and waits for the writers;
+// tracks published afterwards are not recorded. Close it before the store.
+func (rec *Recorder) Close() error {
+	rec.mu.Lock()
+	if rec.closed {
+		rec.mu.Unlock()
+		return nil
+	}
+	rec.closed = true
+	close(rec.stop)
+	rec.mu.Unlock()
+	rec.wg.Wait()
+	return nil
+}

@@ -1,0 +1,266 @@
+package recordings
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"cloudwindow/calls"
+	"cloudwindow/store"
+)
+
+// Errors the review API maps to HTTP statuses.
+var (
+	ErrNotFound = errors.New("recording not found")
+	ErrDeleted  = errors.New("recording was deleted by retention")
+	ErrInvalid  = errors.New("invalid request")
+)
+
+// Session is one call's recording in the review list.
+type Session struct {
+	CallID      string    `json:"call_id"`
+	StationID   string    `json:"station_id"`
+	StationName string    `json:"station_name"`
+	Island      bool      `json:"island"`
+	AgentID     string    `json:"agent_id"`
+	AgentName   string    `json:"agent_name"`
+	ItemID      string    `json:"item_id"`
+	ItemName    string    `json:"item_name"`
+	Category    string    `json:"category"`
+	StartedAt   time.Time `json:"started_at"`
+	EndedAt     time.Time `json:"ended_at"`
+	DurationMs  int64     `json:"duration_ms"`
+	Status      Status    `json:"status"`
+	Error       string    `json:"error,omitempty"`
+	LegalHold   bool      `json:"legal_hold"`
+	HoldBy      string    `json:"hold_by,omitempty"`
+	HoldAt      time.Time `json:"hold_at"`
+	DeletedAt   time.Time `json:"deleted_at"`
+}
+
+// SessionDetail is what the session page shows.
+type SessionDetail struct {
+	Session
+	Call   *calls.Call   `json:"call"` // nil if signaling has no row for it
+	Files  []File        `json:"files"`
+	Events []calls.Event `json:"events"`
+	Notes  []Note        `json:"notes"`
+}
+
+// Note is a supervisor's remark pinned to a time in the recording.
+type Note struct {
+	ID         string    `json:"id"`
+	CallID     string    `json:"call_id"`
+	AtMs       int64     `json:"at_ms"`
+	Text       string    `json:"text"`
+	AuthorID   string    `json:"author_id"`
+	AuthorName string    `json:"author_name"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// ListFilter narrows the session list; zero fields match everything.
+type ListFilter struct {
+	From, To    time.Time // on the start time, From inclusive, To exclusive
+	StationID   string
+	AgentID     string
+	ItemID      string
+	Category    string
+	Status      Status
+	Island      *bool
+	MinDuration time.Duration
+	MaxDuration time.Duration
+	Limit       int    // default 50, at most 200
+	Cursor      string // Page.NextCursor of the previous page
+}
+
+// Page is one page of sessions, newest first.
+type Page struct {
+	Sessions   []Session `json:"sessions"`
+	NextCursor string    `json:"next_cursor,omitempty"`
+}
+
+const sessionColumns = `call_id, station_id, station_name, island, agent_id, agent_name, item_id, item_name, category,
+	started_at, ended_at, duration_ms, status, error, legal_hold, hold_by, hold_at, deleted_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanSession(row scanner) (Session, error) {
+	var s Session
+	var started, ended, holdAt, deletedAt int64
+	var status string
+	err := row.Scan(&s.CallID, &s.StationID, &s.StationName, &s.Island, &s.AgentID, &s.AgentName, &s.ItemID, &s.ItemName,
+		&s.Category, &started, &ended, &s.DurationMs, &status, &s.Error, &s.LegalHold, &s.HoldBy, &holdAt, &deletedAt)
+	s.StartedAt, s.EndedAt, s.HoldAt, s.DeletedAt = store.Time(started), store.Time(ended), store.Time(holdAt), store.Time(deletedAt)
+	s.Status = Status(status)
+	return s, err
+}
+
+// List returns a page of sessions. Paging is by keyset on (start, call id),
+// so deep pages cost the same as the first; every filter combination is
+// served by one of the recordings indexes.
+func (rec *Recorder) List(ctx context.Context, f ListFilter) (Page, error) {
+	where, args, err := f.conditions()
+	if err != nil {
+		return Page{}, err
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	q := `SELECT ` + sessionColumns + ` FROM recordings WHERE ` + strings.Join(where, " AND ") +
+		fmt.Sprintf(` ORDER BY started_at DESC, call_id DESC LIMIT %d`, limit+1)
+	rows, err := rec.db.Query(ctx, q, args...)
+	if err != nil {
+		return Page{}, fmt.Errorf("list recordings: %w", err)
+	}
+	defer rows.Close()
+	page := Page{Sessions: []Session{}}
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return Page{}, fmt.Errorf("scan recording: %w", err)
+		}
+		page.Sessions = append(page.Sessions, s)
+	}
+	if err := rows.Err(); err != nil {
+		return Page{}, fmt.Errorf("list recordings: %w", err)
+	}
+	if len(page.Sessions) > limit {
+		page.Sessions = page.Sessions[:limit]
+		last := page.Sessions[limit-1]
+		page.NextCursor = encodeCursor(store.Millis(last.StartedAt), last.CallID)
+	}
+	return page, nil
+}
+
+func (f ListFilter) conditions() ([]string, []any, error) {
+	where := []string{"1=1"}
+	var args []any
+	add := func(cond string, vs ...any) { where = append(where, cond); args = append(args, vs...) }
+	for _, eq := range []struct{ col, v string }{{"station_id", f.StationID}, {"agent_id", f.AgentID},
+		{"item_id", f.ItemID}, {"category", f.Category}, {"status", string(f.Status)}} {
+		if eq.v != "" {
+			add(eq.col+" = ?", eq.v)
+		}
+	}
+	if !f.From.IsZero() {
+		add("started_at >= ?", store.Millis(f.From))
+	}
+	if !f.To.IsZero() {
+		add("started_at < ?", store.Millis(f.To))
+	}
+	if f.Island != nil {
+		add("island = ?", *f.Island)
+	}
+	if f.MinDuration > 0 {
+		add("duration_ms >= ?", f.MinDuration.Milliseconds())
+	}
+	if f.MaxDuration > 0 {
+		add("duration_ms <= ?", f.MaxDuration.Milliseconds())
+	}
+	if f.Cursor != "" {
+		at, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, nil, err
+		}
+		add("(started_at < ? OR (started_at = ? AND call_id < ?))", at, at, id)
+	}
+	return where, args, nil
+}
+
+func encodeCursor(at int64, callID string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at, 10) + ":" + callID))
+}
+
+func decodeCursor(c string) (int64, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	at, id, ok := strings.Cut(string(b), ":")
+	n, perr := strconv.ParseInt(at, 10, 64)
+	if err != nil || !ok || perr != nil {
+		return 0, "", fmt.Errorf("%w: bad cursor", ErrInvalid)
+	}
+	return n, id, nil
+}
+
+// Session returns a session with its files, call events and notes.
+func (rec *Recorder) Session(ctx context.Context, callID string) (SessionDetail, error) {
+	s, err := rec.sessionRow(ctx, callID)
+	if err != nil {
+		return SessionDetail{}, err
+	}
+	d := SessionDetail{Session: s, Files: []File{}, Events: []calls.Event{}, Notes: []Note{}}
+	if d.Files, err = rec.files(ctx, callID); err != nil {
+		return SessionDetail{}, err
+	}
+	cs := calls.NewStore(rec.db)
+	if c, err := cs.Get(ctx, callID); err == nil {
+		d.Call = &c
+	} else if !errors.Is(err, calls.ErrNotFound) {
+		return SessionDetail{}, err
+	}
+	if ev, err := cs.Events(ctx, callID); err != nil {
+		return SessionDetail{}, err
+	} else if ev != nil {
+		d.Events = ev
+	}
+	if d.Notes, err = rec.notes(ctx, callID); err != nil {
+		return SessionDetail{}, err
+	}
+	return d, nil
+}
+
+func (rec *Recorder) sessionRow(ctx context.Context, callID string) (Session, error) {
+	s, err := scanSession(rec.db.QueryRow(ctx, `SELECT `+sessionColumns+` FROM recordings WHERE call_id = ?`, callID))
+	if isNoRows(err) {
+		return Session{}, fmt.Errorf("recording of call %s: %w", callID, ErrNotFound)
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("get recording of call %s: %w", callID, err)
+	}
+	return s, nil
+}
+
+const fileColumns = `id, call_id, party, part, path, content_type, tracks, node, started_at, ended_at, duration_ms,
+	size_bytes, sha256, status, error`
+
+func scanFile(row scanner) (File, error) {
+	var f File
+	var started, ended int64
+	var status string
+	err := row.Scan(&f.ID, &f.CallID, &f.Party, &f.Part, &f.Path, &f.ContentType, &f.Tracks, &f.Node, &started, &ended,
+		&f.DurationMs, &f.SizeBytes, &f.SHA256, &status, &f.Error)
+	f.StartedAt, f.EndedAt, f.Status = store.Time(started), store.Time(ended), Status(status)
+	return f, err
+}
+
+func (rec *Recorder) files(ctx context.Context, callID string) ([]File, error) {
+	rows, err := rec.db.Query(ctx, `SELECT `+fileColumns+` FROM recording_files WHERE call_id = ? ORDER BY party, part`, callID)
+	if err != nil {
+		return nil, fmt.Errorf("list files of call %s: %w", callID, err)
+	}
+	defer rows.Close()
+	out := []File{}
+	for rows.Next() {
+		f, err := scanFile(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan file of call %s: %w", callID, err)
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+func (rec *Recorder) file(ctx context.Context, callID, fileID string) (File, error) {
+	f, err := scanFile(rec.db.QueryRow(ctx, `SELECT `+fileColumns+` FROM recording_files WHERE id = ? AND call_id = ?`, fileID, callID))
+	if isNoRows(err) {
+		return File{}, fmt.Errorf("file %s of call %s: %w", fileID, callID, ErrNotFound)
+	}
+	if err != nil {
+		return File{}, fmt.Errorf("get file %s of call %s: %w", fileID, callID, err)
+	}
+	return f, nil
+}

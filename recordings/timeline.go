@@ -1,0 +1,115 @@
+package recordings
+
+import "time"
+
+const (
+	// interleaveWindow is how long frames wait so that the tracks' frames
+	// reach the file in time order although they arrive out of order (a
+	// keyframe takes longer to arrive than the audio captured with it).
+	interleaveWindow = int64(300 * time.Millisecond)
+	// startWait is how much audio is kept while waiting for the first
+	// video keyframe; past it the file starts without video.
+	startWait = int64(2 * time.Second)
+)
+
+// timeline orders frames of all tracks of a file by wall-clock time.
+type timeline struct {
+	queue   []sample // sorted by wall
+	newest  int64
+	preroll []sample // audio emitted before the file started
+}
+
+// add inserts s in order; frames mostly come in order, so the search
+// starts at the end.
+func (tl *timeline) add(s sample) {
+	i := len(tl.queue)
+	for i > 0 && tl.queue[i-1].wall > s.wall {
+		i--
+	}
+	tl.queue = append(tl.queue, sample{})
+	copy(tl.queue[i+1:], tl.queue[i:])
+	tl.queue[i] = s
+	tl.newest = max(tl.newest, s.wall)
+}
+
+// next pops the oldest frame once it is outside the window (any frame when
+// flushing).
+func (tl *timeline) next(flush bool) (sample, bool) {
+	if len(tl.queue) == 0 || (!flush && tl.queue[0].wall > tl.newest-interleaveWindow) {
+		return sample{}, false
+	}
+	s := tl.queue[0]
+	tl.queue[0] = sample{}
+	tl.queue = tl.queue[1:]
+	return s, true
+}
+
+// emitReady writes every frame the window lets go.
+func (f *fileWriter) emitReady(flush bool) {
+	for {
+		s, ok := f.timeline.next(flush)
+		if !ok {
+			return
+		}
+		f.emit(s)
+	}
+}
+
+// emit sends one frame to the file. Before the file starts, audio waits in
+// the preroll; a video keyframe starts the file, or startWait of audio does.
+// A track that becomes ready after the file started (a camera that joined
+// late) starts a new part, since a file's tracks are fixed in its header.
+func (f *fileWriter) emit(s sample) {
+	if f.failed {
+		return
+	}
+	tl := &f.timeline
+	switch {
+	case f.out == nil && s.t.video():
+		tl.preroll = nil // audio before the first keyframe is not kept
+		f.startPart(s.wall, s.t)
+	case f.out == nil:
+		tl.preroll = append(tl.preroll, s)
+		if s.wall-tl.preroll[0].wall >= startWait {
+			f.startFromPreroll()
+		}
+		return
+	case s.t.number == 0:
+		f.finishPart()
+		f.startPart(s.wall, s.t)
+	}
+	f.write(s)
+}
+
+// startFromPreroll starts an audio-only file with the audio kept so far.
+func (f *fileWriter) startFromPreroll() {
+	tl := &f.timeline
+	if len(tl.preroll) == 0 {
+		return
+	}
+	pending := tl.preroll
+	tl.preroll = nil
+	f.startPart(pending[0].wall, nil)
+	for _, s := range pending {
+		f.write(s)
+	}
+}
+
+// write adds a frame to the open file at its time from the file's start,
+// kept strictly increasing per track.
+func (f *fileWriter) write(s sample) {
+	if f.out == nil || s.t.number == 0 {
+		return
+	}
+	ms := (s.wall - f.out.origin) / int64(time.Millisecond)
+	if ms <= s.t.lastMs {
+		ms = s.t.lastMs + 1
+	}
+	s.t.lastMs, s.t.lastDur = ms, s.dur
+	before := f.out.mux.off
+	if err := f.out.writeBlock(s.t.number, ms, s.key, s.data); err != nil {
+		f.fail(err)
+		return
+	}
+	f.rec.metrics.bytes.Add(float64(f.out.mux.off - before))
+}

@@ -1,0 +1,143 @@
+package recordings
+
+import (
+	"sync"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4/pkg/media"
+	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
+)
+
+const (
+	// longGap is a pause in a video track (a dropped island link, a frozen
+	// camera) after which the recorder asks for a fresh keyframe.
+	longGap = time.Second
+	// keyframeRetry spaces out the recorder's own keyframe requests.
+	keyframeRetry = time.Second
+)
+
+// sample is one complete frame on the wall clock.
+type sample struct {
+	t    *track
+	wall int64 // Unix nanoseconds
+	dur  int64 // nanoseconds
+	key  bool
+	data []byte
+}
+
+// track is the writer goroutine's state for one recorded track: it turns
+// packets into frames, puts them on the wall clock and decides which video
+// frames can be decoded.
+type track struct {
+	sink    *trackSink
+	builder *samplebuilder.SampleBuilder
+	clock   rtpClock
+
+	number uint64    // track number in the open file, 0 if not in it
+	key    frameInfo // from the first keyframe: the file header needs it
+	ready  bool      // audio: has frames; video: has had a keyframe
+	gone   bool      // the track ended and its frames are flushed
+
+	needKey       bool // video: frames are dropped until a keyframe
+	lastWall      int64
+	lastMs        int64 // last block time written, to keep them increasing
+	lastDur       int64
+	lastKeyAt     time.Time
+	lastRequestAt time.Time
+	popped        []sample
+}
+
+func newTrack(s *trackSink, pool *sync.Pool) *track {
+	release := samplebuilder.WithPacketReleaseHandler(func(p *rtp.Packet) { pool.Put(p) })
+	late := samplebuilder.WithMaxTimeDelay(time.Second)
+	rate := s.spec.codec.ClockRate
+	if rate == 0 {
+		rate = 90000
+	}
+	return &track{
+		sink:    s,
+		builder: samplebuilder.New(s.codec.maxLate, s.codec.newDepacketizer(), rate, release, late),
+		clock:   rtpClock{rate: int64(rate)},
+		needKey: s.codec.video,
+	}
+}
+
+func (t *track) video() bool { return t.sink.codec.video }
+
+// push feeds one packet and returns the frames it completed.
+func (t *track) push(p *rtp.Packet, arrival int64, now time.Time) []sample {
+	t.clock.observePacket(p.Timestamp, arrival)
+	t.builder.Push(p)
+	return t.pop(now)
+}
+
+// flush returns every frame still buffered, for the end of the track.
+func (t *track) flush(now time.Time) []sample {
+	t.builder.Flush()
+	return t.pop(now)
+}
+
+func (t *track) pop(now time.Time) []sample {
+	t.popped = t.popped[:0]
+	for s := t.builder.Pop(); s != nil; s = t.builder.Pop() {
+		if out, ok := t.prepare(s, now); ok {
+			t.popped = append(t.popped, out)
+		}
+	}
+	return t.popped
+}
+
+// prepare places a frame on the wall clock and drops video frames that
+// can't be decoded: after a loss, until the next keyframe.
+func (t *track) prepare(s *media.Sample, now time.Time) (sample, bool) {
+	out := sample{t: t, wall: t.clock.wall(s.PacketTimestamp), dur: int64(s.Duration), key: true, data: s.Data}
+	if !t.video() {
+		t.ready = true
+		return out, true
+	}
+	info := t.sink.codec.inspect(s.Data)
+	out.key = info.key
+	if t.lastWall != 0 && out.wall-t.lastWall > int64(longGap) {
+		t.askKeyframe(now) // a gap is rare enough to need no throttling
+	}
+	t.lastWall = out.wall
+	if info.key {
+		t.needKey, t.lastKeyAt = false, now
+		if !t.ready {
+			t.key, t.ready = info, true
+		}
+		return out, true
+	}
+	if s.PrevDroppedPackets > 0 && !t.needKey {
+		t.needKey = true
+		t.requestKeyframe(now)
+	}
+	return out, !t.needKey
+}
+
+// requestKeyframe asks the publisher for a keyframe, at most once per
+// keyframeRetry (the SFU coalesces requests from everyone as well).
+func (t *track) requestKeyframe(now time.Time) {
+	if now.Sub(t.lastRequestAt) >= keyframeRetry {
+		t.askKeyframe(now)
+	}
+}
+
+func (t *track) askKeyframe(now time.Time) {
+	t.lastRequestAt = now
+	if t.sink.requestKeyframe != nil {
+		t.sink.requestKeyframe()
+	}
+}
+
+// tick asks again while waiting for a keyframe, and every interval so the
+// file has seek points.
+func (t *track) tick(now time.Time, interval time.Duration) {
+	if !t.video() || t.gone {
+		return
+	}
+	if t.needKey || (interval > 0 && now.Sub(t.lastKeyAt) >= interval && now.Sub(t.lastRequestAt) >= interval) {
+		t.requestKeyframe(now)
+	}
+}

@@ -1,0 +1,115 @@
+package signaling
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"cloudwindow/calls"
+	"cloudwindow/queue"
+)
+
+func (s *Server) handleAgentState(ctx context.Context, sess *session, m Message) error {
+	var d agentStateData
+	if err := decodeData(m.Data, &d); err != nil {
+		return err
+	}
+	sess.mu.Lock()
+	sess.agentReason = d.Reason
+	sess.mu.Unlock()
+	err := s.queue.SetReady(ctx, sess.ident.AccountID, d.State == "ready")
+	if errors.Is(err, queue.ErrInvalidState) {
+		return protoErr(CodeInvalidState, "the state cannot change now (in a call, wrap-up or an offer)")
+	} else if err != nil {
+		return fmt.Errorf("set state of %s: %w", sess.ident.Username, err)
+	}
+	st, _ := s.queue.AgentState(ctx, sess.ident.AccountID)
+	sess.reply(m.ID, TypeAgentStatus, agentStatusData{State: string(st), Reason: d.Reason})
+	return nil
+}
+
+func (s *Server) handleCallAccept(ctx context.Context, sess *session, m Message) error {
+	var d requestRef
+	if err := decodeData(m.Data, &d); err != nil {
+		return err
+	}
+	if sess.currentCall() != nil {
+		return protoErr(CodeInvalidState, "you are already in a call")
+	}
+	req, err := s.queue.Accept(ctx, sess.ident.AccountID, d.RequestID)
+	if errors.Is(err, queue.ErrNotOffered) || errors.Is(err, queue.ErrNotFound) {
+		return protoErr(CodeNotOffered, "this call is not offered to you")
+	} else if err != nil {
+		return fmt.Errorf("accept %s: %w", d.RequestID, err)
+	}
+	c, err := s.connect(ctx, sess, req)
+	if err != nil {
+		// The request has left the queue; give the agent back to it.
+		s.queue.CallEnded(ctx, sess.ident.AccountID, 0)
+		s.queue.FinishWrapUp(ctx, sess.ident.AccountID)
+		return err
+	}
+	sess.reply(m.ID, TypeCallStarted, c.startedData(partyAgent))
+	return nil
+}
+
+// connect starts the call of an accepted request with its station.
+func (s *Server) connect(ctx context.Context, agent *session, req queue.Request) (*call, error) {
+	s.mu.Lock()
+	station := s.sessions[req.StationID]
+	s.mu.Unlock()
+	if station == nil {
+		return nil, protoErr(CodeNotFound, "the station has left")
+	}
+	item, err := s.deps.Catalog.Item(ctx, req.ItemID)
+	if err != nil {
+		return nil, fmt.Errorf("look up item %s: %w", req.ItemID, err)
+	}
+	c, err := s.startCall(ctx, agent, station, req, item)
+	if err != nil {
+		return nil, fmt.Errorf("start call %s: %w", req.ID, err)
+	}
+	return c, nil
+}
+
+func (s *Server) handleCallReject(ctx context.Context, sess *session, m Message) error {
+	var d requestRef
+	if err := decodeData(m.Data, &d); err != nil {
+		return err
+	}
+	err := s.queue.Reject(ctx, sess.ident.AccountID, d.RequestID)
+	if errors.Is(err, queue.ErrNotOffered) || errors.Is(err, queue.ErrNotFound) {
+		return protoErr(CodeNotOffered, "this call is not offered to you")
+	} else if err != nil {
+		return fmt.Errorf("reject %s: %w", d.RequestID, err)
+	}
+	s.events.add(d.RequestID, calls.Event{At: time.Now(), Type: "rejected", Actor: sess.ident.DisplayName})
+	sess.reply(m.ID, TypeOK, empty{})
+	return nil
+}
+
+func (s *Server) handleCallWrapup(ctx context.Context, sess *session, m Message) error {
+	var d wrapupData
+	if err := decodeData(m.Data, &d); err != nil {
+		return err
+	}
+	sess.mu.Lock()
+	last := sess.lastCallID
+	sess.mu.Unlock()
+	if last != d.CallID {
+		return protoErr(CodeInvalidState, "call %s is not waiting for your wrap-up", d.CallID)
+	}
+	if err := s.deps.Calls.WrapUp(ctx, d.CallID, d.Outcome, d.Notes); err != nil {
+		return fmt.Errorf("wrap up %s: %w", d.CallID, err)
+	}
+	sess.mu.Lock()
+	sess.lastCallID = ""
+	sess.mu.Unlock()
+	s.events.add(d.CallID, calls.Event{At: time.Now(), Type: "wrapup", Actor: sess.ident.DisplayName, Detail: d.Outcome})
+	if err := s.queue.FinishWrapUp(ctx, sess.ident.AccountID); err != nil && !errors.Is(err, queue.ErrInvalidState) {
+		return fmt.Errorf("finish wrap-up of %s: %w", sess.ident.Username, err)
+	}
+	sess.reply(m.ID, TypeOK, empty{})
+	return nil
+}

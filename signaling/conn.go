@@ -1,0 +1,144 @@
+package signaling
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
+)
+
+// Connection limits.
+const (
+	maxMessageSize = 64 << 10
+	authTimeout    = 10 * time.Second
+	pingInterval   = 20 * time.Second
+	pongWait       = 45 * time.Second
+	writeWait      = 10 * time.Second
+	sendBuffer     = 256
+	msgRate        = 20
+	msgBurst       = 40
+)
+
+// conn is one WebSocket. Its read loop runs on the HTTP handler's goroutine
+// and owns the handling of incoming messages (one at a time, in order); its
+// write loop owns every write, so nothing else ever blocks on the socket.
+type conn struct {
+	ws      *websocket.Conn
+	log     *slog.Logger
+	out     chan []byte
+	done    chan struct{}
+	once    sync.Once
+	limiter *rate.Limiter
+}
+
+func newConn(ws *websocket.Conn, log *slog.Logger) *conn {
+	ws.SetReadLimit(maxMessageSize)
+	return &conn{
+		ws:      ws,
+		log:     log,
+		out:     make(chan []byte, sendBuffer),
+		done:    make(chan struct{}),
+		limiter: rate.NewLimiter(msgRate, msgBurst),
+	}
+}
+
+// send queues m for writing. It never blocks: a client too slow to take its
+// messages is disconnected (it can resume) rather than stall the server.
+func (c *conn) send(m Message) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		c.log.Error("encode message", "type", m.Type, "err", err)
+		return
+	}
+	select {
+	case c.out <- b:
+	case <-c.done:
+	default:
+		c.log.Warn("client too slow, closing", "type", m.Type)
+		c.close()
+	}
+}
+
+func (c *conn) close() {
+	c.once.Do(func() { close(c.done) })
+}
+
+// writeLoop writes queued messages and keepalive pings until the conn closes.
+func (c *conn) writeLoop() {
+	ticker := time.NewTicker(pingInterval)
+	defer func() {
+		ticker.Stop()
+		c.ws.Close()
+	}()
+	for {
+		select {
+		case b := <-c.out:
+			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+				c.close()
+				return
+			}
+		case <-ticker.C:
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+				c.close()
+				return
+			}
+		case <-c.done:
+			c.flush()
+			return
+		}
+	}
+}
+
+// flush writes what is already queued (a final error, session.replaced)
+// before the socket closes.
+func (c *conn) flush() {
+	for {
+		select {
+		case b := <-c.out:
+			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			if c.ws.WriteMessage(websocket.TextMessage, b) != nil {
+				return
+			}
+		default:
+			c.ws.WriteControl(websocket.CloseMessage,
+				websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+			return
+		}
+	}
+}
+
+// read returns the next message. A frame that is not a valid envelope is
+// answered with an error and skipped; an oversized one ends the connection
+// (the WebSocket layer cannot resynchronise after it).
+func (c *conn) read() (Message, error) {
+	for {
+		_, b, err := c.ws.ReadMessage()
+		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				c.sendError("", protoErr(CodeTooLarge, "message exceeds %d bytes", maxMessageSize))
+			}
+			return Message{}, err
+		}
+		c.ws.SetReadDeadline(time.Now().Add(pongWait))
+		if !c.limiter.Allow() {
+			c.sendError("", protoErr(CodeRateLimited, "too many messages; slow down"))
+			continue
+		}
+		var m Message
+		if err := json.Unmarshal(b, &m); err != nil || m.Type == "" || len(m.ID) > maxIDLen {
+			c.sendError("", protoErr(CodeBadMessage, "a message is a JSON object with a type, an optional id and data"))
+			continue
+		}
+		return m, nil
+	}
+}
+
+func (c *conn) sendError(re string, pe *ProtocolError) {
+	data, _ := json.Marshal(pe)
+	c.send(Message{Type: TypeError, Re: re, Data: data})
+}

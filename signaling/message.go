@@ -1,0 +1,122 @@
+// Package signaling runs the WebSocket sessions of stations, agents and
+// supervisors: it authenticates them, speaks the protocol in
+// docs/protocol.md, feeds the queue, and sets up each call's media room.
+package signaling
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Message is the envelope of every frame.
+type Message struct {
+	Type string          `json:"type"`
+	ID   string          `json:"id,omitempty"`
+	Re   string          `json:"re,omitempty"`
+	Data json.RawMessage `json:"data,omitempty"`
+}
+
+// Message types; docs/protocol.md describes each, and a test keeps the two
+// lists equal.
+const (
+	TypeError           = "error"
+	TypeAuth            = "auth"
+	TypeWelcome         = "welcome"
+	TypeSessionReplaced = "session.replaced"
+	TypePing            = "ping"
+	TypePong            = "pong"
+	TypeOK              = "ok"
+	TypeCallRequest     = "call.request"
+	TypeCallQueued      = "call.queued"
+	TypeQueuePosition   = "queue.position"
+	TypeCallCancel      = "call.cancel"
+	TypeAgentState      = "agent.state"
+	TypeAgentStatus     = "agent.status"
+	TypeQueueStats      = "queue.stats"
+	TypeCallOffer       = "call.offer"
+	TypeOfferWithdrawn  = "call.offer_withdrawn"
+	TypeCallAccept      = "call.accept"
+	TypeCallReject      = "call.reject"
+	TypeCallStarted     = "call.started"
+	TypeRTCOffer        = "rtc.offer"
+	TypeRTCAnswer       = "rtc.answer"
+	TypeRTCCandidate    = "rtc.candidate"
+	TypePeerState       = "call.peer_state"
+	TypeChatSend        = "chat.send"
+	TypeChatMessage     = "chat.message"
+	TypeCallHangup      = "call.hangup"
+	TypeCallEnded       = "call.ended"
+	TypeCallWrapup      = "call.wrapup"
+)
+
+// allTypes lists every type above, for the protocol document test.
+var allTypes = []string{
+	TypeError, TypeAuth, TypeWelcome, TypeSessionReplaced, TypePing, TypePong, TypeOK,
+	TypeCallRequest, TypeCallQueued, TypeQueuePosition, TypeCallCancel,
+	TypeAgentState, TypeAgentStatus, TypeQueueStats, TypeCallOffer, TypeOfferWithdrawn,
+	TypeCallAccept, TypeCallReject, TypeCallStarted, TypeRTCOffer, TypeRTCAnswer, TypeRTCCandidate,
+	TypePeerState, TypeChatSend, TypeChatMessage, TypeCallHangup, TypeCallEnded, TypeCallWrapup,
+}
+
+// Error codes sent in error messages.
+const (
+	CodeBadMessage      = "bad_message"
+	CodeUnknownType     = "unknown_type"
+	CodeTooLarge        = "too_large"
+	CodeRateLimited     = "rate_limited"
+	CodeUnauthenticated = "unauthenticated"
+	CodeInvalidToken    = "invalid_token"
+	CodeForbidden       = "forbidden"
+	CodeNotFound        = "not_found"
+	CodeInvalidState    = "invalid_state"
+	CodeNotOffered      = "not_offered"
+	CodeDuplicate       = "duplicate"
+	CodeNoAgents        = "no_agents"
+	CodeBadSDP          = "bad_sdp"
+	CodeInternal        = "internal"
+)
+
+// ProtocolError is an error a client is told about.
+type ProtocolError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *ProtocolError) Error() string { return e.Code + ": " + e.Message }
+
+func protoErr(code, format string, args ...any) *ProtocolError {
+	return &ProtocolError{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// decodeData strictly decodes a message's data into v: unknown fields and
+// trailing data are refused.
+func decodeData(raw json.RawMessage, v any) error {
+	if len(raw) == 0 {
+		raw = json.RawMessage("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return protoErr(CodeBadMessage, "invalid data: %v", err)
+	}
+	if dec.Decode(&struct{}{}) != io.EOF {
+		return protoErr(CodeBadMessage, "invalid data: trailing content")
+	}
+	if c, ok := v.(interface{ check() error }); ok {
+		return c.check()
+	}
+	return nil
+}
+
+// asProtocolError turns any handler error into what the client is told;
+// internal details stay in the server log.
+func asProtocolError(err error) *ProtocolError {
+	var pe *ProtocolError
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return &ProtocolError{Code: CodeInternal, Message: "internal error"}
+}

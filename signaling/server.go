@@ -1,0 +1,164 @@
+package signaling
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"cloudwindow/auth"
+	"cloudwindow/calls"
+	"cloudwindow/catalog"
+	"cloudwindow/media"
+	"cloudwindow/queue"
+)
+
+// Verifier turns a token into an identity (the auth service).
+type Verifier interface {
+	Verify(ctx context.Context, token string) (auth.Identity, error)
+}
+
+// Catalog looks up service items (the catalog service).
+type Catalog interface {
+	Item(ctx context.Context, id string) (catalog.Item, error)
+}
+
+// Recorder records calls (the recordings service); nil disables recording.
+type Recorder interface {
+	SinkFactory(call calls.Call) media.SinkFactory
+}
+
+// Config holds the signaling settings.
+type Config struct {
+	Node          string        // this node's name, kept with each call
+	ResumeGrace   time.Duration // how long a dropped session waits for its client
+	WrapUpTimeout time.Duration // the queue's wrap-up timeout, shown to agents
+	ICEServers    []ICEServer   // STUN/TURN servers for clients
+	OpeningHours  string        // told to stations when no agent is online
+}
+
+// Deps are the services signaling drives.
+type Deps struct {
+	Verifier Verifier
+	Catalog  Catalog
+	NewQueue func(queue.Listener) queue.Queue // the Server is the queue's listener
+	SFU      *media.SFU
+	Calls    *calls.Store
+	Recorder Recorder
+	Logger   *slog.Logger
+}
+
+// Server accepts signaling WebSockets. It implements queue.Listener.
+type Server struct {
+	cfg      Config
+	deps     Deps
+	log      *slog.Logger
+	upgrader websocket.Upgrader
+	handlers map[string]handler
+	queue    queue.Queue
+	events   *eventWriter
+	stats    *statsBroadcaster
+
+	mu        sync.Mutex
+	closed    bool
+	sessions  map[string]*session // by account id
+	conns     sync.WaitGroup
+	callsByID map[string]*call
+}
+
+// New returns a Server. Call Close to end every session and call.
+func New(cfg Config, deps Deps) *Server {
+	if cfg.ResumeGrace <= 0 {
+		cfg.ResumeGrace = 60 * time.Second
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	s := &Server{
+		cfg:       cfg,
+		deps:      deps,
+		log:       deps.Logger,
+		upgrader:  websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096},
+		sessions:  map[string]*session{},
+		callsByID: map[string]*call{},
+	}
+	s.queue = deps.NewQueue(s)
+	s.handlers = s.routes()
+	s.events = newEventWriter(deps.Calls, s.log)
+	s.stats = newStatsBroadcaster(s.broadcastStats)
+	return s
+}
+
+// ServeHTTP upgrades to a WebSocket and serves it until it closes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ws, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		ws.Close()
+		return
+	}
+	s.conns.Add(1)
+	s.mu.Unlock()
+	defer s.conns.Done()
+
+	c := newConn(ws, s.log.With("remote", r.RemoteAddr))
+	go c.writeLoop()
+	defer c.close()
+	sess := s.authenticate(r.Context(), c)
+	if sess == nil {
+		return
+	}
+	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(pongWait)) })
+	ws.SetReadDeadline(time.Now().Add(pongWait))
+	for {
+		m, err := c.read()
+		if err != nil {
+			break
+		}
+		s.dispatch(sess, c, m)
+	}
+	sess.detach(c, s.cfg.ResumeGrace, func() { s.expire(sess) })
+}
+
+// Close ends every call and session; clients are told the server is
+// shutting down.
+func (s *Server) Close() {
+	s.mu.Lock()
+	s.closed = true
+	active := make([]*call, 0, len(s.callsByID))
+	for _, c := range s.callsByID {
+		active = append(active, c)
+	}
+	sessions := make([]*session, 0, len(s.sessions))
+	for _, sess := range s.sessions {
+		sessions = append(sessions, sess)
+	}
+	s.mu.Unlock()
+	for _, c := range active {
+		s.endCall(c, "shutdown", "server")
+	}
+	for _, sess := range sessions {
+		if old := sess.attach(nil); old != nil {
+			old.close()
+		}
+	}
+	s.conns.Wait()
+	s.queue.Close()
+	s.stats.close()
+	s.events.close()
+}
+
+func newSecret(prefix string) string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}

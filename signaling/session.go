@@ -1,0 +1,111 @@
+package signaling
+
+import (
+	"encoding/json"
+	"sync"
+	"time"
+
+	"cloudwindow/auth"
+)
+
+// session is one signed-in account's presence on this node. It outlives
+// its WebSocket by the resume grace period, so a dropped island link or a
+// reloaded page comes back to the same queue place or call.
+type session struct {
+	id          string
+	resumeToken string
+	ident       auth.Identity
+
+	mu          sync.Mutex
+	conn        *conn       // nil while detached
+	grace       *time.Timer // runs while detached
+	call        *call       // the call this session is in
+	requestID   string      // a station's waiting request
+	agentReason string      // why an agent is not ready: "break" or "busy"
+	lastCallID  string      // an agent's ended call awaiting wrap-up
+}
+
+// send writes m to the session's current socket, if it has one. Messages to
+// a detached session are dropped: the welcome of a resume carries the state.
+func (s *session) send(m Message) {
+	s.mu.Lock()
+	c := s.conn
+	s.mu.Unlock()
+	if c != nil {
+		c.send(m)
+	}
+}
+
+func (s *session) push(typ string, data any) { s.reply("", typ, data) }
+
+func (s *session) reply(re, typ string, data any) {
+	b, err := json.Marshal(data)
+	if err != nil {
+		b = []byte("{}")
+	}
+	s.send(Message{Type: typ, Re: re, Data: b})
+}
+
+func (s *session) currentCall() *call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.call
+}
+
+func (s *session) setCall(c *call) {
+	s.mu.Lock()
+	s.call = c
+	s.mu.Unlock()
+}
+
+// callByID returns the session's call if its id is id.
+func (s *session) callByID(id string) (*call, error) {
+	c := s.currentCall()
+	if c == nil || c.id != id {
+		return nil, protoErr(CodeInvalidState, "you are not in call %s", id)
+	}
+	return c, nil
+}
+
+func (s *session) waitingRequest() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requestID
+}
+
+func (s *session) setWaitingRequest(id string) {
+	s.mu.Lock()
+	s.requestID = id
+	s.mu.Unlock()
+}
+
+// attach makes c the session's socket, returning the one it replaces.
+func (s *session) attach(c *conn) (old *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, s.conn = s.conn, c
+	if s.grace != nil {
+		s.grace.Stop()
+		s.grace = nil
+	}
+	return old
+}
+
+// detach forgets c if it is still the session's socket and starts the grace
+// timer; expire runs unless a new socket attaches in time.
+func (s *session) detach(c *conn, grace time.Duration, expire func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conn != c {
+		return
+	}
+	s.conn = nil
+	s.grace = time.AfterFunc(grace, expire)
+}
+
+// stillDetached reports whether no socket came back (checked by expire).
+func (s *session) stillDetached() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conn == nil
+}

@@ -1,0 +1,190 @@
+// The station kiosk: wires the session, the signaling connection, the
+// catalog browser and the call flow to the screens.
+
+import { $, Screens } from '/lib/dom.js';
+import { I18n } from '/lib/i18n.js';
+import { ApiError, Session } from '/lib/session.js';
+import { Signaling, State } from '/lib/signaling.js';
+import { CatalogBrowser } from './catalog.js';
+import { StationCall } from './calling.js';
+import { Inactivity } from './inactivity.js';
+import { messages } from './strings.js';
+
+// Screens a resident may walk away from; they fall back to idle. The idle
+// screen itself only falls back to Chinese.
+const leavableScreens = new Set(['green', 'categories', 'items', 'detail', 'camera-problem', 'notice']);
+const inactivityMs = 90_000;
+
+class Kiosk {
+  i18n = new I18n(messages, 'zh');
+  screens = new Screens();
+  session = new Session({ storage: localStorage, key: 'cloudwindow.station.credentials' });
+  signaling = new Signaling({
+    getToken: (opts) => this.session.token(opts),
+    resumeKey: 'cloudwindow.station.resume',
+  });
+  catalog = new CatalogBrowser({ session: this.session, i18n: this.i18n, screens: this.screens });
+  call = new StationCall({ signaling: this.signaling, i18n: this.i18n, screens: this.screens });
+  inactivity = new Inactivity({ timeoutMs: inactivityMs, onIdle: () => this.#timedOut() });
+
+  start() {
+    this.#wireControls();
+    this.#wireSignaling();
+    this.i18n.apply();
+    this.#renderLang();
+    this.#startClock();
+    if (this.session.hasCredentials) {
+      this.signaling.start();
+    } else {
+      this.screens.show('login');
+    }
+  }
+
+  home() {
+    this.call.leaveEnded();
+    if (this.call.active) return;
+    this.screens.show('idle');
+  }
+
+  #wireControls() {
+    $('#login-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.#login();
+    });
+    $('#start').addEventListener('click', () => this.catalog.start(''));
+    $('#start-green').addEventListener('click', () => this.screens.show('green'));
+    for (const b of document.querySelectorAll('[data-green]')) {
+      b.addEventListener('click', () => this.catalog.start(b.dataset.green));
+    }
+    for (const b of document.querySelectorAll('[data-lang]')) {
+      b.addEventListener('click', () => this.i18n.setLang(b.dataset.lang));
+    }
+    document.addEventListener('click', (e) => this.#navigate(e.target.closest('[data-action]')?.dataset.action));
+    this.catalog.addEventListener('call', (e) => this.call.begin(e.detail.item, e.detail.green));
+    this.call.addEventListener('done', () => this.home());
+    this.i18n.addEventListener('change', () => this.#renderLang());
+    this.screens.addEventListener('change', (e) => {
+      if (leavableScreens.has(e.detail) || e.detail === 'idle') this.inactivity.arm();
+      else this.inactivity.disarm();
+    });
+  }
+
+  #navigate(action) {
+    switch (action) {
+      case 'home':
+        this.home();
+        break;
+      case 'categories':
+        this.catalog.showCategories();
+        break;
+      case 'back-to-items':
+        this.catalog.showItems();
+        break;
+    }
+  }
+
+  #wireSignaling() {
+    const sig = this.signaling;
+    sig.addEventListener('welcome', (e) => this.#welcomed(e.detail));
+    sig.addEventListener('state', (e) => this.#renderConnection(e.detail));
+    sig.addEventListener('unauthenticated', () => {
+      this.session.forget();
+      this.screens.show('login');
+    });
+    sig.addEventListener('replaced', () => this.#banner('net.replaced', true));
+  }
+
+  #welcomed(w) {
+    $('#station-name').textContent = w.identity?.display_name ?? '';
+    if (w.identity?.role && w.identity.role !== 'station') {
+      this.signaling.close({ forget: true });
+      this.session.forget();
+      this.#loginError('login.wrong_role');
+      this.screens.show('login');
+      return;
+    }
+    const first = this.screens.current === 'loading' || this.screens.current === 'login';
+    this.call.resume(w);
+    if (first && !this.call.active) this.screens.show('idle');
+    this.catalog.refresh().catch(() => {});
+  }
+
+  async #login() {
+    const username = $('#login-username').value.trim();
+    const password = $('#login-password').value;
+    $('#login-submit').disabled = true;
+    this.#loginError('');
+    try {
+      const t = await this.session.login(username, password);
+      if (t.role !== 'station') {
+        this.session.forget();
+        this.#loginError('login.wrong_role');
+        return;
+      }
+      $('#login-password').value = '';
+      this.screens.show('loading');
+      this.signaling.start();
+    } catch (err) {
+      this.#loginError(loginErrorKey(err));
+    } finally {
+      $('#login-submit').disabled = false;
+    }
+  }
+
+  #loginError(key) {
+    $('#login-error').textContent = key ? this.i18n.t(key) : '';
+  }
+
+  #renderConnection(state) {
+    if (state === State.reconnecting) this.#banner('net.reconnecting');
+    else if (state === State.open) this.#banner('');
+  }
+
+  #banner(key, error = false) {
+    const b = $('#banner');
+    b.hidden = !key;
+    b.textContent = key ? this.i18n.t(key) : '';
+    b.classList.toggle('is-error', error);
+    b.dataset.key = key;
+  }
+
+  #renderLang() {
+    for (const b of document.querySelectorAll('[data-lang]')) {
+      b.setAttribute('aria-pressed', String(b.dataset.lang === this.i18n.lang));
+    }
+    const key = $('#banner').dataset.key;
+    if (key) $('#banner').textContent = this.i18n.t(key);
+  }
+
+  #startClock() {
+    const fmt = () => {
+      const locale = this.i18n.lang === 'zh' ? 'zh-CN' : 'en-GB';
+      const now = new Date();
+      const date = now.toLocaleDateString(locale, { month: 'long', day: 'numeric', weekday: 'long' });
+      const time = now.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+      $('#clock').textContent = `${date}  ${time}`;
+    };
+    fmt();
+    setInterval(fmt, 10_000);
+    this.i18n.addEventListener('change', fmt);
+  }
+
+  // timedOut: the resident walked away; the next one starts fresh, in Chinese.
+  #timedOut() {
+    if (this.call.active) return;
+    this.i18n.setLang('zh');
+    if (leavableScreens.has(this.screens.current)) this.home();
+  }
+}
+
+function loginErrorKey(err) {
+  if (!(err instanceof ApiError)) return 'login.network';
+  if (err.status === 429) return 'login.rate_limited';
+  if (err.code === 'network' || err.status >= 500) return 'login.network';
+  return 'login.failed';
+}
+
+const kiosk = new Kiosk();
+// Reachable from DevTools for support and from the browser tests.
+window.cloudWindow = kiosk;
+kiosk.start();

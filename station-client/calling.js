@@ -1,0 +1,330 @@
+// A station's call from start to end: open the camera (or settle for
+// voice), ask for the call, wait in the queue, talk, and end — and pick up
+// where it was after a dropped link or a page reload.
+
+import { $ } from '/lib/dom.js';
+import { CallConnection } from '/lib/call.js';
+import { MediaFailure, localTracks, openCamera, openDocumentCamera, playInto, stopStream } from '/lib/media.js';
+import { CallScreen } from './callscreen.js';
+
+const endedReturnSeconds = 15;
+// What the resident chose, kept across a page reload while waiting or talking.
+const pendingKey = 'cloudwindow.station.pending';
+const audioOnlyKinds = new Set(['denied', 'no_camera', 'busy']);
+
+export class StationCall extends EventTarget {
+  #sig;
+  #i18n;
+  #screens;
+  #screen;
+  #item = null;
+  #green = '';
+  #media = null;
+  #document = null;
+  #requestId = '';
+  #call = null;
+  #conn = null;
+  #endedCallId = '';
+  #endedTimer = 0;
+  #allowAudioOnly = true;
+
+  constructor({ signaling, i18n, screens }) {
+    super();
+    this.#sig = signaling;
+    this.#i18n = i18n;
+    this.#screens = screens;
+    this.#screen = new CallScreen({ i18n, onMute: (m) => this.#conn?.setMuted('audio', m) });
+    signaling.on('queue.position', (d) => this.#onPosition(d));
+    signaling.on('call.started', (d) => this.#onStarted(d));
+    signaling.on('call.ended', (d) => this.#onEnded(d));
+    signaling.on('call.peer_state', (d) => this.#isCurrent(d) && d.party !== 'station' && this.#screen.peerState(d.state));
+    signaling.on('chat.message', (d) => this.#isCurrent(d) && d.from !== 'station' && this.#screen.caption(d));
+    $('#audio-only').addEventListener('click', () => this.#continueAudioOnly());
+    $('#cancel-call').addEventListener('click', () => this.cancel());
+    $('#hangup').addEventListener('click', () => this.hangup());
+    i18n.addEventListener('change', () => this.#renderQueueItem());
+  }
+
+  // active reports whether the station waits or talks; the kiosk must not
+  // time out to its idle screen then.
+  get active() {
+    return Boolean(this.#requestId || this.#call);
+  }
+
+  // begin starts a call for a catalog item with a green-channel reason ("" for none).
+  async begin(item, green) {
+    this.#item = item;
+    this.#green = green;
+    this.#allowAudioOnly = true;
+    this.#screens.show('preparing');
+    try {
+      this.#media = await openCamera();
+    } catch (err) {
+      this.#cameraProblem(err);
+      return;
+    }
+    this.#document = await openDocumentCamera(this.#media);
+    await this.#request();
+  }
+
+  #cameraProblem(err) {
+    const kind = err instanceof MediaFailure ? err.kind : 'busy';
+    console.warn('station: camera', err);
+    $('#camera-problem-title').textContent = this.#i18n.t(`camera.${kind}.title`);
+    $('#camera-problem-text').textContent = this.#i18n.t(`camera.${kind}.text`);
+    $('#audio-only').hidden = !(this.#allowAudioOnly && audioOnlyKinds.has(kind));
+    this.#screens.show('camera-problem');
+  }
+
+  async #continueAudioOnly() {
+    this.#allowAudioOnly = false;
+    this.#screens.show('preparing');
+    try {
+      this.#media = await openCamera({ video: false });
+    } catch (err) {
+      this.#cameraProblem(err);
+      return;
+    }
+    await this.#request();
+  }
+
+  async #request() {
+    let reply;
+    try {
+      reply = await this.#sig.request('call.request', {
+        item_id: this.#item.id,
+        green_channel: this.#green,
+        appointment_id: '',
+      });
+    } catch (err) {
+      this.#releaseMedia();
+      this.#requestFailed(err);
+      return;
+    }
+    this.#requestId = reply.data.request_id;
+    this.#savePending();
+    this.#showQueue(reply.data);
+  }
+
+  #requestFailed(err) {
+    console.warn('station: call.request', err);
+    if (err.code === 'no_agents') {
+      this.#notice('notice.no_agents', err.message || this.#i18n.t('notice.hours'));
+    } else if (err.code === 'offline' || err.code === 'timeout') {
+      this.#notice('notice.offline');
+    } else {
+      this.#notice('notice.error');
+    }
+  }
+
+  #notice(key, hours = '') {
+    $('#notice-title').textContent = this.#i18n.t(`${key}.title`);
+    $('#notice-text').textContent = this.#i18n.t(`${key}.text`);
+    $('#notice-hours').textContent = hours;
+    $('#notice-hours').hidden = !hours;
+    this.#screens.show('notice');
+  }
+
+  #showQueue(pos) {
+    this.#renderQueueItem();
+    this.#onPosition(pos);
+    const hasVideo = Boolean(this.#media?.getVideoTracks().length);
+    $('#queue-self').hidden = !hasVideo;
+    $('.queue-preview p').textContent = this.#i18n.t(hasVideo ? 'queue.preview' : 'queue.audio_only');
+    if (hasVideo) playInto($('#queue-self'), this.#media);
+    this.#screens.show('queue');
+  }
+
+  #renderQueueItem() {
+    $('#queue-item').textContent = this.#item ? this.#i18n.pick(this.#item, 'name') : '';
+  }
+
+  #onPosition(d) {
+    if (!d.request_id || d.request_id !== this.#requestId) return;
+    const ahead = Math.max(0, (d.position ?? 1) - 1);
+    $('#queue-ahead').textContent = ahead > 0 ? this.#i18n.t('queue.ahead', { n: ahead }) : this.#i18n.t('queue.next');
+    const s = d.estimated_wait_s ?? 0;
+    $('#queue-wait').textContent = s < 60
+      ? this.#i18n.t('queue.under_minute')
+      : this.#i18n.t('queue.minutes', { n: Math.ceil(s / 60) });
+  }
+
+  async cancel() {
+    const id = this.#requestId;
+    this.#requestId = '';
+    this.#clearPending();
+    this.#releaseMedia();
+    this.dispatchEvent(new CustomEvent('done'));
+    if (!id) return;
+    try {
+      await this.#sig.request('call.cancel', { request_id: id });
+    } catch (err) {
+      // A request left behind is cancelled when the link is back (resume).
+      console.warn('station: call.cancel', err);
+    }
+  }
+
+  async #onStarted(d) {
+    clearTimeout(this.#endedTimer);
+    this.#requestId = '';
+    this.#call = d;
+    this.#item = d.item ?? this.#item;
+    this.#savePending();
+    if (!this.#media) await this.#reopenMedia();
+    if (this.#call !== d) return; // ended while the camera opened
+    this.#screen.open(d, this.#media, this.#document);
+    this.#screens.show('call');
+    this.#connect(d);
+  }
+
+  // reopenMedia gets the devices back after a reload, without questions:
+  // the resident is already talking, so voice only beats no call.
+  async #reopenMedia() {
+    try {
+      this.#media = await openCamera();
+      this.#document = await openDocumentCamera(this.#media);
+    } catch {
+      this.#media = await openCamera({ video: false }).catch(() => null);
+    }
+  }
+
+  #connect(d) {
+    this.#conn?.close();
+    const conn = new CallConnection({
+      signaling: this.#sig,
+      callId: d.call_id,
+      iceServers: this.#sig.welcome?.ice_servers ?? [],
+      local: localTracks(this.#media, this.#document),
+    });
+    conn.addEventListener('remotestream', (e) => this.#screen.remote(e.detail));
+    conn.addEventListener('connectionstate', (e) => this.#screen.mediaState(e.detail.state));
+    this.#conn = conn;
+  }
+
+  // connection exposes the running call's PeerConnection for diagnostics.
+  get connection() {
+    return this.#conn;
+  }
+
+  async hangup() {
+    const call = this.#call;
+    if (!call) return;
+    try {
+      await this.#sig.request('call.hangup', { call_id: call.call_id });
+    } catch (err) {
+      // Offline: end here; the server ends it too when we do not come back,
+      // or hears the hang-up again on resume.
+      console.warn('station: call.hangup', err);
+      this.#finish(call.call_id, 'by_station');
+    }
+  }
+
+  #onEnded(d) {
+    if (!this.#isCurrent(d)) return;
+    let reason = d.reason === 'hangup' ? (d.by === 'station' ? 'by_station' : 'by_agent') : d.reason;
+    if (!['by_station', 'by_agent', 'disconnected', 'shutdown'].includes(reason)) reason = 'by_agent';
+    this.#finish(d.call_id, reason);
+  }
+
+  #finish(callId, reason) {
+    this.#endedCallId = callId;
+    this.#call = null;
+    this.#conn?.close();
+    this.#conn = null;
+    this.#screen.close();
+    this.#releaseMedia();
+    this.#clearPending();
+    $('#ended-reason').textContent = this.#i18n.t(`ended.${reason}`);
+    this.#screens.show('ended');
+    this.#countdown(endedReturnSeconds);
+  }
+
+  #countdown(n) {
+    $('#ended-countdown').textContent = this.#i18n.t('ended.countdown', { n });
+    if (n <= 0) {
+      this.dispatchEvent(new CustomEvent('done'));
+      return;
+    }
+    this.#endedTimer = setTimeout(() => this.#countdown(n - 1), 1000);
+  }
+
+  // leaveEnded stops the countdown when the resident leaves the ended screen.
+  leaveEnded() {
+    clearTimeout(this.#endedTimer);
+  }
+
+  #isCurrent(d) {
+    return Boolean(this.#call) && d.call_id === this.#call.call_id;
+  }
+
+  // resume reconciles with what the server holds after (re)connecting.
+  resume(welcome) {
+    if (welcome.call) {
+      this.#resumeCall(welcome);
+    } else if (this.#call) {
+      this.#finish(this.#call.call_id, 'lost');
+    } else if (welcome.waiting) {
+      this.#resumeWaiting(welcome.waiting);
+    } else if (this.#requestId) {
+      this.#requestId = '';
+      this.#clearPending();
+      this.#releaseMedia();
+      this.#notice('notice.offline');
+    }
+  }
+
+  #resumeCall(welcome) {
+    const c = welcome.call;
+    if (c.call_id === this.#endedCallId) {
+      this.#sig.request('call.hangup', { call_id: c.call_id }).catch(() => {});
+      return;
+    }
+    if (this.#conn && this.#call?.call_id === c.call_id && welcome.resumed) {
+      this.#conn.signalingResumed();
+      return;
+    }
+    this.#onStarted(c);
+  }
+
+  #resumeWaiting(w) {
+    const pending = this.#loadPending();
+    if (this.#requestId === w.request_id) {
+      this.#onPosition(w);
+      return;
+    }
+    if (!pending || pending.request_id !== w.request_id) {
+      // Cancelled here while the link was down.
+      this.#sig.request('call.cancel', { request_id: w.request_id }).catch(() => {});
+      return;
+    }
+    this.#item = pending.item;
+    this.#green = pending.green;
+    this.#requestId = w.request_id;
+    this.#reopenMedia().then(() => this.#requestId === w.request_id && this.#showQueue(w));
+  }
+
+  #releaseMedia() {
+    stopStream(this.#media);
+    stopStream(this.#document);
+    this.#media = null;
+    this.#document = null;
+    $('#queue-self').srcObject = null;
+  }
+
+  #savePending() {
+    const p = { item: this.#item, green: this.#green, request_id: this.#requestId };
+    sessionStorage.setItem(pendingKey, JSON.stringify(p));
+  }
+
+  #loadPending() {
+    try {
+      return JSON.parse(sessionStorage.getItem(pendingKey) || 'null');
+    } catch {
+      return null;
+    }
+  }
+
+  #clearPending() {
+    sessionStorage.removeItem(pendingKey);
+  }
+}

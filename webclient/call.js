@@ -1,0 +1,272 @@
+// CallConnection: this party's one PeerConnection to the server for a call.
+//
+// Negotiation follows the "perfect negotiation" pattern: the server may send
+// rtc.offer at any time (the other party's tracks appeared) while this side
+// may be offering too (new tracks, ICE restart). Exactly one side must yield
+// on a collision. Our server is the polite side (media/negotiation.go: it
+// drops its unanswered offer when a client offer arrives and offers again
+// after answering), so by default the client is the impolite one and ignores
+// a server offer that collides with its own. polite: true gives the other
+// role (roll back ours, answer theirs) for a server that does not yield.
+// ICE failures are repaired with an ICE restart, and a reconnected WebSocket
+// re-sends whatever negotiation it missed.
+
+// How long a "disconnected" ICE state may last before we restart ICE
+// instead of waiting for it to recover on its own.
+const disconnectGrace = 4000;
+// A refused or unanswered offer is tried again after this pause.
+const negotiationRetry = 3000;
+
+export class CallConnection extends EventTarget {
+  #sig;
+  #callId;
+  #pc;
+  #local;
+  #polite;
+  #fresh = true;
+  #makingOffer = false;
+  #negotiating = false;
+  #negotiationWanted = false;
+  #pendingCandidates = [];
+  #remote = { main: null, document: null };
+  #remoteOps = Promise.resolve();
+  #disconnectTimer = 0;
+  #retryTimer = 0;
+  #closed = false;
+  #unsubscribe = [];
+
+  // local is a list of {track, source, stream}: source is "audio", "camera"
+  // or "document", as protocol.md labels sent tracks.
+  constructor({ signaling, callId, iceServers = [], local = [], polite = false }) {
+    super();
+    this.#polite = polite;
+    this.#sig = signaling;
+    this.#callId = callId;
+    this.#local = local;
+    this.#pc = this.#createPeer(iceServers);
+    this.#unsubscribe.push(
+      signaling.on('rtc.offer', (d) => this.#forThisCall(d) && this.#queueRemote(() => this.#answer(d))),
+      signaling.on('rtc.candidate', (d) => this.#forThisCall(d) && this.#queueRemote(() => this.#addCandidate(d))),
+    );
+  }
+
+  get callId() {
+    return this.#callId;
+  }
+
+  // pc is exposed for diagnostics (getStats).
+  get pc() {
+    return this.#pc;
+  }
+
+  get connectionState() {
+    return this.#pc.connectionState;
+  }
+
+  // remoteStream returns the other party's "main" (audio + camera) or
+  // "document" stream, if it has arrived.
+  remoteStream(role) {
+    return this.#remote[role];
+  }
+
+  // signalingResumed is called when the WebSocket is back: negotiation that
+  // failed while it was down is sent again, and a broken ICE link restarted.
+  signalingResumed() {
+    if (this.#closed) return;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = 0;
+    if (this.#negotiationWanted) this.#negotiate();
+    const s = this.#pc.connectionState;
+    if (s === 'failed' || s === 'disconnected') this.restartIce();
+  }
+
+  restartIce() {
+    if (this.#closed) return;
+    console.info('call: ICE restart');
+    this.#pc.restartIce(); // fires negotiationneeded with an iceRestart offer
+  }
+
+  setMuted(kind, muted) {
+    for (const { track } of this.#local) {
+      if (track.kind === kind) track.enabled = !muted;
+    }
+  }
+
+  close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#disconnectTimer);
+    clearTimeout(this.#retryTimer);
+    this.#unsubscribe.forEach((off) => off());
+    this.#pc.close();
+  }
+
+  #createPeer(iceServers) {
+    const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
+    pc.onicecandidate = (e) => this.#sendCandidate(e.candidate);
+    pc.ontrack = (e) => this.#onTrack(e);
+    pc.onnegotiationneeded = () => {
+      this.#negotiationWanted = true;
+      if (!this.#retryTimer) this.#negotiate();
+    };
+    pc.onconnectionstatechange = () => this.#onConnectionState();
+    for (const { track, stream } of this.#local) {
+      pc.addTrack(track, stream);
+    }
+    if (this.#local.length === 0) {
+      // Nothing to send still needs an offer the server can answer.
+      pc.addTransceiver('audio', { direction: 'recvonly' });
+    }
+    return pc;
+  }
+
+  #forThisCall(d) {
+    return !this.#closed && d.call_id === this.#callId;
+  }
+
+  // negotiate sends our offer and applies the answer, once at a time; a
+  // negotiationneeded that fires meanwhile is folded into the next round.
+  async #negotiate() {
+    if (this.#negotiating || this.#closed || !this.#sig.isOpen) return;
+    this.#negotiating = true;
+    try {
+      while (this.#negotiationWanted && !this.#closed && this.#pc.signalingState === 'stable') {
+        this.#negotiationWanted = false;
+        await this.#offer();
+      }
+    } catch (err) {
+      console.warn('call: negotiation failed', err);
+      this.#negotiationWanted = true;
+      await this.#rollback();
+      this.#scheduleRetry();
+    } finally {
+      this.#negotiating = false;
+    }
+  }
+
+  #scheduleRetry() {
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = 0;
+      this.#negotiate();
+    }, negotiationRetry);
+  }
+
+  async #offer() {
+    this.#makingOffer = true;
+    try {
+      await this.#pc.setLocalDescription();
+    } finally {
+      this.#makingOffer = false;
+    }
+    const reply = await this.#sig.request('rtc.offer', {
+      call_id: this.#callId,
+      sdp: this.#pc.localDescription.sdp,
+      fresh: this.#fresh,
+      sources: this.#sources(),
+    });
+    if (this.#pc.signalingState !== 'have-local-offer') {
+      // Polite only: a server offer crossed ours and won; the browser asks again.
+      return;
+    }
+    await this.#pc.setRemoteDescription({ type: 'answer', sdp: reply.data.sdp });
+    this.#fresh = false;
+    await this.#flushCandidates();
+  }
+
+  async #rollback() {
+    if (this.#closed || this.#pc.signalingState !== 'have-local-offer') return;
+    try {
+      await this.#pc.setLocalDescription({ type: 'rollback' });
+    } catch (err) {
+      console.warn('call: rollback', err);
+    }
+  }
+
+  // answer applies a server offer. On a collision with our own offer the
+  // impolite side ignores it (the server withdraws it and offers again after
+  // answering ours); the polite side lets setRemoteDescription roll ours back.
+  async #answer(d) {
+    const collision = this.#makingOffer || this.#pc.signalingState !== 'stable';
+    if (collision && !this.#polite) {
+      console.debug('call: server offer ignored, ours is outstanding');
+      return;
+    }
+    try {
+      await this.#pc.setRemoteDescription({ type: 'offer', sdp: d.sdp });
+      await this.#pc.setLocalDescription();
+      await this.#flushCandidates();
+      await this.#sig.request('rtc.answer', { call_id: this.#callId, sdp: this.#pc.localDescription.sdp });
+    } catch (err) {
+      console.warn('call: answering server offer', err);
+    }
+  }
+
+  #queueRemote(op) {
+    this.#remoteOps = this.#remoteOps.then(op, op);
+  }
+
+  async #addCandidate(d) {
+    const c = { candidate: d.candidate ?? '', sdpMid: d.sdp_mid ?? null, sdpMLineIndex: d.sdp_mline_index ?? null };
+    if (!this.#pc.remoteDescription) {
+      this.#pendingCandidates.push(c);
+      return;
+    }
+    await this.#pc.addIceCandidate(c).catch((err) => console.debug('call: candidate', err.message));
+  }
+
+  async #flushCandidates() {
+    const list = this.#pendingCandidates;
+    this.#pendingCandidates = [];
+    for (const c of list) {
+      await this.#pc.addIceCandidate(c).catch((err) => console.debug('call: candidate', err.message));
+    }
+  }
+
+  #sendCandidate(c) {
+    this.#sig.send('rtc.candidate', {
+      call_id: this.#callId,
+      candidate: c?.candidate ?? '',
+      sdp_mid: c?.sdpMid ?? '',
+      sdp_mline_index: c?.sdpMLineIndex ?? 0,
+    });
+  }
+
+  #sources() {
+    const out = {};
+    for (const { track, source } of this.#local) out[track.id] = source;
+    return out;
+  }
+
+  #onTrack(e) {
+    const streamId = e.streams[0]?.id ?? '';
+    const role = streamId.endsWith('-document') || e.track.id === 'document' ? 'document' : 'main';
+    const stream = (this.#remote[role] ??= new MediaStream());
+    for (const old of stream.getTracks()) {
+      if (old.kind === e.track.kind) stream.removeTrack(old);
+    }
+    stream.addTrack(e.track);
+    e.track.addEventListener('ended', () => {
+      stream.removeTrack(e.track);
+      this.#emit('remotestream', { role, stream });
+    });
+    this.#emit('remotestream', { role, stream });
+  }
+
+  #onConnectionState() {
+    const s = this.#pc.connectionState;
+    clearTimeout(this.#disconnectTimer);
+    if (s === 'failed') {
+      this.restartIce();
+    } else if (s === 'disconnected') {
+      this.#disconnectTimer = setTimeout(() => {
+        if (this.#pc.connectionState === 'disconnected') this.restartIce();
+      }, disconnectGrace);
+    }
+    this.#emit('connectionstate', { state: s });
+  }
+
+  #emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}

@@ -1,0 +1,162 @@
+// Session: login, token refresh and authorised JSON requests to /api/v1.
+//
+// The refresh token lives in the storage the app chooses: a kiosk keeps it in
+// localStorage so the device logs in once; the agent console keeps it in
+// sessionStorage so a reload stays signed in but a closed tab does not. The
+// short-lived access token stays in memory only.
+
+// ApiError is an {"error": {"code", "message"}} answer, or a network failure
+// (code "network").
+export class ApiError extends Error {
+  constructor(code, message, status = 0) {
+    super(message || code);
+    this.code = code;
+    this.status = status;
+  }
+}
+
+// Refresh this long before the access token expires, so a request never
+// races the expiry.
+const refreshMargin = 60_000;
+
+export class Session {
+  #storage;
+  #key;
+  #access = null; // {token, role, expiresAt}
+  #refreshing = null;
+
+  constructor({ storage, key }) {
+    this.#storage = storage;
+    this.#key = key;
+  }
+
+  // hasCredentials reports whether a refresh token is remembered.
+  get hasCredentials() {
+    return Boolean(this.#load()?.refresh_token);
+  }
+
+  get role() {
+    return this.#access?.role ?? this.#load()?.role ?? '';
+  }
+
+  async login(username, password) {
+    const tokens = await postJSON('/api/v1/auth/login', { username, password });
+    this.#remember(tokens);
+    return tokens;
+  }
+
+  // token returns a valid access token, refreshing it when it is about to expire.
+  async token({ force = false } = {}) {
+    const a = this.#access;
+    if (!force && a && a.expiresAt - Date.now() > refreshMargin) {
+      return a.token;
+    }
+    await this.refresh();
+    return this.#access.token;
+  }
+
+  // refresh trades the stored refresh token for new tokens; concurrent
+  // callers share one request because refresh tokens rotate on use.
+  refresh() {
+    this.#refreshing ??= this.#doRefresh().finally(() => {
+      this.#refreshing = null;
+    });
+    return this.#refreshing;
+  }
+
+  async #doRefresh() {
+    const stored = this.#load();
+    if (!stored?.refresh_token) {
+      throw new ApiError('unauthenticated', 'not signed in', 401);
+    }
+    try {
+      this.#remember(await postJSON('/api/v1/auth/refresh', { refresh_token: stored.refresh_token }));
+    } catch (err) {
+      if (err.status === 401 || err.status === 403) {
+        this.forget();
+      }
+      throw err;
+    }
+  }
+
+  // api performs an authorised request and decodes the JSON answer.
+  async api(path, { method = 'GET', body } = {}) {
+    const send = async (token) => request(path, method, body, token);
+    let res = await send(await this.token());
+    if (res.status === 401) {
+      res = await send(await this.token({ force: true }));
+    }
+    return decode(res);
+  }
+
+  // logout revokes the refresh token on the server (best effort) and forgets it.
+  async logout() {
+    const stored = this.#load();
+    this.forget();
+    if (stored?.refresh_token) {
+      await postJSON('/api/v1/auth/logout', { refresh_token: stored.refresh_token }).catch(() => {});
+    }
+  }
+
+  forget() {
+    this.#access = null;
+    this.#storage.removeItem(this.#key);
+  }
+
+  #remember(t) {
+    this.#access = { token: t.token, role: t.role, expiresAt: parseExpiry(t.expires_at) };
+    this.#storage.setItem(this.#key, JSON.stringify({ refresh_token: t.refresh_token, role: t.role }));
+  }
+
+  #load() {
+    try {
+      return JSON.parse(this.#storage.getItem(this.#key) || 'null');
+    } catch {
+      return null;
+    }
+  }
+}
+
+// parseExpiry accepts an RFC 3339 time or unix seconds/milliseconds; an
+// unreadable value counts as "expires soon" so the token is refreshed early.
+function parseExpiry(v) {
+  if (typeof v === 'number') {
+    return v < 1e12 ? v * 1000 : v;
+  }
+  const ms = Date.parse(v);
+  return Number.isNaN(ms) ? Date.now() + refreshMargin : ms;
+}
+
+async function request(path, method, body, token) {
+  const headers = { Accept: 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  try {
+    return await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+    });
+  } catch (err) {
+    throw new ApiError('network', err.message);
+  }
+}
+
+async function postJSON(path, body) {
+  return decode(await request(path, 'POST', body));
+}
+
+async function decode(res) {
+  let payload = null;
+  try {
+    payload = await res.json();
+  } catch {
+    // An empty or non-JSON body: the status decides below.
+  }
+  if (!res.ok) {
+    const e = payload?.error ?? {};
+    throw new ApiError(e.code || `http_${res.status}`, e.message || res.statusText, res.status);
+  }
+  return payload;
+}
