@@ -17,6 +17,8 @@ func SkillGroups() []string {
 		"elderly",           // 老年卡/养老
 		"housing",           // 住房/公积金
 		"residence",         // 居住证/户籍
+		"veterans",          // 退役军人
+		"general",           // 综合
 	}
 }
 

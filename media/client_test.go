@@ -141,12 +141,13 @@ func joinClient(t *testing.T, r *Room, peerID, party string, opts clientOptions)
 	}
 	pc.OnTrack(c.onTrack)
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) { c.state.Store(s) })
-	go c.loop()
 	peer, err := r.Join(peerID, party, testSignaler{c})
 	if err != nil {
 		t.Fatalf("join %s: %v", peerID, err)
 	}
 	c.peer = peer
+	// Started after Join: a server offer sent meanwhile waits in ops.
+	go c.loop()
 	t.Cleanup(c.close)
 	return c
 }

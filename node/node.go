@@ -24,6 +24,16 @@ import (
 	"cloudwindow/store"
 )
 
+const demoAccounts = `Demo accounts (password "demo"):
+  station1     station  东海社区远程帮办点 (community)
+  island1      station  鲁家峙岛远程帮办点 (island site)
+  agent1       agent    王芳: 医保 / 社保 / 长护险
+  agent2       agent    李明: generalist, all items
+  supervisor1  supervisor
+  admin        admin
+Station kiosk: /station/   Agent and supervisor console: /console/
+`
+
 // Node is a running Cloud Window node.
 type Node struct {
 	cfg       Config
@@ -85,7 +95,7 @@ func (n *Node) open(ctx context.Context) error {
 		Node: n.cfg.NodeName, ResumeGrace: n.cfg.ResumeGrace, WrapUpTimeout: n.cfg.WrapUpTimeout,
 		ICEServers: n.cfg.ICEServers, OpeningHours: n.cfg.OpeningHours,
 	}, signaling.Deps{
-		Verifier: n.Auth, Catalog: n.Catalog, SFU: n.SFU, Calls: n.Calls, Logger: n.log,
+		Verifier: n.Auth, Catalog: n.Catalog, SFU: n.SFU, Calls: n.Calls, Logger: n.log, Registerer: n.registry,
 		NewQueue: func(l queue.Listener) queue.Queue {
 			return queue.NewLocal(queue.Config{RingTimeout: n.cfg.RingTimeout, WrapUpTimeout: n.cfg.WrapUpTimeout}, l)
 		},
@@ -110,7 +120,7 @@ func (n *Node) seedAccounts(ctx context.Context) error {
 		if err := n.Auth.SeedDemo(ctx); err != nil {
 			return fmt.Errorf("create demo accounts: %w", err)
 		}
-		n.log.Info("demo accounts (password \"demo\"): stations station1, island1; agents agent1, agent2; supervisor1; admin")
+		fmt.Print(demoAccounts)
 		return nil
 	}
 	password, created, err := n.Auth.EnsureAdmin(ctx)

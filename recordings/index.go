@@ -38,7 +38,7 @@ type File struct {
 	Tracks      string    `json:"tracks"` // e.g. "VP8+Opus"
 	Node        string    `json:"-"`
 	StartedAt   time.Time `json:"started_at"`
-	EndedAt     time.Time `json:"ended_at"`
+	EndedAt     time.Time `json:"ended_at,omitzero"`
 	DurationMs  int64     `json:"duration_ms"`
 	SizeBytes   int64     `json:"size_bytes"`
 	SHA256      string    `json:"sha256"`

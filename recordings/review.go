@@ -32,14 +32,14 @@ type Session struct {
 	ItemName    string    `json:"item_name"`
 	Category    string    `json:"category"`
 	StartedAt   time.Time `json:"started_at"`
-	EndedAt     time.Time `json:"ended_at"`
+	EndedAt     time.Time `json:"ended_at,omitzero"`
 	DurationMs  int64     `json:"duration_ms"`
 	Status      Status    `json:"status"`
 	Error       string    `json:"error,omitempty"`
 	LegalHold   bool      `json:"legal_hold"`
 	HoldBy      string    `json:"hold_by,omitempty"`
-	HoldAt      time.Time `json:"hold_at"`
-	DeletedAt   time.Time `json:"deleted_at"`
+	HoldAt      time.Time `json:"hold_at,omitzero"`
+	DeletedAt   time.Time `json:"deleted_at,omitzero"`
 }
 
 // SessionDetail is what the session page shows.

@@ -97,6 +97,7 @@ func (s *Server) startCall(ctx context.Context, agent, station *session, req que
 	s.mu.Lock()
 	s.callsByID[c.id] = c
 	s.mu.Unlock()
+	s.metrics.callsActive.Inc()
 	station.setWaitingRequest("")
 	station.setCall(c)
 	agent.setCall(c)
@@ -119,6 +120,8 @@ func (s *Server) endCall(c *call, reason, by string) {
 	s.mu.Lock()
 	delete(s.callsByID, c.id)
 	s.mu.Unlock()
+	s.metrics.callsActive.Dec()
+	s.metrics.callsEnded.WithLabelValues(reason).Inc()
 	for _, sess := range []*session{c.station, c.agent} {
 		sess.mu.Lock()
 		if sess.call == c {

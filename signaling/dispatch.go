@@ -56,6 +56,7 @@ func (s *Server) dispatch(sess *session, c *conn, m Message) {
 		if pe.Code == CodeInternal {
 			s.log.Error("handle message", "type", m.Type, "account", sess.ident.Username, "err", err)
 		}
+		s.metrics.errors.WithLabelValues(pe.Code).Inc()
 		c.sendError(m.ID, pe)
 	}
 }
@@ -130,6 +131,7 @@ func (s *Server) attachSession(ident auth.Identity, d authData, c *conn) (sess *
 	case !resumed:
 		sess = &session{id: newSecret("s-"), resumeToken: newSecret("r-"), ident: ident}
 		s.sessions[ident.AccountID] = sess
+		s.metrics.sessions.WithLabelValues(string(ident.Role)).Inc()
 	case d.Resume == sess.id && subtle.ConstantTimeCompare([]byte(d.ResumeToken), []byte(sess.resumeToken)) != 1:
 		return nil, false, nil, protoErr(CodeInvalidToken, "resume token does not match")
 	}
@@ -170,6 +172,7 @@ func (s *Server) expire(sess *session) {
 	}
 	delete(s.sessions, sess.ident.AccountID)
 	s.mu.Unlock()
+	s.metrics.sessions.WithLabelValues(string(sess.ident.Role)).Dec()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if c := sess.currentCall(); c != nil {

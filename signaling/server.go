@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"cloudwindow/auth"
 	"cloudwindow/calls"
@@ -44,13 +45,14 @@ type Config struct {
 
 // Deps are the services signaling drives.
 type Deps struct {
-	Verifier Verifier
-	Catalog  Catalog
-	NewQueue func(queue.Listener) queue.Queue // the Server is the queue's listener
-	SFU      *media.SFU
-	Calls    *calls.Store
-	Recorder Recorder
-	Logger   *slog.Logger
+	Verifier   Verifier
+	Catalog    Catalog
+	NewQueue   func(queue.Listener) queue.Queue // the Server is the queue's listener
+	SFU        *media.SFU
+	Calls      *calls.Store
+	Recorder   Recorder
+	Registerer prometheus.Registerer // may be nil
+	Logger     *slog.Logger
 }
 
 // Server accepts signaling WebSockets. It implements queue.Listener.
@@ -63,6 +65,7 @@ type Server struct {
 	queue    queue.Queue
 	events   *eventWriter
 	stats    *statsBroadcaster
+	metrics  *metrics
 
 	mu        sync.Mutex
 	closed    bool
@@ -88,6 +91,7 @@ func New(cfg Config, deps Deps) *Server {
 		callsByID: map[string]*call{},
 	}
 	s.queue = deps.NewQueue(s)
+	s.metrics = newMetrics(deps.Registerer)
 	s.handlers = s.routes()
 	s.events = newEventWriter(deps.Calls, s.log)
 	s.stats = newStatsBroadcaster(s.broadcastStats)

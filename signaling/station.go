@@ -24,7 +24,7 @@ func (s *Server) handleCallRequest(ctx context.Context, sess *session, m Message
 		return protoErr(CodeInvalidState, "this station is already in a call")
 	}
 	item, err := s.deps.Catalog.Item(ctx, d.ItemID)
-	if errors.Is(err, catalog.ErrNotFound) {
+	if errors.Is(err, catalog.ErrNotFound) || (err == nil && !item.Enabled) {
 		return protoErr(CodeNotFound, "no service item %q", d.ItemID)
 	} else if err != nil {
 		return fmt.Errorf("look up item %s: %w", d.ItemID, err)

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestConfigPrecedenceFlagsThenEnvThenFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "cloudwindow.yaml")
+	os.WriteFile(file, []byte("addr: \":9000\"\ndata-dir: /from/file\nring-timeout: 7s\nopening-hours: 全天\n"), 0o600)
+	t.Setenv("CLOUDWINDOW_DATA_DIR", "/from/env")
+	t.Setenv("CLOUDWINDOW_RING_TIMEOUT", "9s")
+	c, _, err := parseConfig([]string{"--config", file, "--ring-timeout", "11s"})
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"flag beats env and file", c.RingTimeout, 11 * time.Second},
+		{"env beats file", c.DataDir, "/from/env"},
+		{"file beats default", c.Addr, ":9000"},
+		{"file value", c.OpeningHours, "全天"},
+		{"default", c.WrapUpTimeout, 60 * time.Second},
+	}
+	for _, ck := range checks {
+		if ck.got != ck.want {
+			t.Errorf("%s: got %v, want %v", ck.name, ck.got, ck.want)
+		}
+	}
+}
+
+func TestConfigRejectsBadValues(t *testing.T) {
+	for _, args := range [][]string{
+		{"--ring-timeout", "soon"},
+		{"--log-level", "loud"},
+		{"--turn", "turn:a;user"},
+		{"--no-such-flag"},
+	} {
+		if _, _, err := parseConfig(args); err == nil {
+			t.Errorf("%v: accepted", args)
+		}
+	}
+}
+
+func TestICEServersFromFlag(t *testing.T) {
+	s, err := parseICEServers("turn:t.example:3478?transport=tcp,turns:t.example:5349;u;p")
+	if err != nil || len(s) != 1 || len(s[0].URLs) != 2 || s[0].Username != "u" || s[0].Credential != "p" {
+		t.Fatalf("got %+v, %v", s, err)
+	}
+}

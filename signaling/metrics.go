@@ -1,0 +1,34 @@
+package signaling
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are what an operator watches on a node's signaling.
+type metrics struct {
+	sessions    *prometheus.GaugeVec   // connected sessions by role
+	callsActive prometheus.Gauge       // calls in progress
+	callsEnded  *prometheus.CounterVec // ended calls by reason
+	errors      *prometheus.CounterVec // protocol errors sent, by code
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		sessions: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "cloudwindow_sessions", Help: "Signaling sessions on this node, by role.",
+		}, []string{"role"}),
+		callsActive: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "cloudwindow_calls_active", Help: "Calls in progress on this node.",
+		}),
+		callsEnded: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cloudwindow_calls_ended_total", Help: "Calls ended on this node, by reason.",
+		}, []string{"reason"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cloudwindow_signaling_errors_total", Help: "Protocol errors sent to clients, by code.",
+		}, []string{"code"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.sessions, m.callsActive, m.callsEnded, m.errors)
+	}
+	return m
+}
