@@ -171,6 +171,20 @@ func (s *Service) Verify(ctx context.Context, token string) (Identity, error) {
 	return acct.Identity(), nil
 }
 
+// Active reports whether a signed-in account may go on: long-lived sessions
+// (signaling WebSockets) ask it periodically, so that disabling an account
+// ends them as it ends its tokens.
+func (s *Service) Active(ctx context.Context, accountID string) error {
+	acct, err := s.cachedAccount(ctx, accountID)
+	if err != nil {
+		return fmt.Errorf("check account: %w", err)
+	}
+	if acct.Disabled {
+		return ErrDisabled
+	}
+	return nil
+}
+
 func (s *Service) cachedAccount(ctx context.Context, id string) (Account, error) {
 	now := s.now()
 	if a, ok := s.cache.get(id, now); ok {

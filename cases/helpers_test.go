@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -169,7 +170,8 @@ func (e *env) openCase(t *testing.T, callID, item string) Case {
 	return c
 }
 
-// auditActions lists the audit log's actions on one object, oldest first.
+// auditActions lists the audit log's "actor action" entries on one object,
+// sorted: entries of the same millisecond have no order.
 func (e *env) auditActions(t *testing.T, objectID string) []string {
 	t.Helper()
 	entries, err := e.audit.List(context.Background(), audit.Filter{ObjectID: objectID})
@@ -177,9 +179,10 @@ func (e *env) auditActions(t *testing.T, objectID string) []string {
 		t.Fatal(err)
 	}
 	var out []string
-	for i := len(entries) - 1; i >= 0; i-- {
-		out = append(out, entries[i].ActorID+" "+entries[i].Action)
+	for _, en := range entries {
+		out = append(out, en.ActorID+" "+en.Action)
 	}
+	slices.Sort(out)
 	return out
 }
 

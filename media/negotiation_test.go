@@ -1,6 +1,7 @@
 package media
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -132,4 +133,40 @@ func TestLeavingPublisherIsRemovedFromSubscriber(t *testing.T) {
 	// The agent can come back into the same call.
 	agent2 := joinClient(t, r, "agent-2", "agent", clientOptions{})
 	agent2.waitPackets("station-main", "camera", 50)
+}
+
+func TestPublicIPsAreAnnouncedAsHostCandidates(t *testing.T) {
+	s, err := New(Config{LoopbackOnly: true, PublicIPs: []string{"203.0.113.7"}, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	r := newTestRoom(t, s, "call-nat")
+	// The client never applies the answer, so nothing is ever sent to that address.
+	pc, err := clientAPI(t, clientOptions{}).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pc.Close() })
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer, err := r.Join("station-1", "station", testSignaler{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, err := peer.HandleOffer(offer.SDP, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(answer, fmt.Sprintf("203.0.113.7 %d typ host", s.UDPPort())) {
+		t.Errorf("answer does not announce the public IP on the ICE UDP port:\n%s", answer)
+	}
+	if strings.Contains(answer, "127.0.0.1") {
+		t.Errorf("answer still announces the private address")
+	}
 }

@@ -176,17 +176,18 @@ func (p *Peer) onConnectionState(s webrtc.PeerConnectionState) {
 	p.sig.ConnectionState(s)
 }
 
-// subscribe adds a downTrack for a track of another party. The caller holds the
-// room lock, so the track cannot end meanwhile.
+// subscribe adds a downTrack for a track of another party. The downTrack joins the
+// track's fanout first: once there, the track's end is sure to unsubscribe it.
 func (p *Peer) subscribe(up *upTrack) {
 	d := newDownTrack(up, p)
 	p.negMu.Lock()
 	defer p.negMu.Unlock()
-	if p.isClosed() {
+	if p.isClosed() || !up.addDown(d) {
 		return
 	}
 	t, err := p.pc.AddTransceiverFromTrack(d, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 	if err != nil {
+		up.removeDowns(func(x *downTrack) bool { return x == d })
 		p.log.Warn("subscribe", "track", up.info.Source, "from", up.info.PeerID, "err", err)
 		return
 	}
@@ -200,13 +201,10 @@ func (p *Peer) subscribe(up *upTrack) {
 		p.log.Debug("codec preferences", "codec", up.info.Codec.MimeType, "err", err)
 	}
 	d.sender = t.Sender()
-	if !p.goTracked(d.readRTCP) {
-		return
-	}
 	p.mu.Lock()
 	p.downs = append(p.downs, d)
 	p.mu.Unlock()
-	up.addDown(d)
+	p.goTracked(d.readRTCP)
 	p.needsOffer = true
 	p.trigger()
 }

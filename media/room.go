@@ -177,6 +177,6 @@ func (r *Room) detach(p *Peer) {
 		delete(r.peers, p.id)
 	}
 	for _, up := range r.tracks {
-		up.removeDownsOf(p)
+		up.removeDowns(func(d *downTrack) bool { return d.peer == p })
 	}
 }

@@ -119,23 +119,24 @@ func (u *upTrack) sendKeyframeRequest() {
 	}
 }
 
-// addDown starts forwarding to a subscriber.
-func (u *upTrack) addDown(d *downTrack) {
+// addDown starts forwarding to a subscriber; false if the track has ended.
+func (u *upTrack) addDown(d *downTrack) bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.ended {
-		return
+		return false
 	}
 	f := u.fanout.Load()
 	u.fanout.Store(&fanout{downs: append(slices.Clip(f.downs), d), sinks: f.sinks})
+	return true
 }
 
-// removeDownsOf stops forwarding to a subscriber that leaves.
-func (u *upTrack) removeDownsOf(sub *Peer) {
+// removeDowns stops forwarding to the matching downTracks.
+func (u *upTrack) removeDowns(match func(*downTrack) bool) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	f := u.fanout.Load()
-	downs := slices.DeleteFunc(slices.Clone(f.downs), func(d *downTrack) bool { return d.peer == sub })
+	downs := slices.DeleteFunc(slices.Clone(f.downs), match)
 	u.fanout.Store(&fanout{downs: downs, sinks: f.sinks})
 }
 

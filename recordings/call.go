@@ -109,7 +109,7 @@ func (c *callRecording) writerDone(w *fileWriter) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), dbTimeout)
 	defer cancel()
-	if err := c.rec.closeRecording(ctx, c.info.ID, c.rec.now(), StatusFinished, failure); err != nil {
+	if err := c.rec.closeRecording(ctx, c.info.ID, StatusFinished, failure); err != nil {
 		c.rec.log.Error("close recording", "call", c.info.ID, "err", err)
 	}
 	c.mu.Lock()

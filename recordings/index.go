@@ -106,48 +106,65 @@ func (rec *Recorder) indexFile(ctx context.Context, f File) error {
 	return nil
 }
 
-// closeRecording sets a recording's end and its status from its files:
+// closeRecording sets a recording's times and status from its files:
 // failed if any file failed or none was written, else done (finished or
 // repaired). failure is a writer error no file row carries (a file that
 // could not even be created).
-func (rec *Recorder) closeRecording(ctx context.Context, callID string, ended time.Time, done Status, failure string) error {
-	status, failure, err := rec.outcome(ctx, callID, done, failure)
+func (rec *Recorder) closeRecording(ctx context.Context, callID string, done Status, failure string) error {
+	o, err := rec.outcome(ctx, callID, done, failure)
 	if err != nil {
 		return err
 	}
-	_, err = rec.db.Exec(ctx, `UPDATE recordings SET ended_at = ?, duration_ms = ? - started_at, status = ?, error = ?
-		WHERE call_id = ? AND status <> ?`,
-		store.Millis(ended), store.Millis(ended), string(status), failure, callID, string(StatusDeleted))
-	if err != nil {
+	q := `UPDATE recordings SET started_at = ?, ended_at = ?, duration_ms = ?, status = ?, error = ? WHERE call_id = ? AND status <> ?`
+	args := []any{o.start, o.end, o.end - o.start, string(o.status), o.failure, callID, string(StatusDeleted)}
+	if o.files == 0 {
+		q = `UPDATE recordings SET ended_at = started_at, status = ?, error = ? WHERE call_id = ? AND status <> ?`
+		args = args[3:]
+	}
+	if _, err := rec.db.Exec(ctx, q, args...); err != nil {
 		return fmt.Errorf("close recording of call %s: %w", callID, err)
 	}
 	return nil
 }
 
-func (rec *Recorder) outcome(ctx context.Context, callID string, done Status, failure string) (Status, string, error) {
-	rows, err := rec.db.Query(ctx, `SELECT status, error FROM recording_files WHERE call_id = ? ORDER BY started_at`, callID)
+// recordingOutcome sums up a recording's files.
+type recordingOutcome struct {
+	status     Status
+	failure    string
+	files      int
+	start, end int64 // Unix ms: the first file's start, the last file's end
+}
+
+func (rec *Recorder) outcome(ctx context.Context, callID string, done Status, failure string) (recordingOutcome, error) {
+	rows, err := rec.db.Query(ctx, `SELECT status, error, started_at, ended_at FROM recording_files WHERE call_id = ? ORDER BY started_at`, callID)
 	if err != nil {
-		return "", "", fmt.Errorf("read files of call %s: %w", callID, err)
+		return recordingOutcome{}, fmt.Errorf("read files of call %s: %w", callID, err)
 	}
 	defer rows.Close()
-	files, fileFailure := 0, ""
+	o := recordingOutcome{status: done}
+	fileFailure := ""
 	for rows.Next() {
 		var st, msg string
-		if err := rows.Scan(&st, &msg); err != nil {
-			return "", "", fmt.Errorf("read files of call %s: %w", callID, err)
+		var start, end int64
+		if err := rows.Scan(&st, &msg, &start, &end); err != nil {
+			return recordingOutcome{}, fmt.Errorf("read files of call %s: %w", callID, err)
 		}
-		files++
+		if o.files == 0 || start < o.start {
+			o.start = start
+		}
+		o.files++
+		o.end = max(o.end, end, start)
 		if Status(st) == StatusFailed && fileFailure == "" {
 			fileFailure = msg
 		}
 	}
 	switch {
 	case fileFailure != "":
-		return StatusFailed, fileFailure, rows.Err()
+		o.status, o.failure = StatusFailed, fileFailure
 	case failure != "":
-		return StatusFailed, failure, rows.Err()
-	case files == 0:
-		return StatusFailed, "no media was recorded", rows.Err()
+		o.status, o.failure = StatusFailed, failure
+	case o.files == 0:
+		o.status, o.failure = StatusFailed, "no media was recorded"
 	}
-	return done, "", rows.Err()
+	return o, rows.Err()
 }

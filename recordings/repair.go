@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 )
 
 // Repair finishes the files this node left unfinished when it died: each
@@ -104,33 +103,31 @@ func finishInPlace(path string) (int64, error) {
 
 // closeUnfinishedRecordings ends the recording rows this node left open.
 func (rec *Recorder) closeUnfinishedRecordings(ctx context.Context) error {
-	rows, err := rec.db.Query(ctx, `SELECT r.call_id, MAX(COALESCE(f.ended_at, 0)), r.started_at
-		FROM recordings r LEFT JOIN recording_files f ON f.call_id = r.call_id
-		WHERE r.status = ? AND r.node = ? GROUP BY r.call_id, r.started_at`, string(StatusRecording), rec.cfg.Node)
+	rows, err := rec.db.Query(ctx, `SELECT call_id FROM recordings WHERE status = ? AND node = ?`,
+		string(StatusRecording), rec.cfg.Node)
 	if err != nil {
 		return fmt.Errorf("find unfinished recordings: %w", err)
 	}
-	type open struct {
-		id         string
-		end, start int64
-	}
-	var found []open
+	var ids []string
 	for rows.Next() {
-		var o open
-		if err := rows.Scan(&o.id, &o.end, &o.start); err != nil {
+		var id string
+		if err := rows.Scan(&id); err != nil {
 			rows.Close()
 			return fmt.Errorf("scan unfinished recording: %w", err)
 		}
-		found = append(found, o)
+		ids = append(ids, id)
 	}
 	rows.Close()
-	for _, o := range found {
-		if rec.recording(o.id) {
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("find unfinished recordings: %w", err)
+	}
+	for _, id := range ids {
+		if rec.recording(id) {
 			continue
 		}
-		if err := rec.closeRecording(ctx, o.id, time.UnixMilli(max(o.end, o.start)), StatusRepaired, ""); err != nil {
+		if err := rec.closeRecording(ctx, id, StatusRepaired, ""); err != nil {
 			return err
 		}
 	}
-	return rows.Err()
+	return nil
 }

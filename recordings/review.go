@@ -167,7 +167,8 @@ func (f ListFilter) conditions() ([]string, []any, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		add("(started_at < ? OR (started_at = ? AND call_id < ?))", at, at, id)
+		// The plain bound lets the index seek straight to the cursor.
+		add("started_at <= ? AND (started_at < ? OR call_id < ?)", at, at, id)
 	}
 	return where, args, nil
 }

@@ -39,15 +39,29 @@ func (s *Server) routes() map[string]handler {
 	}
 }
 
-func (s *Server) dispatch(sess *session, c *conn, m Message) {
+// accountCheckInterval is how often a session re-checks that its account is
+// still enabled; with the auth cache, a disabled account is out within a minute.
+const accountCheckInterval = 30 * time.Second
+
+func (s *Server) dispatch(sess *session, c *conn, m Message) bool {
+	if time.Since(time.Unix(0, sess.checkedAt.Load())) > accountCheckInterval {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := s.deps.Verifier.Active(ctx, sess.ident.AccountID)
+		cancel()
+		if err != nil {
+			c.sendError(m.ID, protoErr(CodeInvalidToken, "account is no longer allowed: %v", err))
+			return false
+		}
+		sess.checkedAt.Store(time.Now().UnixNano())
+	}
 	h, ok := s.handlers[m.Type]
 	if !ok {
 		c.sendError(m.ID, protoErr(CodeUnknownType, "unknown message type %q", m.Type))
-		return
+		return true
 	}
 	if !hasRole(sess.ident.Role, h.roles) {
 		c.sendError(m.ID, protoErr(CodeForbidden, "%s is not allowed for role %s", m.Type, sess.ident.Role))
-		return
+		return true
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -59,6 +73,7 @@ func (s *Server) dispatch(sess *session, c *conn, m Message) {
 		s.metrics.errors.WithLabelValues(pe.Code).Inc()
 		c.sendError(m.ID, pe)
 	}
+	return true
 }
 
 func hasRole(r auth.Role, roles []auth.Role) bool {
@@ -130,6 +145,7 @@ func (s *Server) attachSession(ident auth.Identity, d authData, c *conn) (sess *
 	switch {
 	case !resumed:
 		sess = &session{id: newSecret("s-"), resumeToken: newSecret("r-"), ident: ident}
+		sess.checkedAt.Store(time.Now().UnixNano())
 		s.sessions[ident.AccountID] = sess
 		s.metrics.sessions.WithLabelValues(string(ident.Role)).Inc()
 	case d.Resume == sess.id && subtle.ConstantTimeCompare([]byte(d.ResumeToken), []byte(sess.resumeToken)) != 1:

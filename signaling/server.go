@@ -19,9 +19,11 @@ import (
 	"cloudwindow/queue"
 )
 
-// Verifier turns a token into an identity (the auth service).
+// Verifier turns a token into an identity, and tells whether an account
+// is still allowed on (the auth service).
 type Verifier interface {
 	Verify(ctx context.Context, token string) (auth.Identity, error)
+	Active(ctx context.Context, accountID string) error
 }
 
 // Catalog looks up service items (the catalog service).
@@ -128,7 +130,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			break
 		}
-		s.dispatch(sess, c, m)
+		if !s.dispatch(sess, c, m) {
+			break
+		}
 	}
 	sess.detach(c, s.cfg.ResumeGrace, func() { s.expire(sess) })
 }

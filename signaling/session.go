@@ -3,6 +3,7 @@ package signaling
 import (
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"cloudwindow/auth"
@@ -15,6 +16,7 @@ type session struct {
 	id          string
 	resumeToken string
 	ident       auth.Identity
+	checkedAt   atomic.Int64 // unix ns of the last check that the account is still enabled
 
 	mu          sync.Mutex
 	conn        *conn       // nil while detached

@@ -1,0 +1,188 @@
+package cases
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+
+	"cloudwindow/auth"
+)
+
+func TestCasePageAccess(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		srv := e.server(t)
+		c := e.openCase(t, "call-1", itemForwarded)
+		for _, tc := range []struct {
+			who       auth.Identity
+			status    int
+			recording bool
+			audited   string
+		}{
+			{agent1, http.StatusOK, false, "ag-1 case.view"},
+			{supervisor1, http.StatusOK, true, "su-1 case.view"},
+			{admin1, http.StatusOK, true, "ad-1 case.view"},
+			{agent2, http.StatusForbidden, false, "ag-2 case.view.denied"},
+			{station1, http.StatusForbidden, false, "st-1 case.view.denied"},
+		} {
+			t.Run(tc.who.Username, func(t *testing.T) {
+				before := len(e.auditActions(t, c.ID))
+				var d Detail
+				if got := call(t, srv, "GET", "/api/v1/cases/"+c.ID, tc.who, nil, &d); got != tc.status {
+					t.Fatalf("status %d, want %d", got, tc.status)
+				}
+				if tc.status == http.StatusOK {
+					if d.Number != c.Number || len(d.Materials) != 3 || len(d.Events) != 1 {
+						t.Fatalf("case page = %+v", d)
+					}
+					if (d.RecordingURL == "/console/review.html?call=call-1") != tc.recording {
+						t.Fatalf("recording link %q for %s", d.RecordingURL, tc.who.Role)
+					}
+				}
+				actions := e.auditActions(t, c.ID)
+				if len(actions) != before+1 || !slices.Contains(actions, tc.audited) {
+					t.Fatalf("audit log = %q, want %q appended", actions, tc.audited)
+				}
+			})
+		}
+		var d Detail
+		if got := call(t, srv, "GET", "/api/v1/calls/call-1/case", agent1, nil, &d); got != http.StatusOK || d.ID != c.ID {
+			t.Fatalf("case by call: status %d, case %s", got, d.ID)
+		}
+		if got := call(t, srv, "GET", "/api/v1/cases/nope", supervisor1, nil, nil); got != http.StatusNotFound {
+			t.Fatalf("unknown case: status %d", got)
+		}
+	})
+}
+
+func TestCaseStatusAndOverdueOverHTTP(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		srv := e.server(t)
+		c := e.openCase(t, "call-1", itemForwarded)
+		if _, err := e.svc.WrapUp(ctx, c.CallID, agent1, "forwarded", nil, ""); err != nil {
+			t.Fatal(err)
+		}
+		var raw map[string]any
+		// Any station may look a number up, not only the one the case came from.
+		if got := call(t, srv, "GET", "/api/v1/case-status/"+c.Number, station2, nil, &raw); got != http.StatusOK {
+			t.Fatalf("status lookup: %d", got)
+		}
+		keys := make([]string, 0, len(raw))
+		for k := range raw {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		if !slices.Equal(keys, []string{"due_date", "item_name", "item_name_en", "number", "state"}) {
+			t.Fatalf("public status has fields %q", keys)
+		}
+		if got := call(t, srv, "GET", "/api/v1/case-status/YW20991231-0001", station2, nil, nil); got != http.StatusNotFound {
+			t.Fatalf("unknown number: %d", got)
+		}
+
+		e.clock.Set(friday.AddDate(0, 0, 10))
+		for _, tc := range []struct {
+			who    auth.Identity
+			status int
+		}{{supervisor1, http.StatusOK}, {admin1, http.StatusOK}, {agent1, http.StatusForbidden}, {station1, http.StatusForbidden}} {
+			var out struct{ Cases []Case }
+			if got := call(t, srv, "GET", "/api/v1/cases?overdue=1", tc.who, nil, &out); got != tc.status {
+				t.Fatalf("overdue list as %s: %d, want %d", tc.who.Username, got, tc.status)
+			}
+			if tc.status == http.StatusOK && (len(out.Cases) != 1 || out.Cases[0].ID != c.ID) {
+				t.Fatalf("overdue list = %+v", out.Cases)
+			}
+		}
+	})
+}
+
+func TestFormSignatureOverHTTP(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		srv := e.server(t)
+		c := e.openCase(t, "call-1", itemForwarded)
+		if got := call(t, srv, "PUT", "/api/v1/cases/"+c.ID+"/resident", agent1, Resident{Name: "陈阿婆"}, nil); got != http.StatusOK {
+			t.Fatalf("set resident: %d", got)
+		}
+		if got := call(t, srv, "POST", "/api/v1/cases/"+c.ID+"/forms", station1, nil, nil); got != http.StatusForbidden {
+			t.Fatalf("a station pushed a form: %d", got)
+		}
+		var f Form
+		if got := call(t, srv, "POST", "/api/v1/cases/"+c.ID+"/forms", agent1, nil, &f); got != http.StatusCreated {
+			t.Fatalf("push form: %d", got)
+		}
+		var shown Form
+		if got := call(t, srv, "GET", "/api/v1/forms/"+f.ID, station1, nil, &shown); got != http.StatusOK || shown.HTML != f.HTML {
+			t.Fatalf("station fetching its form: %d", got)
+		}
+		if got := call(t, srv, "GET", "/api/v1/forms/"+f.ID, station2, nil, nil); got != http.StatusForbidden {
+			t.Fatalf("another station fetched the form: %d", got)
+		}
+
+		body := signRequest{PNGBase64: base64.StdEncoding.EncodeToString(signaturePNG(t, 400, 150, true)), ContentSHA256: f.SHA256}
+		if got := call(t, srv, "POST", "/api/v1/forms/"+f.ID+"/signature", station2, body, nil); got != http.StatusForbidden {
+			t.Fatalf("another station signed: %d", got)
+		}
+		if got := call(t, srv, "POST", "/api/v1/forms/"+f.ID+"/signature", station1, signRequest{PNGBase64: "%%%", ContentSHA256: f.SHA256}, nil); got != http.StatusBadRequest {
+			t.Fatalf("bad base64: %d", got)
+		}
+		var sig Signature
+		if got := call(t, srv, "POST", "/api/v1/forms/"+f.ID+"/signature", station1, body, &sig); got != http.StatusCreated {
+			t.Fatalf("sign: %d", got)
+		}
+		if got := call(t, srv, "POST", "/api/v1/forms/"+f.ID+"/signature", station1, body, nil); got != http.StatusConflict {
+			t.Fatalf("signing twice: %d", got)
+		}
+
+		for _, tc := range []struct {
+			who    auth.Identity
+			status int
+		}{{agent1, http.StatusOK}, {supervisor1, http.StatusOK}, {agent2, http.StatusForbidden}, {station1, http.StatusForbidden}} {
+			status, img := getRaw(t, srv, sig.ImageURL, tc.who)
+			if status != tc.status {
+				t.Fatalf("signature image as %s: %d, want %d", tc.who.Username, status, tc.status)
+			}
+			if status == http.StatusOK && !bytes.HasPrefix(img, []byte("\x89PNG")) {
+				t.Fatal("signature image is not the PNG")
+			}
+		}
+		wantAudit := []string{"ag-1 signature.view", "ag-2 signature.view.denied", "st-1 signature.view.denied", "su-1 signature.view"}
+		if got := e.auditActions(t, sig.ID); !slices.Equal(got, wantAudit) {
+			t.Fatalf("signature audit = %q, want %q", got, wantAudit)
+		}
+		if got := e.auditActions(t, f.ID); !slices.Contains(got, "st-2 form.sign.denied") {
+			t.Fatalf("refused signing not audited: %q", got)
+		}
+
+		var rc Receipt
+		if got := call(t, srv, "GET", "/api/v1/cases/"+c.ID+"/receipt", station1, nil, &rc); got != http.StatusOK || rc.Number != c.Number {
+			t.Fatalf("receipt at the station: %d %+v", got, rc)
+		}
+		if got := call(t, srv, "GET", "/api/v1/cases/"+c.ID+"/receipt", station2, nil, nil); got != http.StatusForbidden {
+			t.Fatalf("receipt at another station: %d", got)
+		}
+	})
+}
+
+// getRaw fetches path as who and returns the status and body.
+func getRaw(t *testing.T, srv *httptest.Server, path string, who auth.Identity) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest("GET", srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+who.Username)
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, body
+}
