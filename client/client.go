@@ -73,6 +73,7 @@ type Client struct {
 	inbox   []Message
 	notify  chan struct{}
 	media   *Media
+	ignored map[string]bool // unsolicited types dropped instead of kept in the inbox
 	done    chan struct{}
 	err     error
 }
@@ -145,6 +146,10 @@ func (c *Client) route(m Message) {
 		return
 	}
 	c.mu.Lock()
+	if c.ignored[m.Type] {
+		c.mu.Unlock()
+		return
+	}
 	c.inbox = append(c.inbox, m)
 	c.mu.Unlock()
 	c.wake()

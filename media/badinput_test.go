@@ -1,6 +1,7 @@
 package media
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -49,8 +50,12 @@ func TestBadSignalingInputIsRejectedAndPeerStaysUsable(t *testing.T) {
 	if err := station.peer.AddCandidate(webrtc.ICECandidateInit{Candidate: strings.Repeat("x", 5000)}); err == nil {
 		t.Errorf("oversized candidate accepted")
 	}
-	if _, err := station.peer.HandleOffer(good, map[string]Source{"a": "b", "c": "d", "e": "f", "g": "h", "i": "j", "k": "l", "m": "n", "o": "p", "q": "r", "s": "t", "u": "v", "w": "x", "y": "z", "0": "1", "2": "3", "4": "5", "6": "7"}); err == nil {
-		t.Errorf("offer with 17 track sources accepted")
+	tooMany := map[string]Source{}
+	for i := range maxSources + 1 {
+		tooMany[fmt.Sprint("track-", i)] = SourceCamera
+	}
+	if _, err := station.peer.HandleOffer(good, tooMany); err == nil {
+		t.Errorf("offer with %d track sources accepted", len(tooMany))
 	}
 
 	// After all that, the peer still negotiates and its media reaches the agent.
@@ -59,19 +64,25 @@ func TestBadSignalingInputIsRejectedAndPeerStaysUsable(t *testing.T) {
 		t.Fatalf("good offer after bad input: %v", err)
 	}
 	agent.waitPackets("station-main", "camera", 50)
+}
 
-	// A garbage answer to a real server offer leaves the offer answerable.
+func TestGarbageAnswerLeavesServerOfferAnswerable(t *testing.T) {
+	s := newTestSFU(t)
+	r := newTestRoom(t, s, "call-bad-answer")
+	station, agent := startCall(t, r, clientOptions{}, clientOptions{})
 	agent.holdOffers.Store(true)
-	station.publish(SourceAudio)
+	station.publish(SourceDocument)
 	if _, err := station.negotiate(nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "a server offer to the agent", func() bool { return agent.heldOffers() > 0 })
-	if err := agent.peer.HandleAnswer("v=0 garbage"); err == nil {
-		t.Errorf("garbage answer accepted")
+	for _, bad := range []string{"v=0 garbage", strings.Replace(agent.pc.LocalDescription().SDP, "a=mid:", "a=x-mid:", 1)} {
+		if err := agent.peer.HandleAnswer(bad); err == nil {
+			t.Errorf("bad answer accepted: %.40q", bad)
+		}
 	}
 	if err := agent.do(func() error { agent.deliverHeld(); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	agent.waitPackets("station-main", "audio", 50)
+	agent.waitPackets("station-document", "document", 50)
 }

@@ -45,8 +45,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "PeerConnections currently in the connected state.",
 		}),
 	}
+	if err := m.register(reg); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// register adds the series to reg; a nil reg keeps them private to the SFU.
+func (m *metrics) register(reg prometheus.Registerer) error {
 	if reg == nil {
-		return m, nil
+		return nil
 	}
 	for _, c := range []prometheus.Collector{
 		m.forwardedPackets, m.forwardedBytes, m.keyframeRequests,
@@ -55,10 +63,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		if err := reg.Register(c); err != nil {
 			var already prometheus.AlreadyRegisteredError
 			if errors.As(err, &already) {
-				return nil, fmt.Errorf("register media metrics: another SFU already uses this registerer: %w", err)
+				return fmt.Errorf("register media metrics: another SFU already uses this registerer: %w", err)
 			}
-			return nil, fmt.Errorf("register media metrics: %w", err)
+			return fmt.Errorf("register media metrics: %w", err)
 		}
 	}
-	return m, nil
+	return nil
 }

@@ -32,7 +32,7 @@ func (r *resender) answer(nack *rtcp.TransportLayerNack) {
 }
 
 func (r *resender) resend(cache *packetCache, seq uint16) {
-	n := 0; _ = cache
+	n := cache.get(seq, r.buf)
 	if n == 0 {
 		return
 	}

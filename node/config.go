@@ -25,6 +25,7 @@ type Config struct {
 	PublicIPs    []string // NAT 1:1 addresses announced to clients
 	LoopbackOnly bool     // media on 127.0.0.1 only (tests, single-box demos)
 	ICEServers   []signaling.ICEServer
+	TURNSecret   string // shared with coturn: clients get short-lived TURN credentials
 	OpeningHours string
 
 	RingTimeout   time.Duration

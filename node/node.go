@@ -93,7 +93,7 @@ func (n *Node) open(ctx context.Context) error {
 	}
 	n.Signaling = signaling.New(signaling.Config{
 		Node: n.cfg.NodeName, ResumeGrace: n.cfg.ResumeGrace, WrapUpTimeout: n.cfg.WrapUpTimeout,
-		ICEServers: n.cfg.ICEServers, OpeningHours: n.cfg.OpeningHours,
+		ICEServers: n.cfg.ICEServers, TURNSecret: n.cfg.TURNSecret, OpeningHours: n.cfg.OpeningHours,
 	}, signaling.Deps{
 		Verifier: n.Auth, Catalog: n.Catalog, SFU: n.SFU, Calls: n.Calls, Logger: n.log, Registerer: n.registry,
 		NewQueue: func(l queue.Listener) queue.Queue {

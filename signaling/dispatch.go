@@ -157,10 +157,7 @@ func (s *Server) attachSession(ident auth.Identity, d authData, c *conn) (sess *
 func (s *Server) welcome(ctx context.Context, sess *session, resumed bool) welcomeData {
 	w := welcomeData{
 		SessionID: sess.id, ResumeToken: sess.resumeToken, Resumed: resumed,
-		Identity: sess.ident, ICEServers: s.cfg.ICEServers,
-	}
-	if w.ICEServers == nil {
-		w.ICEServers = []ICEServer{}
+		Identity: sess.ident, ICEServers: s.iceServersFor(sess.ident.AccountID),
 	}
 	switch sess.ident.Role {
 	case auth.RoleAgent:

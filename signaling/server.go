@@ -42,6 +42,7 @@ type Config struct {
 	ResumeGrace   time.Duration // how long a dropped session waits for its client
 	WrapUpTimeout time.Duration // the queue's wrap-up timeout, shown to agents
 	ICEServers    []ICEServer   // STUN/TURN servers for clients
+	TURNSecret    string        // shared with coturn (use-auth-secret); empty: credentials as configured
 	OpeningHours  string        // told to stations when no agent is online
 }
 

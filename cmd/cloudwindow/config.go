@@ -37,6 +37,7 @@ func parseConfig(args []string) (config, slog.Level, error) {
 	publicIPs := fs.String("public-ips", "", "comma-separated public IPs announced for media (behind 1:1 NAT)")
 	fs.BoolVar(&c.LoopbackOnly, "media-loopback-only", false, "offer media on 127.0.0.1 only (single-box demos)")
 	turn := fs.String("turn", "", "TURN/STUN servers for clients: url[,url…][;username;credential]")
+	fs.StringVar(&c.TURNSecret, "turn-secret", "", "secret shared with coturn (use-auth-secret): clients get 12 h TURN credentials")
 	fs.StringVar(&c.OpeningHours, "opening-hours", "工作日 8:30–11:30，13:30–17:00", "opening hours told to stations when no agent is online")
 	fs.DurationVar(&c.RingTimeout, "ring-timeout", 20*time.Second, "how long an offer rings before it goes to the next agent")
 	fs.DurationVar(&c.WrapUpTimeout, "wrapup-timeout", 60*time.Second, "wrap-up time after a call before the agent is ready again")

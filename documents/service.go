@@ -1,0 +1,121 @@
+package documents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"cloudwindow/audit"
+	"cloudwindow/auth"
+	"cloudwindow/calls"
+	"cloudwindow/cases"
+	"cloudwindow/store"
+)
+
+// Defaults for Config.
+const (
+	DefaultMaxSize   = 20 << 20
+	DefaultChunkSize = 256 << 10
+	maxChunkSize     = 4 << 20
+)
+
+// Cases is what accepting a scan needs from the case service
+// (*cases.Service provides it).
+type Cases interface {
+	ForCall(ctx context.Context, callID string) (cases.Case, error)
+	AttachMaterial(ctx context.Context, caseID, documentID, materialName string, actor auth.Identity) ([]cases.Material, error)
+}
+
+// Config wires a Service.
+type Config struct {
+	DataDir string // scans go under DataDir/documents
+	DB      *store.DB
+	Calls   *calls.Store
+	Cases   Cases
+	Audit   *audit.Log
+
+	MaxSize   int64 // bytes per file; default DefaultMaxSize
+	ChunkSize int   // bytes per chunk for new uploads; default DefaultChunkSize
+
+	// OnDocument is told of a new scan and of every change of its status,
+	// after it is stored, on the request's goroutine: it must not block.
+	// Signaling uses it to show a scan to the agent at once and to ask
+	// the station for a re-scan.
+	OnDocument func(Document)
+
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Service stores scans and serves them.
+type Service struct {
+	cfg     Config
+	db      *store.DB
+	dataDir string
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// New checks cfg and prepares the documents directory.
+func New(cfg Config) (*Service, error) {
+	if cfg.DataDir == "" || cfg.DB == nil || cfg.Calls == nil || cfg.Cases == nil || cfg.Audit == nil {
+		return nil, errors.New("documents: DataDir, DB, Calls, Cases and Audit are required")
+	}
+	if cfg.MaxSize <= 0 {
+		cfg.MaxSize = DefaultMaxSize
+	}
+	if cfg.ChunkSize <= 0 {
+		cfg.ChunkSize = DefaultChunkSize
+	}
+	if cfg.ChunkSize > maxChunkSize {
+		return nil, fmt.Errorf("documents: chunk size %d is over the limit of %d", cfg.ChunkSize, maxChunkSize)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Service{cfg: cfg, db: cfg.DB, dataDir: cfg.DataDir, log: cfg.Logger, now: cfg.Now}
+	if err := os.MkdirAll(s.uploadsDir(), 0o750); err != nil {
+		return nil, fmt.Errorf("create documents directory: %w", err)
+	}
+	return s, nil
+}
+
+func (s *Service) uploadsDir() string { return filepath.Join(s.dataDir, "documents", "uploads") }
+
+// call returns the call a document or upload belongs to.
+func (s *Service) call(ctx context.Context, callID string) (calls.Call, error) {
+	c, err := s.cfg.Calls.Get(ctx, callID)
+	if errors.Is(err, calls.ErrNotFound) {
+		return calls.Call{}, fmt.Errorf("call %s: %w", callID, ErrNotFound)
+	}
+	return c, err
+}
+
+// isCallAgent reports whether id is the agent of call c.
+func isCallAgent(id auth.Identity, c calls.Call) bool {
+	return id.Role == auth.RoleAgent && id.AccountID != "" && id.AccountID == c.AgentID
+}
+
+// isCallStation reports whether id is the station of call c.
+func isCallStation(id auth.Identity, c calls.Call) bool {
+	return id.Role == auth.RoleStation && id.AccountID != "" && id.AccountID == c.StationID
+}
+
+// mayView reports whether id may see the content of c's documents: the
+// call's agent, supervisors and admins. Stations never read scans back.
+func mayView(id auth.Identity, c calls.Call) bool {
+	return isCallAgent(id, c) || id.Role == auth.RoleSupervisor || id.Role == auth.RoleAdmin
+}
+
+// mayList adds the call's own station to mayView: it sees what it sent
+// and whether the agent wants a re-scan.
+func mayList(id auth.Identity, c calls.Call) bool {
+	return mayView(id, c) || isCallStation(id, c)
+}
