@@ -11,7 +11,7 @@ import (
 // Config configures an SFU.
 type Config struct {
 	UDPPort      int                   // ICE UDP mux port; 0 = any free port
-	TCPPort      int                   // ICE-TCP port; 0 = any free port; -1 = disabled
+	TCPPort      int                   // ICE-TCP port; 0 = any free port; negative (-1) = disabled
 	PublicIPs    []string              // NAT 1:1 IPs announced as host candidates (optional)
 	LoopbackOnly bool                  // gather candidates on loopback only (tests, single-box demos)
 	Registerer   prometheus.Registerer // may be nil
@@ -22,8 +22,8 @@ func (c Config) validate() error {
 	if c.UDPPort < 0 || c.UDPPort > 65535 {
 		return fmt.Errorf("udp port %d out of range", c.UDPPort)
 	}
-	if c.TCPPort < -1 || c.TCPPort > 65535 {
-		return fmt.Errorf("tcp port %d out of range (-1 disables ICE-TCP)", c.TCPPort)
+	if c.TCPPort > 65535 {
+		return fmt.Errorf("tcp port %d out of range (negative disables ICE-TCP)", c.TCPPort)
 	}
 	for _, ip := range c.PublicIPs {
 		if net.ParseIP(ip) == nil {

@@ -122,7 +122,7 @@ func TestSFUAndRoomAPIContracts(t *testing.T) {
 	if noTCP.TCPPort() != -1 {
 		t.Errorf("TCPPort with ICE-TCP disabled = %d, want -1", noTCP.TCPPort())
 	}
-	for _, cfg := range []Config{{UDPPort: -1}, {TCPPort: -2}, {PublicIPs: []string{"not-an-ip"}}} {
+	for _, cfg := range []Config{{UDPPort: -1}, {UDPPort: 70000}, {TCPPort: 70000}, {PublicIPs: []string{"not-an-ip"}}} {
 		if _, err := New(cfg); err == nil {
 			t.Errorf("New(%+v) accepted a bad config", cfg)
 		}

@@ -125,6 +125,12 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 		s.agentOnline(ctx, ident)
 	}
 	sess.reply(m.ID, TypeWelcome, s.welcome(ctx, sess, resumed))
+	if c := sess.currentCall(); resumed && c != nil {
+		// A server offer sent while the socket was down is lost; send it again.
+		if peer := c.peer(c.partyOf(sess)); peer != nil {
+			peer.ResendOffer()
+		}
+	}
 	if ident.Role != auth.RoleStation {
 		s.stats.sendTo(sess)
 	}
