@@ -110,7 +110,7 @@ func forEachDB(t *testing.T, fn func(t *testing.T, e *env)) {
 	}
 }
 
-func newEnv(t *testing.T, db *store.DB) *env {
+func newEnv(t testing.TB, db *store.DB) *env {
 	t.Helper()
 	cat := catalog.NewService(db)
 	for _, it := range testItems() {
@@ -147,7 +147,7 @@ func testItems() []catalog.Item {
 }
 
 // newCall inserts a call row from station to agent about item.
-func (e *env) newCall(t *testing.T, id string, station, agent auth.Identity, item string) calls.Call {
+func (e *env) newCall(t testing.TB, id string, station, agent auth.Identity, item string) calls.Call {
 	t.Helper()
 	c := calls.Call{
 		ID: id, StationID: station.AccountID, StationName: station.DisplayName, AgentID: agent.AccountID,

@@ -70,14 +70,13 @@ func (s *Service) Sign(ctx context.Context, formID string, station auth.Identity
 	sig.ImageURL = signatureImageURL(sig.ID)
 	ev := s.newEvent(c, "signed", station, c.State, f.ID)
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO case_signatures (id, form_id, case_id, station_id, png, png_sha256, content_sha256, signed_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, sig.ID, sig.FormID, sig.CaseID, sig.StationID, pngSignature, sig.PNGSHA256,
-			sig.ContentSHA256, store.Millis(sig.SignedAt)); err != nil {
-			return fmt.Errorf("store signature on form %s: %w", formID, err)
+		if err := insertSignature(ctx, tx, sig, pngSignature); err != nil {
+			return err
 		}
 		return insertEvent(ctx, tx, ev)
 	})
 	if err != nil {
+		// The unique form_id refuses a concurrent second signature.
 		if again, _, gerr := s.Form(ctx, formID); gerr == nil && again.SignatureID != "" {
 			return Signature{}, fmt.Errorf("sign form %s: already signed: %w", formID, ErrConflict)
 		}
@@ -88,6 +87,16 @@ func (s *Service) Sign(ctx context.Context, formID string, station auth.Identity
 		s.opts.OnSignature(sig)
 	}
 	return sig, nil
+}
+
+func insertSignature(ctx context.Context, q querier, sig Signature, img []byte) error {
+	_, err := q.Exec(ctx, `INSERT INTO case_signatures (id, form_id, case_id, station_id, png, png_sha256, content_sha256, signed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, sig.ID, sig.FormID, sig.CaseID, sig.StationID, img, sig.PNGSHA256,
+		sig.ContentSHA256, store.Millis(sig.SignedAt))
+	if err != nil {
+		return fmt.Errorf("store signature on form %s: %w", sig.FormID, err)
+	}
+	return nil
 }
 
 func signatureImageURL(id string) string { return "/api/v1/signatures/" + id + "/image" }

@@ -21,7 +21,7 @@ func startNode(t *testing.T, mod func(*node.Config)) *node.Node {
 		Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: true, LoopbackOnly: true,
 		UDPPort: 0, TCPPort: 0, RingTimeout: 5 * time.Second, WrapUpTimeout: 30 * time.Second,
 		ResumeGrace: 3 * time.Second,
-		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)), Out: io.Discard,
 	}
 	if mod != nil {
 		mod(&cfg)

@@ -3,7 +3,9 @@
 package node
 
 import (
+	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -32,8 +34,14 @@ type Config struct {
 	WrapUpTimeout time.Duration
 	ResumeGrace   time.Duration
 	Retention     time.Duration // recordings older than this are deleted; 0 keeps them
+	NoRecording   bool          // calls are not recorded (benchmarks of the recorder's cost only)
+
+	Location      *time.Location // the center's time zone: due dates, case numbers
+	Holidays      []string       // public holidays, "2006-01-02", skipped in due dates
+	ExtraWorkdays []string       // weekend days worked instead (调休)
 
 	Logger *slog.Logger
+	Out    io.Writer // where the demo accounts and a first admin password are printed; default stdout
 }
 
 func (c *Config) setDefaults() {
@@ -60,6 +68,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.ResumeGrace <= 0 {
 		c.ResumeGrace = 60 * time.Second
+	}
+	if c.Location == nil {
+		c.Location = time.Local
+	}
+	if c.Out == nil {
+		c.Out = os.Stdout
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -17,9 +17,12 @@ import (
 	"cloudwindow/audit"
 	"cloudwindow/auth"
 	"cloudwindow/calls"
+	"cloudwindow/cases"
 	"cloudwindow/catalog"
+	"cloudwindow/documents"
 	"cloudwindow/media"
 	"cloudwindow/queue"
+	"cloudwindow/recordings"
 	"cloudwindow/signaling"
 	"cloudwindow/store"
 )
@@ -42,8 +45,11 @@ type Node struct {
 	Auth      *auth.Service
 	Catalog   *catalog.Service
 	Calls     *calls.Store
+	Cases     *cases.Service
+	Documents *documents.Service
 	Audit     *audit.Log
 	SFU       *media.SFU
+	Recorder  *recordings.Recorder
 	Signaling *signaling.Server
 	registry  *prometheus.Registry
 
@@ -88,6 +94,9 @@ func (n *Node) open(ctx context.Context) error {
 	if err := n.Catalog.Seed(ctx); err != nil {
 		return fmt.Errorf("seed catalog: %w", err)
 	}
+	if err := n.openCasework(); err != nil {
+		return err
+	}
 	if err := n.openMedia(ctx); err != nil {
 		return err
 	}
@@ -95,11 +104,34 @@ func (n *Node) open(ctx context.Context) error {
 		Node: n.cfg.NodeName, ResumeGrace: n.cfg.ResumeGrace, WrapUpTimeout: n.cfg.WrapUpTimeout,
 		ICEServers: n.cfg.ICEServers, TURNSecret: n.cfg.TURNSecret, OpeningHours: n.cfg.OpeningHours,
 	}, signaling.Deps{
-		Verifier: n.Auth, Catalog: n.Catalog, SFU: n.SFU, Calls: n.Calls, Logger: n.log, Registerer: n.registry,
+		Verifier: n.Auth, Catalog: n.Catalog, SFU: n.SFU, Calls: n.Calls, Cases: n.Cases, Recorder: n.recorder(), Logger: n.log, Registerer: n.registry,
 		NewQueue: func(l queue.Listener) queue.Queue {
 			return queue.NewLocal(queue.Config{RingTimeout: n.cfg.RingTimeout, WrapUpTimeout: n.cfg.WrapUpTimeout}, l)
 		},
 	})
+	return nil
+}
+
+// openCasework starts cases and documents. Their hooks tell signaling,
+// which starts later: nothing fires before a call exists.
+func (n *Node) openCasework() error {
+	cal, err := cases.NewCalendar(n.cfg.Holidays, n.cfg.ExtraWorkdays)
+	if err != nil {
+		return fmt.Errorf("holiday calendar: %w", err)
+	}
+	n.Cases = cases.NewService(n.db, n.Catalog, n.Audit, time.Now, cases.Options{
+		Calendar: cal, Location: n.cfg.Location,
+		OnEvent:     func(e cases.Event) { n.Signaling.CaseEvent(e) },
+		OnForm:      func(f cases.Form) { n.Signaling.FormPushed(f) },
+		OnSignature: func(s cases.Signature) { n.Signaling.FormSigned(s) },
+	})
+	n.Documents, err = documents.New(documents.Config{
+		DataDir: n.cfg.DataDir, DB: n.db, Calls: n.Calls, Cases: n.Cases, Audit: n.Audit, Logger: n.log,
+		OnDocument: func(d documents.Document) { n.Signaling.DocumentChanged(d) },
+	})
+	if err != nil {
+		return fmt.Errorf("start documents: %w", err)
+	}
 	return nil
 }
 
@@ -112,7 +144,53 @@ func (n *Node) openMedia(ctx context.Context) error {
 		return fmt.Errorf("start media: %w", err)
 	}
 	n.SFU = sfu
+	rec, err := recordings.New(recordings.Config{
+		Dir: n.cfg.DataDir, DB: n.db, Registerer: n.registry, Logger: n.log,
+		Retention: n.cfg.Retention, Node: n.cfg.NodeName,
+	})
+	if err != nil {
+		return fmt.Errorf("start recorder: %w", err)
+	}
+	n.Recorder = rec
+	if err := rec.Repair(ctx); err != nil {
+		n.log.Error("repair recordings", "err", err)
+	}
+	bg, cancel := context.WithCancel(context.Background())
+	n.cancel = cancel
+	n.wg.Add(2)
+	go func() {
+		defer n.wg.Done()
+		rec.RunRetention(bg)
+	}()
+	go func() {
+		defer n.wg.Done()
+		n.purgeUploads(bg)
+	}()
 	return nil
+}
+
+// recorder is the call recorder signaling uses; nil when recording is off.
+func (n *Node) recorder() signaling.Recorder {
+	if n.cfg.NoRecording {
+		return nil
+	}
+	return n.Recorder
+}
+
+// purgeUploads drops uploads abandoned for a day, once an hour.
+func (n *Node) purgeUploads(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := n.Documents.PurgeUploads(ctx, time.Now().Add(-24*time.Hour)); err != nil {
+				n.log.Warn("purge abandoned uploads", "err", err)
+			}
+		}
+	}
 }
 
 func (n *Node) seedAccounts(ctx context.Context) error {
@@ -120,7 +198,7 @@ func (n *Node) seedAccounts(ctx context.Context) error {
 		if err := n.Auth.SeedDemo(ctx); err != nil {
 			return fmt.Errorf("create demo accounts: %w", err)
 		}
-		fmt.Print(demoAccounts)
+		fmt.Fprint(n.cfg.Out, demoAccounts)
 		return nil
 	}
 	password, created, err := n.Auth.EnsureAdmin(ctx)
@@ -129,7 +207,7 @@ func (n *Node) seedAccounts(ctx context.Context) error {
 	}
 	if created {
 		// Printed once, on the first start only: the operator must keep it.
-		fmt.Printf("Created account \"admin\" with password: %s\n", password)
+		fmt.Fprintf(n.cfg.Out, "Created account \"admin\" with password: %s\n", password)
 	}
 	return nil
 }
@@ -204,6 +282,9 @@ func (n *Node) closeServices() {
 	}
 	if n.SFU != nil {
 		n.SFU.Close()
+	}
+	if n.Recorder != nil {
+		n.Recorder.Close()
 	}
 	n.wg.Wait()
 	if n.db != nil {

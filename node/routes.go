@@ -26,6 +26,9 @@ func (n *Node) routes() http.Handler {
 
 	authhttp.Routes(mux, n.Auth, n.Audit)
 	n.Catalog.Routes(mux, n.Auth, n.Audit)
+	n.Recorder.Routes(mux, n.Auth, n.Audit)
+	n.Cases.Routes(mux, n.Auth)
+	n.Documents.Routes(mux, n.Auth)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})

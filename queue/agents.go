@@ -17,7 +17,10 @@ type agent struct {
 }
 
 // pendingTimer is a timer whose identity tells a late firing from a current one.
-type pendingTimer struct{ timer Timer }
+type pendingTimer struct {
+	timer Timer
+	due   time.Time // kept for snapshots
+}
 
 func newAgent(info Agent) *agent {
 	a := &agent{state: Offline}
@@ -169,16 +172,17 @@ func (q *Local) setState(a *agent, s AgentState) {
 		q.seq++
 		a.readySeq = q.seq
 	case WrapUp:
-		q.startWrapUp(a)
+		q.startWrapUp(a, q.cfg.WrapUpTimeout)
 	}
 	q.events.add(event{kind: evAgentState, agentID: a.info.ID, state: s})
 	q.log.Debug("agent state", "agent", a.info.ID, "state", s)
 }
 
-func (q *Local) startWrapUp(a *agent) {
-	p := &pendingTimer{}
+// startWrapUp ends the agent's wrap-up after d.
+func (q *Local) startWrapUp(a *agent, d time.Duration) {
+	p := &pendingTimer{due: q.clock.Now().Add(d)}
 	id := a.info.ID
-	p.timer = q.clock.AfterFunc(q.cfg.WrapUpTimeout, func() { q.wrapUpTimedOut(id, p) })
+	p.timer = q.clock.AfterFunc(d, func() { q.wrapUpTimedOut(id, p) })
 	a.wrapUp = p
 }
 

@@ -18,6 +18,14 @@ type Config struct {
 	// default 5 min.
 	DefaultHandleTime time.Duration
 	Logger            *slog.Logger // default: slog.Default()
+
+	// LeaderTTL is how long a Cluster leader's lock lasts unless renewed: a
+	// dead leader's successor takes over within about 4/3 of it. Default 5 s.
+	LeaderTTL time.Duration
+	// CallTimeout bounds a Cluster call forwarded to the leader when the
+	// caller's context allows longer; it should outlast a failover.
+	// Default 10 s.
+	CallTimeout time.Duration
 }
 
 // Defaults, used for zero Config fields.
@@ -26,6 +34,8 @@ const (
 	DefaultWrapUpTimeout     = 60 * time.Second
 	DefaultHandleTimeSamples = 20
 	DefaultHandleTime        = 5 * time.Minute
+	DefaultLeaderTTL         = 5 * time.Second
+	DefaultCallTimeout       = 10 * time.Second
 )
 
 func (c Config) withDefaults() Config {
@@ -43,6 +53,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DefaultHandleTime <= 0 {
 		c.DefaultHandleTime = DefaultHandleTime
+	}
+	if c.LeaderTTL <= 0 {
+		c.LeaderTTL = DefaultLeaderTTL
+	}
+	if c.CallTimeout <= 0 {
+		c.CallTimeout = DefaultCallTimeout
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -1,6 +1,9 @@
 package queue
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // handleTimes is a moving average over the most recent calls' durations.
 type handleTimes struct {
@@ -34,4 +37,12 @@ func (h *handleTimes) average() time.Duration {
 		return h.fallback
 	}
 	return h.sum / time.Duration(len(h.samples))
+}
+
+// recent returns the samples, oldest first.
+func (h *handleTimes) recent() []time.Duration {
+	if len(h.samples) < cap(h.samples) {
+		return slices.Clone(h.samples)
+	}
+	return append(slices.Clone(h.samples[h.next:]), h.samples[:h.next]...)
 }

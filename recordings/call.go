@@ -18,8 +18,8 @@ type callRecording struct {
 	rec  *Recorder
 	info CallInfo
 
-	mu      sync.Mutex
-	writers map[string]*fileWriter // the running writer of each group
+	mu         sync.Mutex
+	writers    map[string]*fileWriter // the running writer of each group
 	active     int
 	idle       chan struct{} // closed when no writer runs
 	idleClosed bool

@@ -35,6 +35,8 @@ type fileWriter struct {
 	part          int
 	senderToLocal int64
 	haveOffset    bool
+	firstAt       int64 // arrival of the first packet, Unix ns
+	synced        bool  // frames go to the file (see release)
 	failed        bool
 	failure       string
 }
@@ -125,12 +127,9 @@ func (f *fileWriter) adoptNew() (ending bool) {
 	f.mu.Lock()
 	sinks, ending := f.sinks[len(f.tracks):], f.ending
 	f.mu.Unlock()
-	now := f.rec.now()
 	for _, s := range sinks {
+		s.state.adopted = true
 		f.tracks = append(f.tracks, s.state)
-		if s.codec.video {
-			s.state.requestKeyframe(now)
-		}
 	}
 	return ending
 }
@@ -148,7 +147,7 @@ func (f *fileWriter) drainEvents() {
 
 func (f *fileWriter) handle(ev event) {
 	t := ev.sink.state
-	if !f.adopted(t) {
+	if !t.adopted {
 		f.adoptNew()
 	}
 	if ev.pkt == nil {
@@ -159,10 +158,13 @@ func (f *fileWriter) handle(ev event) {
 		f.rec.packets.Put(ev.pkt)
 		return
 	}
+	if f.firstAt == 0 {
+		f.firstAt = ev.at
+	}
 	for _, s := range t.push(ev.pkt, ev.at, time.Unix(0, ev.at)) {
 		f.timeline.add(s)
 	}
-	f.emitReady(false)
+	f.release(ev.at, false)
 }
 
 // senderReport re-anchors a track's clock. The first report of the file
@@ -172,6 +174,7 @@ func (f *fileWriter) senderReport(t *track, ev event) {
 		f.senderToLocal, f.haveOffset = ev.at-ntpToUnixNano(ev.ntp), true
 	}
 	t.clock.observeSR(ev.rtpTime, ev.ntp, f.senderToLocal)
+	f.release(ev.at, false)
 }
 
 func (f *fileWriter) flushTrack(t *track) {
@@ -179,7 +182,7 @@ func (f *fileWriter) flushTrack(t *track) {
 		f.timeline.add(s)
 	}
 	t.gone = true
-	f.emitReady(false)
+	f.release(f.rec.now().UnixNano(), false)
 }
 
 func (f *fileWriter) tick() {
@@ -196,7 +199,7 @@ func (f *fileWriter) end() {
 			f.flushTrack(t)
 		}
 	}
-	f.emitReady(true)
+	f.release(f.rec.now().UnixNano(), true)
 	if f.out == nil && !f.failed {
 		f.startFromPreroll()
 	}
@@ -216,13 +219,4 @@ func (f *fileWriter) fail(err error) {
 	if f.out != nil {
 		f.abandon(err)
 	}
-}
-
-func (f *fileWriter) adopted(t *track) bool {
-	for _, a := range f.tracks {
-		if a == t {
-			return true
-		}
-	}
-	return false
 }

@@ -73,14 +73,14 @@ func spsPictureSize(nal []byte) (width, height uint64, err error) {
 		if chroma = r.ue(); chroma == 3 {
 			r.bits(1) // separate_colour_plane_flag
 		}
-		r.ue()     // bit_depth_luma_minus8
-		r.ue()     // bit_depth_chroma_minus8
-		r.bits(1)  // qpprime_y_zero_transform_bypass_flag
+		r.ue()              // bit_depth_luma_minus8
+		r.ue()              // bit_depth_chroma_minus8
+		r.bits(1)           // qpprime_y_zero_transform_bypass_flag
 		if r.bits(1) == 1 { // seq_scaling_matrix_present_flag
 			skipScalingLists(&r, chroma)
 		}
 	}
-	r.ue() // log2_max_frame_num_minus4
+	r.ue()          // log2_max_frame_num_minus4
 	switch r.ue() { // pic_order_cnt_type
 	case 0:
 		r.ue()

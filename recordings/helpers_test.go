@@ -3,6 +3,7 @@ package recordings
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -48,7 +49,8 @@ func newTestRecorder(t testing.TB, db *store.DB, dir string) *testRecorder {
 	t.Helper()
 	clock := newFakeClock(time.Date(2025, 3, 1, 9, 0, 0, 0, time.Local))
 	reg := prometheus.NewRegistry()
-	rec, err := New(Config{Dir: dir, DB: db, Registerer: reg, Now: clock.Now, Node: "node-a", KeyframeInterval: -1})
+	rec, err := New(Config{Dir: dir, DB: db, Registerer: reg, Now: clock.Now, Node: "node-a", KeyframeInterval: -1,
+		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatalf("new recorder: %v", err)
 	}
@@ -70,9 +72,9 @@ func (p *party) requestKeyframe() { p.keyRequests.Add(1) }
 func (tr *testRecorder) join(t testing.TB, call CallInfo, name string, video bool) *party {
 	t.Helper()
 	p := &party{}
-	p.audio = tr.newSink(call, trackSpec{party: name, source: "audio", codec: opusCodec, ssrc: 1}, nil)
+	p.audio = tr.newSink(call, trackSpec{party: name, source: "audio", codec: opusCodec}, nil)
 	if video {
-		p.video = tr.newSink(call, trackSpec{party: name, source: "camera", codec: vp8Codec, ssrc: 2}, p.requestKeyframe)
+		p.video = tr.newSink(call, trackSpec{party: name, source: "camera", codec: vp8Codec}, p.requestKeyframe)
 	}
 	if p.audio == nil || (video && p.video == nil) {
 		t.Fatalf("recorder refused the tracks")

@@ -209,7 +209,9 @@ func TestBadReviewRequestsChangeNothing(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := s.do(t, tc.method, tc.path, "supervisor", tc.body)
-			var e struct{ Error struct{ Code, Message string } }
+			var e struct {
+				Error struct{ Code, Message string }
+			}
 			decode(t, resp, tc.want, &e)
 			if e.Error.Code == "" || e.Error.Message == "" {
 				t.Errorf("error body lacks code or message: %+v", e)

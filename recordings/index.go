@@ -46,8 +46,6 @@ type File struct {
 	Error       string    `json:"error,omitempty"`
 }
 
-type fileRow = File
-
 // complete fills in the size, hash and end of a file that was finished.
 func (r *File) complete(dir string, durationMs int64, status Status) error {
 	size, sum, err := hashFile(filepath.Join(dir, filepath.FromSlash(r.Path)))

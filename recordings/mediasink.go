@@ -7,7 +7,7 @@ import "cloudwindow/media"
 // station and the agent publish.
 func (rec *Recorder) SinkFactory(call CallInfo) media.SinkFactory {
 	return func(info media.TrackInfo, requestKeyframe func()) media.Sink {
-		spec := trackSpec{party: info.Party, source: string(info.Source), codec: info.Codec, ssrc: info.SSRC}
+		spec := trackSpec{party: info.Party, source: string(info.Source), codec: info.Codec}
 		s := rec.newSink(call, spec, requestKeyframe)
 		if s == nil {
 			return nil // a nil *trackSink would be a non-nil Sink

@@ -8,9 +8,9 @@ import (
 
 // metrics count recording files (one per party and part), not calls.
 type metrics struct {
-	started, finished, failed          prometheus.Counter
-	active                             prometheus.Gauge
-	bytes                              prometheus.Counter
+	started, finished, failed         prometheus.Counter
+	active                            prometheus.Gauge
+	bytes                             prometheus.Counter
 	droppedQueueFull, droppedTooLarge prometheus.Counter
 }
 

@@ -16,7 +16,7 @@ import (
 
 // partFile is one open recording file and its index row.
 type partFile struct {
-	row    fileRow
+	row    File
 	f      recordingFile
 	mux    *webmWriter
 	origin int64 // wall time of the file's 0 ms, Unix nanoseconds
@@ -24,15 +24,10 @@ type partFile struct {
 
 // startPart opens a new file holding every track ready now, timed from
 // origin. trigger is the video track whose keyframe starts it, if any;
-// other video tracks wait for their next keyframe.
-func (f *fileWriter) startPart(origin int64, trigger *track) {
-	var in []*track
-	for _, t := range f.tracks {
-		t.number = 0
-		if t.ready && !t.gone {
-			in = append(in, t)
-		}
-	}
+// other video tracks wait for their next keyframe. pending are frames
+// about to be written that are no longer in the timeline.
+func (f *fileWriter) startPart(origin int64, trigger *track, pending []sample) {
+	in := f.partTracks(trigger, pending)
 	if len(in) == 0 {
 		return
 	}
@@ -54,6 +49,26 @@ func (f *fileWriter) startPart(origin int64, trigger *track) {
 	f.rec.metrics.started.Inc()
 	f.rec.metrics.active.Inc()
 	f.call.indexFile(out.row)
+}
+
+// partTracks returns the tracks a new part holds: those ready and still
+// live, or ended with frames still to write.
+func (f *fileWriter) partTracks(trigger *track, pending []sample) []*track {
+	frames := map[*track]bool{trigger: true}
+	for _, s := range pending {
+		frames[s.t] = true
+	}
+	for _, s := range f.timeline.queue {
+		frames[s.t] = true
+	}
+	var in []*track
+	for _, t := range f.tracks {
+		t.number = 0
+		if t.ready && (!t.gone || frames[t]) {
+			in = append(in, t)
+		}
+	}
+	return in
 }
 
 func (f *fileWriter) openPart(origin int64, in []*track) (*partFile, error) {
@@ -79,16 +94,21 @@ func (f *fileWriter) openPart(origin int64, in []*track) (*partFile, error) {
 	}
 	mux, err := newWebmWriter(file, docType, entries, cueTrack, start)
 	if err != nil {
+		// Without a whole header there is nothing to play or repair.
 		file.Close()
+		os.Remove(filepath.Join(f.rec.dir, filepath.FromSlash(rel)))
 		return nil, fmt.Errorf("start %s: %w", rel, err)
 	}
-	row := fileRow{
+	row := File{
 		ID: uuid.NewString(), CallID: f.call.info.ID, Party: f.group, Part: f.part, Path: rel,
 		ContentType: contentType, Tracks: strings.Join(names, "+"), Node: f.rec.cfg.Node,
 		StartedAt: start, Status: StatusRecording,
 	}
 	return &partFile{row: row, f: file, mux: mux, origin: origin}, nil
 }
+
+// maxParts bounds the search for a free file name.
+const maxParts = 1000
 
 // createFile makes <dir>/YYYY/MM/DD/<call>-<group>[-<part>].<ext>, taking
 // the next free part number so nothing already recorded is overwritten.
@@ -97,7 +117,7 @@ func (f *fileWriter) createFile(start time.Time, ext string) (recordingFile, str
 	if err := os.MkdirAll(filepath.Join(f.rec.dir, filepath.FromSlash(day)), 0o750); err != nil {
 		return nil, "", fmt.Errorf("create recordings directory: %w", err)
 	}
-	for ; ; f.part++ {
+	for ; f.part <= maxParts; f.part++ {
 		name := fmt.Sprintf("%s-%s.%s", safeName(f.call.info.ID), f.group, ext)
 		if f.part > 1 {
 			name = fmt.Sprintf("%s-%s-%d.%s", safeName(f.call.info.ID), f.group, f.part, ext)
@@ -112,6 +132,7 @@ func (f *fileWriter) createFile(start time.Time, ext string) (recordingFile, str
 		}
 		return file, rel, nil
 	}
+	return nil, "", fmt.Errorf("create recording file: %d parts exist", maxParts)
 }
 
 func (p *partFile) writeBlock(track uint64, ms int64, key bool, data []byte) error {
@@ -127,18 +148,18 @@ func (f *fileWriter) finishPart() {
 	f.out = nil
 	f.part++
 	f.rec.metrics.active.Dec()
-	lastMs := int64(0)
+	lastFrameMs := int64(0) // how long the last frame shows
 	for _, t := range f.tracks {
 		if t.number != 0 && t.lastMs == p.mux.endMs {
-			lastMs = max(lastMs, t.lastDur/int64(time.Millisecond))
+			lastFrameMs = max(lastFrameMs, t.lastDur/int64(time.Millisecond))
 		}
 	}
-	err := guard(func() error { return p.mux.finish(lastMs) })
+	err := guard(func() error { return p.mux.finish(lastFrameMs) })
 	if cerr := p.f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close: %w", cerr)
 	}
 	if err == nil {
-		err = p.row.complete(f.rec.dir, p.mux.durationMs()+lastMs, StatusFinished)
+		err = p.row.complete(f.rec.dir, p.mux.durationMs()+lastFrameMs, StatusFinished)
 	}
 	if err != nil {
 		err = fmt.Errorf("finish %s: %w", p.row.Path, err)

@@ -193,24 +193,26 @@ func (rec *Recorder) Session(ctx context.Context, callID string) (SessionDetail,
 	if err != nil {
 		return SessionDetail{}, err
 	}
-	d := SessionDetail{Session: s, Files: []File{}, Events: []calls.Event{}, Notes: []Note{}}
+	d := SessionDetail{Session: s, Events: []calls.Event{}}
 	if d.Files, err = rec.files(ctx, callID); err != nil {
 		return SessionDetail{}, err
-	}
-	cs := calls.NewStore(rec.db)
-	if c, err := cs.Get(ctx, callID); err == nil {
-		d.Call = &c
-	} else if !errors.Is(err, calls.ErrNotFound) {
-		return SessionDetail{}, err
-	}
-	if ev, err := cs.Events(ctx, callID); err != nil {
-		return SessionDetail{}, err
-	} else if ev != nil {
-		d.Events = ev
 	}
 	if d.Notes, err = rec.notes(ctx, callID); err != nil {
 		return SessionDetail{}, err
 	}
+	cs := calls.NewStore(rec.db)
+	c, err := cs.Get(ctx, callID)
+	switch {
+	case err == nil:
+		d.Call = &c
+	case !errors.Is(err, calls.ErrNotFound):
+		return SessionDetail{}, err
+	}
+	events, err := cs.Events(ctx, callID)
+	if err != nil {
+		return SessionDetail{}, err
+	}
+	d.Events = append(d.Events, events...)
 	return d, nil
 }
 

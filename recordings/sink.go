@@ -18,7 +18,6 @@ type trackSpec struct {
 	party  string // "station" | "agent"
 	source string // "audio" | "camera" | "document"
 	codec  webrtc.RTPCodecParameters
-	ssrc   uint32
 }
 
 // event is one thing a track hands its file's writer goroutine: an RTP

@@ -1,6 +1,9 @@
 package recordings
 
-import "time"
+import (
+	"sort"
+	"time"
+)
 
 const (
 	// interleaveWindow is how long frames wait so that the tracks' frames
@@ -10,6 +13,9 @@ const (
 	// startWait is how much audio is kept while waiting for the first
 	// video keyframe; past it the file starts without video.
 	startWait = int64(2 * time.Second)
+	// syncWait is how long frames are held at the start for every track's
+	// first sender report (browsers send one within a second or two).
+	syncWait = int64(3 * time.Second)
 )
 
 // timeline orders frames of all tracks of a file by wall-clock time.
@@ -44,6 +50,45 @@ func (tl *timeline) next(flush bool) (sample, bool) {
 	return s, true
 }
 
+// retime puts every held frame on its track's current clock: the first
+// sender reports moved the clocks off the packets' arrival times.
+func (tl *timeline) retime() {
+	for i := range tl.queue {
+		s := &tl.queue[i]
+		s.wall = s.t.clock.wall(s.ts)
+		tl.newest = max(tl.newest, s.wall)
+	}
+	sort.SliceStable(tl.queue, func(i, j int) bool { return tl.queue[i].wall < tl.queue[j].wall })
+}
+
+// release writes out the frames that are due. Until every track's clock
+// comes from a sender report (or syncWait passed, for senders that send
+// none) frames are only held, so that the start of the file is in sync
+// too, not just what follows the first reports.
+func (f *fileWriter) release(now int64, flush bool) {
+	if !f.synced && (flush || f.clocksFromSR() || (f.firstAt != 0 && now-f.firstAt >= syncWait)) {
+		f.synced = true
+		f.timeline.retime()
+	}
+	if f.synced {
+		f.emitReady(flush)
+	}
+}
+
+func (f *fileWriter) clocksFromSR() bool {
+	live := 0
+	for _, t := range f.tracks {
+		if t.gone {
+			continue
+		}
+		if !t.clock.fromSR {
+			return false
+		}
+		live++
+	}
+	return live > 0
+}
+
 // emitReady writes every frame the window lets go.
 func (f *fileWriter) emitReady(flush bool) {
 	for {
@@ -67,7 +112,7 @@ func (f *fileWriter) emit(s sample) {
 	switch {
 	case f.out == nil && s.t.video():
 		tl.preroll = nil // audio before the first keyframe is not kept
-		f.startPart(s.wall, s.t)
+		f.startPart(s.wall, s.t, nil)
 	case f.out == nil:
 		tl.preroll = append(tl.preroll, s)
 		if s.wall-tl.preroll[0].wall >= startWait {
@@ -76,7 +121,7 @@ func (f *fileWriter) emit(s sample) {
 		return
 	case s.t.number == 0:
 		f.finishPart()
-		f.startPart(s.wall, s.t)
+		f.startPart(s.wall, s.t, nil)
 	}
 	f.write(s)
 }
@@ -89,7 +134,7 @@ func (f *fileWriter) startFromPreroll() {
 	}
 	pending := tl.preroll
 	tl.preroll = nil
-	f.startPart(pending[0].wall, nil)
+	f.startPart(pending[0].wall, nil, pending)
 	for _, s := range pending {
 		f.write(s)
 	}

@@ -20,8 +20,9 @@ const (
 // sample is one complete frame on the wall clock.
 type sample struct {
 	t    *track
-	wall int64 // Unix nanoseconds
-	dur  int64 // nanoseconds
+	ts   uint32 // RTP timestamp
+	wall int64  // Unix nanoseconds
+	dur  int64  // nanoseconds
 	key  bool
 	data []byte
 }
@@ -34,10 +35,11 @@ type track struct {
 	builder *samplebuilder.SampleBuilder
 	clock   rtpClock
 
-	number uint64    // track number in the open file, 0 if not in it
-	key    frameInfo // from the first keyframe: the file header needs it
-	ready  bool      // audio: has frames; video: has had a keyframe
-	gone   bool      // the track ended and its frames are flushed
+	adopted bool      // the writer knows it (see fileWriter.adoptNew)
+	number  uint64    // track number in the open file, 0 if not in it
+	key     frameInfo // from the first keyframe: the file header needs it
+	ready   bool      // audio: has frames; video: has had a keyframe
+	gone    bool      // the track ended and its frames are flushed
 
 	needKey       bool // video: frames are dropped until a keyframe
 	lastWall      int64
@@ -46,6 +48,8 @@ type track struct {
 	lastKeyAt     time.Time
 	lastRequestAt time.Time
 	popped        []sample
+	popAny        bool
+	lastTS        uint32 // RTP timestamp of the last frame
 }
 
 func newTrack(s *trackSink, pool *sync.Pool) *track {
@@ -67,6 +71,11 @@ func (t *track) video() bool { return t.sink.codec.video }
 
 // push feeds one packet and returns the frames it completed.
 func (t *track) push(p *rtp.Packet, arrival int64, now time.Time) []sample {
+	if t.video() && t.lastRequestAt.IsZero() {
+		// The publisher's last keyframe went out before the recorder
+		// joined: the file needs a fresh one to start.
+		t.askKeyframe(now)
+	}
 	t.clock.observePacket(p.Timestamp, arrival)
 	t.builder.Push(p)
 	return t.pop(now)
@@ -91,7 +100,13 @@ func (t *track) pop(now time.Time) []sample {
 // prepare places a frame on the wall clock and drops video frames that
 // can't be decoded: after a loss, until the next keyframe.
 func (t *track) prepare(s *media.Sample, now time.Time) (sample, bool) {
-	out := sample{t: t, wall: t.clock.wall(s.PacketTimestamp), dur: int64(s.Duration), key: true, data: s.Data}
+	if t.popAny && s.PacketTimestamp == t.lastTS {
+		// A second frame with one timestamp: the sample builder hands out
+		// the tail of the last frame again when flushed.
+		return sample{}, false
+	}
+	t.popAny, t.lastTS = true, s.PacketTimestamp
+	out := sample{t: t, ts: s.PacketTimestamp, wall: t.clock.wall(s.PacketTimestamp), dur: int64(s.Duration), key: true, data: s.Data}
 	if !t.video() {
 		t.ready = true
 		return out, true

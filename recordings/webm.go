@@ -25,15 +25,12 @@ import (
 // A file cut short anywhere after Tracks still plays up to its last whole
 // cluster; Repair turns it into a finished file.
 const (
-	seekRegionSize   = 128
-	timecodeScale    = 1_000_000 // block timestamps are milliseconds
-	maxClusterMs     = 1000      // bounds what a crash can lose
-	unknownSizeBytes = 0x01FFFFFFFFFFFFFF
-)
-
-var (
-	idSegment  = []byte{0x18, 0x53, 0x80, 0x67}
-	idDuration = []byte{0x44, 0x89, 0x88} // ID and an 8-byte size
+	seekRegionSize = 128
+	timecodeScale  = 1_000_000 // block timestamps are milliseconds
+	maxClusterMs   = 1000      // bounds what a crash can lose
+	unknownSize    = 0x01FFFFFFFFFFFFFF
+	segmentID      = "\x18\x53\x80\x67"
+	durationHeader = "\x44\x89\x88" // Duration's ID and an 8-byte size
 )
 
 // recordingFile is what a muxer writes to; *os.File implements it.
@@ -90,33 +87,12 @@ type seekEntry struct {
 // the audio track of an audio-only file.
 func newWebmWriter(f recordingFile, docType string, tracks []webm.TrackEntry, cueTrack uint64, date time.Time) (*webmWriter, error) {
 	w := &webmWriter{f: f, cueTrack: cueTrack}
-	head := struct {
-		Header webm.EBMLHeader `ebml:"EBML"`
-	}{webm.EBMLHeader{
-		EBMLVersion: 1, EBMLReadVersion: 1, EBMLMaxIDLength: 4, EBMLMaxSizeLength: 8,
-		DocType: docType, DocTypeVersion: 4, DocTypeReadVersion: 2,
-	}}
-	if err := ebml.Marshal(&head, &w.buf); err != nil {
-		return nil, fmt.Errorf("encode EBML header: %w", err)
+	if err := w.encodeHead(docType); err != nil {
+		return nil, err
 	}
-	w.buf.Write(idSegment)
-	w.buf.Write(sizeBytes(unknownSizeBytes))
-	w.segData = int64(w.buf.Len())
-	w.buf.Write(make([]byte, seekRegionSize)) // filled in below, once positions are known
-
-	w.infoPos = seekRegionSize
-	infoStart := w.buf.Len()
-	info := struct {
-		Info infoElement `ebml:"Info"`
-	}{infoElement{TimecodeScale: timecodeScale, MuxingApp: "cloudwindow", WritingApp: "cloudwindow", DateUTC: date}}
-	if err := ebml.Marshal(&info, &w.buf); err != nil {
-		return nil, fmt.Errorf("encode Info: %w", err)
+	if err := w.encodeInfo(date); err != nil {
+		return nil, err
 	}
-	at := bytes.Index(w.buf.Bytes()[infoStart:], idDuration)
-	if at < 0 {
-		return nil, fmt.Errorf("encode Info: Duration not found")
-	}
-	w.durationOff = int64(infoStart + at + len(idDuration))
 	w.tracksPos = uint64(int64(w.buf.Len()) - w.segData)
 	tr := struct {
 		Tracks webm.Tracks `ebml:"Tracks"`
@@ -129,7 +105,47 @@ func newWebmWriter(f recordingFile, docType string, tracks []webm.TrackEntry, cu
 		return nil, err
 	}
 	copy(w.buf.Bytes()[w.segData:], region)
-	return w, w.flushBuf()
+	if err := w.flushBuf(); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// encodeHead buffers the EBML header, the Segment's start and room for the
+// seek region.
+func (w *webmWriter) encodeHead(docType string) error {
+	head := struct {
+		Header webm.EBMLHeader `ebml:"EBML"`
+	}{webm.EBMLHeader{
+		EBMLVersion: 1, EBMLReadVersion: 1, EBMLMaxIDLength: 4, EBMLMaxSizeLength: 8,
+		DocType: docType, DocTypeVersion: 4, DocTypeReadVersion: 2,
+	}}
+	if err := ebml.Marshal(&head, &w.buf); err != nil {
+		return fmt.Errorf("encode EBML header: %w", err)
+	}
+	w.buf.WriteString(segmentID)
+	w.buf.Write(sizeBytes(unknownSize))
+	w.segData = int64(w.buf.Len())
+	w.buf.Write(make([]byte, seekRegionSize))
+	return nil
+}
+
+// encodeInfo buffers Info and notes where its Duration is to be patched.
+func (w *webmWriter) encodeInfo(date time.Time) error {
+	start := w.buf.Len()
+	w.infoPos = uint64(int64(start) - w.segData)
+	info := struct {
+		Info infoElement `ebml:"Info"`
+	}{infoElement{TimecodeScale: timecodeScale, MuxingApp: "cloudwindow", WritingApp: "cloudwindow", DateUTC: date}}
+	if err := ebml.Marshal(&info, &w.buf); err != nil {
+		return fmt.Errorf("encode Info: %w", err)
+	}
+	at := bytes.Index(w.buf.Bytes()[start:], []byte(durationHeader))
+	if at < 0 {
+		return fmt.Errorf("encode Info: Duration not found")
+	}
+	w.durationOff = int64(start + at + len(durationHeader))
+	return nil
 }
 
 // seekRegion returns the SeekHead padded with a Void to seekRegionSize.

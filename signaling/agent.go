@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"cloudwindow/calls"
+	"cloudwindow/cases"
 	"cloudwindow/queue"
 )
 
@@ -103,6 +104,12 @@ func (s *Server) handleCallWrapup(ctx context.Context, sess *session, m Message)
 	if err := s.deps.Calls.WrapUp(ctx, d.CallID, d.Outcome, d.Notes); err != nil {
 		return fmt.Errorf("wrap up %s: %w", d.CallID, err)
 	}
+	cs, err := s.deps.Cases.WrapUp(ctx, d.CallID, sess.ident, d.Outcome, d.Missing, d.Notes)
+	if errors.Is(err, cases.ErrInvalid) {
+		return protoErr(CodeBadMessage, "%v", err)
+	} else if err != nil {
+		return fmt.Errorf("wrap up case of %s: %w", d.CallID, err)
+	}
 	sess.mu.Lock()
 	sess.lastCallID = ""
 	sess.mu.Unlock()
@@ -110,6 +117,10 @@ func (s *Server) handleCallWrapup(ctx context.Context, sess *session, m Message)
 	if err := s.queue.FinishWrapUp(ctx, sess.ident.AccountID); err != nil && !errors.Is(err, queue.ErrInvalidState) {
 		return fmt.Errorf("finish wrap-up of %s: %w", sess.ident.Username, err)
 	}
-	sess.reply(m.ID, TypeOK, empty{})
+	data := caseDataOf(cs)
+	sess.reply(m.ID, TypeCaseUpdated, data)
+	if station := s.session(cs.StationID); station != nil {
+		station.push(TypeCaseUpdated, data)
+	}
 	return nil
 }

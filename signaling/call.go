@@ -30,6 +30,8 @@ type call struct {
 	agent   *session
 	room    *media.Room
 	started time.Time
+	caseID  string
+	caseNo  string
 
 	mu    sync.Mutex
 	peers map[party]*media.Peer
@@ -66,6 +68,7 @@ func (c *call) startedData(p party) callStartedData {
 	return callStartedData{
 		CallID: c.id, Party: string(p), StartedAt: c.started.UTC().Format(time.RFC3339),
 		Peer: peer, Station: stationOf(c.req), GreenChannel: c.req.GreenReason, Item: itemJSON(c.item),
+		CaseID: c.caseID, CaseNumber: c.caseNo,
 	}
 }
 
@@ -91,6 +94,12 @@ func (s *Server) startCall(ctx context.Context, agent, station *session, req que
 		room.Close()
 		return nil, err
 	}
+	cs, err := s.deps.Cases.OpenForCall(ctx, rec)
+	if err != nil {
+		room.Close()
+		return nil, err
+	}
+	c.caseID, c.caseNo = cs.ID, cs.Number
 	if s.deps.Recorder != nil {
 		room.AddSink(s.deps.Recorder.SinkFactory(rec))
 	}

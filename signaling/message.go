@@ -50,6 +50,10 @@ const (
 	TypeCallHangup      = "call.hangup"
 	TypeCallEnded       = "call.ended"
 	TypeCallWrapup      = "call.wrapup"
+	TypeCaseUpdated     = "case.updated"
+	TypeFormPushed      = "form.pushed"
+	TypeFormSigned      = "form.signed"
+	TypeDocumentUpdated = "document.updated"
 )
 
 // allTypes lists every type above, for the protocol document test.
@@ -59,6 +63,7 @@ var allTypes = []string{
 	TypeAgentState, TypeAgentStatus, TypeQueueStats, TypeCallOffer, TypeOfferWithdrawn,
 	TypeCallAccept, TypeCallReject, TypeCallStarted, TypeRTCOffer, TypeRTCAnswer, TypeRTCCandidate,
 	TypePeerState, TypeChatSend, TypeChatMessage, TypeCallHangup, TypeCallEnded, TypeCallWrapup,
+	TypeCaseUpdated, TypeFormPushed, TypeFormSigned, TypeDocumentUpdated,
 }
 
 // Error codes sent in error messages.

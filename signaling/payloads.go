@@ -156,6 +156,8 @@ type callStartedData struct {
 	Station      stationInfo     `json:"station"`
 	GreenChannel string          `json:"green_channel"`
 	Item         json.RawMessage `json:"item"`
+	CaseID       string          `json:"case_id"`
+	CaseNumber   string          `json:"case_number"`
 }
 
 type callRef struct {
@@ -258,9 +260,10 @@ type callEndedData struct {
 }
 
 type wrapupData struct {
-	CallID  string `json:"call_id"`
-	Outcome string `json:"outcome"`
-	Notes   string `json:"notes"`
+	CallID  string   `json:"call_id"`
+	Outcome string   `json:"outcome"`
+	Missing []string `json:"missing"`
+	Notes   string   `json:"notes"`
 }
 
 func (d *wrapupData) check() error {
@@ -269,6 +272,14 @@ func (d *wrapupData) check() error {
 	}
 	if !calls.ValidOutcome(d.Outcome) {
 		return protoErr(CodeBadMessage, "outcome must be done, forwarded, needs_materials or consultation")
+	}
+	if len(d.Missing) > 30 {
+		return protoErr(CodeBadMessage, "at most 30 missing materials")
+	}
+	for _, m := range d.Missing {
+		if err := checkLen("missing", m, 200, true); err != nil {
+			return err
+		}
 	}
 	if utf8.RuneCountInString(d.Notes) > maxNotesLen {
 		return protoErr(CodeBadMessage, "notes are longer than %d characters", maxNotesLen)

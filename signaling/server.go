@@ -53,6 +53,7 @@ type Deps struct {
 	NewQueue   func(queue.Listener) queue.Queue // the Server is the queue's listener
 	SFU        *media.SFU
 	Calls      *calls.Store
+	Cases      Cases
 	Recorder   Recorder
 	Registerer prometheus.Registerer // may be nil
 	Logger     *slog.Logger

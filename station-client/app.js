@@ -8,6 +8,7 @@ import { Signaling, State } from '/lib/signaling.js';
 import { CatalogBrowser } from './catalog.js';
 import { StationCall } from './calling.js';
 import { Inactivity } from './inactivity.js';
+import { kioskSettings } from './settings.js';
 import { messages } from './strings.js';
 
 // Screens a resident may walk away from; they fall back to idle. The idle
@@ -24,7 +25,12 @@ class Kiosk {
     resumeKey: 'cloudwindow.station.resume',
   });
   catalog = new CatalogBrowser({ session: this.session, i18n: this.i18n, screens: this.screens });
-  call = new StationCall({ signaling: this.signaling, i18n: this.i18n, screens: this.screens });
+  call = new StationCall({
+    signaling: this.signaling,
+    i18n: this.i18n,
+    screens: this.screens,
+    documentCamera: kioskSettings().documentCamera,
+  });
   inactivity = new Inactivity({ timeoutMs: inactivityMs, onIdle: () => this.#timedOut() });
 
   start() {

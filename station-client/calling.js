@@ -27,9 +27,13 @@ export class StationCall extends EventTarget {
   #endedCallId = '';
   #endedTimer = 0;
   #allowAudioOnly = true;
+  #position = null;
+  #documentCamera;
 
-  constructor({ signaling, i18n, screens }) {
+  // documentCamera picks the document camera (see settings.js).
+  constructor({ signaling, i18n, screens, documentCamera = '' }) {
     super();
+    this.#documentCamera = documentCamera;
     this.#sig = signaling;
     this.#i18n = i18n;
     this.#screens = screens;
@@ -42,7 +46,10 @@ export class StationCall extends EventTarget {
     $('#audio-only').addEventListener('click', () => this.#continueAudioOnly());
     $('#cancel-call').addEventListener('click', () => this.cancel());
     $('#hangup').addEventListener('click', () => this.hangup());
-    i18n.addEventListener('change', () => this.#renderQueueItem());
+    i18n.addEventListener('change', () => {
+      this.#renderQueueItem();
+      if (this.#position) this.#onPosition(this.#position);
+    });
   }
 
   // active reports whether the station waits or talks; the kiosk must not
@@ -63,7 +70,7 @@ export class StationCall extends EventTarget {
       this.#cameraProblem(err);
       return;
     }
-    this.#document = await openDocumentCamera(this.#media);
+    this.#document = await openDocumentCamera(this.#media, this.#documentCamera);
     await this.#request();
   }
 
@@ -141,7 +148,9 @@ export class StationCall extends EventTarget {
 
   #onPosition(d) {
     if (!d.request_id || d.request_id !== this.#requestId) return;
+    this.#position = d;
     const ahead = Math.max(0, (d.position ?? 1) - 1);
+    $('#queue-position-label').textContent = this.#i18n.t(ahead > 0 ? 'queue.position' : 'queue.first');
     $('#queue-ahead').textContent = ahead > 0 ? this.#i18n.t('queue.ahead', { n: ahead }) : this.#i18n.t('queue.next');
     const s = d.estimated_wait_s ?? 0;
     $('#queue-wait').textContent = s < 60
@@ -182,7 +191,7 @@ export class StationCall extends EventTarget {
   async #reopenMedia() {
     try {
       this.#media = await openCamera();
-      this.#document = await openDocumentCamera(this.#media);
+      this.#document = await openDocumentCamera(this.#media, this.#documentCamera);
     } catch {
       this.#media = await openCamera({ video: false }).catch(() => null);
     }

@@ -63,20 +63,24 @@ async function deviceKinds() {
   }
 }
 
-// openDocumentCamera opens a second video device, if the station has one:
-// the one whose label names it a document camera, else any camera other
-// than the one in use. It resolves to null when there is none; a document
-// camera that fails to open is not worth failing the call for.
-export async function openDocumentCamera(mainStream) {
+// openDocumentCamera opens a second video device, if the station has one.
+// preferred (part of a device label, set per kiosk) names it; "none" turns
+// it off. Without it the camera whose label says document camera is taken,
+// else any camera other than the one in use. It resolves to null when there
+// is none; a document camera that fails to open is not worth failing the
+// call for.
+export async function openDocumentCamera(mainStream, preferred = '') {
   const mainId = mainStream?.getVideoTracks()[0]?.getSettings().deviceId;
-  if (!mainId) return null;
+  if (!mainId || preferred === 'none') return null;
   let cams;
   try {
     cams = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput' && d.deviceId !== mainId);
   } catch {
     return null;
   }
-  const pick = cams.find((d) => /高拍|document|doc|scan/i.test(d.label)) ?? cams[0];
+  const pick = preferred
+    ? cams.find((d) => d.label.toLowerCase().includes(preferred.toLowerCase()))
+    : cams.find((d) => /高拍|document|doc|scan/i.test(d.label)) ?? cams[0];
   if (!pick) return null;
   try {
     return await navigator.mediaDevices.getUserMedia({

@@ -43,6 +43,9 @@ func parseConfig(args []string) (config, slog.Level, error) {
 	fs.DurationVar(&c.WrapUpTimeout, "wrapup-timeout", 60*time.Second, "wrap-up time after a call before the agent is ready again")
 	fs.DurationVar(&c.ResumeGrace, "resume-grace", 60*time.Second, "how long a dropped client may come back to its call")
 	fs.DurationVar(&c.Retention, "retention", 0, "delete recordings older than this (e.g. 8760h); 0 keeps them")
+	tz := fs.String("timezone", "Asia/Shanghai", "the center's time zone (due dates, case numbers)")
+	holidays := fs.String("holidays", "", "public holidays skipped in due dates: 2026-10-01,2026-10-02,…")
+	workdays := fs.String("extra-workdays", "", "weekend days worked instead (调休): 2026-10-11,…")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	fs.String("config", "", "optional YAML config file (keys are the flag names)")
 	fs.Usage = func() {
@@ -58,6 +61,10 @@ func parseConfig(args []string) (config, slog.Level, error) {
 	if *publicIPs != "" {
 		c.PublicIPs = strings.Split(*publicIPs, ",")
 	}
+	if c.Location, err = time.LoadLocation(*tz); err != nil {
+		return c, 0, fmt.Errorf("--timezone: %w", err)
+	}
+	c.Holidays, c.ExtraWorkdays = splitList(*holidays), splitList(*workdays)
 	if c.ICEServers, err = parseICEServers(*turn); err != nil {
 		return c, 0, err
 	}
@@ -81,6 +88,13 @@ func parseICEServers(s string) ([]signaling.ICEServer, error) {
 		srv.Username, srv.Credential = parts[1], parts[2]
 	}
 	return []signaling.ICEServer{srv}, nil
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 func hostname() string {

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	_ "time/tzdata" // time zones on machines without the tz database
 
 	"cloudwindow/auth"
 	"cloudwindow/node"

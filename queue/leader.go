@@ -1,0 +1,218 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// leader is a Cluster node's part while it holds the lock: it runs the
+// queue in a Local, answers the other nodes' calls, publishes the Local's
+// events and saves its state for a successor. It is the Local's Listener.
+type leader struct {
+	c       *Cluster
+	term    uint64
+	local   *Local
+	renewed time.Time // when the lock was last renewed; campaign goroutine only
+
+	evMu    sync.Mutex
+	pending []event       // from the Local, not yet published
+	inCall  bool          // a call is running; it publishes and saves after
+	dirty   bool          // changed since the last save
+	wake    chan struct{} // capacity 1: events wait to go out
+
+	syncMu sync.Mutex // one publish-and-save at a time, in order
+	mark   mark       // the last batch published
+
+	stopHandling func()
+	stopFlusher  context.CancelFunc
+	flusherDone  chan struct{}
+}
+
+// savedState is what the leader keeps through the Locker.
+type savedState struct {
+	Term  uint64   `json:"term"`
+	Queue snapshot `json:"queue"`
+}
+
+// Listener calls from the Local.
+
+func (l *leader) Offered(agentID string, req Request, ring time.Duration) {
+	l.add(event{kind: evOffered, agentID: agentID, request: req, ringTimeout: ring})
+}
+
+func (l *leader) OfferWithdrawn(agentID, requestID, reason string) {
+	l.add(event{kind: evWithdrawn, agentID: agentID, requestID: requestID, reason: reason})
+}
+
+func (l *leader) PositionChanged(stationID string, pos Position) {
+	l.add(event{kind: evPosition, stationID: stationID, position: pos})
+}
+
+func (l *leader) AgentStateChanged(agentID string, state AgentState) {
+	l.add(event{kind: evAgentState, agentID: agentID, state: state})
+}
+
+func (l *leader) StatsChanged(s Stats) { l.add(event{kind: evStats, stats: s}) }
+
+// add queues an event. Outside a call (a timer fired) the flusher sends it.
+func (l *leader) add(e event) {
+	l.evMu.Lock()
+	l.pending = append(l.pending, e)
+	l.dirty = true
+	inCall := l.inCall
+	l.evMu.Unlock()
+	if !inCall {
+		select {
+		case l.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (l *leader) setInCall(in bool) {
+	l.evMu.Lock()
+	l.inCall = in
+	l.evMu.Unlock()
+}
+
+// handle answers one call from a node (this one included).
+func (l *leader) handle(ctx context.Context, msg []byte) ([]byte, error) {
+	var in callMsg
+	if err := json.Unmarshal(msg, &in); err != nil {
+		return nil, fmt.Errorf("decode queue call: %w", err)
+	}
+	start := l.currentMark()
+	l.setInCall(true)
+	out, changed := l.apply(ctx, in)
+	l.setInCall(false)
+	err := l.sync(ctx, changed)
+	if errors.Is(err, ErrNotHolder) {
+		// A successor leads from the last saved state: this change is lost.
+		out = replyMsg{Error: &wireError{Message: "queue leader lost its lock; try again"}}
+	} else if err != nil {
+		l.c.log.Warn("save queue state; retrying with the next change", "err", err)
+	}
+	out.Start, out.End = start, l.currentMark()
+	return json.Marshal(out)
+}
+
+// apply makes the call on the Local; changed reports whether it may have
+// changed the queue.
+func (l *leader) apply(ctx context.Context, in callMsg) (out replyMsg, changed bool) {
+	q := l.local
+	var err error
+	switch in.Op {
+	case opEnqueue:
+		out.Position, err = q.Enqueue(ctx, in.Request)
+	case opCancel:
+		err = q.Cancel(ctx, in.StationID, in.RequestID)
+	case opAgentOnline:
+		err = q.AgentOnline(ctx, in.Agent)
+	case opAgentOffline:
+		err = q.AgentOffline(ctx, in.AgentID)
+	case opSetReady:
+		err = q.SetReady(ctx, in.AgentID, in.Ready)
+	case opAccept:
+		out.Request, err = q.Accept(ctx, in.AgentID, in.RequestID)
+	case opReject:
+		err = q.Reject(ctx, in.AgentID, in.RequestID)
+	case opCallEnded:
+		err = q.CallEnded(ctx, in.AgentID, in.Handled)
+	case opFinishWrapUp:
+		err = q.FinishWrapUp(ctx, in.AgentID)
+	case opAgentState:
+		out.State, err = q.AgentState(ctx, in.AgentID)
+	case opWaiting:
+		out.Request, out.Position, out.Found = q.Waiting(ctx, in.StationID)
+	case opStats:
+		out.Stats = q.Stats(ctx)
+	case opSync:
+	default:
+		err = fmt.Errorf("unknown queue call %q: %w", in.Op, ErrInvalidRequest)
+	}
+	out.Error = toWireError(err)
+	return out, err == nil && changes(in.Op)
+}
+
+func (l *leader) currentMark() mark {
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
+	return l.mark
+}
+
+// sync saves the state if it changed, then publishes the pending events:
+// saved first, so that what nodes are told survives a crash. A term's first
+// batch always goes out, even empty, to tell the nodes of the new term.
+func (l *leader) sync(ctx context.Context, changed bool) error {
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
+	l.evMu.Lock()
+	events, dirty := l.pending, l.dirty || changed
+	l.pending, l.dirty = nil, false
+	l.evMu.Unlock()
+	var err error
+	if dirty {
+		if err = l.save(ctx); err != nil {
+			l.evMu.Lock()
+			l.dirty = true
+			l.evMu.Unlock()
+		}
+	}
+	if len(events) > 0 || l.mark.Seq == 0 {
+		l.publish(ctx, events)
+	}
+	return err
+}
+
+func (l *leader) save(ctx context.Context) error {
+	state, err := json.Marshal(savedState{Term: l.term, Queue: l.local.snapshot()})
+	if err != nil {
+		return fmt.Errorf("encode queue state: %w", err)
+	}
+	return l.c.lock.Save(ctx, l.c.holder, state)
+}
+
+// publish sends one batch; l.syncMu must be held. A batch that cannot be
+// sent is lost (logged) and its number reused, so nodes see no gap.
+func (l *leader) publish(ctx context.Context, events []event) {
+	b := eventBatch{Term: l.term, Seq: l.mark.Seq + 1, Events: make([]wireEvent, len(events))}
+	for i := range events {
+		b.Events[i] = toWireEvent(&events[i])
+	}
+	msg, err := json.Marshal(b)
+	if err == nil {
+		err = l.c.bus.Publish(ctx, eventsTopic, msg)
+	}
+	if err != nil {
+		l.c.log.Error("publish queue events", "events", len(events), "err", err)
+		return
+	}
+	l.mark = b.mark()
+}
+
+// flush publishes and saves what timers change, until ctx ends.
+func (l *leader) flush(ctx context.Context) {
+	defer close(l.flusherDone)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-l.wake:
+		}
+		l.evMu.Lock()
+		inCall := l.inCall
+		l.evMu.Unlock()
+		if inCall {
+			continue // the call publishes and saves when it ends
+		}
+		sctx, cancel := context.WithTimeout(ctx, l.c.cfg.LeaderTTL/3)
+		if err := l.sync(sctx, false); err != nil {
+			l.c.log.Warn("save queue state after a timer", "err", err)
+		}
+		cancel()
+	}
+}
