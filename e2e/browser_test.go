@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
 
@@ -22,6 +23,8 @@ func TestBrowser(t *testing.T) {
 	t.Run("a rejected offer rings the other agent", func(t *testing.T) { testBrowserReject(t, browser) })
 	t.Run("green channel overtakes a waiting request", func(t *testing.T) { testBrowserGreenChannel(t, browser) })
 	t.Run("station without camera permission calls by voice", func(t *testing.T) { testBrowserAudioOnly(t, browser) })
+	t.Run("no agent online: the station says when to come", func(t *testing.T) { testBrowserNoAgents(t, browser) })
+	t.Run("reloads resume the queue and the call", func(t *testing.T) { testBrowserReload(t, browser) })
 	t.Run("screenshots", func(t *testing.T) { testBrowserScreenshots(t, browser) })
 }
 
@@ -61,6 +64,8 @@ func testBrowserCall(t *testing.T, browser context.Context) {
 	agent.key(kb.F8)
 	agent.screen("call")
 	kiosk.screen("call")
+	agent.videoPlaying("#station-video")
+	kiosk.videoPlaying("#remote-video")
 	agent.key(kb.F9)
 	kiosk.screen("ended")
 	if got := kiosk.text("#ended-reason"); !strings.Contains(got, "工作人员已结束") {
@@ -149,4 +154,50 @@ func testBrowserAudioOnly(t *testing.T, browser context.Context) {
 	agent.inboundGrowing("audio")
 	kiosk.videoPlaying("#remote-video")
 	agent.waitJS(`!document.querySelector('#stage-empty').hidden`, "no station picture shown")
+}
+
+func testBrowserNoAgents(t *testing.T, browser context.Context) {
+	n := startNode(t, browserNode)
+	item := itemOf(t, n, "medical_insurance")
+	kiosk := openStation(t, browser, n, "station1", 1280, 720, "")
+
+	kiosk.chooseItem("medical_insurance", item, "")
+	kiosk.click("#call-button")
+	kiosk.screen("notice")
+	if got := kiosk.text("#notice-title"); !strings.Contains(got, "没有工作人员") {
+		t.Errorf("notice title %q, want that no agent is online", got)
+	}
+	if got := kiosk.text("#notice-hours"); !strings.Contains(got, "8:30") {
+		t.Errorf("notice hours %q, want the opening hours", got)
+	}
+	kiosk.click(`[data-screen="notice"] [data-action="home"]`)
+	kiosk.screen("idle")
+}
+
+func testBrowserReload(t *testing.T, browser context.Context) {
+	n := startNode(t, browserNode)
+	item := itemOf(t, n, "medical_insurance")
+	agent := openConsole(t, browser, n, "agent1")
+	kiosk := openStation(t, browser, n, "station1", 1280, 720, "")
+
+	kiosk.request("medical_insurance", item, "")
+	kiosk.do("reload the kiosk", chromedp.Reload())
+	kiosk.screen("queue") // same request, no second sign-in
+
+	agent.ready()
+	agent.offerFrom(station1Name)
+	agent.click("#offer-accept")
+	agent.screen("call")
+	kiosk.screen("call")
+	agent.videoPlaying("#station-video")
+
+	agent.do("reload the console", chromedp.Reload())
+	agent.screen("call") // back in the same call with a new PeerConnection
+	agent.videoPlaying("#station-video")
+	kiosk.videoPlaying("#remote-video")
+	agent.inboundGrowing("audio")
+
+	agent.click("#hangup")
+	kiosk.screen("ended")
+	agent.wrapUp("done")
 }

@@ -145,3 +145,31 @@ func (t machineTimes) busyPctSince(earlier machineTimes) float64 {
 	}
 	return round((t.busy-earlier.busy)/total*100, 1)
 }
+
+// udpReceiveDrops is the machine's count of UDP datagrams dropped because a
+// socket's receive buffer was full (RcvbufErrors in /proc/net/snmp). On
+// loopback this is where packets get lost.
+func udpReceiveDrops() uint64 {
+	b, err := os.ReadFile("/proc/net/snmp")
+	if err != nil {
+		return 0
+	}
+	var names []string
+	for _, line := range strings.Split(string(b), "\n") {
+		rest, ok := strings.CutPrefix(line, "Udp: ")
+		if !ok {
+			continue
+		}
+		if names == nil {
+			names = strings.Fields(rest)
+			continue
+		}
+		for i, v := range strings.Fields(rest) {
+			if i < len(names) && names[i] == "RcvbufErrors" {
+				n, _ := strconv.ParseUint(v, 10, 64)
+				return n
+			}
+		}
+	}
+	return 0
+}

@@ -35,6 +35,7 @@ type RelayReport struct {
 	ForwardedPPS        float64 `json:"forwarded_pps"`
 	PacketsPerCPUSecond float64 `json:"forwarded_per_relay_cpu_s"`
 	LoadgenCores        float64 `json:"loadgen_cores"`
+	UDPReceiveDrops     uint64  `json:"udp_receive_drops"` // machine-wide
 }
 
 // relayWarmup passes before the window opens, so every leg is sending.
@@ -92,8 +93,16 @@ func RelayBaseline(ctx context.Context, rc RelayConfig) (*RelayReport, error) {
 			continue // the agent's leg only receives
 		}
 		s := &sender{pat: pat, video: l, audio: l}
+		// Real parties are not in step: spread their frames over a frame
+		// interval, or every leg's burst would hit the relay at once.
+		offset := pat.frameEvery * time.Duration(i) / time.Duration(len(legs))
 		wg.Add(1)
-		go func() { defer wg.Done(); s.run(sendCtx) }()
+		go func() {
+			defer wg.Done()
+			if sleep(sendCtx, offset) {
+				s.run(sendCtx)
+			}
+		}()
 	}
 	return measureRelay(ctx, rc, &sent, &received)
 }
@@ -103,16 +112,17 @@ func measureRelay(ctx context.Context, rc RelayConfig, sent, received *atomic.Ui
 		return nil, ctx.Err()
 	}
 	a, _ := relaySample(rc.PID)
-	s0, r0, self0 := sent.Load(), received.Load(), selfCPU()
+	s0, r0, self0, d0 := sent.Load(), received.Load(), selfCPU(), udpReceiveDrops()
 	if !sleep(ctx, rc.Duration) {
 		return nil, ctx.Err()
 	}
 	b, _ := relaySample(rc.PID)
-	s1, r1, self1 := sent.Load(), received.Load(), selfCPU()
+	s1, r1, self1, d1 := sent.Load(), received.Load(), selfCPU(), udpReceiveDrops()
 	secs := b.At.Sub(a.At).Seconds()
 	rep := &RelayReport{
 		Calls: rc.Calls, OneWay: rc.Media.OneWay, Seconds: round(secs, 2), Sent: s1 - s0, Received: r1 - r0,
 		ForwardedPPS: round(float64(r1-r0)/secs, 0), LoadgenCores: round((self1-self0)/secs, 3),
+		UDPReceiveDrops: d1 - d0,
 	}
 	rep.LossPct = lossPct(rep.Received, rep.Sent)
 	if cpu := b.CPUSeconds - a.CPUSeconds; cpu > 0 {
@@ -210,6 +220,6 @@ func closeLegs(legs []*udpLeg) {
 
 // Print writes the report for people.
 func (r *RelayReport) Print(w io.Writer) {
-	fmt.Fprintf(w, "== UDP relay baseline: %d calls (one-way %v), %.1f s: %.0f pkt/s, relay %.3f cores, %.0f pkt per relay CPU-second, loss %.3f%%, loadgen %.3f cores\n",
-		r.Calls, r.OneWay, r.Seconds, r.ForwardedPPS, r.RelayCores, r.PacketsPerCPUSecond, r.LossPct, r.LoadgenCores)
+	fmt.Fprintf(w, "== UDP relay baseline: %d calls (one-way %v), %.1f s: %.0f pkt/s, relay %.3f cores, %.0f pkt per relay CPU-second, loss %.3f%% (UDP receive-buffer drops %d), loadgen %.3f cores\n",
+		r.Calls, r.OneWay, r.Seconds, r.ForwardedPPS, r.RelayCores, r.PacketsPerCPUSecond, r.LossPct, r.UDPReceiveDrops, r.LoadgenCores)
 }

@@ -17,11 +17,14 @@ type Report struct {
 	StartedAt time.Time     `json:"started_at"`
 	Seconds   float64       `json:"seconds"`
 
-	Calls    CallCounts             `json:"calls"`
-	Setup    map[string]Percentiles `json:"setup_ms"` // see setupSteps
-	Tracks   []TrackReport          `json:"tracks"`
-	Window   Window                 `json:"window"`
-	Warnings []string               `json:"warnings,omitempty"`
+	Calls  CallCounts             `json:"calls"`
+	Setup  map[string]Percentiles `json:"setup_ms"` // see setupSteps
+	Tracks []TrackReport          `json:"tracks"`
+	Window Window                 `json:"window"`
+	// UDPReceiveDrops counts, machine-wide, datagrams dropped on full socket
+	// buffers over the whole run, setup included.
+	UDPReceiveDrops uint64   `json:"udp_receive_drops"`
+	Warnings        []string `json:"warnings,omitempty"`
 }
 
 // ConfigSummary is the part of the config a reader needs to rerun.
@@ -108,6 +111,7 @@ type Window struct {
 	Received            uint64  `json:"received"`
 	Expected            uint64  `json:"expected"`
 	LossPct             float64 `json:"loss_pct"`
+	UDPReceiveDrops     uint64  `json:"udp_receive_drops"` // machine-wide, full socket buffers
 }
 
 // windowMark is one end of the measurement window.
@@ -115,6 +119,7 @@ type windowMark struct {
 	server             Sample
 	selfCPU            float64
 	machine            machineTimes
+	udpDrops           uint64
 	received, expected uint64
 }
 
@@ -131,6 +136,7 @@ func windowBetween(a, b windowMark, inMedia int) Window {
 	self := b.selfCPU - a.selfCPU
 	w.LoadgenCPUSeconds, w.LoadgenCores = round(self, 2), round(self/secs, 3)
 	w.MachineBusyPct = b.machine.busyPctSince(a.machine)
+	w.UDPReceiveDrops = b.udpDrops - a.udpDrops
 	w.ForwardedPPS = round(fwd/secs, 0)
 	w.ForwardedMbps = round((b.server.ForwardedBytes-a.server.ForwardedBytes)*8/secs/1e6, 2)
 	if cpu > 0 {
@@ -172,8 +178,8 @@ func (r *Report) Print(w io.Writer) {
 	x := r.Window
 	fmt.Fprintf(w, "window %.1f s, %d calls in media: server %.3f cores (%.1f MB RSS), loadgen %.3f cores, machine %.0f%% busy\n",
 		x.Seconds, x.CallsInMedia, x.ServerCores, x.ServerRSSMB, x.LoadgenCores, x.MachineBusyPct)
-	fmt.Fprintf(w, "forwarded %.0f pkt/s, %.2f Mbit/s, %.0f pkt per server CPU-second; loss %.3f%% (%d of %d)\n",
-		x.ForwardedPPS, x.ForwardedMbps, x.PacketsPerCPUSecond, x.LossPct, x.Expected-min(x.Received, x.Expected), x.Expected)
+	fmt.Fprintf(w, "forwarded %.0f pkt/s, %.2f Mbit/s, %.0f pkt per server CPU-second; loss %.3f%% (%d of %d); UDP receive-buffer drops %d in window, %d in run\n",
+		x.ForwardedPPS, x.ForwardedMbps, x.PacketsPerCPUSecond, x.LossPct, x.Expected-min(x.Received, x.Expected), x.Expected, x.UDPReceiveDrops, r.UDPReceiveDrops)
 	for _, warn := range r.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}

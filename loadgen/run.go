@@ -102,7 +102,7 @@ func (r *runner) connect(ctx context.Context) error {
 // drive runs the calls: agents answer, the scheduler starts calls, and the
 // watcher measures until the run is over; then every call is hung up.
 func (r *runner) drive(ctx context.Context) (*Report, error) {
-	start := time.Now()
+	start, drops := time.Now(), udpReceiveDrops()
 	callCtx, stopCalls := context.WithCancel(ctx)
 	defer stopCalls()
 	var wg sync.WaitGroup
@@ -125,6 +125,7 @@ func (r *runner) drive(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 	rep := r.report(start, windowBetween(first, last, inMedia))
+	rep.UDPReceiveDrops = udpReceiveDrops() - drops
 	return rep, nil
 }
 
@@ -228,7 +229,7 @@ func (r *runner) mark(ctx context.Context) (windowMark, error) {
 		return windowMark{}, fmt.Errorf("sample node: %w", err)
 	}
 	return windowMark{
-		server: s, selfCPU: selfCPU(), machine: machineCPU(),
+		server: s, selfCPU: selfCPU(), machine: machineCPU(), udpDrops: udpReceiveDrops(),
 		received: r.flow.received.Load(), expected: r.flow.expected.Load(),
 	}, nil
 }

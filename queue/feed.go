@@ -12,6 +12,8 @@ import (
 // Like Local, the goroutine that makes a Queue call delivers the events it
 // caused before the call returns, unless another goroutine is delivering,
 // which then delivers them too; so a listener may call back into the queue.
+// Events that no call of this node's is there to deliver (other nodes'
+// calls, the leader's timers) go out from the feed's own goroutine.
 type feed struct {
 	listener Listener
 	log      *slog.Logger
@@ -20,6 +22,7 @@ type feed struct {
 	received   mark          // the last batch taken off the bus
 	pending    []event       // received, not yet delivered
 	delivering bool          // a goroutine is making Listener calls
+	calls      int           // calls of this node's in flight; they deliver
 	changed    chan struct{} // closed and replaced when received moves
 	wake       chan struct{} // capacity 1: the dispatcher has events to deliver
 }
@@ -52,9 +55,34 @@ func (f *feed) receive(msg []byte) {
 	f.received = b.mark()
 	close(f.changed)
 	f.changed = make(chan struct{})
+	if f.calls == 0 {
+		f.wakeDispatcher()
+	}
+}
+
+// wakeDispatcher asks the feed's goroutine to deliver; f.mu must be held.
+func (f *feed) wakeDispatcher() {
 	select {
 	case f.wake <- struct{}{}:
 	default:
+	}
+}
+
+// beginCall tells the feed that a call of this node's is in flight: its
+// caller will deliver what arrives meanwhile.
+func (f *feed) beginCall() {
+	f.mu.Lock()
+	f.calls++
+	f.mu.Unlock()
+}
+
+// endCall hands what is left to the dispatcher once no call is in flight.
+func (f *feed) endCall() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls--
+	if f.calls == 0 && len(f.pending) > 0 {
+		f.wakeDispatcher()
 	}
 }
 

@@ -20,7 +20,7 @@ type implementation struct {
 }
 
 func implementations() []implementation {
-	return []implementation{{name: "local", open: openLocal}}
+	return append([]implementation{{name: "local", open: openLocal}}, clusterImplementations()...)
 }
 
 func openLocal(t *testing.T, cfg Config, l Listener) Queue {

@@ -87,7 +87,8 @@ func (l *leader) handle(ctx context.Context, msg []byte) ([]byte, error) {
 	}
 	start := l.currentMark()
 	l.setInCall(true)
-	out, changed := l.apply(ctx, in)
+	out, _ := l.apply(ctx, in)
+	changed := false
 	l.setInCall(false)
 	err := l.sync(ctx, changed)
 	if errors.Is(err, ErrNotHolder) {

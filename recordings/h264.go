@@ -70,28 +70,10 @@ func spsPictureSize(nal []byte) (width, height uint64, err error) {
 	r.ue()     // seq_parameter_set_id
 	chroma := uint64(1)
 	if highProfile(profile) {
-		if chroma = r.ue(); chroma == 3 {
-			r.bits(1) // separate_colour_plane_flag
-		}
-		r.ue()              // bit_depth_luma_minus8
-		r.ue()              // bit_depth_chroma_minus8
-		r.bits(1)           // qpprime_y_zero_transform_bypass_flag
-		if r.bits(1) == 1 { // seq_scaling_matrix_present_flag
-			skipScalingLists(&r, chroma)
-		}
+		chroma = readChromaFormat(&r)
 	}
-	r.ue()          // log2_max_frame_num_minus4
-	switch r.ue() { // pic_order_cnt_type
-	case 0:
-		r.ue()
-	case 1:
-		r.bits(1)
-		r.se()
-		r.se()
-		for n := r.ue(); n > 0 && r.err == nil; n-- {
-			r.se()
-		}
-	}
+	r.ue() // log2_max_frame_num_minus4
+	skipPicOrderCount(&r)
 	r.ue()    // max_num_ref_frames
 	r.bits(1) // gaps_in_frame_num_value_allowed_flag
 	mbsW, mapUnitsH := r.ue()+1, r.ue()+1
@@ -114,6 +96,36 @@ func spsPictureSize(nal []byte) (width, height uint64, err error) {
 		return 0, 0, errors.Join(errShortSPS, r.err)
 	}
 	return width, height, nil
+}
+
+// readChromaFormat reads the high profiles' extra fields, returning
+// chroma_format_idc.
+func readChromaFormat(r *bitReader) uint64 {
+	chroma := r.ue()
+	if chroma == 3 {
+		r.bits(1) // separate_colour_plane_flag
+	}
+	r.ue()    // bit_depth_luma_minus8
+	r.ue()    // bit_depth_chroma_minus8
+	r.bits(1) // qpprime_y_zero_transform_bypass_flag
+	if r.bits(1) == 1 {
+		skipScalingLists(r, chroma) // seq_scaling_matrix_present_flag
+	}
+	return chroma
+}
+
+func skipPicOrderCount(r *bitReader) {
+	switch r.ue() { // pic_order_cnt_type
+	case 0:
+		r.ue() // log2_max_pic_order_cnt_lsb_minus4
+	case 1:
+		r.bits(1) // delta_pic_order_always_zero_flag
+		r.se()    // offset_for_non_ref_pic
+		r.se()    // offset_for_top_to_bottom_field
+		for n := r.ue(); n > 0 && r.err == nil; n-- {
+			r.se()
+		}
+	}
 }
 
 func highProfile(p uint64) bool {

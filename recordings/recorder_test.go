@@ -11,10 +11,29 @@ import (
 )
 
 func TestRecordingIsSeekableAndInSync(t *testing.T) {
+	// Video takes 230 ms longer than audio to arrive, and the sender's
+	// clock is 3.17 s off ours: only the sender reports can line them up.
+	cases := []struct {
+		name   string
+		srFrom time.Duration
+	}{
+		{"reports from the start", 0},
+		{"first reports after 1.5 s", 1500 * time.Millisecond},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			st := stream{length: 10 * time.Second, senderOffset: 3*time.Second + 170*time.Millisecond,
+				audioDelay: 20 * time.Millisecond, videoDelay: 250 * time.Millisecond, keyEvery: 50,
+				srEvery: time.Second, srFrom: tc.srFrom}
+			checkSeekableAndInSync(t, st)
+		})
+	}
+}
+
+func checkSeekableAndInSync(t *testing.T, st stream) {
 	tr := newTestRecorder(t, testSQLite(t), t.TempDir())
 	tr.queueLen = 1 << 15
-	st := stream{start: tr.clock.Now(), length: 10 * time.Second, senderOffset: 3*time.Second + 170*time.Millisecond,
-		audioDelay: 20 * time.Millisecond, videoDelay: 250 * time.Millisecond, keyEvery: 50, srEvery: time.Second}
+	st.start = tr.clock.Now()
 	p := tr.join(t, testCall, "station", true)
 	tr.feed(p, st.arrivals())
 	p.close()

@@ -12,8 +12,9 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
-	pionmedia "github.com/pion/webrtc/v4/pkg/media"
 
 	"cloudwindow/media"
 )
@@ -81,7 +82,7 @@ func TestRecordsACallThroughTheSFU(t *testing.T) {
 type stationClient struct {
 	pc           *webrtc.PeerConnection
 	peer         *media.Peer
-	audio, video *webrtc.TrackLocalStaticSample
+	audio, video *webrtc.TrackLocalStaticRTP
 	mu           sync.Mutex // serialises signaling, as a WebSocket would
 	pending      []webrtc.ICECandidateInit
 	connected    chan struct{}
@@ -115,8 +116,8 @@ func newStationClient(t *testing.T, room *media.Room) *stationClient {
 			once.Do(func() { close(c.connected) })
 		}
 	})
-	c.audio, _ = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus}, "audio", "station-main")
-	c.video, _ = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "camera", "station-main")
+	c.audio, _ = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus}, "audio", "station-main")
+	c.video, _ = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}, "camera", "station-main")
 	for _, tr := range []webrtc.TrackLocal{c.audio, c.video} {
 		sender, err := pc.AddTrack(tr)
 		if err != nil {
@@ -169,26 +170,37 @@ func (c *stationClient) negotiate(t *testing.T) {
 	}
 }
 
-// publish sends 20 ms audio frames and 25 fps video, each carrying its
-// capture time like the synthetic streams, at real-time pace.
+// publish sends 20 ms audio frames and 25 fps video for length, at
+// real-time pace. RTP timestamps and the capture times the frames carry
+// both come from the clock, as a browser's do, so a late tick on a busy
+// machine delays a frame without putting audio and video out of step.
 func (c *stationClient) publish(t *testing.T, length time.Duration) {
 	t.Helper()
 	tick := time.NewTicker(audioFrame)
 	defer tick.Stop()
-	for i := 0; time.Duration(i)*audioFrame < length; i++ {
+	vp8 := &codecs.VP8Payloader{EnablePictureID: true}
+	var aseq, vseq uint16
+	start := time.Now()
+	for i := 0; time.Since(start) < length; i++ {
 		<-tick.C
-		capture := time.Duration(i) * audioFrame
+		capture := time.Since(start).Truncate(time.Millisecond)
 		frame := make([]byte, 60)
 		frame[0] = 0x78
 		binary.BigEndian.PutUint64(frame[1:], uint64(capture.Milliseconds()))
-		if err := c.audio.WriteSample(pionmedia.Sample{Data: frame, Duration: audioFrame}); err != nil {
-			t.Fatal(err)
-		}
+		c.write(t, c.audio, &aseq, uint32(capture.Milliseconds()*48), [][]byte{frame})
 		if i%2 == 0 {
-			v := vp8Frame(i%50 == 0, capture)
-			if err := c.video.WriteSample(pionmedia.Sample{Data: v, Duration: videoFrame}); err != nil {
-				t.Fatal(err)
-			}
+			payloads := vp8.Payload(1200, vp8Frame(i%50 == 0, capture))
+			c.write(t, c.video, &vseq, uint32(capture.Milliseconds()*90), payloads)
+		}
+	}
+}
+
+func (c *stationClient) write(t *testing.T, track *webrtc.TrackLocalStaticRTP, seq *uint16, ts uint32, payloads [][]byte) {
+	for k, p := range payloads {
+		pkt := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: *seq, Timestamp: ts, Marker: k == len(payloads)-1}, Payload: p}
+		*seq++
+		if err := track.WriteRTP(pkt); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -53,6 +53,7 @@ func (tl *timeline) next(flush bool) (sample, bool) {
 // retime puts every held frame on its track's current clock: the first
 // sender reports moved the clocks off the packets' arrival times.
 func (tl *timeline) retime() {
+	tl.newest = 0
 	for i := range tl.queue {
 		s := &tl.queue[i]
 		s.wall = s.t.clock.wall(s.ts)

@@ -18,8 +18,6 @@ var errAlreadyFinished = errors.New("file is already finished")
 const (
 	elemEBML     = 0x1A45DFA3
 	elemSegment  = 0x18538067
-	elemSeekHead = 0x114D9B74
-	elemVoid     = 0xEC
 	elemInfo     = 0x1549A966
 	elemTracks   = 0x1654AE6B
 	elemCluster  = 0x1F43B675

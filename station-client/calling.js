@@ -116,12 +116,19 @@ export class StationCall extends EventTarget {
   #requestFailed(err) {
     console.warn('station: call.request', err);
     if (err.code === 'no_agents') {
-      this.#notice('notice.no_agents', err.message || this.#i18n.t('notice.hours'));
+      this.#notice('notice.no_agents', this.#openingHours(err.message));
     } else if (err.code === 'offline' || err.code === 'timeout') {
       this.#notice('notice.offline');
     } else {
       this.#notice('notice.error');
     }
+  }
+
+  // openingHours picks the hours out of the server's no_agents message
+  // ("…服务时间：工作日 8:30–17:00"); without them it says the usual hours.
+  #openingHours(message = '') {
+    const m = /(?:服务时间|opening hours)[:：]\s*(.+)$/i.exec(message);
+    return m ? this.#i18n.t('notice.hours_are', { hours: m[1].trim() }) : this.#i18n.t('notice.hours');
   }
 
   #notice(key, hours = '') {

@@ -159,6 +159,7 @@ export class CallConnection extends EventTarget {
     } finally {
       this.#makingOffer = false;
     }
+    console.debug(`call: offer sent (fresh: ${this.#fresh})`);
     const reply = await this.#sig.request('rtc.offer', {
       call_id: this.#callId,
       sdp: this.#pc.localDescription.sdp,
@@ -170,6 +171,7 @@ export class CallConnection extends EventTarget {
       return;
     }
     await this.#pc.setRemoteDescription({ type: 'answer', sdp: reply.data.sdp });
+    console.debug('call: answer applied');
     this.#fresh = false;
     await this.#flushCandidates();
   }
@@ -194,6 +196,7 @@ export class CallConnection extends EventTarget {
     }
     try {
       await this.#pc.setRemoteDescription({ type: 'offer', sdp: d.sdp });
+      console.debug('call: server offer applied');
       await this.#pc.setLocalDescription();
       await this.#flushCandidates();
       await this.#sig.request('rtc.answer', { call_id: this.#callId, sdp: this.#pc.localDescription.sdp });

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -19,7 +20,7 @@ type bench struct {
 	work    string
 	repeat  int
 	quick   bool
-	record  bool // the node has a --record switch
+	profile string // directory for CPU profiles of the forwarding nodes
 	log     *slog.Logger
 	results benchResults
 }
@@ -48,6 +49,7 @@ func cmdBench(ctx context.Context, args []string) error {
 	repeat := fs.Int("repeat", 3, "runs of each key scenario (medians are quoted)")
 	quick := fs.Bool("quick", false, "tiny scenarios, to try the command in a minute")
 	only := fs.String("only", "", "comma-separated scenarios: idle,forwarding,recording,ramp,setup,queue (default all)")
+	profile := fs.String("profile-dir", "", "run the forwarding nodes in `loadgen node` under the CPU profiler, profiles here")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -56,6 +58,7 @@ func cmdBench(ctx context.Context, args []string) error {
 		return err
 	}
 	defer os.RemoveAll(b.work)
+	b.profile = *profile
 	runErr := b.run(ctx, *only)
 	b.results.Minutes = time.Since(b.results.StartedAt).Minutes()
 	if err := writeJSON(*out, b.results); err != nil {
@@ -77,13 +80,10 @@ func newBench(bin string, repeat int, quick bool) (*bench, error) {
 		}
 	}
 	b := &bench{
-		bin: bin, work: work, repeat: max(1, repeat), quick: quick, record: nodeHasFlag(bin, "record"),
+		bin: bin, work: work, repeat: max(1, repeat), quick: quick,
 		log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}
 	b.results = benchResults{Machine: machine(), StartedAt: time.Now(), Setup: map[string][]*loadgen.Report{}}
-	if !b.record {
-		b.note("the node has no --record switch: recording on/off not compared, and calls run as the node's default")
-	}
 	return b, nil
 }
 
@@ -112,27 +112,54 @@ func (b *bench) note(s string) {
 	fmt.Println("note:", s)
 }
 
+// nodeSpec is the node a scenario runs against. The cloudwindow binary has
+// no switch for recording, so a node without it, or one compared with and
+// without it, runs as `loadgen node`: the same node package in this binary.
+type nodeSpec struct {
+	stations, agents int
+	record           bool
+	selfNode         bool   // run as `loadgen node` even when recording
+	profile          string // CPU profile file name, used with -profile-dir
+}
+
 // withNode prepares a fresh data dir with the load accounts, starts a node
 // on it, runs fn and stops the node.
-func (b *bench) withNode(ctx context.Context, stations, agents int, record bool, fn func(base loadgen.Config) error) error {
+func (b *bench) withNode(ctx context.Context, spec nodeSpec, fn func(base loadgen.Config) error) error {
 	dir, err := os.MkdirTemp(b.work, "node-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	if err := loadgen.PrepareDataDir(ctx, dir, stations, agents, loadgen.DefaultPassword); err != nil {
+	if err := loadgen.PrepareDataDir(ctx, dir, spec.stations, spec.agents, loadgen.DefaultPassword); err != nil {
 		return err
 	}
-	var extra []string
-	if b.record {
-		extra = append(extra, fmt.Sprintf("--record=%v", record))
+	bin, extra, err := b.nodeCommand(spec)
+	if err != nil {
+		return err
 	}
-	p, url, err := startNode(ctx, b.bin, dir, extra)
+	p, url, err := startNode(ctx, bin, dir, extra)
 	if err != nil {
 		return err
 	}
 	defer p.stop()
 	return fn(loadgen.Config{BaseURL: url, ServerPID: p.pid(), Logger: b.log, MaxFailedShare: 1})
+}
+
+// nodeCommand is the node binary and its extra flags for spec.
+func (b *bench) nodeCommand(spec nodeSpec) (string, []string, error) {
+	profiled := spec.profile != "" && b.profile != ""
+	if spec.record && !spec.selfNode && !profiled {
+		return b.bin, nil, nil
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return "", nil, err
+	}
+	args := []string{fmt.Sprintf("--record=%v", spec.record)}
+	if profiled {
+		args = append(args, "--cpuprofile", filepath.Join(b.profile, spec.profile))
+	}
+	return self, args, nil
 }
 
 // scale shrinks a figure in quick mode.

@@ -27,7 +27,8 @@ commands:
   queue       N waiting requests; time per routing decision
   relay       serve the bare UDP relay baseline
   relayload   send a call pattern through a running relay
-  bench       start nodes and a relay and run every scenario (the BENCHMARKS.md figures)`
+  bench       start nodes and a relay and run every scenario (the BENCHMARKS.md figures)
+  node        run a node in this process, optionally under the CPU profiler`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -52,7 +53,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	commands := map[string]func(context.Context, []string) error{
 		"setup": cmdSetup, "run": cmdRun, "idle": cmdIdle, "ramp": cmdRamp, "setuptime": cmdSetupTime,
-		"queue": cmdQueue, "relay": cmdRelay, "relayload": cmdRelayLoad, "bench": cmdBench,
+		"queue": cmdQueue, "relay": cmdRelay, "relayload": cmdRelayLoad, "bench": cmdBench, "node": cmdNode,
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {

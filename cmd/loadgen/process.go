@@ -64,10 +64,15 @@ func startNode(ctx context.Context, bin, dir string, extra []string) (*proc, str
 		return nil, "", err
 	}
 	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	args := append([]string{
+	var args []string
+	if self, _ := os.Executable(); bin == self {
+		args = []string{"node"}
+	}
+	args = append(args, []string{
 		"--addr", fmt.Sprintf("127.0.0.1:%d", port), "--data-dir", dir, "--media-loopback-only",
 		"--media-udp-port", "0", "--media-tcp-port", "-1", "--log-level", "warn", "--node-name", "bench",
-	}, extra...)
+	}...)
+	args = append(args, extra...)
 	p, err := startProc(bin, args, filepath.Join(dir, "node.log"))
 	if err != nil {
 		return nil, "", err
@@ -158,10 +163,4 @@ func buildNode(dir string) (string, error) {
 		return "", fmt.Errorf("build the node (run from the repository root, or pass -server-bin): %w", err)
 	}
 	return bin, nil
-}
-
-// nodeHasFlag reports whether the node binary knows a flag, e.g. "record".
-func nodeHasFlag(bin, name string) bool {
-	out, _ := exec.Command(bin, "--help").CombinedOutput()
-	return strings.Contains(string(out), "  -"+name+" ") || strings.Contains(string(out), "  -"+name+"\n")
 }

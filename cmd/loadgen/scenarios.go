@@ -17,7 +17,7 @@ var forwardingMedia = loadgen.Media{Source: loadgen.MediaSynthetic, VideoBitrate
 func (b *bench) idle(ctx context.Context) error {
 	n := b.scale(2000, 200)
 	for range b.repeat {
-		err := b.withNode(ctx, n, 0, false, func(base loadgen.Config) error {
+		err := b.withNode(ctx, nodeSpec{stations: n, record: true}, func(base loadgen.Config) error {
 			base.Stations = n
 			rep, err := loadgen.Idle(ctx, base, b.hold(20*time.Second))
 			if err != nil {
@@ -53,10 +53,13 @@ func oneRun(ctx context.Context, base loadgen.Config, name string, n int, hold t
 // load, and the bare relay's at the same packet pattern.
 func (b *bench) forwarding(ctx context.Context) error {
 	n, hold := b.scale(30, 5), b.hold(30*time.Second)
-	for range b.repeat {
-		err := b.withNode(ctx, n, n, false, func(base loadgen.Config) error {
+	for i := range b.repeat {
+		spec := nodeSpec{stations: n, agents: n, profile: fmt.Sprintf("forwarding-%d.pprof", i+1)}
+		err := b.withNode(ctx, spec, func(base loadgen.Config) error {
 			rep, err := oneRun(ctx, base, fmt.Sprintf("forwarding %d one-way", n), n, hold, forwardingMedia)
-			b.results.Forwarding = append(b.results.Forwarding, rep)
+			if rep != nil {
+				b.results.Forwarding = append(b.results.Forwarding, rep)
+			}
 			return err
 		})
 		if err != nil {
@@ -87,14 +90,14 @@ func (b *bench) relay(ctx context.Context, calls int, d time.Duration) error {
 // recording compares the node's CPU per forwarded packet with recording on
 // and off, on two-way calls with the clip.
 func (b *bench) recording(ctx context.Context) error {
-	if !b.record {
-		return nil
-	}
 	n, hold := b.scale(20, 3), b.hold(30*time.Second)
 	for range b.repeat {
 		for _, on := range []bool{false, true} {
-			err := b.withNode(ctx, n, n, on, func(base loadgen.Config) error {
+			err := b.withNode(ctx, nodeSpec{stations: n, agents: n, record: on, selfNode: true}, func(base loadgen.Config) error {
 				rep, err := oneRun(ctx, base, fmt.Sprintf("recording=%v %d calls", on, n), n, hold, loadgen.Media{Source: loadgen.MediaClip})
+				if rep == nil {
+					return err
+				}
 				if on {
 					b.results.RecordingOn = append(b.results.RecordingOn, rep)
 				} else {
@@ -116,7 +119,7 @@ func (b *bench) ramp(ctx context.Context) error {
 	rc := loadgen.RampConfig{
 		Start: b.scale(10, 2), Step: b.scale(10, 2), Max: b.scale(80, 4), Hold: b.hold(20 * time.Second),
 	}
-	err := b.withNode(ctx, rc.Max, rc.Max, true, func(base loadgen.Config) error {
+	err := b.withNode(ctx, nodeSpec{stations: rc.Max, agents: rc.Max, record: true}, func(base loadgen.Config) error {
 		base.AcceptDelay, base.GreenShare = 200*time.Millisecond, 0.1
 		base.Media = loadgen.Media{Source: loadgen.MediaClip}
 		rc.Base = base
@@ -131,7 +134,7 @@ func (b *bench) ramp(ctx context.Context) error {
 		return err
 	}
 	n := b.results.Ramp.Held
-	return b.withNode(ctx, n, n, true, func(base loadgen.Config) error {
+	return b.withNode(ctx, nodeSpec{stations: n, agents: n, record: true}, func(base loadgen.Config) error {
 		rep, err := oneRun(ctx, base, fmt.Sprintf("confirm %d calls for 60 s", n), n, b.hold(60*time.Second), loadgen.Media{Source: loadgen.MediaClip})
 		b.results.RampConfirm = rep
 		return err
@@ -141,7 +144,7 @@ func (b *bench) ramp(ctx context.Context) error {
 func (b *bench) setup(ctx context.Context) error {
 	for _, n := range []int{1, b.scale(20, 5), b.scale(100, 10)} {
 		for range b.repeat {
-			err := b.withNode(ctx, n, n, true, func(base loadgen.Config) error {
+			err := b.withNode(ctx, nodeSpec{stations: n, agents: n, record: true}, func(base loadgen.Config) error {
 				rep, err := loadgen.SetupTimes(ctx, base, n)
 				if rep != nil {
 					rep.Print(os.Stdout)
@@ -160,7 +163,7 @@ func (b *bench) setup(ctx context.Context) error {
 func (b *bench) queue(ctx context.Context) error {
 	waiting, decisions := b.scale(1000, 100), b.scale(200, 20)
 	for range b.repeat {
-		err := b.withNode(ctx, waiting, 1, false, func(base loadgen.Config) error {
+		err := b.withNode(ctx, nodeSpec{stations: waiting, agents: 1, record: true}, func(base loadgen.Config) error {
 			rep, err := loadgen.QueueRouting(ctx, base, waiting, decisions)
 			if err != nil {
 				return err

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"cloudwindow/node"
+)
+
+// cmdNode runs a node in this process, on loopback only, optionally under
+// the CPU profiler: the same code as cmd/cloudwindow, so a profile taken
+// under load shows where the node's own time goes. It takes the
+// cloudwindow flags the bench passes.
+func cmdNode(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("loadgen node", flag.ContinueOnError)
+	var cfg node.Config
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "HTTP listen address (loopback)")
+	fs.StringVar(&cfg.DataDir, "data-dir", "data", "data directory")
+	fs.IntVar(&cfg.UDPPort, "media-udp-port", 0, "ICE UDP port")
+	fs.IntVar(&cfg.TCPPort, "media-tcp-port", -1, "ICE-TCP port; -1 disables")
+	fs.StringVar(&cfg.NodeName, "node-name", "bench", "node name")
+	fs.Bool("media-loopback-only", true, "always on: media stays on loopback")
+	fs.String("log-level", "warn", "ignored: the node logs warnings only")
+	record := fs.Bool("record", true, "record every call, as cloudwindow does")
+	profile := fs.String("cpuprofile", "", "write a CPU profile here")
+	limit := fs.Duration("max-duration", 30*time.Minute, "stop after this even if not told to")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg.LoopbackOnly, cfg.NoRecording = true, !*record
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if *profile != "" {
+		stop, err := startProfile(*profile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	ctx, cancel := context.WithTimeout(ctx, *limit)
+	defer cancel()
+	n, err := node.Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return n.Close()
+}
+
+func startProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
