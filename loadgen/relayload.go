@@ -164,17 +164,22 @@ func dialLegs(ctx context.Context, addr string, calls int, sent, received *atomi
 	return legs, nil
 }
 
-// pairLegs has both legs say hello until each has heard from the relay:
-// its pairing reply, or the other leg's hello, which the relay forwards
-// only between paired legs. Stray hellos are not RTP and are not counted.
+// pairLegs has the legs say hello, both before either listens, until each
+// has heard the relay's pairing reply.
 func pairLegs(ctx context.Context, a, b *udpLeg, id string) error {
 	msg := []byte(helloPrefix + id)
+	legs := []*udpLeg{a, b}
 	var paired [2]bool
 	for range 50 {
-		for i, l := range []*udpLeg{a, b} {
+		for i, l := range legs {
+			if paired[i] {
+				continue
+			}
 			if _, err := l.conn.Write(msg); err != nil {
 				return fmt.Errorf("pair at relay: %w", err)
 			}
+		}
+		for i, l := range legs {
 			if !paired[i] {
 				paired[i] = l.heard(100 * time.Millisecond)
 			}
@@ -189,12 +194,12 @@ func pairLegs(ctx context.Context, a, b *udpLeg, id string) error {
 	return fmt.Errorf("relay at %s did not pair legs %s", a.conn.RemoteAddr(), id)
 }
 
-// heard reports whether a datagram arrives within d.
+// heard reports whether the pairing reply arrives within d.
 func (l *udpLeg) heard(d time.Duration) bool {
 	l.conn.SetReadDeadline(time.Now().Add(d))
 	defer l.conn.SetReadDeadline(time.Time{})
-	_, err := l.conn.Read(l.buf)
-	return err == nil
+	n, err := l.conn.Read(l.buf)
+	return err == nil && string(l.buf[:n]) == pairedReply
 }
 
 // count reads until the leg closes, counting RTP packets (the first leg's

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"strings"
@@ -67,5 +68,21 @@ func TestSmokeCallsCompleteAndMediaFlowsBothWays(t *testing.T) {
 	t.Log("\n" + out.String())
 	if !strings.Contains(out.String(), "3 completed") {
 		t.Errorf("printed report lacks the call count:\n%s", out.String())
+	}
+}
+
+func TestRunFailsWhenCallsFailBeyondTheThreshold(t *testing.T) {
+	n := startNode(t, 2, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep, err := Run(ctx, "bad item", Config{
+		BaseURL: n.URL(), Stations: 2, Agents: 1, TotalCalls: 2, Duration: 8 * time.Second,
+		Items: []string{"no-such-item"}, MaxFailedShare: 0.05, Logger: quietLogger(),
+	})
+	if !errors.Is(err, ErrTooManyFailures) {
+		t.Fatalf("error %v, want ErrTooManyFailures", err)
+	}
+	if rep == nil || rep.Calls.Failed != 2 || rep.Calls.Failures["request: not_found"] != 2 {
+		t.Fatalf("report %+v, want both requests failed as not_found", rep)
 	}
 }

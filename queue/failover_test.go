@@ -124,13 +124,13 @@ func testFailover(t *testing.T, be backend, kill func(*Cluster, *cutLocker)) {
 	h.enqueue(request("r2", "s2", "medicare"))
 	h.accept("a2", "r2")
 	h.must(b.CallEnded(h.ctx, "a2", 3*time.Minute)) // wrap-up for 2 min
-	// a1 declines r1, which now waits for a2: a change no event shows.
-	h.must(b.Reject(h.ctx, "a1", "r1"))
 	clock.Advance(30 * time.Second)
 	h.enqueue(request("r4", "s4", "pension")) // rings at a3
 	green := request("r3", "s3", "pension")
 	green.Green, green.GreenReason = true, GreenPregnant
 	h.enqueue(green)
+	// Last, a change no event shows: a1 declines r1, which now waits for a2.
+	h.must(b.Reject(h.ctx, "a1", "r1"))
 	before := waitingAt(h, "s1", "s3", "s4")
 
 	m := h.mark()
