@@ -24,6 +24,7 @@ func (c *Cluster) campaign(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-c.handover:
 		}
 	}
 }
@@ -141,7 +142,20 @@ func (c *Cluster) stepDown(lead *leader, graceful bool) {
 		cancel()
 	}
 	c.unlock()
+	if graceful {
+		c.announceHandover()
+	}
 	c.log.Info("no longer leading the queue", "term", lead.term)
+}
+
+// announceHandover tells the other nodes to campaign now rather than at
+// their next renewal tick.
+func (c *Cluster) announceHandover() {
+	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.LeaderTTL/3)
+	defer cancel()
+	if err := c.bus.Publish(ctx, leaderTopic, []byte(c.holder)); err != nil {
+		c.log.Warn("announce queue handover", "err", err)
+	}
 }
 
 // unlock releases the lock if this node has it, so a successor need not

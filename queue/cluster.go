@@ -52,7 +52,8 @@ type Cluster struct {
 	log    *slog.Logger
 	feed   *feed
 
-	unsubscribe func()
+	unsubscribe []func()
+	handover    chan struct{}      // capacity 1: the leader has left
 	stop        context.CancelFunc // ends the campaign and the dispatcher
 	wg          sync.WaitGroup
 
@@ -76,10 +77,20 @@ func NewCluster(cfg Config, b bus.Bus, lock Locker, nodeID string, l Listener) *
 		l = nopListener{}
 	}
 	log := cfg.Logger.With("component", "queue", "node", nodeID)
-	c := &Cluster{cfg: cfg, bus: b, lock: lock, holder: nodeID + "/" + uuid.NewString(), log: log}
-	c.feed = newFeed(l, log)
+	c := &Cluster{
+		cfg: cfg, bus: b, lock: lock, holder: nodeID + "/" + uuid.NewString(), log: log,
+		feed: newFeed(l, log), handover: make(chan struct{}, 1),
+	}
 	// Subscribed before campaigning: a node that leads hears its own events.
-	c.unsubscribe = b.Subscribe(eventsTopic, c.feed.receive)
+	c.unsubscribe = []func(){
+		b.Subscribe(eventsTopic, c.feed.receive),
+		b.Subscribe(leaderTopic, func([]byte) {
+			select {
+			case c.handover <- struct{}{}:
+			default:
+			}
+		}),
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c.stop = cancel
 	c.wg.Go(func() { c.feed.run(ctx) })
@@ -107,7 +118,9 @@ func (c *Cluster) Close() error {
 	c.mu.Unlock()
 	c.stop()
 	c.wg.Wait()
-	c.unsubscribe()
+	for _, unsubscribe := range c.unsubscribe {
+		unsubscribe()
+	}
 	return nil
 }
 

@@ -31,13 +31,13 @@ type backend struct {
 	lock   Locker
 }
 
-func memoryBackend(t *testing.T) backend {
+func memoryBackend(t testing.TB) backend {
 	b := bus.NewLocal()
 	t.Cleanup(func() { b.Close() })
 	return backend{newBus: func() bus.Bus { return b }, lock: NewMemoryLocker()}
 }
 
-func redisBackend(t *testing.T) backend {
+func redisBackend(t testing.TB) backend {
 	client, prefix := testRedis(t)
 	return backend{
 		newBus: func() bus.Bus {

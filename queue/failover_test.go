@@ -15,7 +15,7 @@ import (
 
 type backendImpl struct {
 	name string
-	open func(t *testing.T) backend
+	open func(t testing.TB) backend
 }
 
 func backends() []backendImpl {
@@ -64,7 +64,7 @@ func (l *cutLocker) Load(ctx context.Context) ([]byte, error) {
 }
 
 // waitUntil polls cond; the deadline only guards against a hang.
-func waitUntil(t *testing.T, what string, cond func() bool) {
+func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); !cond(); {
 		if time.Now().After(deadline) {

@@ -87,8 +87,7 @@ func (l *leader) handle(ctx context.Context, msg []byte) ([]byte, error) {
 	}
 	start := l.currentMark()
 	l.setInCall(true)
-	out, _ := l.apply(ctx, in)
-	changed := false
+	out, changed := l.apply(ctx, in)
 	l.setInCall(false)
 	err := l.sync(ctx, changed)
 	if errors.Is(err, ErrNotHolder) {

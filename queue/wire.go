@@ -9,6 +9,7 @@ import (
 const (
 	callsTopic  = "queue.calls"  // Queue calls, answered by the leader
 	eventsTopic = "queue.events" // Listener events, published by the leader
+	leaderTopic = "queue.leader" // a leader handing over: campaign now
 )
 
 // Operations a callMsg asks the leader for.
