@@ -173,3 +173,19 @@ func udpReceiveDrops() uint64 {
 	}
 	return 0
 }
+
+// cpuPressure is the share of the last 60 s in which some runnable task
+// waited for a CPU (/proc/pressure/cpu): how crowded the shared machine was.
+func cpuPressure() float64 {
+	b, err := os.ReadFile("/proc/pressure/cpu")
+	if err != nil {
+		return 0
+	}
+	for _, f := range strings.Fields(string(b)) {
+		if v, ok := strings.CutPrefix(f, "avg60="); ok {
+			p, _ := strconv.ParseFloat(v, 64)
+			return p
+		}
+	}
+	return 0
+}

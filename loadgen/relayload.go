@@ -36,6 +36,7 @@ type RelayReport struct {
 	PacketsPerCPUSecond float64 `json:"forwarded_per_relay_cpu_s"`
 	LoadgenCores        float64 `json:"loadgen_cores"`
 	UDPReceiveDrops     uint64  `json:"udp_receive_drops"` // machine-wide
+	CPUPressurePct      float64 `json:"cpu_pressure_pct"`
 }
 
 // relayWarmup passes before the window opens, so every leg is sending.
@@ -122,7 +123,7 @@ func measureRelay(ctx context.Context, rc RelayConfig, sent, received *atomic.Ui
 	rep := &RelayReport{
 		Calls: rc.Calls, OneWay: rc.Media.OneWay, Seconds: round(secs, 2), Sent: s1 - s0, Received: r1 - r0,
 		ForwardedPPS: round(float64(r1-r0)/secs, 0), LoadgenCores: round((self1-self0)/secs, 3),
-		UDPReceiveDrops: d1 - d0,
+		UDPReceiveDrops: d1 - d0, CPUPressurePct: cpuPressure(),
 	}
 	rep.LossPct = lossPct(rep.Received, rep.Sent)
 	if cpu := b.CPUSeconds - a.CPUSeconds; cpu > 0 {

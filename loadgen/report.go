@@ -105,6 +105,7 @@ type Window struct {
 	LoadgenCPUSeconds   float64 `json:"loadgen_cpu_s"`
 	LoadgenCores        float64 `json:"loadgen_cores"`
 	MachineBusyPct      float64 `json:"machine_busy_pct"` // all processes, all cores
+	CPUPressurePct      float64 `json:"cpu_pressure_pct"` // tasks waiting for a CPU, last 60 s
 	ForwardedPPS        float64 `json:"forwarded_pps"`
 	ForwardedMbps       float64 `json:"forwarded_mbps"`
 	PacketsPerCPUSecond float64 `json:"forwarded_per_server_cpu_s"`
@@ -136,6 +137,7 @@ func windowBetween(a, b windowMark, inMedia int) Window {
 	self := b.selfCPU - a.selfCPU
 	w.LoadgenCPUSeconds, w.LoadgenCores = round(self, 2), round(self/secs, 3)
 	w.MachineBusyPct = b.machine.busyPctSince(a.machine)
+	w.CPUPressurePct = cpuPressure()
 	w.UDPReceiveDrops = b.udpDrops - a.udpDrops
 	w.ForwardedPPS = round(fwd/secs, 0)
 	w.ForwardedMbps = round((b.server.ForwardedBytes-a.server.ForwardedBytes)*8/secs/1e6, 2)
@@ -176,8 +178,8 @@ func (r *Report) Print(w io.Writer) {
 			t.Track, t.Calls, t.Sent, t.Received, t.Lost, t.LossPct, t.JitterMsMean, t.JitterMsMax)
 	}
 	x := r.Window
-	fmt.Fprintf(w, "window %.1f s, %d calls in media: server %.3f cores (%.1f MB RSS), loadgen %.3f cores, machine %.0f%% busy\n",
-		x.Seconds, x.CallsInMedia, x.ServerCores, x.ServerRSSMB, x.LoadgenCores, x.MachineBusyPct)
+	fmt.Fprintf(w, "window %.1f s, %d calls in media: server %.3f cores (%.1f MB RSS), loadgen %.3f cores, machine %.0f%% busy, CPU pressure %.0f%%\n",
+		x.Seconds, x.CallsInMedia, x.ServerCores, x.ServerRSSMB, x.LoadgenCores, x.MachineBusyPct, x.CPUPressurePct)
 	fmt.Fprintf(w, "forwarded %.0f pkt/s, %.2f Mbit/s, %.0f pkt per server CPU-second; loss %.3f%% (%d of %d); UDP receive-buffer drops %d in window, %d in run\n",
 		x.ForwardedPPS, x.ForwardedMbps, x.PacketsPerCPUSecond, x.LossPct, x.Expected-min(x.Received, x.Expected), x.Expected, x.UDPReceiveDrops, r.UDPReceiveDrops)
 	for _, warn := range r.Warnings {

@@ -18,6 +18,8 @@ type Config struct {
 	Addr         string // HTTP listen address, e.g. ":8080"
 	DataDir      string // SQLite file, recordings, documents
 	DatabaseURL  string // postgres://… for a cluster; default: SQLite in DataDir
+	RedisURL     string // redis://… joins a cluster: shared queue and bus; default: alone, in memory
+	RedisPrefix  string // key and channel prefix, so clusters can share a Redis; default "cloudwindow:"
 	Demo         bool   // create the demo accounts
 	TLSCert      string
 	TLSKey       string
@@ -53,6 +55,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = filepath.Join(c.DataDir, "cloudwindow.db")
+	}
+	if c.RedisPrefix == "" {
+		c.RedisPrefix = "cloudwindow:"
 	}
 	if c.NodeName == "" {
 		c.NodeName = "node-1"

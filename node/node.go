@@ -13,9 +13,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
 
 	"cloudwindow/audit"
 	"cloudwindow/auth"
+	"cloudwindow/bus"
 	"cloudwindow/calls"
 	"cloudwindow/cases"
 	"cloudwindow/catalog"
@@ -52,6 +54,8 @@ type Node struct {
 	Recorder  *recordings.Recorder
 	Signaling *signaling.Server
 	registry  *prometheus.Registry
+	redis     *redis.Client // nil when running alone
+	bus       bus.Bus       // nil when running alone
 
 	listener net.Listener
 	http     *http.Server
@@ -100,16 +104,44 @@ func (n *Node) open(ctx context.Context) error {
 	if err := n.openMedia(ctx); err != nil {
 		return err
 	}
+	if err := n.openCluster(ctx); err != nil {
+		return err
+	}
 	n.Signaling = signaling.New(signaling.Config{
 		Node: n.cfg.NodeName, ResumeGrace: n.cfg.ResumeGrace, WrapUpTimeout: n.cfg.WrapUpTimeout,
 		ICEServers: n.cfg.ICEServers, TURNSecret: n.cfg.TURNSecret, OpeningHours: n.cfg.OpeningHours,
 	}, signaling.Deps{
-		Verifier: n.Auth, Catalog: n.Catalog, SFU: n.SFU, Calls: n.Calls, Cases: n.Cases, Recorder: n.recorder(), Logger: n.log, Registerer: n.registry,
-		NewQueue: func(l queue.Listener) queue.Queue {
-			return queue.NewLocal(queue.Config{RingTimeout: n.cfg.RingTimeout, WrapUpTimeout: n.cfg.WrapUpTimeout}, l)
-		},
+		Verifier: n.Auth, Catalog: n.Catalog, SFU: n.SFU, Calls: n.Calls, Cases: n.Cases, Recorder: n.recorder(), Bus: n.bus, Logger: n.log, Registerer: n.registry,
+		NewQueue: n.newQueue,
 	})
 	return nil
+}
+
+// openCluster connects to Redis when the node is part of a cluster.
+func (n *Node) openCluster(ctx context.Context) error {
+	if n.cfg.RedisURL == "" {
+		return nil
+	}
+	opts, err := redis.ParseURL(n.cfg.RedisURL)
+	if err != nil {
+		return fmt.Errorf("--redis-url: %w", err)
+	}
+	n.redis = redis.NewClient(opts)
+	if err := n.redis.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("reach redis: %w", err)
+	}
+	n.bus = bus.NewRedis(n.redis, n.cfg.RedisPrefix, n.log)
+	return nil
+}
+
+// newQueue is the queue signaling feeds: in memory when alone, led by one
+// node of the cluster otherwise.
+func (n *Node) newQueue(l queue.Listener) queue.Queue {
+	cfg := queue.Config{RingTimeout: n.cfg.RingTimeout, WrapUpTimeout: n.cfg.WrapUpTimeout, Logger: n.log}
+	if n.bus == nil {
+		return queue.NewLocal(cfg, l)
+	}
+	return queue.NewCluster(cfg, n.bus, queue.NewRedisLocker(n.redis, n.cfg.RedisPrefix+"queue-leader"), n.cfg.NodeName, l)
 }
 
 // openCasework starts cases and documents. Their hooks tell signaling,
@@ -276,6 +308,12 @@ func (n *Node) Close() error {
 func (n *Node) closeServices() {
 	if n.Signaling != nil {
 		n.Signaling.Close()
+	}
+	if n.bus != nil {
+		n.bus.Close()
+	}
+	if n.redis != nil {
+		n.redis.Close()
 	}
 	if n.cancel != nil {
 		n.cancel()

@@ -55,6 +55,12 @@ func (n *Node) ready(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, http.StatusServiceUnavailable, "store_unreachable", err.Error())
 		return
 	}
+	if n.redis != nil {
+		if err := n.redis.Ping(ctx).Err(); err != nil {
+			httpapi.WriteError(w, http.StatusServiceUnavailable, "bus_unreachable", err.Error())
+			return
+		}
+	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 

@@ -37,8 +37,11 @@ func (c *Cluster) campaignOnce(ctx context.Context, lead *leader) *leader {
 	held, err := c.lock.Lock(lctx, c.holder, c.cfg.LeaderTTL)
 	cancel()
 	switch {
-	case ctx.Err() != nil:
-		return lead // closing: campaign hands over
+	case ctx.Err() != nil: // closing: campaign hands over
+		if held && lead == nil {
+			c.unlock()
+		}
+		return lead
 	case err != nil && lead == nil:
 		c.log.Warn("campaign for queue leadership", "err", err)
 		return nil

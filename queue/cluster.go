@@ -13,37 +13,9 @@ import (
 	"cloudwindow/bus"
 )
 
-// Cluster is the Queue of a node in a cluster. One node, the leader, runs the
-// queue in a Local; the others forward every call to it over the bus. The
-// leader publishes the Local's events and every node (the leader too) hands
-// them to its own Listener, so a node's listener hears about every station
-// and agent: it ignores those whose sessions it does not hold.
-//
-// The leader is whoever holds the Locker's lock. It renews the lock every
-// third of Config.LeaderTTL and steps down if it cannot renew for two thirds
-// of it, before the lock can pass to another node. Every change is saved
-// through the Locker before the call returns and before its events go out,
-// so that a new leader restores the queue as it was:
-//
-//   - Waiting requests keep their order, enqueue times and rejections; agents
-//     keep their states, skills and idle order; handle times keep feeding the
-//     estimates. Every waiting station is sent its position again.
-//   - An offer that was ringing rings again at the same agent, for a whole
-//     ring timeout; a wrap-up ends when it would have.
-//   - Calls made meanwhile wait (up to Config.CallTimeout) and are answered by
-//     the new leader.
-//
-// Limits: a leader that dies between taking a call and answering it leaves
-// the caller with a timeout, though the change may have been saved. Events
-// travel at most once: a node cut off from the bus misses those published
-// meanwhile (logged), and for up to a renewal period after losing the lock a
-// deposed leader may still publish events, which nodes that already heard
-// from its successor ignore. Changes a deposed leader could not save are
-// reported to their callers as errors. Takeover needs Config.LeaderTTL plus
-// up to a third of it after the leader's last renewal.
-//
-// Timers (ring, wrap-up, appointments) run on the leader, on Config.Clock;
-// the lock and call timeouts use the wall clock.
+// Cluster is the Queue of one node in a cluster: calls go to the leader
+// node's Local and every node hears every event. See the package
+// documentation for how leadership and failover work.
 type Cluster struct {
 	cfg    Config
 	bus    bus.Bus

@@ -12,7 +12,7 @@ import (
 // and the events published and heard back before the call returns.
 func BenchmarkClusterEnqueue(b *testing.B) {
 	for _, be := range backends() {
-		for _, waiting := range []int{10, 1000} {
+		for _, waiting := range []int{10, 100, 1000} {
 			b.Run(fmt.Sprintf("%s/%d waiting", be.name, waiting), func(b *testing.B) {
 				benchClusterEnqueue(b, be.open(b), waiting)
 			})

@@ -67,6 +67,12 @@ func (c *Cluster) AgentState(ctx context.Context, agentID string) (AgentState, e
 	return out.State, err
 }
 
+// CanServe reports whether an online agent could take skillGroup; see Queue.
+func (c *Cluster) CanServe(ctx context.Context, skillGroup string) (bool, error) {
+	out, err := c.call(ctx, callMsg{Op: opCanServe, Skill: skillGroup})
+	return out.Found, err
+}
+
 // Waiting returns the station's waiting request. Without an answer from the
 // leader it reports none (logged), as the interface has no error to give.
 func (c *Cluster) Waiting(ctx context.Context, stationID string) (Request, Position, bool) {

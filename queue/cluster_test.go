@@ -180,6 +180,11 @@ func (p *pair) Waiting(ctx context.Context, stationID string) (r Request, pos Po
 	return r, pos, ok
 }
 
+func (p *pair) CanServe(ctx context.Context, skill string) (ok bool, err error) {
+	p.via(ctx, func(q Queue) { ok, err = q.CanServe(ctx, skill) })
+	return ok, err
+}
+
 func (p *pair) Stats(ctx context.Context) (s Stats) {
 	p.via(ctx, func(q Queue) { s = q.Stats(ctx) })
 	return s

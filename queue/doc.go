@@ -34,4 +34,46 @@
 //
 // Listener callbacks are never made while the queue's lock is held; they arrive in
 // the order the changes happened, and a listener may call back into the queue.
+//
+// # Cluster
+//
+// Local is the queue of a node running alone. In a cluster each node has a
+// Cluster, and one of them, the leader, runs the queue in a Local, so that every
+// routing rule and timer stays in one place; the other nodes forward each call to
+// it over the bus. The leader publishes the Local's events and every node, the
+// leader included, hands them to its own Listener: a node's listener hears about
+// every station and agent and ignores those whose sessions it does not hold. A
+// call returns once the node that made it has delivered the events it caused
+// (unless another goroutine is delivering, as with Local).
+//
+// The leader is whoever holds the Locker's lock (in Redis: SET NX with a time to
+// live). It renews the lock every third of Config.LeaderTTL and steps down if it
+// could not renew for two thirds of it, before the lock can pass to another node.
+// Every change is saved through the Locker, which accepts state only from the
+// lock's holder, before the call returns and before its events go out. A new
+// leader restores the queue as it was:
+//   - waiting requests keep their order, enqueue times and rejections; agents keep
+//     their states, skills and idle order; handle times keep feeding the estimates;
+//     every waiting station is sent its position again;
+//   - an offer that was ringing rings again at the same agent, for a whole ring
+//     timeout; a wrap-up ends when it would have;
+//   - calls made meanwhile wait for the new leader, up to Config.CallTimeout.
+//
+// A leader that closes hands over at once; one that dies is replaced once its lock
+// expires, within about 4/3 of Config.LeaderTTL. Limits:
+//   - a leader that dies between taking a call and answering it leaves the caller
+//     with a timeout, though the change may have been saved;
+//   - events travel at most once: a node cut off from the bus misses those
+//     published meanwhile (it logs the gap), until the next change concerning the
+//     same station or agent;
+//   - a leader whose save fails keeps the change (the call succeeds) and saves it
+//     with the next one; changes it could not save before stepping down are lost;
+//   - a deposed leader's saves are refused, so its changes after the lock passed
+//     on are reported to their callers as errors; nodes that have heard from its
+//     successor ignore its events;
+//   - the whole state is saved on each change, which costs time in proportion to
+//     the number of waiting requests (see BenchmarkClusterEnqueue).
+//
+// Timers (ring, wrap-up, appointments) run on the leader, on Config.Clock; the lock
+// and call timeouts use the wall clock.
 package queue

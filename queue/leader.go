@@ -130,6 +130,8 @@ func (l *leader) apply(ctx context.Context, in callMsg) (out replyMsg, changed b
 		out.Request, out.Position, out.Found = q.Waiting(ctx, in.StationID)
 	case opStats:
 		out.Stats = q.Stats(ctx)
+	case opCanServe:
+		out.Found, err = q.CanServe(ctx, in.Skill)
 	case opSync:
 	default:
 		err = fmt.Errorf("unknown queue call %q: %w", in.Op, ErrInvalidRequest)

@@ -141,6 +141,21 @@ func (q *Local) Waiting(_ context.Context, stationID string) (Request, Position,
 	return w.req, w.lastPos, true
 }
 
+// CanServe reports whether an online agent could take skillGroup; see Queue.
+func (q *Local) CanServe(ctx context.Context, skillGroup string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("queue: %w", err)
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, a := range q.agents {
+		if _, skilled := a.skills[skillGroup]; a.state != Offline && (skilled || a.info.Generalist) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // Stats returns the wallboard summary as of now.
 func (q *Local) Stats(_ context.Context) Stats {
 	q.mu.Lock()

@@ -122,5 +122,9 @@ type Queue interface {
 	// Waiting returns the station's own waiting request, if any.
 	Waiting(ctx context.Context, stationID string) (Request, Position, bool)
 	Stats(ctx context.Context) Stats
+	// CanServe reports whether an online agent, in any state, could take an
+	// item of skillGroup (by skill, or as a generalist): if none could, a
+	// request would wait for nobody.
+	CanServe(ctx context.Context, skillGroup string) (bool, error)
 	Close() error
 }

@@ -33,6 +33,7 @@ func TestQueueBehaviour(t *testing.T) {
 		{name: "bad requests change nothing", run: testBadRequests},
 		{name: "agent state rules", run: testAgentStateRules},
 		{name: "wallboard stats", run: testStats},
+		{name: "can serve: skilled or generalist agents online", run: testCanServe},
 	}
 	for _, impl := range implementations() {
 		for _, c := range cases {
@@ -448,5 +449,28 @@ func testStats(h *harness) {
 	h.rec.mu.Unlock()
 	if pushed.Waiting != 2 || pushed.GreenWaiting != 1 || pushed.Agents[Ready] != 1 {
 		h.t.Fatalf("last pushed stats = %+v", pushed)
+	}
+}
+
+func testCanServe(h *harness) {
+	can := func(skill string) bool {
+		ok, err := h.q.CanServe(h.ctx, skill)
+		h.must(err)
+		return ok
+	}
+	if can("medicare") {
+		h.t.Fatal("nobody online, yet CanServe")
+	}
+	h.must(h.q.AgentOnline(h.ctx, Agent{ID: "a1", Skills: []string{"medicare"}})) // not ready counts
+	if !can("medicare") || can("pension") {
+		h.t.Fatalf("skilled agent online: medicare %v, pension %v", can("medicare"), can("pension"))
+	}
+	h.readyAgent(Agent{ID: "g", Generalist: true})
+	if !can("pension") {
+		h.t.Fatal("generalist online, yet pension cannot be served")
+	}
+	h.must(h.q.AgentOffline(h.ctx, "g"))
+	if can("pension") {
+		h.t.Fatal("offline generalist still counts")
 	}
 }

@@ -26,13 +26,14 @@ const (
 	opAgentState   = "agent_state"
 	opWaiting      = "waiting"
 	opStats        = "stats"
+	opCanServe     = "can_serve"
 	opSync         = "sync" // changes nothing; waits for the leader's events
 )
 
 // changes reports whether op may change the queue.
 func changes(op string) bool {
 	switch op {
-	case opAgentState, opWaiting, opStats, opSync:
+	case opAgentState, opWaiting, opStats, opCanServe, opSync:
 		return false
 	}
 	return true
@@ -48,6 +49,7 @@ type callMsg struct {
 	RequestID string        `json:"request_id,omitempty"`
 	Ready     bool          `json:"ready,omitempty"`
 	Handled   time.Duration `json:"handled,omitempty"`
+	Skill     string        `json:"skill,omitempty"`
 }
 
 // replyMsg is the leader's answer to a callMsg. Start and End bracket the

@@ -33,6 +33,8 @@
 // review API for supervisors and admins: a filtered, keyset-paged session
 // list, a session page with files, call events and notes, media with range
 // requests, and legal holds. Every view, play and download is audited.
+// A <video> can't send a bearer token, so it plays from a short-lived,
+// file-scoped play ticket URL instead (ticket.go).
 // RunRetention deletes expired files and keeps a tombstone row; a legal
 // hold stops it.
 package recordings

@@ -31,19 +31,22 @@ type reviewAPI struct {
 }
 
 // Routes registers the review API; only supervisors and admins get in
-// (others get 403, requests without a valid token 401).
+// (others get 403, requests without a valid token 401). Media also opens
+// with a play ticket instead of a token (403 if the ticket is bad).
 //
-//	GET  /api/v1/recordings                          session list: filters, paging
-//	GET  /api/v1/recordings/{callID}                 session page (audited)
-//	GET  /api/v1/recordings/{callID}/files/{fileID}  media, range requests (audited)
-//	POST /api/v1/recordings/{callID}/notes           {"at_ms", "text"} (audited)
-//	PUT  /api/v1/recordings/{callID}/hold            {"hold": bool} (audited)
+//	GET  /api/v1/recordings                                 session list: filters, paging
+//	GET  /api/v1/recordings/{callID}                        session page (audited)
+//	GET  /api/v1/recordings/{callID}/files/{fileID}         media, range requests (audited); ?ticket=
+//	POST /api/v1/recordings/{callID}/files/{fileID}/ticket  a play ticket for a <video>
+//	POST /api/v1/recordings/{callID}/notes                  {"at_ms", "text"} (audited)
+//	PUT  /api/v1/recordings/{callID}/hold                   {"hold": bool} (audited)
 func (rec *Recorder) Routes(mux *http.ServeMux, v httpapi.Verifier, log *audit.Log) {
 	a := &reviewAPI{rec: rec, audit: log}
 	only := []auth.Role{auth.RoleSupervisor, auth.RoleAdmin}
 	mux.HandleFunc("GET /api/v1/recordings", httpapi.Require(v, a.list, only...))
 	mux.HandleFunc("GET /api/v1/recordings/{callID}", httpapi.Require(v, a.get, only...))
-	mux.HandleFunc("GET /api/v1/recordings/{callID}/files/{fileID}", httpapi.Require(v, a.media, only...))
+	mux.HandleFunc("GET /api/v1/recordings/{callID}/files/{fileID}", a.mediaAccess(v, httpapi.Require(v, a.media, only...)))
+	mux.HandleFunc("POST /api/v1/recordings/{callID}/files/{fileID}/ticket", httpapi.Require(v, a.issueTicket, only...))
 	mux.HandleFunc("POST /api/v1/recordings/{callID}/notes", httpapi.Require(v, a.addNote, only...))
 	mux.HandleFunc("PUT /api/v1/recordings/{callID}/hold", httpapi.Require(v, a.hold, only...))
 }
@@ -104,6 +107,9 @@ func (a *reviewAPI) media(w http.ResponseWriter, r *http.Request) {
 		action, disposition = ActionDownload, "attachment"
 	}
 	detail := "file=" + fileID
+	if r.URL.Query().Get("ticket") != "" {
+		detail += " ticket"
+	}
 	if rg := r.Header.Get("Range"); rg != "" {
 		detail += " range=" + rg
 	}

@@ -31,6 +31,12 @@ type Config struct {
 	// keyframe, which bounds how far apart seek points are. Default 10 s;
 	// negative: only when recording starts or after a loss.
 	KeyframeInterval time.Duration
+	// TicketSecret keys the play tickets that let a <video> fetch a file
+	// (see Ticket). Nodes that serve the same recordings must share it, so
+	// that a ticket one node issued plays from any of them. Empty: a random
+	// key per start, which suits a single node; tickets then die with the
+	// process, and the page just asks for new ones.
+	TicketSecret string
 }
 
 // Recorder records calls to WebM files, keeps their index, serves them to
@@ -46,6 +52,8 @@ type Recorder struct {
 	// it exists; tests replace it to inject disk errors.
 	openFile func(path string) (recordingFile, error)
 	queueLen int // per-file event queue; tests raise it to feed without drops
+
+	ticketKey []byte // signs play tickets
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -77,9 +85,13 @@ func New(cfg Config) (*Recorder, error) {
 	if err != nil {
 		return nil, err
 	}
+	key, err := ticketKey(cfg.TicketSecret)
+	if err != nil {
+		return nil, err
+	}
 	return &Recorder{
 		cfg: cfg, log: cfg.Logger.With("component", "recorder"), db: cfg.DB, dir: dir,
-		metrics: m, packets: newPacketPool(), openFile: createFile, queueLen: eventQueueLen,
+		metrics: m, packets: newPacketPool(), openFile: createFile, queueLen: eventQueueLen, ticketKey: key,
 		stop: make(chan struct{}), calls: map[string]*callRecording{},
 	}, nil
 }

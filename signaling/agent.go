@@ -57,9 +57,10 @@ func (s *Server) handleCallAccept(ctx context.Context, sess *session, m Message)
 
 // connect starts the call of an accepted request with its station.
 func (s *Server) connect(ctx context.Context, agent *session, req queue.Request) (*call, error) {
-	s.mu.Lock()
-	station := s.sessions[req.StationID]
-	s.mu.Unlock()
+	station := s.session(req.StationID)
+	if station == nil && s.deps.Bus != nil {
+		station = s.remoteStation(req) // signed in to another node
+	}
 	if station == nil {
 		return nil, protoErr(CodeNotFound, "the station has left")
 	}
@@ -119,8 +120,6 @@ func (s *Server) handleCallWrapup(ctx context.Context, sess *session, m Message)
 	}
 	data := caseDataOf(cs)
 	sess.reply(m.ID, TypeCaseUpdated, data)
-	if station := s.session(cs.StationID); station != nil {
-		station.push(TypeCaseUpdated, data)
-	}
+	s.pushTo(cs.StationID, TypeCaseUpdated, data)
 	return nil
 }

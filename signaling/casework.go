@@ -53,11 +53,24 @@ type documentData struct {
 	Document documents.Document `json:"document"`
 }
 
-// liveCall returns the running call with id, or nil.
+// liveCall returns the running call with id on this node, or nil.
 func (s *Server) liveCall(id string) *call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.callsByID[id]
+}
+
+// callParties finds who is in a call. Case work arrives over HTTP on any
+// node of a cluster, so the call's record, not this node's memory, says.
+func (s *Server) callParties(callID string) (station, agent string, ok bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := s.deps.Calls.Get(ctx, callID)
+	if err != nil {
+		s.log.Warn("notify call parties", "call", callID, "err", err)
+		return "", "", false
+	}
+	return c.StationID, c.AgentID, true
 }
 
 // CaseEvent copies a case event into its call's timeline.
@@ -65,29 +78,27 @@ func (s *Server) CaseEvent(e cases.Event) { s.events.add(e.CallID, e.CallEvent()
 
 // FormPushed shows a form the agent pushed on the call's station.
 func (s *Server) FormPushed(f cases.Form) {
-	if c := s.liveCall(f.CallID); c != nil {
-		c.station.push(TypeFormPushed, formPushedData{CallID: f.CallID, FormID: f.ID, CaseNumber: f.CaseNumber,
+	if station, _, ok := s.callParties(f.CallID); ok {
+		s.pushTo(station, TypeFormPushed, formPushedData{CallID: f.CallID, FormID: f.ID, CaseNumber: f.CaseNumber,
 			SHA256: f.SHA256, URL: "/api/v1/forms/" + f.ID})
 	}
 }
 
 // FormSigned shows the resident's signature to the call's agent at once.
 func (s *Server) FormSigned(sig cases.Signature) {
-	if c := s.liveCall(sig.CallID); c != nil {
-		c.agent.push(TypeFormSigned, formSignedData{CallID: sig.CallID, FormID: sig.FormID, SignatureID: sig.ID,
+	if _, agent, ok := s.callParties(sig.CallID); ok {
+		s.pushTo(agent, TypeFormSigned, formSignedData{CallID: sig.CallID, FormID: sig.FormID, SignatureID: sig.ID,
 			ImageURL: sig.ImageURL, SignedAt: sig.SignedAt.UTC().Format(time.RFC3339)})
 	}
 }
 
 // DocumentChanged shows a new scan to the agent, and a re-scan request to
-// the station, while the call runs.
+// the station.
 func (s *Server) DocumentChanged(d documents.Document) {
 	s.events.add(d.CallID, calls.Event{At: d.UpdatedAt, Type: "document." + string(d.Status), Actor: d.StationID, Detail: d.Filename})
-	c := s.liveCall(d.CallID)
-	if c == nil {
-		return
+	if station, agent, ok := s.callParties(d.CallID); ok {
+		data := documentData{CallID: d.CallID, Document: d}
+		s.pushTo(agent, TypeDocumentUpdated, data)
+		s.pushTo(station, TypeDocumentUpdated, data)
 	}
-	data := documentData{CallID: d.CallID, Document: d}
-	c.agent.push(TypeDocumentUpdated, data)
-	c.station.push(TypeDocumentUpdated, data)
 }

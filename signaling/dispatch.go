@@ -3,6 +3,7 @@ package signaling
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"time"
 
 	"cloudwindow/auth"
@@ -43,35 +44,42 @@ func (s *Server) routes() map[string]handler {
 // still enabled; with the auth cache, a disabled account is out within a minute.
 const accountCheckInterval = 30 * time.Second
 
-func (s *Server) dispatch(sess *session, c *conn, m Message) bool {
+// dispatch serves one message of sess; false means the session must end.
+func (s *Server) dispatch(sess *session, m Message) bool {
 	if time.Since(time.Unix(0, sess.checkedAt.Load())) > accountCheckInterval {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		err := s.deps.Verifier.Active(ctx, sess.ident.AccountID)
 		cancel()
 		if err != nil {
-			c.sendError(m.ID, protoErr(CodeInvalidToken, "account is no longer allowed: %v", err))
+			sess.sendError(m.ID, protoErr(CodeInvalidToken, "account is no longer allowed: %v", err))
 			return false
 		}
 		sess.checkedAt.Store(time.Now().UnixNano())
 	}
 	h, ok := s.handlers[m.Type]
 	if !ok {
-		c.sendError(m.ID, protoErr(CodeUnknownType, "unknown message type %q", m.Type))
+		sess.sendError(m.ID, protoErr(CodeUnknownType, "unknown message type %q", m.Type))
 		return true
 	}
 	if !hasRole(sess.ident.Role, h.roles) {
-		c.sendError(m.ID, protoErr(CodeForbidden, "%s is not allowed for role %s", m.Type, sess.ident.Role))
+		sess.sendError(m.ID, protoErr(CodeForbidden, "%s is not allowed for role %s", m.Type, sess.ident.Role))
 		return true
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := h.fn(ctx, sess, m); err != nil {
+	fn := h.fn
+	if away := sess.awayCall(); away != nil && forwardedTypes[m.Type] {
+		fn = func(ctx context.Context, sess *session, m Message) error {
+			return s.forwardToCall(ctx, sess, away, "message", m)
+		}
+	}
+	if err := fn(ctx, sess, m); err != nil {
 		pe := asProtocolError(err)
 		if pe.Code == CodeInternal {
 			s.log.Error("handle message", "type", m.Type, "account", sess.ident.Username, "err", err)
 		}
 		s.metrics.errors.WithLabelValues(pe.Code).Inc()
-		c.sendError(m.ID, pe)
+		sess.sendError(m.ID, pe)
 	}
 	return true
 }
@@ -125,6 +133,9 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 		s.agentOnline(ctx, ident)
 	}
 	sess.reply(m.ID, TypeWelcome, s.welcome(ctx, sess, resumed))
+	if away := sess.awayCall(); resumed && away != nil {
+		s.forwardToCall(ctx, sess, away, "resumed", Message{})
+	}
 	if c := sess.currentCall(); resumed && c != nil {
 		// A server offer sent while the socket was down is lost; send it again.
 		if peer := c.peer(c.partyOf(sess)); peer != nil {
@@ -176,7 +187,10 @@ func (s *Server) welcome(ctx context.Context, sess *session, resumed bool) welco
 	}
 	if c := sess.currentCall(); c != nil {
 		started := c.startedData(c.partyOf(sess))
-		w.Call = &started
+		w.Call, _ = json.Marshal(started)
+	}
+	if away := sess.awayCall(); away != nil {
+		w.Call = away.started
 	}
 	return w
 }
@@ -196,6 +210,9 @@ func (s *Server) expire(sess *session) {
 	defer cancel()
 	if c := sess.currentCall(); c != nil {
 		s.endCall(c, "disconnected", string(c.partyOf(sess)))
+	}
+	if away := sess.awayCall(); away != nil {
+		s.forwardToCall(ctx, sess, away, "expired", Message{})
 	}
 	if id := sess.waitingRequest(); id != "" {
 		s.queue.Cancel(ctx, sess.ident.AccountID, id)

@@ -41,9 +41,11 @@ func (s *Server) Offered(agentID string, req queue.Request, ringTimeout time.Dur
 
 // OfferWithdrawn stops the agent's ringing.
 func (s *Server) OfferWithdrawn(agentID, requestID, reason string) {
-	if sess := s.session(agentID); sess != nil {
-		sess.push(TypeOfferWithdrawn, offerWithdrawnData{RequestID: requestID, Reason: reason})
+	sess := s.session(agentID)
+	if sess == nil {
+		return // every node hears every queue event; the agent's node records it
 	}
+	sess.push(TypeOfferWithdrawn, offerWithdrawnData{RequestID: requestID, Reason: reason})
 	if reason == "timeout" {
 		s.events.add(requestID, calls.Event{At: time.Now(), Type: "ring_timeout", Actor: agentID})
 	}

@@ -45,14 +45,14 @@ func (d *authData) check() error {
 }
 
 type welcomeData struct {
-	SessionID   string           `json:"session_id"`
-	ResumeToken string           `json:"resume_token"`
-	Resumed     bool             `json:"resumed"`
-	Identity    auth.Identity    `json:"identity"`
-	ICEServers  []ICEServer      `json:"ice_servers"`
-	AgentState  string           `json:"agent_state,omitempty"`
-	Waiting     *positionData    `json:"waiting,omitempty"`
-	Call        *callStartedData `json:"call,omitempty"`
+	SessionID   string          `json:"session_id"`
+	ResumeToken string          `json:"resume_token"`
+	Resumed     bool            `json:"resumed"`
+	Identity    auth.Identity   `json:"identity"`
+	ICEServers  []ICEServer     `json:"ice_servers"`
+	AgentState  string          `json:"agent_state,omitempty"`
+	Waiting     *positionData   `json:"waiting,omitempty"`
+	Call        json.RawMessage `json:"call,omitempty"`
 }
 
 // ICEServer is a STUN or TURN server the clients may use.

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"cloudwindow/auth"
+	"cloudwindow/bus"
 	"cloudwindow/calls"
 	"cloudwindow/catalog"
 	"cloudwindow/media"
@@ -55,6 +56,7 @@ type Deps struct {
 	Calls      *calls.Store
 	Cases      Cases
 	Recorder   Recorder
+	Bus        bus.Bus               // nil on a node running alone
 	Registerer prometheus.Registerer // may be nil
 	Logger     *slog.Logger
 }
@@ -70,6 +72,9 @@ type Server struct {
 	events   *eventWriter
 	stats    *statsBroadcaster
 	metrics  *metrics
+
+	unsubscribe func() // cluster: deliveries from other nodes
+	stopHandler func() // cluster: station messages forwarded to this node
 
 	mu        sync.Mutex
 	closed    bool
@@ -99,6 +104,7 @@ func New(cfg Config, deps Deps) *Server {
 	s.handlers = s.routes()
 	s.events = newEventWriter(deps.Calls, s.log)
 	s.stats = newStatsBroadcaster(s.broadcastStats)
+	s.startCluster()
 	return s
 }
 
@@ -132,7 +138,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			break
 		}
-		if !s.dispatch(sess, c, m) {
+		if !s.dispatch(sess, m) {
 			break
 		}
 	}
@@ -162,6 +168,7 @@ func (s *Server) Close() {
 		}
 	}
 	s.conns.Wait()
+	s.stopCluster()
 	s.queue.Close()
 	s.stats.close()
 	s.events.close()

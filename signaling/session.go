@@ -19,23 +19,46 @@ type session struct {
 	checkedAt   atomic.Int64 // unix ns of the last check that the account is still enabled
 
 	mu          sync.Mutex
-	conn        *conn       // nil while detached
-	grace       *time.Timer // runs while detached
-	call        *call       // the call this session is in
-	requestID   string      // a station's waiting request
-	agentReason string      // why an agent is not ready: "break" or "busy"
-	lastCallID  string      // an agent's ended call awaiting wrap-up
+	conn        *conn         // nil while detached
+	grace       *time.Timer   // runs while detached
+	call        *call         // the call this session is in
+	away        *awayCall     // a station's call whose room is on another node
+	remote      func(Message) // set for a station signed in to another node: how to reach it
+	requestID   string        // a station's waiting request
+	agentReason string        // why an agent is not ready: "break" or "busy"
+	lastCallID  string        // an agent's ended call awaiting wrap-up
 }
 
 // send writes m to the session's current socket, if it has one. Messages to
 // a detached session are dropped: the welcome of a resume carries the state.
 func (s *session) send(m Message) {
+	if s.remote != nil {
+		s.remote(m)
+		return
+	}
 	s.mu.Lock()
 	c := s.conn
 	s.mu.Unlock()
 	if c != nil {
 		c.send(m)
 	}
+}
+
+func (s *session) sendError(re string, pe *ProtocolError) {
+	data, _ := json.Marshal(pe)
+	s.send(Message{Type: TypeError, Re: re, Data: data})
+}
+
+func (s *session) awayCall() *awayCall {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.away
+}
+
+func (s *session) setAway(a *awayCall) {
+	s.mu.Lock()
+	s.away = a
+	s.mu.Unlock()
 }
 
 func (s *session) push(typ string, data any) { s.reply("", typ, data) }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"cloudwindow/auth"
 	"cloudwindow/calls"
 	"cloudwindow/catalog"
 	"cloudwindow/queue"
@@ -29,7 +28,9 @@ func (s *Server) handleCallRequest(ctx context.Context, sess *session, m Message
 	} else if err != nil {
 		return fmt.Errorf("look up item %s: %w", d.ItemID, err)
 	}
-	if !s.anyAgentCanServe(item.SkillGroup) {
+	if ok, err := s.queue.CanServe(ctx, item.SkillGroup); err != nil {
+		return fmt.Errorf("check agents for %s: %w", item.SkillGroup, err)
+	} else if !ok {
 		return protoErr(CodeNoAgents, "现在没有能办理此事项的工作人员在线。服务时间：%s", s.cfg.OpeningHours)
 	}
 	req := queue.Request{
@@ -64,32 +65,6 @@ func (s *Server) handleCallCancel(ctx context.Context, sess *session, m Message)
 	s.events.add(d.RequestID, calls.Event{At: time.Now(), Type: "cancelled", Actor: sess.ident.DisplayName})
 	sess.reply(m.ID, TypeOK, empty{})
 	return nil
-}
-
-// anyAgentCanServe reports whether an agent signed in to this node (in any
-// state) could take an item of skillGroup; if none is, a request would wait
-// for nobody.
-func (s *Server) anyAgentCanServe(skillGroup string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, sess := range s.sessions {
-		if sess.ident.Role == auth.RoleAgent && canServe(sess.ident, skillGroup) {
-			return true
-		}
-	}
-	return false
-}
-
-func canServe(agent auth.Identity, skillGroup string) bool {
-	if agent.Generalist {
-		return true
-	}
-	for _, sk := range agent.Skills {
-		if sk == skillGroup {
-			return true
-		}
-	}
-	return false
 }
 
 // itemJSON is the item as clients see it (the catalog's JSON form).

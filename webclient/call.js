@@ -8,6 +8,11 @@
 // after answering), so by default the client is the impolite one and ignores
 // a server offer that collides with its own. polite: true gives the other
 // role (roll back ours, answer theirs) for a server that does not yield.
+//
+// An ignored server offer is kept, though: when the server made it after
+// answering ours (its answer can reach us after its next offer), it is still
+// waiting there for an answer. The SDP session version, which grows with
+// every description the server makes (JSEP 5.2.2), tells the two cases apart.
 // ICE failures are repaired with an ICE restart, and a reconnected WebSocket
 // re-sends whatever negotiation it missed.
 
@@ -25,6 +30,7 @@ export class CallConnection extends EventTarget {
   #polite;
   #fresh = true;
   #makingOffer = false;
+  #ignoredOffer = null;
   #negotiating = false;
   #negotiationWanted = false;
   #pendingCandidates = [];
@@ -174,6 +180,18 @@ export class CallConnection extends EventTarget {
     console.debug('call: answer applied');
     this.#fresh = false;
     await this.#flushCandidates();
+    this.#answerIgnoredOffer(sdpVersion(reply.data.sdp));
+  }
+
+  // answerIgnoredOffer answers a server offer ignored during our
+  // negotiation if the server made it after its answer to ours.
+  #answerIgnoredOffer(answerVersion) {
+    const d = this.#ignoredOffer;
+    this.#ignoredOffer = null;
+    if (d) {
+      console.debug('call: answering the server offer made after its answer');
+      this.#queueRemote(() => this.#answer(d));
+    }
   }
 
   async #rollback() {
@@ -192,11 +210,13 @@ export class CallConnection extends EventTarget {
     const collision = this.#makingOffer || this.#pc.signalingState !== 'stable';
     if (collision && !this.#polite) {
       console.debug('call: server offer ignored, ours is outstanding');
+      this.#ignoredOffer = d;
       return;
     }
     try {
       await this.#pc.setRemoteDescription({ type: 'offer', sdp: d.sdp });
       console.debug('call: server offer applied');
+      this.#fresh = false;
       await this.#pc.setLocalDescription();
       await this.#flushCandidates();
       await this.#sig.request('rtc.answer', { call_id: this.#callId, sdp: this.#pc.localDescription.sdp });
@@ -272,4 +292,10 @@ export class CallConnection extends EventTarget {
   #emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
+}
+
+// sdpVersion reads the session version from an SDP's o= line, or null.
+function sdpVersion(sdp) {
+  const m = /^o=\S+ \S+ (\d+) /m.exec(sdp ?? '');
+  return m ? BigInt(m[1]) : null;
 }

@@ -28,6 +28,8 @@ func parseConfig(args []string) (config, slog.Level, error) {
 	fs.StringVar(&c.Addr, "addr", ":8080", "HTTP listen address")
 	fs.StringVar(&c.DataDir, "data-dir", "data", "directory for the SQLite store, recordings and documents")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL (postgres://…) for a cluster; default SQLite in --data-dir")
+	fs.StringVar(&c.RedisURL, "redis-url", "", "Redis URL (redis://…) to join a cluster: shared queue and bus; default alone, in memory")
+	fs.StringVar(&c.RedisPrefix, "redis-prefix", "cloudwindow:", "prefix of this cluster's Redis keys and channels")
 	fs.BoolVar(&c.Demo, "demo", false, "create demo accounts (password \"demo\")")
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "TLS certificate file (PEM); serves HTTPS when set")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "TLS private key file (PEM)")

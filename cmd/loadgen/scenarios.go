@@ -90,7 +90,7 @@ func (b *bench) relay(ctx context.Context, calls int, d time.Duration) error {
 // recording compares the node's CPU per forwarded packet with recording on
 // and off, on two-way calls with the clip.
 func (b *bench) recording(ctx context.Context) error {
-	n, hold := b.scale(20, 3), b.hold(30*time.Second)
+	n, hold := b.scale(20, 3), b.hold(20*time.Second)
 	for range b.repeat {
 		for _, on := range []bool{false, true} {
 			err := b.withNode(ctx, nodeSpec{stations: n, agents: n, record: on, selfNode: true}, func(base loadgen.Config) error {

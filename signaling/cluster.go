@@ -1,0 +1,152 @@
+package signaling
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"cloudwindow/auth"
+	"cloudwindow/queue"
+)
+
+// In a cluster a call's room lives on the node where the agent accepted it,
+// and the station may be signed in to another node. The station's node then
+// forwards the station's call messages to the room's node (a bus request to
+// that node's topic), and the room's node sends messages for the station back
+// through a broadcast that the station's node delivers. Media flows straight
+// between the station and the room's node: once a call runs, its liveness
+// does not depend on the bus.
+
+const deliverTopic = "signaling.deliver"
+
+func nodeTopic(node string) string { return "signaling.node." + node }
+
+// delivery is a message for an account signed in to some node.
+type delivery struct {
+	Account string  `json:"account"`
+	From    string  `json:"from"` // the sending node
+	Msg     Message `json:"msg"`
+}
+
+// forward is a station's message for the node that holds its call.
+type forward struct {
+	Account string  `json:"account"`
+	CallID  string  `json:"call_id"`
+	Op      string  `json:"op"` // "message", "expired" (the station did not come back), "resumed"
+	Msg     Message `json:"msg"`
+}
+
+// awayCall is a call of a local station whose room is on another node.
+type awayCall struct {
+	id      string
+	node    string
+	started json.RawMessage // the call.started data, for a resume's welcome
+}
+
+// forwardedTypes are what a station in a call on another node sends there.
+var forwardedTypes = map[string]bool{
+	TypeRTCOffer: true, TypeRTCAnswer: true, TypeRTCCandidate: true, TypeChatSend: true, TypeCallHangup: true,
+}
+
+func (s *Server) startCluster() {
+	if s.deps.Bus == nil {
+		return
+	}
+	s.unsubscribe = s.deps.Bus.Subscribe(deliverTopic, s.onDelivery)
+	s.stopHandler = s.deps.Bus.Handle(nodeTopic(s.cfg.Node), s.onForward)
+}
+
+func (s *Server) stopCluster() {
+	if s.unsubscribe != nil {
+		s.unsubscribe()
+		s.stopHandler()
+	}
+}
+
+// pushTo sends a message to an account wherever it is signed in.
+func (s *Server) pushTo(accountID, typ string, data any) {
+	if sess := s.session(accountID); sess != nil {
+		sess.push(typ, data)
+		return
+	}
+	if s.deps.Bus == nil {
+		return
+	}
+	b, _ := json.Marshal(data)
+	s.publish(delivery{Account: accountID, From: s.cfg.Node, Msg: Message{Type: typ, Data: b}})
+}
+
+func (s *Server) publish(d delivery) {
+	b, _ := json.Marshal(d)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.deps.Bus.Publish(ctx, deliverTopic, b); err != nil {
+		s.log.Warn("deliver to another node", "type", d.Msg.Type, "err", err)
+	}
+}
+
+// onDelivery hands a message from another node to a local session, keeping
+// track of the station's call that runs over there.
+func (s *Server) onDelivery(b []byte) {
+	var d delivery
+	if json.Unmarshal(b, &d) != nil || d.From == s.cfg.Node {
+		return
+	}
+	sess := s.session(d.Account)
+	if sess == nil {
+		return
+	}
+	switch d.Msg.Type {
+	case TypeCallStarted:
+		var ref callRef
+		json.Unmarshal(d.Msg.Data, &ref)
+		sess.setAway(&awayCall{id: ref.CallID, node: d.From, started: d.Msg.Data})
+		sess.setWaitingRequest("")
+	case TypeCallEnded:
+		sess.setAway(nil)
+	}
+	sess.send(d.Msg)
+}
+
+// remoteStation stands for a station signed in to another node: what the
+// call sends it goes out as deliveries.
+func (s *Server) remoteStation(req queue.Request) *session {
+	ident := auth.Identity{AccountID: req.StationID, DisplayName: req.StationName, Role: auth.RoleStation, Island: req.Island}
+	sess := &session{ident: ident}
+	sess.checkedAt.Store(time.Now().Add(24 * time.Hour).UnixNano()) // its own node checks the account
+	sess.remote = func(m Message) { s.publish(delivery{Account: ident.AccountID, From: s.cfg.Node, Msg: m}) }
+	return sess
+}
+
+// forwardToCall sends a station's message to the node that holds its call.
+func (s *Server) forwardToCall(ctx context.Context, sess *session, away *awayCall, op string, m Message) error {
+	b, _ := json.Marshal(forward{Account: sess.ident.AccountID, CallID: away.id, Op: op, Msg: m})
+	if _, err := s.deps.Bus.Request(ctx, nodeTopic(away.node), b); err != nil {
+		return protoErr(CodeInternal, "the call's server cannot be reached; try again")
+	}
+	return nil
+}
+
+// onForward serves a station message forwarded by the station's node.
+func (s *Server) onForward(ctx context.Context, b []byte) ([]byte, error) {
+	var f forward
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("decode forwarded message: %w", err)
+	}
+	c := s.liveCall(f.CallID)
+	if c == nil || c.station.ident.AccountID != f.Account || c.station.remote == nil {
+		return nil, fmt.Errorf("no call %s of %s on this node", f.CallID, f.Account)
+	}
+	switch f.Op {
+	case "expired":
+		s.endCall(c, "disconnected", string(partyStation))
+	case "resumed":
+		if peer := c.peer(partyStation); peer != nil {
+			peer.ResendOffer()
+		}
+	default:
+		s.dispatch(c.station, f.Msg)
+	}
+	return []byte("{}"), nil
+}
