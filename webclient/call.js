@@ -188,7 +188,7 @@ export class CallConnection extends EventTarget {
   #answerIgnoredOffer(answerVersion) {
     const d = this.#ignoredOffer;
     this.#ignoredOffer = null;
-    if (d) {
+    if (d && answerVersion !== null && sdpVersion(d.sdp) > answerVersion) {
       console.debug('call: answering the server offer made after its answer');
       this.#queueRemote(() => this.#answer(d));
     }
