@@ -2,8 +2,6 @@ package auth
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -33,22 +31,8 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// forEachDB runs fn on a fresh SQLite store and, when
-// CLOUDWINDOW_TEST_POSTGRES is set, on a fresh PostgreSQL schema.
-func forEachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) {
-	t.Helper()
-	t.Run("sqlite", func(t *testing.T) {
-		db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "auth.db"))
-		if err != nil {
-			t.Fatalf("open sqlite: %v", err)
-		}
-		t.Cleanup(func() { db.Close() })
-		fn(t, db)
-	})
-	if url := os.Getenv("CLOUDWINDOW_TEST_POSTGRES"); url != "" {
-		t.Run("postgres", func(t *testing.T) { fn(t, store.OpenTestPostgres(t, url)) })
-	}
-}
+// forEachDB runs fn on every test database (see store.ForEachDB).
+func forEachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) { store.ForEachDB(t, fn) }
 
 // newTestService returns a Service on db with cheap hashing and clk's time.
 func newTestService(t *testing.T, db *store.DB, clk *clock) *Service {

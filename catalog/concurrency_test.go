@@ -4,34 +4,34 @@ import (
 	"context"
 	"sync"
 	"testing"
+
+	"cloudwindow/store"
 )
 
 // Nodes of a cluster start together and each seeds the shared database.
 func TestConcurrentSeedsAddEachItemOnce(t *testing.T) {
-	for name, db := range testDBs(t) {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			nodes := []*Service{NewService(db), NewService(db), NewService(db)}
-			errs := make([]error, len(nodes))
-			var wg sync.WaitGroup
-			for i, s := range nodes {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					errs[i] = s.Seed(ctx)
-				}()
+	store.ForEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		nodes := []*Service{NewService(db), NewService(db), NewService(db)}
+		errs := make([]error, len(nodes))
+		var wg sync.WaitGroup
+		for i, s := range nodes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = s.Seed(ctx)
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("node %d seed: %v", i, err)
 			}
-			wg.Wait()
-			for i, err := range errs {
-				if err != nil {
-					t.Errorf("node %d seed: %v", i, err)
-				}
-			}
-			if got, want := len(allItems(t, nodes[0])), len(embeddedData(t).Items); got != want {
-				t.Fatalf("%d items after concurrent seeds, want %d", got, want)
-			}
-		})
-	}
+		}
+		if got, want := len(allItems(t, nodes[0])), len(embeddedData(t).Items); got != want {
+			t.Fatalf("%d items after concurrent seeds, want %d", got, want)
+		}
+	})
 }
 
 // Readers and an editor share one Service, as the station, the queue and

@@ -3,8 +3,6 @@ package catalog
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,33 +10,15 @@ import (
 	"cloudwindow/store"
 )
 
-// testDBs returns a fresh SQLite store, plus a PostgreSQL one when
-// CLOUDWINDOW_TEST_POSTGRES names a database to use.
-func testDBs(t *testing.T) map[string]*store.DB {
-	t.Helper()
-	lite, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "catalog.db"))
-	if err != nil {
-		t.Fatalf("open sqlite: %v", err)
-	}
-	t.Cleanup(func() { lite.Close() })
-	dbs := map[string]*store.DB{"sqlite": lite}
-	if url := os.Getenv("CLOUDWINDOW_TEST_POSTGRES"); url != "" {
-		dbs["postgres"] = store.OpenTestPostgres(t, url)
-	}
-	return dbs
-}
-
 // forEachDB runs fn against a freshly seeded Service on every test database.
 func forEachDB(t *testing.T, fn func(t *testing.T, s *Service)) {
-	for name, db := range testDBs(t) {
-		t.Run(name, func(t *testing.T) {
-			s := NewService(db)
-			if err := s.Seed(context.Background()); err != nil {
-				t.Fatalf("seed: %v", err)
-			}
-			fn(t, s)
-		})
-	}
+	store.ForEachDB(t, func(t *testing.T, db *store.DB) {
+		s := NewService(db)
+		if err := s.Seed(context.Background()); err != nil {
+			t.Fatalf("seed: %v", err)
+		}
+		fn(t, s)
+	})
 }
 
 func embeddedData(t *testing.T) dataFile {

@@ -17,8 +17,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -57,21 +55,9 @@ type env struct {
 	notified []Document
 }
 
-// forEachDB runs fn on SQLite and, when CLOUDWINDOW_TEST_POSTGRES is set,
-// on PostgreSQL.
+// forEachDB runs fn on every test database (see store.ForEachDB).
 func forEachDB(t *testing.T, fn func(t *testing.T, e *env)) {
-	t.Helper()
-	t.Run("sqlite", func(t *testing.T) {
-		db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "documents.db"))
-		if err != nil {
-			t.Fatalf("open sqlite: %v", err)
-		}
-		t.Cleanup(func() { db.Close() })
-		fn(t, newEnv(t, db))
-	})
-	if url := os.Getenv("CLOUDWINDOW_TEST_POSTGRES"); url != "" {
-		t.Run("postgres", func(t *testing.T) { fn(t, newEnv(t, store.OpenTestPostgres(t, url))) })
-	}
+	store.ForEachDB(t, func(t *testing.T, db *store.DB) { fn(t, newEnv(t, db)) })
 }
 
 func newEnv(t testing.TB, db *store.DB) *env {

@@ -29,15 +29,7 @@ func testDBs(t *testing.T) map[string]*store.DB {
 	return dbs
 }
 
-func testSQLite(t testing.TB) *store.DB {
-	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatalf("open sqlite: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
+func testSQLite(t testing.TB) *store.DB { return store.OpenTestSQLite(t) }
 
 type testRecorder struct {
 	*Recorder

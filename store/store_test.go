@@ -2,47 +2,25 @@ package store
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 )
 
-// openTestDBs returns a fresh SQLite store, plus a PostgreSQL one when
-// CLOUDWINDOW_TEST_POSTGRES names a database to use.
-func openTestDBs(t *testing.T) map[string]*DB {
-	t.Helper()
-	ctx := context.Background()
-	dbs := map[string]*DB{}
-	lite, err := Open(ctx, filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatalf("open sqlite: %v", err)
-	}
-	t.Cleanup(func() { lite.Close() })
-	dbs["sqlite"] = lite
-	if url := os.Getenv("CLOUDWINDOW_TEST_POSTGRES"); url != "" {
-		dbs["postgres"] = OpenTestPostgres(t, url)
-	}
-	return dbs
-}
-
 func TestMigrationsApplyOnceAndQueriesRebind(t *testing.T) {
 	ctx := context.Background()
-	for name, db := range openTestDBs(t) {
-		t.Run(name, func(t *testing.T) {
-			if err := db.migrate(ctx); err != nil {
-				t.Fatalf("second migrate must be a no-op: %v", err)
-			}
-			_, err := db.Exec(ctx, `INSERT INTO audit_log (id, at, actor_id, actor_name, actor_role, action, object_type, object_id, remote_addr, detail)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, "a1", 5, "u", "n", "admin", "view", "recording", "r1", "127.0.0.1", "")
-			if err != nil {
-				t.Fatalf("insert: %v", err)
-			}
-			var at int64
-			if err := db.QueryRow(ctx, `SELECT at FROM audit_log WHERE id = ?`, "a1").Scan(&at); err != nil || at != 5 {
-				t.Fatalf("read back: at=%d err=%v", at, err)
-			}
-		})
-	}
+	ForEachDB(t, func(t *testing.T, db *DB) {
+		if err := db.migrate(ctx); err != nil {
+			t.Fatalf("second migrate must be a no-op: %v", err)
+		}
+		_, err := db.Exec(ctx, `INSERT INTO audit_log (id, at, actor_id, actor_name, actor_role, action, object_type, object_id, remote_addr, detail)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, "a1", 5, "u", "n", "admin", "view", "recording", "r1", "127.0.0.1", "")
+		if err != nil {
+			t.Fatalf("insert: %v", err)
+		}
+		var at int64
+		if err := db.QueryRow(ctx, `SELECT at FROM audit_log WHERE id = ?`, "a1").Scan(&at); err != nil || at != 5 {
+			t.Fatalf("read back: at=%d err=%v", at, err)
+		}
+	})
 }
 
 func TestRebind(t *testing.T) {

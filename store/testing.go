@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -42,4 +44,27 @@ func OpenTestPostgres(t testing.TB, url string) *DB {
 		}
 	})
 	return db
+}
+
+// OpenTestSQLite opens a migrated SQLite store in a temporary directory,
+// closed when the test ends.
+func OpenTestSQLite(t testing.TB) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatalf("open sqlite: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// ForEachDB runs fn as the subtest "sqlite" on a fresh SQLite store and,
+// when CLOUDWINDOW_TEST_POSTGRES names a database, as "postgres" on a fresh
+// PostgreSQL schema: every query must work on both.
+func ForEachDB(t *testing.T, fn func(t *testing.T, db *DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, OpenTestSQLite(t)) })
+	if url := os.Getenv("CLOUDWINDOW_TEST_POSTGRES"); url != "" {
+		t.Run("postgres", func(t *testing.T) { fn(t, OpenTestPostgres(t, url)) })
+	}
 }
