@@ -19,6 +19,7 @@ import (
 
 	"cloudwindow/audit"
 	"cloudwindow/auth"
+	"cloudwindow/auth/authtest"
 	"cloudwindow/calls"
 	"cloudwindow/catalog"
 	"cloudwindow/httpapi"
@@ -197,15 +198,7 @@ func signaturePNG(t *testing.T, w, h int, ink bool) []byte {
 }
 
 // fakeVerifier maps bearer tokens to identities; the token is the username.
-type fakeVerifier map[string]auth.Identity
-
-func (f fakeVerifier) Verify(_ context.Context, token string) (auth.Identity, error) {
-	id, ok := f[token]
-	if !ok {
-		return auth.Identity{}, errors.New("unknown token")
-	}
-	return id, nil
-}
+type fakeVerifier = authtest.Tokens
 
 // server serves the case API of e.
 func (e *env) server(t *testing.T) *httptest.Server {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,18 +12,11 @@ import (
 
 	"cloudwindow/audit"
 	"cloudwindow/auth"
+	"cloudwindow/auth/authtest"
 )
 
 // fakeVerifier accepts the tokens it maps to identities.
-type fakeVerifier map[string]auth.Identity
-
-func (f fakeVerifier) Verify(_ context.Context, token string) (auth.Identity, error) {
-	id, ok := f[token]
-	if !ok {
-		return auth.Identity{}, errors.New("unknown token")
-	}
-	return id, nil
-}
+type fakeVerifier = authtest.Tokens
 
 var testTokens = fakeVerifier{
 	"station-token": {AccountID: "s1", Username: "station1", Role: auth.RoleStation},

@@ -24,6 +24,7 @@ import (
 
 	"cloudwindow/audit"
 	"cloudwindow/auth"
+	"cloudwindow/auth/authtest"
 	"cloudwindow/calls"
 	"cloudwindow/cases"
 	"cloudwindow/catalog"
@@ -138,15 +139,7 @@ func (e *env) auditActions(t *testing.T, objectID string) []string {
 	return out
 }
 
-type fakeVerifier map[string]auth.Identity
-
-func (f fakeVerifier) Verify(_ context.Context, token string) (auth.Identity, error) {
-	id, ok := f[token]
-	if !ok {
-		return auth.Identity{}, errors.New("unknown token")
-	}
-	return id, nil
-}
+type fakeVerifier = authtest.Tokens
 
 // request sends body (JSON unless it is []byte or an io.Reader) as who and
 // returns the status and raw answer. A failed round trip returns status 0.

@@ -14,9 +14,9 @@ import { messages } from './strings.js';
 // Screens a resident may walk away from; they fall back to idle. The idle
 // screen itself only falls back to Chinese.
 const leavableScreens = new Set(['green', 'categories', 'items', 'detail', 'camera-problem', 'notice']);
-const inactivityMs = 90_000;
 
 class Kiosk {
+  settings = kioskSettings();
   i18n = new I18n(messages, 'zh');
   screens = new Screens();
   session = new Session({ storage: localStorage, key: 'cloudwindow.station.credentials' });
@@ -29,9 +29,9 @@ class Kiosk {
     signaling: this.signaling,
     i18n: this.i18n,
     screens: this.screens,
-    documentCamera: kioskSettings().documentCamera,
+    documentCamera: this.settings.documentCamera,
   });
-  inactivity = new Inactivity({ timeoutMs: inactivityMs, onIdle: () => this.#timedOut() });
+  inactivity = new Inactivity({ timeoutMs: this.settings.idleTimeoutMs, onIdle: () => this.#timedOut() });
 
   start() {
     this.#wireControls();

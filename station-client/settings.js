@@ -3,9 +3,12 @@
 //
 //   document_camera  part of the document camera's device label, or "none"
 //                    (default: a camera labelled as one, else the second camera)
+//   idle_timeout     seconds without a touch before a half-done choice goes
+//                    back to the idle screen (5–600, default 90)
 
 const storageKey = 'cloudwindow.station.settings';
-const known = ['document_camera'];
+const known = ['document_camera', 'idle_timeout'];
+const defaultIdleSeconds = 90;
 
 export function kioskSettings(search = location.search) {
   let saved = {};
@@ -23,5 +26,13 @@ export function kioskSettings(search = location.search) {
     }
   }
   if (changed) localStorage.setItem(storageKey, JSON.stringify(saved));
-  return { documentCamera: saved.document_camera ?? '' };
+  return {
+    documentCamera: saved.document_camera ?? '',
+    idleTimeoutMs: idleSeconds(saved.idle_timeout) * 1000,
+  };
+}
+
+function idleSeconds(v) {
+  const n = Number(v);
+  return Number.isFinite(n) && n >= 5 && n <= 600 ? n : defaultIdleSeconds;
 }
