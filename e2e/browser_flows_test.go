@@ -20,10 +20,19 @@ func browserNode(c *node.Config) {
 // station is the kiosk page of one station account.
 type station struct{ *tab }
 
+// kioskSettings is the kiosk's start URL query: the third fake camera is
+// its document camera.
+const kioskSettings = "?document_camera=fake_device_2"
+
 // openStation opens the kiosk and signs in with the device account.
 func openStation(t *testing.T, browser context.Context, n *node.Node, username string, w, h int64, script string) station {
 	t.Helper()
-	p := openTab(t, browser, username, n.URL()+"/station/?document_camera=fake_device_2", w, h, script)
+	return openStationURL(t, browser, n.URL()+"/station/"+kioskSettings, username, w, h, script)
+}
+
+func openStationURL(t *testing.T, browser context.Context, url, username string, w, h int64, script string) station {
+	t.Helper()
+	p := openTab(t, browser, username, url, w, h, script)
 	p.screen("login")
 	p.fill("#login-username", username)
 	p.fill("#login-password", "demo")

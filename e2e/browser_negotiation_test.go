@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -93,12 +94,11 @@ window.runCollision = async (late) => {
 window.ready = true;
 </script>`
 
-// TestBrowserNegotiationCollisions checks the client's side of offer
-// collisions with the server: a server offer withdrawn in favour of ours is
-// never answered, and one made after the server answered ours is answered
-// even when it overtakes that answer.
-func TestBrowserNegotiationCollisions(t *testing.T) {
-	browser := startBrowser(t)
+// testBrowserNegotiation checks the client's side of offer collisions with
+// the server: a server offer withdrawn in favour of ours is never answered,
+// and one made after the server answered ours is answered even when it
+// overtakes that answer.
+func testBrowserNegotiation(t *testing.T, browser context.Context) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /lib/", http.StripPrefix("/lib/", http.FileServerFS(webclient.Files)))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {

@@ -25,6 +25,9 @@ func TestBrowser(t *testing.T) {
 	t.Run("station without camera permission calls by voice", func(t *testing.T) { testBrowserAudioOnly(t, browser) })
 	t.Run("no agent online: the station says when to come", func(t *testing.T) { testBrowserNoAgents(t, browser) })
 	t.Run("reloads resume the queue and the call", func(t *testing.T) { testBrowserReload(t, browser) })
+	t.Run("a kiosk left alone goes back to idle in Chinese", func(t *testing.T) { testBrowserInactivity(t, browser) })
+	t.Run("a dropped station link resumes the same call", func(t *testing.T) { testBrowserLinkDrop(t, browser) })
+	t.Run("offer collisions with the server", func(t *testing.T) { testBrowserNegotiation(t, browser) })
 	t.Run("screenshots", func(t *testing.T) { testBrowserScreenshots(t, browser) })
 }
 
@@ -200,4 +203,39 @@ func testBrowserReload(t *testing.T, browser context.Context) {
 	agent.click("#hangup")
 	kiosk.screen("ended")
 	agent.wrapUp("done")
+}
+
+func testBrowserInactivity(t *testing.T, browser context.Context) {
+	n := startNode(t, browserNode)
+	kiosk := openStationURL(t, browser, n.URL()+"/station/"+kioskSettings+"&idle_timeout=5", "station1", 1280, 720, "")
+	kiosk.click(`[data-lang="en"]`)
+	kiosk.waitJS(`document.documentElement.lang === 'en'`, "English")
+	kiosk.click("#start")
+	kiosk.screen("categories")
+	kiosk.screen("idle") // nobody touched it for five seconds
+	kiosk.waitJS(`document.documentElement.lang === 'zh-CN'`, "Chinese again for the next resident")
+}
+
+func testBrowserLinkDrop(t *testing.T, browser context.Context) {
+	n := startNode(t, browserNode)
+	item := itemOf(t, n, "medical_insurance")
+	link := startLinkProxy(t, n.URL())
+	agent := openConsole(t, browser, n, "agent1")
+	agent.ready()
+	kiosk := openStationURL(t, browser, link.URL()+"/station/"+kioskSettings, "station1", 1280, 720, "")
+
+	kiosk.request("medical_insurance", item, "")
+	agent.offerFrom(station1Name)
+	agent.click("#offer-accept")
+	kiosk.screen("call")
+	kiosk.videoPlaying("#remote-video")
+
+	link.cut()
+	kiosk.waitJS(`window.cloudWindow.signaling.state === 'open' && window.cloudWindow.signaling.welcome.resumed === true`,
+		"the signaling link back in the same session")
+	kiosk.screen("call")
+	agent.fill("#chat-input", "还在吗？")
+	agent.click(".chat-form button")
+	kiosk.waitJS(`document.querySelector('#captions').textContent.includes('还在吗')`, "the agent's message after the drop")
+	kiosk.videoPlaying("#remote-video")
 }

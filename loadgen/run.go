@@ -218,7 +218,7 @@ func (r *runner) over(elapsed time.Duration, opened time.Time) bool {
 	case r.cfg.Hold > 0 && !opened.IsZero() && time.Since(opened) >= r.cfg.Hold:
 		return true
 	case r.cfg.TotalCalls > 0 && r.finished.Load() >= int64(r.cfg.TotalCalls):
-		return !opened.IsZero()
+		return true
 	}
 	return false
 }

@@ -37,6 +37,7 @@ type Config struct {
 	ResumeGrace   time.Duration
 	Retention     time.Duration // recordings older than this are deleted; 0 keeps them
 	NoRecording   bool          // calls are not recorded (benchmarks of the recorder's cost only)
+	TicketSecret  string        // signs recording play tickets; shared by a cluster's nodes
 
 	Location      *time.Location // the center's time zone: due dates, case numbers
 	Holidays      []string       // public holidays, "2006-01-02", skipped in due dates

@@ -178,7 +178,7 @@ func (n *Node) openMedia(ctx context.Context) error {
 	n.SFU = sfu
 	rec, err := recordings.New(recordings.Config{
 		Dir: n.cfg.DataDir, DB: n.db, Registerer: n.registry, Logger: n.log,
-		Retention: n.cfg.Retention, Node: n.cfg.NodeName,
+		Retention: n.cfg.Retention, Node: n.cfg.NodeName, TicketSecret: n.cfg.TicketSecret,
 	})
 	if err != nil {
 		return fmt.Errorf("start recorder: %w", err)

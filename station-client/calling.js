@@ -5,6 +5,7 @@
 import { $ } from '/lib/dom.js';
 import { CallConnection } from '/lib/call.js';
 import { MediaFailure, localTracks, openCamera, openDocumentCamera, playInto, stopStream } from '/lib/media.js';
+import { renderGreenFlags } from './catalog.js';
 import { CallScreen } from './callscreen.js';
 
 const endedReturnSeconds = 15;
@@ -141,6 +142,7 @@ export class StationCall extends EventTarget {
 
   #showQueue(pos) {
     this.#renderQueueItem();
+    renderGreenFlags(this.#i18n, this.#green);
     this.#onPosition(pos);
     const hasVideo = Boolean(this.#media?.getVideoTracks().length);
     $('#queue-self').hidden = !hasVideo;

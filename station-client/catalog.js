@@ -155,11 +155,7 @@ export class CatalogBrowser extends EventTarget {
   }
 
   #renderGreenFlags() {
-    const who = this.#green ? this.#i18n.t(`green.${this.#green}`) : '';
-    for (const flag of document.querySelectorAll('.green-flag')) {
-      flag.hidden = !this.#green;
-      flag.querySelector('.green-flag-text').textContent = this.#i18n.t('green.flag', { who });
-    }
+    renderGreenFlags(this.#i18n, this.#green);
   }
 
   #rerender() {
@@ -174,5 +170,15 @@ export class CatalogBrowser extends EventTarget {
   #requestCall() {
     if (!this.#item) return;
     this.dispatchEvent(new CustomEvent('call', { detail: { item: this.#item, green: this.#green } }));
+  }
+}
+
+// renderGreenFlags shows the green-channel badge of every screen that has
+// one, for reason ("" hides them).
+export function renderGreenFlags(i18n, reason) {
+  const who = reason ? i18n.t(`green.${reason}`) : '';
+  for (const flag of document.querySelectorAll('.green-flag')) {
+    flag.hidden = !reason;
+    flag.querySelector('.green-flag-text').textContent = i18n.t('green.flag', { who });
   }
 }

@@ -44,6 +44,7 @@ func parseConfig(args []string) (config, slog.Level, error) {
 	fs.DurationVar(&c.RingTimeout, "ring-timeout", 20*time.Second, "how long an offer rings before it goes to the next agent")
 	fs.DurationVar(&c.WrapUpTimeout, "wrapup-timeout", 60*time.Second, "wrap-up time after a call before the agent is ready again")
 	fs.DurationVar(&c.ResumeGrace, "resume-grace", 60*time.Second, "how long a dropped client may come back to its call")
+	fs.StringVar(&c.TicketSecret, "recording-ticket-secret", "", "signs short-lived recording play links; set the same on every node of a cluster")
 	fs.DurationVar(&c.Retention, "retention", 0, "delete recordings older than this (e.g. 8760h); 0 keeps them")
 	tz := fs.String("timezone", "Asia/Shanghai", "the center's time zone (due dates, case numbers)")
 	holidays := fs.String("holidays", "", "public holidays skipped in due dates: 2026-10-01,2026-10-02,…")

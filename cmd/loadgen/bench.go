@@ -21,6 +21,7 @@ type bench struct {
 	repeat  int
 	quick   bool
 	profile string // directory for CPU profiles of the forwarding nodes
+	udpBuf  int    // media socket receive buffer for every node; 0: the default
 	log     *slog.Logger
 	results benchResults
 }
@@ -49,7 +50,8 @@ func cmdBench(ctx context.Context, args []string) error {
 	repeat := fs.Int("repeat", 3, "runs of each key scenario (medians are quoted)")
 	quick := fs.Bool("quick", false, "tiny scenarios, to try the command in a minute")
 	only := fs.String("only", "", "comma-separated scenarios: idle,forwarding,recording,ramp,setup,queue (default all)")
-	profile := fs.String("profile-dir", "", "run the forwarding nodes in `loadgen node` under the CPU profiler, profiles here")
+	profile := fs.String("profile-dir", "", "run the forwarding and setup nodes in `loadgen node` under the CPU profiler, profiles here")
+	udpBuf := fs.Int("node-udp-buffer", 0, "run every node as `loadgen node` with this media socket receive buffer (bytes)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -58,7 +60,10 @@ func cmdBench(ctx context.Context, args []string) error {
 		return err
 	}
 	defer os.RemoveAll(b.work)
-	b.profile = *profile
+	b.profile, b.udpBuf = *profile, *udpBuf
+	if b.udpBuf > 0 {
+		b.note(fmt.Sprintf("every node runs as `loadgen node` with a %d-byte media socket receive buffer", b.udpBuf))
+	}
 	runErr := b.run(ctx, *only)
 	b.results.Minutes = time.Since(b.results.StartedAt).Minutes()
 	if err := writeJSON(*out, b.results); err != nil {
@@ -148,14 +153,14 @@ func (b *bench) withNode(ctx context.Context, spec nodeSpec, fn func(base loadge
 // nodeCommand is the node binary and its extra flags for spec.
 func (b *bench) nodeCommand(spec nodeSpec) (string, []string, error) {
 	profiled := spec.profile != "" && b.profile != ""
-	if spec.record && !spec.selfNode && !profiled {
+	if spec.record && !spec.selfNode && !profiled && b.udpBuf == 0 {
 		return b.bin, nil, nil
 	}
 	self, err := os.Executable()
 	if err != nil {
 		return "", nil, err
 	}
-	args := []string{fmt.Sprintf("--record=%v", spec.record)}
+	args := []string{fmt.Sprintf("--record=%v", spec.record), fmt.Sprintf("--udp-read-buffer=%d", b.udpBuf)}
 	if profiled {
 		args = append(args, "--cpuprofile", filepath.Join(b.profile, spec.profile))
 	}

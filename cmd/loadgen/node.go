@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"time"
 
@@ -27,7 +28,10 @@ func cmdNode(ctx context.Context, args []string) error {
 	fs.Bool("media-loopback-only", true, "always on: media stays on loopback")
 	fs.String("log-level", "warn", "ignored: the node logs warnings only")
 	record := fs.Bool("record", true, "record every call, as cloudwindow does")
+	udpBuffer := fs.Int("udp-read-buffer", 0, "set the media UDP socket's receive buffer to this many bytes (0: the system default)")
 	profile := fs.String("cpuprofile", "", "write a CPU profile here")
+	heap := fs.String("memprofile", "", "write a heap profile here, -memprofile-after the start")
+	heapAfter := fs.Duration("memprofile-after", 30*time.Second, "when to write the heap profile")
 	limit := fs.Duration("max-duration", 30*time.Minute, "stop after this even if not told to")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -47,8 +51,37 @@ func cmdNode(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *udpBuffer > 0 {
+		if err := setUDPReadBuffer(n.SFU.UDPPort(), *udpBuffer); err != nil {
+			n.Close()
+			return err
+		}
+	}
+	if *heap != "" {
+		stop := writeHeapProfileAfter(*heapAfter, *heap, cfg.Logger)
+		defer stop()
+	}
 	<-ctx.Done()
 	return n.Close()
+}
+
+// writeHeapProfileAfter writes the live heap (after a GC) to path once d
+// has passed; stop cancels it if it has not run.
+func writeHeapProfileAfter(d time.Duration, path string, log *slog.Logger) (stop func() bool) {
+	t := time.AfterFunc(d, func() {
+		f, err := os.Create(path)
+		if err != nil {
+			log.Error("heap profile", "err", err)
+			return
+		}
+		defer f.Close()
+		runtime.GC()
+		if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+			log.Error("heap profile", "err", err)
+		}
+		log.Warn("heap profile written", "path", path, "goroutines", runtime.NumGoroutine())
+	})
+	return t.Stop
 }
 
 func startProfile(path string) (stop func(), err error) {

@@ -143,8 +143,9 @@ func (b *bench) ramp(ctx context.Context) error {
 
 func (b *bench) setup(ctx context.Context) error {
 	for _, n := range []int{1, b.scale(20, 5), b.scale(100, 10)} {
-		for range b.repeat {
-			err := b.withNode(ctx, nodeSpec{stations: n, agents: n, record: true}, func(base loadgen.Config) error {
+		for i := range b.repeat {
+			spec := nodeSpec{stations: n, agents: n, record: true, profile: fmt.Sprintf("setup-%d-%d.pprof", n, i+1)}
+			err := b.withNode(ctx, spec, func(base loadgen.Config) error {
 				rep, err := loadgen.SetupTimes(ctx, base, n)
 				if rep != nil {
 					rep.Print(os.Stdout)
