@@ -110,21 +110,26 @@ func (s *Store) AddEvent(ctx context.Context, callID string, e Event) error {
 	return nil
 }
 
-// Get returns one call.
-func (s *Store) Get(ctx context.Context, id string) (Call, error) {
+const callColumns = `id, station_id, station_name, island, agent_id, agent_name, item_id, item_name, category,
+	green, requested_at, accepted_at, ended_at, end_reason, outcome, notes, node`
+
+func scanCall(row interface{ Scan(...any) error }) (Call, error) {
 	var c Call
 	var req, acc, end int64
-	err := s.db.QueryRow(ctx, `SELECT id, station_id, station_name, island, agent_id, agent_name, item_id, item_name, category,
-		green, requested_at, accepted_at, ended_at, end_reason, outcome, notes, node FROM calls WHERE id = ?`, id).Scan(
-		&c.ID, &c.StationID, &c.StationName, &c.Island, &c.AgentID, &c.AgentName, &c.ItemID, &c.ItemName, &c.Category,
-		&c.Green, &req, &acc, &end, &c.EndReason, &c.Outcome, &c.Notes, &c.Node)
-	if err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return Call{}, fmt.Errorf("get call %s: %w", id, ErrNotFound)
-		}
+	err := row.Scan(&c.ID, &c.StationID, &c.StationName, &c.Island, &c.AgentID, &c.AgentName, &c.ItemID, &c.ItemName,
+		&c.Category, &c.Green, &req, &acc, &end, &c.EndReason, &c.Outcome, &c.Notes, &c.Node)
+	c.RequestedAt, c.AcceptedAt, c.EndedAt = store.Time(req), store.Time(acc), store.Time(end)
+	return c, err
+}
+
+// Get returns one call.
+func (s *Store) Get(ctx context.Context, id string) (Call, error) {
+	c, err := scanCall(s.db.QueryRow(ctx, `SELECT `+callColumns+` FROM calls WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Call{}, fmt.Errorf("get call %s: %w", id, ErrNotFound)
+	} else if err != nil {
 		return Call{}, fmt.Errorf("get call %s: %w", id, err)
 	}
-	c.RequestedAt, c.AcceptedAt, c.EndedAt = store.Time(req), store.Time(acc), store.Time(end)
 	return c, nil
 }
 
@@ -144,6 +149,27 @@ func (s *Store) Events(ctx context.Context, callID string) ([]Event, error) {
 		}
 		e.At = store.Time(at)
 		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Live returns the calls that have started and not ended, newest first.
+// A call of a node that died stays "live" until its record is closed, so
+// only calls accepted within maxAge count.
+func (s *Store) Live(ctx context.Context, maxAge time.Duration) ([]Call, error) {
+	rows, err := s.db.Query(ctx, `SELECT `+callColumns+` FROM calls WHERE ended_at = 0 AND accepted_at > ?
+		ORDER BY accepted_at DESC LIMIT 500`, store.Millis(time.Now().Add(-maxAge)))
+	if err != nil {
+		return nil, fmt.Errorf("list live calls: %w", err)
+	}
+	defer rows.Close()
+	out := []Call{}
+	for rows.Next() {
+		c, err := scanCall(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan live call: %w", err)
+		}
+		out = append(out, c)
 	}
 	return out, rows.Err()
 }

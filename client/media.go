@@ -100,6 +100,30 @@ func (c *Client) StartMedia(ctx context.Context, callID string, opts MediaOption
 	return m, nil
 }
 
+// Watch joins a running call as a watching supervisor: the server offers
+// both parties' tracks, and nothing is sent.
+func (c *Client) Watch(ctx context.Context, callID string, opts MediaOptions) (*Media, error) {
+	api, err := newAPI()
+	if err != nil {
+		return nil, fmt.Errorf("media engine: %w", err)
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, fmt.Errorf("new peer connection: %w", err)
+	}
+	m := &Media{c: c, callID: callID, pc: pc, opts: opts, Tracks: map[string]*webrtc.TrackLocalStaticRTP{}, received: map[string]int{}}
+	pc.OnTrack(m.onTrack)
+	pc.OnICECandidate(m.onCandidate)
+	c.mu.Lock()
+	c.media = m
+	c.mu.Unlock()
+	if _, err := c.Request(ctx, "monitor.start", map[string]string{"call_id": callID}); err != nil {
+		m.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
 // offer sends a client offer and applies the server's answer.
 func (m *Media) offer(ctx context.Context, sources map[string]string, fresh, iceRestart bool) error {
 	offer, err := m.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: iceRestart})

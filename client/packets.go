@@ -76,7 +76,9 @@ func (m *Media) SendSynthetic(n uint32) error {
 }
 
 // Connected reports whether the PeerConnection is connected.
-func (m *Media) Connected() bool { return m.pc.ConnectionState() == webrtc.PeerConnectionStateConnected }
+func (m *Media) Connected() bool {
+	return m.pc.ConnectionState() == webrtc.PeerConnectionStateConnected
+}
 
 // FrameInterval is the pace of SendSynthetic frames.
 const FrameInterval = 20 * time.Millisecond

@@ -27,6 +27,7 @@ func (n *Node) routes() http.Handler {
 	authhttp.Routes(mux, n.Auth, n.Audit)
 	n.Catalog.Routes(mux, n.Auth, n.Audit)
 	n.Recorder.Routes(mux, n.Auth, n.Audit)
+	n.Calls.Routes(mux, n.Auth)
 	n.Cases.Routes(mux, n.Auth)
 	n.Documents.Routes(mux, n.Auth)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

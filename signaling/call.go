@@ -19,6 +19,7 @@ type party string
 const (
 	partyStation party = "station"
 	partyAgent   party = "agent"
+	partyMonitor party = media.PartyMonitor
 )
 
 // call is one running call: the two sessions, their media room and peers.
@@ -33,9 +34,10 @@ type call struct {
 	caseID  string
 	caseNo  string
 
-	mu    sync.Mutex
-	peers map[party]*media.Peer
-	ended bool
+	mu       sync.Mutex
+	peers    map[party]*media.Peer
+	monitors map[*session]*media.Peer // supervisors watching
+	ended    bool
 }
 
 func (c *call) partyOf(sess *session) party {
@@ -83,7 +85,7 @@ func (s *Server) startCall(ctx context.Context, agent, station *session, req que
 		return nil, err
 	}
 	c := &call{id: req.ID, req: req, item: item, station: station, agent: agent, room: room,
-		started: time.Now(), peers: map[party]*media.Peer{}}
+		started: time.Now(), peers: map[party]*media.Peer{}, monitors: map[*session]*media.Peer{}}
 	rec := calls.Call{
 		ID: c.id, StationID: req.StationID, StationName: req.StationName, Island: req.Island,
 		AgentID: agent.ident.AccountID, AgentName: agent.ident.DisplayName, ItemID: item.ID,
@@ -152,6 +154,9 @@ func (s *Server) endCall(c *call, reason, by string) {
 	ended := callEndedData{CallID: c.id, Reason: reason, By: by, DurationS: seconds(now.Sub(c.started))}
 	c.station.push(TypeCallEnded, ended)
 	c.agent.push(TypeCallEnded, ended)
+	for _, w := range c.watchers() {
+		w.push(TypeCallEnded, ended)
+	}
 	if err := s.queue.CallEnded(ctx, c.agent.ident.AccountID, now.Sub(c.started)); err != nil {
 		s.log.Warn("queue call ended", "call", c.id, "err", err)
 	}

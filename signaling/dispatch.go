@@ -21,6 +21,7 @@ var (
 	stations  = []auth.Role{auth.RoleStation}
 	agents    = []auth.Role{auth.RoleAgent}
 	callParty = []auth.Role{auth.RoleStation, auth.RoleAgent}
+	inCall    = []auth.Role{auth.RoleStation, auth.RoleAgent, auth.RoleSupervisor, auth.RoleAdmin}
 )
 
 func (s *Server) routes() map[string]handler {
@@ -35,8 +36,10 @@ func (s *Server) routes() map[string]handler {
 		TypeCallHangup:   {callParty, s.handleHangup},
 		TypeChatSend:     {callParty, s.handleChat},
 		TypeRTCOffer:     {callParty, s.handleRTCOffer},
-		TypeRTCAnswer:    {callParty, s.handleRTCAnswer},
-		TypeRTCCandidate: {callParty, s.handleRTCCandidate},
+		TypeRTCAnswer:    {inCall, s.handleRTCAnswer},
+		TypeRTCCandidate: {inCall, s.handleRTCCandidate},
+		TypeMonitorStart: {overseers, s.handleMonitorStart},
+		TypeMonitorStop:  {overseers, s.handleMonitorStop},
 	}
 }
 
@@ -213,6 +216,9 @@ func (s *Server) expire(sess *session) {
 	}
 	if away := sess.awayCall(); away != nil {
 		s.forwardToCall(ctx, sess, away, "expired", Message{})
+	}
+	if hasRole(sess.ident.Role, overseers) {
+		s.stopWatching(sess)
 	}
 	if id := sess.waitingRequest(); id != "" {
 		s.queue.Cancel(ctx, sess.ident.AccountID, id)

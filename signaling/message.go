@@ -54,6 +54,9 @@ const (
 	TypeFormPushed      = "form.pushed"
 	TypeFormSigned      = "form.signed"
 	TypeDocumentUpdated = "document.updated"
+	TypeMonitorStart    = "monitor.start"
+	TypeMonitorStarted  = "monitor.started"
+	TypeMonitorStop     = "monitor.stop"
 )
 
 // allTypes lists every type above, for the protocol document test.
@@ -64,6 +67,7 @@ var allTypes = []string{
 	TypeCallAccept, TypeCallReject, TypeCallStarted, TypeRTCOffer, TypeRTCAnswer, TypeRTCCandidate,
 	TypePeerState, TypeChatSend, TypeChatMessage, TypeCallHangup, TypeCallEnded, TypeCallWrapup,
 	TypeCaseUpdated, TypeFormPushed, TypeFormSigned, TypeDocumentUpdated,
+	TypeMonitorStart, TypeMonitorStarted, TypeMonitorStop,
 }
 
 // Error codes sent in error messages.

@@ -68,7 +68,7 @@ func (s *Server) handleRTCAnswer(_ context.Context, sess *session, m Message) er
 	if err := decodeData(m.Data, &d); err != nil {
 		return err
 	}
-	peer, err := sessionPeer(sess, d.CallID)
+	peer, err := s.peerOf(sess, d.CallID)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (s *Server) handleRTCCandidate(_ context.Context, sess *session, m Message)
 	if err := decodeData(m.Data, &d); err != nil {
 		return err
 	}
-	peer, err := sessionPeer(sess, d.CallID)
+	peer, err := s.peerOf(sess, d.CallID)
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,12 @@ func (s *Server) handleRTCCandidate(_ context.Context, sess *session, m Message)
 	return nil
 }
 
-func sessionPeer(sess *session, callID string) (*media.Peer, error) {
+// peerOf finds the peer a session negotiates with in a call: its own as a
+// party, or the one it watches through as a supervisor.
+func (s *Server) peerOf(sess *session, callID string) (*media.Peer, error) {
+	if hasRole(sess.ident.Role, overseers) {
+		return s.monitorPeer(sess, callID)
+	}
 	c, err := sess.callByID(callID)
 	if err != nil {
 		return nil, err

@@ -196,6 +196,7 @@ func cmdRelay(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("loadgen relay", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "UDP address to listen on (loopback only)")
 	limit := fs.Duration("max-duration", time.Hour, "stop after this even if not told to")
+	readBuffer := fs.Int("read-buffer", 0, "socket receive buffer in bytes (0: the system default)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -209,6 +210,12 @@ func cmdRelay(ctx context.Context, args []string) error {
 	conn, err := net.ListenUDP("udp", ua)
 	if err != nil {
 		return fmt.Errorf("relay: %w", err)
+	}
+	if *readBuffer > 0 {
+		if err := conn.SetReadBuffer(*readBuffer); err != nil {
+			conn.Close()
+			return fmt.Errorf("relay read buffer: %w", err)
+		}
 	}
 	fmt.Printf("relay listening on %s\n", conn.LocalAddr())
 	ctx, cancel := context.WithTimeout(ctx, *limit)

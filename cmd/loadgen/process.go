@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -118,13 +119,14 @@ func freePort() (int, error) {
 }
 
 // startRelay runs this program's relay command and reads its address.
-func startRelay(dir string) (*proc, string, error) {
+func startRelay(dir string, readBuffer int) (*proc, string, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, "", err
 	}
 	logPath := filepath.Join(dir, "relay.log")
-	p, err := startProc(self, []string{"relay", "--addr", "127.0.0.1:0", "--max-duration", "10m"}, logPath)
+	args := []string{"relay", "--addr", "127.0.0.1:0", "--max-duration", "10m", "--read-buffer", strconv.Itoa(readBuffer)}
+	p, err := startProc(self, args, logPath)
 	if err != nil {
 		return nil, "", err
 	}

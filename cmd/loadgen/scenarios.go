@@ -73,7 +73,7 @@ func (b *bench) forwarding(ctx context.Context) error {
 }
 
 func (b *bench) relay(ctx context.Context, calls int, d time.Duration) error {
-	p, addr, err := startRelay(b.work)
+	p, addr, err := startRelay(b.work, b.udpBuf)
 	if err != nil {
 		return err
 	}
