@@ -24,19 +24,27 @@ const (
 // A server offer still waiting for its answer is dropped (the server is the polite
 // side) and a new one follows the answer.
 func (p *Peer) HandleOffer(sdp string, sources map[string]Source) (answer string, err error) {
+	err = p.AnswerOffer(sdp, sources, func(a string) { answer = a })
+	return answer, err
+}
+
+// AnswerOffer is HandleOffer for a caller that sends the answer itself: send runs
+// before any later server offer can be made, so the client always gets the answer
+// first. send must not block.
+func (p *Peer) AnswerOffer(sdp string, sources map[string]Source, send func(answer string)) error {
 	if err := checkSDP(sdp, -1); err != nil {
-		return "", fmt.Errorf("peer %s: invalid offer: %w", p.id, err)
+		return fmt.Errorf("peer %s: invalid offer: %w", p.id, err)
 	}
 	if len(sources) > maxSources {
-		return "", fmt.Errorf("peer %s: %d track sources, at most %d", p.id, len(sources), maxSources)
+		return fmt.Errorf("peer %s: %d track sources, at most %d", p.id, len(sources), maxSources)
 	}
 	p.negMu.Lock()
 	defer p.negMu.Unlock()
 	if p.isClosed() {
-		return "", fmt.Errorf("peer %s: handle offer: %w", p.id, errPeerClosed)
+		return fmt.Errorf("peer %s: handle offer: %w", p.id, errPeerClosed)
 	}
 	if st := p.pc.SignalingState(); st != webrtc.SignalingStateStable {
-		return "", fmt.Errorf("peer %s: offer in signaling state %s; answer the server offer first", p.id, st)
+		return fmt.Errorf("peer %s: offer in signaling state %s; answer the server offer first", p.id, st)
 	}
 	if p.pendingOffer != "" {
 		p.log.Debug("offer collision: client offer supersedes the pending server offer")
@@ -44,12 +52,15 @@ func (p *Peer) HandleOffer(sdp string, sources map[string]Source) (answer string
 		p.needsOffer = true
 	}
 	p.setSources(sources)
-	answer, err = p.answer(sdp)
+	answer, err := p.answer(sdp)
+	if err == nil {
+		send(answer)
+	}
 	if p.needsOffer {
 		p.settleUntil = time.Now().Add(answerSettle)
 		p.trigger()
 	}
-	return answer, err
+	return err
 }
 
 const maxSources = 16

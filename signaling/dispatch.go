@@ -183,6 +183,9 @@ func (s *Server) welcome(ctx context.Context, sess *session, resumed bool) welco
 	case auth.RoleAgent:
 		st, _ := s.queue.AgentState(ctx, sess.ident.AccountID)
 		w.AgentState = string(st)
+		sess.mu.Lock()
+		w.AgentReason = sess.agentReason
+		sess.mu.Unlock()
 	case auth.RoleStation:
 		if req, pos, ok := s.queue.Waiting(ctx, sess.ident.AccountID); ok {
 			w.Waiting = &positionData{RequestID: req.ID, Position: pos.Position, EstimatedWaitS: seconds(pos.EstimatedWait)}

@@ -51,6 +51,7 @@ type welcomeData struct {
 	Identity    auth.Identity   `json:"identity"`
 	ICEServers  []ICEServer     `json:"ice_servers"`
 	AgentState  string          `json:"agent_state,omitempty"`
+	AgentReason string          `json:"agent_reason,omitempty"`
 	Waiting     *positionData   `json:"waiting,omitempty"`
 	Call        json.RawMessage `json:"call,omitempty"`
 }

@@ -55,11 +55,12 @@ func (s *Server) handleRTCOffer(_ context.Context, sess *session, m Message) err
 	for id, src := range d.Sources {
 		sources[id] = media.Source(src)
 	}
-	answer, err := peer.HandleOffer(d.SDP, sources)
+	err = peer.AnswerOffer(d.SDP, sources, func(answer string) {
+		sess.reply(m.ID, TypeRTCAnswer, rtcAnswerData{CallID: c.id, SDP: answer})
+	})
 	if err != nil {
 		return protoErr(CodeBadSDP, "offer refused: %v", err)
 	}
-	sess.reply(m.ID, TypeRTCAnswer, rtcAnswerData{CallID: c.id, SDP: answer})
 	return nil
 }
 
