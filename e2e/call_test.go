@@ -161,6 +161,11 @@ func TestHangupByAgentEndsCallForBoth(t *testing.T) {
 	if n.SFU.Room(callID) != nil {
 		t.Errorf("room still open")
 	}
+	// The resident rates the call, once.
+	request(t, station, "rating.submit", map[string]any{"call_id": callID, "score": 5, "comment": "很耐心"})
+	if _, err := station.Request(ctxT(t), "rating.submit", map[string]any{"call_id": callID, "score": 1}); client.ErrCode(err) != "duplicate" {
+		t.Errorf("second rating: %v, want duplicate", err)
+	}
 	// The station can ask again at once.
 	request(t, station, "call.request", map[string]any{"item_id": itemOf(t, n, "social_security")})
 	_ = context.Background()

@@ -29,6 +29,7 @@ func (s *Server) routes() map[string]handler {
 		TypePing:         {anyone, s.handlePing},
 		TypeCallRequest:  {stations, s.handleCallRequest},
 		TypeCallCancel:   {stations, s.handleCallCancel},
+		TypeRatingSubmit: {stations, s.handleRating},
 		TypeAgentState:   {agents, s.handleAgentState},
 		TypeCallAccept:   {agents, s.handleCallAccept},
 		TypeCallReject:   {agents, s.handleCallReject},

@@ -57,6 +57,7 @@ const (
 	TypeMonitorStart    = "monitor.start"
 	TypeMonitorStarted  = "monitor.started"
 	TypeMonitorStop     = "monitor.stop"
+	TypeRatingSubmit    = "rating.submit"
 )
 
 // allTypes lists every type above, for the protocol document test.
@@ -67,7 +68,7 @@ var allTypes = []string{
 	TypeCallAccept, TypeCallReject, TypeCallStarted, TypeRTCOffer, TypeRTCAnswer, TypeRTCCandidate,
 	TypePeerState, TypeChatSend, TypeChatMessage, TypeCallHangup, TypeCallEnded, TypeCallWrapup,
 	TypeCaseUpdated, TypeFormPushed, TypeFormSigned, TypeDocumentUpdated,
-	TypeMonitorStart, TypeMonitorStarted, TypeMonitorStop,
+	TypeMonitorStart, TypeMonitorStarted, TypeMonitorStop, TypeRatingSubmit,
 }
 
 // Error codes sent in error messages.
