@@ -444,6 +444,7 @@ func testStats(h *harness) {
 			h.t.Fatalf("agents %s = %d, want %d (stats %+v)", state, s.Agents[state], n, s)
 		}
 	}
+	h.waitEvent(0, "stats waiting=2 green=1") // a cluster node hears it asynchronously
 	h.rec.mu.Lock()
 	pushed := h.rec.stats
 	h.rec.mu.Unlock()

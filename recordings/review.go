@@ -2,6 +2,7 @@ package recordings
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -40,7 +41,27 @@ type Session struct {
 	HoldBy      string    `json:"hold_by,omitempty"`
 	HoldAt      time.Time `json:"hold_at,omitzero"`
 	DeletedAt   time.Time `json:"deleted_at,omitzero"`
+	Rating      *Rating   `json:"rating"` // nil until the resident rates the call
 }
+
+// Rating is the resident's rating of the call (1 very unsatisfied to 5
+// very satisfied); 1 and 2 are the bad ratings (差评) supervisors follow up.
+type Rating struct {
+	Score   int       `json:"score"`
+	Comment string    `json:"comment"`
+	At      time.Time `json:"at"`
+}
+
+// Bad reports whether the rating is one supervisors must follow up.
+func (r *Rating) Bad() bool { return r != nil && r.Score <= BadRatingMax }
+
+// Rating bounds: scores run from MinScore to MaxScore, and a score up to
+// BadRatingMax is a bad rating.
+const (
+	MinScore     = 1
+	MaxScore     = 5
+	BadRatingMax = 2
+)
 
 // SessionDetail is what the session page shows.
 type SessionDetail struct {
@@ -73,6 +94,9 @@ type ListFilter struct {
 	Island      *bool
 	MinDuration time.Duration
 	MaxDuration time.Duration
+	MinRating   int    // 1–5; with MaxRating, leaves out sessions nobody rated
+	MaxRating   int    // 1–5
+	Unrated     bool   // only sessions nobody rated yet
 	Limit       int    // default 50, at most 200
 	Cursor      string // Page.NextCursor of the previous page
 }
@@ -83,8 +107,15 @@ type Page struct {
 	NextCursor string    `json:"next_cursor,omitempty"`
 }
 
-const sessionColumns = `call_id, station_id, station_name, island, agent_id, agent_name, item_id, item_name, category,
-	started_at, ended_at, duration_ms, status, error, legal_hold, hold_by, hold_at, deleted_at`
+// A session is its recordings row with the call's rating, if any. The
+// rating is joined on its primary key, so the list still walks one of the
+// recordings indexes in order and looks up the rating of each row it keeps.
+const (
+	sessionColumns = `r.call_id, r.station_id, r.station_name, r.island, r.agent_id, r.agent_name, r.item_id, r.item_name,
+	r.category, r.started_at, r.ended_at, r.duration_ms, r.status, r.error, r.legal_hold, r.hold_by, r.hold_at, r.deleted_at,
+	g.score, g.comment, g.at`
+	sessionTables = `recordings r LEFT JOIN ratings g ON g.call_id = r.call_id`
+)
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -92,10 +123,16 @@ func scanSession(row scanner) (Session, error) {
 	var s Session
 	var started, ended, holdAt, deletedAt int64
 	var status string
+	var score, ratedAt sql.NullInt64
+	var comment sql.NullString
 	err := row.Scan(&s.CallID, &s.StationID, &s.StationName, &s.Island, &s.AgentID, &s.AgentName, &s.ItemID, &s.ItemName,
-		&s.Category, &started, &ended, &s.DurationMs, &status, &s.Error, &s.LegalHold, &s.HoldBy, &holdAt, &deletedAt)
+		&s.Category, &started, &ended, &s.DurationMs, &status, &s.Error, &s.LegalHold, &s.HoldBy, &holdAt, &deletedAt,
+		&score, &comment, &ratedAt)
 	s.StartedAt, s.EndedAt, s.HoldAt, s.DeletedAt = store.Time(started), store.Time(ended), store.Time(holdAt), store.Time(deletedAt)
 	s.Status = Status(status)
+	if score.Valid {
+		s.Rating = &Rating{Score: int(score.Int64), Comment: comment.String, At: store.Time(ratedAt.Int64)}
+	}
 	return s, err
 }
 
@@ -103,16 +140,14 @@ func scanSession(row scanner) (Session, error) {
 // so deep pages cost the same as the first; every filter combination is
 // served by one of the recordings indexes.
 func (rec *Recorder) List(ctx context.Context, f ListFilter) (Page, error) {
-	where, args, err := f.conditions()
-	if err != nil {
-		return Page{}, err
-	}
 	limit := f.Limit
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	q := `SELECT ` + sessionColumns + ` FROM recordings WHERE ` + strings.Join(where, " AND ") +
-		fmt.Sprintf(` ORDER BY started_at DESC, call_id DESC LIMIT %d`, limit+1)
+	q, args, err := f.query(limit + 1)
+	if err != nil {
+		return Page{}, err
+	}
 	rows, err := rec.db.Query(ctx, q, args...)
 	if err != nil {
 		return Page{}, fmt.Errorf("list recordings: %w", err)
@@ -137,30 +172,43 @@ func (rec *Recorder) List(ctx context.Context, f ListFilter) (Page, error) {
 	return page, nil
 }
 
+// query is the list's SELECT for at most limit rows.
+func (f ListFilter) query(limit int) (string, []any, error) {
+	where, args, err := f.conditions()
+	if err != nil {
+		return "", nil, err
+	}
+	return `SELECT ` + sessionColumns + ` FROM ` + sessionTables + ` WHERE ` + strings.Join(where, " AND ") +
+		fmt.Sprintf(` ORDER BY r.started_at DESC, r.call_id DESC LIMIT %d`, limit), args, nil
+}
+
 func (f ListFilter) conditions() ([]string, []any, error) {
 	where := []string{"1=1"}
 	var args []any
 	add := func(cond string, vs ...any) { where = append(where, cond); args = append(args, vs...) }
-	for _, eq := range []struct{ col, v string }{{"station_id", f.StationID}, {"agent_id", f.AgentID},
-		{"item_id", f.ItemID}, {"category", f.Category}, {"status", string(f.Status)}} {
+	for _, eq := range []struct{ col, v string }{{"r.station_id", f.StationID}, {"r.agent_id", f.AgentID},
+		{"r.item_id", f.ItemID}, {"r.category", f.Category}, {"r.status", string(f.Status)}} {
 		if eq.v != "" {
 			add(eq.col+" = ?", eq.v)
 		}
 	}
 	if !f.From.IsZero() {
-		add("started_at >= ?", store.Millis(f.From))
+		add("r.started_at >= ?", store.Millis(f.From))
 	}
 	if !f.To.IsZero() {
-		add("started_at < ?", store.Millis(f.To))
+		add("r.started_at < ?", store.Millis(f.To))
 	}
 	if f.Island != nil {
-		add("island = ?", *f.Island)
+		add("r.island = ?", *f.Island)
 	}
 	if f.MinDuration > 0 {
-		add("duration_ms >= ?", f.MinDuration.Milliseconds())
+		add("r.duration_ms >= ?", f.MinDuration.Milliseconds())
 	}
 	if f.MaxDuration > 0 {
-		add("duration_ms <= ?", f.MaxDuration.Milliseconds())
+		add("r.duration_ms <= ?", f.MaxDuration.Milliseconds())
+	}
+	if err := f.ratingConditions(add); err != nil {
+		return nil, nil, err
 	}
 	if f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor)
@@ -168,9 +216,36 @@ func (f ListFilter) conditions() ([]string, []any, error) {
 			return nil, nil, err
 		}
 		// The plain bound lets the index seek straight to the cursor.
-		add("started_at <= ? AND (started_at < ? OR call_id < ?)", at, at, id)
+		add("r.started_at <= ? AND (r.started_at < ? OR r.call_id < ?)", at, at, id)
 	}
 	return where, args, nil
+}
+
+// ratingConditions filters on the joined rating. The score is compared
+// inside COALESCE so the planners keep the LEFT JOIN as it is, driven by
+// the recordings index in list order, instead of starting from the
+// ratings table and sorting the result.
+func (f ListFilter) ratingConditions(add func(string, ...any)) error {
+	for _, v := range []int{f.MinRating, f.MaxRating} {
+		if v != 0 && (v < MinScore || v > MaxScore) {
+			return fmt.Errorf("%w: a rating is %d to %d", ErrInvalid, MinScore, MaxScore)
+		}
+	}
+	switch {
+	case f.Unrated && (f.MinRating != 0 || f.MaxRating != 0):
+		return fmt.Errorf("%w: unrated sessions have no rating to bound", ErrInvalid)
+	case f.MaxRating != 0 && f.MinRating > f.MaxRating:
+		return fmt.Errorf("%w: min_rating %d is above max_rating %d", ErrInvalid, f.MinRating, f.MaxRating)
+	case f.Unrated:
+		add("g.call_id IS NULL")
+	case f.MinRating != 0 || f.MaxRating != 0:
+		hi := f.MaxRating
+		if hi == 0 {
+			hi = MaxScore
+		}
+		add("COALESCE(g.score, 0) BETWEEN ? AND ?", max(f.MinRating, MinScore), hi)
+	}
+	return nil
 }
 
 func encodeCursor(at int64, callID string) string {
@@ -217,7 +292,7 @@ func (rec *Recorder) Session(ctx context.Context, callID string) (SessionDetail,
 }
 
 func (rec *Recorder) sessionRow(ctx context.Context, callID string) (Session, error) {
-	s, err := scanSession(rec.db.QueryRow(ctx, `SELECT `+sessionColumns+` FROM recordings WHERE call_id = ?`, callID))
+	s, err := scanSession(rec.db.QueryRow(ctx, `SELECT `+sessionColumns+` FROM `+sessionTables+` WHERE r.call_id = ?`, callID))
 	if isNoRows(err) {
 		return Session{}, fmt.Errorf("recording of call %s: %w", callID, ErrNotFound)
 	}

@@ -1,0 +1,152 @@
+package signaling
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"time"
+
+	"cloudwindow/auth"
+	"cloudwindow/queue"
+)
+
+// authenticate reads the first message, which must be a valid auth, and
+// attaches c to the account's session (taking over an earlier socket).
+func (s *Server) authenticate(ctx context.Context, c *conn) *session {
+	c.ws.SetReadDeadline(time.Now().Add(authTimeout))
+	m, err := c.read()
+	if err != nil {
+		return nil
+	}
+	var d authData
+	if m.Type != TypeAuth {
+		c.sendError(m.ID, protoErr(CodeUnauthenticated, "the first message must be auth"))
+		return nil
+	}
+	if err := decodeData(m.Data, &d); err != nil {
+		c.sendError(m.ID, asProtocolError(err))
+		return nil
+	}
+	ident, err := s.deps.Verifier.Verify(ctx, d.Token)
+	if err != nil {
+		c.sendError(m.ID, protoErr(CodeInvalidToken, "%v", err))
+		return nil
+	}
+	sess, resumed, old, err := s.attachSession(ident, d, c)
+	if err != nil {
+		c.sendError(m.ID, asProtocolError(err))
+		return nil
+	}
+	if old != nil {
+		old.send(Message{Type: TypeSessionReplaced, Data: []byte("{}")})
+		old.close()
+	}
+	if !resumed && ident.Role == auth.RoleAgent {
+		s.agentOnline(ctx, ident)
+	}
+	sess.reply(m.ID, TypeWelcome, s.welcome(ctx, sess, resumed))
+	if away := sess.awayCall(); resumed && away != nil {
+		s.forwardToCall(ctx, sess, away, "resumed", Message{})
+	}
+	if c := sess.currentCall(); resumed && c != nil {
+		// A server offer sent while the socket was down is lost; send it again.
+		if peer := c.peer(c.partyOf(sess)); peer != nil {
+			peer.ResendOffer()
+		}
+	}
+	if ident.Role != auth.RoleStation {
+		s.stats.sendTo(sess)
+	}
+	return sess
+}
+
+// attachSession attaches c to the account's session on this node, making
+// one if needed, and returns the socket it took over. An account has one
+// session: a new socket (another tab, a reload) takes the earlier one over.
+// It runs under s.mu so that expire cannot remove a session being resumed.
+func (s *Server) attachSession(ident auth.Identity, d authData, c *conn) (sess *session, resumed bool, old *conn, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, false, nil, protoErr(CodeInvalidState, "the server is shutting down")
+	}
+	sess, resumed = s.sessions[ident.AccountID]
+	switch {
+	case !resumed:
+		sess = &session{id: newSecret("s-"), resumeToken: newSecret("r-"), ident: ident}
+		sess.checkedAt.Store(time.Now().UnixNano())
+		s.sessions[ident.AccountID] = sess
+		s.metrics.sessions.WithLabelValues(string(ident.Role)).Inc()
+	case d.Resume == sess.id && subtle.ConstantTimeCompare([]byte(d.ResumeToken), []byte(sess.resumeToken)) != 1:
+		return nil, false, nil, protoErr(CodeInvalidToken, "resume token does not match")
+	}
+	return sess, resumed, sess.attach(c), nil
+}
+
+func (s *Server) welcome(ctx context.Context, sess *session, resumed bool) welcomeData {
+	w := welcomeData{
+		SessionID: sess.id, ResumeToken: sess.resumeToken, Resumed: resumed,
+		Identity: sess.ident, ICEServers: s.iceServersFor(sess.ident.AccountID),
+	}
+	switch sess.ident.Role {
+	case auth.RoleAgent:
+		st, _ := s.queue.AgentState(ctx, sess.ident.AccountID)
+		w.AgentState = string(st)
+		sess.mu.Lock()
+		w.AgentReason = sess.agentReason
+		sess.mu.Unlock()
+	case auth.RoleStation:
+		if req, pos, ok := s.queue.Waiting(ctx, sess.ident.AccountID); ok {
+			w.Waiting = &positionData{RequestID: req.ID, Position: pos.Position, EstimatedWaitS: seconds(pos.EstimatedWait)}
+		}
+	}
+	if c := sess.currentCall(); c != nil {
+		started := c.startedData(c.partyOf(sess))
+		w.Call, _ = json.Marshal(started)
+	}
+	if away := sess.awayCall(); away != nil {
+		w.Call = away.started
+	}
+	return w
+}
+
+// expire ends what a session left behind when its client did not come back
+// within the grace period.
+func (s *Server) expire(sess *session) {
+	s.mu.Lock()
+	if !sess.stillDetached() || s.sessions[sess.ident.AccountID] != sess {
+		s.mu.Unlock()
+		return
+	}
+	delete(s.sessions, sess.ident.AccountID)
+	s.mu.Unlock()
+	s.metrics.sessions.WithLabelValues(string(sess.ident.Role)).Dec()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if c := sess.currentCall(); c != nil {
+		s.endCall(c, "disconnected", string(c.partyOf(sess)))
+	}
+	if away := sess.awayCall(); away != nil {
+		s.forwardToCall(ctx, sess, away, "expired", Message{})
+	}
+	if hasRole(sess.ident.Role, overseers) {
+		s.stopWatching(sess)
+	}
+	if id := sess.waitingRequest(); id != "" {
+		s.queue.Cancel(ctx, sess.ident.AccountID, id)
+	}
+	if sess.ident.Role == auth.RoleAgent {
+		if err := s.queue.AgentOffline(ctx, sess.ident.AccountID); err != nil {
+			s.log.Warn("agent offline", "agent", sess.ident.Username, "err", err)
+		}
+	}
+}
+
+func (s *Server) agentOnline(ctx context.Context, ident auth.Identity) {
+	a := queue.Agent{ID: ident.AccountID, Name: ident.DisplayName, Skills: ident.Skills, Generalist: ident.Generalist}
+	if err := s.queue.AgentOnline(ctx, a); err != nil {
+		s.log.Error("agent online", "agent", ident.Username, "err", err)
+	}
+}
+
+func seconds(d time.Duration) int { return int(d.Round(time.Second) / time.Second) }
