@@ -22,6 +22,9 @@ type transport struct {
 	tcpMux  ice.TCPMux
 }
 
+// udpSocketBuffer is the size asked for the media socket's kernel buffers.
+const udpSocketBuffer = 4 << 20
+
 func openTransport(cfg Config, logs logging.LoggerFactory) (*transport, error) {
 	host := cfg.listenHost()
 	udpAddr, err := net.ResolveUDPAddr("udp", net.JoinHostPort(host, strconv.Itoa(cfg.UDPPort)))
@@ -31,6 +34,15 @@ func openTransport(cfg Config, logs logging.LoggerFactory) (*transport, error) {
 	conn, err := net.ListenUDP("udp", udpAddr)
 	if err != nil {
 		return nil, fmt.Errorf("listen ICE UDP port %d: %w", cfg.UDPPort, err)
+	}
+	// All media shares this one socket: the kernel's default buffer (~200 KB,
+	// ~90 packets) overflows whenever the node is not scheduled for a few tens
+	// of milliseconds. The kernel caps these at net.core.rmem_max/wmem_max.
+	if err := conn.SetReadBuffer(udpSocketBuffer); err != nil {
+		logs.NewLogger("udpmux").Warnf("set receive buffer: %v", err)
+	}
+	if err := conn.SetWriteBuffer(udpSocketBuffer); err != nil {
+		logs.NewLogger("udpmux").Warnf("set send buffer: %v", err)
 	}
 	t := &transport{udpConn: conn, udpMux: webrtc.NewICEUDPMux(logs.NewLogger("udpmux"), conn)}
 	if cfg.TCPPort < 0 {

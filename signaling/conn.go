@@ -18,7 +18,7 @@ const (
 	pingInterval   = 20 * time.Second
 	pongWait       = 45 * time.Second
 	writeWait      = 10 * time.Second
-	sendBuffer     = 256
+	sendBuffer     = 64
 	msgRate        = 20
 	msgBurst       = 40
 )

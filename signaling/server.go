@@ -92,10 +92,12 @@ func New(cfg Config, deps Deps) *Server {
 		deps.Logger = slog.Default()
 	}
 	s := &Server{
-		cfg:       cfg,
-		deps:      deps,
-		log:       deps.Logger,
-		upgrader:  websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096},
+		cfg:  cfg,
+		deps: deps,
+		log:  deps.Logger,
+		// Buffer sizes 0 reuse the HTTP server's buffers, and the pool holds a
+		// write buffer only while writing: most sessions sit idle at a kiosk.
+		upgrader:  websocket.Upgrader{WriteBufferPool: &sync.Pool{}},
 		sessions:  map[string]*session{},
 		callsByID: map[string]*call{},
 	}
