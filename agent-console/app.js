@@ -1,6 +1,7 @@
 // The agent console: wires the session, the signaling connection, the state
 // bar, the ringing offer, the call and the wrap-up to the screens, and keeps
-// the agent's place across reconnects and page reloads.
+// the agent's place across reconnects and page reloads. Supervisors and
+// admins who sign in here get the supervisor view instead.
 
 import { $, Screens } from '/lib/dom.js';
 import { I18n } from '/lib/i18n.js';
@@ -10,13 +11,21 @@ import { AgentCall } from './incall.js';
 import { OfferPanel } from './offer.js';
 import { StateBar } from './statebar.js';
 import { messages } from './strings.js';
+import { SupervisorView } from './supervisor.js';
+import { supervisorMessages } from './supervisor-strings.js';
 import { WrapUp } from './wrapup.js';
 
 const langKey = 'cloudwindow.console.lang';
 const toastMs = 6000;
+// Roles that get the supervisor view (wallboard, live calls, 监看).
+const overseerRoles = ['supervisor', 'admin'];
+const texts = {
+  zh: { ...messages.zh, ...supervisorMessages.zh },
+  en: { ...messages.en, ...supervisorMessages.en },
+};
 
 class Console {
-  i18n = new I18n(messages, localStorage.getItem(langKey) || 'zh');
+  i18n = new I18n(texts, localStorage.getItem(langKey) || 'zh');
   screens = new Screens();
   session = new Session({ storage: sessionStorage, key: 'cloudwindow.console.credentials' });
   signaling = new Signaling({
@@ -27,6 +36,7 @@ class Console {
   offer = new OfferPanel({ signaling: this.signaling, i18n: this.i18n });
   call = new AgentCall({ signaling: this.signaling, i18n: this.i18n, session: this.session });
   wrapup = new WrapUp({ signaling: this.signaling, i18n: this.i18n });
+  supervisor = new SupervisorView({ signaling: this.signaling, i18n: this.i18n, session: this.session });
   #role = '';
   #missed = false;
   #toastTimer = 0;
@@ -84,6 +94,7 @@ class Console {
       this.#route();
     });
     this.wrapup.addEventListener('done', () => this.#route());
+    this.supervisor.addEventListener('notice', (e) => this.#toast(e.detail));
   }
 
   #wireSignaling() {
@@ -107,8 +118,10 @@ class Console {
     this.#role = id.role;
     $('#agent-name').textContent = id.display_name || id.username || '';
     $('#agent-state-bar').hidden = id.role !== 'agent';
-    $('#queue-stats').hidden = false;
+    // The supervisor view has the queue figures on its wallboard.
+    $('#queue-stats').hidden = this.#overseer;
     $('#logout').hidden = false;
+    if (this.#overseer) this.supervisor.start(w);
     if (!w.resumed) this.offer.clear();
     if (w.agent_state) this.stateBar.setStatus({ state: w.agent_state, reason: this.#keptReason(w) });
     this.#resumeCall(w);
@@ -147,7 +160,15 @@ class Console {
     this.#route();
   }
 
+  get #overseer() {
+    return overseerRoles.includes(this.#role);
+  }
+
   #route() {
+    if (this.#overseer) {
+      this.screens.show('supervise');
+      return;
+    }
     let screen = 'desk';
     if (this.call.active) screen = 'call';
     else if (this.wrapup.open) screen = 'wrapup';
@@ -208,13 +229,16 @@ class Console {
 
   async #logout() {
     if (this.call.active) return;
+    await this.supervisor.stop();
     this.signaling.close({ forget: true });
     await this.session.logout();
     this.#signedOut();
   }
 
   #signedOut() {
+    this.#role = '';
     this.session.forget();
+    this.supervisor.drop();
     this.offer.clear();
     this.call.drop();
     this.wrapup.close();

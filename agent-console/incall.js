@@ -1,11 +1,12 @@
 // The agent's side of a call: station video large with the document camera
-// beside it, own video small, the item's guide, text chat, mute, hang-up
-// and the call timer.
+// and the case work beside it, own video small, the item's guide, text
+// chat, mute, hang-up and the call timer.
 
 import { $, h } from '/lib/dom.js';
 import { CallConnection } from '/lib/call.js';
 import { formatDuration } from '/lib/i18n.js';
 import { localTracks, openCamera, playInto, stopStream } from '/lib/media.js';
+import { CasePanel } from './casework.js';
 
 export class AgentCall extends EventTarget {
   #sig;
@@ -19,12 +20,15 @@ export class AgentCall extends EventTarget {
   #guide = null;
   #peerTrouble = '';
   #mediaTrouble = false;
+  #case;
 
   constructor({ signaling, i18n, session }) {
     super();
     this.#sig = signaling;
     this.#i18n = i18n;
     this.#session = session;
+    this.#case = new CasePanel({ signaling, session, i18n });
+    this.#case.addEventListener('notice', (e) => this.dispatchEvent(new CustomEvent('notice', { detail: e.detail })));
     signaling.on('call.started', (d) => this.start(d));
     signaling.on('call.ended', (d) => this.#ended(d));
     signaling.on('call.peer_state', (d) => this.#isCurrent(d) && d.party !== 'agent' && this.#peerState(d.state));
@@ -66,6 +70,7 @@ export class AgentCall extends EventTarget {
     this.#data = d;
     this.#guide = null;
     this.#resetScreen(d);
+    this.#case.start(d);
     this.dispatchEvent(new CustomEvent('started', { detail: d }));
     await this.#openMedia();
     if (this.#data !== d) return; // ended meanwhile
@@ -188,10 +193,6 @@ export class AgentCall extends EventTarget {
       : this.#i18n.t(item.signature_required ? 'guide.signature_yes' : 'guide.signature_no');
     $('#guide-text').hidden = !item.guide_zh;
     $('#guide-text').textContent = item.guide_zh ?? '';
-    $('#guide-materials').replaceChildren(...(item.materials ?? []).map((m) =>
-      h('li', {}, h('span', {}, this.#i18n.pick(m, 'name')),
-        h('span', { class: m.required ? 'badge badge-amber' : 'badge badge-soft' },
-          this.#i18n.t(m.required ? 'guide.required' : 'guide.optional')))));
   }
 
   async #sendChat() {
@@ -249,12 +250,14 @@ export class AgentCall extends EventTarget {
   #ended(d) {
     if (!this.#isCurrent(d)) return;
     const data = this.#data;
+    const materials = this.#case.materials;
     this.#teardown();
-    this.dispatchEvent(new CustomEvent('ended', { detail: { call: data, ended: d } }));
+    this.dispatchEvent(new CustomEvent('ended', { detail: { call: data, ended: d, materials } }));
   }
 
   #teardown() {
     this.#data = null;
+    this.#case.stop();
     clearInterval(this.#timer);
     this.#conn?.close();
     this.#conn = null;

@@ -57,7 +57,14 @@ const messages = {
     'col.duration': '时长',
     'col.status': '录像状态',
     'col.rating': '评价',
-    'rating.later': '评价功能稍后接入',
+    'filter.rating': '居民评价',
+    'filter.rating_bad': '差评（1–2 分）',
+    'filter.rating_unrated': '未评价',
+    'rating.score': '{n} 分',
+    'rating.bad': '差评',
+    'rating.none': '未评价',
+    'rating.label': '居民评价：',
+    'rating.no_comment': '未留言',
 
     'status.finished': '已完成',
     'status.repaired': '已修复',
@@ -175,7 +182,14 @@ const messages = {
     'col.duration': 'Length',
     'col.status': 'Recording',
     'col.rating': 'Rating',
-    'rating.later': 'Ratings come later',
+    'filter.rating': 'Resident rating',
+    'filter.rating_bad': 'Bad (1–2)',
+    'filter.rating_unrated': 'Not rated',
+    'rating.score': '{n}/5',
+    'rating.bad': 'Bad',
+    'rating.none': 'Not rated',
+    'rating.label': 'Resident rating: ',
+    'rating.no_comment': 'no comment',
 
     'status.finished': 'Finished',
     'status.repaired': 'Repaired',
@@ -256,6 +270,8 @@ const messages = {
 const langKey = 'cloudwindow.console.lang'; // shared with the console
 const credentialsKey = 'cloudwindow.console.credentials';
 const reviewRoles = ['supervisor', 'admin'];
+// Scores up to this are bad ratings (差评), as the server counts them.
+const badRatingMax = 2;
 const pageSize = 30;
 const toastMs = 6000;
 
@@ -636,6 +652,7 @@ class SessionPage extends EventTarget {
     });
     const outcome = d.call?.outcome ? ` · ${i18n.t('session.outcome', { outcome: i18n.t(`outcome.${d.call.outcome}`) })}` : '';
     $('#s-meta').textContent = meta + outcome;
+    this.#renderRating();
     renderStatus($('#s-status'), d.status, i18n);
     const note = $('#s-status-note');
     note.hidden = d.status === 'finished';
@@ -647,6 +664,18 @@ class SessionPage extends EventTarget {
     this.#renderMarks();
     for (const el of document.querySelectorAll('.lane')) this.#renderLaneProblem(el);
     this.#renderTime(this.#player.time);
+  }
+
+  // #renderRating shows the resident's score and, in their words, why.
+  #renderRating() {
+    const { i18n } = this.#app;
+    const r = this.#detail.rating;
+    const el = $('#s-rating');
+    el.classList.toggle('is-bad', Boolean(r) && r.score <= badRatingMax);
+    let comment = null;
+    if (r?.comment) comment = h('q', { class: 'rating-comment' }, r.comment);
+    else if (r) comment = h('span', { class: 'rating-comment is-empty' }, i18n.t('rating.no_comment'));
+    el.replaceChildren(i18n.t('rating.label'), ratingBadge(r, i18n), comment);
   }
 
   // #renderLaneProblem says plainly when a party's video is missing,
@@ -939,7 +968,7 @@ class SessionList {
       h('td', {}, this.#app.itemName(s.item_id, s.item_name)),
       h('td', { class: 'num' }, formatDuration(s.duration_ms / 1000)),
       h('td', {}, status, s.legal_hold ? h('span', { class: 'badge badge-soft' }, i18n.t('badge.hold')) : null),
-      h('td', { class: 'rating', title: i18n.t('rating.later') }, '—'),
+      h('td', { class: 'rating', title: s.rating?.comment || null }, ratingBadge(s.rating, i18n)),
     );
   }
 
@@ -967,6 +996,21 @@ class SessionList {
       .map((it) => h('option', { value: it.id }, i18n.pick(it, 'name')));
     fillSelect($('#f-item'), items, item, i18n);
   }
+}
+
+// ratingBadge shows a score as stars and a number; a bad one (1–2,
+// 差评) stands out, since each of those is followed up.
+function ratingBadge(r, i18n) {
+  if (!r) return h('span', { class: 'rating-none' }, i18n.t('rating.none'));
+  const bad = r.score <= badRatingMax;
+  return h(
+    'span',
+    { class: bad ? 'rating-score is-bad' : 'rating-score', dataset: { score: String(r.score) } },
+    h('span', { class: 'stars', 'aria-hidden': 'true' }, '★'.repeat(r.score) + '☆'.repeat(5 - r.score)),
+    ' ',
+    i18n.t('rating.score', { n: r.score }),
+    bad ? h('span', { class: 'badge badge-bad' }, i18n.t('rating.bad')) : null,
+  );
 }
 
 function islandBadge(i18n) {

@@ -1,7 +1,9 @@
-// Wrap-up after a call: the case outcome and notes, with a visible
-// countdown until the server puts the agent back to ready by itself.
+// Wrap-up after a call: the case outcome (with what is missing when the
+// resident must bring more) and notes, with a visible countdown until the
+// server puts the agent back to ready by itself; afterwards the desk shows
+// the case number and due date the wrap-up gave.
 
-import { $ } from '/lib/dom.js';
+import { $, h } from '/lib/dom.js';
 import { formatDuration } from '/lib/i18n.js';
 
 // The last call is kept so a reload during wrap-up can still submit it.
@@ -13,6 +15,7 @@ export class WrapUp extends EventTarget {
   #call = null;
   #deadline = 0;
   #timer = 0;
+  #result = null; // case.updated data of the last wrap-up
 
   constructor({ signaling, i18n }) {
     super();
@@ -22,7 +25,13 @@ export class WrapUp extends EventTarget {
       e.preventDefault();
       this.#submit();
     });
-    i18n.addEventListener('change', () => this.#render());
+    $('#wrapup-form').addEventListener('change', (e) => {
+      if (e.target.name === 'outcome') this.#renderMissing();
+    });
+    i18n.addEventListener('change', () => {
+      this.#render();
+      this.#renderResult();
+    });
   }
 
   get open() {
@@ -30,13 +39,15 @@ export class WrapUp extends EventTarget {
   }
 
   // begin opens the form for an ended call: {call: call.started data,
-  // ended: call.ended data}.
+  // ended: call.ended data, materials: the case's materials list}.
   begin(summary) {
     this.#call = summary;
     sessionStorage.setItem(lastCallKey, JSON.stringify(summary));
     $('#wrapup-form').reset();
     $('#wrapup-error').textContent = '';
     this.#render();
+    this.#renderMissingChoices();
+    this.#renderMissing();
   }
 
   // restore reopens the form after a reload, if the ended call is known.
@@ -70,17 +81,26 @@ export class WrapUp extends EventTarget {
 
   async #submit() {
     const call = this.#call?.call;
-    const outcome = new FormData($('#wrapup-form')).get('outcome');
+    const form = new FormData($('#wrapup-form'));
+    const outcome = form.get('outcome');
     if (!call || !outcome) return;
+    const missing = outcome === 'needs_materials' ? form.getAll('missing') : [];
+    if (outcome === 'needs_materials' && missing.length === 0) {
+      $('#wrapup-error').textContent = this.#i18n.t('wrapup.missing_none');
+      return;
+    }
     $('#wrapup-submit').disabled = true;
     try {
-      await this.#sig.request('call.wrapup', {
+      const reply = await this.#sig.request('call.wrapup', {
         call_id: call.call_id,
         outcome,
+        missing,
         notes: $('#wrapup-notes').value.trim(),
       });
       this.close();
-      this.dispatchEvent(new CustomEvent('done'));
+      this.#result = reply.data;
+      this.#renderResult();
+      this.dispatchEvent(new CustomEvent('done', { detail: reply.data }));
     } catch (err) {
       $('#wrapup-error').textContent = this.#i18n.t('wrapup.failed', { message: err.message });
     } finally {
@@ -100,6 +120,36 @@ export class WrapUp extends EventTarget {
     });
     $('#wrapup-summary').textContent = text;
     this.#renderCountdown();
+  }
+
+  // renderMissingChoices lists the item's materials to tick what the
+  // resident must still bring; required ones not received are ticked.
+  #renderMissingChoices() {
+    const s = this.#call;
+    const materials = s?.materials?.length ? s.materials : s?.call?.item?.materials ?? [];
+    $('#wrapup-missing-list').replaceChildren(...materials.map((m) =>
+      h('label', {},
+        h('input', { type: 'checkbox', name: 'missing', value: m.name_zh, checked: m.required && !m.received }),
+        h('span', {}, this.#i18n.pick(m, 'name')))));
+  }
+
+  #renderMissing() {
+    const outcome = new FormData($('#wrapup-form')).get('outcome');
+    $('#wrapup-missing').hidden = outcome !== 'needs_materials';
+  }
+
+  // renderResult shows the last wrap-up's case on the desk: the number a
+  // resident quotes and, for forwarded work, the promised date.
+  #renderResult() {
+    const r = this.#result;
+    $('#last-case').hidden = !r;
+    if (!r) return;
+    $('#last-case-number').textContent = r.number ?? '';
+    $('#last-case-state').textContent = this.#i18n.t(`outcome.${r.state}`);
+    $('#last-case-due').hidden = !r.due_date;
+    $('#last-case-due').textContent = r.due_date ? this.#i18n.t('lastcase.due', { date: r.due_date }) : '';
+    $('#last-case-missing').hidden = !r.missing?.length;
+    $('#last-case-missing').textContent = r.missing?.length ? this.#i18n.t('lastcase.missing', { list: r.missing.join('、') }) : '';
   }
 
   #renderCountdown() {

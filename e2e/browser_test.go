@@ -57,7 +57,9 @@ func testBrowserCall(t *testing.T, browser context.Context) {
 	if got := kiosk.text("#ended-reason"); !strings.Contains(got, "您已结束") {
 		t.Errorf("station ended screen says %q, want that the resident ended it", got)
 	}
-	kiosk.click(`[data-screen="ended"] [data-action="home"]`)
+	kiosk.click("#rating-skip")
+	kiosk.screen("receipt-wait") // the agent has not wrapped up yet
+	kiosk.click(`[data-screen="receipt-wait"] [data-action="home"]`)
 	kiosk.screen("idle")
 	agent.wrapUp("done")
 

@@ -14,12 +14,14 @@ type callRecord struct {
 	media    chan struct{} // closed when every receiving side has media
 
 	mu           sync.Mutex
-	requested    time.Time // station sent call.request
-	offered      time.Time // agent got call.offer
-	acceptSent   time.Time // agent sent call.accept
-	started      time.Time // station got call.started
-	stationMedia time.Time // first packet at the station
-	agentMedia   time.Time // first packet at the agent
+	requested    time.Time    // station sent call.request
+	offered      time.Time    // agent got call.offer
+	acceptSent   time.Time    // agent sent call.accept
+	started      time.Time    // station got call.started
+	negotiated   [2]time.Time // by side (station, agent): the node answered its offer
+	connected    [2]time.Time // by side: ICE and DTLS done
+	stationMedia time.Time    // first packet at the station
+	agentMedia   time.Time    // first packet at the agent
 	ended        bool
 	cut          bool // the run ended while it was being set up
 	failure      string
@@ -31,6 +33,14 @@ func (c *callRecord) set(field *time.Time, at time.Time) {
 	if field.IsZero() {
 		*field = at
 	}
+}
+
+// side indexes the per-side times.
+func side(party string) int {
+	if party == "station" {
+		return 0
+	}
+	return 1
 }
 
 // firstMedia marks the first packet at party's side.

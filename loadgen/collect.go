@@ -52,9 +52,12 @@ func (r *runner) noteFailure(reason string) {
 }
 
 // setupSteps name the call setup intervals, in the order of a call.
-var setupSteps = []string{
-	"request→offer", "offer→accept", "accept→started at station",
-	"accept→media at station", "accept→media at agent", "accept→media both ends", "request→media both ends",
+func setupSteps() []string {
+	return []string{
+		"request→offer", "offer→accept", "accept→started at station",
+		"accept→negotiated, agent", "accept→negotiated, station", "accept→connected, agent", "accept→connected, station",
+		"accept→media at station", "accept→media at agent", "accept→media both ends", "request→media both ends",
+	}
 }
 
 // report builds the run's report from its call records and aggregates.
@@ -119,6 +122,10 @@ func (r *runner) count(calls *CallCounts, c *callRecord, steps map[string][]time
 	add("request→offer", c.requested, c.offered)
 	add("offer→accept", c.offered, c.acceptSent)
 	add("accept→started at station", c.acceptSent, c.started)
+	add("accept→negotiated, station", c.acceptSent, c.negotiated[0])
+	add("accept→negotiated, agent", c.acceptSent, c.negotiated[1])
+	add("accept→connected, station", c.acceptSent, c.connected[0])
+	add("accept→connected, agent", c.acceptSent, c.connected[1])
 	add("accept→media at station", c.acceptSent, c.stationMedia)
 	add("accept→media at agent", c.acceptSent, c.agentMedia)
 	add("accept→media both ends", c.acceptSent, both)

@@ -39,7 +39,7 @@ func Idle(ctx context.Context, cfg Config, idleFor time.Duration) (*IdleReport, 
 	clients := make([]*client.Client, cfg.Stations)
 	defer closeAll(clients)
 	err = forEach(ctx, cfg.Stations, func(ctx context.Context, i int) error {
-		c, _, err := signIn(ctx, cfg.BaseURL, StationUsername(i), cfg.Password, stationPushes)
+		c, _, err := signIn(ctx, cfg.BaseURL, StationUsername(i), cfg.Password, stationPushes())
 		clients[i] = c
 		return err
 	})

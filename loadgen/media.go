@@ -31,17 +31,20 @@ func (r *runner) startMedia(ctx context.Context, c *client.Client, rec *callReco
 	if err != nil {
 		return nil, fmt.Errorf("start %s media: %w", party, err)
 	}
+	rec.set(&rec.negotiated[side(party)], time.Now())
 	sendCtx, stop := context.WithCancel(context.Background())
 	pm := &partyMedia{party: party, media: m, recv: recv, stopSend: stop, sendDone: make(chan struct{})}
-	if party == "agent" && r.cfg.Media.OneWay {
-		close(pm.sendDone)
-		return pm, nil
+	if party != "agent" || !r.cfg.Media.OneWay {
+		pm.send = &sender{pat: r.pat, video: m.Tracks["camera"], audio: m.Tracks["audio"]}
+		m.ReadFeedback(pm.send.requestKeyframe)
 	}
-	pm.send = &sender{pat: r.pat, video: m.Tracks["camera"], audio: m.Tracks["audio"]}
-	m.ReadFeedback(pm.send.requestKeyframe)
 	go func() {
 		defer close(pm.sendDone)
-		if waitConnected(sendCtx, m) {
+		if !waitConnected(sendCtx, m) {
+			return
+		}
+		rec.set(&rec.connected[side(party)], time.Now())
+		if pm.send != nil {
 			pm.send.run(sendCtx)
 		}
 	}()

@@ -8,7 +8,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4/pkg/media/ivfreader"
 	"github.com/pion/webrtc/v4/pkg/media/oggreader"
@@ -171,11 +170,3 @@ func syntheticVP8(size int, start, key bool) []byte {
 
 // rtpHeaderSize is the size of the fixed RTP header the senders use.
 const rtpHeaderSize = 12
-
-// marshalPacket builds a plain RTP packet (for the UDP relay baseline,
-// which carries the same bytes as the SFU without SRTP).
-func marshalPacket(pt uint8, seq uint16, ts uint32, marker bool, payload []byte, buf []byte) []byte {
-	h := rtp.Header{Version: 2, PayloadType: pt, SequenceNumber: seq, Timestamp: ts, Marker: marker}
-	n, _ := h.MarshalTo(buf)
-	return append(buf[:n], payload...)
-}

@@ -31,7 +31,7 @@ func QueueRouting(ctx context.Context, cfg Config, waiting, decisions int) (*Que
 	if err := CheckLoopback(cfg.BaseURL); err != nil {
 		return nil, err
 	}
-	agent, token, err := signIn(ctx, cfg.BaseURL, AgentUsername(0), cfg.Password, agentPushes)
+	agent, token, err := signIn(ctx, cfg.BaseURL, AgentUsername(0), cfg.Password, agentPushes())
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +58,7 @@ func QueueRouting(ctx context.Context, cfg Config, waiting, decisions int) (*Que
 // enqueueAll signs every station in and has it ask for a call.
 func enqueueAll(ctx context.Context, cfg Config, stations []*client.Client, items []string) error {
 	return forEach(ctx, len(stations), func(ctx context.Context, i int) error {
-		c, _, err := signIn(ctx, cfg.BaseURL, StationUsername(i), cfg.Password, stationPushes)
+		c, _, err := signIn(ctx, cfg.BaseURL, StationUsername(i), cfg.Password, stationPushes())
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pion/rtp"
 )
 
 func startRelay(t *testing.T) string {
@@ -34,7 +36,8 @@ func TestRelayForwardsBetweenPairedLegsOnly(t *testing.T) {
 		t.Fatalf("pair legs: %v", err)
 	}
 	t.Cleanup(func() { closeLegs(legs) })
-	pkt := marshalPacket(96, 1, 1, true, []byte("frame"), make([]byte, 64))
+	h := rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: 1, Timestamp: 1, Marker: true}
+	pkt, _ := (&rtp.Packet{Header: h, Payload: []byte("frame")}).Marshal()
 	legs[0].conn.Write(pkt)
 	for i, want := range map[int]bool{1: true, 2: false, 3: false} {
 		if got := receives(legs[i].conn, pkt); got != want {

@@ -18,13 +18,10 @@ type Report struct {
 	Seconds   float64       `json:"seconds"`
 
 	Calls  CallCounts             `json:"calls"`
-	Setup  map[string]Percentiles `json:"setup_ms"` // see setupSteps
+	Setup  map[string]Percentiles `json:"setup_ms"` // see setupSteps()
 	Tracks []TrackReport          `json:"tracks"`
 	Window Window                 `json:"window"`
-	// UDPReceiveDrops counts, machine-wide, datagrams dropped on full socket
-	// buffers over the whole run, setup included.
-	UDPReceiveDrops uint64   `json:"udp_receive_drops"`
-	Warnings        []string `json:"warnings,omitempty"`
+	Whole  WholeRun               `json:"whole_run"`
 }
 
 // ConfigSummary is the part of the config a reader needs to rerun.
@@ -115,6 +112,24 @@ type Window struct {
 	UDPReceiveDrops     uint64  `json:"udp_receive_drops"` // machine-wide, full socket buffers
 }
 
+// WholeRun is what the run cost from the first call to the last hang-up,
+// setup included (sign-in is not).
+type WholeRun struct {
+	ServerCPUSeconds  float64 `json:"server_cpu_s"`
+	LoadgenCPUSeconds float64 `json:"loadgen_cpu_s"`
+	// UDPReceiveDrops counts, machine-wide, datagrams dropped on full
+	// socket buffers.
+	UDPReceiveDrops uint64 `json:"udp_receive_drops"`
+}
+
+func wholeRun(a, b windowMark) WholeRun {
+	return WholeRun{
+		ServerCPUSeconds:  round(b.server.CPUSeconds-a.server.CPUSeconds, 2),
+		LoadgenCPUSeconds: round(b.selfCPU-a.selfCPU, 2),
+		UDPReceiveDrops:   b.udpDrops - a.udpDrops,
+	}
+}
+
 // windowMark is one end of the measurement window.
 type windowMark struct {
 	server             Sample
@@ -168,7 +183,7 @@ func (r *Report) Print(w io.Writer) {
 	c := r.Calls
 	fmt.Fprintf(w, "calls: %d requested, %d completed, %d failed, %d cut at end %v\n",
 		c.Requested, c.Completed, c.Failed, c.CutAtEnd, failuresText(c.Failures))
-	for _, step := range setupSteps {
+	for _, step := range setupSteps() {
 		if p, ok := r.Setup[step]; ok && p.N > 0 {
 			fmt.Fprintf(w, "setup %-28s n=%-4d p50 %7.1f ms  p95 %7.1f ms  p99 %7.1f ms  max %7.1f ms\n", step, p.N, p.P50, p.P95, p.P99, p.Max)
 		}
@@ -181,10 +196,8 @@ func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "window %.1f s, %d calls in media: server %.3f cores (%.1f MB RSS), loadgen %.3f cores, machine %.0f%% busy, CPU pressure %.0f%%\n",
 		x.Seconds, x.CallsInMedia, x.ServerCores, x.ServerRSSMB, x.LoadgenCores, x.MachineBusyPct, x.CPUPressurePct)
 	fmt.Fprintf(w, "forwarded %.0f pkt/s, %.2f Mbit/s, %.0f pkt per server CPU-second; loss %.3f%% (%d of %d); UDP receive-buffer drops %d in window, %d in run\n",
-		x.ForwardedPPS, x.ForwardedMbps, x.PacketsPerCPUSecond, x.LossPct, x.Expected-min(x.Received, x.Expected), x.Expected, x.UDPReceiveDrops, r.UDPReceiveDrops)
-	for _, warn := range r.Warnings {
-		fmt.Fprintf(w, "warning: %s\n", warn)
-	}
+		x.ForwardedPPS, x.ForwardedMbps, x.PacketsPerCPUSecond, x.LossPct, x.Expected-min(x.Received, x.Expected), x.Expected, x.UDPReceiveDrops, r.Whole.UDPReceiveDrops)
+	fmt.Fprintf(w, "whole run: server %.2f CPU-s, loadgen %.2f CPU-s\n", r.Whole.ServerCPUSeconds, r.Whole.LoadgenCPUSeconds)
 }
 
 func failuresText(f map[string]int) string {

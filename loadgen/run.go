@@ -69,7 +69,7 @@ func (r *runner) connect(ctx context.Context) error {
 	r.agents = make([]*client.Client, r.cfg.Agents)
 	var token string
 	err := forEach(ctx, r.cfg.Agents, func(ctx context.Context, i int) error {
-		c, tok, err := signIn(ctx, r.cfg.BaseURL, AgentUsername(i), r.cfg.Password, agentPushes)
+		c, tok, err := signIn(ctx, r.cfg.BaseURL, AgentUsername(i), r.cfg.Password, agentPushes())
 		if err != nil {
 			return err
 		}
@@ -89,7 +89,7 @@ func (r *runner) connect(ctx context.Context) error {
 	}
 	r.stations = make([]*client.Client, r.cfg.Stations)
 	err = forEach(ctx, r.cfg.Stations, func(ctx context.Context, i int) error {
-		c, _, err := signIn(ctx, r.cfg.BaseURL, StationUsername(i), r.cfg.Password, stationPushes)
+		c, _, err := signIn(ctx, r.cfg.BaseURL, StationUsername(i), r.cfg.Password, stationPushes())
 		r.stations[i] = c
 		return err
 	})
@@ -102,7 +102,11 @@ func (r *runner) connect(ctx context.Context) error {
 // drive runs the calls: agents answer, the scheduler starts calls, and the
 // watcher measures until the run is over; then every call is hung up.
 func (r *runner) drive(ctx context.Context) (*Report, error) {
-	start, drops := time.Now(), udpReceiveDrops()
+	start := time.Now()
+	begin, err := r.mark(ctx)
+	if err != nil {
+		return nil, err
+	}
 	callCtx, stopCalls := context.WithCancel(ctx)
 	defer stopCalls()
 	var wg sync.WaitGroup
@@ -125,7 +129,8 @@ func (r *runner) drive(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 	rep := r.report(start, windowBetween(first, last, inMedia))
-	rep.UDPReceiveDrops = udpReceiveDrops() - drops
+	end, _ := r.mark(ctx)
+	rep.Whole = wholeRun(begin, end)
 	return rep, nil
 }
 

@@ -9,12 +9,13 @@ import (
 	"cloudwindow/client"
 )
 
-// Server pushes a load party never reads; dropping them keeps a long run's
-// memory flat.
-var (
-	stationPushes = []string{"queue.position", "call.peer_state", "chat.message"}
-	agentPushes   = []string{"queue.stats", "agent.status", "call.offer_withdrawn", "call.peer_state", "chat.message"}
-)
+// stationPushes and agentPushes are server pushes a load party never
+// reads; dropping them keeps a long run's memory flat.
+func stationPushes() []string { return []string{"queue.position", "call.peer_state", "chat.message"} }
+
+func agentPushes() []string {
+	return []string{"queue.stats", "agent.status", "call.offer_withdrawn", "call.peer_state", "chat.message"}
+}
 
 // signIn logs username in and opens its signaling session.
 func signIn(ctx context.Context, baseURL, username, password string, ignore []string) (*client.Client, string, error) {
@@ -87,8 +88,10 @@ func catalogItems(ctx context.Context, baseURL, token string) ([]string, error) 
 	return items, nil
 }
 
-// greenReasons are the green-channel reasons, used in turn.
-var greenReasons = []string{"elderly", "disabled", "pregnant"}
+// greenReason is the n-th green-channel reason: the three in turn.
+func greenReason(n int) string {
+	return [...]string{"elderly", "disabled", "pregnant"}[n%3]
+}
 
 // nextRequest picks the item and green-channel reason of the n-th request:
 // items in turn, and green on an even spread of GreenShare of the requests.
@@ -97,7 +100,7 @@ func (r *runner) nextRequest() (item, green string) {
 	item = r.items[int(n)%len(r.items)]
 	share := r.cfg.GreenShare
 	if int(float64(n+1)*share) > int(float64(n)*share) {
-		green = greenReasons[int(n)%len(greenReasons)]
+		green = greenReason(int(n))
 	}
 	return item, green
 }

@@ -206,7 +206,8 @@ func (a *reviewAPI) fail(w http.ResponseWriter, err error) {
 // parseListFilter reads the list's query: from, to (RFC 3339, or a date
 // YYYY-MM-DD in the server's zone, "to" including that day), station,
 // agent, item, category, status, island (true|false), min_duration and
-// max_duration (seconds), limit, cursor.
+// max_duration (seconds), rating (bad: 1–2, or unrated), min_rating and
+// max_rating (1–5), limit, cursor.
 func parseListFilter(q url.Values) (ListFilter, error) {
 	f := ListFilter{StationID: q.Get("station"), AgentID: q.Get("agent"), ItemID: q.Get("item"),
 		Category: q.Get("category"), Status: Status(q.Get("status")), Cursor: q.Get("cursor")}
@@ -234,6 +235,9 @@ func parseListFilter(q url.Values) (ListFilter, error) {
 			*dst = time.Duration(secs) * time.Second
 		}
 	}
+	if err := parseRatingFilter(q, &f); err != nil {
+		return f, err
+	}
 	if v := q.Get("limit"); v != "" {
 		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > 200 {
 			return f, bad("limit")
@@ -244,6 +248,30 @@ func parseListFilter(q url.Values) (ListFilter, error) {
 		return f, nil
 	}
 	return f, bad("status")
+}
+
+// parseRatingFilter reads rating, min_rating and max_rating; List checks
+// that the bounds make sense together.
+func parseRatingFilter(q url.Values, f *ListFilter) error {
+	switch q.Get("rating") {
+	case "":
+	case "bad":
+		f.MinRating, f.MaxRating = MinScore, BadRatingMax
+	case "unrated":
+		f.Unrated = true
+	default:
+		return fmt.Errorf("%w: bad rating %q (bad or unrated)", ErrInvalid, q.Get("rating"))
+	}
+	for name, dst := range map[string]*int{"min_rating": &f.MinRating, "max_rating": &f.MaxRating} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < MinScore || n > MaxScore {
+				return fmt.Errorf("%w: bad %s %q (%d to %d)", ErrInvalid, name, v, MinScore, MaxScore)
+			}
+			*dst = n
+		}
+	}
+	return nil
 }
 
 func parseDay(v string, endOfDay bool) (time.Time, error) {

@@ -221,10 +221,11 @@ func (f ListFilter) conditions() ([]string, []any, error) {
 	return where, args, nil
 }
 
-// ratingConditions filters on the joined rating. The score is compared
-// inside COALESCE so the planners keep the LEFT JOIN as it is, driven by
-// the recordings index in list order, instead of starting from the
-// ratings table and sorting the result.
+// ratingConditions filters on the rating. A bound on the score is an
+// EXISTS on the rating's primary key rather than a condition on the joined
+// row: given the latter, SQLite starts from the ratings score index and
+// sorts the result, while this keeps both planners walking a recordings
+// index in list order.
 func (f ListFilter) ratingConditions(add func(string, ...any)) error {
 	for _, v := range []int{f.MinRating, f.MaxRating} {
 		if v != 0 && (v < MinScore || v > MaxScore) {
@@ -243,7 +244,7 @@ func (f ListFilter) ratingConditions(add func(string, ...any)) error {
 		if hi == 0 {
 			hi = MaxScore
 		}
-		add("COALESCE(g.score, 0) BETWEEN ? AND ?", max(f.MinRating, MinScore), hi)
+		add("EXISTS (SELECT 1 FROM ratings x WHERE x.call_id = r.call_id AND x.score BETWEEN ? AND ?)", max(f.MinRating, MinScore), hi)
 	}
 	return nil
 }

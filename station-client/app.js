@@ -1,19 +1,22 @@
 // The station kiosk: wires the session, the signaling connection, the
-// catalog browser and the call flow to the screens.
+// catalog browser, the call flow, what follows a call and the case status
+// lookup to the screens.
 
 import { $, Screens } from '/lib/dom.js';
 import { I18n } from '/lib/i18n.js';
 import { ApiError, Session } from '/lib/session.js';
 import { Signaling, State } from '/lib/signaling.js';
+import { AfterCall } from './aftercall.js';
 import { CatalogBrowser } from './catalog.js';
 import { StationCall } from './calling.js';
 import { Inactivity } from './inactivity.js';
+import { CaseLookup } from './lookup.js';
 import { kioskSettings } from './settings.js';
 import { messages } from './strings.js';
 
 // Screens a resident may walk away from; they fall back to idle. The idle
 // screen itself only falls back to Chinese.
-const leavableScreens = new Set(['green', 'categories', 'items', 'detail', 'camera-problem', 'notice']);
+const leavableScreens = new Set(['green', 'categories', 'items', 'detail', 'camera-problem', 'notice', 'lookup']);
 
 class Kiosk {
   settings = kioskSettings();
@@ -27,10 +30,13 @@ class Kiosk {
   catalog = new CatalogBrowser({ session: this.session, i18n: this.i18n, screens: this.screens });
   call = new StationCall({
     signaling: this.signaling,
+    session: this.session,
     i18n: this.i18n,
     screens: this.screens,
     documentCamera: this.settings.documentCamera,
   });
+  afterCall = new AfterCall({ signaling: this.signaling, session: this.session, i18n: this.i18n, screens: this.screens });
+  lookup = new CaseLookup({ session: this.session, i18n: this.i18n, screens: this.screens });
   inactivity = new Inactivity({ timeoutMs: this.settings.idleTimeoutMs, onIdle: () => this.#timedOut() });
 
   start() {
@@ -47,7 +53,7 @@ class Kiosk {
   }
 
   home() {
-    this.call.leaveEnded();
+    this.afterCall.leave();
     if (this.call.active) return;
     this.screens.show('idle');
   }
@@ -59,6 +65,7 @@ class Kiosk {
     });
     $('#start').addEventListener('click', () => this.catalog.start(''));
     $('#start-green').addEventListener('click', () => this.screens.show('green'));
+    $('#start-lookup').addEventListener('click', () => this.lookup.start());
     for (const b of document.querySelectorAll('[data-green]')) {
       b.addEventListener('click', () => this.catalog.start(b.dataset.green));
     }
@@ -68,6 +75,8 @@ class Kiosk {
     document.addEventListener('click', (e) => this.#navigate(e.target.closest('[data-action]')?.dataset.action));
     this.catalog.addEventListener('call', (e) => this.call.begin(e.detail.item, e.detail.green));
     this.call.addEventListener('done', () => this.home());
+    this.call.addEventListener('ended', (e) => this.afterCall.begin(e.detail.call, e.detail.reason));
+    this.afterCall.addEventListener('done', () => this.home());
     this.i18n.addEventListener('change', () => this.#renderLang());
     this.screens.addEventListener('change', (e) => {
       if (leavableScreens.has(e.detail) || e.detail === 'idle') this.inactivity.arm();
@@ -177,7 +186,7 @@ class Kiosk {
 
   // timedOut: the resident walked away; the next one starts fresh, in Chinese.
   #timedOut() {
-    if (this.call.active) return;
+    if (this.call.active || this.afterCall.active) return;
     this.i18n.setLang('zh');
     if (leavableScreens.has(this.screens.current)) this.home();
   }

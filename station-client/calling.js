@@ -1,14 +1,17 @@
 // A station's call from start to end: open the camera (or settle for
-// voice), ask for the call, wait in the queue, talk, and end — and pick up
-// where it was after a dropped link or a page reload.
+// voice), ask for the call, wait in the queue, talk — with scans and
+// signatures on the side — and end; and pick up where it was after a
+// dropped link or a page reload. What follows the call (rating, receipt)
+// is AfterCall's.
 
 import { $ } from '/lib/dom.js';
 import { CallConnection } from '/lib/call.js';
 import { MediaFailure, localTracks, openCamera, openDocumentCamera, playInto, stopStream } from '/lib/media.js';
 import { renderGreenFlags } from './catalog.js';
 import { CallScreen } from './callscreen.js';
+import { ScanSender } from './scan.js';
+import { FormSigning } from './signing.js';
 
-const endedReturnSeconds = 15;
 // What the resident chose, kept across a page reload while waiting or talking.
 const pendingKey = 'cloudwindow.station.pending';
 const audioOnlyKinds = new Set(['denied', 'no_camera', 'busy']);
@@ -26,19 +29,23 @@ export class StationCall extends EventTarget {
   #call = null;
   #conn = null;
   #endedCallId = '';
-  #endedTimer = 0;
+  #scans;
+  #signing;
   #allowAudioOnly = true;
   #position = null;
   #documentCamera;
 
-  // documentCamera picks the document camera (see settings.js).
-  constructor({ signaling, i18n, screens, documentCamera = '' }) {
+  // documentCamera picks the document camera (see settings.js); session
+  // sends scans and signatures.
+  constructor({ signaling, session, i18n, screens, documentCamera = '' }) {
     super();
     this.#documentCamera = documentCamera;
     this.#sig = signaling;
     this.#i18n = i18n;
     this.#screens = screens;
     this.#screen = new CallScreen({ i18n, onMute: (m) => this.#conn?.setMuted('audio', m) });
+    this.#scans = new ScanSender({ signaling, session, i18n });
+    this.#signing = new FormSigning({ signaling, session, i18n });
     signaling.on('queue.position', (d) => this.#onPosition(d));
     signaling.on('call.started', (d) => this.#onStarted(d));
     signaling.on('call.ended', (d) => this.#onEnded(d));
@@ -183,7 +190,6 @@ export class StationCall extends EventTarget {
   }
 
   async #onStarted(d) {
-    clearTimeout(this.#endedTimer);
     this.#requestId = '';
     this.#call = d;
     this.#item = d.item ?? this.#item;
@@ -191,6 +197,8 @@ export class StationCall extends EventTarget {
     if (!this.#media) await this.#reopenMedia();
     if (this.#call !== d) return; // ended while the camera opened
     this.#screen.open(d, this.#media, this.#document);
+    this.#scans.start(d.call_id, this.#document);
+    this.#signing.start(d.call_id);
     this.#screens.show('call');
     this.#connect(d);
   }
@@ -244,31 +252,20 @@ export class StationCall extends EventTarget {
     this.#finish(d.call_id, reason);
   }
 
+  // finish closes the call here and hands over to what follows it: the
+  // 'ended' event carries the call.started data and the ended.* text key.
   #finish(callId, reason) {
+    const call = this.#call ?? { call_id: callId };
     this.#endedCallId = callId;
     this.#call = null;
     this.#conn?.close();
     this.#conn = null;
+    this.#scans.stop();
+    this.#signing.stop();
     this.#screen.close();
     this.#releaseMedia();
     this.#clearPending();
-    $('#ended-reason').textContent = this.#i18n.t(`ended.${reason}`);
-    this.#screens.show('ended');
-    this.#countdown(endedReturnSeconds);
-  }
-
-  #countdown(n) {
-    $('#ended-countdown').textContent = this.#i18n.t('ended.countdown', { n });
-    if (n <= 0) {
-      this.dispatchEvent(new CustomEvent('done'));
-      return;
-    }
-    this.#endedTimer = setTimeout(() => this.#countdown(n - 1), 1000);
-  }
-
-  // leaveEnded stops the countdown when the resident leaves the ended screen.
-  leaveEnded() {
-    clearTimeout(this.#endedTimer);
+    this.dispatchEvent(new CustomEvent('ended', { detail: { call, reason: `ended.${reason}` } }));
   }
 
   #isCurrent(d) {

@@ -80,13 +80,32 @@ export class Session {
   }
 
   // api performs an authorised request and decodes the JSON answer.
-  async api(path, { method = 'GET', body } = {}) {
-    const send = async (token) => request(path, method, body, token);
+  async api(path, options = {}) {
+    return decode(await this.fetch(path, options));
+  }
+
+  // fetch performs an authorised request and returns the Response as it
+  // is. A Blob or ArrayBuffer body is sent as bytes, anything else as JSON;
+  // headers adds to the defaults (e.g. a chunk's checksum).
+  async fetch(path, { method = 'GET', body, headers = {} } = {}) {
+    const send = async (token) => request(path, method, body, token, headers);
     let res = await send(await this.token());
     if (res.status === 401) {
       res = await send(await this.token({ force: true }));
     }
-    return decode(res);
+    return res;
+  }
+
+  // blob fetches authorised bytes (a scan, a signature), which an <img>
+  // cannot do by itself because the token never goes into a URL.
+  async blob(path) {
+    const res = await this.fetch(path, { headers: { Accept: '*/*' } });
+    if (!res.ok) return decode(res); // throws the ApiError
+    try {
+      return await res.blob();
+    } catch (err) {
+      throw new ApiError('network', err.message);
+    }
   }
 
   // logout revokes the refresh token on the server (best effort) and forgets it.
@@ -127,15 +146,17 @@ function parseExpiry(v) {
   return Number.isNaN(ms) ? Date.now() + refreshMargin : ms;
 }
 
-async function request(path, method, body, token) {
+async function request(path, method, body, token, extra = {}) {
   const headers = { Accept: 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const raw = body instanceof Blob || body instanceof ArrayBuffer || ArrayBuffer.isView(body);
+  if (body !== undefined) headers['Content-Type'] = raw ? 'application/octet-stream' : 'application/json';
+  Object.assign(headers, extra);
   try {
     return await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || raw ? body : JSON.stringify(body),
       cache: 'no-store',
     });
   } catch (err) {

@@ -12,7 +12,9 @@ import (
 
 // forwardingMedia is the load the LiveKit figure was taken at: one-way
 // rooms of ~1.9 Mbit/s video in full-size packets plus Opus.
-var forwardingMedia = loadgen.Media{Source: loadgen.MediaSynthetic, VideoBitrate: 1_900_000, PacketSize: 1100, OneWay: true}
+func forwardingMedia() loadgen.Media {
+	return loadgen.Media{Source: loadgen.MediaSynthetic, VideoBitrate: 1_900_000, PacketSize: 1100, OneWay: true}
+}
 
 func (b *bench) idle(ctx context.Context) error {
 	n := b.scale(2000, 200)
@@ -56,7 +58,7 @@ func (b *bench) forwarding(ctx context.Context) error {
 	for i := range b.repeat {
 		spec := nodeSpec{stations: n, agents: n, profile: fmt.Sprintf("forwarding-%d.pprof", i+1)}
 		err := b.withNode(ctx, spec, func(base loadgen.Config) error {
-			rep, err := oneRun(ctx, base, fmt.Sprintf("forwarding %d one-way", n), n, hold, forwardingMedia)
+			rep, err := oneRun(ctx, base, fmt.Sprintf("forwarding %d one-way", n), n, hold, forwardingMedia())
 			if rep != nil {
 				b.results.Forwarding = append(b.results.Forwarding, rep)
 			}
@@ -78,7 +80,7 @@ func (b *bench) relay(ctx context.Context, calls int, d time.Duration) error {
 		return err
 	}
 	defer p.stop()
-	rep, err := loadgen.RelayBaseline(ctx, loadgen.RelayConfig{Addr: addr, PID: p.pid(), Calls: calls, Media: forwardingMedia, Duration: d})
+	rep, err := loadgen.RelayBaseline(ctx, loadgen.RelayConfig{Addr: addr, PID: p.pid(), Calls: calls, Media: forwardingMedia(), Duration: d})
 	if err != nil {
 		return err
 	}
@@ -135,7 +137,8 @@ func (b *bench) ramp(ctx context.Context) error {
 	}
 	n := b.results.Ramp.Held
 	return b.withNode(ctx, nodeSpec{stations: n, agents: n, record: true}, func(base loadgen.Config) error {
-		rep, err := oneRun(ctx, base, fmt.Sprintf("confirm %d calls for 60 s", n), n, b.hold(60*time.Second), loadgen.Media{Source: loadgen.MediaClip})
+		hold := b.hold(60 * time.Second)
+		rep, err := oneRun(ctx, base, fmt.Sprintf("confirm %d calls for %v", n, hold), n, hold, loadgen.Media{Source: loadgen.MediaClip})
 		b.results.RampConfirm = rep
 		return err
 	})

@@ -1,0 +1,100 @@
+// 办件查询: a resident types the case number from their receipt (or a
+// scanner reads its QR code, typing into the same field) and sees how the
+// case stands. Nothing personal is shown: the server's public status holds
+// the item, the state and the due date only.
+
+import { $ } from '/lib/dom.js';
+
+const prefix = 'YW';
+const numberPattern = /^YW\d{8}-\d{4,6}$/;
+const dateDigits = 8;
+
+export class CaseLookup {
+  #session;
+  #i18n;
+  #screens;
+  #result = null;
+  #error = '';
+
+  constructor({ session, i18n, screens }) {
+    this.#session = session;
+    this.#i18n = i18n;
+    this.#screens = screens;
+    const input = $('#lookup-number');
+    input.addEventListener('input', () => this.#setNumber(input.value));
+    $('#lookup-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.#search();
+    });
+    $('#keypad').addEventListener('click', (e) => this.#key(e.target.closest('[data-key]')?.dataset.key));
+    i18n.addEventListener('change', () => this.#render());
+  }
+
+  start() {
+    this.#result = null;
+    this.#error = '';
+    this.#setNumber('');
+    this.#render();
+    this.#screens.show('lookup');
+  }
+
+  #key(k) {
+    if (!k) return;
+    const v = $('#lookup-number').value;
+    if (k === 'back') this.#setNumber(v.length > prefix.length ? v.slice(0, -1) : '');
+    else if (k === 'clear') this.#setNumber('');
+    else this.#setNumber(v + k);
+  }
+
+  // setNumber keeps the field in the receipt's shape: YW, eight digits of
+  // date, a dash, the serial — so a resident only ever types digits.
+  #setNumber(raw) {
+    let v = raw.toUpperCase().replace(/[^0-9A-Z-]/g, '');
+    v = v.startsWith(prefix) ? v.slice(prefix.length) : v.replace(/^[A-Z]+/, '');
+    let digits = v.replace(/[^0-9]/g, '');
+    if (digits.length > dateDigits) digits = `${digits.slice(0, dateDigits)}-${digits.slice(dateDigits, dateDigits + 6)}`;
+    $('#lookup-number').value = prefix + digits;
+    if (this.#error === 'lookup.invalid') this.#error = '';
+    this.#renderError();
+  }
+
+  async #search() {
+    const number = $('#lookup-number').value;
+    this.#result = null;
+    if (!numberPattern.test(number)) {
+      this.#error = 'lookup.invalid';
+      this.#render();
+      return;
+    }
+    this.#error = '';
+    $('#lookup-submit').disabled = true;
+    try {
+      this.#result = await this.#session.api(`/api/v1/case-status/${encodeURIComponent(number)}`);
+    } catch (err) {
+      console.warn('station: case status', err);
+      this.#error = err.status === 404 ? 'lookup.not_found' : 'lookup.failed';
+    } finally {
+      $('#lookup-submit').disabled = false;
+    }
+    this.#render();
+  }
+
+  #render() {
+    const r = this.#result;
+    $('#lookup-result').hidden = !r;
+    $('#lookup-hint').hidden = Boolean(r);
+    if (r) {
+      $('#lookup-result-number').textContent = r.number;
+      $('#lookup-result-item').textContent = (this.#i18n.lang === 'en' && r.item_name_en) || r.item_name;
+      $('#lookup-result-state').textContent = this.#i18n.t(`status.${r.state}`);
+      $('#lookup-result-state').dataset.state = r.state;
+      $('#lookup-result-due').hidden = !r.due_date;
+      $('#lookup-result-due').textContent = r.due_date ? this.#i18n.t('lookup.due', { date: r.due_date }) : '';
+    }
+    this.#renderError();
+  }
+
+  #renderError() {
+    $('#lookup-error').textContent = this.#error ? this.#i18n.t(this.#error) : '';
+  }
+}
