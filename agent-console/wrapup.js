@@ -30,6 +30,7 @@ export class WrapUp extends EventTarget {
     });
     i18n.addEventListener('change', () => {
       this.#render();
+      this.#renderMissingChoices(new FormData($('#wrapup-form')).getAll('missing'));
       this.#renderResult();
     });
   }
@@ -123,13 +124,16 @@ export class WrapUp extends EventTarget {
   }
 
   // renderMissingChoices lists the item's materials to tick what the
-  // resident must still bring; required ones not received are ticked.
-  #renderMissingChoices() {
+  // resident must still bring: the ticked names, or else the required
+  // ones not received.
+  #renderMissingChoices(ticked = null) {
     const s = this.#call;
-    const materials = s?.materials?.length ? s.materials : s?.call?.item?.materials ?? [];
+    if (!s) return;
+    const materials = s.materials?.length ? s.materials : s.call?.item?.materials ?? [];
+    const isTicked = (m) => (ticked ? ticked.includes(m.name_zh) : m.required && !m.received);
     $('#wrapup-missing-list').replaceChildren(...materials.map((m) =>
       h('label', {},
-        h('input', { type: 'checkbox', name: 'missing', value: m.name_zh, checked: m.required && !m.received }),
+        h('input', { type: 'checkbox', name: 'missing', value: m.name_zh, checked: isTicked(m) }),
         h('span', {}, this.#i18n.pick(m, 'name')))));
   }
 

@@ -52,13 +52,13 @@ const flakyUploads = `(() => {
 		}
 		return res;
 	};
-	window.print = () => {}; // kiosks print silently (--kiosk-printing)
 })();`
 
 // TestBrowserCaseWork follows one case through both web apps: a scan from
-// the document camera over a dropping link, accepted as a material; the
-// confirmation form signed on the touchscreen; the rating; the wrap-up
-// that forwards the case; the receipt; and the status lookup.
+// the document camera over a dropping link, taken again at the agent's
+// request and accepted as a material; the confirmation form signed on the
+// touchscreen; the rating; the wrap-up that forwards the case; the
+// receipt; and the status lookup.
 func TestBrowserCaseWork(t *testing.T) {
 	browser := startBrowser(t)
 	n := startNode(t, browserNode)
@@ -79,12 +79,20 @@ func TestBrowserCaseWork(t *testing.T) {
 	}
 
 	docID := sendScan(t, n, kiosk, agent, callID)
+	docID = rescan(t, agent, kiosk, docID)
 	acceptScan(t, agent, kiosk, docID)
 	signForm(t, agent, kiosk, number)
 
 	agent.click("#hangup")
 	rate(t, n, kiosk, callID)
 	kiosk.screen("receipt-wait")
+	agent.screen("wrapup")
+	agent.click(`#wrapup-form input[value="needs_materials"]`)
+	agent.waitVisible("#wrapup-missing")
+	missing := evalJS[[]string](agent.tab, `[...document.querySelectorAll('#wrapup-missing input:checked')].map((i) => i.value)`)
+	if !slices.Equal(missing, []string{"户口簿"}) {
+		t.Errorf("wrap-up proposes %q as missing, want the required 户口簿 only (the ID card is in)", missing)
+	}
 	agent.wrapUp("forwarded")
 	if got := agent.text("#last-case-number"); got != number {
 		t.Errorf("console's last case is %q, want %q", got, number)
@@ -142,6 +150,21 @@ func sendScan(t *testing.T, n *node.Node, kiosk station, agent console, callID s
 		t.Errorf("scan is %dx%d (%v), want the document camera's full width %.0f", cfg.Width, cfg.Height, err, camW)
 	}
 	return docID
+}
+
+// rescan has the agent ask for the scan again and the resident take
+// another; it returns the new scan.
+func rescan(t *testing.T, agent console, kiosk station, docID string) string {
+	t.Helper()
+	agent.click(fmt.Sprintf(`#scan-list [data-doc=%q]`, docID))
+	agent.click("#viewer-rescan")
+	agent.waitJS(`document.querySelector('#scan-viewer').hidden`, "the viewer closed")
+	agent.waitJS(fmt.Sprintf(`document.querySelector('#scan-list [data-doc=%q]').dataset.status === 'rescan_requested'`, docID), "the scan marked for a re-scan")
+	kiosk.waitJS(`document.querySelector('#scan-capture').classList.contains('is-wanted') && document.querySelector('#scan-status').dataset.tone === 'warning'`,
+		"the resident asked for another photo")
+	kiosk.click("#scan-capture")
+	agent.waitJS(`document.querySelectorAll('#scan-list [data-doc]').length === 2`, "the second scan")
+	return evalJS[string](agent.tab, fmt.Sprintf(`[...document.querySelectorAll('#scan-list [data-doc]')].find((b) => b.dataset.doc !== %q).dataset.doc`, docID))
 }
 
 // acceptScan opens the scan, turns it, and accepts it as the ID card.
