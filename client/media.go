@@ -50,9 +50,8 @@ func newAPI() (*webrtc.API, error) {
 	return webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir)), nil
 }
 
-// StartMedia opens the call's PeerConnection (loopback only), publishes
-// Opus audio and VP8 camera (and document) tracks and negotiates them.
-func (c *Client) StartMedia(ctx context.Context, callID string, opts MediaOptions) (*Media, error) {
+// newMedia opens a loopback-only PeerConnection for a call.
+func (c *Client) newMedia(callID string, opts MediaOptions) (*Media, error) {
 	api, err := newAPI()
 	if err != nil {
 		return nil, fmt.Errorf("media engine: %w", err)
@@ -61,38 +60,51 @@ func (c *Client) StartMedia(ctx context.Context, callID string, opts MediaOption
 	if err != nil {
 		return nil, fmt.Errorf("new peer connection: %w", err)
 	}
-	m := &Media{c: c, callID: callID, pc: pc, opts: opts, Tracks: map[string]*webrtc.TrackLocalStaticRTP{}, received: map[string]int{}}
-	sources := map[string]string{}
-	add := func(source, mime, trackID string) error {
-		tr, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: mime}, trackID, "local-"+source)
-		if err != nil {
-			return err
-		}
-		if _, err := pc.AddTransceiverFromTrack(tr, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv}); err != nil {
-			return err
-		}
-		m.Tracks[source], sources[trackID] = tr, source
-		return nil
+	return &Media{c: c, callID: callID, pc: pc, opts: opts, Tracks: map[string]*webrtc.TrackLocalStaticRTP{}, received: map[string]int{}}, nil
+}
+
+// attach makes m the client's media: it receives tracks and the server's
+// negotiation messages.
+func (m *Media) attach() {
+	m.pc.OnTrack(m.onTrack)
+	m.pc.OnICECandidate(m.onCandidate)
+	m.c.mu.Lock()
+	m.c.media = m
+	m.c.mu.Unlock()
+}
+
+// publish adds a sending track for source, labelled trackID in sources.
+func (m *Media) publish(source, mime, trackID string, sources map[string]string) error {
+	tr, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: mime}, trackID, "local-"+source)
+	if err != nil {
+		return err
 	}
-	if err := add("audio", webrtc.MimeTypeOpus, "a-"+callID[:8]); err != nil {
-		pc.Close()
+	if _, err := m.pc.AddTransceiverFromTrack(tr, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv}); err != nil {
+		return err
+	}
+	m.Tracks[source], sources[trackID] = tr, source
+	return nil
+}
+
+// StartMedia opens the call's PeerConnection (loopback only), publishes
+// Opus audio and VP8 camera (and document) tracks and negotiates them.
+func (c *Client) StartMedia(ctx context.Context, callID string, opts MediaOptions) (*Media, error) {
+	m, err := c.newMedia(callID, opts)
+	if err != nil {
 		return nil, err
 	}
-	if err := add("camera", webrtc.MimeTypeVP8, "v-"+callID[:8]); err != nil {
-		pc.Close()
-		return nil, err
-	}
+	tracks := [][2]string{{"audio", webrtc.MimeTypeOpus}, {"camera", webrtc.MimeTypeVP8}}
 	if opts.Document {
-		if err := add("document", webrtc.MimeTypeVP8, "d-"+callID[:8]); err != nil {
-			pc.Close()
+		tracks = append(tracks, [2]string{"document", webrtc.MimeTypeVP8})
+	}
+	sources := map[string]string{}
+	for _, t := range tracks {
+		if err := m.publish(t[0], t[1], t[0][:1]+"-"+callID[:8], sources); err != nil {
+			m.pc.Close()
 			return nil, err
 		}
 	}
-	pc.OnTrack(m.onTrack)
-	pc.OnICECandidate(m.onCandidate)
-	c.mu.Lock()
-	c.media = m
-	c.mu.Unlock()
+	m.attach()
 	if err := m.offer(ctx, sources, true, false); err != nil {
 		m.Close()
 		return nil, err
@@ -103,20 +115,11 @@ func (c *Client) StartMedia(ctx context.Context, callID string, opts MediaOption
 // Watch joins a running call as a watching supervisor: the server offers
 // both parties' tracks, and nothing is sent.
 func (c *Client) Watch(ctx context.Context, callID string, opts MediaOptions) (*Media, error) {
-	api, err := newAPI()
+	m, err := c.newMedia(callID, opts)
 	if err != nil {
-		return nil, fmt.Errorf("media engine: %w", err)
+		return nil, err
 	}
-	pc, err := api.NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		return nil, fmt.Errorf("new peer connection: %w", err)
-	}
-	m := &Media{c: c, callID: callID, pc: pc, opts: opts, Tracks: map[string]*webrtc.TrackLocalStaticRTP{}, received: map[string]int{}}
-	pc.OnTrack(m.onTrack)
-	pc.OnICECandidate(m.onCandidate)
-	c.mu.Lock()
-	c.media = m
-	c.mu.Unlock()
+	m.attach()
 	if _, err := c.Request(ctx, "monitor.start", map[string]string{"call_id": callID}); err != nil {
 		m.Close()
 		return nil, err
