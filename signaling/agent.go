@@ -46,9 +46,14 @@ func (s *Server) handleCallAccept(ctx context.Context, sess *session, m Message)
 	}
 	c, err := s.connect(ctx, sess, req)
 	if err != nil {
-		// The request has left the queue; give the agent back to it.
+		// The request has left the queue: give the agent back to it, and
+		// tell the station rather than leave it waiting for nothing.
 		s.queue.CallEnded(ctx, sess.ident.AccountID, 0)
 		s.queue.FinishWrapUp(ctx, sess.ident.AccountID)
+		if station := s.session(req.StationID); station != nil {
+			station.setWaitingRequest("")
+		}
+		s.pushTo(req.StationID, TypeCallEnded, callEndedData{CallID: req.ID, Reason: "failed", By: "server"})
 		return err
 	}
 	sess.reply(m.ID, TypeCallStarted, c.startedData(partyAgent))
