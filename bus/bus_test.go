@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 )
 
@@ -50,7 +48,7 @@ func openLocal(t *testing.T) (Bus, func(string) int) {
 }
 
 func openRedis(t *testing.T) (Bus, func(string) int) {
-	client, prefix := testRedis(t)
+	client, prefix := OpenTestRedis(t)
 	b := NewRedis(client, prefix, slog.New(slog.DiscardHandler))
 	t.Cleanup(func() { b.Close() })
 	queued := func(topic string) int {
@@ -61,30 +59,6 @@ func openRedis(t *testing.T) (Bus, func(string) int) {
 		return int(n)
 	}
 	return b, queued
-}
-
-// testRedis connects to the test Redis and returns a key prefix of the
-// test's own, whose keys are deleted when the test ends.
-func testRedis(t *testing.T) (*redis.Client, string) {
-	t.Helper()
-	opts, err := redis.ParseURL(os.Getenv("CLOUDWINDOW_TEST_REDIS"))
-	if err != nil {
-		t.Fatalf("CLOUDWINDOW_TEST_REDIS: %v", err)
-	}
-	client := redis.NewClient(opts)
-	prefix := "test:" + uuid.NewString() + ":"
-	t.Cleanup(func() {
-		ctx := context.Background()
-		keys, err := client.Keys(ctx, prefix+"*").Result()
-		if err == nil && len(keys) > 0 {
-			err = client.Del(ctx, keys...).Err()
-		}
-		if err != nil {
-			t.Errorf("clean up redis: %v", err)
-		}
-		client.Close()
-	})
-	return client, prefix
 }
 
 func TestBusBehaviour(t *testing.T) {

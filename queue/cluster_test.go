@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/redis/go-redis/v9"
-
 	"cloudwindow/bus"
 )
 
@@ -38,7 +35,7 @@ func memoryBackend(t testing.TB) backend {
 }
 
 func redisBackend(t testing.TB) backend {
-	client, prefix := testRedis(t)
+	client, prefix := bus.OpenTestRedis(t)
 	return backend{
 		newBus: func() bus.Bus {
 			b := bus.NewRedis(client, prefix, slog.New(slog.DiscardHandler))
@@ -47,30 +44,6 @@ func redisBackend(t testing.TB) backend {
 		},
 		lock: NewRedisLocker(client, prefix+"queue-leader"),
 	}
-}
-
-// testRedis connects to the test Redis and returns a key prefix of the
-// test's own, whose keys are deleted when the test ends.
-func testRedis(t testing.TB) (*redis.Client, string) {
-	t.Helper()
-	opts, err := redis.ParseURL(os.Getenv("CLOUDWINDOW_TEST_REDIS"))
-	if err != nil {
-		t.Fatalf("CLOUDWINDOW_TEST_REDIS: %v", err)
-	}
-	client := redis.NewClient(opts)
-	prefix := "test:" + uuid.NewString() + ":"
-	t.Cleanup(func() {
-		ctx := context.Background()
-		keys, err := client.Keys(ctx, prefix+"*").Result()
-		if err == nil && len(keys) > 0 {
-			err = client.Del(ctx, keys...).Err()
-		}
-		if err != nil {
-			t.Errorf("clean up redis: %v", err)
-		}
-		client.Close()
-	})
-	return client, prefix
 }
 
 // startNode starts a cluster node, closed when the test ends.

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"cloudwindow/bus"
 	"errors"
 	"os"
 	"testing"
@@ -16,7 +17,7 @@ func lockers() []lockerImpl {
 	impls := []lockerImpl{{"memory", func(*testing.T) Locker { return NewMemoryLocker() }}}
 	if os.Getenv("CLOUDWINDOW_TEST_REDIS") != "" {
 		impls = append(impls, lockerImpl{"redis", func(t *testing.T) Locker {
-			client, prefix := testRedis(t)
+			client, prefix := bus.OpenTestRedis(t)
 			return NewRedisLocker(client, prefix+"lock")
 		}})
 	}
