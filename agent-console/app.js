@@ -5,7 +5,7 @@
 
 import { $, Screens } from '/lib/dom.js';
 import { I18n } from '/lib/i18n.js';
-import { ApiError, Session } from '/lib/session.js';
+import { Session, loginErrorKey } from '/lib/session.js';
 import { Signaling, State } from '/lib/signaling.js';
 import { AgentCall } from './incall.js';
 import { OfferPanel } from './offer.js';
@@ -282,13 +282,6 @@ class Console {
     const key = $('#banner').dataset.key;
     if (key) $('#banner').textContent = this.i18n.t(key);
   }
-}
-
-function loginErrorKey(err) {
-  if (!(err instanceof ApiError)) return 'login.network';
-  if (err.status === 429) return 'login.rate_limited';
-  if (err.code === 'network' || err.status >= 500) return 'login.network';
-  return 'login.failed';
 }
 
 const app = new Console();

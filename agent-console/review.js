@@ -12,7 +12,7 @@
 
 import { $, h, Screens } from '/lib/dom.js';
 import { I18n, formatDuration } from '/lib/i18n.js';
-import { ApiError, Session } from '/lib/session.js';
+import { Session, loginErrorKey } from '/lib/session.js';
 
 const messages = {
   zh: {
@@ -1180,13 +1180,6 @@ class ReviewApp {
     }
     document.title = this.i18n.t('app.title');
   }
-}
-
-function loginErrorKey(err) {
-  if (!(err instanceof ApiError)) return 'login.network';
-  if (err.status === 429) return 'login.rate_limited';
-  if (err.code === 'network' || err.status >= 500) return 'login.network';
-  return 'login.failed';
 }
 
 const app = new ReviewApp();

@@ -4,7 +4,7 @@
 
 import { $, Screens } from '/lib/dom.js';
 import { I18n } from '/lib/i18n.js';
-import { ApiError, Session } from '/lib/session.js';
+import { Session, loginErrorKey } from '/lib/session.js';
 import { Signaling, State } from '/lib/signaling.js';
 import { AfterCall } from './aftercall.js';
 import { CatalogBrowser } from './catalog.js';
@@ -190,13 +190,6 @@ class Kiosk {
     this.i18n.setLang('zh');
     if (leavableScreens.has(this.screens.current)) this.home();
   }
-}
-
-function loginErrorKey(err) {
-  if (!(err instanceof ApiError)) return 'login.network';
-  if (err.status === 429) return 'login.rate_limited';
-  if (err.code === 'network' || err.status >= 500) return 'login.network';
-  return 'login.failed';
 }
 
 const kiosk = new Kiosk();

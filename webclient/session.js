@@ -15,6 +15,15 @@ export class ApiError extends Error {
   }
 }
 
+// loginErrorKey names the message key the sign-in forms show for a failed
+// login: a busy or unreachable server reads differently from a wrong password.
+export function loginErrorKey(err) {
+  if (!(err instanceof ApiError)) return 'login.network';
+  if (err.status === 429) return 'login.rate_limited';
+  if (err.code === 'network' || err.status >= 500) return 'login.network';
+  return 'login.failed';
+}
+
 // Refresh this long before the access token expires, so a request never
 // races the expiry.
 const refreshMargin = 60_000;
