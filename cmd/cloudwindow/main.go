@@ -22,9 +22,10 @@ import (
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "cloudwindow:", err)
+		if errors.Is(err, flag.ErrHelp) {
+			return // --help has printed the usage
 		}
+		fmt.Fprintln(os.Stderr, "cloudwindow:", err)
 		os.Exit(2)
 	}
 }
