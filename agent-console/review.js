@@ -7,8 +7,9 @@
 // who comes from the console in the same tab is already signed in. Videos
 // play from play tickets: a <video> can't send the bearer token.
 //
-// Parts, top to bottom: texts, the synchronised player, the session page,
-// the list, and the app that signs in and routes between the two screens.
+// Parts, top to bottom: texts, the synchronised player, the session page
+// (with its bad-rating follow-up), the list, and the app that signs in and
+// routes between the two screens.
 
 import { $, h, Screens } from '/lib/dom.js';
 import { I18n, formatDuration } from '/lib/i18n.js';
@@ -139,6 +140,25 @@ const messages = {
     'hold.on': '{by} 于 {at} 设置保全：录像不会被自动删除。',
     'hold.off': '未保全：到期后按保存期限自动删除。',
     'hold.failed': '保全设置失败：{message}',
+
+    'rect.title': '差评整改',
+    'rect.placeholder': '写下整改措施；完成整改时必填',
+    'rect.start': '开始整改',
+    'rect.fix': '整改完成',
+    'rect.status.open': '待整改',
+    'rect.status.in_progress': '整改中',
+    'rect.status.fixed': '已整改',
+    'rect.step.open': '收到差评',
+    'rect.step.in_progress': '开始整改',
+    'rect.step.fixed': '整改完成',
+    'rect.owner': '负责人：{name}',
+    'rect.no_owner': '尚无负责人',
+    'rect.due': '期限：{at}',
+    'rect.overdue': '已超期（期限 {at}）',
+    'rect.overdue_short': '超期',
+    'rect.note_required': '请先写明整改措施，再点“整改完成”。',
+    'rect.failed': '整改未保存：{message}',
+    'rect.load_failed': '整改记录加载失败：{message}',
   },
   en: {
     'app.title': 'Cloud Window · Recordings',
@@ -264,6 +284,25 @@ const messages = {
     'hold.on': 'Held by {by} since {at}: the recording is never deleted automatically.',
     'hold.off': 'Not held: deleted automatically when retention runs out.',
     'hold.failed': 'Could not change the hold: {message}',
+
+    'rect.title': 'Bad-rating follow-up',
+    'rect.placeholder': 'What was done about it; required to close',
+    'rect.start': 'Start follow-up',
+    'rect.fix': 'Mark fixed',
+    'rect.status.open': 'To follow up',
+    'rect.status.in_progress': 'In progress',
+    'rect.status.fixed': 'Fixed',
+    'rect.step.open': 'Bad rating received',
+    'rect.step.in_progress': 'Follow-up started',
+    'rect.step.fixed': 'Fixed',
+    'rect.owner': 'Owner: {name}',
+    'rect.no_owner': 'No owner yet',
+    'rect.due': 'Due {at}',
+    'rect.overdue': 'Overdue (due {at})',
+    'rect.overdue_short': 'overdue',
+    'rect.note_required': 'Write what was done before marking it fixed.',
+    'rect.failed': 'Follow-up not saved: {message}',
+    'rect.load_failed': 'Could not load the follow-up: {message}',
   },
 };
 
@@ -539,6 +578,7 @@ class SessionPage extends EventTarget {
       this.#addNote();
     });
     $('#hold-toggle').addEventListener('change', (e) => this.#setHold(e.target.checked));
+    this.rectification = new RectificationPanel(app);
   }
 
   get player() {
@@ -570,6 +610,7 @@ class SessionPage extends EventTarget {
     this.#player.stop();
     this.#lanes.clear();
     this.#detail = null;
+    this.rectification.clear();
   }
 
   #setUp() {
@@ -582,6 +623,7 @@ class SessionPage extends EventTarget {
     $('#seek').max = String(duration);
     this.#player.load(lanes, duration);
     this.render();
+    this.rectification.load(d);
   }
 
   // #makeLanes gives each party's video its files; the document camera's
@@ -659,6 +701,7 @@ class SessionPage extends EventTarget {
     note.dataset.status = d.status;
     note.textContent = note.hidden ? '' : i18n.t(`status_note.${d.status}`, { error: d.error || '' });
     this.#renderHold();
+    this.rectification.render();
     this.#renderEvents();
     this.#renderNotes();
     this.#renderMarks();
@@ -858,6 +901,111 @@ function translated(i18n, key, fallback) {
 }
 
 // ---------------------------------------------------------------------------
+// Bad-rating follow-up (差评整改)
+
+// RectificationPanel shows the follow-up of a badly rated session and moves
+// it on: open → in progress → fixed, a note being required to close. It
+// fires 'changed' with the rectification after each change.
+class RectificationPanel extends EventTarget {
+  #app;
+  #rect = null;
+  #loading = 0; // counts loads, so a slow answer for a session left behind is dropped
+
+  constructor(app) {
+    super();
+    this.#app = app;
+    $('#rect-form').addEventListener('submit', (e) => e.preventDefault());
+    $('#rect-start').addEventListener('click', () => this.#update('in_progress'));
+    $('#rect-fix').addEventListener('click', () => this.#update('fixed'));
+  }
+
+  // load fetches the follow-up of a session with a bad rating; other
+  // sessions have none and show no panel.
+  async load(detail) {
+    this.clear();
+    const loading = this.#loading;
+    if (!detail.rating || detail.rating.score > badRatingMax) return;
+    try {
+      const rect = await this.#app.api(`/api/v1/rectifications/${encodeURIComponent(detail.call_id)}`);
+      if (loading !== this.#loading) return;
+      this.#rect = rect;
+      this.render();
+    } catch (err) {
+      if (loading !== this.#loading || err.status === 404) return;
+      this.#app.toast(this.#app.i18n.t('rect.load_failed', { message: err.message }));
+    }
+  }
+
+  clear() {
+    this.#loading++;
+    this.#rect = null;
+    $('#rect-note').value = '';
+    $('#rect-error').textContent = '';
+    this.render();
+  }
+
+  render() {
+    const r = this.#rect;
+    $('#rectification').hidden = !r;
+    if (!r) return;
+    const { i18n } = this.#app;
+    const status = $('#rect-status');
+    status.dataset.rect = r.status;
+    status.textContent = i18n.t(`rect.status.${r.status}`);
+    const owner = r.owner_name ? i18n.t('rect.owner', { name: r.owner_name }) : i18n.t('rect.no_owner');
+    const due = i18n.t(r.overdue ? 'rect.overdue' : 'rect.due', { at: this.#app.formatDate(r.due_at) });
+    const info = $('#rect-info');
+    info.textContent = r.status === 'fixed' ? owner : `${owner} · ${due}`;
+    info.classList.toggle('is-overdue', r.overdue);
+    $('#rect-steps').replaceChildren(...(r.steps || []).map((step) => this.#step(step)));
+    $('#rect-form').hidden = r.status === 'fixed';
+    $('#rect-start').hidden = r.status !== 'open';
+  }
+
+  #step(step) {
+    const { i18n } = this.#app;
+    return h(
+      'li',
+      { dataset: { status: step.status } },
+      h('span', { class: 'at' }, this.#app.formatDate(step.at)),
+      h('span', { class: 'what' }, i18n.t(`rect.step.${step.status}`)),
+      h('span', { class: 'who' }, step.actor_name),
+      step.note ? h('span', { class: 'text' }, step.note) : null,
+    );
+  }
+
+  async #update(status) {
+    const r = this.#rect;
+    if (!r) return;
+    const note = $('#rect-note').value.trim();
+    const error = $('#rect-error');
+    if (status === 'fixed' && !note) {
+      error.textContent = this.#app.i18n.t('rect.note_required');
+      $('#rect-note').focus();
+      return;
+    }
+    error.textContent = '';
+    const buttons = [$('#rect-start'), $('#rect-fix')];
+    for (const b of buttons) b.disabled = true;
+    try {
+      const next = await this.#app.api(`/api/v1/rectifications/${encodeURIComponent(r.call_id)}`, {
+        method: 'POST',
+        body: { status, note },
+      });
+      if (r !== this.#rect) return;
+      this.#rect = next;
+      $('#rect-note').value = '';
+      this.render();
+      this.dispatchEvent(new CustomEvent('changed', { detail: next }));
+    } catch (err) {
+      if (r === this.#rect) error.textContent = this.#app.i18n.t('rect.failed', { message: err.message });
+    } finally {
+      for (const b of buttons) b.disabled = false;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Session list
 
 class SessionList {
@@ -867,6 +1015,7 @@ class SessionList {
   #sessions = new Map(); // call id → session, in the order shown
   #stations = new Map(); // id → {name, island}, from every row seen
   #agents = new Map(); // id → name
+  #pending = new Map(); // call id → its unfinished rectification
 
   constructor(app) {
     this.#app = app;
@@ -901,7 +1050,28 @@ class SessionList {
     this.renderRows();
   }
 
+  // setRectification keeps a row's follow-up marker in step with the
+  // session page.
+  setRectification(r) {
+    if (r.status === 'fixed') this.#pending.delete(r.call_id);
+    else this.#pending.set(r.call_id, r);
+    this.renderRows();
+  }
+
+  // #loadPending marks the rows whose bad rating still waits for a fix;
+  // without it the list still works, just unmarked.
+  async #loadPending() {
+    try {
+      const { rectifications } = await this.#app.api('/api/v1/rectifications?status=open,in_progress');
+      this.#pending = new Map(rectifications.map((r) => [r.call_id, r]));
+      this.renderRows();
+    } catch {
+      this.#pending.clear();
+    }
+  }
+
   async #load(more) {
+    if (!more) this.#loadPending();
     const q = new URLSearchParams(this.#query);
     q.set('limit', String(pageSize));
     if (more && this.#cursor) q.set('cursor', this.#cursor);
@@ -968,7 +1138,12 @@ class SessionList {
       h('td', {}, this.#app.itemName(s.item_id, s.item_name)),
       h('td', { class: 'num' }, formatDuration(s.duration_ms / 1000)),
       h('td', {}, status, s.legal_hold ? h('span', { class: 'badge badge-soft' }, i18n.t('badge.hold')) : null),
-      h('td', { class: 'rating', title: s.rating?.comment || null }, ratingBadge(s.rating, i18n)),
+      h(
+        'td',
+        { class: 'rating', title: s.rating?.comment || null },
+        ratingBadge(s.rating, i18n),
+        rectBadge(this.#pending.get(s.call_id), i18n),
+      ),
     );
   }
 
@@ -1011,6 +1186,14 @@ function ratingBadge(r, i18n) {
     i18n.t('rating.score', { n: r.score }),
     bad ? h('span', { class: 'badge badge-bad' }, i18n.t('rating.bad')) : null,
   );
+}
+
+// rectBadge marks a session whose bad rating is not fixed yet.
+function rectBadge(r, i18n) {
+  if (!r) return null;
+  const text = i18n.t(`rect.status.${r.status}`);
+  const overdue = r.overdue ? ` · ${i18n.t('rect.overdue_short')}` : '';
+  return h('span', { class: 'badge rect-marker', dataset: { rect: r.status } }, text + overdue);
 }
 
 function islandBadge(i18n) {
@@ -1065,6 +1248,7 @@ class ReviewApp {
       this.page.render();
     });
     this.page.addEventListener('changed', (e) => this.list.update(e.detail));
+    this.page.rectification.addEventListener('changed', (e) => this.list.setRectification(e.detail));
     window.addEventListener('hashchange', () => this.#route());
   }
 

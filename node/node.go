@@ -25,6 +25,7 @@ import (
 	"cloudwindow/media"
 	"cloudwindow/queue"
 	"cloudwindow/recordings"
+	"cloudwindow/rectify"
 	"cloudwindow/signaling"
 	"cloudwindow/store"
 )
@@ -48,6 +49,7 @@ type Node struct {
 	Catalog   *catalog.Service
 	Calls     *calls.Store
 	Cases     *cases.Service
+	Rectify   *rectify.Service
 	Documents *documents.Service
 	Audit     *audit.Log
 	SFU       *media.SFU
@@ -88,6 +90,7 @@ func (n *Node) open(ctx context.Context) error {
 	n.db = db
 	n.Audit = audit.New(db)
 	n.Calls = calls.NewStore(db)
+	n.Rectify = rectify.NewService(db, n.Audit, time.Now)
 	if n.Auth, err = auth.NewService(db, auth.Options{}); err != nil {
 		return fmt.Errorf("start accounts: %w", err)
 	}
@@ -111,8 +114,9 @@ func (n *Node) open(ctx context.Context) error {
 		Node: n.cfg.NodeName, ResumeGrace: n.cfg.ResumeGrace, WrapUpTimeout: n.cfg.WrapUpTimeout,
 		ICEServers: n.cfg.ICEServers, TURNSecret: n.cfg.TURNSecret, OpeningHours: n.cfg.OpeningHours,
 	}, signaling.Deps{
-		Verifier: n.Auth, Catalog: n.Catalog, SFU: n.SFU, Calls: n.Calls, Cases: n.Cases, Recorder: n.recorder(), Bus: n.bus, Logger: n.log, Registerer: n.registry,
-		NewQueue: n.newQueue,
+		Verifier: n.Auth, Catalog: n.Catalog, NewQueue: n.newQueue, SFU: n.SFU, Recorder: n.recorder(),
+		Calls: n.Calls, Cases: n.Cases, Rectifications: n.Rectify,
+		Bus: n.bus, Registerer: n.registry, Logger: n.log,
 	})
 	return nil
 }

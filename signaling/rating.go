@@ -7,8 +7,16 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"cloudwindow/auth"
 	"cloudwindow/calls"
 )
+
+// Rectifications follows up bad ratings (the rectify service): OpenFor is
+// told of every rating, opens a follow-up for bad ones and logs its own
+// failures, since the rating itself is already kept.
+type Rectifications interface {
+	OpenFor(ctx context.Context, r calls.Rating, actor auth.Identity)
+}
 
 type ratingData struct {
 	CallID  string `json:"call_id"`
@@ -36,7 +44,7 @@ func (s *Server) handleRating(ctx context.Context, sess *session, m Message) err
 		return err
 	}
 	now := time.Now()
-	_, err := s.deps.Calls.Rate(ctx, sess.ident.AccountID, d.CallID, d.Score, d.Comment, now)
+	rating, err := s.deps.Calls.Rate(ctx, sess.ident.AccountID, d.CallID, d.Score, d.Comment, now)
 	switch {
 	case errors.Is(err, calls.ErrNotFound), errors.Is(err, calls.ErrNotYours):
 		return protoErr(CodeNotFound, "no call %s of this station", d.CallID)
@@ -46,6 +54,9 @@ func (s *Server) handleRating(ctx context.Context, sess *session, m Message) err
 		return protoErr(CodeDuplicate, "this call is already rated")
 	case err != nil:
 		return fmt.Errorf("rate %s: %w", d.CallID, err)
+	}
+	if s.deps.Rectifications != nil {
+		s.deps.Rectifications.OpenFor(ctx, rating, sess.ident)
 	}
 	s.events.add(d.CallID, calls.Event{At: now, Type: "rated", Actor: sess.ident.DisplayName, Detail: fmt.Sprintf("%d/5 %s", d.Score, d.Comment)})
 	sess.reply(m.ID, TypeOK, empty{})

@@ -49,16 +49,17 @@ type Config struct {
 
 // Deps are the services signaling drives.
 type Deps struct {
-	Verifier   Verifier
-	Catalog    Catalog
-	NewQueue   func(queue.Listener) queue.Queue // the Server is the queue's listener
-	SFU        *media.SFU
-	Calls      *calls.Store
-	Cases      Cases
-	Recorder   Recorder
-	Bus        bus.Bus               // nil on a node running alone
-	Registerer prometheus.Registerer // may be nil
-	Logger     *slog.Logger
+	Verifier       Verifier
+	Catalog        Catalog
+	NewQueue       func(queue.Listener) queue.Queue // the Server is the queue's listener
+	SFU            *media.SFU
+	Calls          *calls.Store
+	Cases          Cases
+	Rectifications Rectifications // nil: bad ratings are not followed up
+	Recorder       Recorder
+	Bus            bus.Bus               // nil on a node running alone
+	Registerer     prometheus.Registerer // may be nil
+	Logger         *slog.Logger
 }
 
 // Server accepts signaling WebSockets. It implements queue.Listener.

@@ -1,0 +1,33 @@
+package rectify
+
+import (
+	"testing"
+	"time"
+
+	"cloudwindow/audit"
+	"cloudwindow/auth"
+	"cloudwindow/calls"
+	"cloudwindow/store"
+)
+
+var (
+	station    = auth.Identity{AccountID: "st-1", Username: "station1", DisplayName: "东海帮办点", Role: auth.RoleStation}
+	supervisor = auth.Identity{AccountID: "su-1", Username: "zhang", DisplayName: "张主管", Role: auth.RoleSupervisor}
+	agent      = auth.Identity{AccountID: "ag-1", Username: "wang", DisplayName: "王芳", Role: auth.RoleAgent}
+)
+
+// clock is a settable test clock.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func newTestService(t *testing.T, db *store.DB) (*Service, *audit.Log, *clock) {
+	t.Helper()
+	c := &clock{t: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}
+	log := audit.New(db)
+	return NewService(db, log, c.now), log, c
+}
+
+func rating(callID string, score int) calls.Rating {
+	return calls.Rating{CallID: callID, StationID: station.AccountID, AgentID: agent.AccountID, Score: score, Comment: "等太久"}
+}
