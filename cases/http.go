@@ -242,20 +242,15 @@ func (s *Service) refuse(w http.ResponseWriter, r *http.Request, action, objectT
 	httpapi.WriteError(w, http.StatusForbidden, "forbidden", "this "+objectType+" belongs to someone else")
 }
 
+// errorCodes are the case errors a client is told about.
+var errorCodes = []httpapi.ErrorCode{
+	{Err: ErrNotFound, Status: http.StatusNotFound, Code: "not_found"},
+	{Err: ErrInvalid, Status: http.StatusBadRequest, Code: "invalid"},
+	{Err: ErrForbidden, Status: http.StatusForbidden, Code: "forbidden"},
+	{Err: ErrContentChanged, Status: http.StatusConflict, Code: "content_changed"},
+	{Err: ErrConflict, Status: http.StatusConflict, Code: "conflict"},
+}
+
 func writeError(w http.ResponseWriter, err error) {
-	switch {
-	case errors.Is(err, ErrNotFound):
-		httpapi.WriteError(w, http.StatusNotFound, "not_found", err.Error())
-	case errors.Is(err, ErrInvalid):
-		httpapi.WriteError(w, http.StatusBadRequest, "invalid", err.Error())
-	case errors.Is(err, ErrForbidden):
-		httpapi.WriteError(w, http.StatusForbidden, "forbidden", err.Error())
-	case errors.Is(err, ErrContentChanged):
-		httpapi.WriteError(w, http.StatusConflict, "content_changed", err.Error())
-	case errors.Is(err, ErrConflict):
-		httpapi.WriteError(w, http.StatusConflict, "conflict", err.Error())
-	default:
-		slog.Error("case request", "err", err)
-		httpapi.WriteError(w, http.StatusInternalServerError, "internal", "the request failed; try again")
-	}
+	httpapi.WriteErrorFrom(w, err, errorCodes, "case request")
 }

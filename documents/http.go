@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
@@ -169,24 +168,17 @@ func (s *Service) refuse(w http.ResponseWriter, r *http.Request, action, objectT
 	httpapi.WriteError(w, http.StatusForbidden, "forbidden", "this "+objectType+" belongs to another call")
 }
 
+// errorCodes are the document errors a client is told about.
+var errorCodes = []httpapi.ErrorCode{
+	{Err: ErrNotFound, Status: http.StatusNotFound, Code: "not_found"},
+	{Err: ErrTooLarge, Status: http.StatusRequestEntityTooLarge, Code: "too_large"},
+	{Err: ErrUnsupported, Status: http.StatusUnsupportedMediaType, Code: "unsupported_type"},
+	{Err: ErrChecksum, Status: http.StatusUnprocessableEntity, Code: "checksum_mismatch"},
+	{Err: ErrInvalid, Status: http.StatusBadRequest, Code: "invalid"},
+	{Err: ErrForbidden, Status: http.StatusForbidden, Code: "forbidden"},
+	{Err: ErrConflict, Status: http.StatusConflict, Code: "conflict"},
+}
+
 func writeError(w http.ResponseWriter, err error) {
-	switch {
-	case errors.Is(err, ErrNotFound):
-		httpapi.WriteError(w, http.StatusNotFound, "not_found", err.Error())
-	case errors.Is(err, ErrTooLarge):
-		httpapi.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", err.Error())
-	case errors.Is(err, ErrUnsupported):
-		httpapi.WriteError(w, http.StatusUnsupportedMediaType, "unsupported_type", err.Error())
-	case errors.Is(err, ErrChecksum):
-		httpapi.WriteError(w, http.StatusUnprocessableEntity, "checksum_mismatch", err.Error())
-	case errors.Is(err, ErrInvalid):
-		httpapi.WriteError(w, http.StatusBadRequest, "invalid", err.Error())
-	case errors.Is(err, ErrForbidden):
-		httpapi.WriteError(w, http.StatusForbidden, "forbidden", err.Error())
-	case errors.Is(err, ErrConflict):
-		httpapi.WriteError(w, http.StatusConflict, "conflict", err.Error())
-	default:
-		slog.Error("document request", "err", err)
-		httpapi.WriteError(w, http.StatusInternalServerError, "internal", "the request failed; try again")
-	}
+	httpapi.WriteErrorFrom(w, err, errorCodes, "document request")
 }

@@ -124,3 +124,24 @@ func RemoteAddr(r *http.Request) string {
 	}
 	return host
 }
+
+// ErrorCode maps a sentinel error to what a client is told about it.
+type ErrorCode struct {
+	Err    error
+	Status int
+	Code   string
+}
+
+// WriteErrorFrom answers err with the first of codes it matches
+// (errors.Is), its message included. Anything else is logged as a failure
+// of what and answered with a 500 that tells the client nothing internal.
+func WriteErrorFrom(w http.ResponseWriter, err error, codes []ErrorCode, what string) {
+	for _, c := range codes {
+		if errors.Is(err, c.Err) {
+			WriteError(w, c.Status, c.Code, err.Error())
+			return
+		}
+	}
+	slog.Error(what, "err", err)
+	WriteError(w, http.StatusInternalServerError, "internal", "the request failed; try again")
+}

@@ -1,8 +1,6 @@
 package rectify
 
 import (
-	"errors"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -67,16 +65,13 @@ func (s *Service) serveUpdate(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusOK, rc)
 }
 
+// errorCodes are the rectification errors a client is told about.
+var errorCodes = []httpapi.ErrorCode{
+	{Err: ErrNotFound, Status: http.StatusNotFound, Code: "not_found"},
+	{Err: ErrInvalid, Status: http.StatusBadRequest, Code: "invalid"},
+	{Err: ErrConflict, Status: http.StatusConflict, Code: "conflict"},
+}
+
 func writeError(w http.ResponseWriter, err error) {
-	switch {
-	case errors.Is(err, ErrNotFound):
-		httpapi.WriteError(w, http.StatusNotFound, "not_found", err.Error())
-	case errors.Is(err, ErrInvalid):
-		httpapi.WriteError(w, http.StatusBadRequest, "invalid", err.Error())
-	case errors.Is(err, ErrConflict):
-		httpapi.WriteError(w, http.StatusConflict, "conflict", err.Error())
-	default:
-		slog.Error("rectification request", "err", err)
-		httpapi.WriteError(w, http.StatusInternalServerError, "internal", "the request failed; try again")
-	}
+	httpapi.WriteErrorFrom(w, err, errorCodes, "rectification request")
 }

@@ -1,0 +1,37 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestWriteErrorFromMapsWrappedErrorsAndHidesTheRest(t *testing.T) {
+	errGone := errors.New("gone")
+	codes := []ErrorCode{{Err: errGone, Status: http.StatusNotFound, Code: "not_found"}}
+	cases := []struct {
+		name       string
+		err        error
+		status     int
+		code, text string
+	}{
+		{"wrapped sentinel", fmt.Errorf("case 7: %w", errGone), http.StatusNotFound, "not_found", "case 7: gone"},
+		{"anything else", errors.New("disk /var/lib failed"), http.StatusInternalServerError, "internal", "the request failed; try again"},
+	}
+	for _, tc := range cases {
+		rec := httptest.NewRecorder()
+		WriteErrorFrom(rec, tc.err, codes, "test request")
+		var body map[string]Error
+		json.Unmarshal(rec.Body.Bytes(), &body)
+		if rec.Code != tc.status || body["error"].Code != tc.code || body["error"].Message != tc.text {
+			t.Errorf("%s: %d %s", tc.name, rec.Code, rec.Body)
+		}
+		if strings.Contains(rec.Body.String(), "/var/lib") {
+			t.Errorf("%s: internal detail leaked: %s", tc.name, rec.Body)
+		}
+	}
+}
