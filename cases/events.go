@@ -48,7 +48,7 @@ func actorName(id auth.Identity) string {
 	return id.Username
 }
 
-func insertEvent(ctx context.Context, q querier, e Event) error {
+func insertEvent(ctx context.Context, q store.Querier, e Event) error {
 	_, err := q.Exec(ctx, `INSERT INTO case_events (id, case_id, at, type, actor_id, actor_name, from_state, to_state, detail)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.CaseID, store.Millis(e.At), e.Type, e.ActorID, e.ActorName, string(e.FromState), string(e.ToState), e.Detail)

@@ -131,7 +131,7 @@ func (s *Service) formContent(ctx context.Context, c Case) (FormContent, error) 
 	return fc, nil
 }
 
-func insertForm(ctx context.Context, q querier, f Form) error {
+func insertForm(ctx context.Context, q store.Querier, f Form) error {
 	content, err := json.Marshal(f.Content)
 	if err != nil {
 		return fmt.Errorf("encode form %s: %w", f.ID, err)

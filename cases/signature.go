@@ -89,7 +89,7 @@ func (s *Service) Sign(ctx context.Context, formID string, station auth.Identity
 	return sig, nil
 }
 
-func insertSignature(ctx context.Context, q querier, sig Signature, img []byte) error {
+func insertSignature(ctx context.Context, q store.Querier, sig Signature, img []byte) error {
 	_, err := q.Exec(ctx, `INSERT INTO case_signatures (id, form_id, case_id, station_id, png, png_sha256, content_sha256, signed_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, sig.ID, sig.FormID, sig.CaseID, sig.StationID, img, sig.PNGSHA256,
 		sig.ContentSHA256, store.Millis(sig.SignedAt))

@@ -10,13 +10,6 @@ import (
 	"cloudwindow/store"
 )
 
-// querier is what both *store.DB and *store.Tx offer.
-type querier interface {
-	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
-	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 const caseColumns = `id, number, call_id, station_id, station_name, agent_id, agent_name, item_id, item_name,
 	state, missing, notes, resident, due_date, opened_at, updated_at, closed_at`
 
@@ -44,7 +37,7 @@ func scanCase(row scanner) (Case, error) {
 }
 
 // loadCase returns the case whose column (id, number or call_id) is value.
-func loadCase(ctx context.Context, q querier, column, value string) (Case, error) {
+func loadCase(ctx context.Context, q store.Querier, column, value string) (Case, error) {
 	c, err := scanCase(q.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+column+` = ?`, value))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Case{}, fmt.Errorf("case with %s %s: %w", column, value, ErrNotFound)
@@ -55,7 +48,7 @@ func loadCase(ctx context.Context, q querier, column, value string) (Case, error
 	return c, nil
 }
 
-func insertCase(ctx context.Context, q querier, c Case) error {
+func insertCase(ctx context.Context, q store.Querier, c Case) error {
 	missing, resident, err := encodeCaseJSON(c)
 	if err != nil {
 		return err
@@ -72,7 +65,7 @@ func insertCase(ctx context.Context, q querier, c Case) error {
 
 // updateCase writes c's mutable fields, but only if the stored state is
 // still from: a concurrent change wins and this one reports ErrConflict.
-func updateCase(ctx context.Context, q querier, c Case, from State) error {
+func updateCase(ctx context.Context, q store.Querier, c Case, from State) error {
 	missing, resident, err := encodeCaseJSON(c)
 	if err != nil {
 		return err
@@ -105,7 +98,7 @@ func encodeCaseJSON(c Case) (missing, resident string, err error) {
 	return string(m), string(r), nil
 }
 
-func listCases(ctx context.Context, q querier, where string, args ...any) ([]Case, error) {
+func listCases(ctx context.Context, q store.Querier, where string, args ...any) ([]Case, error) {
 	rows, err := q.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list cases: %w", err)
@@ -126,7 +119,7 @@ func listCases(ctx context.Context, q querier, where string, args ...any) ([]Cas
 // date). The upsert takes the row lock on PostgreSQL and the write lock on
 // SQLite, so concurrent openings never share a number; inside the caller's
 // transaction, a failed opening gives its number back.
-func nextNumber(ctx context.Context, q querier, day string) (string, error) {
+func nextNumber(ctx context.Context, q store.Querier, day string) (string, error) {
 	var seq int
 	err := q.QueryRow(ctx, `INSERT INTO case_numbers (day, last_seq) VALUES (?, 1)
 		ON CONFLICT (day) DO UPDATE SET last_seq = case_numbers.last_seq + 1 RETURNING last_seq`, day).Scan(&seq)

@@ -10,14 +10,6 @@ import (
 	"cloudwindow/store"
 )
 
-// dbtx is what *store.DB and *store.Tx share, so the same queries run
-// inside and outside a transaction.
-type dbtx interface {
-	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
-	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 const itemColumns = `id, name_zh, name_en, category, skill_group, mode, materials,
 	time_limit_days, signature_required, guide_zh, enabled, edited_by_admin, updated_at`
 
@@ -39,7 +31,7 @@ func scanItem(sc interface{ Scan(...any) error }) (Item, error) {
 	return it, nil
 }
 
-func loadItem(ctx context.Context, db dbtx, id string) (Item, error) {
+func loadItem(ctx context.Context, db store.Querier, id string) (Item, error) {
 	it, err := scanItem(db.QueryRow(ctx, `SELECT `+itemColumns+` FROM catalog_items WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Item{}, fmt.Errorf("catalog item %s: %w", id, ErrNotFound)
@@ -51,7 +43,7 @@ func loadItem(ctx context.Context, db dbtx, id string) (Item, error) {
 }
 
 // loadItems returns the items ordered by id; the caller orders them for display.
-func loadItems(ctx context.Context, db dbtx, includeDisabled bool) ([]Item, error) {
+func loadItems(ctx context.Context, db store.Querier, includeDisabled bool) ([]Item, error) {
 	q := `SELECT ` + itemColumns + ` FROM catalog_items`
 	var args []any
 	if !includeDisabled {
@@ -79,7 +71,7 @@ func loadItems(ctx context.Context, db dbtx, includeDisabled bool) ([]Item, erro
 
 // insertItem adds it unless its id is taken, reporting whether it did. The
 // conflict clause lets several nodes seed one database at the same time.
-func insertItem(ctx context.Context, db dbtx, it Item, updatedAt int64) (bool, error) {
+func insertItem(ctx context.Context, db store.Querier, it Item, updatedAt int64) (bool, error) {
 	materials, err := json.Marshal(it.Materials)
 	if err != nil {
 		return false, fmt.Errorf("encode materials of catalog item %s: %w", it.ID, err)
@@ -97,7 +89,7 @@ func insertItem(ctx context.Context, db dbtx, it Item, updatedAt int64) (bool, e
 // updateContent replaces the descriptive fields of item it.ID and leaves
 // enabled alone: switching an item on or off is always the admin's call.
 // With onlyUnedited, rows an admin has edited are skipped.
-func updateContent(ctx context.Context, db dbtx, it Item, editedByAdmin, onlyUnedited bool, updatedAt int64) (bool, error) {
+func updateContent(ctx context.Context, db store.Querier, it Item, editedByAdmin, onlyUnedited bool, updatedAt int64) (bool, error) {
 	materials, err := json.Marshal(it.Materials)
 	if err != nil {
 		return false, fmt.Errorf("encode materials of catalog item %s: %w", it.ID, err)
@@ -118,7 +110,7 @@ func updateContent(ctx context.Context, db dbtx, it Item, editedByAdmin, onlyUne
 	return affected(res, "update catalog item "+it.ID)
 }
 
-func setEnabled(ctx context.Context, db dbtx, id string, enabled bool, updatedAt int64) (bool, error) {
+func setEnabled(ctx context.Context, db store.Querier, id string, enabled bool, updatedAt int64) (bool, error) {
 	res, err := db.Exec(ctx, `UPDATE catalog_items SET enabled = ?, updated_at = ? WHERE id = ?`, enabled, updatedAt, id)
 	if err != nil {
 		return false, fmt.Errorf("set enabled of catalog item %s: %w", id, err)
@@ -126,7 +118,7 @@ func setEnabled(ctx context.Context, db dbtx, id string, enabled bool, updatedAt
 	return affected(res, "set enabled of catalog item "+id)
 }
 
-func itemIDs(ctx context.Context, db dbtx) (map[string]bool, error) {
+func itemIDs(ctx context.Context, db store.Querier) (map[string]bool, error) {
 	rows, err := db.Query(ctx, `SELECT id FROM catalog_items`)
 	if err != nil {
 		return nil, fmt.Errorf("list catalog item ids: %w", err)
@@ -147,7 +139,7 @@ func itemIDs(ctx context.Context, db dbtx) (map[string]bool, error) {
 // ends: the upsert row-locks the version on PostgreSQL, and as the first
 // statement it takes SQLite's write lock before any read, so a concurrent
 // seeder waits (busy_timeout) instead of failing to upgrade a read lock.
-func lockDataVersion(ctx context.Context, tx dbtx) error {
+func lockDataVersion(ctx context.Context, tx store.Querier) error {
 	_, err := tx.Exec(ctx, `INSERT INTO catalog_meta (name, value) VALUES (?, 0)
 		ON CONFLICT (name) DO UPDATE SET value = catalog_meta.value`, dataVersionKey)
 	if err != nil {
@@ -157,7 +149,7 @@ func lockDataVersion(ctx context.Context, tx dbtx) error {
 }
 
 // dataVersion is the version of the data file last seeded; 0 before the first seed.
-func dataVersion(ctx context.Context, db dbtx) (int, error) {
+func dataVersion(ctx context.Context, db store.Querier) (int, error) {
 	var v int
 	err := db.QueryRow(ctx, `SELECT value FROM catalog_meta WHERE name = ?`, dataVersionKey).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -170,7 +162,7 @@ func dataVersion(ctx context.Context, db dbtx) (int, error) {
 }
 
 // raiseDataVersion stores v unless a newer version is already stored.
-func raiseDataVersion(ctx context.Context, db dbtx, v int) error {
+func raiseDataVersion(ctx context.Context, db store.Querier, v int) error {
 	_, err := db.Exec(ctx, `INSERT INTO catalog_meta (name, value) VALUES (?, ?)
 		ON CONFLICT (name) DO UPDATE SET value = excluded.value WHERE catalog_meta.value < excluded.value`,
 		dataVersionKey, v)

@@ -74,13 +74,7 @@ func scanDocument(row scanner) (Document, error) {
 	return d, nil
 }
 
-// querier is what both *store.DB and *store.Tx offer.
-type querier interface {
-	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-func insertDocument(ctx context.Context, q querier, d Document) error {
+func insertDocument(ctx context.Context, q store.Querier, d Document) error {
 	_, err := q.Exec(ctx, `INSERT INTO documents (`+documentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.ID, d.CallID, d.CaseID, d.StationID, d.Filename, d.ContentType, d.Size, d.SHA256, d.path, string(d.Status),
 		d.Material, store.Millis(d.CreatedAt), store.Millis(d.UpdatedAt))

@@ -10,13 +10,6 @@ import (
 	"cloudwindow/store"
 )
 
-// querier is what both *store.DB and *store.Tx offer.
-type querier interface {
-	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
-	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 const columns = `call_id, station_id, agent_id, score, comment, status, owner_id, owner_name, opened_at, due_at, updated_at`
 
 type scanner interface{ Scan(dest ...any) error }
@@ -35,7 +28,7 @@ func scan(row scanner) (Rectification, error) {
 	return r, nil
 }
 
-func load(ctx context.Context, q querier, callID string) (Rectification, error) {
+func load(ctx context.Context, q store.Querier, callID string) (Rectification, error) {
 	r, err := scan(q.QueryRow(ctx, `SELECT `+columns+` FROM rectifications WHERE call_id = ?`, callID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Rectification{}, fmt.Errorf("call %s: %w", callID, ErrNotFound)
@@ -47,7 +40,7 @@ func load(ctx context.Context, q querier, callID string) (Rectification, error) 
 }
 
 // insert adds r unless its call already has one; it reports whether it did.
-func insert(ctx context.Context, q querier, r Rectification) (bool, error) {
+func insert(ctx context.Context, q store.Querier, r Rectification) (bool, error) {
 	res, err := q.Exec(ctx, `INSERT INTO rectifications (`+columns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (call_id) DO NOTHING`,
 		r.CallID, r.StationID, r.AgentID, r.Score, r.Comment, string(r.Status), r.OwnerID, r.OwnerName,
@@ -64,7 +57,7 @@ func insert(ctx context.Context, q querier, r Rectification) (bool, error) {
 
 // update writes r's status and owner, but only if the stored status is
 // still from: a concurrent change wins and this one reports ErrConflict.
-func update(ctx context.Context, q querier, r Rectification, from Status) error {
+func update(ctx context.Context, q store.Querier, r Rectification, from Status) error {
 	res, err := q.Exec(ctx, `UPDATE rectifications SET status = ?, owner_id = ?, owner_name = ?, updated_at = ?
 		WHERE call_id = ? AND status = ?`,
 		string(r.Status), r.OwnerID, r.OwnerName, store.Millis(r.UpdatedAt), r.CallID, string(from))
@@ -78,7 +71,7 @@ func update(ctx context.Context, q querier, r Rectification, from Status) error 
 }
 
 // appendStep adds s as the next step of callID.
-func appendStep(ctx context.Context, q querier, callID string, s Step) error {
+func appendStep(ctx context.Context, q store.Querier, callID string, s Step) error {
 	_, err := q.Exec(ctx, `INSERT INTO rectification_steps (call_id, seq, at, actor_id, actor_name, status, note)
 		SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ? FROM rectification_steps WHERE call_id = ?`,
 		callID, store.Millis(s.At), s.ActorID, s.ActorName, string(s.Status), s.Note, callID)
@@ -88,7 +81,7 @@ func appendStep(ctx context.Context, q querier, callID string, s Step) error {
 	return nil
 }
 
-func loadSteps(ctx context.Context, q querier, callID string) ([]Step, error) {
+func loadSteps(ctx context.Context, q store.Querier, callID string) ([]Step, error) {
 	rows, err := q.Query(ctx, `SELECT at, actor_id, actor_name, status, note FROM rectification_steps
 		WHERE call_id = ? ORDER BY seq`, callID)
 	if err != nil {
@@ -112,7 +105,7 @@ func loadSteps(ctx context.Context, q querier, callID string) ([]Step, error) {
 // list returns the rectifications in one of statuses (all when none):
 // open ones first, then those in progress, then fixed ones; within each,
 // the earliest due first.
-func list(ctx context.Context, q querier, statuses []Status, limit int) ([]Rectification, error) {
+func list(ctx context.Context, q store.Querier, statuses []Status, limit int) ([]Rectification, error) {
 	where, args := "", []any{}
 	if len(statuses) > 0 {
 		where = "WHERE status IN (?" + strings.Repeat(", ?", len(statuses)-1) + ")"

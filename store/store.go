@@ -111,6 +111,19 @@ func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row 
 	return db.DB.QueryRowContext(ctx, db.Rebind(query), args...)
 }
 
+// Querier is what DB and Tx share, so the same queries run inside and
+// outside a transaction.
+type Querier interface {
+	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+var (
+	_ Querier = (*DB)(nil)
+	_ Querier = (*Tx)(nil)
+)
+
 // Tx runs fn in a transaction, committing when fn returns nil.
 func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	stx, err := db.DB.BeginTx(ctx, nil)
