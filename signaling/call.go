@@ -99,6 +99,10 @@ func (s *Server) startCall(ctx context.Context, agent, station *session, req que
 	cs, err := s.deps.Cases.OpenForCall(ctx, rec)
 	if err != nil {
 		room.Close()
+		// Close the record too, or it would count as a live call.
+		if endErr := s.deps.Calls.End(ctx, c.id, time.Now(), "failed"); endErr != nil {
+			s.log.Error("record failed call", "call", c.id, "err", endErr)
+		}
 		return nil, err
 	}
 	c.caseID, c.caseNo = cs.ID, cs.Number
