@@ -103,11 +103,12 @@ func repeatRune(r rune, n int) []rune {
 }
 
 // Status is what anyone at a station may learn from a case number: nothing
-// about the person, only how the case stands.
+// about the person, only how the case stands. The item is left out for
+// stations other than the case's own (see ByNumber).
 type Status struct {
 	Number     string `json:"number"`
-	ItemName   string `json:"item_name"`
-	ItemNameEn string `json:"item_name_en"`
+	ItemName   string `json:"item_name,omitempty"`
+	ItemNameEn string `json:"item_name_en,omitempty"`
 	State      State  `json:"state"`
 	DueDate    string `json:"due_date,omitempty"`
 }

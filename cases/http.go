@@ -17,7 +17,7 @@ import (
 //	GET  /api/v1/cases/{id}               the case page (its agent, supervisors, admins; audited)
 //	GET  /api/v1/calls/{callID}/case      the same, found by call
 //	GET  /api/v1/cases?overdue=1          overdue forwarded cases (supervisors, admins)
-//	GET  /api/v1/case-status/{number}     public status by case number (any signed-in role)
+//	GET  /api/v1/case-status/{number}     status by the whole case number (any signed-in role; see ByNumber)
 //	PUT  /api/v1/cases/{id}/resident      what the resident stated (its agent)
 //	POST /api/v1/cases/{id}/complete      the back office finished it (its agent, supervisors, admins)
 //	POST /api/v1/cases/{id}/forms         push a confirmation sheet (its agent)
@@ -88,7 +88,8 @@ func (s *Service) serveOverdue(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) serveStatus(w http.ResponseWriter, r *http.Request) {
-	st, err := s.ByNumber(r.Context(), r.PathValue("number"))
+	viewer, _ := httpapi.IdentityFrom(r.Context())
+	st, err := s.ByNumber(r.Context(), r.PathValue("number"), viewer)
 	if err != nil {
 		writeError(w, err)
 		return

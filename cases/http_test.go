@@ -67,21 +67,35 @@ func TestCaseStatusAndOverdueOverHTTP(t *testing.T) {
 		if _, err := e.svc.WrapUp(ctx, c.CallID, agent1, "forwarded", nil, ""); err != nil {
 			t.Fatal(err)
 		}
-		var raw map[string]any
-		// Any station may look a number up, not only the one the case came from.
-		if got := call(t, srv, "GET", "/api/v1/case-status/"+c.Number, station2, nil, &raw); got != http.StatusOK {
-			t.Fatalf("status lookup: %d", got)
+		// Its own station sees the item; any other station holding the
+		// receipt sees only how the case stands.
+		for _, tc := range []struct {
+			who  auth.Identity
+			keys []string
+		}{
+			{station1, []string{"due_date", "item_name", "item_name_en", "number", "state"}},
+			{station2, []string{"due_date", "number", "state"}},
+		} {
+			var raw map[string]any
+			if got := call(t, srv, "GET", "/api/v1/case-status/"+c.Number, tc.who, nil, &raw); got != http.StatusOK {
+				t.Fatalf("status lookup by %s: %d", tc.who.Username, got)
+			}
+			keys := make([]string, 0, len(raw))
+			for k := range raw {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			if !slices.Equal(keys, tc.keys) {
+				t.Fatalf("status for %s has fields %q, want %q", tc.who.Username, keys, tc.keys)
+			}
 		}
-		keys := make([]string, 0, len(raw))
-		for k := range raw {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		if !slices.Equal(keys, []string{"due_date", "item_name", "item_name_en", "number", "state"}) {
-			t.Fatalf("public status has fields %q", keys)
-		}
-		if got := call(t, srv, "GET", "/api/v1/case-status/YW20991231-0001", station2, nil, nil); got != http.StatusNotFound {
-			t.Fatalf("unknown number: %d", got)
+		// Date and serial without the check digits find nothing, even for the
+		// case's own station.
+		short := c.Number[:len(c.Number)-checkDigits-1]
+		for _, number := range []string{"YW20991231-0001-123456", short} {
+			if got := call(t, srv, "GET", "/api/v1/case-status/"+number, station1, nil, nil); got != http.StatusNotFound {
+				t.Fatalf("lookup of %s: %d, want 404", number, got)
+			}
 		}
 
 		e.clock.Set(friday.AddDate(0, 0, 10))

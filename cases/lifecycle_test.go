@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -188,15 +189,15 @@ func TestOpenForCallIsIdempotentAndNumbersAreUnique(t *testing.T) {
 		wg.Wait()
 		slices.Sort(numbers)
 		for i, got := range numbers {
-			if want := fmt.Sprintf("YW20261120-%04d", i+2); got != want {
-				t.Fatalf("numbers = %q, want YW20261120-0002 … -%04d without gaps or repeats", numbers, n+1)
+			if want := fmt.Sprintf("YW20261120-%04d-", i+2); !strings.HasPrefix(got, want) || len(got) != len(want)+checkDigits {
+				t.Fatalf("numbers = %q, want YW20261120-0002-…… … -%04d-…… without gaps or repeats", numbers, n+1)
 			}
 		}
 
 		e.clock.Set(friday.Add(24 * time.Hour))
 		next := e.openCase(t, "call-next-day", itemForwarded)
-		if next.Number != "YW20261121-0001" {
-			t.Fatalf("first number of the next day = %s, want YW20261121-0001", next.Number)
+		if !strings.HasPrefix(next.Number, "YW20261121-0001-") {
+			t.Fatalf("first number of the next day = %s, want YW20261121-0001-……", next.Number)
 		}
 	})
 }
@@ -268,7 +269,7 @@ func TestByNumberShowsNothingPersonal(t *testing.T) {
 		if _, err := e.svc.WrapUp(ctx, c.CallID, agent1, "forwarded", nil, "内部备注"); err != nil {
 			t.Fatal(err)
 		}
-		st, err := e.svc.ByNumber(ctx, " "+strings.ToLower(c.Number)+" ")
+		st, err := e.svc.ByNumber(ctx, " "+strings.ToLower(c.Number)+" ", station1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -276,6 +277,7 @@ func TestByNumberShowsNothingPersonal(t *testing.T) {
 		if st != want {
 			t.Fatalf("status = %+v, want %+v", st, want)
 		}
+		st.Number = "" // its random check digits might hold any digits below
 		raw, _ := json.Marshal(st)
 		for _, secret := range []string{"陈阿婆", "1234", "5678", "东沙村", "内部备注", agent1.DisplayName, c.CallID} {
 			if strings.Contains(string(raw), secret) {
@@ -283,10 +285,54 @@ func TestByNumberShowsNothingPersonal(t *testing.T) {
 			}
 		}
 		for _, bad := range []string{"", "YW20261120-9999", "YW2026-0001", "' OR 1=1 --"} {
-			_, err := e.svc.ByNumber(ctx, bad)
+			_, err := e.svc.ByNumber(ctx, bad, station1)
 			wantErr(t, err, ErrNotFound)
 		}
 	})
+}
+
+func TestCaseNumbersCannotBeGuessedAtAStation(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		first := e.openCase(t, "call-1", itemForwarded)
+		other, err := e.svc.OpenForCall(ctx, e.newCall(t, "call-2", station2, agent1, itemForwarded))
+		if err != nil {
+			t.Fatal(err)
+		}
+		serial, check, _ := strings.Cut(strings.TrimPrefix(other.Number, "YW20261120-"), "-")
+		if serial != "0002" || len(check) != checkDigits || strings.Trim(check, "0123456789") != "" {
+			t.Fatalf("second number %s, want YW20261120-0002 and %d check digits", other.Number, checkDigits)
+		}
+		wrongCheck := fmt.Sprintf("YW20261120-0002-%06d", (mustAtoi(t, check)+1)%1_000_000)
+		// station1 holds its own receipt and guesses the next number.
+		for _, guess := range []string{"YW20261120-0002", wrongCheck, strings.Replace(first.Number, "-0001-", "-0002-", 1)} {
+			_, err := e.svc.ByNumber(ctx, guess, station1)
+			wantErr(t, err, ErrNotFound)
+		}
+		// The resident of the other case brings the receipt to station1:
+		// the whole number shows how it stands, but not what it is about.
+		for _, typed := range []string{other.Number, strings.ReplaceAll(other.Number, "-", ""), "yw 20261120-0002" + check} {
+			st, err := e.svc.ByNumber(ctx, typed, station1)
+			if err != nil || st != (Status{Number: other.Number, State: StateOpen}) {
+				t.Fatalf("status of %q at another station = %+v, %v; want state only", typed, st, err)
+			}
+		}
+		for _, who := range []auth.Identity{station2, agent2, supervisor1} {
+			st, err := e.svc.ByNumber(ctx, other.Number, who)
+			if err != nil || st.ItemName != other.ItemName {
+				t.Fatalf("status for %s = %+v, %v; want the item", who.Username, st, err)
+			}
+		}
+	})
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func TestSetResidentValidates(t *testing.T) {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -108,20 +106,28 @@ func (s *Service) ForCall(ctx context.Context, callID string) (Case, error) {
 	return loadCase(ctx, s.db, "call_id", callID)
 }
 
-// numberPattern is the shape of a case number, checked before any lookup.
-var numberPattern = regexp.MustCompile(`^YW[0-9]{8}-[0-9]{4,6}$`)
-
-// ByNumber returns the public status of the case a resident quotes.
-func (s *Service) ByNumber(ctx context.Context, number string) (Status, error) {
-	number = strings.ToUpper(strings.TrimSpace(number))
-	if !numberPattern.MatchString(number) {
+// ByNumber returns the status of the case a resident quotes, as viewer may
+// see it. Staff see any case. A station sees its own cases, and another
+// station's only by the whole number with its check digits and without
+// the item (what someone applied for is nobody else's business); a
+// number without check digits, or a wrong one, is not found.
+func (s *Service) ByNumber(ctx context.Context, number string, viewer auth.Identity) (Status, error) {
+	canon, hasCheck, ok := canonicalNumber(number)
+	if !ok {
 		return Status{}, fmt.Errorf("case number %q: %w", number, ErrNotFound)
 	}
-	c, err := loadCase(ctx, s.db, "number", number)
+	c, err := loadCase(ctx, s.db, "number", canon)
 	if err != nil {
 		return Status{}, err
 	}
-	st := Status{Number: c.Number, ItemName: c.ItemName, State: c.State, DueDate: c.DueDate}
+	st := Status{Number: c.Number, State: c.State, DueDate: c.DueDate}
+	if viewer.Role == auth.RoleStation && !c.AtStation(viewer) {
+		if !hasCheck {
+			return Status{}, fmt.Errorf("case number %s has no check digits: %w", canon, ErrNotFound)
+		}
+		return st, nil
+	}
+	st.ItemName = c.ItemName
 	if it, err := s.cat.Item(ctx, c.ItemID); err == nil {
 		st.ItemNameEn = it.NameEn
 	}

@@ -114,17 +114,3 @@ func listCases(ctx context.Context, q store.Querier, where string, args ...any) 
 	}
 	return out, rows.Err()
 }
-
-// nextNumber hands out the next case number of day (the center's local
-// date). The upsert takes the row lock on PostgreSQL and the write lock on
-// SQLite, so concurrent openings never share a number; inside the caller's
-// transaction, a failed opening gives its number back.
-func nextNumber(ctx context.Context, q store.Querier, day string) (string, error) {
-	var seq int
-	err := q.QueryRow(ctx, `INSERT INTO case_numbers (day, last_seq) VALUES (?, 1)
-		ON CONFLICT (day) DO UPDATE SET last_seq = case_numbers.last_seq + 1 RETURNING last_seq`, day).Scan(&seq)
-	if err != nil {
-		return "", fmt.Errorf("next case number of %s: %w", day, err)
-	}
-	return fmt.Sprintf("YW%s-%04d", day, seq), nil
-}

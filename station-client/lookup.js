@@ -1,13 +1,19 @@
 // 办件查询: a resident types the case number from their receipt (or a
 // scanner reads its QR code, typing into the same field) and sees how the
-// case stands. Nothing personal is shown: the server's public status holds
-// the item, the state and the due date only.
+// case stands. Nothing personal is shown: the server's status holds the
+// item, the state and the due date only, and leaves the item out when the
+// case came from another station. The number must be whole, with the check
+// digits at its end: they are what keeps numbers from being guessed.
 
 import { $ } from '/lib/dom.js';
 
 const prefix = 'YW';
-const numberPattern = /^YW\d{8}-\d{4,6}$/;
 const dateDigits = 8;
+const serialDigits = 4; // as printed for the first 9,999 cases of a day
+const maxSerialDigits = 6;
+const checkDigits = 6;
+const minDigits = dateDigits + serialDigits + checkDigits;
+const maxDigits = dateDigits + maxSerialDigits + checkDigits;
 
 export class CaseLookup {
   #session;
@@ -47,13 +53,15 @@ export class CaseLookup {
   }
 
   // setNumber keeps the field in the receipt's shape: YW, eight digits of
-  // date, a dash, the serial — so a resident only ever types digits.
+  // date, a dash, the serial, a dash, the check digits — so a resident only
+  // ever types digits. A longer serial shows its dash one place off; the
+  // server reads the digits whatever the dashes.
   #setNumber(raw) {
     let v = raw.toUpperCase().replace(/[^0-9A-Z-]/g, '');
     v = v.startsWith(prefix) ? v.slice(prefix.length) : v.replace(/^[A-Z]+/, '');
-    let digits = v.replace(/[^0-9]/g, '');
-    if (digits.length > dateDigits) digits = `${digits.slice(0, dateDigits)}-${digits.slice(dateDigits, dateDigits + 6)}`;
-    $('#lookup-number').value = prefix + digits;
+    const digits = v.replace(/[^0-9]/g, '').slice(0, maxDigits);
+    const groups = [digits.slice(0, dateDigits), digits.slice(dateDigits, dateDigits + serialDigits), digits.slice(dateDigits + serialDigits)];
+    $('#lookup-number').value = prefix + groups.filter(Boolean).join('-');
     if (this.#error === 'lookup.invalid') this.#error = '';
     this.#renderError();
   }
@@ -61,7 +69,7 @@ export class CaseLookup {
   async #search() {
     const number = $('#lookup-number').value;
     this.#result = null;
-    if (!numberPattern.test(number)) {
+    if (number.replace(/[^0-9]/g, '').length < minDigits) {
       this.#error = 'lookup.invalid';
       this.#render();
       return;
@@ -85,7 +93,8 @@ export class CaseLookup {
     $('#lookup-hint').hidden = Boolean(r);
     if (r) {
       $('#lookup-result-number').textContent = r.number;
-      $('#lookup-result-item').textContent = (this.#i18n.lang === 'en' && r.item_name_en) || r.item_name;
+      $('#lookup-result-item').hidden = !r.item_name;
+      $('#lookup-result-item').textContent = (this.#i18n.lang === 'en' && r.item_name_en) || r.item_name || '';
       $('#lookup-result-state').textContent = this.#i18n.t(`status.${r.state}`);
       $('#lookup-result-state').dataset.state = r.state;
       $('#lookup-result-due').hidden = !r.due_date;
