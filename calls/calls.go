@@ -84,6 +84,44 @@ func (s *Store) End(ctx context.Context, id string, at time.Time, reason string)
 	return s.update(ctx, id, `UPDATE calls SET ended_at = ?, end_reason = ? WHERE id = ?`, store.Millis(at), reason, id)
 }
 
+// EndReasonNodeLost ends the calls a node left open when it stopped
+// without ending them (a crash, kill -9, power loss).
+const EndReasonNodeLost = "node_lost"
+
+// CloseLost ends every call node left open, as lost at at, and says so in
+// each call's timeline. A node calls it as it starts, before it takes
+// calls: any call of its name still open then was cut off by its last
+// run. It returns the ids of the calls it closed.
+func (s *Store) CloseLost(ctx context.Context, node string, at time.Time) ([]string, error) {
+	rows, err := s.db.Query(ctx, `SELECT id FROM calls WHERE ended_at = 0 AND node = ?`, node)
+	if err != nil {
+		return nil, fmt.Errorf("list open calls of node %s: %w", node, err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("scan open call of node %s: %w", node, err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list open calls of node %s: %w", node, err)
+	}
+	for _, id := range ids {
+		if err := s.End(ctx, id, at, EndReasonNodeLost); err != nil {
+			return nil, err
+		}
+		ev := Event{At: at, Type: "hangup", Actor: node, Detail: EndReasonNodeLost}
+		if err := s.AddEvent(ctx, id, ev); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
 // WrapUp records the agent's outcome and notes.
 func (s *Store) WrapUp(ctx context.Context, id, outcome, notes string) error {
 	return s.update(ctx, id, `UPDATE calls SET outcome = ?, notes = ? WHERE id = ?`, outcome, notes, id)

@@ -17,6 +17,8 @@ import (
 //	GET  /api/v1/cases/{id}               the case page (its agent, supervisors, admins; audited)
 //	GET  /api/v1/calls/{callID}/case      the same, found by call
 //	GET  /api/v1/cases?overdue=1          overdue forwarded cases (supervisors, admins)
+//	GET  /api/v1/cases/unfinished         open cases whose call ended without wrap-up (an agent's own; supervisors, admins: all)
+//	POST /api/v1/cases/{id}/wrapup        wrap up such a case (its agent, supervisors, admins; audited)
 //	GET  /api/v1/case-status/{number}     status by the whole case number (any signed-in role; see ByNumber)
 //	PUT  /api/v1/cases/{id}/resident      what the resident stated (its agent)
 //	POST /api/v1/cases/{id}/complete      the back office finished it (its agent, supervisors, admins)
@@ -29,6 +31,8 @@ func (s *Service) Routes(mux *http.ServeMux, v httpapi.Verifier) {
 	mux.HandleFunc("GET /api/v1/cases/{id}", httpapi.Require(v, s.serveCase))
 	mux.HandleFunc("GET /api/v1/calls/{callID}/case", httpapi.Require(v, s.serveCallCase))
 	mux.HandleFunc("GET /api/v1/cases", httpapi.Require(v, s.serveOverdue, auth.RoleSupervisor, auth.RoleAdmin))
+	mux.HandleFunc("GET /api/v1/cases/unfinished", httpapi.Require(v, s.serveUnfinished, auth.RoleAgent, auth.RoleSupervisor, auth.RoleAdmin))
+	mux.HandleFunc("POST /api/v1/cases/{id}/wrapup", httpapi.Require(v, s.serveWrapUp, auth.RoleAgent, auth.RoleSupervisor, auth.RoleAdmin))
 	mux.HandleFunc("GET /api/v1/case-status/{number}", httpapi.Require(v, s.serveStatus))
 	mux.HandleFunc("PUT /api/v1/cases/{id}/resident", httpapi.Require(v, s.serveSetResident, auth.RoleAgent))
 	mux.HandleFunc("POST /api/v1/cases/{id}/complete", httpapi.Require(v, s.serveComplete))
@@ -95,6 +99,48 @@ func (s *Service) serveStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, st)
+}
+
+func (s *Service) serveUnfinished(w http.ResponseWriter, r *http.Request) {
+	viewer, _ := httpapi.IdentityFrom(r.Context())
+	list, err := s.Unfinished(r.Context(), viewer)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string][]Unfinished{"cases": list})
+}
+
+// wrapUpRequest is the body of POST /api/v1/cases/{id}/wrapup: what the
+// call's wrap-up would have said.
+type wrapUpRequest struct {
+	Outcome string   `json:"outcome"`
+	Missing []string `json:"missing"`
+	Notes   string   `json:"notes"`
+}
+
+// serveWrapUp wraps up an unfinished case. The case's timeline says who
+// did it; the audit log has it beside the refusals.
+func (s *Service) serveWrapUp(w http.ResponseWriter, r *http.Request) {
+	var in wrapUpRequest
+	if !httpapi.DecodeJSON(w, r, &in, 0) {
+		return
+	}
+	actor, _ := httpapi.IdentityFrom(r.Context())
+	id := r.PathValue("id")
+	c, err := s.WrapUpUnfinished(r.Context(), id, actor, in.Outcome, in.Missing, in.Notes)
+	if errors.Is(err, ErrForbidden) {
+		s.refuse(w, r, "case.wrapup", "case", id)
+		return
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := s.audit.Record(r.Context(), actor, "case.wrapup", "case", c.ID, httpapi.RemoteAddr(r), c.Number+" "+in.Outcome); err != nil {
+		slog.Error("audit case wrap-up", "case", c.ID, "err", err)
+	}
+	httpapi.WriteJSON(w, http.StatusOK, c)
 }
 
 func (s *Service) serveSetResident(w http.ResponseWriter, r *http.Request) {

@@ -33,6 +33,7 @@ type Options struct {
 // Service keeps cases in the store.
 type Service struct {
 	db    *store.DB
+	calls *calls.Store // the call records on the same store
 	cat   *catalog.Service
 	audit *audit.Log
 	now   func() time.Time
@@ -48,7 +49,7 @@ func NewService(db *store.DB, cat *catalog.Service, log *audit.Log, now func() t
 	if opts.Location == nil {
 		opts.Location = time.Local
 	}
-	return &Service{db: db, cat: cat, audit: log, now: now, opts: opts}
+	return &Service{db: db, calls: calls.NewStore(db), cat: cat, audit: log, now: now, opts: opts}
 }
 
 // today is the center's current local time.

@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"cloudwindow/client"
@@ -146,7 +147,18 @@ func TestCaseWorkScanFormSignatureAndWrapUp(t *testing.T) {
 	}
 	var status map[string]any
 	api(t, n, "GET", "/api/v1/case-status/"+number, stTok, nil, &status)
-	if status["state"] != "forwarded" || status["station_id"] != nil {
+	if status["state"] != "forwarded" || status["station_id"] != nil || status["item_name"] == nil {
 		t.Errorf("public case status: %v", status)
+	}
+	// Another station learns nothing from date and serial alone, and with
+	// the whole number only how the case stands.
+	short := number[:strings.LastIndex(number, "-")]
+	if code := api(t, n, "GET", "/api/v1/case-status/"+short, otherTok, nil, nil); code != http.StatusNotFound {
+		t.Errorf("lookup of %s without check digits at another station: %d, want 404", short, code)
+	}
+	status = nil
+	api(t, n, "GET", "/api/v1/case-status/"+number, otherTok, nil, &status)
+	if status["state"] != "forwarded" || status["item_name"] != nil {
+		t.Errorf("case status at another station: %v, want the state without the item", status)
 	}
 }

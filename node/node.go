@@ -90,6 +90,9 @@ func (n *Node) open(ctx context.Context) error {
 	n.db = db
 	n.Audit = audit.New(db)
 	n.Calls = calls.NewStore(db)
+	if err := n.closeLostCalls(ctx); err != nil {
+		return err
+	}
 	n.Rectify = rectify.NewService(db, n.Audit, time.Now)
 	if n.Auth, err = auth.NewService(db, auth.Options{}); err != nil {
 		return fmt.Errorf("start accounts: %w", err)
@@ -118,6 +121,21 @@ func (n *Node) open(ctx context.Context) error {
 		Calls: n.Calls, Cases: n.Cases, Rectifications: n.Rectify,
 		Bus: n.bus, Registerer: n.registry, Logger: n.log,
 	})
+	return nil
+}
+
+// closeLostCalls ends the calls this node's last run left open: it was
+// killed, or lost power, before it could end them. Until then they would
+// list as live, and their cases could not be wrapped up. Other nodes' calls
+// are theirs: each node of a cluster has its own name.
+func (n *Node) closeLostCalls(ctx context.Context) error {
+	ids, err := n.Calls.CloseLost(ctx, n.cfg.NodeName, time.Now())
+	if err != nil {
+		return fmt.Errorf("close calls left open by the last run: %w", err)
+	}
+	if len(ids) > 0 {
+		n.log.Warn("closed calls left open by the last run", "node", n.cfg.NodeName, "calls", len(ids), "reason", calls.EndReasonNodeLost)
+	}
 	return nil
 }
 
