@@ -13,6 +13,7 @@ import { StateBar } from './statebar.js';
 import { messages } from './strings.js';
 import { SupervisorView } from './supervisor.js';
 import { supervisorMessages } from './supervisor-strings.js';
+import { UnfinishedCases } from './unfinished.js';
 import { WrapUp } from './wrapup.js';
 
 const langKey = 'cloudwindow.console.lang';
@@ -35,7 +36,8 @@ class Console {
   stateBar = new StateBar({ signaling: this.signaling, i18n: this.i18n });
   offer = new OfferPanel({ signaling: this.signaling, i18n: this.i18n });
   call = new AgentCall({ signaling: this.signaling, i18n: this.i18n, session: this.session });
-  wrapup = new WrapUp({ signaling: this.signaling, i18n: this.i18n });
+  wrapup = new WrapUp({ signaling: this.signaling, session: this.session, i18n: this.i18n });
+  unfinished = new UnfinishedCases({ session: this.session, i18n: this.i18n });
   supervisor = new SupervisorView({ signaling: this.signaling, i18n: this.i18n, session: this.session });
   #role = '';
   #missed = false;
@@ -93,7 +95,15 @@ class Console {
       this.wrapup.begin(e.detail);
       this.#route();
     });
-    this.wrapup.addEventListener('done', () => this.#route());
+    this.wrapup.addEventListener('done', () => {
+      this.#route();
+      this.#loadUnfinished();
+    });
+    this.wrapup.addEventListener('cancel', () => this.#route());
+    this.unfinished.addEventListener('pick', (e) => {
+      this.wrapup.beginCase(e.detail.case, e.detail.materials);
+      this.#route();
+    });
     this.supervisor.addEventListener('notice', (e) => this.#toast(e.detail));
   }
 
@@ -126,6 +136,13 @@ class Console {
     if (w.agent_state) this.stateBar.setStatus({ state: w.agent_state, reason: this.#keptReason(w) });
     this.#resumeCall(w);
     this.#route();
+    this.#loadUnfinished();
+  }
+
+  // loadUnfinished lists an agent's unfinished cases on the desk, but for
+  // the call whose wrap-up form is open.
+  #loadUnfinished() {
+    if (this.#role === 'agent') this.unfinished.load(this.wrapup.callID);
   }
 
   // keptReason: welcome carries the state without its reason; a resumed
@@ -171,7 +188,7 @@ class Console {
     }
     let screen = 'desk';
     if (this.call.active) screen = 'call';
-    else if (this.wrapup.open) screen = 'wrapup';
+    else if (this.wrapup.open || this.wrapup.editingCase) screen = 'wrapup';
     this.screens.show(screen);
     this.#renderDesk();
   }
@@ -242,6 +259,7 @@ class Console {
     this.offer.clear();
     this.call.drop();
     this.wrapup.close();
+    this.unfinished.clear();
     $('#agent-state-bar').hidden = true;
     $('#queue-stats').hidden = true;
     $('#logout').hidden = true;

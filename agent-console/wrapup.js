@@ -1,25 +1,31 @@
 // Wrap-up after a call: the case outcome (with what is missing when the
 // resident must bring more) and notes, with a visible countdown until the
 // server puts the agent back to ready by itself; afterwards the desk shows
-// the case number and due date the wrap-up gave.
+// the case number and due date the wrap-up gave. The same form gives the
+// outcome of an unfinished case (未结办件), whose call ended without one,
+// through the case API instead of the call.
 
 import { $, h } from '/lib/dom.js';
 import { formatDuration } from '/lib/i18n.js';
+import { callEndedText } from './unfinished.js';
 
 // The last call is kept so a reload during wrap-up can still submit it.
 const lastCallKey = 'cloudwindow.console.lastcall';
 
 export class WrapUp extends EventTarget {
   #sig;
+  #session;
   #i18n;
   #call = null;
+  #case = null; // an unfinished case being wrapped up, with its materials
   #deadline = 0;
   #timer = 0;
   #result = null; // case.updated data of the last wrap-up
 
-  constructor({ signaling, i18n }) {
+  constructor({ signaling, session, i18n }) {
     super();
     this.#sig = signaling;
+    this.#session = session;
     this.#i18n = i18n;
     $('#wrapup-form').addEventListener('submit', (e) => {
       e.preventDefault();
@@ -28,6 +34,10 @@ export class WrapUp extends EventTarget {
     $('#wrapup-form').addEventListener('change', (e) => {
       if (e.target.name === 'outcome') this.#renderMissing();
     });
+    $('#wrapup-cancel').addEventListener('click', () => {
+      this.#case = null;
+      this.dispatchEvent(new CustomEvent('cancel'));
+    });
     i18n.addEventListener('change', () => {
       this.#render();
       this.#renderMissingChoices(new FormData($('#wrapup-form')).getAll('missing'));
@@ -35,15 +45,38 @@ export class WrapUp extends EventTarget {
     });
   }
 
+  // open: the wrap-up of the call that just ended is under way.
   get open() {
     return Boolean(this.#call);
+  }
+
+  // callID is the call whose wrap-up is under way, if any.
+  get callID() {
+    return this.#call?.call?.call_id ?? '';
+  }
+
+  // editingCase: the form is open for an unfinished case.
+  get editingCase() {
+    return Boolean(this.#case);
   }
 
   // begin opens the form for an ended call: {call: call.started data,
   // ended: call.ended data, materials: the case's materials list}.
   begin(summary) {
     this.#call = summary;
+    this.#case = null;
     sessionStorage.setItem(lastCallKey, JSON.stringify(summary));
+    this.#reset();
+  }
+
+  // beginCase opens the form for an unfinished case (an entry of
+  // GET /api/v1/cases/unfinished) with its materials.
+  beginCase(unfinished, materials) {
+    this.#case = { ...unfinished, materials };
+    this.#reset();
+  }
+
+  #reset() {
     $('#wrapup-form').reset();
     $('#wrapup-error').textContent = '';
     this.#render();
@@ -74,6 +107,7 @@ export class WrapUp extends EventTarget {
   // close ends wrap-up (submitted, or the server's timeout made the agent ready).
   close() {
     this.#call = null;
+    this.#case = null;
     this.#deadline = 0;
     clearInterval(this.#timer);
     sessionStorage.removeItem(lastCallKey);
@@ -84,7 +118,7 @@ export class WrapUp extends EventTarget {
     const call = this.#call?.call;
     const form = new FormData($('#wrapup-form'));
     const outcome = form.get('outcome');
-    if (!call || !outcome) return;
+    if (!(call || this.#case) || !outcome) return;
     const missing = outcome === 'needs_materials' ? form.getAll('missing') : [];
     if (outcome === 'needs_materials' && missing.length === 0) {
       $('#wrapup-error').textContent = this.#i18n.t('wrapup.missing_none');
@@ -92,16 +126,18 @@ export class WrapUp extends EventTarget {
     }
     $('#wrapup-submit').disabled = true;
     try {
-      const reply = await this.#sig.request('call.wrapup', {
-        call_id: call.call_id,
-        outcome,
-        missing,
-        notes: $('#wrapup-notes').value.trim(),
-      });
-      this.close();
-      this.#result = reply.data;
+      const body = { outcome, missing, notes: $('#wrapup-notes').value.trim() };
+      let result;
+      if (this.#case) {
+        result = await this.#session.api(`/api/v1/cases/${encodeURIComponent(this.#case.id)}/wrapup`, { method: 'POST', body });
+        this.#case = null;
+      } else {
+        result = (await this.#sig.request('call.wrapup', { call_id: call.call_id, ...body })).data;
+        this.close();
+      }
+      this.#result = result;
       this.#renderResult();
-      this.dispatchEvent(new CustomEvent('done', { detail: reply.data }));
+      this.dispatchEvent(new CustomEvent('done', { detail: result }));
     } catch (err) {
       $('#wrapup-error').textContent = this.#i18n.t('wrapup.failed', { message: err.message });
     } finally {
@@ -110,6 +146,17 @@ export class WrapUp extends EventTarget {
   }
 
   #render() {
+    const c = this.#case;
+    $('#wrapup-cancel').hidden = !c;
+    $('#wrapup-submit').dataset.i18n = c ? 'wrapup.submit_case' : 'wrapup.submit';
+    $('#wrapup-submit').textContent = this.#i18n.t($('#wrapup-submit').dataset.i18n);
+    if (c) {
+      $('#wrapup-summary').textContent = this.#i18n.t('wrapup.case_summary', {
+        number: c.number, station: c.station_name, item: c.item_name, when: callEndedText(this.#i18n, c),
+      });
+      this.#renderCountdown();
+      return;
+    }
     const s = this.#call;
     if (!s) return;
     const how = { station: 'ended_by_station', agent: 'ended_by_agent' }[s.ended?.by] ?? 'ended_disconnected';
@@ -127,7 +174,7 @@ export class WrapUp extends EventTarget {
   // resident must still bring: the ticked names, or else the required
   // ones not received.
   #renderMissingChoices(ticked = null) {
-    const s = this.#call;
+    const s = this.#case ?? this.#call;
     if (!s) return;
     const materials = s.materials?.length ? s.materials : s.call?.item?.materials ?? [];
     const isTicked = (m) => (ticked ? ticked.includes(m.name_zh) : m.required && !m.received);
@@ -158,7 +205,8 @@ export class WrapUp extends EventTarget {
 
   #renderCountdown() {
     const left = Math.max(0, Math.ceil((this.#deadline - Date.now()) / 1000));
-    $('#wrapup-countdown').hidden = !this.#deadline;
-    $('#wrapup-countdown').textContent = this.#deadline ? this.#i18n.t('wrapup.countdown', { n: left }) : '';
+    const shown = Boolean(this.#deadline) && !this.#case;
+    $('#wrapup-countdown').hidden = !shown;
+    $('#wrapup-countdown').textContent = shown ? this.#i18n.t('wrapup.countdown', { n: left }) : '';
   }
 }

@@ -37,13 +37,19 @@ func startNode(t *testing.T, mod func(*node.Config)) *node.Node {
 // dial logs in as username (password "demo") and opens a session.
 func dial(t *testing.T, n *node.Node, username string) *client.Client {
 	t.Helper()
+	return dialURL(t, n.URL(), username)
+}
+
+// dialURL is dial to the node at url.
+func dialURL(t *testing.T, url, username string) *client.Client {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	token, err := client.Login(ctx, n.URL(), username, "demo")
+	token, err := client.Login(ctx, url, username, "demo")
 	if err != nil {
 		t.Fatalf("login %s: %v", username, err)
 	}
-	c, err := client.Dial(ctx, n.URL(), token)
+	c, err := client.Dial(ctx, url, token)
 	if err != nil {
 		t.Fatalf("dial %s: %v", username, err)
 	}

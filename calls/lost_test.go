@@ -1,0 +1,45 @@
+package calls
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"cloudwindow/store"
+)
+
+func TestCloseLostEndsOnlyTheNodesOpenCalls(t *testing.T) {
+	store.ForEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx, s := context.Background(), NewStore(db)
+		now := time.Now()
+		for _, c := range []Call{
+			{ID: "a-open", Node: "node-a"}, {ID: "a-ended", Node: "node-a"}, {ID: "b-open", Node: "node-b"},
+		} {
+			c.StationID, c.AgentID, c.AcceptedAt = "st-1", "ag-1", now
+			if err := s.Create(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.End(ctx, "a-ended", now, "hangup"); err != nil {
+			t.Fatal(err)
+		}
+		ids, err := s.CloseLost(ctx, "node-a", now.Add(time.Minute))
+		if err != nil || !slices.Equal(ids, []string{"a-open"}) {
+			t.Fatalf("closed %q, %v; want a-open only", ids, err)
+		}
+		live, err := s.Live(ctx, time.Hour)
+		if err != nil || len(live) != 1 || live[0].ID != "b-open" {
+			t.Fatalf("live calls %+v, %v; want node-b's only", live, err)
+		}
+		for id, want := range map[string]string{"a-open": EndReasonNodeLost, "a-ended": "hangup"} {
+			if c, _ := s.Get(ctx, id); c.EndReason != want {
+				t.Errorf("call %s ended as %q, want %q", id, c.EndReason, want)
+			}
+		}
+		events, _ := s.Events(ctx, "a-open")
+		if len(events) != 1 || events[0].Type != "hangup" || events[0].Detail != EndReasonNodeLost {
+			t.Errorf("timeline of the lost call = %+v, want a hang-up saying node_lost", events)
+		}
+	})
+}
