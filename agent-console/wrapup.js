@@ -148,8 +148,10 @@ export class WrapUp extends EventTarget {
   #render() {
     const c = this.#case;
     $('#wrapup-cancel').hidden = !c;
-    $('#wrapup-submit').dataset.i18n = c ? 'wrapup.submit_case' : 'wrapup.submit';
-    $('#wrapup-submit').textContent = this.#i18n.t($('#wrapup-submit').dataset.i18n);
+    for (const [sel, key] of [['#wrapup-title', 'wrapup.title'], ['#wrapup-submit', 'wrapup.submit']]) {
+      $(sel).dataset.i18n = c ? `${key}_case` : key;
+      $(sel).textContent = this.#i18n.t($(sel).dataset.i18n);
+    }
     if (c) {
       $('#wrapup-summary').textContent = this.#i18n.t('wrapup.case_summary', {
         number: c.number, station: c.station_name, item: c.item_name, when: callEndedText(this.#i18n, c),
