@@ -91,9 +91,22 @@ func (s *Service) serveOverdue(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusOK, map[string][]Case{"cases": list})
 }
 
+// serveStatus answers a case-number lookup. A station that keeps asking
+// for numbers that do not exist is stopped for a while, and the audit log
+// says when.
 func (s *Service) serveStatus(w http.ResponseWriter, r *http.Request) {
 	viewer, _ := httpapi.IdentityFrom(r.Context())
+	station := viewer.Role == auth.RoleStation
+	if station && s.lookups.blocked(viewer.AccountID, s.now()) {
+		httpapi.WriteError(w, http.StatusTooManyRequests, "too_many_lookups", "too many case numbers were not found; try again later")
+		return
+	}
 	st, err := s.ByNumber(r.Context(), r.PathValue("number"), viewer)
+	if station && errors.Is(err, ErrNotFound) && s.lookups.fail(viewer.AccountID, s.now()) {
+		if aerr := s.audit.Record(r.Context(), viewer, "case.lookup.limited", "station", viewer.AccountID, httpapi.RemoteAddr(r), ""); aerr != nil {
+			slog.Error("audit case lookup limit", "station", viewer.AccountID, "err", aerr)
+		}
+	}
 	if err != nil {
 		writeError(w, err)
 		return

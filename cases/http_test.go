@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -199,4 +200,36 @@ func getRaw(t *testing.T, srv *httptest.Server, path string, who auth.Identity) 
 		t.Fatal(err)
 	}
 	return resp.StatusCode, body
+}
+
+func TestStationGuessingCaseNumbersIsStopped(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		srv := e.server(t)
+		c := e.openCase(t, "call-1", itemForwarded)
+		serial := c.Number[:len(c.Number)-checkDigits]
+		for i, wrong := 0, 0; wrong < defaultLookupFailures; i++ {
+			guess := fmt.Sprintf("%s%06d", serial, i)
+			if guess == c.Number {
+				continue
+			}
+			wrong++
+			if got := call(t, srv, "GET", "/api/v1/case-status/"+guess, station2, nil, nil); got != http.StatusNotFound {
+				t.Fatalf("guess %d: status %d, want 404", i, got)
+			}
+		}
+		// Even the right number is refused now, to that station only.
+		if got := call(t, srv, "GET", "/api/v1/case-status/"+c.Number, station2, nil, nil); got != http.StatusTooManyRequests {
+			t.Fatalf("lookup after %d wrong guesses: %d, want 429", defaultLookupFailures, got)
+		}
+		if got := call(t, srv, "GET", "/api/v1/case-status/"+c.Number, station1, nil, nil); got != http.StatusOK {
+			t.Fatalf("another station's lookup: %d, want 200", got)
+		}
+		if actions := e.auditActions(t, station2.AccountID); !slices.Equal(actions, []string{"st-2 case.lookup.limited"}) {
+			t.Fatalf("audit log = %q, want the limit recorded once", actions)
+		}
+		e.clock.Set(friday.Add(defaultLookupWindow))
+		if got := call(t, srv, "GET", "/api/v1/case-status/"+c.Number, station2, nil, nil); got != http.StatusOK {
+			t.Fatalf("lookup once the window has passed: %d, want 200", got)
+		}
+	})
 }

@@ -23,6 +23,13 @@ type Options struct {
 	// and case numbers. Default time.Local.
 	Location *time.Location
 
+	// A station whose case-number lookups found nothing LookupFailures
+	// times within LookupWindow may not look up more until the window
+	// ends (defaults 10 in 10 minutes): check digits are only as good as
+	// the number of guesses allowed.
+	LookupFailures int
+	LookupWindow   time.Duration
+
 	// Hooks run after the change is committed, on the caller's goroutine,
 	// so they must not block: hand the value to a queue or a session.
 	OnEvent     func(Event)     // every case event, e.g. to copy into the call timeline
@@ -32,12 +39,13 @@ type Options struct {
 
 // Service keeps cases in the store.
 type Service struct {
-	db    *store.DB
-	calls *calls.Store // the call records on the same store
-	cat   *catalog.Service
-	audit *audit.Log
-	now   func() time.Time
-	opts  Options
+	db      *store.DB
+	calls   *calls.Store // the call records on the same store
+	lookups *lookupGuard
+	cat     *catalog.Service
+	audit   *audit.Log
+	now     func() time.Time
+	opts    Options
 }
 
 // NewService returns a Service on db. now is the clock (time.Now if nil);
@@ -49,7 +57,8 @@ func NewService(db *store.DB, cat *catalog.Service, log *audit.Log, now func() t
 	if opts.Location == nil {
 		opts.Location = time.Local
 	}
-	return &Service{db: db, calls: calls.NewStore(db), cat: cat, audit: log, now: now, opts: opts}
+	return &Service{db: db, calls: calls.NewStore(db), lookups: newLookupGuard(opts.LookupFailures, opts.LookupWindow),
+		cat: cat, audit: log, now: now, opts: opts}
 }
 
 // today is the center's current local time.
