@@ -80,7 +80,7 @@ export class CaseLookup {
       this.#result = await this.#session.api(`/api/v1/case-status/${encodeURIComponent(number)}`);
     } catch (err) {
       console.warn('station: case status', err);
-      this.#error = err.status === 404 ? 'lookup.not_found' : 'lookup.failed';
+      this.#error = { 404: 'lookup.not_found', 429: 'lookup.too_many' }[err.status] ?? 'lookup.failed';
     } finally {
       $('#lookup-submit').disabled = false;
     }
