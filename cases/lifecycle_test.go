@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -321,6 +322,19 @@ func TestCaseNumbersCannotBeGuessedAtAStation(t *testing.T) {
 			st, err := e.svc.ByNumber(ctx, other.Number, who)
 			if err != nil || st.ItemName != other.ItemName {
 				t.Fatalf("status for %s = %+v, %v; want the item", who.Username, st, err)
+			}
+		}
+		// A number handed out before check digits existed answers its own
+		// station and staff only.
+		if _, err := e.db.Exec(ctx, `UPDATE cases SET number = 'YW20261119-0001' WHERE id = ?`, first.ID); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			who  auth.Identity
+			want error
+		}{{station1, nil}, {supervisor1, nil}, {station2, ErrNotFound}} {
+			if _, err := e.svc.ByNumber(ctx, "YW20261119-0001", tc.who); !errors.Is(err, tc.want) {
+				t.Fatalf("old number looked up by %s: %v, want %v", tc.who.Username, err, tc.want)
 			}
 		}
 	})
