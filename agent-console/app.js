@@ -132,6 +132,8 @@ class Console {
     $('#queue-stats').hidden = this.#overseer;
     $('#logout').hidden = false;
     if (this.#overseer) this.supervisor.start(w);
+    // 未结办件 sit on an agent's desk, and under a supervisor's live calls.
+    $(this.#overseer ? '.sv-body' : '[data-screen="desk"]').append($('#unfinished'));
     if (!w.resumed) this.offer.clear();
     if (w.agent_state) this.stateBar.setStatus({ state: w.agent_state, reason: this.#keptReason(w) });
     this.#resumeCall(w);
@@ -139,10 +141,10 @@ class Console {
     this.#loadUnfinished();
   }
 
-  // loadUnfinished lists an agent's unfinished cases on the desk, but for
-  // the call whose wrap-up form is open.
+  // loadUnfinished lists the unfinished cases (an agent's own, everyone's
+  // for supervisors), but for the call whose wrap-up form is open.
   #loadUnfinished() {
-    if (this.#role === 'agent') this.unfinished.load(this.wrapup.callID);
+    if (this.#role === 'agent' || this.#overseer) this.unfinished.load(this.wrapup.callID, { showAgent: this.#overseer });
   }
 
   // keptReason: welcome carries the state without its reason; a resumed
@@ -183,7 +185,7 @@ class Console {
 
   #route() {
     if (this.#overseer) {
-      this.screens.show('supervise');
+      this.screens.show(this.wrapup.editingCase ? 'wrapup' : 'supervise');
       return;
     }
     let screen = 'desk';

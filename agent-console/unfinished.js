@@ -1,6 +1,7 @@
-// 未结办件: the agent's cases still open although their call has ended —
-// the server stopped mid-call, or the console was closed before wrap-up.
-// The desk lists them; picking one opens the wrap-up form for it.
+// 未结办件: cases still open although their call has ended — the server
+// stopped mid-call, or the console was closed before wrap-up. An agent's
+// desk lists their own, the supervisor view everyone's; picking one opens
+// the wrap-up form for it.
 
 import { $, h } from '/lib/dom.js';
 
@@ -9,6 +10,7 @@ export class UnfinishedCases extends EventTarget {
   #i18n;
   #list = [];
   #exclude = ''; // the call whose own wrap-up is under way
+  #showAgent = false;
 
   constructor({ session, i18n }) {
     super();
@@ -19,9 +21,10 @@ export class UnfinishedCases extends EventTarget {
   }
 
   // load fetches the list again; excludeCallID is left out because the
-  // call's own wrap-up form handles it.
-  async load(excludeCallID = '') {
+  // call's own wrap-up form handles it. showAgent names each case's agent.
+  async load(excludeCallID = '', { showAgent = false } = {}) {
     this.#exclude = excludeCallID;
+    this.#showAgent = showAgent;
     try {
       this.#list = (await this.#session.api('/api/v1/cases/unfinished')).cases ?? [];
     } catch (err) {
@@ -56,7 +59,7 @@ export class UnfinishedCases extends EventTarget {
     $('#unfinished-count').textContent = String(rows.length);
     $('#unfinished-list').replaceChildren(...rows.map((c) => h('li', { dataset: { number: c.number } },
       h('strong', { class: 'unfinished-number' }, c.number),
-      h('span', {}, `${c.station_name} · ${c.item_name}`),
+      h('span', {}, [this.#showAgent && c.agent_name, c.station_name, c.item_name].filter(Boolean).join(' · ')),
       h('span', { class: 'unfinished-when' }, callEndedText(this.#i18n, c)),
       h('button', { type: 'button', class: 'btn-primary btn-small', dataset: { case: c.id } }, this.#i18n.t('unfinished.wrapup')))));
   }

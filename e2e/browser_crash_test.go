@@ -12,7 +12,8 @@ import (
 
 // TestBrowserAgentWrapsUpACaseCutOffByACrash: the node dies mid-call;
 // after the restart the agent finds the call's case among 未结办件 on the
-// console desk and gives its outcome with the wrap-up form.
+// console desk and gives its outcome with the wrap-up form. A supervisor
+// sees the case too, with its agent.
 func TestBrowserAgentWrapsUpACaseCutOffByACrash(t *testing.T) {
 	browser := startBrowser(t)
 	dir := t.TempDir()
@@ -26,8 +27,14 @@ func TestBrowserAgentWrapsUpACaseCutOffByACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	agent := openConsole(t, browser, n, "agent1")
 	row := fmt.Sprintf(`#unfinished-list li[data-number=%q]`, cs.Number)
+	supervisor := openSupervisor(t, browser, n, "supervisor1")
+	supervisor.waitVisible(row)
+	if got := supervisor.text(row); !strings.Contains(got, "王芳") {
+		t.Errorf("supervisor's unfinished case row says %q, want its agent 王芳", got)
+	}
+
+	agent := openConsole(t, browser, n, "agent1")
 	agent.waitVisible(row)
 	if got := agent.text(row); !strings.Contains(got, "系统中断") || !strings.Contains(got, cs.ItemName) {
 		t.Errorf("unfinished case row says %q, want the item and that the call was cut off", got)
