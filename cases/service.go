@@ -133,7 +133,8 @@ func (s *Service) ByNumber(ctx context.Context, number string, viewer auth.Ident
 	st := Status{Number: c.Number, State: c.State, DueDate: c.DueDate}
 	if viewer.Role == auth.RoleStation && !c.AtStation(viewer) {
 		if !hasCheck {
-			return Status{}, fmt.Errorf("case number %s has no check digits: %w", canon, ErrNotFound)
+			// Worded as when no case has the number: it must not tell.
+			return Status{}, fmt.Errorf("case with number %s: %w", canon, ErrNotFound)
 		}
 		return st, nil
 	}
