@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -233,5 +235,45 @@ func TestConnectionLimitHoldsNewConnectionsUntilOneCloses(t *testing.T) {
 	case <-answered:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the waiting connection was not served after another closed")
+	}
+}
+
+func TestSlowUploadChunkGetsItsOwnLongerDeadline(t *testing.T) {
+	n := startNode(t, func(c *node.Config) { c.ConnLimits.HTTPReadTimeout = time.Second })
+	station, agent := dial(t, n, "station1"), dial(t, n, "agent1")
+	stTok := token(t, n, "station1")
+	ready(t, agent)
+	callID := startCall(t, station, agent, "mi-001")
+	scan := scanPNG()
+	sum := sha256.Sum256(scan)
+	var up struct {
+		UploadID string `json:"upload_id"`
+	}
+	api(t, n, "POST", "/api/v1/uploads", stTok, map[string]any{"call_id": callID, "filename": "id.png",
+		"size": len(scan), "sha256": hex.EncodeToString(sum[:])}, &up)
+	// A weak island link: the chunk takes 2 s, twice the read timeout of other requests.
+	pr, pw := io.Pipe()
+	go func() {
+		for i, step := 0, (len(scan)+3)/4; i < len(scan); i += step {
+			time.Sleep(500 * time.Millisecond)
+			pw.Write(scan[i:min(i+step, len(scan))])
+		}
+		pw.Close()
+	}()
+	req, _ := http.NewRequest("PUT", n.URL()+"/api/v1/uploads/"+up.UploadID+"/chunks/0", pr)
+	req.ContentLength = int64(len(scan))
+	req.Header.Set("Authorization", "Bearer "+stTok)
+	req.Header.Set("X-Chunk-SHA256", hex.EncodeToString(sum[:]))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("slow chunk: %v", err)
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Document *struct{ ID string } `json:"document"`
+	}
+	json.NewDecoder(resp.Body).Decode(&st)
+	if resp.StatusCode != http.StatusOK || st.Document == nil {
+		t.Fatalf("slow chunk: %d, document %v", resp.StatusCode, st.Document)
 	}
 }
