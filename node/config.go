@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"cloudwindow/documents"
 	"cloudwindow/signaling"
 )
 
@@ -91,6 +90,8 @@ func (c *Config) setDefaults() {
 }
 
 // ConnLimits bound what one client, or all of them together, can hold open.
+// Zero values take defaults: the HTTP ones here, the others in the
+// documents and signaling packages.
 type ConnLimits struct {
 	HTTPReadTimeout time.Duration // a whole request, body included (chunk uploads get ChunkTimeout); default 30 s
 	HTTPIdleTimeout time.Duration // an idle keep-alive connection is closed after this; default 30 s
@@ -109,19 +110,7 @@ func (l *ConnLimits) setDefaults() {
 	if l.HTTPIdleTimeout <= 0 {
 		l.HTTPIdleTimeout = 30 * time.Second
 	}
-	if l.ChunkTimeout <= 0 {
-		l.ChunkTimeout = documents.DefaultChunkTimeout
-	}
 	if l.MaxConnections <= 0 {
 		l.MaxConnections = 10000
-	}
-	if l.WSAuthTimeout <= 0 {
-		l.WSAuthTimeout = 10 * time.Second
-	}
-	if l.WSMaxPerAddress <= 0 {
-		l.WSMaxPerAddress = signaling.DefaultMaxConnsPerAddress
-	}
-	if l.WSMaxConnections <= 0 {
-		l.WSMaxConnections = signaling.DefaultMaxConns
 	}
 }

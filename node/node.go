@@ -167,7 +167,7 @@ func (n *Node) openCasework() error {
 	n.Documents, err = documents.New(documents.Config{
 		DataDir: n.cfg.DataDir, DB: n.db, Calls: n.Calls, Cases: n.Cases, Audit: n.Audit, Logger: n.log,
 		ChunkTimeout: n.cfg.ConnLimits.ChunkTimeout,
-		OnDocument: func(d documents.Document) { n.Signaling.DocumentChanged(d) },
+		OnDocument:   func(d documents.Document) { n.Signaling.DocumentChanged(d) },
 	})
 	if err != nil {
 		return fmt.Errorf("start documents: %w", err)

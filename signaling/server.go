@@ -51,7 +51,8 @@ type Config struct {
 	// move until welcome. Default 10 s.
 	AuthTimeout time.Duration
 	// MaxConnsPerAddress and MaxConns cap open sockets (authenticated or
-	// not) per client address and in total; defaults above.
+	// not) per client address and in total; defaults DefaultMaxConnsPerAddress
+	// and DefaultMaxConns.
 	MaxConnsPerAddress int
 	MaxConns           int
 }
