@@ -164,6 +164,8 @@ func validateUsername(u string) error {
 
 const maxTextLen = 64
 
+func isBidiControl(r rune) bool { return unicode.Is(unicode.Bidi_Control, r) }
+
 // validateText checks a name shown to people: present, short, printable.
 func validateText(field, s string) error {
 	if s == "" {
@@ -174,6 +176,11 @@ func validateText(field, s string) error {
 	}
 	if strings.ContainsFunc(s, unicode.IsControl) {
 		return invalid(field, "must not contain control characters")
+	}
+	// Direction overrides let a name show as something else (a station
+	// named "‮点办帮" reads backwards on every screen it is shown on).
+	if strings.ContainsFunc(s, isBidiControl) {
+		return invalid(field, "must not contain text direction control characters")
 	}
 	return nil
 }

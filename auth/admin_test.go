@@ -37,6 +37,8 @@ func TestCreateAccountValidation(t *testing.T) {
 			{"no display name", func(n *NewAccount) { n.DisplayName = "  " }},
 			{"display name too long", func(n *NewAccount) { n.DisplayName = strings.Repeat("长", 65) }},
 			{"display name with newline", func(n *NewAccount) { n.DisplayName = "a\nb" }},
+			{"display name with a right-to-left override", func(n *NewAccount) { n.DisplayName = "王\u202e芳" }},
+			{"display name with a direction isolate", func(n *NewAccount) { n.DisplayName = "\u2067赵六\u2069" }},
 			{"short password", func(n *NewAccount) { n.Password = "short" }},
 			{"password beyond bcrypt", func(n *NewAccount) { n.Password = strings.Repeat("p", 73) }},
 			{"unknown skill", func(n *NewAccount) { n.Skills = []string{"taxes"} }},
@@ -82,6 +84,7 @@ func TestCreateStationValidation(t *testing.T) {
 		}{
 			{"no name", func(n *NewStation) { n.Name = "" }},
 			{"no region", func(n *NewStation) { n.Region = "" }},
+			{"name with a right-to-left override", func(n *NewStation) { n.Name = "\u202e点办帮程远" }},
 			{"bad device id", func(n *NewStation) { n.Username = "kiosk/07" }},
 			{"short secret", func(n *NewStation) { n.Password = "1234" }},
 		}

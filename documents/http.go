@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"cloudwindow/auth"
 	"cloudwindow/cases"
@@ -47,6 +48,11 @@ func (s *Service) servePutChunk(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		httpapi.WriteError(w, http.StatusBadRequest, "bad_index", "the chunk index must be a number")
 		return
+	}
+	// A chunk may take longer than the server's read timeout allows other
+	// requests; this one alone gets a longer deadline.
+	if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.ChunkTimeout)); err != nil {
+		s.log.Warn("extend chunk read deadline", "err", err)
 	}
 	actor, _ := httpapi.IdentityFrom(r.Context())
 	body := http.MaxBytesReader(w, r.Body, maxChunkSize+1)

@@ -21,6 +21,10 @@ const (
 	DefaultMaxSize   = 20 << 20
 	DefaultChunkSize = 256 << 10
 	maxChunkSize     = 4 << 20
+	// DefaultChunkTimeout is how long one chunk may take to arrive: a
+	// 4 MiB chunk over a weak island 4G link, where the HTTP server's read
+	// timeout is much shorter.
+	DefaultChunkTimeout = 2 * time.Minute
 )
 
 // Cases is what accepting a scan needs from the case service
@@ -40,6 +44,8 @@ type Config struct {
 
 	MaxSize   int64 // bytes per file; default DefaultMaxSize
 	ChunkSize int   // bytes per chunk for new uploads; default DefaultChunkSize
+	// ChunkTimeout is the read deadline of one chunk request; default DefaultChunkTimeout.
+	ChunkTimeout time.Duration
 
 	// OnDocument is told of a new scan and of every change of its status,
 	// after it is stored, on the request's goroutine: it must not block.
@@ -70,6 +76,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.ChunkSize <= 0 {
 		cfg.ChunkSize = DefaultChunkSize
+	}
+	if cfg.ChunkTimeout <= 0 {
+		cfg.ChunkTimeout = DefaultChunkTimeout
 	}
 	if cfg.ChunkSize > maxChunkSize {
 		return nil, fmt.Errorf("documents: chunk size %d is over the limit of %d", cfg.ChunkSize, maxChunkSize)

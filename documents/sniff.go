@@ -34,8 +34,17 @@ const pdfTailWindow = 1024
 // sniff names the type of the content in r (size bytes) from its bytes,
 // never from a file name, and checks that its header holds together: a
 // JPEG or PNG must state its dimensions, a PDF must start with its header
-// and end with its trailer.
+// and end with its trailer. Nothing active may ride along (see
+// checkActiveContent).
 func sniff(r io.ReaderAt, size int64) (string, error) {
+	contentType, err := sniffType(r, size)
+	if err != nil {
+		return "", err
+	}
+	return contentType, checkActiveContent(r, size, contentType)
+}
+
+func sniffType(r io.ReaderAt, size int64) (string, error) {
 	head := make([]byte, 16)
 	n, err := r.ReadAt(head, 0)
 	if err != nil && err != io.EOF {

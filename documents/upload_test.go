@@ -141,6 +141,8 @@ func TestUploadRefusesBadFiles(t *testing.T) {
 			{"a PDF announced as PNG", smallPDF(), "scan.png", "image/png", "", 200, 415, ""},
 			{"a JPEG header on junk", append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, bytes.Repeat([]byte{1}, 300)...), "a.jpg", "", "", 200, 415, ""},
 			{"a PDF cut short", smallPDF()[:60], "a.pdf", "", "", 200, 415, ""},
+			{"a JPEG followed by a web page", append(smallJPEG(t), html...), "scan.jpg", "image/jpeg", "", 200, 415, ""},
+			{"a PDF that runs JavaScript", pdfWith("/OpenAction << /S /JavaScript /JS (app.alert(1)) >>", ""), "a.pdf", "", "", 200, 415, ""},
 			{"a whole-file checksum that does not match", noisyPNG(t, 20, 3), "a.png", "", hexSHA([]byte("other")), 200, 422, ""},
 			{"announced as a zip", smallPDF(), "a.zip", "application/zip", "", 415, 0, ""},
 			{"over the size limit", make([]byte, 64<<10+1), "big.png", "", "", 413, 0, ""},

@@ -43,6 +43,8 @@ func TestMalformedMessagesGetTypedErrorsAndChangeNothing(t *testing.T) {
 		{"no type", `{"id": "1", "data": {}}`, "bad_message"},
 		{"unknown type", `{"type": "call.teleport", "id": "1", "data": {}}`, "unknown_type"},
 		{"unknown field", `{"type": "call.request", "id": "1", "data": {"item_id": "mi-001", "vip": true}}`, "bad_message"},
+		{"unknown envelope field", `{"type": "ping", "id": "1", "data": {}, "priority": "high"}`, "bad_message"},
+		{"trailing content", `{"type": "ping", "id": "1", "data": {}} {"type": "ping"}`, "bad_message"},
 		{"missing item", `{"type": "call.request", "id": "1", "data": {}}`, "bad_message"},
 		{"bad green reason", `{"type": "call.request", "id": "1", "data": {"item_id": "mi-001", "green_channel": "vip"}}`, "bad_message"},
 		{"unknown item", `{"type": "call.request", "id": "1", "data": {"item_id": "no-such-item"}}`, "not_found"},

@@ -32,6 +32,8 @@ type Config struct {
 	TURNSecret   string // shared with coturn: clients get short-lived TURN credentials
 	OpeningHours string
 
+	ConnLimits ConnLimits
+
 	RingTimeout   time.Duration
 	WrapUpTimeout time.Duration
 	ResumeGrace   time.Duration
@@ -75,6 +77,7 @@ func (c *Config) setDefaults() {
 	if c.ResumeGrace <= 0 {
 		c.ResumeGrace = 60 * time.Second
 	}
+	c.ConnLimits.setDefaults()
 	if c.Location == nil {
 		c.Location = time.Local
 	}
@@ -83,5 +86,31 @@ func (c *Config) setDefaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+}
+
+// ConnLimits bound what one client, or all of them together, can hold open.
+// Zero values take defaults: the HTTP ones here, the others in the
+// documents and signaling packages.
+type ConnLimits struct {
+	HTTPReadTimeout time.Duration // a whole request, body included (chunk uploads get ChunkTimeout); default 30 s
+	HTTPIdleTimeout time.Duration // an idle keep-alive connection is closed after this; default 30 s
+	ChunkTimeout    time.Duration // reading one upload chunk; default 2 min
+	MaxConnections  int           // open TCP connections on the HTTP port; default 10000
+
+	WSAuthTimeout    time.Duration // a new signaling socket must authenticate within this; default 10 s
+	WSMaxPerAddress  int           // signaling sockets per client address; default 20
+	WSMaxConnections int           // signaling sockets on this node; default 5000
+}
+
+func (l *ConnLimits) setDefaults() {
+	if l.HTTPReadTimeout <= 0 {
+		l.HTTPReadTimeout = 30 * time.Second
+	}
+	if l.HTTPIdleTimeout <= 0 {
+		l.HTTPIdleTimeout = 30 * time.Second
+	}
+	if l.MaxConnections <= 0 {
+		l.MaxConnections = 10000
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/net/netutil"
 
 	"cloudwindow/audit"
 	"cloudwindow/auth"
@@ -116,6 +117,8 @@ func (n *Node) open(ctx context.Context) error {
 	n.Signaling = signaling.New(signaling.Config{
 		Node: n.cfg.NodeName, ResumeGrace: n.cfg.ResumeGrace, WrapUpTimeout: n.cfg.WrapUpTimeout,
 		ICEServers: n.cfg.ICEServers, TURNSecret: n.cfg.TURNSecret, OpeningHours: n.cfg.OpeningHours,
+		AuthTimeout: n.cfg.ConnLimits.WSAuthTimeout, MaxConnsPerAddress: n.cfg.ConnLimits.WSMaxPerAddress,
+		MaxConns: n.cfg.ConnLimits.WSMaxConnections,
 	}, signaling.Deps{
 		Verifier: n.Auth, Catalog: n.Catalog, NewQueue: n.newQueue, SFU: n.SFU, Recorder: n.recorder(),
 		Calls: n.Calls, Cases: n.Cases, Rectifications: n.Rectify,
@@ -181,7 +184,8 @@ func (n *Node) openCasework() error {
 	})
 	n.Documents, err = documents.New(documents.Config{
 		DataDir: n.cfg.DataDir, DB: n.db, Calls: n.Calls, Cases: n.Cases, Audit: n.Audit, Logger: n.log,
-		OnDocument: func(d documents.Document) { n.Signaling.DocumentChanged(d) },
+		ChunkTimeout: n.cfg.ConnLimits.ChunkTimeout,
+		OnDocument:   func(d documents.Document) { n.Signaling.DocumentChanged(d) },
 	})
 	if err != nil {
 		return fmt.Errorf("start documents: %w", err)
@@ -271,8 +275,18 @@ func (n *Node) listen() error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", n.cfg.Addr, err)
 	}
+	lim := n.cfg.ConnLimits
+	// Past the limit, new connections wait in the kernel's backlog until
+	// one closes, instead of taking descriptors and memory from those served.
+	ln = netutil.LimitListener(ln, lim.MaxConnections)
 	n.listener = ln
-	n.http = &http.Server{Handler: n.routes(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(n.log.Handler(), slog.LevelWarn)}
+	n.http = &http.Server{
+		Handler:           n.routes(),
+		ReadHeaderTimeout: min(10*time.Second, lim.HTTPReadTimeout),
+		ReadTimeout:       lim.HTTPReadTimeout,
+		IdleTimeout:       lim.HTTPIdleTimeout,
+		ErrorLog:          slog.NewLogLogger(n.log.Handler(), slog.LevelWarn),
+	}
 	tlsOn := n.cfg.TLSCert != ""
 	if tlsOn {
 		cert, err := tls.LoadX509KeyPair(n.cfg.TLSCert, n.cfg.TLSKey)

@@ -71,6 +71,34 @@ func TestHTTPOnlyOverseersFollowUp(t *testing.T) {
 	})
 }
 
+func TestHTTPListFilterTakesEachKnownStatusOnce(t *testing.T) {
+	store.ForEachDB(t, func(t *testing.T, db *store.DB) {
+		s, _, _ := newTestService(t, db)
+		if _, err := s.Open(context.Background(), rating("c1", 1), station); err != nil {
+			t.Fatal(err)
+		}
+		srv := newTestServer(t, s)
+		flood := strings.TrimSuffix(strings.Repeat("open,", 40000), ",")
+		for _, tc := range []struct {
+			name, query string
+			want        int
+		}{
+			{"40,000 values", flood, http.StatusBadRequest},
+			{"a repeated status", "open,open", http.StatusBadRequest},
+			{"an unknown status", "open,closed", http.StatusBadRequest},
+			{"each known status once", "open,in_progress,fixed", http.StatusOK},
+		} {
+			code, body := send(t, srv, "sup", "GET", "/api/v1/rectifications?status="+tc.query, "")
+			if code != tc.want {
+				t.Errorf("%s: %d %v, want %d", tc.name, code, body, tc.want)
+			}
+			if code == http.StatusBadRequest && body["error"].(map[string]any)["code"] != "invalid" {
+				t.Errorf("%s: error %v, want code invalid", tc.name, body)
+			}
+		}
+	})
+}
+
 func TestHTTPUpdate(t *testing.T) {
 	store.ForEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()

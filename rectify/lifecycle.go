@@ -134,10 +134,17 @@ func (s *Service) Get(ctx context.Context, callID string) (Rectification, error)
 // List returns the rectifications in one of statuses (all when none), open
 // ones first, each marked when overdue; steps are left out.
 func (s *Service) List(ctx context.Context, statuses ...Status) ([]Rectification, error) {
+	// Each known status at most once: the filter stays three values however
+	// long the query a client sends.
+	seen := map[Status]bool{}
 	for _, st := range statuses {
 		if st != StatusOpen && st != StatusInProgress && st != StatusFixed {
-			return nil, fmt.Errorf("%w: unknown status %q", ErrInvalid, st)
+			return nil, fmt.Errorf("%w: unknown status %.40q", ErrInvalid, st)
 		}
+		if seen[st] {
+			return nil, fmt.Errorf("%w: status %s is given twice", ErrInvalid, st)
+		}
+		seen[st] = true
 	}
 	out, err := list(ctx, s.db, statuses, ListLimit)
 	if err != nil {

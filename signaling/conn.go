@@ -1,8 +1,10 @@
 package signaling
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -14,7 +16,6 @@ import (
 // Connection limits.
 const (
 	maxMessageSize = 64 << 10
-	authTimeout    = 10 * time.Second
 	pingInterval   = 20 * time.Second
 	pongWait       = 45 * time.Second
 	writeWait      = 10 * time.Second
@@ -33,6 +34,10 @@ type conn struct {
 	done    chan struct{}
 	once    sync.Once
 	limiter *rate.Limiter
+	// live is set once the socket is authenticated; only then does a frame
+	// extend the read deadline. Before, the auth deadline stays fixed, so
+	// junk frames cannot keep an anonymous socket open. Read-loop only.
+	live bool
 }
 
 func newConn(ws *websocket.Conn, log *slog.Logger) *conn {
@@ -113,29 +118,55 @@ func (c *conn) flush() {
 }
 
 // read returns the next message. A frame that is not a valid envelope is
-// answered with an error and skipped; an oversized one ends the connection
-// (the WebSocket layer cannot resynchronise after it).
+// answered with an error and skipped; an oversized or binary one ends the
+// connection (the protocol is JSON text only).
 func (c *conn) read() (Message, error) {
 	for {
-		_, b, err := c.ws.ReadMessage()
+		kind, b, err := c.ws.ReadMessage()
 		if err != nil {
 			if errors.Is(err, websocket.ErrReadLimit) {
 				c.sendError("", protoErr(CodeTooLarge, "message exceeds %d bytes", maxMessageSize))
 			}
 			return Message{}, err
 		}
-		c.ws.SetReadDeadline(time.Now().Add(pongWait))
+		if kind != websocket.TextMessage {
+			c.sendError("", protoErr(CodeBadMessage, "binary frames are not accepted; send JSON text"))
+			return Message{}, errBinaryFrame
+		}
+		if c.live {
+			c.ws.SetReadDeadline(time.Now().Add(pongWait))
+		}
 		if !c.limiter.Allow() {
 			c.sendError("", protoErr(CodeRateLimited, "too many messages; slow down"))
 			continue
 		}
-		var m Message
-		if err := json.Unmarshal(b, &m); err != nil || m.Type == "" || len(m.ID) > maxIDLen {
-			c.sendError("", protoErr(CodeBadMessage, "a message is a JSON object with a type, an optional id and data"))
+		m, err := decodeEnvelope(b)
+		if err != nil {
+			c.sendError("", protoErr(CodeBadMessage, "a message is a JSON object with a type, an optional id and data, and nothing else"))
 			continue
 		}
 		return m, nil
 	}
+}
+
+var errBinaryFrame = errors.New("binary frame")
+
+// decodeEnvelope parses one frame strictly: unknown envelope fields and
+// trailing content are refused, as they are in data.
+func decodeEnvelope(b []byte) (Message, error) {
+	var m Message
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return Message{}, err
+	}
+	if dec.Decode(&struct{}{}) != io.EOF {
+		return Message{}, errors.New("trailing content")
+	}
+	if m.Type == "" || len(m.ID) > maxIDLen {
+		return Message{}, errors.New("missing type or id too long")
+	}
+	return m, nil
 }
 
 func (c *conn) sendError(re string, pe *ProtocolError) {

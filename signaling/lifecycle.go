@@ -13,7 +13,7 @@ import (
 // authenticate reads the first message, which must be a valid auth, and
 // attaches c to the account's session (taking over an earlier socket).
 func (s *Server) authenticate(ctx context.Context, c *conn) *session {
-	c.ws.SetReadDeadline(time.Now().Add(authTimeout))
+	c.ws.SetReadDeadline(time.Now().Add(s.cfg.AuthTimeout))
 	m, err := c.read()
 	if err != nil {
 		return nil

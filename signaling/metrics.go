@@ -10,6 +10,7 @@ type metrics struct {
 	callsActive prometheus.Gauge       // calls in progress
 	callsEnded  *prometheus.CounterVec // ended calls by reason
 	errors      *prometheus.CounterVec // protocol errors sent, by code
+	refused     *prometheus.CounterVec // sockets refused over a cap, by cap
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -26,9 +27,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cloudwindow_signaling_errors_total", Help: "Protocol errors sent to clients, by code.",
 		}, []string{"code"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cloudwindow_ws_refused_total", Help: "Signaling sockets refused over a connection cap, by cap (address or total).",
+		}, []string{"cap"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.sessions, m.callsActive, m.callsEnded, m.errors)
+		reg.MustRegister(m.sessions, m.callsActive, m.callsEnded, m.errors, m.refused)
 	}
 	return m
 }

@@ -16,6 +16,7 @@ import (
 	"cloudwindow/bus"
 	"cloudwindow/calls"
 	"cloudwindow/catalog"
+	"cloudwindow/httpapi"
 	"cloudwindow/media"
 	"cloudwindow/queue"
 )
@@ -45,6 +46,15 @@ type Config struct {
 	ICEServers    []ICEServer   // STUN/TURN servers for clients
 	TURNSecret    string        // shared with coturn (use-auth-secret); empty: credentials as configured
 	OpeningHours  string        // told to stations when no agent is online
+
+	// AuthTimeout is how long a new socket has to authenticate; it does not
+	// move until welcome. Default 10 s.
+	AuthTimeout time.Duration
+	// MaxConnsPerAddress and MaxConns cap open sockets (authenticated or
+	// not) per client address and in total; defaults DefaultMaxConnsPerAddress
+	// and DefaultMaxConns.
+	MaxConnsPerAddress int
+	MaxConns           int
 }
 
 // Deps are the services signaling drives.
@@ -73,6 +83,7 @@ type Server struct {
 	events   *eventWriter
 	stats    *statsBroadcaster
 	metrics  *metrics
+	admit    *admission
 
 	unsubscribe func() // cluster: deliveries from other nodes
 	stopHandler func() // cluster: station messages forwarded to this node
@@ -89,6 +100,9 @@ func New(cfg Config, deps Deps) *Server {
 	if cfg.ResumeGrace <= 0 {
 		cfg.ResumeGrace = 60 * time.Second
 	}
+	if cfg.AuthTimeout <= 0 {
+		cfg.AuthTimeout = 10 * time.Second
+	}
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
@@ -104,6 +118,7 @@ func New(cfg Config, deps Deps) *Server {
 	}
 	s.queue = deps.NewQueue(s)
 	s.metrics = newMetrics(deps.Registerer)
+	s.admit = newAdmission(cfg.MaxConnsPerAddress, cfg.MaxConns)
 	s.handlers = s.routes()
 	s.events = newEventWriter(deps.Calls, s.log)
 	s.stats = newStatsBroadcaster(s.broadcastStats)
@@ -113,6 +128,13 @@ func New(cfg Config, deps Deps) *Server {
 
 // ServeHTTP upgrades to a WebSocket and serves it until it closes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	addr := httpapi.ClientIP(r)
+	if ok, reason := s.admit.admit(addr); !ok {
+		s.metrics.refused.WithLabelValues(reason).Inc()
+		refuse(w, reason)
+		return
+	}
+	defer s.admit.release(addr)
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return // the upgrader has answered
@@ -134,6 +156,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if sess == nil {
 		return
 	}
+	c.live = true
 	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(pongWait)) })
 	ws.SetReadDeadline(time.Now().Add(pongWait))
 	for {

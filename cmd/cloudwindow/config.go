@@ -11,6 +11,7 @@ import (
 	"github.com/peterbourgon/ff/v3"
 	"github.com/peterbourgon/ff/v3/ffyaml"
 
+	"cloudwindow/documents"
 	"cloudwindow/node"
 	"cloudwindow/signaling"
 )
@@ -46,6 +47,14 @@ func parseConfig(args []string) (config, slog.Level, error) {
 	fs.DurationVar(&c.ResumeGrace, "resume-grace", 60*time.Second, "how long a dropped client may come back to its call")
 	fs.StringVar(&c.TicketSecret, "recording-ticket-secret", "", "signs short-lived recording play links; set the same on every node of a cluster")
 	fs.DurationVar(&c.Retention, "retention", 0, "delete recordings older than this (e.g. 8760h); 0 keeps them")
+	lim := &c.ConnLimits
+	fs.DurationVar(&lim.HTTPReadTimeout, "http-read-timeout", 30*time.Second, "longest time to read one HTTP request, body included (upload chunks: --upload-chunk-timeout)")
+	fs.DurationVar(&lim.HTTPIdleTimeout, "http-idle-timeout", 30*time.Second, "an idle keep-alive HTTP connection is closed after this")
+	fs.DurationVar(&lim.ChunkTimeout, "upload-chunk-timeout", documents.DefaultChunkTimeout, "longest time to read one upload chunk")
+	fs.IntVar(&lim.MaxConnections, "max-connections", 10000, "open TCP connections on the HTTP port; more wait until one closes")
+	fs.DurationVar(&lim.WSAuthTimeout, "ws-auth-timeout", 10*time.Second, "a new signaling socket must authenticate within this")
+	fs.IntVar(&lim.WSMaxPerAddress, "ws-max-per-address", signaling.DefaultMaxConnsPerAddress, "open signaling sockets per client address")
+	fs.IntVar(&lim.WSMaxConnections, "ws-max-connections", signaling.DefaultMaxConns, "open signaling sockets on this node")
 	tz := fs.String("timezone", "Asia/Shanghai", "the center's time zone (due dates, case numbers)")
 	holidays := fs.String("holidays", "", "public holidays skipped in due dates: 2026-10-01,2026-10-02,…")
 	workdays := fs.String("extra-workdays", "", "weekend days worked instead (调休): 2026-10-11,…")

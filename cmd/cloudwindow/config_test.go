@@ -25,6 +25,7 @@ func TestConfigPrecedenceFlagsThenEnvThenFile(t *testing.T) {
 		{"file beats default", c.Addr, ":9000"},
 		{"file value", c.OpeningHours, "全天"},
 		{"default", c.WrapUpTimeout, 60 * time.Second},
+		{"connection limit default", c.ConnLimits.WSMaxPerAddress, 20},
 	}
 	for _, ck := range checks {
 		if ck.got != ck.want {
@@ -39,6 +40,7 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"--log-level", "loud"},
 		{"--turn", "turn:a;user"},
 		{"--no-such-flag"},
+		{"--ws-max-per-address", "many"},
 	} {
 		if _, _, err := parseConfig(args); err == nil {
 			t.Errorf("%v: accepted", args)

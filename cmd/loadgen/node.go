@@ -26,6 +26,7 @@ func cmdNode(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.TCPPort, "media-tcp-port", -1, "ICE-TCP port; -1 disables")
 	fs.StringVar(&cfg.NodeName, "node-name", "bench", "node name")
 	fs.Bool("media-loopback-only", true, "always on: media stays on loopback")
+	fs.IntVar(&cfg.ConnLimits.WSMaxPerAddress, "ws-max-per-address", 0, "signaling sockets per client address (0: the node's default)")
 	fs.String("log-level", "warn", "ignored: the node logs warnings only")
 	record := fs.Bool("record", true, "record every call, as cloudwindow does")
 	udpBuffer := fs.Int("udp-read-buffer", 0, "set the media UDP socket's receive buffer to this many bytes (0: the system default)")

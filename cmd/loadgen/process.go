@@ -72,6 +72,8 @@ func startNode(ctx context.Context, bin, dir string, extra []string) (*proc, str
 	args = append(args, []string{
 		"--addr", fmt.Sprintf("127.0.0.1:%d", port), "--data-dir", dir, "--media-loopback-only",
 		"--media-udp-port", "0", "--media-tcp-port", "-1", "--log-level", "warn", "--node-name", "bench",
+		// Every load client comes from loopback: one address for thousands.
+		"--ws-max-per-address", "100000",
 	}...)
 	args = append(args, extra...)
 	p, err := startProc(bin, args, filepath.Join(dir, "node.log"))
