@@ -95,7 +95,8 @@ func (s *Service) checkSession(ctx context.Context, accountID, sessionID string,
 	if ls.accountID != accountID {
 		return Identity{}, fmt.Errorf("%w: session of another account", ErrInvalidToken)
 	}
-	if ls.revoked || ls.created.Before(acct.sessionsValidAfter) {
+	// A session started in the same millisecond as the change is over too.
+	if ls.revoked || !acct.sessionsValidAfter.IsZero() && !ls.created.After(acct.sessionsValidAfter) {
 		return Identity{}, ErrSessionEnded
 	}
 	id := acct.Identity()
