@@ -108,6 +108,7 @@ func (s *Service) checkSession(ctx context.Context, accountID, sessionID string,
 // enabled and its login session not ended. Signaling asks it periodically,
 // behind the SessionsEnded notifications that normally end sockets at once.
 func (s *Service) ActiveSession(ctx context.Context, id Identity) error {
+	s.Forget(SessionsEnded{AccountID: id.AccountID, Session: id.Session}) // read afresh
 	_, err := s.checkSession(ctx, id.AccountID, id.Session, time.Time{})
 	return err
 }

@@ -41,7 +41,7 @@ func (n *Node) routes() http.Handler {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/", http.StatusFound)
 	})
-	return securityHeaders(mux)
+	return httpapi.ClientAddr{Trusted: n.cfg.TrustedProxies}.Handler(securityHeaders(mux))
 }
 
 func serveApp(mux *http.ServeMux, prefix string, files fs.FS) {

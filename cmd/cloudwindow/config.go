@@ -11,6 +11,8 @@ import (
 	"github.com/peterbourgon/ff/v3"
 	"github.com/peterbourgon/ff/v3/ffyaml"
 
+	"cloudwindow/auth"
+	"cloudwindow/httpapi"
 	"cloudwindow/node"
 	"cloudwindow/signaling"
 )
@@ -46,6 +48,14 @@ func parseConfig(args []string) (config, slog.Level, error) {
 	fs.DurationVar(&c.ResumeGrace, "resume-grace", 60*time.Second, "how long a dropped client may come back to its call")
 	fs.StringVar(&c.TicketSecret, "recording-ticket-secret", "", "signs short-lived recording play links; set the same on every node of a cluster")
 	fs.DurationVar(&c.Retention, "retention", 0, "delete recordings older than this (e.g. 8760h); 0 keeps them")
+	trusted := fs.String("trusted-proxies", "", "load balancers (CIDRs or addresses, comma-separated) whose X-Forwarded-For gives the client address")
+	fs.IntVar(&c.LoginLimits.Failures, "login-failures", auth.DefaultLoginFailures, "failed logins per account and address before each further try waits")
+	fs.IntVar(&c.LoginLimits.WideFailures, "login-wide-failures", auth.DefaultLoginWideFailures, "failed logins per address, or per account, before tries wait (addresses the account logged in from are exempt)")
+	fs.DurationVar(&c.LoginLimits.Delay, "login-delay", auth.DefaultLoginDelay, "the first wait after too many failed logins; it doubles with each further failure")
+	fs.DurationVar(&c.LoginLimits.MaxDelay, "login-max-delay", auth.DefaultLoginMaxDelay, "the longest wait after failed logins")
+	fs.StringVar(&c.KeyEncryptionKey, "key-encryption-key", "", "base64 AES-256 key sealing the token signing keys in the store; a second, comma-separated, is the old one while rotating")
+	fs.StringVar(&c.KeyEncryptionKeyFile, "key-encryption-key-file", "", "file holding the key-encryption key(s), one a line; default: generated at <data-dir>/secrets/key-encryption.key")
+	fs.DurationVar(&c.SessionCheckInterval, "session-check-interval", signaling.DefaultSessionCheckInterval, "how often live sessions are checked against their account (backs up instant sign-out)")
 	tz := fs.String("timezone", "Asia/Shanghai", "the center's time zone (due dates, case numbers)")
 	holidays := fs.String("holidays", "", "public holidays skipped in due dates: 2026-10-01,2026-10-02,…")
 	workdays := fs.String("extra-workdays", "", "weekend days worked instead (调休): 2026-10-11,…")
@@ -63,6 +73,9 @@ func parseConfig(args []string) (config, slog.Level, error) {
 	c.rest = fs.Args()
 	if *publicIPs != "" {
 		c.PublicIPs = strings.Split(*publicIPs, ",")
+	}
+	if c.TrustedProxies, err = httpapi.ParseTrustedProxies(*trusted); err != nil {
+		return c, 0, fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	if c.Location, err = time.LoadLocation(*tz); err != nil {
 		return c, 0, fmt.Errorf("--timezone: %w", err)
