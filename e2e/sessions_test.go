@@ -265,3 +265,15 @@ func TestLoginLimitsDoNotLockOutTheAccount(t *testing.T) {
 		t.Fatalf("forged X-Forwarded-For escaped the limit: %d", code)
 	}
 }
+
+// In a cluster, disabling an account on one node closes its socket on
+// another at once: the news travels on the bus.
+func TestDisablingEndsSessionsOnOtherNodes(t *testing.T) {
+	a, b := startCluster(t)
+	agent := dial(t, b, "agent1")
+	ready(t, agent)
+	if code := api(t, a, "PATCH", "/api/v1/admin/accounts/"+accountID(t, a, "agent1"), token(t, a, "admin"), map[string]bool{"disabled": true}, nil); code != http.StatusOK {
+		t.Fatalf("disable agent on node A: %d", code)
+	}
+	signedOut(t, agent, "the agent disabled on another node")
+}
