@@ -75,6 +75,12 @@ func LoadKeyEncryptionKeys(value, file, generated string) ([]KeyEncryptionKey, e
 	return keys, nil
 }
 
+// DefaultKeyEncryptionKeyFile is where a node given no key-encryption key
+// keeps the one it generates on its first start.
+func DefaultKeyEncryptionKeyFile(dataDir string) string {
+	return filepath.Join(dataDir, "secrets", "key-encryption.key")
+}
+
 // generateKeyFile writes a new random key to path unless the file exists.
 func generateKeyFile(path string) error {
 	if _, err := os.Stat(path); err == nil {

@@ -2,7 +2,6 @@ package node
 
 import (
 	"fmt"
-	"path/filepath"
 
 	"cloudwindow/auth"
 )
@@ -30,8 +29,7 @@ func (n *Node) authOptions() (auth.Options, error) {
 // its first start and keeps it in DataDir/secrets.
 func AuthOptions(cfg Config) (auth.Options, error) {
 	cfg.setDefaults()
-	generated := filepath.Join(cfg.DataDir, "secrets", "key-encryption.key")
-	keks, err := auth.LoadKeyEncryptionKeys(cfg.KeyEncryptionKey, cfg.KeyEncryptionKeyFile, generated)
+	keks, err := auth.LoadKeyEncryptionKeys(cfg.KeyEncryptionKey, cfg.KeyEncryptionKeyFile, auth.DefaultKeyEncryptionKeyFile(cfg.DataDir))
 	if err != nil {
 		return auth.Options{}, fmt.Errorf("key-encryption key: %w", err)
 	}
