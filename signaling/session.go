@@ -16,7 +16,7 @@ type session struct {
 	id          string
 	resumeToken string
 	ident       auth.Identity // ident.Session is the first socket's; see loginSession
-	checkedAt   atomic.Int64 // unix ns of the last check that the account is still enabled
+	checkedAt   atomic.Int64  // unix ns of the last check that the account is still enabled
 
 	mu          sync.Mutex
 	conn        *conn         // nil while detached
