@@ -132,9 +132,9 @@ func (s *Service) Verify(ctx context.Context, token string) (Identity, error) {
 	return s.checkSession(ctx, c.Subject, c.Session, issued)
 }
 
-// Active reports whether a signed-in account may go on: long-lived sessions
-// (signaling WebSockets) ask it periodically, so that disabling an account
-// ends them as it ends its tokens.
+// Active reports whether an account is still enabled, for grants that
+// outlive a token (recording play tickets). Signaling sockets ask
+// ActiveSession, which also checks their login session.
 func (s *Service) Active(ctx context.Context, accountID string) error {
 	acct, err := s.cachedAccount(ctx, accountID)
 	if err != nil {
