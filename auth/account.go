@@ -22,6 +22,9 @@ type Account struct {
 	Island      bool      `json:"island,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+
+	// sessionsValidAfter ends every login session started before it.
+	sessionsValidAfter time.Time
 }
 
 // Identity is what a token for this account vouches for.

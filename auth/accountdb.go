@@ -20,7 +20,7 @@ type rowQuerier interface {
 }
 
 const selectAccount = `SELECT a.id, a.username, a.display_name, a.role, a.disabled, a.skills, a.generalist,
-	a.created_at, a.updated_at, COALESCE(s.region, ''), COALESCE(s.island, FALSE), a.password_hash
+	a.created_at, a.updated_at, COALESCE(s.region, ''), COALESCE(s.island, FALSE), a.sessions_valid_after, a.password_hash
 	FROM accounts a LEFT JOIN stations s ON s.account_id = a.id`
 
 type rowScanner interface {
@@ -32,9 +32,9 @@ type rowScanner interface {
 func scanAccount(row rowScanner) (Account, []byte, error) {
 	var a Account
 	var role, skills, hash string
-	var created, updated int64
+	var created, updated, validAfter int64
 	err := row.Scan(&a.ID, &a.Username, &a.DisplayName, &role, &a.Disabled, &skills, &a.Generalist,
-		&created, &updated, &a.Region, &a.Island, &hash)
+		&created, &updated, &a.Region, &a.Island, &validAfter, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, nil, ErrNotFound
 	}
@@ -48,6 +48,7 @@ func scanAccount(row rowScanner) (Account, []byte, error) {
 		a.Skills = nil
 	}
 	a.Role, a.CreatedAt, a.UpdatedAt = Role(role), store.Time(created), store.Time(updated)
+	a.sessionsValidAfter = store.Time(validAfter)
 	return a, []byte(hash), nil
 }
 

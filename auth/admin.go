@@ -31,8 +31,7 @@ func (s *Service) CreateStation(ctx context.Context, n NewStation) (Account, err
 	return s.insertAccount(ctx, a, n.Password)
 }
 
-// SetDisabled disables or enables an account. Disabling revokes its refresh
-// tokens at once; its access tokens stop verifying within the cache TTL.
+// SetDisabled disables or enables an account. Disabling ends its sessions.
 func (s *Service) SetDisabled(ctx context.Context, id string, disabled bool) error {
 	_, err := s.UpdateAccount(ctx, id, AccountChange{Disabled: &disabled})
 	return err
@@ -67,51 +66,65 @@ func (s *Service) UpdateAccount(ctx context.Context, id string, c AccountChange)
 		}
 	}
 	var updated Account
+	var endReason string
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
 		var err error
-		updated, err = s.updateInTx(ctx, tx, id, c, hash)
+		updated, endReason, err = s.updateInTx(ctx, tx, id, c, hash)
 		return err
 	})
 	s.cache.forget(id)
 	if err != nil {
 		return Account{}, fmt.Errorf("update account %s: %w", id, err)
 	}
+	if endReason != "" {
+		s.ended(SessionsEnded{AccountID: id, Reason: endReason})
+	}
 	return updated, nil
 }
 
-func (s *Service) updateInTx(ctx context.Context, tx *store.Tx, id string, c AccountChange, hash []byte) (Account, error) {
+// updateInTx applies c and, when the change ends the account's sessions
+// (disabling, a new password), returns why.
+func (s *Service) updateInTx(ctx context.Context, tx *store.Tx, id string, c AccountChange, hash []byte) (Account, string, error) {
 	now := s.now()
 	// Writing first takes SQLite's write lock before the reads below, so a
 	// concurrent writer cannot invalidate them.
 	res, err := tx.Exec(ctx, `UPDATE accounts SET updated_at = ? WHERE id = ?`, store.Millis(now), id)
 	if err != nil {
-		return Account{}, err
+		return Account{}, "", err
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return Account{}, ErrNotFound
+		return Account{}, "", ErrNotFound
 	}
 	old, err := loadAccount(ctx, tx, id)
 	if err != nil {
-		return Account{}, err
+		return Account{}, "", err
 	}
 	a, err := c.apply(old)
 	if err != nil {
-		return Account{}, err
+		return Account{}, "", err
 	}
 	if a.Disabled && !old.Disabled && a.Role == RoleAdmin {
 		if err := ensureOtherAdmin(ctx, tx, id); err != nil {
-			return Account{}, err
+			return Account{}, "", err
 		}
 	}
 	if err := writeAccount(ctx, tx, a, hash); err != nil {
-		return Account{}, err
+		return Account{}, "", err
 	}
-	if (a.Disabled && !old.Disabled) || hash != nil {
-		if err := revokeRefreshTokens(ctx, tx, id); err != nil {
-			return Account{}, err
+	reason := ""
+	switch {
+	case a.Disabled && !old.Disabled:
+		reason = EndDisabled
+	case hash != nil:
+		reason = EndPasswordChanged
+	}
+	if reason != "" {
+		if err := endAllSessions(ctx, tx, id, now); err != nil {
+			return Account{}, "", err
 		}
 	}
-	return loadAccount(ctx, tx, id)
+	updated, err := loadAccount(ctx, tx, id)
+	return updated, reason, err
 }
 
 func ensureOtherAdmin(ctx context.Context, tx *store.Tx, id string) error {

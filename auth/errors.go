@@ -16,6 +16,10 @@ var (
 	ErrNotFound       = errors.New("account not found")
 	ErrUsernameTaken  = errors.New("username already taken")
 	ErrLastAdmin      = errors.New("cannot disable the last enabled admin")
+	// ErrSessionEnded refuses a token whose login session was ended (logout,
+	// password change, disabling, refresh-token reuse). It is an
+	// ErrInvalidToken too.
+	ErrSessionEnded = fmt.Errorf("%w: the session has ended, sign in again", ErrInvalidToken)
 )
 
 // RateLimitError refuses a login after too many failures.

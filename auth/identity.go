@@ -33,4 +33,7 @@ type Identity struct {
 	Generalist  bool     `json:"generalist,omitempty"` // agents: may take any item
 	Region      string   `json:"region,omitempty"`     // stations
 	Island      bool     `json:"island,omitempty"`     // stations on an island site
+	// Session is the login session the token belongs to (empty for tokens
+	// issued before sessions existed). It is not shown to clients.
+	Session string `json:"-"`
 }

@@ -6,10 +6,10 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -24,19 +24,25 @@ type signingKey struct {
 
 // keyring holds the token keys, which live in the store so that every node
 // of a cluster signs with the same key and verifies every node's tokens.
+// They are stored encrypted with the first key-encryption key.
 type keyring struct {
 	db      *store.DB
+	keks    []KeyEncryptionKey
 	signing signingKey
 
 	mu     sync.RWMutex
 	public map[string]ed25519.PublicKey // by kid; only keys found in the store
 }
 
-// loadKeyring picks the oldest stored key for signing, creating one on the
-// first start. Nodes starting together may each insert a key; choosing the
-// oldest afterwards makes them agree.
-func loadKeyring(ctx context.Context, db *store.DB, now time.Time) (*keyring, error) {
-	k := &keyring{db: db, public: map[string]ed25519.PublicKey{}}
+// loadKeyring re-encrypts stored keys that are in plain text or under an
+// older key-encryption key, then picks the oldest stored key for signing,
+// creating one on the first start. Nodes starting together may each insert
+// a key; choosing the oldest afterwards makes them agree.
+func loadKeyring(ctx context.Context, db *store.DB, keks []KeyEncryptionKey, now time.Time) (*keyring, error) {
+	k := &keyring{db: db, keks: keks, public: map[string]ed25519.PublicKey{}}
+	if err := k.reencrypt(ctx); err != nil {
+		return nil, err
+	}
 	key, err := k.oldest(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		if err := k.create(ctx, now); err != nil {
@@ -47,9 +53,54 @@ func loadKeyring(ctx context.Context, db *store.DB, now time.Time) (*keyring, er
 	if err != nil {
 		return nil, err
 	}
+	if len(keks) == 0 {
+		slog.Warn("token signing keys are stored unencrypted: give a key-encryption key")
+	}
 	k.signing = key
 	k.public[key.kid] = key.priv.Public().(ed25519.PublicKey)
 	return k, nil
+}
+
+// reencrypt brings every stored key to the current key-encryption key.
+// The update is conditional on the old value, so nodes doing it at once
+// do not clash.
+func (k *keyring) reencrypt(ctx context.Context) error {
+	rows, err := k.db.Query(ctx, `SELECT kid, private_key FROM signing_keys`)
+	if err != nil {
+		return fmt.Errorf("read signing keys: %w", err)
+	}
+	stale := map[string]string{}
+	for rows.Next() {
+		var kid, stored string
+		if err := rows.Scan(&kid, &stored); err != nil {
+			rows.Close()
+			return fmt.Errorf("read signing keys: %w", err)
+		}
+		stale[kid] = stored
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read signing keys: %w", err)
+	}
+	for kid, stored := range stale {
+		priv, current, err := decodeKey(kid, stored, k.keks)
+		if err != nil {
+			return fmt.Errorf("signing key %s: %w", kid, err)
+		}
+		if current {
+			continue
+		}
+		encoded, err := encodeKey(kid, priv, k.keks)
+		if err != nil {
+			return fmt.Errorf("signing key %s: %w", kid, err)
+		}
+		if _, err := k.db.Exec(ctx, `UPDATE signing_keys SET private_key = ? WHERE kid = ? AND private_key = ?`,
+			encoded, kid, stored); err != nil {
+			return fmt.Errorf("re-encrypt signing key %s: %w", kid, err)
+		}
+		slog.Info("signing key re-encrypted with the current key-encryption key", "kid", kid)
+	}
+	return nil
 }
 
 func (k *keyring) oldest(ctx context.Context) (signingKey, error) {
@@ -58,7 +109,7 @@ func (k *keyring) oldest(ctx context.Context) (signingKey, error) {
 	if err != nil {
 		return signingKey{}, fmt.Errorf("load signing key: %w", err)
 	}
-	priv, err := decodeKey(encoded)
+	priv, _, err := decodeKey(kid, encoded, k.keks)
 	if err != nil {
 		return signingKey{}, fmt.Errorf("signing key %s: %w", kid, err)
 	}
@@ -70,8 +121,13 @@ func (k *keyring) create(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("generate signing key: %w", err)
 	}
+	kid := keyID(pub)
+	encoded, err := encodeKey(kid, priv, k.keks)
+	if err != nil {
+		return fmt.Errorf("store signing key: %w", err)
+	}
 	_, err = k.db.Exec(ctx, `INSERT INTO signing_keys (kid, private_key, created_at) VALUES (?, ?, ?)`,
-		keyID(pub), base64.StdEncoding.EncodeToString(priv.Seed()), store.Millis(now))
+		kid, encoded, store.Millis(now))
 	if err != nil {
 		return fmt.Errorf("store signing key: %w", err)
 	}
@@ -94,7 +150,7 @@ func (k *keyring) publicKey(ctx context.Context, kid string) (ed25519.PublicKey,
 	if err != nil {
 		return nil, fmt.Errorf("look up signing key: %w", err)
 	}
-	priv, err := decodeKey(encoded)
+	priv, _, err := decodeKey(kid, encoded, k.keks)
 	if err != nil {
 		return nil, fmt.Errorf("signing key %s: %w", kid, err)
 	}
@@ -110,12 +166,4 @@ func (k *keyring) publicKey(ctx context.Context, kid string) (ed25519.PublicKey,
 func keyID(pub ed25519.PublicKey) string {
 	sum := sha256.Sum256(pub)
 	return hex.EncodeToString(sum[:8])
-}
-
-func decodeKey(encoded string) (ed25519.PrivateKey, error) {
-	seed, err := base64.StdEncoding.DecodeString(encoded)
-	if err != nil || len(seed) != ed25519.SeedSize {
-		return nil, errors.New("stored key is not a base64 Ed25519 seed")
-	}
-	return ed25519.NewKeyFromSeed(seed), nil
 }

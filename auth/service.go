@@ -2,10 +2,10 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"cloudwindow/store"
 )
@@ -21,12 +21,7 @@ const (
 	accountCacheTTL  = 30 * time.Second
 	accountCacheSize = 10000
 
-	// A username is locked after a few wrong passwords; a remote address
-	// gets more room because a service center's agents share one.
-	userFailureLimit = 5
-	addrFailureLimit = 20
-	failureSpan      = 5 * time.Minute
-	limiterSize      = 10000
+	limiterSize = 10000
 )
 
 // Options configures a Service; zero fields take the defaults.
@@ -36,6 +31,16 @@ type Options struct {
 	StationRefreshTTL time.Duration // refresh token lifetime for station devices
 	Now               func() time.Time
 	BcryptCost        int // bcrypt.DefaultCost when 0; tests lower it
+	LoginLimits       LoginLimits
+	// KeyEncryptionKeys encrypt the token signing keys in the store: the
+	// first encrypts, the others only decrypt (key rotation). Without any,
+	// signing keys are stored in plain text.
+	KeyEncryptionKeys []KeyEncryptionKey
+	// OnSessionsEnded is told when sessions end (logout, password change,
+	// disabling, refresh-token reuse), after the change is stored, so that
+	// live sockets on every node can be closed.
+	OnSessionsEnded func(SessionsEnded)
+	Registerer      prometheus.Registerer // for the login lock-out counter; may be nil
 }
 
 func (o Options) withDefaults() Options {
@@ -51,19 +56,21 @@ func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	o.LoginLimits = o.LoginLimits.withDefaults()
 	return o
 }
 
 // Service logs accounts in, issues and verifies their tokens, and manages
 // the accounts themselves. It is safe for concurrent use.
 type Service struct {
-	db        *store.DB
-	opts      Options
-	keys      *keyring
-	hasher    *hasher
-	cache     *accountCache
-	userLimit *loginLimiter
-	addrLimit *loginLimiter
+	db       *store.DB
+	opts     Options
+	keys     *keyring
+	hasher   *hasher
+	cache    *ttlCache[Account]
+	sessions *ttlCache[loginSession]
+	limiter  *loginLimiter
+	lockouts *prometheus.CounterVec
 }
 
 // NewService loads the signing key from db, creating it on the first start.
@@ -71,7 +78,7 @@ func NewService(db *store.DB, opts Options) (*Service, error) {
 	opts = opts.withDefaults()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	keys, err := loadKeyring(ctx, db, opts.Now())
+	keys, err := loadKeyring(ctx, db, opts.KeyEncryptionKeys, opts.Now())
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
@@ -80,13 +87,14 @@ func NewService(db *store.DB, opts Options) (*Service, error) {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
 	return &Service{
-		db:        db,
-		opts:      opts,
-		keys:      keys,
-		hasher:    h,
-		cache:     newAccountCache(accountCacheTTL, accountCacheSize),
-		userLimit: newLoginLimiter(userFailureLimit, failureSpan, limiterSize),
-		addrLimit: newLoginLimiter(addrFailureLimit, failureSpan, limiterSize),
+		db:       db,
+		opts:     opts,
+		keys:     keys,
+		hasher:   h,
+		cache:    newTTLCache[Account](accountCacheTTL, accountCacheSize),
+		sessions: newTTLCache[loginSession](accountCacheTTL, accountCacheSize),
+		limiter:  newLoginLimiter(opts.LoginLimits, limiterSize),
+		lockouts: newLockoutCounter(opts.Registerer),
 	}, nil
 }
 
@@ -101,48 +109,6 @@ type Tokens struct {
 	RefreshExpiresAt time.Time `json:"refresh_expires_at"`
 }
 
-// Login checks a username and password (a station's device id and secret)
-// and issues tokens. Unknown users and wrong passwords get the same error
-// after the same work; a disabled account is refused only once its password
-// is right, so the refusal reveals nothing to a guesser.
-func (s *Service) Login(ctx context.Context, username, password, remoteAddr string) (Tokens, error) {
-	username = normalizeUsername(username)
-	now := s.now()
-	if err := s.checkLoginRate(username, remoteAddr, now); err != nil {
-		return Tokens{}, err
-	}
-	acct, hash, err := s.accountWithHash(ctx, username)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return Tokens{}, fmt.Errorf("login: %w", err)
-	}
-	if !s.hasher.check(hash, password) {
-		s.userLimit.fail(username, now)
-		if remoteAddr != "" {
-			s.addrLimit.fail(remoteAddr, now)
-		}
-		slog.Info("login failed", "username", username, "remote", remoteAddr)
-		return Tokens{}, ErrBadCredentials
-	}
-	s.userLimit.reset(username)
-	if acct.Disabled {
-		slog.Info("login refused for disabled account", "username", username, "remote", remoteAddr)
-		return Tokens{}, ErrDisabled
-	}
-	s.cache.put(acct, now)
-	return s.issue(ctx, acct, now.Add(s.refreshTTL(acct.Role)))
-}
-
-func (s *Service) checkLoginRate(username, remoteAddr string, now time.Time) error {
-	wait := s.userLimit.blocked(username, now)
-	if remoteAddr != "" {
-		wait = max(wait, s.addrLimit.blocked(remoteAddr, now))
-	}
-	if wait > 0 {
-		return &RateLimitError{RetryAfter: wait}
-	}
-	return nil
-}
-
 func (s *Service) refreshTTL(r Role) time.Duration {
 	if r == RoleStation {
 		return s.opts.StationRefreshTTL
@@ -152,28 +118,23 @@ func (s *Service) refreshTTL(r Role) time.Duration {
 
 // Verify checks an access token and returns the identity behind it: the
 // signature by one of the cluster's keys, the EdDSA algorithm, the expiry,
-// and that the account still exists and is enabled.
+// that the account still exists and is enabled, and that its login session
+// has not ended.
 func (s *Service) Verify(ctx context.Context, token string) (Identity, error) {
-	id, err := s.keys.parseAccess(ctx, token, s.now)
+	c, err := s.keys.parseAccess(ctx, token, s.now)
 	if err != nil {
 		return Identity{}, err
 	}
-	acct, err := s.cachedAccount(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return Identity{}, fmt.Errorf("%w: account no longer exists", ErrInvalidToken)
+	var issued time.Time
+	if c.IssuedAt != nil {
+		issued = c.IssuedAt.Time
 	}
-	if err != nil {
-		return Identity{}, fmt.Errorf("verify token: %w", err)
-	}
-	if acct.Disabled {
-		return Identity{}, ErrDisabled
-	}
-	return acct.Identity(), nil
+	return s.checkSession(ctx, c.Subject, c.Session, issued)
 }
 
-// Active reports whether a signed-in account may go on: long-lived sessions
-// (signaling WebSockets) ask it periodically, so that disabling an account
-// ends them as it ends its tokens.
+// Active reports whether an account is still enabled, for grants that
+// outlive a token (recording play tickets). Signaling sockets ask
+// ActiveSession, which also checks their login session.
 func (s *Service) Active(ctx context.Context, accountID string) error {
 	acct, err := s.cachedAccount(ctx, accountID)
 	if err != nil {
@@ -194,6 +155,6 @@ func (s *Service) cachedAccount(ctx context.Context, id string) (Account, error)
 	if err != nil {
 		return Account{}, err
 	}
-	s.cache.put(a, now)
+	s.cache.put(id, a, now)
 	return a, nil
 }

@@ -16,19 +16,22 @@ const (
 	maxTokenLen = 4096
 )
 
-// accessClaims is the payload of an access token. Verify trusts only sub;
-// role and name are there for clients to read without asking the server.
+// accessClaims is the payload of an access token. Verify trusts only sub,
+// sid and iat; role and name are there for clients to read without asking
+// the server.
 type accessClaims struct {
-	Role Role   `json:"role"`
-	Name string `json:"name"`
+	Role    Role   `json:"role"`
+	Name    string `json:"name"`
+	Session string `json:"sid,omitempty"` // the login session
 	jwt.RegisteredClaims
 }
 
-// signAccess issues an access token for acct valid until exp.
-func (k *keyring) signAccess(acct Account, now, exp time.Time) (string, error) {
+// signAccess issues an access token for acct's login session valid until exp.
+func (k *keyring) signAccess(acct Account, sessionID string, now, exp time.Time) (string, error) {
 	claims := accessClaims{
-		Role: acct.Role,
-		Name: acct.DisplayName,
+		Role:    acct.Role,
+		Name:    acct.DisplayName,
+		Session: sessionID,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    tokenIssuer,
 			Subject:   acct.ID,
@@ -46,10 +49,10 @@ func (k *keyring) signAccess(acct Account, now, exp time.Time) (string, error) {
 }
 
 // parseAccess checks a token's signature, algorithm, issuer and expiry and
-// returns the account id it was issued to.
-func (k *keyring) parseAccess(ctx context.Context, token string, now func() time.Time) (string, error) {
+// returns its claims, which name the account it was issued to.
+func (k *keyring) parseAccess(ctx context.Context, token string, now func() time.Time) (accessClaims, error) {
 	if len(token) > maxTokenLen {
-		return "", fmt.Errorf("%w: too long", ErrInvalidToken)
+		return accessClaims{}, fmt.Errorf("%w: too long", ErrInvalidToken)
 	}
 	var lookupErr error
 	keyFunc := func(t *jwt.Token) (any, error) {
@@ -72,14 +75,14 @@ func (k *keyring) parseAccess(ctx context.Context, token string, now func() time
 	)
 	switch {
 	case err == nil && claims.Subject != "":
-		return claims.Subject, nil
+		return claims, nil
 	case err == nil:
-		return "", fmt.Errorf("%w: no subject", ErrInvalidToken)
+		return accessClaims{}, fmt.Errorf("%w: no subject", ErrInvalidToken)
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return "", ErrExpired
+		return accessClaims{}, ErrExpired
 	case lookupErr != nil && !errors.Is(lookupErr, ErrInvalidToken):
-		return "", lookupErr // the store failed; the token may be fine
+		return accessClaims{}, lookupErr // the store failed; the token may be fine
 	default:
-		return "", fmt.Errorf("%w: %v", ErrInvalidToken, err)
+		return accessClaims{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}
 }

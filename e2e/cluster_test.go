@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,9 +23,12 @@ func startCluster(t *testing.T) (*node.Node, *node.Node) {
 	}
 	dir := t.TempDir()
 	prefix := "cw-test-" + strings.ReplaceAll(uuid.NewString(), "-", "")[:12] + ":"
+	// Every node of a cluster needs the same key-encryption key.
+	kek := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32)))
 	nodeCfg := func(name string) func(*node.Config) {
 		return func(c *node.Config) {
 			c.NodeName, c.RedisURL, c.RedisPrefix = name, redisURL, prefix
+			c.KeyEncryptionKey = kek
 			c.DataDir = filepath.Join(dir, name)
 			c.DatabaseURL = filepath.Join(dir, "shared.db")
 		}

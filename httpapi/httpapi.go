@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 
@@ -94,6 +93,10 @@ func Require(v Verifier, h http.HandlerFunc, roles ...auth.Role) http.HandlerFun
 			return
 		}
 		id, err := v.Verify(r.Context(), token)
+		if errors.Is(err, auth.ErrSessionEnded) {
+			WriteError(w, http.StatusUnauthorized, "session_ended", err.Error())
+			return
+		}
 		if err != nil {
 			WriteError(w, http.StatusUnauthorized, "invalid_token", err.Error())
 			return
@@ -115,15 +118,9 @@ func hasRole(r auth.Role, roles []auth.Role) bool {
 	return false
 }
 
-// RemoteAddr is the client address for audit logs and rate limits: the
-// connection's address, never a header a client could forge.
-func RemoteAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// RemoteAddr is the client address for audit logs and rate limits (see
+// ClientIP): never a header a client could forge.
+func RemoteAddr(r *http.Request) string { return ClientIP(r) }
 
 // ErrorCode maps a sentinel error to what a client is told about it.
 type ErrorCode struct {

@@ -60,7 +60,13 @@ func PrepareDataDir(ctx context.Context, dir string, stations, agents int, passw
 		return fmt.Errorf("open store in %s: %w", dir, err)
 	}
 	defer db.Close()
-	svc, err := auth.NewService(db, auth.Options{BcryptCost: bcrypt.MinCost})
+	// The node seals its signing key with the key it keeps in the data
+	// directory (when not configured otherwise); open it the same way.
+	keks, err := auth.LoadKeyEncryptionKeys("", "", auth.DefaultKeyEncryptionKeyFile(dir))
+	if err != nil {
+		return fmt.Errorf("open accounts: %w", err)
+	}
+	svc, err := auth.NewService(db, auth.Options{BcryptCost: bcrypt.MinCost, KeyEncryptionKeys: keks})
 	if err != nil {
 		return fmt.Errorf("open accounts: %w", err)
 	}

@@ -5,10 +5,12 @@ package node
 import (
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
 
+	"cloudwindow/auth"
 	"cloudwindow/signaling"
 )
 
@@ -40,6 +42,13 @@ type Config struct {
 	Retention     time.Duration // recordings older than this are deleted; 0 keeps them
 	NoRecording   bool          // calls are not recorded (benchmarks of the recorder's cost only)
 	TicketSecret  string        // signs recording play tickets; shared by a cluster's nodes
+
+	// Accounts and tokens.
+	TrustedProxies       []netip.Prefix   // load balancers whose X-Forwarded-For is believed
+	LoginLimits          auth.LoginLimits // zero fields take the defaults
+	KeyEncryptionKey     string           // base64 AES-256 keys sealing the signing keys, current first
+	KeyEncryptionKeyFile string           // or a file holding them; default: generated in DataDir/secrets
+	SessionCheckInterval time.Duration    // how often live sessions are checked against their account
 
 	Location      *time.Location // the center's time zone: due dates, case numbers
 	Holidays      []string       // public holidays, "2006-01-02", skipped in due dates

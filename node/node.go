@@ -95,7 +95,11 @@ func (n *Node) open(ctx context.Context) error {
 		return err
 	}
 	n.Rectify = rectify.NewService(db, n.Audit, time.Now)
-	if n.Auth, err = auth.NewService(db, auth.Options{}); err != nil {
+	authOpts, err := n.authOptions()
+	if err != nil {
+		return err
+	}
+	if n.Auth, err = auth.NewService(db, authOpts); err != nil {
 		return fmt.Errorf("start accounts: %w", err)
 	}
 	if err := n.seedAccounts(ctx); err != nil {
@@ -118,7 +122,8 @@ func (n *Node) open(ctx context.Context) error {
 		Node: n.cfg.NodeName, ResumeGrace: n.cfg.ResumeGrace, WrapUpTimeout: n.cfg.WrapUpTimeout,
 		ICEServers: n.cfg.ICEServers, TURNSecret: n.cfg.TURNSecret, OpeningHours: n.cfg.OpeningHours,
 		AuthTimeout: n.cfg.ConnLimits.WSAuthTimeout, MaxConnsPerAddress: n.cfg.ConnLimits.WSMaxPerAddress,
-		MaxConns: n.cfg.ConnLimits.WSMaxConnections,
+		MaxConns:             n.cfg.ConnLimits.WSMaxConnections,
+		SessionCheckInterval: n.cfg.SessionCheckInterval,
 	}, signaling.Deps{
 		Verifier: n.Auth, Catalog: n.Catalog, NewQueue: n.newQueue, SFU: n.SFU, Recorder: n.recorder(),
 		Calls: n.Calls, Cases: n.Cases, Rectifications: n.Rectify,

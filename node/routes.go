@@ -43,7 +43,7 @@ func (n *Node) routes() http.Handler {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/", http.StatusFound)
 	})
-	return securityHeaders(mux, n.cfg.TLSCert != "")
+	return httpapi.ClientAddr{Trusted: n.cfg.TrustedProxies}.Handler(securityHeaders(mux, n.cfg.TLSCert != ""))
 }
 
 func serveApp(mux *http.ServeMux, prefix string, files fs.FS) {

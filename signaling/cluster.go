@@ -54,12 +54,14 @@ func (s *Server) startCluster() {
 		return
 	}
 	s.unsubscribe = s.deps.Bus.Subscribe(deliverTopic, s.onDelivery)
+	s.unsubEnded = s.deps.Bus.Subscribe(sessionsEndedTopic, s.onSessionsEnded)
 	s.stopHandler = s.deps.Bus.Handle(nodeTopic(s.cfg.Node), s.onForward)
 }
 
 func (s *Server) stopCluster() {
 	if s.unsubscribe != nil {
 		s.unsubscribe()
+		s.unsubEnded()
 		s.stopHandler()
 	}
 }

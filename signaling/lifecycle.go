@@ -80,7 +80,7 @@ func (s *Server) attachSession(ident auth.Identity, d authData, c *conn) (sess *
 	case d.Resume == sess.id && subtle.ConstantTimeCompare([]byte(d.ResumeToken), []byte(sess.resumeToken)) != 1:
 		return nil, false, nil, protoErr(CodeInvalidToken, "resume token does not match")
 	}
-	return sess, resumed, sess.attach(c), nil
+	return sess, resumed, sess.attach(c, ident.Session), nil
 }
 
 func (s *Server) welcome(ctx context.Context, sess *session, resumed bool) welcomeData {
@@ -120,6 +120,12 @@ func (s *Server) expire(sess *session) {
 	}
 	delete(s.sessions, sess.ident.AccountID)
 	s.mu.Unlock()
+	s.release(sess)
+}
+
+// release ends what a session that is gone held: its call, its watches,
+// its waiting request, its agent's place in the queue.
+func (s *Server) release(sess *session) {
 	s.metrics.sessions.WithLabelValues(string(sess.ident.Role)).Dec()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

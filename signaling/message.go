@@ -79,6 +79,7 @@ const (
 	CodeRateLimited     = "rate_limited"
 	CodeUnauthenticated = "unauthenticated"
 	CodeInvalidToken    = "invalid_token"
+	CodeSessionEnded    = "session_ended"
 	CodeForbidden       = "forbidden"
 	CodeNotFound        = "not_found"
 	CodeInvalidState    = "invalid_state"

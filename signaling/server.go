@@ -21,11 +21,14 @@ import (
 	"cloudwindow/queue"
 )
 
-// Verifier turns a token into an identity, and tells whether an account
-// is still allowed on (the auth service).
+// Verifier turns a token into an identity, and tells whether a signed-in
+// session may go on (the auth service).
 type Verifier interface {
 	Verify(ctx context.Context, token string) (auth.Identity, error)
-	Active(ctx context.Context, accountID string) error
+	// ActiveSession checks the account and login session afresh.
+	ActiveSession(ctx context.Context, id auth.Identity) error
+	// Forget drops what was cached about sessions another node ended.
+	Forget(e auth.SessionsEnded)
 }
 
 // Catalog looks up service items (the catalog service).
@@ -55,6 +58,9 @@ type Config struct {
 	// and DefaultMaxConns.
 	MaxConnsPerAddress int
 	MaxConns           int
+	// SessionCheckInterval is how often every session's account and login
+	// session are checked again (DefaultSessionCheckInterval if 0).
+	SessionCheckInterval time.Duration
 }
 
 // Deps are the services signaling drives.
@@ -87,6 +93,9 @@ type Server struct {
 
 	unsubscribe func() // cluster: deliveries from other nodes
 	stopHandler func() // cluster: station messages forwarded to this node
+	unsubEnded  func() // cluster: sessions other nodes ended
+	stopCheck   chan struct{}
+	checker     sync.WaitGroup
 
 	mu        sync.Mutex
 	closed    bool
@@ -103,6 +112,9 @@ func New(cfg Config, deps Deps) *Server {
 	if cfg.AuthTimeout <= 0 {
 		cfg.AuthTimeout = 10 * time.Second
 	}
+	if cfg.SessionCheckInterval <= 0 {
+		cfg.SessionCheckInterval = DefaultSessionCheckInterval
+	}
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
@@ -115,6 +127,7 @@ func New(cfg Config, deps Deps) *Server {
 		upgrader:  websocket.Upgrader{WriteBufferPool: &sync.Pool{}},
 		sessions:  map[string]*session{},
 		callsByID: map[string]*call{},
+		stopCheck: make(chan struct{}),
 	}
 	s.queue = deps.NewQueue(s)
 	s.metrics = newMetrics(deps.Registerer)
@@ -123,6 +136,11 @@ func New(cfg Config, deps Deps) *Server {
 	s.events = newEventWriter(deps.Calls, s.log)
 	s.stats = newStatsBroadcaster(s.broadcastStats)
 	s.startCluster()
+	s.checker.Add(1)
+	go func() {
+		defer s.checker.Done()
+		s.checkSessions(cfg.SessionCheckInterval, s.stopCheck)
+	}()
 	return s
 }
 
@@ -175,6 +193,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // shutting down.
 func (s *Server) Close() {
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
 	s.closed = true
 	active := make([]*call, 0, len(s.callsByID))
 	for _, c := range s.callsByID {
@@ -189,11 +211,13 @@ func (s *Server) Close() {
 		s.endCall(c, "shutdown", "server")
 	}
 	for _, sess := range sessions {
-		if old := sess.attach(nil); old != nil {
+		if old := sess.attach(nil, ""); old != nil {
 			old.close()
 		}
 	}
 	s.conns.Wait()
+	close(s.stopCheck)
+	s.checker.Wait()
 	s.stopCluster()
 	s.queue.Close()
 	s.stats.close()

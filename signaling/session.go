@@ -15,8 +15,8 @@ import (
 type session struct {
 	id          string
 	resumeToken string
-	ident       auth.Identity
-	checkedAt   atomic.Int64 // unix ns of the last check that the account is still enabled
+	ident       auth.Identity // ident.Session is the first socket's; see loginSession
+	checkedAt   atomic.Int64  // unix ns of the last check that the account is still enabled
 
 	mu          sync.Mutex
 	conn        *conn         // nil while detached
@@ -27,6 +27,14 @@ type session struct {
 	requestID   string        // a station's waiting request
 	agentReason string        // why an agent is not ready: "break" or "busy"
 	lastCallID  string        // an agent's ended call awaiting wrap-up
+	login       string        // the login session of the latest socket's token
+}
+
+// loginSession is the login session whose token opened the current socket.
+func (s *session) loginSession() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.login
 }
 
 // send writes m to the session's current socket, if it has one. Messages to
@@ -105,10 +113,13 @@ func (s *session) setWaitingRequest(id string) {
 }
 
 // attach makes c the session's socket, returning the one it replaces.
-func (s *session) attach(c *conn) (old *conn) {
+func (s *session) attach(c *conn, login string) (old *conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, s.conn = s.conn, c
+	if c != nil {
+		s.login = login
+	}
 	if s.grace != nil {
 		s.grace.Stop()
 		s.grace = nil

@@ -94,6 +94,21 @@ func (h *handler) updateAccount(w http.ResponseWriter, r *http.Request) {
 	h.recorded(w, r, "account.update", a.ID, describeChange(c), a)
 }
 
+// logoutAccountEverywhere ends every session of an account, e.g. a
+// station kiosk that was stolen, without disabling it.
+func (h *handler) logoutAccountEverywhere(w http.ResponseWriter, r *http.Request) {
+	a, err := h.auth.Account(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := h.auth.LogoutEverywhere(r.Context(), a.ID); err != nil {
+		writeError(w, err)
+		return
+	}
+	h.recorded(w, r, "account.logout_everywhere", a.ID, "all sessions ended", a)
+}
+
 // describeChange says what changed for the audit log; a new password is
 // noted, never written.
 func describeChange(c auth.AccountChange) string {

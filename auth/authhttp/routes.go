@@ -31,10 +31,12 @@ func Routes(mux *http.ServeMux, s *auth.Service, log *audit.Log) {
 	mux.HandleFunc("POST /api/v1/auth/login", h.login)
 	mux.HandleFunc("POST /api/v1/auth/refresh", h.refresh)
 	mux.HandleFunc("POST /api/v1/auth/logout", h.logout)
+	mux.HandleFunc("POST /api/v1/auth/logout-everywhere", httpapi.Require(s, h.logoutEverywhere))
 	mux.HandleFunc("GET /api/v1/me", httpapi.Require(s, h.me))
 	mux.HandleFunc("GET /api/v1/admin/accounts", admin(h.listAccounts))
 	mux.HandleFunc("POST /api/v1/admin/accounts", admin(h.createAccount))
 	mux.HandleFunc("PATCH /api/v1/admin/accounts/{id}", admin(h.updateAccount))
+	mux.HandleFunc("POST /api/v1/admin/accounts/{id}/logout-everywhere", admin(h.logoutAccountEverywhere))
 	mux.HandleFunc("GET /api/v1/admin/stations", admin(h.listStations))
 	mux.HandleFunc("POST /api/v1/admin/stations", admin(h.createStation))
 	mux.HandleFunc("GET /api/v1/admin/audit", admin(h.listAudit))
@@ -54,7 +56,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, http.StatusBadRequest, "invalid", "username and password are required")
 		return
 	}
-	tokens, err := h.auth.Login(r.Context(), c.Username, c.Password, httpapi.RemoteAddr(r))
+	tokens, err := h.auth.Login(r.Context(), c.Username, c.Password, httpapi.ClientIP(r))
 	if err != nil {
 		writeError(w, err)
 		return
@@ -80,12 +82,24 @@ func (h *handler) refresh(w http.ResponseWriter, r *http.Request) {
 }
 
 // logout needs only the refresh token: holding it is what a session is.
+// It ends that session: its tokens are refused and its socket closed.
 func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 	var req refreshRequest
 	if !httpapi.DecodeJSON(w, r, &req, maxCredentialsBody) {
 		return
 	}
 	if err := h.auth.Logout(r.Context(), req.RefreshToken); err != nil {
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// logoutEverywhere ends every session of the caller's account, on every
+// device: for a lost phone or a kiosk left signed in.
+func (h *handler) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
+	id, _ := httpapi.IdentityFrom(r.Context())
+	if err := h.auth.LogoutEverywhere(r.Context(), id.AccountID); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -112,6 +126,8 @@ func writeError(w http.ResponseWriter, err error) {
 		httpapi.WriteError(w, http.StatusUnauthorized, "bad_credentials", auth.ErrBadCredentials.Error())
 	case errors.Is(err, auth.ErrDisabled):
 		httpapi.WriteError(w, http.StatusForbidden, "account_disabled", auth.ErrDisabled.Error())
+	case errors.Is(err, auth.ErrSessionEnded):
+		httpapi.WriteError(w, http.StatusUnauthorized, "session_ended", err.Error())
 	case errors.Is(err, auth.ErrExpired):
 		httpapi.WriteError(w, http.StatusUnauthorized, "token_expired", auth.ErrExpired.Error())
 	case errors.Is(err, auth.ErrInvalidToken):

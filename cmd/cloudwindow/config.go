@@ -11,7 +11,9 @@ import (
 	"github.com/peterbourgon/ff/v3"
 	"github.com/peterbourgon/ff/v3/ffyaml"
 
+	"cloudwindow/auth"
 	"cloudwindow/documents"
+	"cloudwindow/httpapi"
 	"cloudwindow/node"
 	"cloudwindow/signaling"
 )
@@ -55,6 +57,14 @@ func parseConfig(args []string) (config, slog.Level, error) {
 	fs.DurationVar(&lim.WSAuthTimeout, "ws-auth-timeout", 10*time.Second, "a new signaling socket must authenticate within this")
 	fs.IntVar(&lim.WSMaxPerAddress, "ws-max-per-address", signaling.DefaultMaxConnsPerAddress, "open signaling sockets per client address")
 	fs.IntVar(&lim.WSMaxConnections, "ws-max-connections", signaling.DefaultMaxConns, "open signaling sockets on this node")
+	trusted := fs.String("trusted-proxies", "", "load balancers (CIDRs or addresses, comma-separated) whose X-Forwarded-For gives the client address")
+	fs.IntVar(&c.LoginLimits.Failures, "login-failures", auth.DefaultLoginFailures, "failed logins per account and address before each further try waits")
+	fs.IntVar(&c.LoginLimits.WideFailures, "login-wide-failures", auth.DefaultLoginWideFailures, "failed logins per address, or per account, before tries wait (addresses the account logged in from are exempt)")
+	fs.DurationVar(&c.LoginLimits.Delay, "login-delay", auth.DefaultLoginDelay, "the first wait after too many failed logins; it doubles with each further failure")
+	fs.DurationVar(&c.LoginLimits.MaxDelay, "login-max-delay", auth.DefaultLoginMaxDelay, "the longest wait after failed logins")
+	fs.StringVar(&c.KeyEncryptionKey, "key-encryption-key", "", "base64 AES-256 key sealing the token signing keys in the store; a second, comma-separated, is the old one while rotating")
+	fs.StringVar(&c.KeyEncryptionKeyFile, "key-encryption-key-file", "", "file holding the key-encryption key(s), one a line; default: generated at <data-dir>/secrets/key-encryption.key")
+	fs.DurationVar(&c.SessionCheckInterval, "session-check-interval", signaling.DefaultSessionCheckInterval, "how often live sessions are checked against their account (backs up instant sign-out)")
 	tz := fs.String("timezone", "Asia/Shanghai", "the center's time zone (due dates, case numbers)")
 	holidays := fs.String("holidays", "", "public holidays skipped in due dates: 2026-10-01,2026-10-02,…")
 	workdays := fs.String("extra-workdays", "", "weekend days worked instead (调休): 2026-10-11,…")
@@ -72,6 +82,9 @@ func parseConfig(args []string) (config, slog.Level, error) {
 	c.rest = fs.Args()
 	if *publicIPs != "" {
 		c.PublicIPs = strings.Split(*publicIPs, ",")
+	}
+	if c.TrustedProxies, err = httpapi.ParseTrustedProxies(*trusted); err != nil {
+		return c, 0, fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	if c.Location, err = time.LoadLocation(*tz); err != nil {
 		return c, 0, fmt.Errorf("--timezone: %w", err)

@@ -54,3 +54,17 @@ func TestICEServersFromFlag(t *testing.T) {
 		t.Fatalf("got %+v, %v", s, err)
 	}
 }
+
+func TestConfigAccountsAndTokens(t *testing.T) {
+	t.Setenv("CLOUDWINDOW_KEY_ENCRYPTION_KEY", "a2V5")
+	c, _, err := parseConfig([]string{"--trusted-proxies", "10.0.0.0/8,192.168.1.10", "--login-failures", "3"})
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	if c.KeyEncryptionKey != "a2V5" || len(c.TrustedProxies) != 2 || c.LoginLimits.Failures != 3 {
+		t.Fatalf("got key %q, proxies %v, limits %+v", c.KeyEncryptionKey, c.TrustedProxies, c.LoginLimits)
+	}
+	if _, _, err := parseConfig([]string{"--trusted-proxies", "everyone"}); err == nil {
+		t.Fatal("a bad --trusted-proxies was accepted")
+	}
+}

@@ -59,7 +59,11 @@ func subcommand(ctx context.Context, cfg node.Config, args []string) error {
 			return fmt.Errorf("open store: %w", err)
 		}
 		defer db.Close()
-		svc, err := auth.NewService(db, auth.Options{})
+		opts, err := node.AuthOptions(cfg)
+		if err != nil {
+			return err
+		}
+		svc, err := auth.NewService(db, opts)
 		if err != nil {
 			return err
 		}
