@@ -40,6 +40,8 @@ type Config struct {
 
 	MaxSize   int64 // bytes per file; default DefaultMaxSize
 	ChunkSize int   // bytes per chunk for new uploads; default DefaultChunkSize
+	Limits    Limits
+	Space     Space // the disk reserve; nil: not checked
 
 	// OnDocument is told of a new scan and of every change of its status,
 	// after it is stored, on the request's goroutine: it must not block.
@@ -74,6 +76,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.ChunkSize > maxChunkSize {
 		return nil, fmt.Errorf("documents: chunk size %d is over the limit of %d", cfg.ChunkSize, maxChunkSize)
 	}
+	cfg.Limits.setDefaults()
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
