@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"cloudwindow/documents"
 	"cloudwindow/signaling"
 )
 
@@ -38,6 +39,15 @@ type Config struct {
 	Retention     time.Duration // recordings older than this are deleted; 0 keeps them
 	NoRecording   bool          // calls are not recorded (benchmarks of the recorder's cost only)
 	TicketSecret  string        // signs recording play tickets; shared by a cluster's nodes
+
+	// RequireRecording refuses to start a call that can't be recorded;
+	// by default the call goes on and the agent is told it isn't recorded.
+	RequireRecording bool
+	// DiskReserve is the free space (bytes) on the data directory's volume
+	// kept for recordings and the store: uploads stop and /readyz fails
+	// below it. 0 keeps none (the command's default is 1 GiB).
+	DiskReserve int64
+	Uploads     documents.Limits // per call and station; zero fields take the defaults
 
 	Location      *time.Location // the center's time zone: due dates, case numbers
 	Holidays      []string       // public holidays, "2006-01-02", skipped in due dates

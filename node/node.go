@@ -21,6 +21,7 @@ import (
 	"cloudwindow/calls"
 	"cloudwindow/cases"
 	"cloudwindow/catalog"
+	"cloudwindow/diskspace"
 	"cloudwindow/documents"
 	"cloudwindow/media"
 	"cloudwindow/queue"
@@ -56,6 +57,7 @@ type Node struct {
 	Recorder  *recordings.Recorder
 	Signaling *signaling.Server
 	registry  *prometheus.Registry
+	disk      *diskspace.Guard
 	redis     *redis.Client // nil when running alone
 	bus       bus.Bus       // nil when running alone
 
@@ -71,6 +73,9 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	cfg.setDefaults()
 	n := &Node{cfg: cfg, log: cfg.Logger, registry: prometheus.NewRegistry()}
 	n.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := n.openDisk(); err != nil {
+		return nil, err
+	}
 	if err := n.open(ctx); err != nil {
 		n.closeServices()
 		return nil, err
@@ -163,6 +168,7 @@ func (n *Node) openCasework() error {
 	})
 	n.Documents, err = documents.New(documents.Config{
 		DataDir: n.cfg.DataDir, DB: n.db, Calls: n.Calls, Cases: n.Cases, Audit: n.Audit, Logger: n.log,
+		Limits: n.cfg.Uploads, Space: n.disk,
 		OnDocument: func(d documents.Document) { n.Signaling.DocumentChanged(d) },
 	})
 	if err != nil {
