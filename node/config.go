@@ -43,6 +43,9 @@ type Config struct {
 	// RequireRecording refuses to start a call that can't be recorded;
 	// by default the call goes on and the agent is told it isn't recorded.
 	RequireRecording bool
+	// RecordingRetry is how long a recording stopped by a failure waits
+	// before it tries a new part; default 5 s.
+	RecordingRetry time.Duration
 	// DiskReserve is the free space (bytes) on the data directory's volume
 	// kept for recordings and the store: uploads stop and /readyz fails
 	// below it. 0 keeps none (the command's default is 1 GiB).

@@ -118,6 +118,7 @@ func (n *Node) open(ctx context.Context) error {
 	n.Signaling = signaling.New(signaling.Config{
 		Node: n.cfg.NodeName, ResumeGrace: n.cfg.ResumeGrace, WrapUpTimeout: n.cfg.WrapUpTimeout,
 		ICEServers: n.cfg.ICEServers, TURNSecret: n.cfg.TURNSecret, OpeningHours: n.cfg.OpeningHours,
+		RequireRecording: n.cfg.RequireRecording,
 	}, signaling.Deps{
 		Verifier: n.Auth, Catalog: n.Catalog, NewQueue: n.newQueue, SFU: n.SFU, Recorder: n.recorder(),
 		Calls: n.Calls, Cases: n.Cases, Rectifications: n.Rectify,
@@ -189,6 +190,8 @@ func (n *Node) openMedia(ctx context.Context) error {
 	rec, err := recordings.New(recordings.Config{
 		Dir: n.cfg.DataDir, DB: n.db, Registerer: n.registry, Logger: n.log,
 		Retention: n.cfg.Retention, Node: n.cfg.NodeName, TicketSecret: n.cfg.TicketSecret,
+		FreeSpace: n.disk.Available, RetryInterval: n.cfg.RecordingRetry,
+		OnStatus: func(s recordings.StatusChange) { n.Signaling.RecordingStatus(s.CallID, s.Recording, s.Code) },
 	})
 	if err != nil {
 		return fmt.Errorf("start recorder: %w", err)

@@ -152,13 +152,12 @@ func (c *callRecording) groupDown(group, code string) {
 	}
 }
 
-// groupUp records that a group records again; the last one back tells
-// that the whole call is recorded again.
+// groupUp records that a group records (again); while no group is down
+// the call is told it is recorded. Listeners act on changes only.
 func (c *callRecording) groupUp(group string) {
 	c.mu.Lock()
-	_, was := c.down[group]
 	delete(c.down, group)
-	all := was && len(c.down) == 0
+	all := len(c.down) == 0
 	c.mu.Unlock()
 	if all {
 		c.notify(StatusChange{CallID: c.info.ID, Recording: true})

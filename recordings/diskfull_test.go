@@ -82,13 +82,16 @@ func TestDiskFullMidCallFinishesThePartAndResumesWhenSpaceReturns(t *testing.T) 
 	}
 	p := tr.join(t, testCall, "station", true)
 	tr.feed(p, before)
+	if ch := nextChange(t, changes); !ch.Recording {
+		t.Fatalf("first status change = %+v, want recording as the file starts", ch)
+	}
 	if ch := nextChange(t, changes); ch.Recording || ch.Code != FailureDiskFull || ch.CallID != testCall.ID {
-		t.Fatalf("first status change = %+v, want not recording: disk_full", ch)
+		t.Fatalf("status change = %+v, want not recording: disk_full", ch)
 	}
 	vol.add(1 << 30) // the operator makes room
 	tr.feed(p, after)
 	if ch := nextChange(t, changes); !ch.Recording {
-		t.Fatalf("second status change = %+v, want recording again", ch)
+		t.Fatalf("status change = %+v, want recording again", ch)
 	}
 	p.close()
 	tr.wait(t, testCall.ID)

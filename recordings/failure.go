@@ -99,13 +99,14 @@ func (f *fileWriter) fail(err error) {
 	}
 }
 
-// recovered is called when a part starts after a failure.
+// recovered is called whenever a part starts, after a failure or not:
+// a call whose recording could not be expected to start hears that it did.
 func (f *fileWriter) recovered() {
 	if f.down {
 		f.down = false
 		f.log.Info("recording resumed", "part", f.part)
-		f.call.groupUp(f.group)
 	}
+	f.call.groupUp(f.group)
 }
 
 // retryDue reports whether a failed group may try a new part now. It

@@ -38,8 +38,9 @@ type Config struct {
 	// process, and the page just asks for new ones.
 	TicketSecret string
 
-	// OnStatus is told when a call's recording stops after a failure and
-	// when it runs again, on a writer goroutine: it must not block.
+	// OnStatus is told when a call's recording stops after a failure, and
+	// that it runs each time a file starts while nothing is failed, on a
+	// writer goroutine: it must not block.
 	// Signaling uses it to tell the agent and the wallboard at once.
 	OnStatus func(StatusChange)
 	// FreeSpace measures the bytes free on the recordings volume; nil

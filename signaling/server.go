@@ -35,6 +35,9 @@ type Catalog interface {
 // Recorder records calls (the recordings service); nil disables recording.
 type Recorder interface {
 	SinkFactory(call calls.Call) media.SinkFactory
+	// Unavailable tells why a call starting now can't be recorded (a
+	// failure code such as disk_full); empty when it can.
+	Unavailable() string
 }
 
 // Config holds the signaling settings.
@@ -45,6 +48,9 @@ type Config struct {
 	ICEServers    []ICEServer   // STUN/TURN servers for clients
 	TURNSecret    string        // shared with coturn (use-auth-secret); empty: credentials as configured
 	OpeningHours  string        // told to stations when no agent is online
+	// RequireRecording refuses to start calls the recorder can't record;
+	// by default they go on and the agent is told.
+	RequireRecording bool
 }
 
 // Deps are the services signaling drives.

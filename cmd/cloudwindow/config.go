@@ -16,6 +16,7 @@ import (
 	"cloudwindow/diskspace"
 	"cloudwindow/documents"
 	"cloudwindow/node"
+	"cloudwindow/recordings"
 	"cloudwindow/signaling"
 )
 
@@ -51,6 +52,7 @@ func parseConfig(args []string) (config, slog.Level, error) {
 	fs.StringVar(&c.TicketSecret, "recording-ticket-secret", "", "signs short-lived recording play links; set the same on every node of a cluster")
 	fs.DurationVar(&c.Retention, "retention", 0, "delete recordings older than this (e.g. 8760h); 0 keeps them")
 	fs.BoolVar(&c.RequireRecording, "require-recording", false, "refuse to start a call that cannot be recorded (default: the call goes on and the agent is told)")
+	fs.DurationVar(&c.RecordingRetry, "recording-retry", recordings.DefaultRetryInterval, "after a recording failure (e.g. disk full), how often to try a new part")
 	limitFlags(fs, &c.Config)
 	tz := fs.String("timezone", "Asia/Shanghai", "the center's time zone (due dates, case numbers)")
 	holidays := fs.String("holidays", "", "public holidays skipped in due dates: 2026-10-01,2026-10-02,…")
