@@ -202,7 +202,7 @@ func TestRepairMarksUnusableFilesFailed(t *testing.T) {
 	for _, f := range files {
 		byID[f.ID] = f
 	}
-	if f := byID["f-empty"]; f.Status != StatusFailed || !strings.Contains(f.Error, "repair") {
+	if f := byID["f-empty"]; f.Status != StatusFailed || f.Error != FailureRepair {
 		t.Errorf("unusable file = %+v, want failed", f)
 	}
 	if f := byID["f-other"]; f.Status != StatusRecording {
