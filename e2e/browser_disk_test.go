@@ -43,3 +43,27 @@ func TestConsoleSaysWhenACallIsNotRecorded(t *testing.T) {
 		t.Errorf("English warning = %q", got)
 	}
 }
+
+// TestKioskSaysWhenTheUploadQuotaIsReached: a call may send one file here;
+// the second scan is refused once, with words the resident can act on,
+// instead of "still sending" for ever.
+func TestKioskSaysWhenTheUploadQuotaIsReached(t *testing.T) {
+	browser := startBrowser(t)
+	n := startNode(t, func(c *node.Config) { browserNode(c); c.Uploads.MaxFilesPerCall = 1 })
+	agent := dial(t, n, "agent1")
+	ready(t, agent)
+	kiosk := openStation(t, browser, n, "station1", 1920, 1080, "")
+	kiosk.request("medical_insurance", itemOf(t, n, "medical_insurance"), "")
+	offer := next(t, agent, "call.offer")
+	request(t, agent, "call.accept", map[string]string{"request_id": field[string](t, offer, "request_id")})
+	kiosk.screen("call")
+
+	kiosk.waitVisible("#scan-capture")
+	kiosk.click("#scan-capture")
+	kiosk.waitJS(`document.querySelector('#scan-status').dataset.tone === 'ok'`, "the first scan sent")
+	kiosk.click("#scan-capture")
+	kiosk.waitJS(`document.querySelector('#scan-status').dataset.tone === 'error'`, "the second scan refused")
+	if got := kiosk.text("#scan-text"); !strings.Contains(got, "请告诉工作人员") {
+		t.Errorf("kiosk says %q, want that the call sent enough and to tell the agent", got)
+	}
+}
