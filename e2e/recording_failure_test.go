@@ -54,6 +54,12 @@ func TestAgentAndWallboardAreToldWhenACallIsNotRecorded(t *testing.T) {
 		}
 	}
 
+	// An agent who reloads the console is told again.
+	agent = dial(t, n, "agent1")
+	if m := next(t, agent, "recording.status"); field[bool](t, m, "recording") || field[string](t, m, "call_id") != callID {
+		t.Fatalf("after a reload: %s, want the call still not recorded", m.Data)
+	}
+
 	// Media flows; the recorder fails to open files until the volume is
 	// back, then records into a new part and says so.
 	ctx := ctxT(t)

@@ -83,3 +83,15 @@ func (c *call) unrecordedCode() string {
 	defer c.mu.Unlock()
 	return c.unrecorded
 }
+
+// repeatRecordingStatus tells an agent back after a reload or a dropped
+// link that its call is still not being recorded.
+func (s *Server) repeatRecordingStatus(sess *session) {
+	c := sess.currentCall()
+	if c == nil || c.agent != sess {
+		return
+	}
+	if code := c.unrecordedCode(); code != "" {
+		sess.push(TypeRecordingStatus, recordingStatusData{CallID: c.id, Code: code})
+	}
+}
