@@ -20,6 +20,7 @@ export class AgentCall extends EventTarget {
   #guide = null;
   #peerTrouble = '';
   #mediaTrouble = false;
+  #recording = null; // the last recording.status
   #case;
 
   constructor({ signaling, i18n, session }) {
@@ -33,6 +34,10 @@ export class AgentCall extends EventTarget {
     signaling.on('call.ended', (d) => this.#ended(d));
     signaling.on('call.peer_state', (d) => this.#isCurrent(d) && d.party !== 'agent' && this.#peerState(d.state));
     signaling.on('chat.message', (d) => this.#isCurrent(d) && this.#chatMessage(d));
+    signaling.on('recording.status', (d) => {
+      this.#recording = d;
+      this.#renderRecording();
+    });
     $('#hangup').addEventListener('click', () => this.hangup());
     $('#mute').addEventListener('click', () => this.#toggleMute());
     $('#chat-form').addEventListener('submit', (e) => {
@@ -114,6 +119,7 @@ export class AgentCall extends EventTarget {
     this.#peerTrouble = '';
     this.#mediaTrouble = false;
     this.#renderTrouble();
+    this.#renderRecording();
     this.#renderGuide();
     clearInterval(this.#timer);
     this.#timer = setInterval(() => this.#tick(), 1000);
@@ -237,6 +243,13 @@ export class AgentCall extends EventTarget {
     else if (this.#peerTrouble) key = 'call.peer_disconnected';
     $('#call-peer-state').hidden = !key;
     $('#call-peer-state').textContent = key ? this.#i18n.t(key) : '';
+  }
+
+  // renderRecording warns while this call is not being recorded; the
+  // status may come just before the call's screen opens.
+  #renderRecording() {
+    const r = this.#recording;
+    $('#call-unrecorded').hidden = !(r && this.#isCurrent(r) && !r.recording);
   }
 
   #tick() {

@@ -73,6 +73,11 @@ const messages = {
     'status.recording': '录制中',
     'status.deleted': '已过期删除',
     'status_note.failed': '录制失败：{error}。已录下的部分仍可播放。',
+    'failure.disk_full': '磁盘已满',
+    'failure.permission_denied': '录像目录无写入权限',
+    'failure.write_failed': '写入录像文件失败',
+    'failure.muxer_error': '录像封装出错',
+    'failure.repair_failed': '节点中断后无法修复',
     'status_note.repaired': '录像节点中途停止，录像已自动修复，结尾可能缺几秒。',
     'status_note.recording': '通话仍在录制中，只能看到目前为止的部分。',
     'status_note.deleted': '录像已按保存期限删除，只保留记录。',
@@ -124,6 +129,8 @@ const messages = {
     'event.case.signed': '居民签字确认',
     'event.case.material_attached': '材料归入办件',
     'event.case.other': '办件进展',
+    'event.recording_failed': '录像中断',
+    'event.recording_resumed': '录像恢复',
     'actor.station': '居民',
     'actor.agent': '坐席',
     'actor.server': '系统',
@@ -217,6 +224,11 @@ const messages = {
     'status.recording': 'Recording',
     'status.deleted': 'Deleted (expired)',
     'status_note.failed': 'Recording failed: {error}. What was recorded still plays.',
+    'failure.disk_full': 'the disk was full',
+    'failure.permission_denied': 'the recordings folder was not writable',
+    'failure.write_failed': 'the recording file could not be written',
+    'failure.muxer_error': 'the recording could not be packaged',
+    'failure.repair_failed': 'it could not be repaired after the node stopped',
     'status_note.repaired': 'The recording node stopped during the call; the file was repaired and may miss its last seconds.',
     'status_note.recording': 'The call is still being recorded; you see it up to now.',
     'status_note.deleted': 'The recording was deleted when its retention ran out; only its record is kept.',
@@ -264,6 +276,8 @@ const messages = {
     'event.document.accepted': 'Document accepted',
     'event.document.rescan_requested': 'Rescan requested',
     'event.case.opened': 'Case opened',
+    'event.recording_failed': 'Recording stopped',
+    'event.recording_resumed': 'Recording resumed',
     'event.case.form_created': 'Form pushed',
     'event.case.signed': 'Form signed',
     'event.case.material_attached': 'Material attached',
@@ -699,7 +713,7 @@ class SessionPage extends EventTarget {
     const note = $('#s-status-note');
     note.hidden = d.status === 'finished';
     note.dataset.status = d.status;
-    note.textContent = note.hidden ? '' : i18n.t(`status_note.${d.status}`, { error: d.error || '' });
+    note.textContent = note.hidden ? '' : i18n.t(`status_note.${d.status}`, { error: failureText(i18n, d.error) });
     this.#renderHold();
     this.rectification.render();
     this.#renderEvents();
@@ -731,7 +745,7 @@ class SessionPage extends EventTarget {
     let text = '';
     if (files.length === 0) text = i18n.t('lane.missing');
     else if (this.#lanes.get(el.dataset.party)?.broken) text = i18n.t('lane.unplayable');
-    else if (failed) text = i18n.t('lane.failed', { error: failed.error || '' });
+    else if (failed) text = i18n.t('lane.failed', { error: failureText(i18n, failed.error) });
     $('.lane-problem', el).textContent = text;
   }
 
@@ -891,7 +905,13 @@ function actorLabel(e, i18n) {
 function eventDetail(e, i18n) {
   if (e.type === 'wrapup') return translated(i18n, `outcome.${e.detail}`, e.detail);
   if (e.type === 'hangup') return translated(i18n, `reason.${e.detail}`, e.detail);
+  if (e.type === 'recording_failed') return failureText(i18n, e.detail);
   return e.detail;
+}
+
+// failureText explains a recording failure code.
+function failureText(i18n, code) {
+  return code ? translated(i18n, `failure.${code}`, code) : '';
 }
 
 // translated is the text for key, or fallback when there is none.

@@ -69,6 +69,7 @@ export const messages = {
     'call.peer_disconnected': '对方网络中断，等待恢复…',
     'call.media_reconnecting': '本机网络不稳定，正在重新连接视频…',
     'call.no_camera': '本机摄像头不可用，本次仅语音通话。',
+    'call.not_recorded': '本次通话未能录像',
 
     'guide.eyebrow': '事项指引',
     'guide.mode': '办理方式',
@@ -235,6 +236,7 @@ export const messages = {
     'call.peer_disconnected': 'The station’s network dropped, waiting…',
     'call.media_reconnecting': 'Your network is unstable, reconnecting the video…',
     'call.no_camera': 'Your camera is not available; voice only this time.',
+    'call.not_recorded': 'This call is not being recorded',
 
     'guide.eyebrow': 'Service guide',
     'guide.mode': 'Handling',

@@ -27,6 +27,7 @@ export const supervisorMessages = {
     'live.failed': '通话列表刷新失败：{message}',
     'live.watch': '监看',
     'live.watching': '监看中',
+    'live.unrecorded': '未能录像',
 
     'watch.title': '监看',
     'watch.idle': '在左侧列表中点“监看”，即可旁听一路通话。居民和坐席都看不到、听不到您。',
@@ -76,6 +77,7 @@ export const supervisorMessages = {
     'live.failed': 'Could not refresh the calls: {message}',
     'live.watch': 'Watch',
     'live.watching': 'Watching',
+    'live.unrecorded': 'Not recorded',
 
     'watch.title': 'Watch',
     'watch.idle': 'Choose “Watch” on a call to see and hear it. Neither the resident nor the agent sees or hears you.',

@@ -21,6 +21,7 @@ export class SupervisorView extends EventTarget {
   #stats = null;
   #statsAt = 0;
   #calls = [];
+  #unrecorded = new Map(); // call id → why it is not being recorded
   #shownCalls = ''; // what the rows show, to redraw only on a change
   #items = new Map(); // catalog item id → item, for names in English
   #active = false;
@@ -40,6 +41,7 @@ export class SupervisorView extends EventTarget {
     this.watch.addEventListener('notice', (e) => this.#emit('notice', e.detail));
     signaling.on('queue.stats', (d) => this.#setStats(d));
     signaling.on('call.ended', () => this.refresh());
+    signaling.on('recording.status', (d) => this.#recordingStatus(d));
     $('#live-rows').addEventListener('click', (e) => this.#clicked(e));
     i18n.addEventListener('change', () => this.#render());
   }
@@ -91,6 +93,9 @@ export class SupervisorView extends EventTarget {
     try {
       const res = await this.#session.api('/api/v1/calls/live');
       this.#calls = res.calls ?? [];
+      for (const id of this.#unrecorded.keys()) {
+        if (!this.#calls.some((c) => c.id === id)) this.#unrecorded.delete(id);
+      }
       $('#live-error').textContent = '';
       this.#renderCalls(false);
     } catch (err) {
@@ -176,7 +181,7 @@ export class SupervisorView extends EventTarget {
   // renderCalls redraws the rows when what they show changed (or always,
   // with force), so a button is not replaced under the pointer every poll.
   #renderCalls(force) {
-    const shown = JSON.stringify([this.#calls, this.watch.callId, this.watch.state]);
+    const shown = JSON.stringify([this.#calls, this.watch.callId, this.watch.state, [...this.#unrecorded]]);
     if (!force && shown === this.#shownCalls) return;
     this.#shownCalls = shown;
     const rows = this.#calls.map((c) => this.#row(c));
@@ -196,12 +201,22 @@ export class SupervisorView extends EventTarget {
       { dataset: { call: c.id }, class: watched ? 'is-watched' : null },
       h('td', {}, c.station_name, ' ',
         c.island ? h('span', { class: 'badge badge-island' }, t('badge.island')) : null,
-        c.green ? h('span', { class: 'badge badge-green' }, t('stats.green')) : null),
+        c.green ? h('span', { class: 'badge badge-green' }, t('stats.green')) : null,
+        this.#unrecorded.has(c.id) ? h('span', { class: 'badge badge-unrecorded', title: this.#unrecorded.get(c.id) }, t('live.unrecorded')) : null),
       h('td', {}, c.agent_name),
       h('td', {}, this.#itemName(c.item_id) || c.item_name),
       h('td', { class: 'num', dataset: { since: c.accepted_at } }, since(c.accepted_at)),
       h('td', { class: 'live-action' }, action),
     );
+  }
+
+  // recordingStatus marks a call that is not being recorded (and unmarks
+  // it when recording resumes); calls that ended are forgotten on refresh.
+  #recordingStatus(d) {
+    if (d.recording) this.#unrecorded.delete(d.call_id);
+    else this.#unrecorded.set(d.call_id, d.code ?? '');
+    if (this.#calls.some((c) => c.id === d.call_id)) this.#renderCalls(false);
+    else this.refresh();
   }
 
   #emit(type, detail) {

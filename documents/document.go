@@ -35,6 +35,9 @@ var (
 	ErrTooLarge    = errors.New("file too large")
 	ErrUnsupported = errors.New("only JPEG, PNG and PDF files are accepted")
 	ErrChecksum    = errors.New("checksum mismatch")
+	ErrCallEnded   = errors.New("the call has ended; uploads are closed")
+	ErrQuota       = errors.New("upload quota exceeded")
+	ErrNoSpace     = errors.New("the server is short of disk space; try again later")
 )
 
 // Document is a stored scan.

@@ -61,7 +61,8 @@ func forEachDB(t *testing.T, fn func(t *testing.T, e *env)) {
 	store.ForEachDB(t, func(t *testing.T, db *store.DB) { fn(t, newEnv(t, db)) })
 }
 
-func newEnv(t testing.TB, db *store.DB) *env {
+// newEnv starts the service on db; mods change its configuration.
+func newEnv(t testing.TB, db *store.DB, mods ...func(*Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	cat := catalog.NewService(db)
@@ -78,11 +79,15 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	}
 	e := &env{audit: audit.New(db), calls: calls.NewStore(db), db: db, dataDir: t.TempDir()}
 	e.cases = cases.NewService(db, cat, e.audit, nil, cases.Options{})
-	e.svc, err = New(Config{
+	cfg := Config{
 		DataDir: e.dataDir, DB: db, Calls: e.calls, Cases: e.cases, Audit: e.audit,
 		MaxSize: 64 << 10, ChunkSize: testChunk, Logger: slog.New(slog.DiscardHandler),
 		OnDocument: func(d Document) { e.mu.Lock(); e.notified = append(e.notified, d); e.mu.Unlock() },
-	})
+	}
+	for _, mod := range mods {
+		mod(&cfg)
+	}
+	e.svc, err = New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

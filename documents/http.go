@@ -183,6 +183,9 @@ var errorCodes = []httpapi.ErrorCode{
 	{Err: ErrInvalid, Status: http.StatusBadRequest, Code: "invalid"},
 	{Err: ErrForbidden, Status: http.StatusForbidden, Code: "forbidden"},
 	{Err: ErrConflict, Status: http.StatusConflict, Code: "conflict"},
+	{Err: ErrCallEnded, Status: http.StatusConflict, Code: "call_ended"},
+	{Err: ErrQuota, Status: http.StatusTooManyRequests, Code: "quota_exceeded"},
+	{Err: ErrNoSpace, Status: http.StatusInsufficientStorage, Code: "insufficient_storage"},
 }
 
 func writeError(w http.ResponseWriter, err error) {

@@ -46,6 +46,8 @@ type Config struct {
 	ChunkSize int   // bytes per chunk for new uploads; default DefaultChunkSize
 	// ChunkTimeout is the read deadline of one chunk request; default DefaultChunkTimeout.
 	ChunkTimeout time.Duration
+	Limits       Limits
+	Space        Space // the disk reserve; nil: not checked
 
 	// OnDocument is told of a new scan and of every change of its status,
 	// after it is stored, on the request's goroutine: it must not block.
@@ -83,6 +85,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.ChunkSize > maxChunkSize {
 		return nil, fmt.Errorf("documents: chunk size %d is over the limit of %d", cfg.ChunkSize, maxChunkSize)
 	}
+	cfg.Limits.setDefaults()
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}

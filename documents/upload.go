@@ -90,6 +90,21 @@ func (s *Service) Begin(ctx context.Context, station auth.Identity, req UploadRe
 	if !isCallStation(station, c) {
 		return UploadState{}, fmt.Errorf("upload to call %s: not its station: %w", c.ID, ErrForbidden)
 	}
+	if err := s.checkOpen(c); err != nil {
+		return UploadState{}, err
+	}
+	// A retry of a file already announced resumes it, and costs no quota.
+	if u, err := s.activeUpload(ctx, c.ID, station.AccountID, req.SHA256); err == nil {
+		return s.resumed(ctx, u, req)
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return UploadState{}, err
+	}
+	if err := s.checkQuota(ctx, c, station.AccountID, req.Size); err != nil {
+		return UploadState{}, err
+	}
+	if err := s.checkSpace(req.Size); err != nil {
+		return UploadState{}, err
+	}
 	now := store.Millis(s.now())
 	_, err = s.db.Exec(ctx, `INSERT INTO uploads (id, call_id, station_id, filename, content_type, size, sha256, chunk_size,
 		status, document_id, error, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, ?) ON CONFLICT DO NOTHING`,
@@ -102,6 +117,11 @@ func (s *Service) Begin(ctx context.Context, station auth.Identity, req UploadRe
 	if err != nil {
 		return UploadState{}, err
 	}
+	return s.resumed(ctx, u, req)
+}
+
+// resumed answers an announcement of a file already under way.
+func (s *Service) resumed(ctx context.Context, u upload, req UploadRequest) (UploadState, error) {
 	if u.size != req.Size {
 		return UploadState{}, fmt.Errorf("upload %s has the same SHA-256 but %d bytes, not %d: %w", u.id, u.size, req.Size, ErrConflict)
 	}
@@ -270,6 +290,9 @@ func (s *Service) PutChunk(ctx context.Context, station auth.Identity, uploadID 
 	case uploadFailed:
 		return UploadState{}, fmt.Errorf("upload %s failed (%s); start a new one: %w", u.id, u.errText, ErrConflict)
 	}
+	if err := s.checkUploadOpen(ctx, u); err != nil {
+		return UploadState{}, err
+	}
 	data, sum, err := readChunk(u, index, body, chunkSHA256)
 	if err != nil {
 		return UploadState{}, err
@@ -281,6 +304,9 @@ func (s *Service) PutChunk(ctx context.Context, station auth.Identity, uploadID 
 	if prev, ok := received[index]; ok && prev != sum {
 		return UploadState{}, fmt.Errorf("chunk %d of upload %s was already received with other content: %w", index, u.id, ErrConflict)
 	} else if !ok {
+		if err := s.checkSpace(int64(len(data))); err != nil {
+			return UploadState{}, err
+		}
 		if err := s.storeChunk(ctx, u, index, data, sum); err != nil {
 			return UploadState{}, err
 		}

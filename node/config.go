@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"cloudwindow/auth"
+	"cloudwindow/documents"
 	"cloudwindow/signaling"
 )
 
@@ -49,6 +50,17 @@ type Config struct {
 	KeyEncryptionKey     string           // base64 AES-256 keys sealing the signing keys, current first
 	KeyEncryptionKeyFile string           // or a file holding them; default: generated in DataDir/secrets
 	SessionCheckInterval time.Duration    // how often live sessions are checked against their account
+	// RequireRecording refuses to start a call that can't be recorded;
+	// by default the call goes on and the agent is told it isn't recorded.
+	RequireRecording bool
+	// RecordingRetry is how long a recording stopped by a failure waits
+	// before it tries a new part; default 5 s.
+	RecordingRetry time.Duration
+	// DiskReserve is the free space (bytes) on the data directory's volume
+	// kept for recordings and the store: uploads stop and /readyz fails
+	// below it. 0 keeps none (the command's default is 1 GiB).
+	DiskReserve int64
+	Uploads     documents.Limits // per call and station; zero fields take the defaults
 
 	Location      *time.Location // the center's time zone: due dates, case numbers
 	Holidays      []string       // public holidays, "2006-01-02", skipped in due dates

@@ -22,6 +22,7 @@ import (
 	"cloudwindow/calls"
 	"cloudwindow/cases"
 	"cloudwindow/catalog"
+	"cloudwindow/diskspace"
 	"cloudwindow/documents"
 	"cloudwindow/media"
 	"cloudwindow/queue"
@@ -57,6 +58,7 @@ type Node struct {
 	Recorder  *recordings.Recorder
 	Signaling *signaling.Server
 	registry  *prometheus.Registry
+	disk      *diskspace.Guard
 	redis     *redis.Client // nil when running alone
 	bus       bus.Bus       // nil when running alone
 
@@ -72,6 +74,9 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	cfg.setDefaults()
 	n := &Node{cfg: cfg, log: cfg.Logger, registry: prometheus.NewRegistry()}
 	n.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := n.openDisk(); err != nil {
+		return nil, err
+	}
 	if err := n.open(ctx); err != nil {
 		n.closeServices()
 		return nil, err
@@ -124,6 +129,7 @@ func (n *Node) open(ctx context.Context) error {
 		AuthTimeout: n.cfg.ConnLimits.WSAuthTimeout, MaxConnsPerAddress: n.cfg.ConnLimits.WSMaxPerAddress,
 		MaxConns:             n.cfg.ConnLimits.WSMaxConnections,
 		SessionCheckInterval: n.cfg.SessionCheckInterval,
+		RequireRecording:     n.cfg.RequireRecording,
 	}, signaling.Deps{
 		Verifier: n.Auth, Catalog: n.Catalog, NewQueue: n.newQueue, SFU: n.SFU, Recorder: n.recorder(),
 		Calls: n.Calls, Cases: n.Cases, Rectifications: n.Rectify,
@@ -190,7 +196,8 @@ func (n *Node) openCasework() error {
 	n.Documents, err = documents.New(documents.Config{
 		DataDir: n.cfg.DataDir, DB: n.db, Calls: n.Calls, Cases: n.Cases, Audit: n.Audit, Logger: n.log,
 		ChunkTimeout: n.cfg.ConnLimits.ChunkTimeout,
-		OnDocument:   func(d documents.Document) { n.Signaling.DocumentChanged(d) },
+		Limits:       n.cfg.Uploads, Space: n.disk,
+		OnDocument: func(d documents.Document) { n.Signaling.DocumentChanged(d) },
 	})
 	if err != nil {
 		return fmt.Errorf("start documents: %w", err)
@@ -210,6 +217,8 @@ func (n *Node) openMedia(ctx context.Context) error {
 	rec, err := recordings.New(recordings.Config{
 		Dir: n.cfg.DataDir, DB: n.db, Registerer: n.registry, Logger: n.log,
 		Retention: n.cfg.Retention, Node: n.cfg.NodeName, TicketSecret: n.cfg.TicketSecret,
+		FreeSpace: n.disk.Available, RetryInterval: n.cfg.RecordingRetry,
+		OnStatus: func(s recordings.StatusChange) { n.Signaling.RecordingStatus(s.CallID, s.Recording, s.Code) },
 	})
 	if err != nil {
 		return fmt.Errorf("start recorder: %w", err)

@@ -50,22 +50,30 @@ func serveApp(mux *http.ServeMux, prefix string, files fs.FS) {
 	mux.Handle("GET "+prefix, http.StripPrefix(prefix, http.FileServerFS(files)))
 }
 
-// ready reports whether the store answers; a node that cannot reach its
-// store must not get new sessions from the load balancer.
+// ready reports whether the store (and the bus, in a cluster) answers and
+// the disk has more than its reserve free: a node that can't keep what it
+// records must not get new sessions from the load balancer. Callers get a
+// code; the cause goes to the log.
 func (n *Node) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := n.db.PingContext(ctx); err != nil {
-		httpapi.WriteError(w, http.StatusServiceUnavailable, "store_unreachable", err.Error())
+		n.log.Error("readiness: store unreachable", "err", err)
+		httpapi.WriteError(w, http.StatusServiceUnavailable, "store_unreachable", "the store does not answer")
 		return
 	}
 	if n.redis != nil {
 		if err := n.redis.Ping(ctx).Err(); err != nil {
-			httpapi.WriteError(w, http.StatusServiceUnavailable, "bus_unreachable", err.Error())
+			n.log.Error("readiness: bus unreachable", "err", err)
+			httpapi.WriteError(w, http.StatusServiceUnavailable, "bus_unreachable", "the cluster bus does not answer")
 			return
 		}
 	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	free, ok := n.diskReady(w)
+	if !ok {
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"status": "ready", "disk_free_bytes": free, "disk_reserve_bytes": n.disk.Reserve})
 }
 
 // contentSecurityPolicy lets pages run only the apps' own scripts (no

@@ -24,7 +24,8 @@ type callRecording struct {
 	idle       chan struct{} // closed when no writer runs
 	idleClosed bool
 	indexed    bool
-	failure    string // the last writer error, for the recording row
+	failure    string            // the last writer error, for the recording row
+	down       map[string]string // groups stopped by a failure, and why
 }
 
 func newCallRecording(rec *Recorder, info CallInfo) *callRecording {
@@ -134,4 +135,37 @@ func (c *callRecording) isIdle() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.active == 0
+}
+
+// groupDown records that a group stopped after a failure; the first one
+// tells that the call is no longer recorded.
+func (c *callRecording) groupDown(group, code string) {
+	c.mu.Lock()
+	first := len(c.down) == 0
+	if c.down == nil {
+		c.down = map[string]string{}
+	}
+	c.down[group] = code
+	c.mu.Unlock()
+	if first {
+		c.notify(StatusChange{CallID: c.info.ID, Code: code})
+	}
+}
+
+// groupUp records that a group records (again); while no group is down
+// the call is told it is recorded. Listeners act on changes only.
+func (c *callRecording) groupUp(group string) {
+	c.mu.Lock()
+	delete(c.down, group)
+	all := len(c.down) == 0
+	c.mu.Unlock()
+	if all {
+		c.notify(StatusChange{CallID: c.info.ID, Recording: true})
+	}
+}
+
+func (c *callRecording) notify(ch StatusChange) {
+	if c.rec.cfg.OnStatus != nil {
+		c.rec.cfg.OnStatus(ch)
+	}
 }

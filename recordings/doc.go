@@ -26,8 +26,12 @@
 // SeekHead and Duration are patched and Cues appended when the file is
 // finished, so browsers can seek. A node killed mid-call leaves a file that
 // plays up to the kill; Repair finishes it on the next start. A disk or
-// muxer error fails that file only: it is marked failed in the index,
-// counted in metrics, and the call goes on.
+// muxer error fails that file only (failure.go): what was written is
+// finished with Cues and Duration, the file is marked failed in the index
+// with a failure code (the detail goes to the log), it is counted in
+// metrics, Config.OnStatus tells signaling so the agent and the wallboard
+// know at once, and the call goes on. Once RetryInterval has passed and
+// the volume has room, the party records into a new part.
 //
 // The index (tables recordings, recording_files, recording_notes) backs the
 // review API for supervisors and admins: a filtered, keyset-paged session

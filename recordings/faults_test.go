@@ -202,7 +202,7 @@ func TestRepairMarksUnusableFilesFailed(t *testing.T) {
 	for _, f := range files {
 		byID[f.ID] = f
 	}
-	if f := byID["f-empty"]; f.Status != StatusFailed || !strings.Contains(f.Error, "repair") {
+	if f := byID["f-empty"]; f.Status != StatusFailed || f.Error != FailureRepair {
 		t.Errorf("unusable file = %+v, want failed", f)
 	}
 	if f := byID["f-other"]; f.Status != StatusRecording {
@@ -219,8 +219,8 @@ func TestDiskErrorsFailTheRecordingNotTheCall(t *testing.T) {
 		open     func(string) (recordingFile, error)
 		wantText string
 	}{
-		{"disk full mid-file", openFaulty(40_000, syscall.ENOSPC), "no space left"},
-		{"file cannot be created", func(string) (recordingFile, error) { return nil, syscall.EACCES }, "permission denied"},
+		{"disk full mid-file", openFaulty(40_000, syscall.ENOSPC), FailureDiskFull},
+		{"file cannot be created", func(string) (recordingFile, error) { return nil, syscall.EACCES }, FailurePermission},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -245,8 +245,13 @@ func TestDiskErrorsFailTheRecordingNotTheCall(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s.Status != StatusFailed || !strings.Contains(s.Error, tc.wantText) {
+			if s.Status != StatusFailed || s.Error != tc.wantText {
 				t.Errorf("recording = %s %q, want failed with %q", s.Status, s.Error, tc.wantText)
+			}
+			for _, f := range s.Files {
+				if strings.Contains(f.Error, "/") || strings.Contains(f.Error, "recording file") {
+					t.Errorf("file error shows the server's detail: %q", f.Error)
+				}
 			}
 			for _, f := range s.Files {
 				if f.Party == "agent" && f.Status != StatusFinished {

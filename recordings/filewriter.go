@@ -37,7 +37,10 @@ type fileWriter struct {
 	haveOffset    bool
 	firstAt       int64 // arrival of the first packet, Unix ns
 	synced        bool  // frames go to the file (see release)
-	failed        bool
+	mediaNow      int64 // wall time of the latest frame, Unix ns
+	down          bool  // a failure stopped recording (see fail)
+	retryAt       int64 // when a new part may be tried, Unix ns
+	rearmed       bool  // keyframes were asked for the retry
 	failure       string
 }
 
@@ -200,23 +203,9 @@ func (f *fileWriter) end() {
 		}
 	}
 	f.release(f.rec.now().UnixNano(), true)
-	if f.out == nil && !f.failed {
+	if f.out == nil {
 		f.startFromPreroll()
 	}
 	f.finishPart()
 	f.call.writerDone(f)
-}
-
-// fail stops recording this group after a muxer or disk error; the call
-// itself goes on.
-func (f *fileWriter) fail(err error) {
-	if f.failed {
-		return
-	}
-	f.failed, f.failure = true, err.Error()
-	f.log.Error("recording failed", "err", err)
-	f.rec.metrics.failed.Inc()
-	if f.out != nil {
-		f.abandon(err)
-	}
 }

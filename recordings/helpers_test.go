@@ -37,12 +37,16 @@ type testRecorder struct {
 	reg   *prometheus.Registry
 }
 
-func newTestRecorder(t testing.TB, db *store.DB, dir string) *testRecorder {
+func newTestRecorder(t testing.TB, db *store.DB, dir string, mods ...func(*Config)) *testRecorder {
 	t.Helper()
 	clock := newFakeClock(time.Date(2025, 3, 1, 9, 0, 0, 0, time.Local))
 	reg := prometheus.NewRegistry()
-	rec, err := New(Config{Dir: dir, DB: db, Registerer: reg, Now: clock.Now, Node: "node-a", KeyframeInterval: -1,
-		Logger: slog.New(slog.DiscardHandler)})
+	cfg := Config{Dir: dir, DB: db, Registerer: reg, Now: clock.Now, Node: "node-a", KeyframeInterval: -1,
+		Logger: slog.New(slog.DiscardHandler)}
+	for _, mod := range mods {
+		mod(&cfg)
+	}
+	rec, err := New(cfg)
 	if err != nil {
 		t.Fatalf("new recorder: %v", err)
 	}

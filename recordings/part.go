@@ -49,6 +49,7 @@ func (f *fileWriter) startPart(origin int64, trigger *track, pending []sample) {
 	f.rec.metrics.started.Inc()
 	f.rec.metrics.active.Inc()
 	f.call.indexFile(out.row)
+	f.recovered()
 }
 
 // partTracks returns the tracks a new part holds: those ready and still
@@ -163,7 +164,7 @@ func (f *fileWriter) finishPart() {
 	}
 	if err != nil {
 		err = fmt.Errorf("finish %s: %w", p.row.Path, err)
-		p.markFailed(err)
+		p.markFailed(failureCode(err))
 		f.call.indexFile(p.row)
 		f.fail(err)
 		return
@@ -172,20 +173,9 @@ func (f *fileWriter) finishPart() {
 	f.call.indexFile(p.row)
 }
 
-// abandon closes the open file after an error and marks it failed; what
-// was written before the error stays on disk.
-func (f *fileWriter) abandon(err error) {
-	p := f.out
-	f.out = nil
-	f.rec.metrics.active.Dec()
-	p.f.Close()
-	p.markFailed(err)
-	f.call.indexFile(p.row)
-}
-
-func (p *partFile) markFailed(err error) {
+func (p *partFile) markFailed(code string) {
 	d := p.mux.durationMs()
-	p.row.Status, p.row.Error = StatusFailed, err.Error()
+	p.row.Status, p.row.Error = StatusFailed, code
 	p.row.EndedAt = p.row.StartedAt.Add(time.Duration(d) * time.Millisecond)
 	p.row.DurationMs, p.row.SizeBytes = d, p.mux.off
 }
@@ -195,7 +185,7 @@ func (p *partFile) markFailed(err error) {
 func guard(fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("muxer panic: %v", r)
+			err = fmt.Errorf("%w: panic: %v", errMuxer, r)
 		}
 	}()
 	return fn()

@@ -37,6 +37,20 @@ type Config struct {
 	// key per start, which suits a single node; tickets then die with the
 	// process, and the page just asks for new ones.
 	TicketSecret string
+
+	// OnStatus is told when a call's recording stops after a failure, and
+	// that it runs each time a file starts while nothing is failed, on a
+	// writer goroutine: it must not block.
+	// Signaling uses it to tell the agent and the wallboard at once.
+	OnStatus func(StatusChange)
+	// FreeSpace measures the bytes free on the recordings volume; nil
+	// skips the check. A failed party tries a new part every RetryInterval
+	// (default DefaultRetryInterval) once MinFree bytes (default
+	// DefaultMinFree) are free, and Unavailable says a call can't be
+	// recorded below MinFree.
+	FreeSpace     func() (uint64, error)
+	MinFree       uint64
+	RetryInterval time.Duration
 }
 
 // Recorder records calls to WebM files, keeps their index, serves them to
@@ -73,6 +87,12 @@ func New(cfg Config) (*Recorder, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.RetryInterval <= 0 {
+		cfg.RetryInterval = DefaultRetryInterval
+	}
+	if cfg.MinFree == 0 {
+		cfg.MinFree = DefaultMinFree
 	}
 	if cfg.KeyframeInterval == 0 {
 		cfg.KeyframeInterval = 10 * time.Second

@@ -64,7 +64,8 @@ func (rec *Recorder) repairFile(f *File) {
 		err = f.complete(rec.dir, d, StatusRepaired)
 	}
 	if err != nil {
-		f.Status, f.Error = StatusFailed, fmt.Sprintf("repair after crash: %v", err)
+		rec.log.Error("repair recording file", "call", f.CallID, "file", f.Path, "err", err)
+		f.Status, f.Error = StatusFailed, FailureRepair
 		f.EndedAt = f.StartedAt
 		if size, _, herr := hashFile(path); herr == nil {
 			f.SizeBytes = size

@@ -106,12 +106,16 @@ func (f *fileWriter) emitReady(flush bool) {
 // A track that becomes ready after the file started (a camera that joined
 // late) starts a new part, since a file's tracks are fixed in its header.
 func (f *fileWriter) emit(s sample) {
-	if f.failed {
+	f.mediaNow = max(f.mediaNow, s.wall)
+	if f.down && !f.retryDue() {
 		return
 	}
 	tl := &f.timeline
 	switch {
 	case f.out == nil && s.t.video():
+		if !s.key {
+			return // after a failure: a new part starts on a keyframe
+		}
 		tl.preroll = nil // audio before the first keyframe is not kept
 		f.startPart(s.wall, s.t, nil)
 	case f.out == nil:

@@ -60,6 +60,7 @@ type webmWriter struct {
 	cues        []cuePoint
 	cluster     pendingCluster
 	endMs       int64
+	flushedMs   int64 // endMs as of the last cluster on disk
 	buf         bytes.Buffer
 }
 
@@ -210,21 +211,34 @@ func (w *webmWriter) flushCluster() error {
 	if err := ebml.Marshal(&cl, &w.buf); err != nil {
 		return fmt.Errorf("encode cluster at %d ms: %w", c.startMs, err)
 	}
+	cues := len(w.cues)
 	if c.cued {
 		w.cues = append(w.cues, cuePoint{timeMs: uint64(c.startMs), track: w.cueTrack, clusterPos: uint64(w.off - w.segData)})
 	}
 	clear(c.blocks) // drop references to frame data
 	c.blocks, c.open = c.blocks[:0], false
-	return w.flushBuf()
+	if err := w.flushBuf(); err != nil {
+		// The cluster is lost: the file ends, and can be finished, at the
+		// one before.
+		w.cues, w.endMs = w.cues[:cues], w.flushedMs
+		return err
+	}
+	w.flushedMs = w.endMs
+	return nil
 }
 
+// flushBuf writes the buffer at the end of the file. A failed write is
+// cut off again, so the file still ends on a whole element.
 func (w *webmWriter) flushBuf() error {
 	n, err := w.f.WriteAt(w.buf.Bytes(), w.off)
-	w.off += int64(n)
 	w.buf.Reset()
 	if err != nil {
+		if n > 0 {
+			w.f.Truncate(w.off) // if this fails too, Repair cuts it at the next start
+		}
 		return fmt.Errorf("write at %d: %w", w.off, err)
 	}
+	w.off += int64(n)
 	return nil
 }
 

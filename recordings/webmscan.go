@@ -116,7 +116,7 @@ func resumeWebmWriter(f recordingFile, fileSize int64) (*webmWriter, error) {
 	if err := f.Truncate(off); err != nil {
 		return nil, fmt.Errorf("cut off partial data at %d: %w", off, err)
 	}
-	w.off = off
+	w.off, w.flushedMs = off, w.endMs
 	return w, nil
 }
 

@@ -57,6 +57,9 @@ func (s *Server) handleCallAccept(ctx context.Context, sess *session, m Message)
 		return err
 	}
 	sess.reply(m.ID, TypeCallStarted, c.startedData(partyAgent))
+	if code := c.unrecordedCode(); code != "" {
+		s.announceRecording(c, false, code)
+	}
 	return nil
 }
 

@@ -34,10 +34,11 @@ type call struct {
 	caseID  string
 	caseNo  string
 
-	mu       sync.Mutex
-	peers    map[party]*media.Peer
-	monitors map[*session]*media.Peer // supervisors watching
-	ended    bool
+	mu         sync.Mutex
+	peers      map[party]*media.Peer
+	monitors   map[*session]*media.Peer // supervisors watching
+	ended      bool
+	unrecorded string // why the call is not being recorded now; empty when it is
 }
 
 func (c *call) partyOf(sess *session) party {
@@ -80,12 +81,16 @@ func stationOf(r queue.Request) stationInfo {
 
 // startCall sets up the room of an accepted request and tells both parties.
 func (s *Server) startCall(ctx context.Context, agent, station *session, req queue.Request, item catalog.Item) (*call, error) {
+	unrecorded, err := s.checkRecording()
+	if err != nil {
+		return nil, err
+	}
 	room, err := s.deps.SFU.NewRoom(req.ID)
 	if err != nil {
 		return nil, err
 	}
 	c := &call{id: req.ID, req: req, item: item, station: station, agent: agent, room: room,
-		started: time.Now(), peers: map[party]*media.Peer{}, monitors: map[*session]*media.Peer{}}
+		started: time.Now(), peers: map[party]*media.Peer{}, monitors: map[*session]*media.Peer{}, unrecorded: unrecorded}
 	rec := calls.Call{
 		ID: c.id, StationID: req.StationID, StationName: req.StationName, Island: req.Island,
 		AgentID: agent.ident.AccountID, AgentName: agent.ident.DisplayName, ItemID: item.ID,

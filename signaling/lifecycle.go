@@ -45,6 +45,7 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 		s.agentOnline(ctx, ident)
 	}
 	sess.reply(m.ID, TypeWelcome, s.welcome(ctx, sess, resumed))
+	s.repeatRecordingStatus(sess)
 	if away := sess.awayCall(); resumed && away != nil {
 		s.forwardToCall(ctx, sess, away, "resumed", Message{})
 	}

@@ -58,6 +58,7 @@ const (
 	TypeMonitorStarted  = "monitor.started"
 	TypeMonitorStop     = "monitor.stop"
 	TypeRatingSubmit    = "rating.submit"
+	TypeRecordingStatus = "recording.status"
 )
 
 // allTypes lists every type above, for the protocol document test.
@@ -68,7 +69,7 @@ var allTypes = []string{
 	TypeCallAccept, TypeCallReject, TypeCallStarted, TypeRTCOffer, TypeRTCAnswer, TypeRTCCandidate,
 	TypePeerState, TypeChatSend, TypeChatMessage, TypeCallHangup, TypeCallEnded, TypeCallWrapup,
 	TypeCaseUpdated, TypeFormPushed, TypeFormSigned, TypeDocumentUpdated,
-	TypeMonitorStart, TypeMonitorStarted, TypeMonitorStop, TypeRatingSubmit,
+	TypeMonitorStart, TypeMonitorStarted, TypeMonitorStop, TypeRatingSubmit, TypeRecordingStatus,
 }
 
 // Error codes sent in error messages.
@@ -88,6 +89,9 @@ const (
 	CodeNoAgents        = "no_agents"
 	CodeBadSDP          = "bad_sdp"
 	CodeInternal        = "internal"
+	// CodeRecordingUnavailable refuses a call that can't be recorded when
+	// policy (--require-recording) wants every call recorded.
+	CodeRecordingUnavailable = "recording_unavailable"
 )
 
 // ProtocolError is an error a client is told about.

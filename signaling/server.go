@@ -39,6 +39,9 @@ type Catalog interface {
 // Recorder records calls (the recordings service); nil disables recording.
 type Recorder interface {
 	SinkFactory(call calls.Call) media.SinkFactory
+	// Unavailable tells why a call starting now can't be recorded (a
+	// failure code such as disk_full); empty when it can.
+	Unavailable() string
 }
 
 // Config holds the signaling settings.
@@ -61,6 +64,9 @@ type Config struct {
 	// SessionCheckInterval is how often every session's account and login
 	// session are checked again (DefaultSessionCheckInterval if 0).
 	SessionCheckInterval time.Duration
+	// RequireRecording refuses to start calls the recorder can't record;
+	// by default they go on and the agent is told.
+	RequireRecording bool
 }
 
 // Deps are the services signaling drives.

@@ -156,6 +156,12 @@ function failureKey(err) {
       return 'scan.unsupported';
     case 'too_large':
       return 'scan.too_large';
+    case 'quota_exceeded':
+      return 'scan.quota';
+    case 'insufficient_storage':
+      return 'scan.server_full';
+    case 'call_ended':
+      return 'scan.call_ended';
     default:
       return 'scan.failed';
   }

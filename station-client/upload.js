@@ -62,6 +62,8 @@ export async function sendFile(session, { callId, blob, filename, signal, onProg
 // retryable tells a broken link or a busy server from a refusal.
 function retryable(err) {
   if (!(err instanceof ApiError)) return false;
+  // Limits the server keeps (docs: README, Security) are refusals too.
+  if (['quota_exceeded', 'insufficient_storage', 'call_ended'].includes(err.code)) return false;
   return err.code === 'network' || err.status >= 500 || err.status === 429 ||
     err.code === 'checksum_mismatch' || err.code === 'invalid_chunk' || err.code === 'upload_failed';
 }

@@ -4,17 +4,21 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/peterbourgon/ff/v3"
 	"github.com/peterbourgon/ff/v3/ffyaml"
 
 	"cloudwindow/auth"
+	"cloudwindow/diskspace"
 	"cloudwindow/documents"
 	"cloudwindow/httpapi"
 	"cloudwindow/node"
+	"cloudwindow/recordings"
 	"cloudwindow/signaling"
 )
 
@@ -65,6 +69,9 @@ func parseConfig(args []string) (config, slog.Level, error) {
 	fs.StringVar(&c.KeyEncryptionKey, "key-encryption-key", "", "base64 AES-256 key sealing the token signing keys in the store; a second, comma-separated, is the old one while rotating")
 	fs.StringVar(&c.KeyEncryptionKeyFile, "key-encryption-key-file", "", "file holding the key-encryption key(s), one a line; default: generated at <data-dir>/secrets/key-encryption.key")
 	fs.DurationVar(&c.SessionCheckInterval, "session-check-interval", signaling.DefaultSessionCheckInterval, "how often live sessions are checked against their account (backs up instant sign-out)")
+	fs.BoolVar(&c.RequireRecording, "require-recording", false, "refuse to start a call that cannot be recorded (default: the call goes on and the agent is told)")
+	fs.DurationVar(&c.RecordingRetry, "recording-retry", recordings.DefaultRetryInterval, "after a recording failure (e.g. disk full), how often to try a new part")
+	limitFlags(fs, &c.Config)
 	tz := fs.String("timezone", "Asia/Shanghai", "the center's time zone (due dates, case numbers)")
 	holidays := fs.String("holidays", "", "public holidays skipped in due dates: 2026-10-01,2026-10-02,…")
 	workdays := fs.String("extra-workdays", "", "weekend days worked instead (调休): 2026-10-11,…")
@@ -98,6 +105,32 @@ func parseConfig(args []string) (config, slog.Level, error) {
 		return c, 0, fmt.Errorf("--log-level: %w", err)
 	}
 	return c, level, nil
+}
+
+// limitFlags are the disk reserve and the upload limits.
+func limitFlags(fs *flag.FlagSet, c *node.Config) {
+	c.DiskReserve = diskspace.DefaultReserve
+	fs.Var((*byteSize)(&c.DiskReserve), "disk-reserve", "free space kept on the data volume for recordings and the store: uploads stop and /readyz fails below it (e.g. 1GiB, 0 for none)")
+	u := &c.Uploads
+	fs.DurationVar(&u.Grace, "upload-grace", documents.DefaultUploadGrace, "how long after a call ends its station may still upload")
+	fs.IntVar(&u.MaxFilesPerCall, "upload-max-files", documents.DefaultMaxFilesPerCall, "uploads per call")
+	u.MaxBytesPerCall, u.MaxBytesPerStationDay = documents.DefaultMaxBytesPerCall, documents.DefaultMaxBytesPerStationDay
+	fs.Var((*byteSize)(&u.MaxBytesPerCall), "upload-max-bytes", "bytes uploaded per call (e.g. 200MiB)")
+	fs.Var((*byteSize)(&u.MaxBytesPerStationDay), "upload-max-bytes-per-station-day", "bytes one station may upload in 24 hours (e.g. 400MiB)")
+}
+
+// byteSize is a flag of a number of bytes: 1073741824, 1GiB, 200MiB, 500MB.
+type byteSize int64
+
+func (b *byteSize) String() string { return humanize.IBytes(uint64(*b)) }
+
+func (b *byteSize) Set(s string) error {
+	n, err := humanize.ParseBytes(s)
+	if err != nil || n > math.MaxInt64 {
+		return fmt.Errorf("want a size such as 1GiB or 200MiB: %q", s)
+	}
+	*b = byteSize(n)
+	return nil
 }
 
 func parseICEServers(s string) ([]signaling.ICEServer, error) {

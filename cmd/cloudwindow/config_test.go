@@ -68,3 +68,30 @@ func TestConfigAccountsAndTokens(t *testing.T) {
 		t.Fatal("a bad --trusted-proxies was accepted")
 	}
 }
+
+func TestDiskAndUploadLimitFlags(t *testing.T) {
+	t.Setenv("CLOUDWINDOW_UPLOAD_MAX_BYTES", "50MiB")
+	c, _, err := parseConfig([]string{"--disk-reserve", "2GiB", "--upload-grace", "30s", "--require-recording"})
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"disk reserve", c.DiskReserve, int64(2 << 30)},
+		{"upload grace", c.Uploads.Grace, 30 * time.Second},
+		{"bytes per call from env", c.Uploads.MaxBytesPerCall, int64(50 << 20)},
+		{"default files per call", c.Uploads.MaxFilesPerCall, 40},
+		{"default bytes per station day", c.Uploads.MaxBytesPerStationDay, int64(400 << 20)},
+		{"require recording", c.RequireRecording, true},
+	}
+	for _, ck := range checks {
+		if ck.got != ck.want {
+			t.Errorf("%s: got %v, want %v", ck.name, ck.got, ck.want)
+		}
+	}
+	if _, _, err := parseConfig([]string{"--disk-reserve", "lots"}); err == nil {
+		t.Error("--disk-reserve lots: accepted")
+	}
+}
