@@ -1,10 +1,12 @@
 package signaling
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -33,6 +35,8 @@ type conn struct {
 	done    chan struct{}
 	once    sync.Once
 	limiter *rate.Limiter
+	opened  time.Time
+	rtt     atomic.Int64 // last keepalive round trip in ns, 0 until the first pong
 }
 
 func newConn(ws *websocket.Conn, log *slog.Logger) *conn {
@@ -43,8 +47,31 @@ func newConn(ws *websocket.Conn, log *slog.Logger) *conn {
 		out:     make(chan []byte, sendBuffer),
 		done:    make(chan struct{}),
 		limiter: rate.NewLimiter(msgRate, msgBurst),
+		opened:  time.Now(),
 	}
 }
+
+// ping writes a keepalive ping carrying its send time, so that the pong
+// measures the link's round trip (what an agent is told of a station's link).
+func (c *conn) ping() error {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(time.Since(c.opened)))
+	return c.ws.WriteControl(websocket.PingMessage, b[:], time.Now().Add(writeWait))
+}
+
+// pong records the round trip of the ping that payload answers.
+func (c *conn) pong(payload string) {
+	if len(payload) != 8 {
+		return
+	}
+	sent := time.Duration(binary.BigEndian.Uint64([]byte(payload)))
+	if rtt := time.Since(c.opened) - sent; rtt > 0 {
+		c.rtt.Store(int64(rtt))
+	}
+}
+
+// roundTrip is the last measured round trip, 0 if none yet.
+func (c *conn) roundTrip() time.Duration { return time.Duration(c.rtt.Load()) }
 
 // send queues m for writing. It never blocks: a client too slow to take its
 // messages is disconnected (it can resume) rather than stall the server.
@@ -67,13 +94,19 @@ func (c *conn) close() {
 	c.once.Do(func() { close(c.done) })
 }
 
-// writeLoop writes queued messages and keepalive pings until the conn closes.
+// writeLoop writes queued messages and keepalive pings until the conn
+// closes. The first ping goes at once, so the link is measured before a
+// station asks for a call.
 func (c *conn) writeLoop() {
 	ticker := time.NewTicker(pingInterval)
 	defer func() {
 		ticker.Stop()
 		c.ws.Close()
 	}()
+	if c.ping() != nil {
+		c.close()
+		return
+	}
 	for {
 		select {
 		case b := <-c.out:
@@ -83,7 +116,7 @@ func (c *conn) writeLoop() {
 				return
 			}
 		case <-ticker.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+			if err := c.ping(); err != nil {
 				c.close()
 				return
 			}

@@ -35,7 +35,7 @@ func (s *Server) handleCallRequest(ctx context.Context, sess *session, m Message
 	}
 	req := queue.Request{
 		ID: uuid.NewString(), StationID: sess.ident.AccountID, StationName: sess.ident.DisplayName,
-		Island: sess.ident.Island, ItemID: item.ID, ItemName: item.NameZh, SkillGroup: item.SkillGroup,
+		Region: sess.ident.Region, Island: sess.ident.Island, AudioOnly: d.AudioOnly, LinkRTT: sess.linkRTT(), ItemID: item.ID, ItemName: item.NameZh, SkillGroup: item.SkillGroup,
 		Green: d.GreenChannel != "", GreenReason: d.GreenChannel, AppointmentID: d.AppointmentID,
 	}
 	pos, err := s.queue.Enqueue(ctx, req)

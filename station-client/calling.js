@@ -110,6 +110,7 @@ export class StationCall extends EventTarget {
         item_id: this.#item.id,
         green_channel: this.#green,
         appointment_id: '',
+        audio_only: !this.#media?.getVideoTracks().length,
       });
     } catch (err) {
       this.#releaseMedia();
