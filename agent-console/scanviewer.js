@@ -91,6 +91,8 @@ export class ScanViewer extends EventTarget {
     const entry = this.#entry;
     const pdf = entry.doc.content_type === 'application/pdf';
     $('#viewer-canvas').hidden = true; // until drawn
+    // Zoom and rotate work on images; a PDF brings its own viewer's tools.
+    $('#viewer-tools').hidden = pdf;
     $('#viewer-pdf').hidden = !pdf || !entry.url;
     $('#viewer-loading').hidden = Boolean(entry.blob);
     $('#viewer-loading').textContent = this.#i18n.t(entry.failed ? 'viewer.failed' : 'viewer.loading');
