@@ -18,6 +18,9 @@ func TestBrowserWhatAgentsRead(t *testing.T) {
 	t.Run("two cameras chosen by label reach the agent, the recording and the review", func(t *testing.T) {
 		testBrowserTwoCameras(t, browser)
 	})
+	t.Run("a PDF opens without image tools; the review's timeline reads in order, by name", func(t *testing.T) {
+		testBrowserPDFAndTimeline(t, browser)
+	})
 	t.Run("the offer says where the station is, how its link is and that it has no camera", func(t *testing.T) {
 		testBrowserOfferDetails(t, browser)
 	})
@@ -50,20 +53,49 @@ func testBrowserTwoCameras(t *testing.T, browser context.Context) {
 	agent.videoPlaying("#station-video")
 	agent.videoPlaying("#document-video")
 	callID := evalJS[string](agent.tab, `window.cloudWindow.call.data.call_id`)
+	endAndRecord(t, n, kiosk, agent, callID, "done")
 
-	checkPDFViewer(t, kiosk, agent)
-	agent.fill("#chat-input", "请把身份证放在高拍仪下")
-	agent.click(".chat-form button")
-	kiosk.waitJS(`document.querySelector('#captions').textContent.includes('身份证')`, "the agent's message")
+	p := openReview(t, browser, n, "supervisor1")
+	p.click(fmt.Sprintf(`#session-rows tr[data-call=%q] a`, callID))
+	p.screen("session")
+	p.waitVisible(`.lane[data-party="station-document"]`)
+	p.waitJS(`document.querySelector('#video-document').readyState >= 2 && document.querySelector('#video-document').videoWidth > 0`,
+		"the document camera's recording shows a picture")
+}
+
+// endAndRecord hangs up from the console, wraps up with outcome and waits
+// for the recording to be finished.
+func endAndRecord(t *testing.T, n *node.Node, kiosk station, agent console, callID, outcome string) {
+	t.Helper()
 	agent.click("#hangup")
 	kiosk.screen("ended")
-	agent.wrapUp("forwarded")
+	agent.wrapUp(outcome)
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
 	if err := n.Recorder.Wait(ctx, callID); err != nil {
 		t.Fatalf("recording never finished: %v", err)
 	}
-	checkReviewOfTwoCameras(t, browser, n, callID)
+}
+
+func testBrowserPDFAndTimeline(t *testing.T, browser context.Context) {
+	n := startNode(t, browserNode)
+	item := itemOf(t, n, "medical_insurance")
+	agent := openConsole(t, browser, n, "agent1")
+	agent.ready()
+	kiosk := openStation(t, browser, n, "station1", 1280, 720, "")
+	kiosk.request("medical_insurance", item, "")
+	agent.offerFrom(station1Name)
+	agent.click("#offer-accept")
+	agent.screen("call")
+	kiosk.screen("call")
+	callID := evalJS[string](agent.tab, `window.cloudWindow.call.data.call_id`)
+
+	checkPDFViewer(t, kiosk, agent)
+	agent.fill("#chat-input", "请把身份证放在高拍仪下")
+	agent.click(".chat-form button")
+	kiosk.waitJS(`document.querySelector('#captions').textContent.includes('身份证')`, "the agent's message")
+	endAndRecord(t, n, kiosk, agent, callID, "forwarded")
+	checkTimeline(t, browser, n, callID)
 }
 
 var uuidLike = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
@@ -97,18 +129,13 @@ func checkPDFViewer(t *testing.T, kiosk station, agent console) {
 	agent.waitJS(`document.querySelector('#scan-viewer').hidden`, "the viewer closed")
 }
 
-// checkReviewOfTwoCameras: the supervisor sees the document camera's
-// recording play, and a timeline in call order that names people and
-// speaks the page's language.
-func checkReviewOfTwoCameras(t *testing.T, browser context.Context, n *node.Node, callID string) {
+// checkTimeline: the supervisor reads the call's events in the order they
+// happened, with people named and every code in words.
+func checkTimeline(t *testing.T, browser context.Context, n *node.Node, callID string) {
 	t.Helper()
 	p := openReview(t, browser, n, "supervisor1")
 	p.click(fmt.Sprintf(`#session-rows tr[data-call=%q] a`, callID))
 	p.screen("session")
-	p.waitVisible(`.lane[data-party="station-document"]`)
-	p.waitJS(`document.querySelector('#video-document').readyState >= 2 && document.querySelector('#video-document').videoWidth > 0`,
-		"the document camera's recording shows a picture")
-
 	p.waitJS(`document.querySelectorAll('#events li[data-type]').length > 0`, "the timeline")
 	types := evalJS[[]string](p.tab, `[...document.querySelectorAll('#events li[data-type]')].map((li) => li.dataset.type)`)
 	if got := strings.Join(types, " "); !strings.HasPrefix(got, "queued offered accepted") {
