@@ -136,6 +136,8 @@ const messages = {
     'state.needs_materials': '需补正',
     'state.consultation': '仅咨询',
     'detail.with_note': '{text}：{note}',
+    'detail.due': '办结期限 {date}',
+    'detail.missing': '缺少材料：{materials}',
     'actor.station': '居民',
     'actor.agent': '坐席',
     'actor.server': '系统',
@@ -292,6 +294,8 @@ const messages = {
     'state.needs_materials': 'needs materials',
     'state.consultation': 'consultation only',
     'detail.with_note': '{text}: {note}',
+    'detail.due': 'due {date}',
+    'detail.missing': 'missing: {materials}',
     'actor.station': 'Resident',
     'actor.agent': 'Agent',
     'actor.server': 'System',
@@ -966,9 +970,18 @@ function eventDetail(e, i18n) {
   const move = /^([a-z_]+) → ([a-z_]+)(?:: (.*))?$/s.exec(d);
   if (e.type.startsWith('case.') && move) {
     const text = `${translated(i18n, `state.${move[1]}`, move[1])} → ${translated(i18n, `state.${move[2]}`, move[2])}`;
-    return move[3] ? i18n.t('detail.with_note', { text, note: move[3] }) : text;
+    return move[3] ? i18n.t('detail.with_note', { text, note: caseNote(move[3], i18n) }) : text;
   }
   return d;
+}
+
+// caseNote words the note of a case's move: its due date or the materials
+// still missing.
+function caseNote(note, i18n) {
+  const due = /^due (\S+)$/.exec(note);
+  if (due) return i18n.t('detail.due', { date: due[1] });
+  const missing = /^missing: (.*)$/s.exec(note);
+  return missing ? i18n.t('detail.missing', { materials: missing[1] }) : note;
 }
 
 // translated is the text for key, or fallback when there is none.

@@ -147,7 +147,7 @@ func checkTimeline(t *testing.T, browser context.Context, n *node.Node, callID s
 			t.Errorf("timeline %q does not name %q", text, want)
 		}
 	}
-	for _, raw := range []string{"agent", "station", "open", "forwarded"} {
+	for _, raw := range []string{"agent", "station", "open", "forwarded", "due"} {
 		if strings.Contains(text, raw) {
 			t.Errorf("timeline shows the raw token %q: %q", raw, text)
 		}
