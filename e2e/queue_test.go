@@ -169,3 +169,27 @@ func TestNoAgentOnlineIsToldWithOpeningHours(t *testing.T) {
 		t.Errorf("request with nobody online: %v", err)
 	}
 }
+
+// TestOfferTellsWhereFromAndWhatToExpect: before answering, the agent knows
+// the station's region, how good its link is and that it has no camera.
+func TestOfferTellsWhereFromAndWhatToExpect(t *testing.T) {
+	n := startNode(t, nil)
+	station, agent := dial(t, n, "station1"), dial(t, n, "agent1")
+	ready(t, agent)
+	// The server pings on connecting, so the station's pong is read before
+	// its request: the link is measured.
+	request(t, station, "call.request", map[string]any{"item_id": itemOf(t, n, "medical_insurance"), "audio_only": true})
+	type offeredStation struct {
+		Region    string `json:"region"`
+		AudioOnly bool   `json:"audio_only"`
+		Link      *struct {
+			RTTMs   int    `json:"rtt_ms"`
+			Quality string `json:"quality"`
+		} `json:"link"`
+	}
+	st := field[offeredStation](t, next(t, agent, "call.offer"), "station")
+	if st.Region != "沈家门街道" || !st.AudioOnly || st.Link == nil || st.Link.Quality != "good" || st.Link.RTTMs < 1 {
+		t.Errorf("offer's station: region %q, audio only %v, link %+v; want 沈家门街道, true, a good measured link",
+			st.Region, st.AudioOnly, st.Link)
+	}
+}

@@ -36,6 +36,7 @@ type conn struct {
 	once    sync.Once
 	limiter *rate.Limiter
 	opened  time.Time
+	pinged  atomic.Int64 // when the last ping went, in ns since opened
 	rtt     atomic.Int64 // last keepalive round trip in ns, 0 until the first pong
 }
 
@@ -55,16 +56,22 @@ func newConn(ws *websocket.Conn, log *slog.Logger) *conn {
 // measures the link's round trip (what an agent is told of a station's link).
 func (c *conn) ping() error {
 	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], uint64(time.Since(c.opened)))
+	at := time.Since(c.opened)
+	c.pinged.Store(int64(at))
+	binary.BigEndian.PutUint64(b[:], uint64(at))
 	return c.ws.WriteControl(websocket.PingMessage, b[:], time.Now().Add(writeWait))
 }
 
-// pong records the round trip of the ping that payload answers.
+// pong records the round trip of the ping that payload answers; a pong
+// that does not echo the last ping is not believed.
 func (c *conn) pong(payload string) {
 	if len(payload) != 8 {
 		return
 	}
 	sent := time.Duration(binary.BigEndian.Uint64([]byte(payload)))
+	if int64(sent) != c.pinged.Load() {
+		return
+	}
 	if rtt := time.Since(c.opened) - sent; rtt > 0 {
 		c.rtt.Store(int64(rtt))
 	}
