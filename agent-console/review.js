@@ -746,7 +746,7 @@ class SessionPage extends EventTarget {
     let comment = null;
     if (r?.comment) comment = h('q', { class: 'rating-comment' }, r.comment);
     else if (r) comment = h('span', { class: 'rating-comment is-empty' }, i18n.t('rating.no_comment'));
-    el.replaceChildren(i18n.t('rating.label'), ratingBadge(r, i18n), comment);
+    el.replaceChildren(...[i18n.t('rating.label'), ratingBadge(r, i18n), comment].filter(Boolean));
   }
 
   // #renderLaneProblem says plainly when a party's video is missing,

@@ -136,6 +136,9 @@ func checkTimeline(t *testing.T, browser context.Context, n *node.Node, callID s
 	p := openReview(t, browser, n, "supervisor1")
 	p.click(fmt.Sprintf(`#session-rows tr[data-call=%q] a`, callID))
 	p.screen("session")
+	if got := p.text("#s-rating"); strings.Contains(got, "null") || !strings.Contains(got, "未评价") {
+		t.Errorf("rating box says %q, want 未评价 in words only", got)
+	}
 	p.waitJS(`document.querySelectorAll('#events li[data-type]').length > 0`, "the timeline")
 	types := evalJS[[]string](p.tab, `[...document.querySelectorAll('#events li[data-type]')].map((li) => li.dataset.type)`)
 	if got := strings.Join(types, " "); !strings.HasPrefix(got, "queued offered accepted") {
