@@ -65,12 +65,23 @@ export class ScanViewer extends EventTarget {
     this.#bitmap?.close();
     this.#bitmap = null;
     $('#scan-viewer').hidden = true;
-    $('#viewer-pdf').src = 'about:blank';
   }
 
-  // loaded is told when a scan's content has arrived.
+  #loadPDF(url) {
+    const frame = $('#viewer-pdf');
+    frame.hidden = false;
+    if (frame.dataset.url !== url) {
+      frame.dataset.url = url;
+      frame.src = url;
+    }
+  }
+
+  // loaded is told when a scan's content has arrived. A PDF is loaded into
+  // the closed viewer at once, so that the browser's PDF viewer, which takes
+  // seconds to start, is ready by the time the agent opens it.
   loaded(entry) {
     if (entry === this.#entry) this.#show();
+    else if (!this.#entry && isPDF(entry) && entry.url) this.#loadPDF(entry.url);
   }
 
   // update refreshes the status of the scan on screen.
@@ -89,7 +100,7 @@ export class ScanViewer extends EventTarget {
 
   async #show() {
     const entry = this.#entry;
-    const pdf = entry.doc.content_type === 'application/pdf';
+    const pdf = isPDF(entry);
     $('#viewer-canvas').hidden = true; // until drawn
     // Zoom and rotate work on images; a PDF brings its own viewer's tools.
     $('#viewer-tools').hidden = pdf;
@@ -98,7 +109,7 @@ export class ScanViewer extends EventTarget {
     $('#viewer-loading').textContent = this.#i18n.t(entry.failed ? 'viewer.failed' : 'viewer.loading');
     if (!entry.blob) return;
     if (pdf) {
-      $('#viewer-pdf').src = entry.url;
+      this.#loadPDF(entry.url);
       return;
     }
     try {
@@ -223,4 +234,8 @@ export class ScanViewer extends EventTarget {
     $('#viewer-accept').disabled = this.#busy;
     $('#viewer-rescan').disabled = this.#busy || doc.status === 'accepted' || doc.status === 'rescan_requested';
   }
+}
+
+function isPDF(entry) {
+  return entry.doc.content_type === 'application/pdf';
 }

@@ -106,8 +106,8 @@ const minimalPDF = "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n" +
 	"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n" +
 	"trailer<</Root 1 0 R>>\n%%EOF\n"
 
-// checkPDFViewer: a PDF the resident sends opens without the image tools,
-// which do nothing on a PDF.
+// checkPDFViewer: a PDF the resident sends is ready before the agent opens
+// it, and opens without the image tools, which do nothing on a PDF.
 func checkPDFViewer(t *testing.T, kiosk station, agent console) {
 	t.Helper()
 	kiosk.waitJS(fmt.Sprintf(`(() => {
@@ -119,6 +119,10 @@ func checkPDFViewer(t *testing.T, kiosk station, agent console) {
 		return true;
 	})()`, minimalPDF), "the PDF chosen")
 	agent.waitVisible("#scan-list [data-doc]")
+	// The browser's PDF viewer takes seconds to start: the PDF is loaded
+	// before the agent opens it, so it is there at once.
+	agent.waitJS(`document.querySelector('#scan-viewer').hidden && document.querySelector('#viewer-pdf').src.startsWith('blob:')`,
+		"the PDF loaded into the closed viewer")
 	agent.click("#scan-list [data-doc]")
 	agent.waitVisible("#viewer-pdf")
 	if visible := evalJS[[]string](agent.tab, `['#viewer-zoom-in', '#viewer-zoom-out', '#viewer-zoom', '#viewer-rotate-left', '#viewer-rotate-right']
