@@ -67,6 +67,15 @@ export class ScanViewer extends EventTarget {
     $('#scan-viewer').hidden = true;
   }
 
+  // clear closes the viewer and drops the call's PDF from it: a resident's
+  // papers do not stay in the page after the call.
+  clear() {
+    this.close();
+    const frame = $('#viewer-pdf');
+    frame.src = 'about:blank';
+    delete frame.dataset.url;
+  }
+
   #loadPDF(url) {
     const frame = $('#viewer-pdf');
     frame.hidden = false;
