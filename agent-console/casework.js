@@ -60,7 +60,7 @@ export class CasePanel extends EventTarget {
 
   stop() {
     this.#call = null;
-    this.#viewer.close();
+    this.#viewer.clear();
     for (const s of this.#scans.values()) if (s.url) URL.revokeObjectURL(s.url);
     this.#scans.clear();
     this.#form = null;

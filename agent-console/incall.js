@@ -113,6 +113,11 @@ export class AgentCall extends EventTarget {
     $('#chat-log').replaceChildren();
     $('#chat-input').value = '';
     $('#stage-empty').hidden = false;
+    // A resident who called without a camera is not waited for.
+    const text = $('#stage-empty-text');
+    text.dataset.i18n = d.station?.audio_only ? 'call.audio_only' : 'call.waiting_video';
+    text.textContent = this.#i18n.t(text.dataset.i18n);
+    $('#stage-empty').classList.toggle('is-audio-only', Boolean(d.station?.audio_only));
     $('#document-view').hidden = true;
     $('#sound-on').hidden = true;
     $('#mute').setAttribute('aria-pressed', 'false');

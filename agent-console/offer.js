@@ -85,10 +85,22 @@ export class OfferPanel extends EventTarget {
     $('#offer-station').textContent = d.station?.name ?? '';
     $('#offer-region').textContent = d.station?.region ?? '';
     $('#offer-island').hidden = !d.station?.island;
+    this.#renderLink(d.station?.link);
+    $('#offer-audio-only').hidden = !d.station?.audio_only;
     $('#offer-item').textContent = this.#i18n.pick(d.item, 'name');
     $('#offer-green').hidden = !d.green_channel;
     $('#offer-green').textContent = d.green_channel ? this.#i18n.t(`green.${d.green_channel}`) : '';
     $('#offer').classList.toggle('is-green', Boolean(d.green_channel));
+  }
+
+  // #renderLink says how good the station's link is (the server's measure
+  // of its round trip), so the agent knows what picture to expect.
+  #renderLink(link) {
+    const el = $('#offer-link');
+    const quality = ['good', 'fair', 'poor'].includes(link?.quality) ? link.quality : 'unknown';
+    const name = this.#i18n.t(`offer.link.${quality}`);
+    el.textContent = quality === 'unknown' ? name : this.#i18n.t('offer.link.rtt', { quality: name, ms: link.rtt_ms });
+    el.dataset.quality = quality;
   }
 
   #tick() {

@@ -131,6 +131,20 @@ const messages = {
     'event.case.other': '办件进展',
     'event.recording_failed': '录像中断',
     'event.recording_resumed': '录像恢复',
+    'event.case.wrapped_up': '办件结论',
+    'event.case.completed': '办件办结',
+    'event.case.resident_updated': '更新居民信息',
+    'event.rated': '居民评价',
+    'actor.station_named': '居民（{name}）',
+    'actor.agent_named': '坐席 {name}',
+    'state.open': '办理中',
+    'state.done': '已办结',
+    'state.forwarded': '受理转后台',
+    'state.needs_materials': '需补正',
+    'state.consultation': '仅咨询',
+    'detail.with_note': '{text}：{note}',
+    'detail.due': '办结期限 {date}',
+    'detail.missing': '缺少材料：{materials}',
     'actor.station': '居民',
     'actor.agent': '坐席',
     'actor.server': '系统',
@@ -282,6 +296,20 @@ const messages = {
     'event.case.signed': 'Form signed',
     'event.case.material_attached': 'Material attached',
     'event.case.other': 'Case update',
+    'event.case.wrapped_up': 'Case outcome',
+    'event.case.completed': 'Case completed',
+    'event.case.resident_updated': 'Resident details updated',
+    'event.rated': 'Resident rated',
+    'actor.station_named': 'Resident ({name})',
+    'actor.agent_named': 'Agent {name}',
+    'state.open': 'in progress',
+    'state.done': 'done',
+    'state.forwarded': 'forwarded to back office',
+    'state.needs_materials': 'needs materials',
+    'state.consultation': 'consultation only',
+    'detail.with_note': '{text}: {note}',
+    'detail.due': 'due {date}',
+    'detail.missing': 'missing: {materials}',
     'actor.station': 'Resident',
     'actor.agent': 'Agent',
     'actor.server': 'System',
@@ -732,7 +760,7 @@ class SessionPage extends EventTarget {
     let comment = null;
     if (r?.comment) comment = h('q', { class: 'rating-comment' }, r.comment);
     else if (r) comment = h('span', { class: 'rating-comment is-empty' }, i18n.t('rating.no_comment'));
-    el.replaceChildren(i18n.t('rating.label'), ratingBadge(r, i18n), comment);
+    el.replaceChildren(...[i18n.t('rating.label'), ratingBadge(r, i18n), comment].filter(Boolean));
   }
 
   // #renderLaneProblem says plainly when a party's video is missing,
@@ -767,10 +795,12 @@ class SessionPage extends EventTarget {
   #renderEvents() {
     const { i18n } = this.#app;
     const list = $('#events');
-    const events = this.#detail.events;
+    const events = inTimeOrder(this.#detail.events);
+    const call = this.#detail.call ?? {};
     list.replaceChildren(
       ...events.map((e) => {
         const at = this.#at(e.at);
+        const detail = eventDetail(e, i18n);
         const when = at < 0 ? i18n.t('events.before') : formatDuration(at);
         return h(
           'li',
@@ -780,8 +810,8 @@ class SessionPage extends EventTarget {
             { type: 'button', class: 'event', onclick: () => this.#player.seek(at) },
             h('span', { class: 'at' }, when),
             h('span', { class: 'what' }, eventLabel(e.type, i18n)),
-            h('span', { class: 'who' }, actorLabel(e, i18n)),
-            e.detail ? h('span', { class: 'detail' }, eventDetail(e, i18n)) : null,
+            h('span', { class: 'who' }, actorLabel(e, call, i18n)),
+            detail ? h('span', { class: 'detail' }, detail) : null,
           ),
         );
       }),
@@ -893,20 +923,80 @@ function eventLabel(type, i18n) {
   return translated(i18n, `event.${type}`, type.startsWith('case.') ? i18n.t('event.case.other') : type);
 }
 
-// actorLabel names who did it; hang-ups name the side ("station",
-// "agent", "server").
-function actorLabel(e, i18n) {
-  if (e.type === 'hangup') return translated(i18n, `actor.${e.actor}`, e.actor);
-  return e.actor;
+// stepOrder breaks ties between events of the same millisecond in the order
+// a call goes through them (the queue's offer is written as it enqueues).
+const stepOrder = { queued: 0, offered: 1, ring_timeout: 2, rejected: 2, cancelled: 3, accepted: 3, hangup: 8, wrapup: 9, rated: 10 };
+
+// inTimeOrder sorts events by time, so those before the recording come
+// first and the call's steps read in the order they happened.
+function inTimeOrder(events) {
+  const step = (e) => stepOrder[e.type] ?? 5;
+  return events
+    .map((e, i) => ({ e, i, t: Date.parse(e.at) }))
+    .sort((a, b) => a.t - b.t || step(a.e) - step(b.e) || a.i - b.i)
+    .map((x) => x.e);
+}
+
+// stationSteps are the events a resident's kiosk makes; the others are the
+// agents' (and the case's, which agents move on).
+const stationSteps = new Set(['queued', 'cancelled', 'rated', 'case.signed']);
+
+// roleOf says which side an event's actor is: chat and hang-up carry the
+// side itself ("station", "agent", "server").
+function roleOf(e) {
+  if (e.type === 'chat' || e.type === 'hangup') return ['station', 'agent', 'server'].includes(e.actor) ? e.actor : '';
+  if (stationSteps.has(e.type) || e.type.startsWith('document.')) return 'station';
+  return 'agent';
+}
+
+// actorLabel names who did it by role and name: 居民（东海社区远程帮办点）,
+// 坐席 王芳. A name that is a side or an id is never shown as such.
+function actorLabel(e, call, i18n) {
+  const role = roleOf(e);
+  const own = isPersonName(e.actor) ? e.actor : '';
+  if (role === 'station') {
+    const name = call.station_name || own;
+    return name ? i18n.t('actor.station_named', { name }) : i18n.t('actor.station');
+  }
+  if (role === 'agent') {
+    // Offers, declines and timeouts may be another agent's than the one who answered.
+    const name = own || (e.type === 'chat' || e.type === 'hangup' || e.type === 'accepted' ? call.agent_name : '');
+    return name ? i18n.t('actor.agent_named', { name }) : i18n.t('actor.agent');
+  }
+  if (role === 'server') return i18n.t('actor.server');
+  return own;
+}
+
+const idPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function isPersonName(s) {
+  return Boolean(s) && !idPattern.test(s) && !['station', 'agent', 'server'].includes(s);
 }
 
 // eventDetail translates the details that are codes: a wrap-up's outcome,
-// a hang-up's reason.
+// a hang-up's reason, a case's move from one state to another. Ids (a
+// form's, a document's) are left out: nobody typed them.
 function eventDetail(e, i18n) {
-  if (e.type === 'wrapup') return translated(i18n, `outcome.${e.detail}`, e.detail);
-  if (e.type === 'hangup') return translated(i18n, `reason.${e.detail}`, e.detail);
-  if (e.type === 'recording_failed') return failureText(i18n, e.detail);
-  return e.detail;
+  const d = e.detail ?? '';
+  if (!d || idPattern.test(d)) return '';
+  if (e.type === 'wrapup') return translated(i18n, `outcome.${d}`, d);
+  if (e.type === 'hangup') return translated(i18n, `reason.${d}`, d);
+  if (e.type === 'recording_failed') return failureText(i18n, d);
+  const move = /^([a-z_]+) → ([a-z_]+)(?:: (.*))?$/s.exec(d);
+  if (e.type.startsWith('case.') && move) {
+    const text = `${translated(i18n, `state.${move[1]}`, move[1])} → ${translated(i18n, `state.${move[2]}`, move[2])}`;
+    return move[3] ? i18n.t('detail.with_note', { text, note: caseNote(move[3], i18n) }) : text;
+  }
+  return d;
+}
+
+// caseNote words the note of a case's move: its due date or the materials
+// still missing.
+function caseNote(note, i18n) {
+  const due = /^due (\S+)$/.exec(note);
+  if (due) return i18n.t('detail.due', { date: due[1] });
+  const missing = /^missing: (.*)$/s.exec(note);
+  return missing ? i18n.t('detail.missing', { materials: missing[1] }) : note;
 }
 
 // failureText explains a recording failure code.

@@ -65,12 +65,32 @@ export class ScanViewer extends EventTarget {
     this.#bitmap?.close();
     this.#bitmap = null;
     $('#scan-viewer').hidden = true;
-    $('#viewer-pdf').src = 'about:blank';
   }
 
-  // loaded is told when a scan's content has arrived.
+  // clear closes the viewer and drops the call's PDF from it: a resident's
+  // papers do not stay in the page after the call.
+  clear() {
+    this.close();
+    const frame = $('#viewer-pdf');
+    frame.src = 'about:blank';
+    delete frame.dataset.url;
+  }
+
+  #loadPDF(url) {
+    const frame = $('#viewer-pdf');
+    frame.hidden = false;
+    if (frame.dataset.url !== url) {
+      frame.dataset.url = url;
+      frame.src = url;
+    }
+  }
+
+  // loaded is told when a scan's content has arrived. A PDF is loaded into
+  // the closed viewer at once, so that the browser's PDF viewer, which takes
+  // seconds to start, is ready by the time the agent opens it.
   loaded(entry) {
     if (entry === this.#entry) this.#show();
+    else if (!this.#entry && isPDF(entry) && entry.url) this.#loadPDF(entry.url);
   }
 
   // update refreshes the status of the scan on screen.
@@ -89,14 +109,16 @@ export class ScanViewer extends EventTarget {
 
   async #show() {
     const entry = this.#entry;
-    const pdf = entry.doc.content_type === 'application/pdf';
+    const pdf = isPDF(entry);
     $('#viewer-canvas').hidden = true; // until drawn
+    // Zoom and rotate work on images; a PDF brings its own viewer's tools.
+    $('#viewer-tools').hidden = pdf;
     $('#viewer-pdf').hidden = !pdf || !entry.url;
     $('#viewer-loading').hidden = Boolean(entry.blob);
     $('#viewer-loading').textContent = this.#i18n.t(entry.failed ? 'viewer.failed' : 'viewer.loading');
     if (!entry.blob) return;
     if (pdf) {
-      $('#viewer-pdf').src = entry.url;
+      this.#loadPDF(entry.url);
       return;
     }
     try {
@@ -221,4 +243,8 @@ export class ScanViewer extends EventTarget {
     $('#viewer-accept').disabled = this.#busy;
     $('#viewer-rescan').disabled = this.#busy || doc.status === 'accepted' || doc.status === 'rescan_requested';
   }
+}
+
+function isPDF(entry) {
+  return entry.doc.content_type === 'application/pdf';
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -82,8 +83,10 @@ func TestRingTimeoutReoffersAndMarksSilentAgentNotReady(t *testing.T) {
 	request(t, first, "call.accept", map[string]string{"request_id": reqID})
 }
 
+// TestRejectReoffersToAnotherAgent: a declined call rings the next agent at
+// once, not when the first agent's ring would have run out.
 func TestRejectReoffersToAnotherAgent(t *testing.T) {
-	n := startNode(t, nil)
+	n := startNode(t, func(c *node.Config) { c.RingTimeout = 30 * time.Second })
 	station, a1, a2 := dial(t, n, "station1"), dial(t, n, "agent1"), dial(t, n, "agent2")
 	ready(t, a1)
 	ready(t, a2)
@@ -91,7 +94,14 @@ func TestRejectReoffersToAnotherAgent(t *testing.T) {
 	reqID := field[string](t, q, "request_id")
 	next(t, a1, "call.offer")
 	request(t, a1, "call.reject", map[string]string{"request_id": reqID})
-	if got := field[string](t, next(t, a2, "call.offer"), "request_id"); got != reqID {
+	// Far less than the 30 s ring: only an immediate re-offer arrives in time.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	offer, err := a2.Next(ctx, "call.offer")
+	if err != nil {
+		t.Fatalf("agent2 not offered the declined call within 3 s (ring timeout 30 s): %v", err)
+	}
+	if got := field[string](t, offer, "request_id"); got != reqID {
 		t.Errorf("after reject agent2 was offered %s", got)
 	}
 }
@@ -157,5 +167,29 @@ func TestNoAgentOnlineIsToldWithOpeningHours(t *testing.T) {
 	_, err := station.Request(ctxT(t), "call.request", map[string]any{"item_id": itemOf(t, n, "medical_insurance")})
 	if client.ErrCode(err) != "no_agents" || !strings.Contains(err.Error(), "周一至周五 9:00-17:00") {
 		t.Errorf("request with nobody online: %v", err)
+	}
+}
+
+// TestOfferTellsWhereFromAndWhatToExpect: before answering, the agent knows
+// the station's region, how good its link is and that it has no camera.
+func TestOfferTellsWhereFromAndWhatToExpect(t *testing.T) {
+	n := startNode(t, nil)
+	station, agent := dial(t, n, "station1"), dial(t, n, "agent1")
+	ready(t, agent)
+	// The server pings on connecting, so the station's pong is read before
+	// its request: the link is measured.
+	request(t, station, "call.request", map[string]any{"item_id": itemOf(t, n, "medical_insurance"), "audio_only": true})
+	type offeredStation struct {
+		Region    string `json:"region"`
+		AudioOnly bool   `json:"audio_only"`
+		Link      *struct {
+			RTTMs   int    `json:"rtt_ms"`
+			Quality string `json:"quality"`
+		} `json:"link"`
+	}
+	st := field[offeredStation](t, next(t, agent, "call.offer"), "station")
+	if st.Region != "沈家门街道" || !st.AudioOnly || st.Link == nil || st.Link.Quality != "good" || st.Link.RTTMs < 1 {
+		t.Errorf("offer's station: region %q, audio only %v, link %+v; want 沈家门街道, true, a good measured link",
+			st.Region, st.AudioOnly, st.Link)
 	}
 }

@@ -11,7 +11,10 @@ type Request struct {
 	ID            string // set by the caller (uuid)
 	StationID     string
 	StationName   string
+	Region        string // the station's street or town
 	Island        bool
+	AudioOnly     bool          // the station calls without a camera
+	LinkRTT       time.Duration // the station's signaling round trip when it asked, 0 if unknown
 	ItemID        string
 	ItemName      string
 	SkillGroup    string

@@ -76,7 +76,8 @@ func (c *call) startedData(p party) callStartedData {
 }
 
 func stationOf(r queue.Request) stationInfo {
-	return stationInfo{ID: r.StationID, Name: r.StationName, Island: r.Island}
+	return stationInfo{ID: r.StationID, Name: r.StationName, Region: r.Region, Island: r.Island,
+		AudioOnly: r.AudioOnly, Link: linkOf(r.LinkRTT)}
 }
 
 // startCall sets up the room of an accepted request and tells both parties.

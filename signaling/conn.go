@@ -2,11 +2,13 @@ package signaling
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -37,7 +39,10 @@ type conn struct {
 	// live is set once the socket is authenticated; only then does a frame
 	// extend the read deadline. Before, the auth deadline stays fixed, so
 	// junk frames cannot keep an anonymous socket open. Read-loop only.
-	live bool
+	live   bool
+	opened time.Time
+	pinged atomic.Int64 // when the last ping went, in ns since opened
+	rtt    atomic.Int64 // last keepalive round trip in ns, 0 until the first pong
 }
 
 func newConn(ws *websocket.Conn, log *slog.Logger) *conn {
@@ -48,8 +53,37 @@ func newConn(ws *websocket.Conn, log *slog.Logger) *conn {
 		out:     make(chan []byte, sendBuffer),
 		done:    make(chan struct{}),
 		limiter: rate.NewLimiter(msgRate, msgBurst),
+		opened:  time.Now(),
 	}
 }
+
+// ping writes a keepalive ping carrying its send time, so that the pong
+// measures the link's round trip (what an agent is told of a station's link).
+func (c *conn) ping() error {
+	var b [8]byte
+	at := time.Since(c.opened)
+	c.pinged.Store(int64(at))
+	binary.BigEndian.PutUint64(b[:], uint64(at))
+	return c.ws.WriteControl(websocket.PingMessage, b[:], time.Now().Add(writeWait))
+}
+
+// pong records the round trip of the ping that payload answers; a pong
+// that does not echo the last ping is not believed.
+func (c *conn) pong(payload string) {
+	if len(payload) != 8 {
+		return
+	}
+	sent := time.Duration(binary.BigEndian.Uint64([]byte(payload)))
+	if int64(sent) != c.pinged.Load() {
+		return
+	}
+	if rtt := time.Since(c.opened) - sent; rtt > 0 {
+		c.rtt.Store(int64(rtt))
+	}
+}
+
+// roundTrip is the last measured round trip, 0 if none yet.
+func (c *conn) roundTrip() time.Duration { return time.Duration(c.rtt.Load()) }
 
 // send queues m for writing. It never blocks: a client too slow to take its
 // messages is disconnected (it can resume) rather than stall the server.
@@ -72,13 +106,19 @@ func (c *conn) close() {
 	c.once.Do(func() { close(c.done) })
 }
 
-// writeLoop writes queued messages and keepalive pings until the conn closes.
+// writeLoop writes queued messages and keepalive pings until the conn
+// closes. The first ping goes at once, so the link is measured before a
+// station asks for a call.
 func (c *conn) writeLoop() {
 	ticker := time.NewTicker(pingInterval)
 	defer func() {
 		ticker.Stop()
 		c.ws.Close()
 	}()
+	if c.ping() != nil {
+		c.close()
+		return
+	}
 	for {
 		select {
 		case b := <-c.out:
@@ -88,7 +128,7 @@ func (c *conn) writeLoop() {
 				return
 			}
 		case <-ticker.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+			if err := c.ping(); err != nil {
 				c.close()
 				return
 			}

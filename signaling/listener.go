@@ -47,7 +47,7 @@ func (s *Server) OfferWithdrawn(agentID, requestID, reason string) {
 	}
 	sess.push(TypeOfferWithdrawn, offerWithdrawnData{RequestID: requestID, Reason: reason})
 	if reason == "timeout" {
-		s.events.add(requestID, calls.Event{At: time.Now(), Type: "ring_timeout", Actor: agentID})
+		s.events.add(requestID, calls.Event{At: time.Now(), Type: "ring_timeout", Actor: sess.ident.DisplayName})
 	}
 }
 

@@ -69,6 +69,7 @@ type callRequestData struct {
 	ItemID        string `json:"item_id"`
 	GreenChannel  string `json:"green_channel"`
 	AppointmentID string `json:"appointment_id"`
+	AudioOnly     bool   `json:"audio_only"` // the resident goes on without a camera
 }
 
 func (d *callRequestData) check() error {
@@ -124,10 +125,12 @@ type queueStatsData struct {
 }
 
 type stationInfo struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	Region string `json:"region,omitempty"`
-	Island bool   `json:"island"`
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Region    string    `json:"region,omitempty"`
+	Island    bool      `json:"island"`
+	AudioOnly bool      `json:"audio_only"`     // no camera: voice only
+	Link      *linkInfo `json:"link,omitempty"` // absent until measured
 }
 
 type callOfferData struct {

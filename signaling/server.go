@@ -174,6 +174,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.conns.Done()
 
 	c := newConn(ws, s.log.With("remote", r.RemoteAddr))
+	ws.SetPongHandler(func(p string) error { c.pong(p); return nil }) // measured during auth too
 	go c.writeLoop()
 	defer c.close()
 	sess := s.authenticate(r.Context(), c)
@@ -181,7 +182,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.live = true
-	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(pongWait)) })
+	ws.SetPongHandler(func(p string) error {
+		c.pong(p)
+		return ws.SetReadDeadline(time.Now().Add(pongWait))
+	})
 	ws.SetReadDeadline(time.Now().Add(pongWait))
 	for {
 		m, err := c.read()

@@ -100,6 +100,18 @@ func (s *session) callByID(id string) (*call, error) {
 	return c, nil
 }
 
+// linkRTT is the last measured round trip of the session's socket, 0 if
+// unknown (detached, or not measured yet).
+func (s *session) linkRTT() time.Duration {
+	s.mu.Lock()
+	c := s.conn
+	s.mu.Unlock()
+	if c == nil {
+		return 0
+	}
+	return c.roundTrip()
+}
+
 func (s *session) waitingRequest() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -35,9 +35,10 @@ func (s *Server) handleCallRequest(ctx context.Context, sess *session, m Message
 	}
 	req := queue.Request{
 		ID: uuid.NewString(), StationID: sess.ident.AccountID, StationName: sess.ident.DisplayName,
-		Island: sess.ident.Island, ItemID: item.ID, ItemName: item.NameZh, SkillGroup: item.SkillGroup,
+		Region: sess.ident.Region, Island: sess.ident.Island, AudioOnly: d.AudioOnly, LinkRTT: sess.linkRTT(), ItemID: item.ID, ItemName: item.NameZh, SkillGroup: item.SkillGroup,
 		Green: d.GreenChannel != "", GreenReason: d.GreenChannel, AppointmentID: d.AppointmentID,
 	}
+	queuedAt := time.Now() // before the queue offers it, which it may do at once
 	pos, err := s.queue.Enqueue(ctx, req)
 	if errors.Is(err, queue.ErrDuplicate) {
 		return protoErr(CodeDuplicate, "this station is already waiting for a call")
@@ -45,7 +46,7 @@ func (s *Server) handleCallRequest(ctx context.Context, sess *session, m Message
 		return fmt.Errorf("enqueue request of %s: %w", sess.ident.Username, err)
 	}
 	sess.setWaitingRequest(req.ID)
-	s.events.add(req.ID, calls.Event{At: time.Now(), Type: "queued", Actor: sess.ident.DisplayName, Detail: item.NameZh})
+	s.events.add(req.ID, calls.Event{At: queuedAt, Type: "queued", Actor: sess.ident.DisplayName, Detail: item.NameZh})
 	sess.reply(m.ID, TypeCallQueued, positionData{RequestID: req.ID, Position: pos.Position, EstimatedWaitS: seconds(pos.EstimatedWait)})
 	return nil
 }

@@ -34,6 +34,7 @@ class Kiosk {
     i18n: this.i18n,
     screens: this.screens,
     documentCamera: this.settings.documentCamera,
+    camera: this.settings.camera,
   });
   afterCall = new AfterCall({ signaling: this.signaling, session: this.session, i18n: this.i18n, screens: this.screens });
   lookup = new CaseLookup({ session: this.session, i18n: this.i18n, screens: this.screens });

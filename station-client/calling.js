@@ -34,12 +34,14 @@ export class StationCall extends EventTarget {
   #allowAudioOnly = true;
   #position = null;
   #documentCamera;
+  #camera;
 
   // documentCamera picks the document camera (see settings.js); session
   // sends scans and signatures.
-  constructor({ signaling, session, i18n, screens, documentCamera = '' }) {
+  constructor({ signaling, session, i18n, screens, documentCamera = '', camera = '' }) {
     super();
     this.#documentCamera = documentCamera;
+    this.#camera = camera;
     this.#sig = signaling;
     this.#i18n = i18n;
     this.#screens = screens;
@@ -73,13 +75,18 @@ export class StationCall extends EventTarget {
     this.#allowAudioOnly = true;
     this.#screens.show('preparing');
     try {
-      this.#media = await openCamera();
+      this.#media = await openCamera(this.#cameraChoice());
     } catch (err) {
       this.#cameraProblem(err);
       return;
     }
     this.#document = await openDocumentCamera(this.#media, this.#documentCamera);
     await this.#request();
+  }
+
+  // cameraChoice names the face camera, and the document camera it must not be.
+  #cameraChoice() {
+    return { camera: this.#camera, avoid: this.#documentCamera };
   }
 
   #cameraProblem(err) {
@@ -110,6 +117,7 @@ export class StationCall extends EventTarget {
         item_id: this.#item.id,
         green_channel: this.#green,
         appointment_id: '',
+        audio_only: !this.#media?.getVideoTracks().length,
       });
     } catch (err) {
       this.#releaseMedia();
@@ -207,7 +215,7 @@ export class StationCall extends EventTarget {
   // the resident is already talking, so voice only beats no call.
   async #reopenMedia() {
     try {
-      this.#media = await openCamera();
+      this.#media = await openCamera(this.#cameraChoice());
       this.#document = await openDocumentCamera(this.#media, this.#documentCamera);
     } catch {
       this.#media = await openCamera({ video: false }).catch(() => null);

@@ -3,11 +3,13 @@
 //
 //   document_camera  part of the document camera's device label, or "none"
 //                    (default: a camera labelled as one, else the second camera)
+//   camera           part of the face camera's device label (default: the
+//                    browser's default camera, unless that is the document camera)
 //   idle_timeout     seconds without a touch before a half-done choice goes
 //                    back to the idle screen (5–600, default 90)
 
 const storageKey = 'cloudwindow.station.settings';
-const known = ['document_camera', 'idle_timeout'];
+const known = ['document_camera', 'camera', 'idle_timeout'];
 const defaultIdleSeconds = 90;
 
 export function kioskSettings(search = location.search) {
@@ -28,6 +30,7 @@ export function kioskSettings(search = location.search) {
   if (changed) localStorage.setItem(storageKey, JSON.stringify(saved));
   return {
     documentCamera: saved.document_camera ?? '',
+    camera: saved.camera ?? '',
     idleTimeoutMs: idleSeconds(saved.idle_timeout) * 1000,
   };
 }

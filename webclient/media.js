@@ -15,21 +15,60 @@ export class MediaFailure extends Error {
   }
 }
 
+// A document camera that fails to open is tried once more after this pause.
+const documentRetryMs = 1000;
+
 const cameraConstraints = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 24, max: 30 } };
 
 // openCamera opens camera and microphone together. With video false it opens
 // the microphone only (the "audio only" choice after a camera failure).
-export async function openCamera({ video = true } = {}) {
+// A station with two cameras names them by label: camera (part of the
+// face camera's label) is taken when given, and the document camera (avoid)
+// never serves as the face camera. Labels can only be read once the first
+// camera is open (permission granted), so the choice is made then.
+export async function openCamera({ video = true, camera = '', avoid = '' } = {}) {
   if (!navigator.mediaDevices?.getUserMedia) {
     throw new MediaFailure('unsupported');
   }
+  let stream;
   try {
-    return await navigator.mediaDevices.getUserMedia({
+    stream = await navigator.mediaDevices.getUserMedia({
       audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
       video: video ? cameraConstraints : false,
     });
   } catch (err) {
     throw new MediaFailure(await classify(err, video), err);
+  }
+  if (video && (camera || (avoid && avoid !== 'none'))) await chooseFaceCamera(stream, camera, avoid);
+  return stream;
+}
+
+// chooseFaceCamera swaps the stream's video for the camera the kiosk's
+// settings name, if the browser's default is another one. It keeps the
+// default when the named camera is missing or fails to open.
+async function chooseFaceCamera(stream, camera, avoid) {
+  const current = stream.getVideoTracks()[0];
+  if (!current) return;
+  const has = (label, part) => Boolean(part) && label.toLowerCase().includes(part.toLowerCase());
+  const wrong = camera ? !has(current.label, camera) : has(current.label, avoid);
+  if (!wrong) return;
+  let cams;
+  try {
+    cams = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput');
+  } catch {
+    return;
+  }
+  const pick = camera
+    ? cams.find((d) => has(d.label, camera))
+    : cams.find((d) => d.label !== current.label && !has(d.label, avoid));
+  if (!pick) return;
+  try {
+    const other = await navigator.mediaDevices.getUserMedia({ video: { ...cameraConstraints, deviceId: { exact: pick.deviceId } } });
+    stream.removeTrack(current);
+    current.stop();
+    stream.addTrack(other.getVideoTracks()[0]);
+  } catch (err) {
+    console.warn('media: camera', pick.label, err);
   }
 }
 
@@ -82,12 +121,18 @@ export async function openDocumentCamera(mainStream, preferred = '') {
     ? cams.find((d) => d.label.toLowerCase().includes(preferred.toLowerCase()))
     : cams.find((d) => /高拍|document|doc|scan/i.test(d.label)) ?? cams[0];
   if (!pick) return null;
+  const constraints = { video: { deviceId: { exact: pick.deviceId }, width: { ideal: 1920 }, height: { ideal: 1080 } } };
   try {
-    return await navigator.mediaDevices.getUserMedia({
-      video: { deviceId: { exact: pick.deviceId }, width: { ideal: 1920 }, height: { ideal: 1080 } },
-    });
+    return await navigator.mediaDevices.getUserMedia(constraints);
   } catch (err) {
+    // A USB document camera that is still starting up refuses once; try again.
     console.warn('media: document camera', err);
+  }
+  await new Promise((resolve) => setTimeout(resolve, documentRetryMs));
+  try {
+    return await navigator.mediaDevices.getUserMedia(constraints);
+  } catch (err) {
+    console.warn('media: document camera, second try', err);
     return null;
   }
 }
