@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"cloudwindow/catalog"
 	"cloudwindow/client"
 	"cloudwindow/node"
@@ -18,7 +20,7 @@ import (
 func startNode(t *testing.T, mod func(*node.Config)) *node.Node {
 	t.Helper()
 	cfg := node.Config{
-		Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: true, LoopbackOnly: true,
+		Addr: "127.0.0.1:0", DataDir: t.TempDir(), Demo: true, LoopbackOnly: true, BcryptCost: bcrypt.MinCost,
 		UDPPort: 0, TCPPort: 0, RingTimeout: 5 * time.Second, WrapUpTimeout: 30 * time.Second,
 		ResumeGrace: 3 * time.Second,
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)), Out: io.Discard,

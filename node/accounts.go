@@ -33,5 +33,5 @@ func AuthOptions(cfg Config) (auth.Options, error) {
 	if err != nil {
 		return auth.Options{}, fmt.Errorf("key-encryption key: %w", err)
 	}
-	return auth.Options{LoginLimits: cfg.LoginLimits, KeyEncryptionKeys: keks}, nil
+	return auth.Options{LoginLimits: cfg.LoginLimits, KeyEncryptionKeys: keks, BcryptCost: cfg.BcryptCost}, nil
 }

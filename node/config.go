@@ -18,12 +18,15 @@ import (
 // Config is everything a node needs; cmd/cloudwindow fills it from flags,
 // environment and a YAML file.
 type Config struct {
-	Addr         string // HTTP listen address, e.g. ":8080"
-	DataDir      string // SQLite file, recordings, documents
-	DatabaseURL  string // postgres://… for a cluster; default: SQLite in DataDir
-	RedisURL     string // redis://… joins a cluster: shared queue and bus; default: alone, in memory
-	RedisPrefix  string // key and channel prefix, so clusters can share a Redis; default "cloudwindow:"
-	Demo         bool   // create the demo accounts
+	Addr        string // HTTP listen address, e.g. ":8080"
+	DataDir     string // SQLite file, recordings, documents
+	DatabaseURL string // postgres://… for a cluster; default: SQLite in DataDir
+	RedisURL    string // redis://… joins a cluster: shared queue and bus; default: alone, in memory
+	RedisPrefix string // key and channel prefix, so clusters can share a Redis; default "cloudwindow:"
+	Demo        bool   // create the demo accounts
+	// BcryptCost hashes passwords; 0 is bcrypt's default. Test nodes lower
+	// it, since every node they start hashes the demo accounts' passwords.
+	BcryptCost   int
 	TLSCert      string
 	TLSKey       string
 	NodeName     string
