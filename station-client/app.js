@@ -11,6 +11,7 @@ import { CatalogBrowser } from './catalog.js';
 import { StationCall } from './calling.js';
 import { Inactivity } from './inactivity.js';
 import { CaseLookup } from './lookup.js';
+import { keepAppOffline } from './offline.js';
 import { kioskSettings } from './settings.js';
 import { messages } from './strings.js';
 
@@ -38,6 +39,9 @@ class Kiosk {
   afterCall = new AfterCall({ signaling: this.signaling, session: this.session, i18n: this.i18n, screens: this.screens });
   lookup = new CaseLookup({ session: this.session, i18n: this.i18n, screens: this.screens });
   inactivity = new Inactivity({ timeoutMs: this.settings.idleTimeoutMs, onIdle: () => this.#timedOut() });
+  // offlineReady tells support (and the browser tests) that this kiosk can
+  // start without the server.
+  offlineReady = false;
 
   start() {
     this.#wireControls();
@@ -45,11 +49,17 @@ class Kiosk {
     this.i18n.apply();
     this.#renderLang();
     this.#startClock();
+    // A kiosk starts unattended (after a power cut, a reboot, a reload): with
+    // stored credentials it connects by itself and shows its first screen.
     if (this.session.hasCredentials) {
+      this.screens.show('loading');
       this.signaling.start();
     } else {
       this.screens.show('login');
     }
+    keepAppOffline().then((ok) => {
+      this.offlineReady = ok;
+    });
   }
 
   home() {
@@ -104,9 +114,17 @@ class Kiosk {
     sig.addEventListener('state', (e) => this.#renderConnection(e.detail));
     sig.addEventListener('unauthenticated', () => {
       this.session.forget();
-      this.screens.show('login');
+      this.#signedOut();
     });
     sig.addEventListener('replaced', () => this.#banner('net.replaced', true));
+  }
+
+  // signedOut: the stored device sign-in was refused (account disabled or
+  // password reset). Nobody but the helper can fix it, so the screen says
+  // so instead of retrying.
+  #signedOut() {
+    $('#login-notice').hidden = false;
+    this.screens.show('login');
   }
 
   #welcomed(w) {
@@ -137,6 +155,7 @@ class Kiosk {
         return;
       }
       $('#login-password').value = '';
+      $('#login-notice').hidden = true;
       this.screens.show('loading');
       this.signaling.start();
     } catch (err) {
@@ -150,9 +169,19 @@ class Kiosk {
     $('#login-error').textContent = key ? this.i18n.t(key) : '';
   }
 
+  // renderConnection: a kiosk that is still starting says plainly that it
+  // is connecting (and keeps trying); one in use shows a banner.
   #renderConnection(state) {
-    if (state === State.reconnecting) this.#banner('net.reconnecting');
+    const starting = this.screens.current === 'loading';
+    if (starting) this.#loadingText(state === State.reconnecting ? 'loading.connecting' : 'loading');
+    if (state === State.reconnecting && !starting) this.#banner('net.reconnecting');
     else if (state === State.open) this.#banner('');
+  }
+
+  #loadingText(key) {
+    const p = $('#loading-text');
+    p.dataset.i18n = key;
+    p.textContent = this.i18n.t(key);
   }
 
   #banner(key, error = false) {
