@@ -206,7 +206,8 @@ class Kiosk {
       const now = new Date();
       const date = now.toLocaleDateString(locale, { month: 'long', day: 'numeric', weekday: 'long' });
       const time = now.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
-      $('#clock').textContent = `${date}  ${time}`;
+      $('#clock-date').textContent = date;
+      $('#clock-time').textContent = time;
     };
     fmt();
     setInterval(fmt, 10_000);
