@@ -84,6 +84,7 @@ func TestKioskRestart(t *testing.T) {
 		if got := kiosk.text("#login-notice"); !strings.Contains(got, "帮办员") || !strings.Contains(got, "失效") {
 			t.Errorf("login screen notice %q, want it to tell the helper the device sign-in has expired", got)
 		}
+		fitsEverySize(t, kiosk, "sign-in after the device account was reset")
 	})
 }
 
