@@ -48,15 +48,18 @@ const reachCheck = `(() => {
 		}
 		return null;
 	};
+	// centre scrolls box so that r is in its middle; rectangles are in
+	// window pixels, scrollTop in the box's own (a zoomed page differs).
+	const centre = (box, r) => {
+		const b = box.getBoundingClientRect();
+		box.scrollTop += (r.top - b.top - (b.height - r.height) / 2) * box.offsetHeight / b.height;
+	};
 	for (const part of parts) {
 		for (const el of part.querySelectorAll('button, input:not([type=hidden]), select, textarea, a[href], summary')) {
 			if (!shown(el)) continue;
 			const box = scrollBox(el);
 			const before = box?.scrollTop;
-			if (box) {
-				const r = el.getBoundingClientRect(), b = box.getBoundingClientRect();
-				box.scrollTop += r.top - b.top - (b.height - r.height) / 2;
-			}
+			if (box) centre(box, el.getBoundingClientRect());
 			const r = el.getBoundingClientRect();
 			if (r.height < 63.5) problems.push(name(el) + ' is ' + Math.round(r.height) + ' px tall');
 			if (r.left < -0.5 || r.top < -0.5 || r.right > W + 0.5 || r.bottom > H + 0.5) {
@@ -77,10 +80,7 @@ const reachCheck = `(() => {
 			const before = box?.scrollTop;
 			const range = document.createRange();
 			range.selectNodeContents(t);
-			if (box) {
-				const r = range.getBoundingClientRect(), b = box.getBoundingClientRect();
-				box.scrollTop += r.top - b.top - (b.height - r.height) / 2;
-			}
+			if (box) centre(box, range.getBoundingClientRect());
 			const r = range.getBoundingClientRect();
 			// Glyphs may reach a little past their line (CJK fonts are tall).
 			const slack = px / 4;
@@ -98,20 +98,29 @@ const reachCheck = `(() => {
 	return [...new Set(problems)];
 })()`
 
-// fitsEverySize shows the current kiosk screen at every kiosk size and
-// reports what does not fit, then goes back to the tab's usual size. With
+// fitsEverySize shows the current kiosk screen at every kiosk size, with
+// and without 大字 where the kiosk offers it, and reports what does not
+// fit, then goes back to the tab's usual size. With
 // CLOUDWINDOW_SIZE_SHOTS=<dir> it also saves each as a PNG for a look.
 func fitsEverySize(t *testing.T, k station, what string) {
 	t.Helper()
 	dir := os.Getenv("CLOUDWINDOW_SIZE_SHOTS")
 	for _, s := range kioskSizes {
 		k.resize(s.w, s.h)
-		for _, p := range evalJS[[]string](k.tab, reachCheck) {
-			t.Errorf("%d×%d %s: %s", s.w, s.h, what, p)
+		modes := []string{""}
+		if evalJS[bool](k.tab, `getComputedStyle(document.querySelector('#large-text')).display !== 'none'`) {
+			modes = append(modes, "大字 ")
 		}
-		if dir != "" {
-			k.screenshot(filepath.Join(dir, fmt.Sprintf("%s-%dx%d.png", strings.ReplaceAll(what, " ", "-"), s.w, s.h)))
+		for _, mode := range modes {
+			evalJS[bool](k.tab, fmt.Sprintf(`window.cloudWindow.largeText(%t), true`, mode != ""))
+			for _, p := range evalJS[[]string](k.tab, reachCheck) {
+				t.Errorf("%d×%d %s%s: %s", s.w, s.h, mode, what, p)
+			}
+			if dir != "" {
+				k.screenshot(filepath.Join(dir, fmt.Sprintf("%s%s-%dx%d.png", mode, strings.ReplaceAll(what, " ", "-"), s.w, s.h)))
+			}
 		}
+		evalJS[bool](k.tab, `window.cloudWindow.largeText(false), true`)
 	}
 	k.resize(1280, 800)
 }
@@ -138,6 +147,7 @@ func TestKioskScreenSizes(t *testing.T) {
 	k.click("#login-submit")
 	k.screen("idle")
 	fitsEverySize(t, k, "first screen")
+	largeTextTouch(t, k)
 
 	k.click("#start-lookup")
 	k.screen("lookup")
@@ -285,4 +295,23 @@ func captionsClear(t *testing.T, k station) {
 		}
 	}
 	k.resize(1280, 800)
+}
+
+// largeTextTouch turns 大字 on and off with the button on a big screen and
+// checks that body text grows by at least a quarter.
+func largeTextTouch(t *testing.T, k station) {
+	t.Helper()
+	k.resize(1920, 1080)
+	defer k.resize(1280, 800)
+	const height = `document.querySelector('.idle-help').getBoundingClientRect().height`
+	before := evalJS[float64](k.tab, height)
+	k.click("#large-text")
+	k.waitJS(`document.querySelector('#large-text').getAttribute('aria-pressed') === 'true'`, "大字 on")
+	if after := evalJS[float64](k.tab, height); after < before*1.25 {
+		t.Errorf("大字 makes a line of text %.0f px tall, was %.0f px", after, before)
+	}
+	k.click("#large-text")
+	if after := evalJS[float64](k.tab, height); after != before {
+		t.Errorf("after 大字 off a line of text is %.0f px tall, want %.0f px again", after, before)
+	}
 }

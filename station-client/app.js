@@ -62,6 +62,16 @@ class Kiosk {
     });
   }
 
+  #large = false;
+
+  // largeText turns 大字 on or off: one touch for the resident in front of
+  // the kiosk, until the kiosk is left alone.
+  largeText(on) {
+    this.#large = on;
+    document.documentElement.classList.toggle('large-text', on);
+    $('#large-text').setAttribute('aria-pressed', String(on));
+  }
+
   home() {
     this.afterCall.leave();
     if (this.call.active) return;
@@ -82,6 +92,7 @@ class Kiosk {
     for (const b of document.querySelectorAll('[data-lang]')) {
       b.addEventListener('click', () => this.i18n.setLang(b.dataset.lang));
     }
+    $('#large-text').addEventListener('click', () => this.largeText(!this.#large));
     document.addEventListener('click', (e) => this.#navigate(e.target.closest('[data-action]')?.dataset.action));
     this.catalog.addEventListener('call', (e) => this.call.begin(e.detail.item, e.detail.green));
     this.call.addEventListener('done', () => this.home());
@@ -218,6 +229,7 @@ class Kiosk {
   #timedOut() {
     if (this.call.active || this.afterCall.active) return;
     this.i18n.setLang('zh');
+    this.largeText(false);
     if (leavableScreens.has(this.screens.current)) this.home();
   }
 }

@@ -6,6 +6,7 @@ export const messages = {
     'app.title': '云窗口 · 远程帮办',
     'loading': '正在启动，请稍候…',
     'loading.connecting': '正在连接服务中心…',
+    'large_text': '大字',
 
     'login.title': '设备登录',
     'login.hint': '首次使用时由管理员输入本帮办点的设备账号，之后自动登录。',
@@ -209,6 +210,7 @@ export const messages = {
     'app.title': 'Cloud Window · Remote Service',
     'loading': 'Starting, please wait…',
     'loading.connecting': 'Connecting to the service center…',
+    'large_text': 'Large text',
 
     'login.title': 'Device sign-in',
     'login.hint': 'An administrator enters this station’s device account once; after that it signs in by itself.',
