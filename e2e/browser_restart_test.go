@@ -85,6 +85,15 @@ func TestKioskRestart(t *testing.T) {
 			t.Errorf("login screen notice %q, want it to tell the helper the device sign-in has expired", got)
 		}
 		fitsEverySize(t, kiosk, "sign-in after the device account was reset")
+
+		// The helper signs the device in with its new password.
+		kiosk.fill("#login-username", "station1")
+		kiosk.fill("#login-password", "a-new-device-password")
+		kiosk.click("#login-submit")
+		kiosk.screen("idle")
+		if !evalJS[bool](kiosk.tab, `document.querySelector('#login-notice').hidden`) {
+			t.Error("the expired sign-in notice is still there after signing in again")
+		}
 	})
 }
 

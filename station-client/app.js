@@ -42,6 +42,7 @@ class Kiosk {
   // offlineReady tells support (and the browser tests) that this kiosk can
   // start without the server.
   offlineReady = false;
+  #large = false;
 
   start() {
     this.#wireControls();
@@ -61,8 +62,6 @@ class Kiosk {
       this.offlineReady = ok;
     });
   }
-
-  #large = false;
 
   // largeText turns 大字 on or off: one touch for the resident in front of
   // the kiosk, until the kiosk is left alone.
