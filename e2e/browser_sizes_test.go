@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -275,7 +274,7 @@ func inCall(t *testing.T, browser context.Context, n *node.Node, k station, item
 	fitsEverySize(t, k, "waiting for the receipt")
 	agent.wrapUp("forwarded")
 	k.screen("receipt")
-	time.Sleep(300 * time.Millisecond) // the receipt frame lays out
+	k.waitJS(`document.querySelector('#receipt-frame').contentDocument?.querySelector('svg path') != null`, "the receipt in its frame")
 	fitsEverySize(t, k, "receipt")
 }
 
