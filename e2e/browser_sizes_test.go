@@ -24,8 +24,8 @@ var kioskSizes = []struct{ w, h int64 }{
 // reachCheck lists what a finger or an older eye cannot use on the screen
 // shown: a control or a text outside the window or under another element
 // (hit testing at its centre, after scrolling the list it is in, if the
-// list scrolls); a control under 64 px tall; text under 24 px; a page wider
-// or taller than the window.
+// list scrolls); a control under 64 px tall; a field too narrow for what is
+// typed in it; text under 24 px; a page wider or taller than the window.
 const reachCheck = `(() => {
 	const W = innerWidth, H = innerHeight, problems = [];
 	const doc = document.documentElement;
@@ -61,6 +61,7 @@ const reachCheck = `(() => {
 			if (box) centre(box, el.getBoundingClientRect());
 			const r = el.getBoundingClientRect();
 			if (r.height < 63.5) problems.push(name(el) + ' is ' + Math.round(r.height) + ' px tall');
+			if (el.tagName === 'INPUT' && el.scrollWidth > el.clientWidth + 1) problems.push(name(el) + ' cuts off ' + el.value);
 			if (r.left < -0.5 || r.top < -0.5 || r.right > W + 0.5 || r.bottom > H + 0.5) {
 				problems.push(name(el) + ' is outside the window at ' + [r.left, r.top, r.right, r.bottom].map(Math.round).join(','));
 			} else {
@@ -237,7 +238,7 @@ func cameraProblem(t *testing.T, browser context.Context, n *node.Node, item str
 }
 
 // inCall checks the queue, the call with the document camera, captions and
-// the signing layer, the rating, and the receipt.
+// the signing layer, the rating, the receipt, and the case's status.
 func inCall(t *testing.T, browser context.Context, n *node.Node, k station, item string) {
 	t.Helper()
 	agent := openConsole(t, browser, n, "agent1") // online, not ready: the kiosk queues
@@ -276,6 +277,19 @@ func inCall(t *testing.T, browser context.Context, n *node.Node, k station, item
 	k.screen("receipt")
 	k.waitJS(`document.querySelector('#receipt-frame').contentDocument?.querySelector('svg path') != null`, "the receipt in its frame")
 	fitsEverySize(t, k, "receipt")
+
+	number := k.text("#receipt-number")
+	k.click(`[data-screen="receipt"] [data-action="home"]`)
+	k.click("#start-lookup")
+	k.screen("lookup")
+	for _, r := range strings.TrimPrefix(number, "YW") {
+		if r != '-' {
+			k.click(fmt.Sprintf(`#keypad [data-key="%c"]`, r))
+		}
+	}
+	k.click("#lookup-submit")
+	k.waitVisible("#lookup-result")
+	fitsEverySize(t, k, "case status")
 }
 
 // captionsClear checks at every size that no caption sits under the
