@@ -18,7 +18,8 @@ const serverOutage = 20 * time.Second
 // as a power cut or a nightly reboot does, and checks that it comes back to
 // its first screen without anyone touching it: after F5, after a restart
 // with the server up (opening a setup URL), after a restart while the server
-// is down, and that a kiosk whose device account was reset says so.
+// is down; and that a kiosk whose device account was reset tells the
+// helper so and can be signed in again.
 func TestKioskRestart(t *testing.T) {
 	path := chromiumPath(t)
 	profile := t.TempDir()
