@@ -26,6 +26,14 @@ const waitLimit = 30 * time.Second
 // CLOUDWINDOW_REQUIRE_BROWSER=1 (CI), which fails it instead.
 func startBrowser(t *testing.T) context.Context {
 	t.Helper()
+	ctx, stop := launchChromium(t, chromiumPath(t), t.TempDir())
+	t.Cleanup(stop)
+	return ctx
+}
+
+// chromiumPath finds Chromium or skips (fails in CI) the test.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
 	path := findChromium()
 	if path == "" {
 		if os.Getenv("CLOUDWINDOW_REQUIRE_BROWSER") == "1" {
@@ -33,9 +41,16 @@ func startBrowser(t *testing.T) context.Context {
 		}
 		t.Skip("browser tests skipped: Chromium is not installed (apt-get install chromium)")
 	}
+	return path
+}
+
+// launchChromium starts Chromium on the profile in dataDir; stop closes it
+// gracefully, so its storage is on disk for the next launch on that profile.
+func launchChromium(t *testing.T, path, dataDir string) (ctx context.Context, stop func()) {
+	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(dataDir),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
 		chromedp.Flag("disable-gpu", true),
@@ -52,14 +67,16 @@ func startBrowser(t *testing.T) context.Context {
 	)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(func() {
+	stop = func() {
+		_ = chromedp.Cancel(ctx)
 		cancel()
 		cancelAlloc()
-	})
+	}
 	if err := chromedp.Do(ctx); err != nil {
+		stop()
 		t.Fatalf("start Chromium %s: %v", path, err)
 	}
-	return ctx
+	return ctx, stop
 }
 
 func findChromium() string {
@@ -86,6 +103,12 @@ func openTab(t *testing.T, browser context.Context, name, url string, width, hei
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
+	return loadTab(t, ctx, name, url, width, height, script)
+}
+
+// loadTab opens url in the tab of ctx.
+func loadTab(t *testing.T, ctx context.Context, name, url string, width, height int64, script string) *tab {
+	t.Helper()
 	p := &tab{t: t, name: name, ctx: ctx, logs: &consoleLog{}}
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
 		t.Fatalf("%s: open tab: %v", name, err)

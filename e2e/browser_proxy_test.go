@@ -17,6 +17,7 @@ type linkProxy struct {
 	target string
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
+	down   bool
 	wg     sync.WaitGroup
 }
 
@@ -56,6 +57,10 @@ func (p *linkProxy) accept() {
 
 func (p *linkProxy) relay(client net.Conn) {
 	defer p.wg.Done()
+	if p.isDown() {
+		client.Close() // as an unreachable server: nothing answers
+		return
+	}
 	server, err := net.Dial("tcp", p.target)
 	if err != nil {
 		client.Close()
@@ -99,4 +104,21 @@ func (p *linkProxy) cut() {
 	for c := range p.conns {
 		c.Close()
 	}
+}
+
+// setDown makes the server unreachable through the proxy (every connection
+// is cut and new ones are closed at once) or reachable again.
+func (p *linkProxy) setDown(down bool) {
+	p.mu.Lock()
+	p.down = down
+	p.mu.Unlock()
+	if down {
+		p.cut()
+	}
+}
+
+func (p *linkProxy) isDown() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.down
 }

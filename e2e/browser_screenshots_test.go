@@ -3,7 +3,9 @@ package e2e
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -18,6 +20,7 @@ func testBrowserScreenshots(t *testing.T, browser context.Context) {
 	if os.Getenv("CLOUDWINDOW_SCREENSHOTS") != "1" {
 		t.Skip("set CLOUDWINDOW_SCREENSHOTS=1 to write docs/screenshots")
 	}
+	requireKioskFont(t)
 	n := startNode(t, browserNode)
 	item := itemOf(t, n, "medical_insurance")
 	agent := openConsole(t, browser, n, "agent1")
@@ -56,5 +59,16 @@ func testBrowserScreenshots(t *testing.T, browser context.Context) {
 		}
 		agent.click("#hangup")
 		agent.wrapUp("done")
+	}
+}
+
+// requireKioskFont stops screenshots taken in a fallback font: kiosks
+// install fonts-noto-cjk (README), and Chromium finds fonts through
+// fontconfig, so fc-match says what it will draw Chinese in.
+func requireKioskFont(t *testing.T) {
+	t.Helper()
+	out, err := exec.Command("fc-match", "Noto Sans CJK SC").Output()
+	if err != nil || !strings.Contains(string(out), "Noto Sans CJK") {
+		t.Fatalf("Noto Sans CJK is not installed (fc-match: %q, %v): apt-get install fonts-noto-cjk", out, err)
 	}
 }

@@ -11,6 +11,7 @@ import { CatalogBrowser } from './catalog.js';
 import { StationCall } from './calling.js';
 import { Inactivity } from './inactivity.js';
 import { CaseLookup } from './lookup.js';
+import { keepAppOffline } from './offline.js';
 import { kioskSettings } from './settings.js';
 import { messages } from './strings.js';
 
@@ -39,6 +40,10 @@ class Kiosk {
   afterCall = new AfterCall({ signaling: this.signaling, session: this.session, i18n: this.i18n, screens: this.screens });
   lookup = new CaseLookup({ session: this.session, i18n: this.i18n, screens: this.screens });
   inactivity = new Inactivity({ timeoutMs: this.settings.idleTimeoutMs, onIdle: () => this.#timedOut() });
+  // offlineReady tells support (and the browser tests) that this kiosk can
+  // start without the server.
+  offlineReady = false;
+  #large = false;
 
   start() {
     this.#wireControls();
@@ -46,11 +51,25 @@ class Kiosk {
     this.i18n.apply();
     this.#renderLang();
     this.#startClock();
+    // A kiosk starts unattended (after a power cut, a reboot, a reload): with
+    // stored credentials it connects by itself and shows its first screen.
     if (this.session.hasCredentials) {
+      this.screens.show('loading');
       this.signaling.start();
     } else {
       this.screens.show('login');
     }
+    keepAppOffline().then((ok) => {
+      this.offlineReady = ok;
+    });
+  }
+
+  // largeText turns 大字 on or off: one touch for the resident in front of
+  // the kiosk, until the kiosk is left alone.
+  largeText(on) {
+    this.#large = on;
+    document.documentElement.classList.toggle('large-text', on);
+    $('#large-text').setAttribute('aria-pressed', String(on));
   }
 
   home() {
@@ -73,6 +92,7 @@ class Kiosk {
     for (const b of document.querySelectorAll('[data-lang]')) {
       b.addEventListener('click', () => this.i18n.setLang(b.dataset.lang));
     }
+    $('#large-text').addEventListener('click', () => this.largeText(!this.#large));
     document.addEventListener('click', (e) => this.#navigate(e.target.closest('[data-action]')?.dataset.action));
     this.catalog.addEventListener('call', (e) => this.call.begin(e.detail.item, e.detail.green));
     this.call.addEventListener('done', () => this.home());
@@ -105,9 +125,17 @@ class Kiosk {
     sig.addEventListener('state', (e) => this.#renderConnection(e.detail));
     sig.addEventListener('unauthenticated', () => {
       this.session.forget();
-      this.screens.show('login');
+      this.#signedOut();
     });
     sig.addEventListener('replaced', () => this.#banner('net.replaced', true));
+  }
+
+  // signedOut: the stored device sign-in was refused (account disabled or
+  // password reset). Nobody but the helper can fix it, so the screen says
+  // so instead of retrying.
+  #signedOut() {
+    $('#login-notice').hidden = false;
+    this.screens.show('login');
   }
 
   #welcomed(w) {
@@ -138,6 +166,7 @@ class Kiosk {
         return;
       }
       $('#login-password').value = '';
+      $('#login-notice').hidden = true;
       this.screens.show('loading');
       this.signaling.start();
     } catch (err) {
@@ -151,9 +180,19 @@ class Kiosk {
     $('#login-error').textContent = key ? this.i18n.t(key) : '';
   }
 
+  // renderConnection: a kiosk that is still starting says plainly that it
+  // is connecting (and keeps trying); one in use shows a banner.
   #renderConnection(state) {
-    if (state === State.reconnecting) this.#banner('net.reconnecting');
+    const starting = this.screens.current === 'loading';
+    if (starting) this.#loadingText(state === State.reconnecting ? 'loading.connecting' : 'loading');
+    if (state === State.reconnecting && !starting) this.#banner('net.reconnecting');
     else if (state === State.open) this.#banner('');
+  }
+
+  #loadingText(key) {
+    const p = $('#loading-text');
+    p.dataset.i18n = key;
+    p.textContent = this.i18n.t(key);
   }
 
   #banner(key, error = false) {
@@ -178,7 +217,8 @@ class Kiosk {
       const now = new Date();
       const date = now.toLocaleDateString(locale, { month: 'long', day: 'numeric', weekday: 'long' });
       const time = now.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
-      $('#clock').textContent = `${date}  ${time}`;
+      $('#clock-date').textContent = date;
+      $('#clock-time').textContent = time;
     };
     fmt();
     setInterval(fmt, 10_000);
@@ -189,6 +229,7 @@ class Kiosk {
   #timedOut() {
     if (this.call.active || this.afterCall.active) return;
     this.i18n.setLang('zh');
+    this.largeText(false);
     if (leavableScreens.has(this.screens.current)) this.home();
   }
 }

@@ -5,6 +5,8 @@ export const messages = {
   zh: {
     'app.title': '云窗口 · 远程帮办',
     'loading': '正在启动，请稍候…',
+    'loading.connecting': '正在连接服务中心…',
+    'large_text': '大字',
 
     'login.title': '设备登录',
     'login.hint': '首次使用时由管理员输入本帮办点的设备账号，之后自动登录。',
@@ -15,6 +17,7 @@ export const messages = {
     'login.rate_limited': '尝试次数过多，请稍后再试。',
     'login.network': '无法连接服务器，请检查网络。',
     'login.wrong_role': '这不是帮办点设备账号。',
+    'login.expired': '这台设备的登录已失效（设备账号已停用或密码已重置）。请帮办员联系管理员，重新输入设备账号和密码。',
 
     'idle.title': '您好！欢迎使用远程帮办',
     'idle.subtitle': '中心工作人员将通过视频为您办理业务',
@@ -87,9 +90,9 @@ export const messages = {
     'camera.busy.title': '摄像头暂时不能用',
     'camera.busy.text': '摄像头可能被别的程序占用。您可以只用声音通话，或请帮办员检查设备。',
     'camera.no_microphone.title': '没有找到麦克风',
-    'camera.no_microphone.text': '没有麦克风就无法通话，请请帮办员检查设备。',
+    'camera.no_microphone.text': '没有麦克风就无法通话，请帮办员检查设备。',
     'camera.unsupported.title': '无法使用摄像头',
-    'camera.unsupported.text': '这台设备的浏览器不支持视频通话，请请帮办员联系管理员。',
+    'camera.unsupported.text': '这台设备的浏览器不支持视频通话，请帮办员联系管理员。',
     'camera.audio_only': '只用声音通话',
 
     'queue.title': '正在为您呼叫工作人员',
@@ -129,7 +132,7 @@ export const messages = {
     'scan.quota': '这次发送的材料已经够多了，请告诉工作人员。',
     'scan.server_full': '系统暂时收不了材料，请告诉工作人员。',
     'scan.call_ended': '通话已经结束，材料没有发出。',
-    'scan.capture_failed': '高拍仪没能拍照，请请帮办员检查。',
+    'scan.capture_failed': '高拍仪没能拍照，请帮办员检查。',
     'scan.rescan': '工作人员请您重新拍一张：放正、放平，再点“拍照上传”。',
     'scan.rescan_file': '工作人员请您重新发送一份。',
     'scan.accepted': '工作人员已收下：{material}',
@@ -210,6 +213,8 @@ export const messages = {
   en: {
     'app.title': 'Cloud Window · Remote Service',
     'loading': 'Starting, please wait…',
+    'loading.connecting': 'Connecting to the service center…',
+    'large_text': 'Large text',
 
     'login.title': 'Device sign-in',
     'login.hint': 'An administrator enters this station’s device account once; after that it signs in by itself.',
@@ -220,6 +225,7 @@ export const messages = {
     'login.rate_limited': 'Too many attempts. Please wait a moment.',
     'login.network': 'Cannot reach the server. Please check the network.',
     'login.wrong_role': 'This is not a station device account.',
+    'login.expired': 'This device’s sign-in is no longer valid (the device account was disabled or its password reset). Helper: please ask the administrator, then enter the device account and password again.',
 
     'idle.title': 'Hello! Welcome to remote service',
     'idle.subtitle': 'A service-center agent will help you by video',

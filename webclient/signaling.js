@@ -72,8 +72,10 @@ export class Signaling extends EventTarget {
     return this.#welcome;
   }
 
+  // start connects; after a refused sign-in it starts again with the
+  // credentials of the new one.
   start() {
-    if (this.#state !== State.closed) return;
+    if (this.#state !== State.closed && this.#state !== State.unauthenticated) return;
     window.addEventListener('online', this.#onOnline);
     this.#connect(State.connecting);
   }

@@ -1,0 +1,84 @@
+// The kiosk's service worker keeps a copy of the kiosk app, so a kiosk that
+// restarts while the server is unreachable (a power cut in the village, the
+// island link down) still opens its own page, says that it is connecting
+// and keeps trying, instead of a browser error page nobody can clear.
+//
+// The network always comes first: a reachable server serves the current
+// app, and each answer refreshes the copy. Only the app's own files pass
+// through here; the API and the signaling never do.
+
+const cacheName = 'cloudwindow-station';
+
+// appFiles is every file the kiosk page loads; offline_test.go checks it
+// against the embedded files.
+const appFiles = [
+  '/station/',
+  '/station/aftercall.js',
+  '/station/app.js',
+  '/station/calling.js',
+  '/station/callscreen.js',
+  '/station/catalog.js',
+  '/station/inactivity.js',
+  '/station/lookup.js',
+  '/station/offline.js',
+  '/station/scan.js',
+  '/station/settings.js',
+  '/station/signing.js',
+  '/station/signpad.js',
+  '/station/strings.js',
+  '/station/style.css',
+  '/station/upload.js',
+  '/lib/base.css',
+  '/lib/call.js',
+  '/lib/dom.js',
+  '/lib/i18n.js',
+  '/lib/media.js',
+  '/lib/session.js',
+  '/lib/signaling.js',
+];
+const known = new Set(appFiles);
+
+// A server that does not answer within this time (a link that drops
+// packets rather than refusing) counts as unreachable when a copy exists.
+const networkWait = 5000;
+
+self.addEventListener('install', (e) => {
+  e.waitUntil(
+    caches
+      .open(cacheName)
+      .then((c) => c.addAll(appFiles.map((f) => new Request(f, { cache: 'no-store' }))))
+      .then(() => self.skipWaiting()),
+  );
+});
+
+self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
+
+self.addEventListener('fetch', (e) => {
+  const url = new URL(e.request.url);
+  if (e.request.method !== 'GET' || url.origin !== location.origin || !known.has(url.pathname)) return;
+  e.respondWith(networkFirst(e.request, url.pathname));
+});
+
+async function networkFirst(request, path) {
+  const cache = await caches.open(cacheName);
+  try {
+    const res = await fetchWithin(request, networkWait);
+    if (res.ok) await cache.put(path, res.clone());
+    return res;
+  } catch (err) {
+    const kept = await cache.match(path);
+    if (kept) return kept;
+    throw err;
+  }
+}
+
+async function fetchWithin(request, ms) {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), ms);
+  try {
+    // By URL: a navigation's Request cannot be sent again with options.
+    return await fetch(request.url, { signal: abort.signal, cache: 'no-store' });
+  } finally {
+    clearTimeout(timer);
+  }
+}
