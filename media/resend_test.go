@@ -1,0 +1,181 @@
+package media
+
+import (
+	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/webrtc/v4"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// lossyLink is a client's UDP socket on a bad mobile link. It loses lossPct % of the
+// incoming video packets, retransmissions included, before decryption, as the network
+// would; which ones is a function of the sequence number and of how often that
+// packet arrived, so every run loses the same packets. It delays the client's
+// outgoing RTCP by uplinkDelay, so NACKs and receiver reports reach the server one
+// slow uplink later while the client keeps asking.
+type lossyLink struct {
+	net.PacketConn
+	videoPT     uint8
+	lossPct     int
+	uplinkDelay time.Duration
+
+	lossy    atomic.Bool
+	lost     atomic.Int64 // video packets dropped, retransmissions included
+	mu       sync.Mutex
+	arrivals map[uint16]int // per video sequence number, while lossy
+	dropped  map[uint16]bool
+	delayed  sync.WaitGroup
+}
+
+func newLossyLink(t *testing.T, lossPct int, uplinkDelay time.Duration) *lossyLink {
+	t.Helper()
+	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &lossyLink{
+		PacketConn: conn, videoPT: 96, lossPct: lossPct, uplinkDelay: uplinkDelay,
+		arrivals: map[uint16]int{}, dropped: map[uint16]bool{},
+	}
+	return l
+}
+
+// mux wraps the link for a client; the test closes it after the client.
+func (l *lossyLink) mux(t *testing.T) ice.UDPMux {
+	m := webrtc.NewICEUDPMux(nil, l)
+	t.Cleanup(func() {
+		_ = m.Close()
+		l.delayed.Wait()
+	})
+	return m
+}
+
+func (l *lossyLink) ReadFrom(b []byte) (int, net.Addr, error) {
+	for {
+		n, addr, err := l.PacketConn.ReadFrom(b)
+		if err != nil || !l.drop(b[:n]) {
+			return n, addr, err
+		}
+	}
+}
+
+func (l *lossyLink) drop(b []byte) bool {
+	if !l.lossy.Load() || !isRTP(b) || b[1]&0x7f != l.videoPT {
+		return false
+	}
+	seq := uint16(b[2])<<8 | uint16(b[3])
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.arrivals[seq]++
+	draw := rand.New(rand.NewPCG(uint64(seq), uint64(l.arrivals[seq]))).IntN(100)
+	if draw >= l.lossPct {
+		return false
+	}
+	l.dropped[seq] = true
+	l.lost.Add(1)
+	return true
+}
+
+func (l *lossyLink) WriteTo(b []byte, addr net.Addr) (int, error) {
+	if !isRTCP(b) {
+		return l.PacketConn.WriteTo(b, addr)
+	}
+	late := append([]byte(nil), b...)
+	l.delayed.Add(1)
+	time.AfterFunc(l.uplinkDelay, func() {
+		defer l.delayed.Done()
+		_, _ = l.PacketConn.WriteTo(late, addr)
+	})
+	return len(b), nil
+}
+
+func (l *lossyLink) droppedSeqs() []uint16 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	seqs := make([]uint16, 0, len(l.dropped))
+	for seq := range l.dropped {
+		seqs = append(seqs, seq)
+	}
+	return seqs
+}
+
+// isRTCP and isRTP tell SRTP and SRTCP apart from STUN and DTLS on one socket
+// (RFC 7983) and from each other (RFC 5761): RTCP packet types are 192–223.
+func isRTCP(b []byte) bool { return len(b) >= 8 && b[0]>>6 == 2 && b[1] >= 192 && b[1] <= 223 }
+func isRTP(b []byte) bool  { return len(b) >= 12 && b[0]>>6 == 2 && !isRTCP(b) }
+
+// TestNACKResendsAreCappedUnderLoss runs a call whose agent loses 5 % of the video it
+// receives over a link with a slow uplink, so its NACKs for a packet keep coming
+// (every 20 ms) while the first resend is still on its way. Each lost packet must be
+// repaired, with no more than 1.1 resends per lost packet.
+func TestNACKResendsAreCappedUnderLoss(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	s, err := New(Config{LoopbackOnly: true, Logger: quietLogger(), Registerer: reg})
+	if err != nil {
+		t.Fatalf("new sfu: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	r := newTestRoom(t, s, "call-nack-cap")
+	link := newLossyLink(t, 5, 60*time.Millisecond)
+	_, agent := startCall(t, r, clientOptions{}, clientOptions{udpMux: link.mux(t)})
+	camera := agent.waitPackets("station-main", "camera", 20)
+
+	before := r.Stats().Peers["agent-1"].NACKsAnswered
+	start := camera.packets.Load()
+	link.lossy.Store(true)
+	agent.waitPackets("station-main", "camera", start+1000)
+	link.lossy.Store(false)
+
+	lost := link.lost.Load()
+	if lost < 20 {
+		t.Fatalf("the link lost only %d video packets of 1000", lost)
+	}
+	for _, seq := range link.droppedSeqs() {
+		waitFor(t, "every lost packet to be repaired", func() bool {
+			_, ok := camera.seqs.Load(seq)
+			return ok
+		})
+	}
+	// NACKs still on the slow uplink are answered (or not) before counting.
+	time.Sleep(5 * link.uplinkDelay)
+
+	resent := int64(r.Stats().Peers["agent-1"].NACKsAnswered - before)
+	t.Logf("lost %d video packets (retransmissions included), resent %d: %.2f resends per lost packet", lost, resent, float64(resent)/float64(lost))
+	if float64(resent) > 1.1*float64(lost) {
+		t.Errorf("the node resent %d packets for %d lost ones, more than 1.1×", resent, lost)
+	}
+	if m := camera.mismatches.Load(); m != 0 {
+		t.Errorf("%d packets differ from what the station sent", m)
+	}
+	if got := counterSum(t, reg, "cloudwindow_media_nacks_answered_total"); got < float64(resent) {
+		t.Errorf("/metrics shows %v resends, the agent alone got %d", got, resent)
+	}
+	if got := counterSum(t, reg, "cloudwindow_media_nack_resends_suppressed_total"); got == 0 {
+		t.Errorf("/metrics shows no suppressed resend although NACKs were repeated")
+	}
+}
+
+// counterSum adds up every series of a counter family in reg.
+func counterSum(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			sum += m.GetCounter().GetValue()
+		}
+	}
+	return sum
+}
