@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/pion/ice/v4"
+	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // lossyLink is a client's UDP socket on a bad mobile link. It loses lossPct % of the
@@ -178,4 +180,155 @@ func counterSum(t *testing.T, reg *prometheus.Registry, name string) float64 {
 		}
 	}
 	return sum
+}
+
+// TestResendCap walks one subscriber's NACKs for one cached packet along a clock the
+// test moves, checking which NACKs lead to a resend.
+func TestResendCap(t *testing.T) {
+	type nack struct {
+		after  time.Duration // since the previous NACK (the first: since arrival)
+		resent bool
+	}
+	tests := []struct {
+		name string
+		rtt  time.Duration
+		why  suppressReason // the reason of the suppressed NACKs
+		seq  []nack
+	}{
+		{"three times at most", 0, suppressLimit, []nack{
+			{0, true}, {100 * time.Millisecond, true}, {100 * time.Millisecond, true},
+			{100 * time.Millisecond, false}, {300 * time.Millisecond, false},
+		}},
+		{"not within 100 ms while the RTT is unknown", 0, suppressInterval, []nack{
+			{0, true}, {20 * time.Millisecond, false}, {79 * time.Millisecond, false}, {time.Millisecond, true},
+		}},
+		{"not within 2×RTT when that is shorter", 15 * time.Millisecond, suppressInterval, []nack{
+			{0, true}, {20 * time.Millisecond, false}, {10 * time.Millisecond, true},
+		}},
+		{"not within 100 ms when 2×RTT is longer", 300 * time.Millisecond, suppressInterval, []nack{
+			{0, true}, {99 * time.Millisecond, false}, {time.Millisecond, true},
+		}},
+		{"not when older than a second", 0, suppressAge, []nack{
+			{1100 * time.Millisecond, false},
+		}},
+		{"not when half the RTT makes it older than a second", 400 * time.Millisecond, suppressAge, []nack{
+			{700 * time.Millisecond, true}, {100 * time.Millisecond, false},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			up, raw := benchTrack(t, 1)
+			d := up.fanout.Load().downs[0]
+			w := d.binding.Load().writer.(*discardWriter)
+			up.forward(raw) // cached with sequence number 1
+			r := newResender(d)
+			now := time.Now()
+			r.now = func() time.Time { return now }
+			r.rtt = tc.rtt
+			wantResent, wantSuppressed := 0, 0
+			for i, n := range tc.seq {
+				now = now.Add(n.after)
+				before := w.n
+				r.resend(up.cache, 1)
+				if got := w.n > before; got != n.resent {
+					t.Fatalf("NACK %d (+%v): resent=%v, want %v", i+1, n.after, got, n.resent)
+				}
+				if n.resent {
+					wantResent++
+				} else {
+					wantSuppressed++
+				}
+			}
+			st := d.peer.ResendStats()
+			if st.Resent != uint64(wantResent) || st.Suppressed != uint64(wantSuppressed) {
+				t.Errorf("stats %+v, want %d resent and %d suppressed", st, wantResent, wantSuppressed)
+			}
+			if got := counterValue(t, d.peer.metrics.resendsSuppressed[tc.why]); got != float64(wantSuppressed) {
+				t.Errorf("suppressed for reason %s: %v, want %d", suppressReasonNames[tc.why], got, wantSuppressed)
+			}
+		})
+	}
+}
+
+func TestResendStartsAfreshForANewPacketInTheSlot(t *testing.T) {
+	up, raw := benchTrack(t, 1)
+	d := up.fanout.Load().downs[0]
+	up.forward(raw)
+	r := newResender(d)
+	now := time.Now()
+	r.now = func() time.Time { return now }
+	for range resendMaxPerPacket + 1 {
+		r.resend(up.cache, 1)
+		now = now.Add(resendMaxGap)
+	}
+	up.forward(raw) // sequence number 1 again, as after a wrap-around
+	r.resend(up.cache, 1)
+	if st := d.peer.ResendStats(); st.Resent != resendMaxPerPacket+1 {
+		t.Errorf("stats %+v: the new packet was not resent", st)
+	}
+	r.resend(up.cache, 2)
+	if got := counterValue(t, d.peer.metrics.resendsSuppressed[suppressNotCached]); got != 1 {
+		t.Errorf("a NACK for a packet never cached counted %v times as not cached", got)
+	}
+}
+
+func TestRoundTripFromReceiverReports(t *testing.T) {
+	up, _ := benchTrack(t, 1)
+	d := up.fanout.Load().downs[0]
+	r := newResender(d)
+	now := time.Now()
+	r.now = func() time.Time { return now }
+	ssrc := d.binding.Load().ssrc
+	report := func(sentAgo, held time.Duration) *rtcp.ReceiverReport {
+		return &rtcp.ReceiverReport{Reports: []rtcp.ReceptionReport{
+			{SSRC: ssrc + 1, LastSenderReport: compactNTP(now.Add(-time.Hour))}, // another track
+			{SSRC: ssrc, LastSenderReport: compactNTP(now.Add(-sentAgo)), Delay: uint32(held * 65536 / time.Second)},
+		}}
+	}
+	r.observe(&rtcp.ReceiverReport{Reports: []rtcp.ReceptionReport{{SSRC: ssrc}}}) // no SR seen yet
+	if r.rtt != 0 {
+		t.Fatalf("rtt %v from a report without LSR", r.rtt)
+	}
+	r.observe(report(80*time.Millisecond, 20*time.Millisecond))
+	if r.rtt < 59*time.Millisecond || r.rtt > 61*time.Millisecond {
+		t.Fatalf("rtt %v, want 60 ms", r.rtt)
+	}
+	if r.gap() != resendMaxGap {
+		t.Errorf("gap %v at 60 ms RTT, want %v", r.gap(), resendMaxGap)
+	}
+	for range 50 {
+		r.observe(report(30*time.Millisecond, 10*time.Millisecond))
+	}
+	if g := r.gap(); g < 39*time.Millisecond || g > 41*time.Millisecond {
+		t.Errorf("gap %v at 20 ms RTT, want 40 ms", g)
+	}
+}
+
+func counterValue(t *testing.T, c prometheus.Counter) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
+}
+
+// BenchmarkResend measures answering a NACK for one cached packet: the cap's
+// bookkeeping, the cache copy, the rewrite and the write.
+func BenchmarkResend(b *testing.B) {
+	up, raw := benchTrack(b, 1)
+	r := newResender(up.fanout.Load().downs[0])
+	nack := &rtcp.TransportLayerNack{Nacks: []rtcp.NackPair{{}}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		seq := uint16(i)
+		raw[2], raw[3] = byte(seq>>8), byte(seq)
+		up.cache.store(seq, raw)
+		nack.Nacks[0].PacketID = seq
+		r.answer(nack)
+	}
+	if st := r.d.peer.ResendStats(); st.Resent != uint64(b.N) {
+		b.Fatalf("resent %d of %d", st.Resent, b.N)
+	}
 }
