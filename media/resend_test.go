@@ -12,7 +12,6 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 )
 
 // lossyLink is a client's UDP socket on a bad mobile link. It loses lossPct % of the
@@ -243,7 +242,7 @@ func TestResendCap(t *testing.T) {
 			if st.Resent != uint64(wantResent) || st.Suppressed != uint64(wantSuppressed) {
 				t.Errorf("stats %+v, want %d resent and %d suppressed", st, wantResent, wantSuppressed)
 			}
-			if got := counterValue(t, d.peer.metrics.resendsSuppressed[tc.why]); got != float64(wantSuppressed) {
+			if got := value(t, d.peer.metrics.resendsSuppressed[tc.why]); got != float64(wantSuppressed) {
 				t.Errorf("suppressed for reason %s: %v, want %d", suppressReasonNames[tc.why], got, wantSuppressed)
 			}
 		})
@@ -267,7 +266,7 @@ func TestResendStartsAfreshForANewPacketInTheSlot(t *testing.T) {
 		t.Errorf("stats %+v: the new packet was not resent", st)
 	}
 	r.resend(up.cache, 2)
-	if got := counterValue(t, d.peer.metrics.resendsSuppressed[suppressNotCached]); got != 1 {
+	if got := value(t, d.peer.metrics.resendsSuppressed[suppressNotCached]); got != 1 {
 		t.Errorf("a NACK for a packet never cached counted %v times as not cached", got)
 	}
 }
@@ -302,15 +301,6 @@ func TestRoundTripFromReceiverReports(t *testing.T) {
 	if g := r.gap(); g < 39*time.Millisecond || g > 41*time.Millisecond {
 		t.Errorf("gap %v at 20 ms RTT, want 40 ms", g)
 	}
-}
-
-func counterValue(t *testing.T, c prometheus.Counter) float64 {
-	t.Helper()
-	var m dto.Metric
-	if err := c.Write(&m); err != nil {
-		t.Fatal(err)
-	}
-	return m.GetCounter().GetValue()
 }
 
 // BenchmarkResend measures answering a NACK for one cached packet: the cap's
