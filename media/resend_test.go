@@ -40,14 +40,14 @@ func newLossyLink(t *testing.T, lossPct int, uplinkDelay time.Duration) *lossyLi
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &lossyLink{
+	return &lossyLink{
 		PacketConn: conn, videoPT: 96, lossPct: lossPct, uplinkDelay: uplinkDelay,
 		arrivals: map[uint16]int{}, dropped: map[uint16]bool{},
 	}
-	return l
 }
 
-// mux wraps the link for a client; the test closes it after the client.
+// mux wraps the link for a client; the test closes it (and the socket) after the
+// client, once the delayed writes are out.
 func (l *lossyLink) mux(t *testing.T) ice.UDPMux {
 	m := webrtc.NewICEUDPMux(nil, l)
 	t.Cleanup(func() {
