@@ -188,12 +188,20 @@ func (c *Client) SendRaw(frame []byte) error {
 // Request sends a message with an id and waits for its reply. A reply of
 // type error is returned as *Error.
 func (c *Client) Request(ctx context.Context, typ string, data any) (Message, error) {
+	return c.request(ctx, typ, data, nil)
+}
+
+// request is Request; onID, if set, learns the request's id before it is sent.
+func (c *Client) request(ctx context.Context, typ string, data any, onID func(id string)) (Message, error) {
 	c.mu.Lock()
 	c.nextID++
 	id := strconv.Itoa(c.nextID)
 	ch := make(chan Message, 1)
 	c.pending[id] = ch
 	c.mu.Unlock()
+	if onID != nil {
+		onID(id)
+	}
 	if err := c.write(Message{Type: typ, ID: id}, data); err != nil {
 		return Message{}, fmt.Errorf("send %s: %w", typ, err)
 	}
@@ -208,8 +216,19 @@ func (c *Client) Request(ctx context.Context, typ string, data any) (Message, er
 	case <-c.done:
 		return Message{}, fmt.Errorf("%s: connection closed", typ)
 	case <-ctx.Done():
+		c.mu.Lock()
+		delete(c.pending, id) // no longer awaited: a late reply goes to the inbox
+		c.mu.Unlock()
 		return Message{}, fmt.Errorf("%s: %w", typ, ctx.Err())
 	}
+}
+
+// awaitingReply reports whether the request with that id has had no reply yet.
+func (c *Client) awaitingReply(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.pending[id]
+	return ok
 }
 
 // Next waits for the next unsolicited message of one of types, taking it

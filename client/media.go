@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
@@ -32,6 +33,15 @@ type Media struct {
 	mu       sync.Mutex
 	received map[string]int // packets by "stream/track"
 	wg       sync.WaitGroup
+
+	// negMu orders negotiation as the server sent it: a server offer that follows
+	// the answer to the client's offer is applied after that answer, never in
+	// between (pion would refuse it in have-local-offer and the server would wait
+	// for its answer for ever).
+	negMu sync.Mutex
+	// offerID is the id of the client's last rtc.offer request, "" while that
+	// offer is being made.
+	offerID atomic.Pointer[string]
 }
 
 func newAPI() (*webrtc.API, error) {
@@ -129,6 +139,12 @@ func (c *Client) Watch(ctx context.Context, callID string, opts MediaOptions) (*
 
 // offer sends a client offer and applies the server's answer.
 func (m *Media) offer(ctx context.Context, sources map[string]string, fresh, iceRestart bool) error {
+	m.negMu.Lock()
+	defer m.negMu.Unlock()
+	// A server offer from here on until the answer crosses this one.
+	preparing := ""
+	m.offerID.Store(&preparing)
+	defer m.offerID.CompareAndSwap(&preparing, nil)
 	offer, err := m.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: iceRestart})
 	if err != nil {
 		return fmt.Errorf("create offer: %w", err)
@@ -136,7 +152,8 @@ func (m *Media) offer(ctx context.Context, sources map[string]string, fresh, ice
 	if err := m.pc.SetLocalDescription(offer); err != nil {
 		return fmt.Errorf("set local offer: %w", err)
 	}
-	reply, err := m.c.Request(ctx, "rtc.offer", map[string]any{"call_id": m.callID, "sdp": offer.SDP, "fresh": fresh, "sources": sources})
+	payload := map[string]any{"call_id": m.callID, "sdp": offer.SDP, "fresh": fresh, "sources": sources}
+	reply, err := m.c.request(ctx, "rtc.offer", payload, func(id string) { m.offerID.Store(&id) })
 	if err != nil {
 		return err
 	}
@@ -168,6 +185,11 @@ func (m *Media) handles(msg Message) bool {
 			SDP    string `json:"sdp"`
 		}
 		json.Unmarshal(msg.Data, &d)
+		if id := m.offerID.Load(); id != nil && (*id == "" || m.c.awaitingReply(*id)) {
+			// It crossed the client's own offer: the server drops it and
+			// offers again after its answer.
+			return true
+		}
 		go m.answer(d.SDP)
 		return true
 	case "rtc.candidate":
@@ -186,6 +208,8 @@ func (m *Media) handles(msg Message) bool {
 // answer applies a server offer. It runs off the read loop because it
 // waits for the server's acknowledgement.
 func (m *Media) answer(sdp string) {
+	m.negMu.Lock()
+	defer m.negMu.Unlock()
 	if err := m.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
 		return
 	}

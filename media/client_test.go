@@ -52,6 +52,8 @@ type clientOptions struct {
 	drop          *dropFactory // drops one received video packet
 	tcpOnly       bool
 	noReplayCheck bool // let a retransmitted packet through SRTP (the drop happens after decryption)
+	// udpMux is the client's one UDP socket (e.g. over a lossyLink); nil: pion's own.
+	udpMux ice.UDPMux
 }
 
 // testClient is an in-process pion client: a browser stand-in for one party.
@@ -121,6 +123,9 @@ func clientAPI(t *testing.T, opts clientOptions) *webrtc.API {
 	}
 	if opts.noReplayCheck {
 		se.DisableSRTPReplayProtection(true)
+	}
+	if opts.udpMux != nil {
+		se.SetICEUDPMux(opts.udpMux)
 	}
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se))
 }

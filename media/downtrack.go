@@ -114,6 +114,8 @@ func (d *downTrack) readRTCP() {
 				d.up.requestKeyframe()
 			case *rtcp.TransportLayerNack:
 				resend.answer(pkt)
+			case *rtcp.ReceiverReport:
+				resend.observe(pkt)
 			}
 		}
 	}

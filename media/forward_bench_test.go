@@ -44,7 +44,7 @@ func BenchmarkForward(b *testing.B) {
 	}
 }
 
-func benchTrack(b *testing.B, subs int) (*upTrack, []byte) {
+func benchTrack(b testing.TB, subs int) (*upTrack, []byte) {
 	b.Helper()
 	m, err := newMetrics(nil)
 	if err != nil {

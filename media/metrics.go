@@ -16,6 +16,10 @@ type metrics struct {
 	nacksAnswered    prometheus.Counter
 	roomsOpen        prometheus.Gauge
 	peersConnected   prometheus.Gauge
+
+	// resendsSuppressed are the children of one labelled counter, bound once.
+	resendsSuppressedVec *prometheus.CounterVec
+	resendsSuppressed    [numSuppressReasons]prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -36,6 +40,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Namespace: "cloudwindow", Subsystem: "media", Name: "nacks_answered_total",
 			Help: "Packets retransmitted from the packet cache in answer to NACKs.",
 		}),
+		resendsSuppressedVec: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "cloudwindow", Subsystem: "media", Name: "nack_resends_suppressed_total",
+			Help: "NACKed packets not resent, by reason: limit (resent 3 times), interval (resent within min(100 ms, 2×RTT)), age (too old to be played), not_cached.",
+		}, []string{"reason"}),
 		roomsOpen: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: "cloudwindow", Subsystem: "media", Name: "rooms_open",
 			Help: "Rooms (calls) currently open.",
@@ -44,6 +52,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Namespace: "cloudwindow", Subsystem: "media", Name: "peers_connected",
 			Help: "PeerConnections currently in the connected state.",
 		}),
+	}
+	for i, name := range suppressReasonNames {
+		m.resendsSuppressed[i] = m.resendsSuppressedVec.WithLabelValues(name)
 	}
 	if err := m.register(reg); err != nil {
 		return nil, err
@@ -58,7 +69,7 @@ func (m *metrics) register(reg prometheus.Registerer) error {
 	}
 	for _, c := range []prometheus.Collector{
 		m.forwardedPackets, m.forwardedBytes, m.keyframeRequests,
-		m.nacksAnswered, m.roomsOpen, m.peersConnected,
+		m.nacksAnswered, m.resendsSuppressedVec, m.roomsOpen, m.peersConnected,
 	} {
 		if err := reg.Register(c); err != nil {
 			var already prometheus.AlreadyRegisteredError

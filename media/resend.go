@@ -1,21 +1,75 @@
 package media
 
 import (
+	"time"
+
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 )
+
+// The resend cap. A receiver NACKs a missing packet again and again until it arrives
+// (pion every 100 ms, browsers about once per RTT), so answering every NACK multiplies
+// the traffic on exactly the links that are already losing packets.
+const (
+	// resendMaxPerPacket is how often one packet is resent to one subscriber.
+	resendMaxPerPacket = 3
+	// resendMaxGap caps the gap between two resends of a packet; the gap is
+	// min(resendMaxGap, 2×RTT), and resendMaxGap alone while the RTT is unknown.
+	resendMaxGap = 100 * time.Millisecond
+	// resendMaxAge is how old a packet may be when its resend reaches the receiver
+	// (age in the cache plus half the RTT). Browsers play conversational video
+	// with a jitter buffer of a few hundred milliseconds; a packet a second late
+	// belongs to a frame that was already skipped or is waiting for a keyframe.
+	resendMaxAge = time.Second
+	// rttMax discards RTT samples that can only come from a clock or report error.
+	rttMax = 10 * time.Second
+)
+
+// suppressReason says why a NACKed packet was not resent; it labels the metric.
+type suppressReason int
+
+const (
+	suppressLimit     suppressReason = iota // resent resendMaxPerPacket times already
+	suppressInterval                        // resent less than min(100 ms, 2×RTT) ago
+	suppressAge                             // too old for the receiver to use
+	suppressNotCached                       // no longer (or never) in the packet cache
+	numSuppressReasons
+)
+
+var suppressReasonNames = [numSuppressReasons]string{"limit", "interval", "age", "not_cached"}
+
+// ResendStats counts one subscriber's NACKed packets: resent, or not resent.
+type ResendStats struct {
+	Resent     uint64
+	Suppressed uint64
+}
+
+// ResendStats is what the packet cache did with this peer's NACKs as a subscriber.
+func (p *Peer) ResendStats() ResendStats {
+	return ResendStats{Resent: p.counters.nacksAnswered.Load(), Suppressed: p.counters.nacksSuppressed.Load()}
+}
+
+// resendState is what one resender remembers of one cache slot.
+type resendState struct {
+	at    int64 // the cached packet's arrival; another value means another packet
+	last  int64 // monotonic time of the last resend
+	count uint8
+}
 
 // resender answers one subscriber's NACKs for one track from the publisher's packet
 // cache. It belongs to the track's RTCP goroutine and reuses its buffers.
 type resender struct {
 	d       *downTrack
+	now     func() time.Time
+	rtt     time.Duration // smoothed round trip to the subscriber; 0 while unknown
 	buf     []byte
 	pkt     rtp.Packet
 	scratch rtpScratch
+	sent    [packetCacheSize]resendState
 }
 
 func newResender(d *downTrack) *resender {
-	return &resender{d: d, buf: make([]byte, maxPacketSize)}
+	return &resender{d: d, now: time.Now, buf: make([]byte, maxPacketSize)}
 }
 
 func (r *resender) answer(nack *rtcp.TransportLayerNack) {
@@ -32,15 +86,79 @@ func (r *resender) answer(nack *rtcp.TransportLayerNack) {
 }
 
 func (r *resender) resend(cache *packetCache, seq uint16) {
-	n := cache.get(seq, r.buf)
+	n, at := cache.get(seq, r.buf)
 	if n == 0 {
+		r.suppress(suppressNotCached)
+		return
+	}
+	now := int64(r.now().Sub(clockEpoch)) + 1
+	st := &r.sent[seq&(packetCacheSize-1)]
+	if st.at != at {
+		*st = resendState{at: at}
+	}
+	switch {
+	case st.count >= resendMaxPerPacket:
+		r.suppress(suppressLimit)
+		return
+	case st.count > 0 && time.Duration(now-st.last) < r.gap():
+		r.suppress(suppressInterval)
+		return
+	case time.Duration(now-at)+r.rtt/2 > resendMaxAge:
+		r.suppress(suppressAge)
 		return
 	}
 	if err := r.pkt.Unmarshal(r.buf[:n]); err != nil {
 		return
 	}
 	if r.d.writeRTP(&r.pkt.Header, r.pkt.Payload, &r.scratch) {
+		st.count++
+		st.last = now
 		r.d.peer.counters.nacksAnswered.Add(1)
 		r.d.peer.metrics.nacksAnswered.Inc()
 	}
+}
+
+// gap is the least time between two resends of one packet: min(100 ms, 2×RTT).
+func (r *resender) gap() time.Duration {
+	if r.rtt == 0 {
+		return resendMaxGap
+	}
+	return min(resendMaxGap, 2*r.rtt)
+}
+
+func (r *resender) suppress(why suppressReason) {
+	r.d.peer.counters.nacksSuppressed.Add(1)
+	r.d.peer.metrics.resendsSuppressed[why].Inc()
+}
+
+// observe takes the round trip from the subscriber's receiver report on this track
+// (RFC 3550 section 6.4.1: arrival − LSR − DLSR, in 1/65536 s).
+func (r *resender) observe(rr *rtcp.ReceiverReport) {
+	b := r.d.binding.Load()
+	if b == nil {
+		return
+	}
+	for _, rep := range rr.Reports {
+		if rep.SSRC != b.ssrc || rep.LastSenderReport == 0 {
+			continue
+		}
+		units := compactNTP(r.now()) - rep.LastSenderReport - rep.Delay
+		sample := time.Duration(uint64(units) * uint64(time.Second) >> 16)
+		if sample > rttMax {
+			continue // negative after wrap-around: clocks or report are off
+		}
+		if r.rtt == 0 {
+			r.rtt = max(sample, time.Millisecond)
+		} else {
+			r.rtt += (sample - r.rtt) / 8
+		}
+	}
+}
+
+// compactNTP is the middle 32 bits of the NTP timestamp of t, as in LSR.
+func compactNTP(t time.Time) uint32 {
+	const ntpEpochOffset = 2208988800 // 1900-01-01 to 1970-01-01 in seconds
+	secs := uint64(t.Unix()) + ntpEpochOffset
+	frac := uint64(t.Nanosecond()) << 32 / uint64(time.Second)
+	return uint32(secs<<16 | frac>>16)
 }

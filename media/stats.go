@@ -17,6 +17,8 @@ type PeerStats struct {
 	PacketsForwarded, BytesForwarded uint64
 	// Packets resent to this peer from the packet cache after its NACKs.
 	NACKsAnswered uint64
+	// NACKed packets not resent to this peer: the resend cap, or no longer cached.
+	NACKsSuppressed uint64
 	// Keyframe requests sent to this peer as a publisher.
 	KeyframeRequests uint64
 }
@@ -26,6 +28,7 @@ type peerCounters struct {
 	packetsPublished, bytesPublished atomic.Uint64
 	packetsForwarded, bytesForwarded atomic.Uint64
 	nacksAnswered, keyframeRequests  atomic.Uint64
+	nacksSuppressed                  atomic.Uint64
 }
 
 func (c *peerCounters) snapshot(party string) PeerStats {
@@ -36,6 +39,7 @@ func (c *peerCounters) snapshot(party string) PeerStats {
 		PacketsForwarded: c.packetsForwarded.Load(),
 		BytesForwarded:   c.bytesForwarded.Load(),
 		NACKsAnswered:    c.nacksAnswered.Load(),
+		NACKsSuppressed:  c.nacksSuppressed.Load(),
 		KeyframeRequests: c.keyframeRequests.Load(),
 	}
 }

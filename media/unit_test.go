@@ -81,7 +81,7 @@ func TestPacketCache(t *testing.T) {
 		{700, false},                       // never sent
 	}
 	for _, tc := range tests {
-		n := c.get(tc.seq, buf)
+		n, _ := c.get(tc.seq, buf)
 		if got := n > 0; got != tc.want {
 			t.Errorf("get(%d) found=%v, want %v", tc.seq, got, tc.want)
 			continue
@@ -91,7 +91,7 @@ func TestPacketCache(t *testing.T) {
 		}
 	}
 	c.store(5000, make([]byte, maxPacketSize+1))
-	if c.get(5000, buf) != 0 {
+	if n, _ := c.get(5000, buf); n != 0 {
 		t.Errorf("oversized packet was cached")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"time"
 
 	"github.com/at-wat/ebml-go"
@@ -31,6 +32,9 @@ const (
 	unknownSize    = 0x01FFFFFFFFFFFFFF
 	segmentID      = "\x18\x53\x80\x67"
 	durationHeader = "\x44\x89\x88" // Duration's ID and an 8-byte size
+	clusterID      = "\x1F\x43\xB6\x75"
+	timecodeID     = 0xE7 // a Cluster's Timecode
+	simpleBlockID  = 0xA3
 )
 
 // recordingFile is what a muxer writes to; *os.File implements it.
@@ -205,10 +209,7 @@ func (w *webmWriter) flushCluster() error {
 	if !c.open {
 		return nil
 	}
-	cl := struct {
-		Cluster webm.Cluster `ebml:"Cluster"`
-	}{webm.Cluster{Timecode: uint64(c.startMs), SimpleBlock: c.blocks}}
-	if err := ebml.Marshal(&cl, &w.buf); err != nil {
+	if err := w.encodeCluster(); err != nil {
 		return fmt.Errorf("encode cluster at %d ms: %w", c.startMs, err)
 	}
 	cues := len(w.cues)
@@ -225,6 +226,48 @@ func (w *webmWriter) flushCluster() error {
 	}
 	w.flushedMs = w.endMs
 	return nil
+}
+
+// encodeCluster appends the pending cluster to w.buf: a Timecode and one
+// SimpleBlock per frame. It is written by hand because the generic marshaller
+// builds a buffer per element, which was most of the recorder's garbage.
+func (w *webmWriter) encodeCluster() error {
+	c := &w.cluster
+	tcLen := max(1, (bits.Len64(uint64(c.startMs))+7)/8)
+	size := 2 + tcLen
+	for _, b := range c.blocks {
+		if b.TrackNumber >= 0x7F || len(b.Data) != 1 {
+			return fmt.Errorf("block of track %d with %d frames", b.TrackNumber, len(b.Data))
+		}
+		size += 1 + 8 + 4 + len(b.Data[0])
+	}
+	w.buf.Grow(4 + 8 + size)
+	w.buf.WriteString(clusterID)
+	writeSize(&w.buf, uint64(size))
+	w.buf.WriteByte(timecodeID)
+	w.buf.WriteByte(0x80 | byte(tcLen))
+	for i := tcLen - 1; i >= 0; i-- {
+		w.buf.WriteByte(byte(uint64(c.startMs) >> (8 * i)))
+	}
+	for _, b := range c.blocks {
+		w.buf.WriteByte(simpleBlockID)
+		writeSize(&w.buf, uint64(4+len(b.Data[0])))
+		var flags byte
+		if b.Keyframe {
+			flags = 0x80
+		}
+		w.buf.Write([]byte{0x80 | byte(b.TrackNumber), byte(uint16(b.Timecode) >> 8), byte(b.Timecode), flags})
+		w.buf.Write(b.Data[0])
+	}
+	return nil
+}
+
+// writeSize appends an element data size as an 8-byte EBML integer.
+func writeSize(buf *bytes.Buffer, v uint64) {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], v)
+	b[0] = 0x01
+	buf.Write(b[:])
 }
 
 // flushBuf writes the buffer at the end of the file. A failed write is

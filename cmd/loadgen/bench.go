@@ -46,14 +46,17 @@ type benchResults struct {
 func cmdBench(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("loadgen bench", flag.ContinueOnError)
 	bin := fs.String("server-bin", "", "cloudwindow binary (default: go build ./cmd/cloudwindow)")
-	out := fs.String("out", "bench-results.json", "where to write the figures")
-	repeat := fs.Int("repeat", 3, "runs of each key scenario (medians are quoted)")
-	quick := fs.Bool("quick", false, "tiny scenarios, to try the command in a minute")
+	out := fs.String("out", defaultResultsPath(), "where to write the figures (JSON)")
+	repeat := fs.Int("repeat", 3, "runs of each key scenario (medians are quoted); 1 with -quick unless given")
+	quick := fs.Bool("quick", false, "tiny scenarios run once, to try the command in about a minute")
 	only := fs.String("only", "", "comma-separated scenarios: idle,forwarding,recording,ramp,setup,queue (default all)")
 	profile := fs.String("profile-dir", "", "run the forwarding and setup nodes in `loadgen node` under the CPU profiler, profiles here")
 	udpBuf := fs.Int("node-udp-buffer", 0, "run every node as `loadgen node` with this media socket receive buffer (bytes)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *quick && !flagGiven(fs, "repeat") {
+		*repeat = 1 // a median of tiny runs says nothing more than one run
 	}
 	b, err := newBench(*bin, *repeat, *quick)
 	if err != nil {
@@ -71,6 +74,18 @@ func cmdBench(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("figures written to %s\n", *out)
 	return runErr
+}
+
+// defaultResultsPath keeps the figures out of the checkout: a run is not a change to
+// commit, and BENCHMARKS.md quotes the figures it needs.
+func defaultResultsPath() string {
+	return filepath.Join(os.TempDir(), "cloudwindow-bench-results.json")
+}
+
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }
 
 func newBench(bin string, repeat int, quick bool) (*bench, error) {
@@ -167,6 +182,10 @@ func (b *bench) nodeCommand(spec nodeSpec) (string, []string, error) {
 	return self, args, nil
 }
 
+// quickHold is every measurement window in quick mode; with the node starts and
+// call set-ups around about a dozen windows it keeps -quick near one minute.
+const quickHold = 3 * time.Second
+
 // scale shrinks a figure in quick mode.
 func (b *bench) scale(full, quick int) int {
 	if b.quick {
@@ -177,7 +196,7 @@ func (b *bench) scale(full, quick int) int {
 
 func (b *bench) hold(full time.Duration) time.Duration {
 	if b.quick {
-		return 5 * time.Second
+		return quickHold
 	}
 	return full
 }
