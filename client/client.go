@@ -207,13 +207,15 @@ func (c *Client) request(ctx context.Context, typ string, data any, onID func(id
 	}
 	select {
 	case m := <-ch:
-		if m.Type == "error" {
-			var e Error
-			json.Unmarshal(m.Data, &e)
-			return m, &e
-		}
-		return m, nil
+		return reply(m)
 	case <-c.done:
+		// The reply may have come just before the socket closed (an error,
+		// then the close): it is already routed, so it wins.
+		select {
+		case m := <-ch:
+			return reply(m)
+		default:
+		}
 		return Message{}, fmt.Errorf("%s: connection closed", typ)
 	case <-ctx.Done():
 		c.mu.Lock()
@@ -221,6 +223,16 @@ func (c *Client) request(ctx context.Context, typ string, data any, onID func(id
 		c.mu.Unlock()
 		return Message{}, fmt.Errorf("%s: %w", typ, ctx.Err())
 	}
+}
+
+// reply turns an error reply into an *Error.
+func reply(m Message) (Message, error) {
+	if m.Type == "error" {
+		var e Error
+		json.Unmarshal(m.Data, &e)
+		return m, &e
+	}
+	return m, nil
 }
 
 // awaitingReply reports whether the request with that id has had no reply yet.

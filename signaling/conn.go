@@ -34,6 +34,7 @@ type conn struct {
 	log     *slog.Logger
 	out     chan []byte
 	done    chan struct{}
+	pingNow chan struct{} // asks the write loop for a ping out of turn
 	once    sync.Once
 	limiter *rate.Limiter
 	// live is set once the socket is authenticated; only then does a frame
@@ -52,6 +53,7 @@ func newConn(ws *websocket.Conn, log *slog.Logger) *conn {
 		log:     log,
 		out:     make(chan []byte, sendBuffer),
 		done:    make(chan struct{}),
+		pingNow: make(chan struct{}, 1),
 		limiter: rate.NewLimiter(msgRate, msgBurst),
 		opened:  time.Now(),
 	}
@@ -106,21 +108,32 @@ func (c *conn) close() {
 	c.once.Do(func() { close(c.done) })
 }
 
+// measure asks for a ping at once, so the link is measured before a station
+// asks for a call. It is called after welcome: a ping to a client that is
+// still authenticating could make it answer with a pong into a socket the
+// server is closing, and lose the error that says why.
+func (c *conn) measure() {
+	select {
+	case c.pingNow <- struct{}{}:
+	default:
+	}
+}
+
 // writeLoop writes queued messages and keepalive pings until the conn
-// closes. The first ping goes at once, so the link is measured before a
-// station asks for a call.
+// closes.
 func (c *conn) writeLoop() {
 	ticker := time.NewTicker(pingInterval)
 	defer func() {
 		ticker.Stop()
 		c.ws.Close()
 	}()
-	if c.ping() != nil {
-		c.close()
-		return
-	}
 	for {
 		select {
+		case <-c.pingNow:
+			if err := c.ping(); err != nil {
+				c.close()
+				return
+			}
 		case b := <-c.out:
 			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
 			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {

@@ -174,7 +174,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.conns.Done()
 
 	c := newConn(ws, s.log.With("remote", r.RemoteAddr))
-	ws.SetPongHandler(func(p string) error { c.pong(p); return nil }) // measured during auth too
 	go c.writeLoop()
 	defer c.close()
 	sess := s.authenticate(r.Context(), c)
@@ -187,6 +186,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return ws.SetReadDeadline(time.Now().Add(pongWait))
 	})
 	ws.SetReadDeadline(time.Now().Add(pongWait))
+	c.measure()
 	for {
 		m, err := c.read()
 		if err != nil {
