@@ -14,12 +14,7 @@ func (n *Node) authOptions() (auth.Options, error) {
 		return auth.Options{}, err
 	}
 	opts.Registerer = n.registry
-	opts.OnSessionsEnded = func(e auth.SessionsEnded) {
-		// Sessions end on user requests, once signaling runs.
-		if n.Signaling != nil {
-			n.Signaling.EndSessions(e)
-		}
-	}
+	opts.OnSessionsEnded = n.relay.sessionsEnded
 	return opts, nil
 }
 
