@@ -9,6 +9,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"cloudwindow/store"
+	"cloudwindow/store/storetest"
 )
 
 // clock is a settable time source for Options.Now.
@@ -32,7 +33,7 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 // forEachDB runs fn on every test database (see store.ForEachDB).
-func forEachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) { store.ForEachDB(t, fn) }
+func forEachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) { storetest.ForEachDB(t, fn) }
 
 // newTestService returns a Service on db with cheap hashing and clk's time.
 func newTestService(t *testing.T, db *store.DB, clk *clock) *Service {

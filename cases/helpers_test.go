@@ -24,6 +24,7 @@ import (
 	"cloudwindow/catalog"
 	"cloudwindow/httpapi"
 	"cloudwindow/store"
+	"cloudwindow/store/storetest"
 )
 
 // The people and devices of the tests.
@@ -94,7 +95,7 @@ type env struct {
 
 // forEachDB runs fn on every test database (see store.ForEachDB).
 func forEachDB(t *testing.T, fn func(t *testing.T, e *env)) {
-	store.ForEachDB(t, func(t *testing.T, db *store.DB) { fn(t, newEnv(t, db)) })
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) { fn(t, newEnv(t, db)) })
 }
 
 func newEnv(t testing.TB, db *store.DB) *env {

@@ -6,11 +6,12 @@ import (
 	"testing"
 
 	"cloudwindow/store"
+	"cloudwindow/store/storetest"
 )
 
 // Nodes of a cluster start together and each seeds the shared database.
 func TestConcurrentSeedsAddEachItemOnce(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, db *store.DB) {
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		nodes := []*Service{NewService(db), NewService(db), NewService(db)}
 		errs := make([]error, len(nodes))

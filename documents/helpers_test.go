@@ -29,6 +29,7 @@ import (
 	"cloudwindow/cases"
 	"cloudwindow/catalog"
 	"cloudwindow/store"
+	"cloudwindow/store/storetest"
 )
 
 var (
@@ -58,7 +59,7 @@ type env struct {
 
 // forEachDB runs fn on every test database (see store.ForEachDB).
 func forEachDB(t *testing.T, fn func(t *testing.T, e *env)) {
-	store.ForEachDB(t, func(t *testing.T, db *store.DB) { fn(t, newEnv(t, db)) })
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) { fn(t, newEnv(t, db)) })
 }
 
 // newEnv starts the service on db; mods change its configuration.

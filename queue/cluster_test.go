@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"cloudwindow/bus"
+	"cloudwindow/bus/bustest"
 )
 
 // clusterImplementations run the behaviour table on two Cluster nodes
@@ -35,7 +36,7 @@ func memoryBackend(t testing.TB) backend {
 }
 
 func redisBackend(t testing.TB) backend {
-	client, prefix := bus.OpenTestRedis(t)
+	client, prefix := bustest.OpenRedis(t)
 	return backend{
 		newBus: func() bus.Bus {
 			b := bus.NewRedis(client, prefix, slog.New(slog.DiscardHandler))

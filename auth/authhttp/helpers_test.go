@@ -14,6 +14,7 @@ import (
 	"cloudwindow/audit"
 	"cloudwindow/auth"
 	"cloudwindow/store"
+	"cloudwindow/store/storetest"
 )
 
 // env is a running API with the demo accounts.
@@ -25,7 +26,7 @@ type env struct {
 
 // forEachDB runs fn on every test database (see store.ForEachDB).
 func forEachDB(t *testing.T, fn func(t *testing.T, e *env)) {
-	store.ForEachDB(t, func(t *testing.T, db *store.DB) { fn(t, newEnv(t, db)) })
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) { fn(t, newEnv(t, db)) })
 }
 
 func newEnv(t *testing.T, db *store.DB) *env {
