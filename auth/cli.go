@@ -8,6 +8,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"cloudwindow/identity"
 )
 
 const adminUsage = `usage: cloudwindow admin <command> [flags]
@@ -34,9 +36,9 @@ func RunAdmin(ctx context.Context, s *Service, args []string, out io.Writer) err
 	case "create-station":
 		return cliCreateStation(ctx, s, rest, out)
 	case "create-agent":
-		return cliCreatePerson(ctx, s, RoleAgent, rest, out)
+		return cliCreatePerson(ctx, s, identity.RoleAgent, rest, out)
 	case "create-supervisor":
-		return cliCreatePerson(ctx, s, RoleSupervisor, rest, out)
+		return cliCreatePerson(ctx, s, identity.RoleSupervisor, rest, out)
 	case "list":
 		return cliList(ctx, s, rest, out)
 	case "disable", "enable":
@@ -84,13 +86,13 @@ func cliCreateStation(ctx context.Context, s *Service, args []string, out io.Wri
 	return nil
 }
 
-func cliCreatePerson(ctx context.Context, s *Service, role Role, args []string, out io.Writer) error {
+func cliCreatePerson(ctx context.Context, s *Service, role identity.Role, args []string, out io.Writer) error {
 	fs := newFlags("create-"+string(role), out)
 	n := NewAccount{Role: role, Password: GeneratePassword()}
 	var skills string
 	fs.StringVar(&n.Username, "username", "", "login name")
 	fs.StringVar(&n.DisplayName, "name", "", "name shown to residents and colleagues")
-	if role == RoleAgent {
+	if role == identity.RoleAgent {
 		fs.StringVar(&skills, "skills", "", "comma-separated skill groups: "+strings.Join(SkillGroups(), ","))
 		fs.BoolVar(&n.Generalist, "generalist", false, "may take calls for any item")
 	}
@@ -122,7 +124,7 @@ func cliList(ctx context.Context, s *Service, args []string, out io.Writer) erro
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	accounts, err := s.Accounts(ctx, Role(*role))
+	accounts, err := s.Accounts(ctx, identity.Role(*role))
 	if err != nil {
 		return err
 	}
@@ -143,9 +145,9 @@ func status(a Account) string {
 
 func detail(a Account) string {
 	switch {
-	case a.Role == RoleStation && a.Island:
+	case a.Role == identity.RoleStation && a.Island:
 		return a.Region + " (island)"
-	case a.Role == RoleStation:
+	case a.Role == identity.RoleStation:
 		return a.Region
 	case a.Generalist:
 		return strings.Join(append([]string{"generalist"}, a.Skills...), ",")
@@ -192,7 +194,7 @@ func cliResetPassword(ctx context.Context, s *Service, args []string, out io.Wri
 		return err
 	}
 	password := GeneratePassword()
-	if a.Role == RoleStation {
+	if a.Role == identity.RoleStation {
 		password = GenerateDeviceSecret()
 	}
 	if err := s.SetPassword(ctx, a.ID, password); err != nil {

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"cloudwindow/store"
+
+	"cloudwindow/identity"
 )
 
 func runAdmin(t *testing.T, s *Service, args ...string) (string, error) {
@@ -38,7 +40,7 @@ func TestRunAdminCreateStationThenLogin(t *testing.T) {
 		}
 		tok := mustLogin(t, s, "dh-kiosk-2", printed(t, out, "device secret"))
 		id, err := s.Verify(context.Background(), tok.Token)
-		if err != nil || id.Role != RoleStation || !id.Island || id.DisplayName != "东海社区远程帮办点二号" {
+		if err != nil || id.Role != identity.RoleStation || !id.Island || id.DisplayName != "东海社区远程帮办点二号" {
 			t.Fatalf("identity %+v, err %v", id, err)
 		}
 	})

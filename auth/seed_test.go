@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"cloudwindow/store"
+
+	"cloudwindow/identity"
 )
 
 func TestSeedDemoIsIdempotent(t *testing.T) {
@@ -45,7 +47,7 @@ func TestEnsureAdmin(t *testing.T) {
 		if err != nil || !created || len(password) < minPasswordLen {
 			t.Fatalf("first start: password %q created %v err %v", password, created, err)
 		}
-		if tok := mustLogin(t, s, "admin", password); tok.Role != RoleAdmin {
+		if tok := mustLogin(t, s, "admin", password); tok.Role != identity.RoleAdmin {
 			t.Fatalf("role %s", tok.Role)
 		}
 		again, created, err := s.EnsureAdmin(ctx)

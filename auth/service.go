@@ -1,3 +1,6 @@
+// Package auth holds accounts (people and station devices), password
+// hashing, login with rate limiting, and the signed tokens every HTTP request
+// and WebSocket session presents.
 package auth
 
 import (
@@ -8,6 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"cloudwindow/store"
+
+	"cloudwindow/identity"
 )
 
 // Defaults for Options, and the fixed limits of login and verification.
@@ -102,15 +107,15 @@ func (s *Service) now() time.Time { return s.opts.Now() }
 
 // Tokens is what a login or refresh hands to the client.
 type Tokens struct {
-	Token            string    `json:"token"`
-	RefreshToken     string    `json:"refresh_token"`
-	Role             Role      `json:"role"`
-	ExpiresAt        time.Time `json:"expires_at"`
-	RefreshExpiresAt time.Time `json:"refresh_expires_at"`
+	Token            string        `json:"token"`
+	RefreshToken     string        `json:"refresh_token"`
+	Role             identity.Role `json:"role"`
+	ExpiresAt        time.Time     `json:"expires_at"`
+	RefreshExpiresAt time.Time     `json:"refresh_expires_at"`
 }
 
-func (s *Service) refreshTTL(r Role) time.Duration {
-	if r == RoleStation {
+func (s *Service) refreshTTL(r identity.Role) time.Duration {
+	if r == identity.RoleStation {
 		return s.opts.StationRefreshTTL
 	}
 	return s.opts.RefreshTTL
@@ -120,10 +125,10 @@ func (s *Service) refreshTTL(r Role) time.Duration {
 // signature by one of the cluster's keys, the EdDSA algorithm, the expiry,
 // that the account still exists and is enabled, and that its login session
 // has not ended.
-func (s *Service) Verify(ctx context.Context, token string) (Identity, error) {
+func (s *Service) Verify(ctx context.Context, token string) (identity.Identity, error) {
 	c, err := s.keys.parseAccess(ctx, token, s.now)
 	if err != nil {
-		return Identity{}, err
+		return identity.Identity{}, err
 	}
 	var issued time.Time
 	if c.IssuedAt != nil {

@@ -8,8 +8,8 @@ import (
 	"net/url"
 	"strconv"
 
-	"cloudwindow/auth"
 	"cloudwindow/httpapi"
+	"cloudwindow/identity"
 )
 
 // Routes registers the case API on mux:
@@ -30,16 +30,16 @@ import (
 func (s *Service) Routes(mux *http.ServeMux, v httpapi.Verifier) {
 	mux.HandleFunc("GET /api/v1/cases/{id}", httpapi.Require(v, s.serveCase))
 	mux.HandleFunc("GET /api/v1/calls/{callID}/case", httpapi.Require(v, s.serveCallCase))
-	mux.HandleFunc("GET /api/v1/cases", httpapi.Require(v, s.serveOverdue, auth.RoleSupervisor, auth.RoleAdmin))
-	mux.HandleFunc("GET /api/v1/cases/unfinished", httpapi.Require(v, s.serveUnfinished, auth.RoleAgent, auth.RoleSupervisor, auth.RoleAdmin))
-	mux.HandleFunc("POST /api/v1/cases/{id}/wrapup", httpapi.Require(v, s.serveWrapUp, auth.RoleAgent, auth.RoleSupervisor, auth.RoleAdmin))
+	mux.HandleFunc("GET /api/v1/cases", httpapi.Require(v, s.serveOverdue, identity.RoleSupervisor, identity.RoleAdmin))
+	mux.HandleFunc("GET /api/v1/cases/unfinished", httpapi.Require(v, s.serveUnfinished, identity.RoleAgent, identity.RoleSupervisor, identity.RoleAdmin))
+	mux.HandleFunc("POST /api/v1/cases/{id}/wrapup", httpapi.Require(v, s.serveWrapUp, identity.RoleAgent, identity.RoleSupervisor, identity.RoleAdmin))
 	mux.HandleFunc("GET /api/v1/case-status/{number}", httpapi.Require(v, s.serveStatus))
-	mux.HandleFunc("PUT /api/v1/cases/{id}/resident", httpapi.Require(v, s.serveSetResident, auth.RoleAgent))
+	mux.HandleFunc("PUT /api/v1/cases/{id}/resident", httpapi.Require(v, s.serveSetResident, identity.RoleAgent))
 	mux.HandleFunc("POST /api/v1/cases/{id}/complete", httpapi.Require(v, s.serveComplete))
-	mux.HandleFunc("POST /api/v1/cases/{id}/forms", httpapi.Require(v, s.serveCreateForm, auth.RoleAgent))
+	mux.HandleFunc("POST /api/v1/cases/{id}/forms", httpapi.Require(v, s.serveCreateForm, identity.RoleAgent))
 	mux.HandleFunc("GET /api/v1/cases/{id}/receipt", httpapi.Require(v, s.serveReceipt))
 	mux.HandleFunc("GET /api/v1/forms/{id}", httpapi.Require(v, s.serveForm))
-	mux.HandleFunc("POST /api/v1/forms/{id}/signature", httpapi.Require(v, s.serveSign, auth.RoleStation))
+	mux.HandleFunc("POST /api/v1/forms/{id}/signature", httpapi.Require(v, s.serveSign, identity.RoleStation))
 	mux.HandleFunc("GET /api/v1/signatures/{id}/image", httpapi.Require(v, s.serveSignatureImage))
 }
 
@@ -72,7 +72,7 @@ func (s *Service) writeDetail(w http.ResponseWriter, r *http.Request, id string)
 	if !s.record(w, r, "case.view", "case", d.ID, d.Number) {
 		return
 	}
-	if actor.Role == auth.RoleSupervisor || actor.Role == auth.RoleAdmin {
+	if actor.Role == identity.RoleSupervisor || actor.Role == identity.RoleAdmin {
 		d.RecordingURL = "/console/review.html?call=" + url.QueryEscape(d.CallID)
 	}
 	httpapi.WriteJSON(w, http.StatusOK, d)
@@ -96,7 +96,7 @@ func (s *Service) serveOverdue(w http.ResponseWriter, r *http.Request) {
 // says when.
 func (s *Service) serveStatus(w http.ResponseWriter, r *http.Request) {
 	viewer, _ := httpapi.IdentityFrom(r.Context())
-	station := viewer.Role == auth.RoleStation
+	station := viewer.Role == identity.RoleStation
 	if station && s.lookups.blocked(viewer.AccountID, s.now()) {
 		httpapi.WriteError(w, http.StatusTooManyRequests, "too_many_lookups", "too many case numbers were not found; try again later")
 		return

@@ -9,8 +9,8 @@ import (
 	"unicode/utf8"
 
 	"cloudwindow/audit"
-	"cloudwindow/auth"
 	"cloudwindow/httpapi"
+	"cloudwindow/identity"
 )
 
 // maxQueryRunes bounds the search text; a kiosk search box is short.
@@ -35,10 +35,10 @@ func (s *Service) Routes(mux *http.ServeMux, v httpapi.Verifier, log *audit.Log)
 	h := &handlers{svc: s, audit: log}
 	mux.HandleFunc("GET /api/v1/catalog", httpapi.Require(v, h.list))
 	mux.HandleFunc("GET /api/v1/catalog/{id}", httpapi.Require(v, h.get))
-	mux.HandleFunc("POST /api/v1/admin/catalog", httpapi.Require(v, h.create, auth.RoleAdmin))
-	mux.HandleFunc("PUT /api/v1/admin/catalog/{id}", httpapi.Require(v, h.update, auth.RoleAdmin))
-	mux.HandleFunc("POST /api/v1/admin/catalog/{id}/enable", httpapi.Require(v, h.setEnabled(true), auth.RoleAdmin))
-	mux.HandleFunc("POST /api/v1/admin/catalog/{id}/disable", httpapi.Require(v, h.setEnabled(false), auth.RoleAdmin))
+	mux.HandleFunc("POST /api/v1/admin/catalog", httpapi.Require(v, h.create, identity.RoleAdmin))
+	mux.HandleFunc("PUT /api/v1/admin/catalog/{id}", httpapi.Require(v, h.update, identity.RoleAdmin))
+	mux.HandleFunc("POST /api/v1/admin/catalog/{id}/enable", httpapi.Require(v, h.setEnabled(true), identity.RoleAdmin))
+	mux.HandleFunc("POST /api/v1/admin/catalog/{id}/disable", httpapi.Require(v, h.setEnabled(false), identity.RoleAdmin))
 }
 
 // list serves GET /api/v1/catalog?q=&category=[&include_disabled=1].
@@ -210,7 +210,7 @@ func (h *handlers) respondItem(w http.ResponseWriter, r *http.Request, status in
 
 func isAdmin(r *http.Request) bool {
 	id, ok := httpapi.IdentityFrom(r.Context())
-	return ok && id.Role == auth.RoleAdmin
+	return ok && id.Role == identity.RoleAdmin
 }
 
 func writeServiceError(w http.ResponseWriter, err error) {

@@ -9,9 +9,9 @@ import (
 	"strconv"
 	"time"
 
-	"cloudwindow/auth"
 	"cloudwindow/cases"
 	"cloudwindow/httpapi"
+	"cloudwindow/identity"
 )
 
 // Routes registers the documents API on mux:
@@ -24,13 +24,13 @@ import (
 //	POST /api/v1/documents/{id}/rescan        ask the station to scan again (the call's agent)
 //	POST /api/v1/documents/{id}/accept        {"material": "..."}: attach to the case (the call's agent)
 func (s *Service) Routes(mux *http.ServeMux, v httpapi.Verifier) {
-	mux.HandleFunc("POST /api/v1/uploads", httpapi.Require(v, s.serveBegin, auth.RoleStation))
-	mux.HandleFunc("PUT /api/v1/uploads/{id}/chunks/{index}", httpapi.Require(v, s.servePutChunk, auth.RoleStation))
-	mux.HandleFunc("GET /api/v1/uploads/{id}", httpapi.Require(v, s.serveUpload, auth.RoleStation))
+	mux.HandleFunc("POST /api/v1/uploads", httpapi.Require(v, s.serveBegin, identity.RoleStation))
+	mux.HandleFunc("PUT /api/v1/uploads/{id}/chunks/{index}", httpapi.Require(v, s.servePutChunk, identity.RoleStation))
+	mux.HandleFunc("GET /api/v1/uploads/{id}", httpapi.Require(v, s.serveUpload, identity.RoleStation))
 	mux.HandleFunc("GET /api/v1/calls/{callID}/documents", httpapi.Require(v, s.serveList))
 	mux.HandleFunc("GET /api/v1/documents/{id}", httpapi.Require(v, s.serveContent))
-	mux.HandleFunc("POST /api/v1/documents/{id}/rescan", httpapi.Require(v, s.serveRescan, auth.RoleAgent))
-	mux.HandleFunc("POST /api/v1/documents/{id}/accept", httpapi.Require(v, s.serveAccept, auth.RoleAgent))
+	mux.HandleFunc("POST /api/v1/documents/{id}/rescan", httpapi.Require(v, s.serveRescan, identity.RoleAgent))
+	mux.HandleFunc("POST /api/v1/documents/{id}/accept", httpapi.Require(v, s.serveAccept, identity.RoleAgent))
 }
 
 func (s *Service) serveBegin(w http.ResponseWriter, r *http.Request) {

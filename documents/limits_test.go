@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"cloudwindow/auth"
 	"cloudwindow/diskspace"
+	"cloudwindow/identity"
 	"cloudwindow/store"
 	"cloudwindow/store/storetest"
 )
@@ -25,7 +25,7 @@ func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c
 func (c *testClock) advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 // announce begins an upload of data and returns the status and error code.
-func (e *env) announce(t *testing.T, who auth.Identity, callID string, data []byte) (int, string) {
+func (e *env) announce(t *testing.T, who identity.Identity, callID string, data []byte) (int, string) {
 	t.Helper()
 	status, raw := e.request(t, "POST", "/api/v1/uploads", who, UploadRequest{
 		CallID: callID, Filename: "scan.png", Size: int64(len(data)), SHA256: hexSHA(data),

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"cloudwindow/auth"
+	"cloudwindow/identity"
 )
 
 // MaxBody bounds a JSON request body unless an endpoint says otherwise.
@@ -67,25 +68,25 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any, limit int64) bool
 
 // Verifier turns a bearer token into an identity.
 type Verifier interface {
-	Verify(ctx context.Context, token string) (auth.Identity, error)
+	Verify(ctx context.Context, token string) (identity.Identity, error)
 }
 
 type identityKey struct{}
 
 // IdentityFrom returns the identity Require put in the request context.
-func IdentityFrom(ctx context.Context) (auth.Identity, bool) {
-	id, ok := ctx.Value(identityKey{}).(auth.Identity)
+func IdentityFrom(ctx context.Context) (identity.Identity, bool) {
+	id, ok := ctx.Value(identityKey{}).(identity.Identity)
 	return id, ok
 }
 
 // WithIdentity returns ctx carrying id (for tests and internal calls).
-func WithIdentity(ctx context.Context, id auth.Identity) context.Context {
+func WithIdentity(ctx context.Context, id identity.Identity) context.Context {
 	return context.WithValue(ctx, identityKey{}, id)
 }
 
 // Require wraps h so that it runs only for a valid bearer token whose role is
 // one of roles (any role when roles is empty).
-func Require(v Verifier, h http.HandlerFunc, roles ...auth.Role) http.HandlerFunc {
+func Require(v Verifier, h http.HandlerFunc, roles ...identity.Role) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || token == "" {
@@ -109,7 +110,7 @@ func Require(v Verifier, h http.HandlerFunc, roles ...auth.Role) http.HandlerFun
 	}
 }
 
-func hasRole(r auth.Role, roles []auth.Role) bool {
+func hasRole(r identity.Role, roles []identity.Role) bool {
 	for _, want := range roles {
 		if r == want {
 			return true

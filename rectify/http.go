@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"strings"
 
-	"cloudwindow/auth"
 	"cloudwindow/httpapi"
+	"cloudwindow/identity"
 )
 
 // Routes registers the rectification API on mux, for supervisors and
@@ -15,7 +15,7 @@ import (
 //	GET  /api/v1/rectifications/{callID}                  one, with its steps
 //	POST /api/v1/rectifications/{callID}                  {status, note}: move it on
 func (s *Service) Routes(mux *http.ServeMux, v httpapi.Verifier) {
-	overseers := []auth.Role{auth.RoleSupervisor, auth.RoleAdmin}
+	overseers := []identity.Role{identity.RoleSupervisor, identity.RoleAdmin}
 	mux.HandleFunc("GET /api/v1/rectifications", httpapi.Require(v, s.serveList, overseers...))
 	mux.HandleFunc("GET /api/v1/rectifications/{callID}", httpapi.Require(v, s.serveGet, overseers...))
 	mux.HandleFunc("POST /api/v1/rectifications/{callID}", httpapi.Require(v, s.serveUpdate, overseers...))

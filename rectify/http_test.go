@@ -9,15 +9,15 @@ import (
 	"testing"
 
 	"cloudwindow/audit"
-	"cloudwindow/auth"
 	"cloudwindow/auth/authtest"
+	"cloudwindow/identity"
 	"cloudwindow/store"
 	"cloudwindow/store/storetest"
 )
 
 func newTestServer(t *testing.T, s *Service) *httptest.Server {
 	t.Helper()
-	admin := auth.Identity{AccountID: "ad-1", Username: "admin", Role: auth.RoleAdmin}
+	admin := identity.Identity{AccountID: "ad-1", Username: "admin", Role: identity.RoleAdmin}
 	tokens := authtest.Tokens{"sup": supervisor, "adm": admin, "agt": agent, "sta": station}
 	mux := http.NewServeMux()
 	s.Routes(mux, tokens)

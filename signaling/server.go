@@ -17,6 +17,7 @@ import (
 	"cloudwindow/calls"
 	"cloudwindow/catalog"
 	"cloudwindow/httpapi"
+	"cloudwindow/identity"
 	"cloudwindow/media"
 	"cloudwindow/queue"
 )
@@ -24,9 +25,9 @@ import (
 // Verifier turns a token into an identity, and tells whether a signed-in
 // session may go on (the auth service).
 type Verifier interface {
-	Verify(ctx context.Context, token string) (auth.Identity, error)
+	Verify(ctx context.Context, token string) (identity.Identity, error)
 	// ActiveSession checks the account and login session afresh.
-	ActiveSession(ctx context.Context, id auth.Identity) error
+	ActiveSession(ctx context.Context, id identity.Identity) error
 	// Forget drops what was cached about sessions another node ended.
 	Forget(e auth.SessionsEnded)
 }

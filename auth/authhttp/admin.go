@@ -9,17 +9,18 @@ import (
 
 	"cloudwindow/auth"
 	"cloudwindow/httpapi"
+	"cloudwindow/identity"
 )
 
 func (h *handler) listAccounts(w http.ResponseWriter, r *http.Request) {
-	h.writeAccounts(w, r, auth.Role(r.URL.Query().Get("role")))
+	h.writeAccounts(w, r, identity.Role(r.URL.Query().Get("role")))
 }
 
 func (h *handler) listStations(w http.ResponseWriter, r *http.Request) {
-	h.writeAccounts(w, r, auth.RoleStation)
+	h.writeAccounts(w, r, identity.RoleStation)
 }
 
-func (h *handler) writeAccounts(w http.ResponseWriter, r *http.Request, role auth.Role) {
+func (h *handler) writeAccounts(w http.ResponseWriter, r *http.Request, role identity.Role) {
 	accounts, err := h.auth.Accounts(r.Context(), role)
 	if err != nil {
 		writeError(w, err)
@@ -40,7 +41,7 @@ func (h *handler) createAccount(w http.ResponseWriter, r *http.Request) {
 	if !httpapi.DecodeJSON(w, r, &n, 0) {
 		return
 	}
-	if n.Role == auth.RoleStation {
+	if n.Role == identity.RoleStation {
 		httpapi.WriteError(w, http.StatusBadRequest, "invalid", "role: create stations with POST /api/v1/admin/stations")
 		return
 	}

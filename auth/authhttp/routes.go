@@ -1,7 +1,7 @@
 // Package authhttp serves the auth service over HTTP: login, refresh and
 // logout, the caller's identity, and the admin API for accounts, stations
-// and the audit log. It lives apart from package auth because httpapi and
-// audit import auth for its Identity.
+// and the audit log. It lives apart from package auth because httpapi
+// imports auth, to tell an ended session from a bad token.
 package authhttp
 
 import (
@@ -13,6 +13,7 @@ import (
 	"cloudwindow/audit"
 	"cloudwindow/auth"
 	"cloudwindow/httpapi"
+	"cloudwindow/identity"
 )
 
 // maxCredentialsBody bounds login, refresh and logout bodies.
@@ -27,7 +28,7 @@ type handler struct {
 // is written to log.
 func Routes(mux *http.ServeMux, s *auth.Service, log *audit.Log) {
 	h := &handler{auth: s, audit: log}
-	admin := func(f http.HandlerFunc) http.HandlerFunc { return httpapi.Require(s, f, auth.RoleAdmin) }
+	admin := func(f http.HandlerFunc) http.HandlerFunc { return httpapi.Require(s, f, identity.RoleAdmin) }
 	mux.HandleFunc("POST /api/v1/auth/login", h.login)
 	mux.HandleFunc("POST /api/v1/auth/refresh", h.refresh)
 	mux.HandleFunc("POST /api/v1/auth/logout", h.logout)
