@@ -10,9 +10,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"cloudwindow/store"
-
 	"cloudwindow/identity"
+	"cloudwindow/store"
 )
 
 // rowQuerier is what both *store.DB and *store.Tx offer, so reads can run

@@ -4,9 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"cloudwindow/store"
-
 	"cloudwindow/identity"
+	"cloudwindow/store"
 )
 
 // CreateAccount creates an agent, supervisor or admin.

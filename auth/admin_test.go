@@ -6,9 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"cloudwindow/store"
-
 	"cloudwindow/identity"
+	"cloudwindow/store"
 )
 
 func countAccounts(t *testing.T, s *Service) int {

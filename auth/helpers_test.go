@@ -32,7 +32,7 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// forEachDB runs fn on every test database (see store.ForEachDB).
+// forEachDB runs fn on every test database (see storetest.ForEachDB).
 func forEachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) { storetest.ForEachDB(t, fn) }
 
 // newTestService returns a Service on db with cheap hashing and clk's time.

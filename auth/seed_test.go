@@ -5,9 +5,8 @@ import (
 	"errors"
 	"testing"
 
-	"cloudwindow/store"
-
 	"cloudwindow/identity"
+	"cloudwindow/store"
 )
 
 func TestSeedDemoIsIdempotent(t *testing.T) {

@@ -10,9 +10,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"cloudwindow/store"
-
 	"cloudwindow/identity"
+	"cloudwindow/store"
 )
 
 // Defaults for Options, and the fixed limits of login and verification.

@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"cloudwindow/store"
-
 	"cloudwindow/identity"
+	"cloudwindow/store"
 )
 
 func TestLogin(t *testing.T) {

@@ -10,9 +10,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"cloudwindow/store"
-
 	"cloudwindow/identity"
+	"cloudwindow/store"
 )
 
 // A login session starts at each login and lasts as long as its refresh

@@ -12,9 +12,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"cloudwindow/store"
-
 	"cloudwindow/identity"
+	"cloudwindow/store"
 )
 
 // forge signs claims with method and key, putting kid in the header.

@@ -24,7 +24,7 @@ type env struct {
 	audit *audit.Log
 }
 
-// forEachDB runs fn on every test database (see store.ForEachDB).
+// forEachDB runs fn on every test database (see storetest.ForEachDB).
 func forEachDB(t *testing.T, fn func(t *testing.T, e *env)) {
 	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) { fn(t, newEnv(t, db)) })
 }

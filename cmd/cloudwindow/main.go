@@ -67,7 +67,7 @@ func subcommand(ctx context.Context, cfg node.Config, args []string) error {
 		if err != nil {
 			return err
 		}
-		return auth.RunAdmin(ctx, svc, args[1:], os.Stdout)
+		return runAdmin(ctx, svc, args[1:], os.Stdout)
 	default:
 		return fmt.Errorf("unknown command %q (commands: admin)", args[0])
 	}
