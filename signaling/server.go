@@ -48,14 +48,14 @@ type Recorder interface {
 // Config holds the signaling settings.
 type Config struct {
 	Node          string        // this node's name, kept with each call
-	ResumeGrace   time.Duration // how long a dropped session waits for its client
+	ResumeGrace   time.Duration // how long a dropped session waits for its client; default DefaultResumeGrace
 	WrapUpTimeout time.Duration // the queue's wrap-up timeout, shown to agents
 	ICEServers    []ICEServer   // STUN/TURN servers for clients
 	TURNSecret    string        // shared with coturn (use-auth-secret); empty: credentials as configured
 	OpeningHours  string        // told to stations when no agent is online
 
 	// AuthTimeout is how long a new socket has to authenticate; it does not
-	// move until welcome. Default 10 s.
+	// move until welcome. Default DefaultAuthTimeout.
 	AuthTimeout time.Duration
 	// MaxConnsPerAddress and MaxConns cap open sockets (authenticated or
 	// not) per client address and in total; defaults DefaultMaxConnsPerAddress
@@ -69,6 +69,12 @@ type Config struct {
 	// by default they go on and the agent is told.
 	RequireRecording bool
 }
+
+// Defaults for Config.
+const (
+	DefaultResumeGrace = 60 * time.Second
+	DefaultAuthTimeout = 10 * time.Second
+)
 
 // Deps are the services signaling drives.
 type Deps struct {
@@ -114,10 +120,10 @@ type Server struct {
 // New returns a Server. Call Close to end every session and call.
 func New(cfg Config, deps Deps) *Server {
 	if cfg.ResumeGrace <= 0 {
-		cfg.ResumeGrace = 60 * time.Second
+		cfg.ResumeGrace = DefaultResumeGrace
 	}
 	if cfg.AuthTimeout <= 0 {
-		cfg.AuthTimeout = 10 * time.Second
+		cfg.AuthTimeout = DefaultAuthTimeout
 	}
 	if cfg.SessionCheckInterval <= 0 {
 		cfg.SessionCheckInterval = DefaultSessionCheckInterval
