@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 
 	"cloudwindow/identity"
 )
@@ -43,7 +42,7 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 			return fmt.Errorf("seed demo: %w", err)
 		}
 		if err == nil {
-			slog.Info("created demo account", "username", a.Username, "role", a.Role)
+			s.opts.Logger.Info("created demo account", "username", a.Username, "role", a.Role)
 		}
 	}
 	return nil

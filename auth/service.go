@@ -6,6 +6,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -45,6 +46,7 @@ type Options struct {
 	// live sockets on every node can be closed.
 	OnSessionsEnded func(SessionsEnded)
 	Registerer      prometheus.Registerer // for the login lock-out counter; may be nil
+	Logger          *slog.Logger          // nil: logs nowhere
 }
 
 func (o Options) withDefaults() Options {
@@ -59,6 +61,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	o.LoginLimits = o.LoginLimits.withDefaults()
 	return o
@@ -82,7 +87,7 @@ func NewService(db *store.DB, opts Options) (*Service, error) {
 	opts = opts.withDefaults()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	keys, err := loadKeyring(ctx, db, opts.KeyEncryptionKeys, opts.Now())
+	keys, err := loadKeyring(ctx, db, opts.KeyEncryptionKeys, opts.Now(), opts.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}

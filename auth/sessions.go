@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
@@ -174,7 +173,7 @@ func (s *Service) endSession(ctx context.Context, accountID, sessionID, reason s
 // the listener, which ends live sockets on every node.
 func (s *Service) ended(e SessionsEnded) {
 	s.Forget(e)
-	slog.Info("sessions ended", "account", e.AccountID, "session", e.Session, "reason", e.Reason)
+	s.opts.Logger.Info("sessions ended", "account", e.AccountID, "session", e.Session, "reason", e.Reason)
 	if s.opts.OnSessionsEnded != nil {
 		s.opts.OnSessionsEnded(e)
 	}

@@ -37,7 +37,7 @@ func implementations() []implementation {
 }
 
 func openLocal(t *testing.T) (bus.Bus, func(string) int) {
-	b := bus.NewLocal()
+	b := bus.NewLocal(nil)
 	t.Cleanup(func() { b.Close() })
 	queued := func(topic string) int {
 		return b.Queued(topic)

@@ -100,7 +100,7 @@ func forEachDB(t *testing.T, fn func(t *testing.T, e *env)) {
 
 func newEnv(t testing.TB, db *store.DB) *env {
 	t.Helper()
-	cat := catalog.NewService(db)
+	cat := catalog.NewService(db, nil)
 	for _, it := range testItems() {
 		if err := cat.Create(context.Background(), it); err != nil {
 			t.Fatalf("create item %s: %v", it.ID, err)

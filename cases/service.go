@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
@@ -29,6 +30,8 @@ type Options struct {
 	// the number of guesses allowed.
 	LookupFailures int
 	LookupWindow   time.Duration
+
+	Logger *slog.Logger // nil: logs nowhere
 
 	// Hooks run after the change is committed, on the caller's goroutine,
 	// so they must not block: hand the value to a queue or a session.
@@ -56,6 +59,9 @@ func NewService(db *store.DB, cat *catalog.Service, log *audit.Log, now func() t
 	}
 	if opts.Location == nil {
 		opts.Location = time.Local
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Service{db: db, calls: calls.NewStore(db), lookups: newLookupGuard(opts.LookupFailures, opts.LookupWindow),
 		cat: cat, audit: log, now: now, opts: opts}

@@ -13,7 +13,7 @@ import (
 func TestConcurrentSeedsAddEachItemOnce(t *testing.T) {
 	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		nodes := []*Service{NewService(db), NewService(db), NewService(db)}
+		nodes := []*Service{NewService(db, nil), NewService(db, nil), NewService(db, nil)}
 		errs := make([]error, len(nodes))
 		var wg sync.WaitGroup
 		for i, s := range nodes {

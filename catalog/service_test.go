@@ -14,7 +14,7 @@ import (
 // forEachDB runs fn against a freshly seeded Service on every test database.
 func forEachDB(t *testing.T, fn func(t *testing.T, s *Service)) {
 	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
-		s := NewService(db)
+		s := NewService(db, nil)
 		if err := s.Seed(context.Background()); err != nil {
 			t.Fatalf("seed: %v", err)
 		}

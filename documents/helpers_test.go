@@ -66,7 +66,7 @@ func forEachDB(t *testing.T, fn func(t *testing.T, e *env)) {
 func newEnv(t testing.TB, db *store.DB, mods ...func(*Config)) *env {
 	t.Helper()
 	ctx := context.Background()
-	cat := catalog.NewService(db)
+	cat := catalog.NewService(db, nil)
 	err := cat.Create(ctx, catalog.Item{
 		ID: "ts-allowance", NameZh: "高龄老人津贴申请", NameEn: "Old-age allowance application", Category: "elderly",
 		SkillGroup: "elderly", Mode: catalog.ModeAssisted, TimeLimitDays: 5, Enabled: true, GuideZh: "核对身份证",

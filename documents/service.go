@@ -55,7 +55,7 @@ type Config struct {
 	// the station for a re-scan.
 	OnDocument func(Document)
 
-	Logger *slog.Logger
+	Logger *slog.Logger // nil: logs nowhere
 	Now    func() time.Time
 }
 
@@ -87,7 +87,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	cfg.Limits.setDefaults()
 	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

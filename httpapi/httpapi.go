@@ -36,9 +36,8 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	if err := json.NewEncoder(w).Encode(v); err != nil {
-		slog.Debug("write json response", "err", err)
-	}
+	// An error here is a client that went away: there is no one to tell.
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 // DecodeJSON reads a JSON body of at most limit bytes (MaxBody if 0) into v,
@@ -131,15 +130,16 @@ type ErrorCode struct {
 }
 
 // WriteErrorFrom answers err with the first of codes it matches
-// (errors.Is), its message included. Anything else is logged as a failure
-// of what and answered with a 500 that tells the client nothing internal.
-func WriteErrorFrom(w http.ResponseWriter, err error, codes []ErrorCode, what string) {
+// (errors.Is), its message included. Anything else is logged to log as a
+// failure of what and answered with a 500 that tells the client nothing
+// internal.
+func WriteErrorFrom(w http.ResponseWriter, log *slog.Logger, err error, codes []ErrorCode, what string) {
 	for _, c := range codes {
 		if errors.Is(err, c.Err) {
 			WriteError(w, c.Status, c.Code, err.Error())
 			return
 		}
 	}
-	slog.Error(what, "err", err)
+	log.Error(what, "err", err)
 	WriteError(w, http.StatusInternalServerError, "internal", "the request failed; try again")
 }

@@ -28,5 +28,5 @@ func AuthOptions(cfg Config) (auth.Options, error) {
 	if err != nil {
 		return auth.Options{}, fmt.Errorf("key-encryption key: %w", err)
 	}
-	return auth.Options{LoginLimits: cfg.LoginLimits, KeyEncryptionKeys: keks}, nil
+	return auth.Options{LoginLimits: cfg.LoginLimits, KeyEncryptionKeys: keks, Logger: cfg.Logger}, nil
 }

@@ -70,8 +70,8 @@ type Config struct {
 	Holidays      []string       // public holidays, "2006-01-02", skipped in due dates
 	ExtraWorkdays []string       // weekend days worked instead (调休)
 
-	Logger *slog.Logger
-	Out    io.Writer // where the demo accounts and a first admin password are printed; default stdout
+	Logger *slog.Logger // every service logs here; default slog.Default()
+	Out    io.Writer    // where the demo accounts and a first admin password are printed; default stdout
 }
 
 // DefaultConfig is the configuration of a node started with no flags, and

@@ -100,7 +100,7 @@ func (n *Node) open(ctx context.Context) error {
 	if err := n.closeLostCalls(ctx); err != nil {
 		return err
 	}
-	n.Rectify = rectify.NewService(db, n.Audit, time.Now)
+	n.Rectify = rectify.NewService(db, n.Audit, time.Now, n.log)
 	authOpts, err := n.authOptions()
 	if err != nil {
 		return err
@@ -111,7 +111,7 @@ func (n *Node) open(ctx context.Context) error {
 	if err := n.seedAccounts(ctx); err != nil {
 		return err
 	}
-	n.Catalog = catalog.NewService(db)
+	n.Catalog = catalog.NewService(db, n.log)
 	if err := n.Catalog.Seed(ctx); err != nil {
 		return fmt.Errorf("seed catalog: %w", err)
 	}
@@ -190,7 +190,7 @@ func (n *Node) openCasework() error {
 		return fmt.Errorf("holiday calendar: %w", err)
 	}
 	n.Cases = cases.NewService(n.db, n.Catalog, n.Audit, time.Now, cases.Options{
-		Calendar: cal, Location: n.cfg.Location,
+		Calendar: cal, Location: n.cfg.Location, Logger: n.log,
 		OnEvent: n.relay.caseEvent, OnForm: n.relay.formPushed, OnSignature: n.relay.formSigned,
 	})
 	n.Documents, err = documents.New(documents.Config{

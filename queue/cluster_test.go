@@ -30,7 +30,7 @@ type backend struct {
 }
 
 func memoryBackend(t testing.TB) backend {
-	b := bus.NewLocal()
+	b := bus.NewLocal(nil)
 	t.Cleanup(func() { b.Close() })
 	return backend{newBus: func() bus.Bus { return b }, lock: NewMemoryLocker()}
 }

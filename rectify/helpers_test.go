@@ -25,7 +25,7 @@ func newTestService(t *testing.T, db *store.DB) (*Service, *audit.Log, *clock) {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}
 	log := audit.New(db)
-	return NewService(db, log, c.now), log, c
+	return NewService(db, log, c.now, nil), log, c
 }
 
 func rating(callID string, score int) calls.Rating {

@@ -3,7 +3,6 @@ package rectify
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strings"
 	"unicode/utf8"
 
@@ -67,7 +66,7 @@ func (s *Service) OpenFor(ctx context.Context, r calls.Rating, actor identity.Id
 		return
 	}
 	if _, err := s.Open(ctx, r, actor); err != nil {
-		slog.Error("open rectification of a bad rating", "call", r.CallID, "score", r.Score, "err", err)
+		s.log.Error("open rectification of a bad rating", "call", r.CallID, "score", r.Score, "err", err)
 	}
 }
 

@@ -88,7 +88,7 @@ type Deps struct {
 	Recorder       Recorder
 	Bus            bus.Bus               // nil on a node running alone
 	Registerer     prometheus.Registerer // may be nil
-	Logger         *slog.Logger
+	Logger         *slog.Logger          // nil: logs nowhere
 }
 
 // Server accepts signaling WebSockets. It implements queue.Listener.
@@ -129,7 +129,7 @@ func New(cfg Config, deps Deps) *Server {
 		cfg.SessionCheckInterval = DefaultSessionCheckInterval
 	}
 	if deps.Logger == nil {
-		deps.Logger = slog.Default()
+		deps.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
 		cfg:  cfg,

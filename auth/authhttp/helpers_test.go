@@ -40,7 +40,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	}
 	log := audit.New(db)
 	mux := http.NewServeMux()
-	Routes(mux, s, log)
+	Routes(mux, s, log, nil)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, auth: s, audit: log}
