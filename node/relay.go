@@ -23,38 +23,29 @@ type callRelay struct {
 // connect starts passing events on to s.
 func (r *callRelay) connect(s *signaling.Server) { r.to.Store(s) }
 
+// tell calls f on signaling once it is connected.
+func (r *callRelay) tell(f func(*signaling.Server)) {
+	if s := r.to.Load(); s != nil {
+		f(s)
+	}
+}
+
 func (r *callRelay) sessionsEnded(e auth.SessionsEnded) {
-	if s := r.to.Load(); s != nil {
-		s.EndSessions(e)
-	}
+	r.tell(func(s *signaling.Server) { s.EndSessions(e) })
 }
 
-func (r *callRelay) caseEvent(e cases.Event) {
-	if s := r.to.Load(); s != nil {
-		s.CaseEvent(e)
-	}
-}
+func (r *callRelay) caseEvent(e cases.Event) { r.tell(func(s *signaling.Server) { s.CaseEvent(e) }) }
 
-func (r *callRelay) formPushed(f cases.Form) {
-	if s := r.to.Load(); s != nil {
-		s.FormPushed(f)
-	}
-}
+func (r *callRelay) formPushed(f cases.Form) { r.tell(func(s *signaling.Server) { s.FormPushed(f) }) }
 
 func (r *callRelay) formSigned(sig cases.Signature) {
-	if s := r.to.Load(); s != nil {
-		s.FormSigned(sig)
-	}
+	r.tell(func(s *signaling.Server) { s.FormSigned(sig) })
 }
 
 func (r *callRelay) documentChanged(d documents.Document) {
-	if s := r.to.Load(); s != nil {
-		s.DocumentChanged(d)
-	}
+	r.tell(func(s *signaling.Server) { s.DocumentChanged(d) })
 }
 
 func (r *callRelay) recordingStatus(c recordings.StatusChange) {
-	if s := r.to.Load(); s != nil {
-		s.RecordingStatus(c.CallID, c.Recording, c.Code)
-	}
+	r.tell(func(s *signaling.Server) { s.RecordingStatus(c.CallID, c.Recording, c.Code) })
 }
