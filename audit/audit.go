@@ -10,22 +10,22 @@ import (
 
 	"github.com/google/uuid"
 
-	"cloudwindow/auth"
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
 // Entry is one audited action.
 type Entry struct {
-	ID         string    `json:"id"`
-	At         time.Time `json:"at"`
-	ActorID    string    `json:"actor_id"`
-	ActorName  string    `json:"actor_name"`
-	ActorRole  auth.Role `json:"actor_role"`
-	Action     string    `json:"action"` // e.g. "recording.view", "document.download"
-	ObjectType string    `json:"object_type"`
-	ObjectID   string    `json:"object_id"`
-	RemoteAddr string    `json:"remote_addr"`
-	Detail     string    `json:"detail,omitempty"`
+	ID         string        `json:"id"`
+	At         time.Time     `json:"at"`
+	ActorID    string        `json:"actor_id"`
+	ActorName  string        `json:"actor_name"`
+	ActorRole  identity.Role `json:"actor_role"`
+	Action     string        `json:"action"` // e.g. "recording.view", "document.download"
+	ObjectType string        `json:"object_type"`
+	ObjectID   string        `json:"object_id"`
+	RemoteAddr string        `json:"remote_addr"`
+	Detail     string        `json:"detail,omitempty"`
 }
 
 // Log writes audit entries to the store.
@@ -38,7 +38,7 @@ func New(db *store.DB) *Log { return &Log{db: db} }
 
 // Record appends an entry for actor. An access that cannot be audited must
 // not happen, so callers refuse the request when Record fails.
-func (l *Log) Record(ctx context.Context, actor auth.Identity, action, objectType, objectID, remoteAddr, detail string) error {
+func (l *Log) Record(ctx context.Context, actor identity.Identity, action, objectType, objectID, remoteAddr, detail string) error {
 	_, err := l.db.Exec(ctx, `INSERT INTO audit_log (id, at, actor_id, actor_name, actor_role, action, object_type, object_id, remote_addr, detail)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		uuid.NewString(), store.Millis(time.Now()), actor.AccountID, actor.Username, string(actor.Role),
@@ -93,7 +93,7 @@ func (l *Log) List(ctx context.Context, f Filter) ([]Entry, error) {
 		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.ActorName, &role, &e.Action, &e.ObjectType, &e.ObjectID, &e.RemoteAddr, &e.Detail); err != nil {
 			return nil, fmt.Errorf("scan audit entry: %w", err)
 		}
-		e.At, e.ActorRole = store.Time(at), auth.Role(role)
+		e.At, e.ActorRole = store.Time(at), identity.Role(role)
 		out = append(out, e)
 	}
 	return out, rows.Err()

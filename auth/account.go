@@ -6,30 +6,32 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"cloudwindow/identity"
 )
 
 // Account is a stored account as admins see it. It never carries the
 // password hash.
 type Account struct {
-	ID          string    `json:"id"`
-	Username    string    `json:"username"`
-	DisplayName string    `json:"display_name"` // a station's site name
-	Role        Role      `json:"role"`
-	Disabled    bool      `json:"disabled"`
-	Skills      []string  `json:"skills,omitempty"`
-	Generalist  bool      `json:"generalist,omitempty"`
-	Region      string    `json:"region,omitempty"`
-	Island      bool      `json:"island,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          string        `json:"id"`
+	Username    string        `json:"username"`
+	DisplayName string        `json:"display_name"` // a station's site name
+	Role        identity.Role `json:"role"`
+	Disabled    bool          `json:"disabled"`
+	Skills      []string      `json:"skills,omitempty"`
+	Generalist  bool          `json:"generalist,omitempty"`
+	Region      string        `json:"region,omitempty"`
+	Island      bool          `json:"island,omitempty"`
+	CreatedAt   time.Time     `json:"created_at"`
+	UpdatedAt   time.Time     `json:"updated_at"`
 
 	// sessionsValidAfter ends every login session started before it.
 	sessionsValidAfter time.Time
 }
 
 // Identity is what a token for this account vouches for.
-func (a Account) Identity() Identity {
-	return Identity{
+func (a Account) Identity() identity.Identity {
+	return identity.Identity{
 		AccountID:   a.ID,
 		Username:    a.Username,
 		DisplayName: a.DisplayName,
@@ -44,12 +46,12 @@ func (a Account) Identity() Identity {
 // NewAccount describes a person's account: an agent, supervisor or admin.
 // Skills and Generalist apply to agents only.
 type NewAccount struct {
-	Username    string   `json:"username"`
-	Password    string   `json:"password"`
-	DisplayName string   `json:"display_name"`
-	Role        Role     `json:"role"`
-	Skills      []string `json:"skills"`
-	Generalist  bool     `json:"generalist"`
+	Username    string        `json:"username"`
+	Password    string        `json:"password"`
+	DisplayName string        `json:"display_name"`
+	Role        identity.Role `json:"role"`
+	Skills      []string      `json:"skills"`
+	Generalist  bool          `json:"generalist"`
 }
 
 // account validates n and returns the account it describes; the password
@@ -62,7 +64,7 @@ func (n NewAccount) account() (Account, error) {
 		Skills:      slices.Clone(n.Skills),
 		Generalist:  n.Generalist,
 	}
-	if a.Role == RoleStation || !a.Role.Valid() {
+	if a.Role == identity.RoleStation || !a.Role.Valid() {
 		return Account{}, invalid("role", "must be agent, supervisor or admin")
 	}
 	if err := validateUsername(a.Username); err != nil {
@@ -88,7 +90,7 @@ func (n NewStation) account() (Account, error) {
 	a := Account{
 		Username:    normalizeUsername(n.Username),
 		DisplayName: strings.TrimSpace(n.Name),
-		Role:        RoleStation,
+		Role:        identity.RoleStation,
 		Region:      strings.TrimSpace(n.Region),
 		Island:      n.Island,
 	}
@@ -137,7 +139,7 @@ func (c AccountChange) apply(a Account) (Account, error) {
 
 // validateAbilities checks skills and the generalist flag against the role.
 func validateAbilities(a Account) error {
-	if a.Role == RoleAgent {
+	if a.Role == identity.RoleAgent {
 		return validateSkills(a.Skills, a.Generalist)
 	}
 	if len(a.Skills) > 0 || a.Generalist {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
@@ -47,7 +48,7 @@ func scanAccount(row rowScanner) (Account, []byte, error) {
 	if len(a.Skills) == 0 {
 		a.Skills = nil
 	}
-	a.Role, a.CreatedAt, a.UpdatedAt = Role(role), store.Time(created), store.Time(updated)
+	a.Role, a.CreatedAt, a.UpdatedAt = identity.Role(role), store.Time(created), store.Time(updated)
 	a.sessionsValidAfter = store.Time(validAfter)
 	return a, []byte(hash), nil
 }
@@ -68,7 +69,7 @@ func (s *Service) accountWithHash(ctx context.Context, username string) (Account
 	return a, hash, nil
 }
 
-func (s *Service) listAccounts(ctx context.Context, role Role) ([]Account, error) {
+func (s *Service) listAccounts(ctx context.Context, role identity.Role) ([]Account, error) {
 	q, args := selectAccount, []any{}
 	if role != "" {
 		q, args = q+` WHERE a.role = ?`, append(args, string(role))
@@ -106,7 +107,7 @@ func (s *Service) insertAccount(ctx context.Context, a Account, password string)
 			skills, generalist, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ID, a.Username, a.DisplayName, string(a.Role), string(hash), a.Disabled,
 			skillsJSON(a.Skills), a.Generalist, store.Millis(now), store.Millis(now))
-		if err != nil || a.Role != RoleStation {
+		if err != nil || a.Role != identity.RoleStation {
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO stations (account_id, name, region, island) VALUES (?, ?, ?, ?)`,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
@@ -103,7 +104,7 @@ func (s *Service) updateInTx(ctx context.Context, tx *store.Tx, id string, c Acc
 	if err != nil {
 		return Account{}, "", err
 	}
-	if a.Disabled && !old.Disabled && a.Role == RoleAdmin {
+	if a.Disabled && !old.Disabled && a.Role == identity.RoleAdmin {
 		if err := ensureOtherAdmin(ctx, tx, id); err != nil {
 			return Account{}, "", err
 		}
@@ -130,7 +131,7 @@ func (s *Service) updateInTx(ctx context.Context, tx *store.Tx, id string, c Acc
 func ensureOtherAdmin(ctx context.Context, tx *store.Tx, id string) error {
 	var others int
 	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM accounts WHERE role = ? AND NOT disabled AND id <> ?`,
-		string(RoleAdmin), id).Scan(&others)
+		string(identity.RoleAdmin), id).Scan(&others)
 	if err != nil {
 		return fmt.Errorf("count admins: %w", err)
 	}
@@ -146,7 +147,7 @@ func writeAccount(ctx context.Context, tx *store.Tx, a Account, hash []byte) err
 	if err != nil {
 		return err
 	}
-	if a.Role == RoleStation {
+	if a.Role == identity.RoleStation {
 		if _, err := tx.Exec(ctx, `UPDATE stations SET name = ? WHERE account_id = ?`, a.DisplayName, a.ID); err != nil {
 			return err
 		}
@@ -158,7 +159,7 @@ func writeAccount(ctx context.Context, tx *store.Tx, a Account, hash []byte) err
 }
 
 // Accounts lists accounts of role, or all accounts when role is empty.
-func (s *Service) Accounts(ctx context.Context, role Role) ([]Account, error) {
+func (s *Service) Accounts(ctx context.Context, role identity.Role) ([]Account, error) {
 	if role != "" && !role.Valid() {
 		return nil, invalid("role", "unknown role %q", role)
 	}

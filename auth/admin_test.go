@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
@@ -22,12 +23,12 @@ func TestCreateAccountValidation(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		s := seeded(t, db, newClock())
-		good := NewAccount{Username: "agent9", Password: "long enough", DisplayName: "赵六", Role: RoleAgent, Skills: []string{"elderly"}}
+		good := NewAccount{Username: "agent9", Password: "long enough", DisplayName: "赵六", Role: identity.RoleAgent, Skills: []string{"elderly"}}
 		tests := []struct {
 			name   string
 			change func(*NewAccount)
 		}{
-			{"station role", func(n *NewAccount) { n.Role = RoleStation }},
+			{"station role", func(n *NewAccount) { n.Role = identity.RoleStation }},
 			{"unknown role", func(n *NewAccount) { n.Role = "root" }},
 			{"username too short", func(n *NewAccount) { n.Username = "a" }},
 			{"username too long", func(n *NewAccount) { n.Username = strings.Repeat("a", 65) }},
@@ -44,8 +45,8 @@ func TestCreateAccountValidation(t *testing.T) {
 			{"unknown skill", func(n *NewAccount) { n.Skills = []string{"taxes"} }},
 			{"repeated skill", func(n *NewAccount) { n.Skills = []string{"elderly", "elderly"} }},
 			{"agent with nothing to do", func(n *NewAccount) { n.Skills = nil }},
-			{"supervisor with skills", func(n *NewAccount) { n.Role = RoleSupervisor }},
-			{"admin generalist", func(n *NewAccount) { n.Role, n.Skills, n.Generalist = RoleAdmin, nil, true }},
+			{"supervisor with skills", func(n *NewAccount) { n.Role = identity.RoleSupervisor }},
+			{"admin generalist", func(n *NewAccount) { n.Role, n.Skills, n.Generalist = identity.RoleAdmin, nil, true }},
 		}
 		before := countAccounts(t, s)
 		for _, tt := range tests {
@@ -62,7 +63,7 @@ func TestCreateAccountValidation(t *testing.T) {
 		if after := countAccounts(t, s); after != before {
 			t.Fatalf("bad input created accounts: %d before, %d after", before, after)
 		}
-		if _, err := s.CreateAccount(ctx, NewAccount{Username: "Agent1", Password: "long enough", DisplayName: "x", Role: RoleAgent, Generalist: true}); !errors.Is(err, ErrUsernameTaken) {
+		if _, err := s.CreateAccount(ctx, NewAccount{Username: "Agent1", Password: "long enough", DisplayName: "x", Role: identity.RoleAgent, Generalist: true}); !errors.Is(err, ErrUsernameTaken) {
 			t.Fatalf("duplicate username: err = %v, want ErrUsernameTaken", err)
 		}
 		a, err := s.CreateAccount(ctx, good)
@@ -171,7 +172,7 @@ func TestLastAdminCannotBeDisabled(t *testing.T) {
 		if err := s.SetDisabled(ctx, admin.ID, true); !errors.Is(err, ErrLastAdmin) {
 			t.Fatalf("err = %v, want ErrLastAdmin", err)
 		}
-		second, err := s.CreateAccount(ctx, NewAccount{Username: "admin2", Password: "long enough", DisplayName: "二号", Role: RoleAdmin})
+		second, err := s.CreateAccount(ctx, NewAccount{Username: "admin2", Password: "long enough", DisplayName: "二号", Role: identity.RoleAdmin})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,7 +188,7 @@ func TestLastAdminCannotBeDisabled(t *testing.T) {
 func TestAccountsByRole(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		s := seeded(t, db, newClock())
-		stations, err := s.Accounts(context.Background(), RoleStation)
+		stations, err := s.Accounts(context.Background(), identity.RoleStation)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"cloudwindow/store"
+	"cloudwindow/store/storetest"
 )
 
 // clock is a settable time source for Options.Now.
@@ -31,8 +32,8 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// forEachDB runs fn on every test database (see store.ForEachDB).
-func forEachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) { store.ForEachDB(t, fn) }
+// forEachDB runs fn on every test database (see storetest.ForEachDB).
+func forEachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) { storetest.ForEachDB(t, fn) }
 
 // newTestService returns a Service on db with cheap hashing and clk's time.
 func newTestService(t *testing.T, db *store.DB, clk *clock) *Service {

@@ -27,6 +27,7 @@ type signingKey struct {
 // They are stored encrypted with the first key-encryption key.
 type keyring struct {
 	db      *store.DB
+	log     *slog.Logger
 	keks    []KeyEncryptionKey
 	signing signingKey
 
@@ -38,8 +39,8 @@ type keyring struct {
 // older key-encryption key, then picks the oldest stored key for signing,
 // creating one on the first start. Nodes starting together may each insert
 // a key; choosing the oldest afterwards makes them agree.
-func loadKeyring(ctx context.Context, db *store.DB, keks []KeyEncryptionKey, now time.Time) (*keyring, error) {
-	k := &keyring{db: db, keks: keks, public: map[string]ed25519.PublicKey{}}
+func loadKeyring(ctx context.Context, db *store.DB, keks []KeyEncryptionKey, now time.Time, logger *slog.Logger) (*keyring, error) {
+	k := &keyring{db: db, log: logger, keks: keks, public: map[string]ed25519.PublicKey{}}
 	if err := k.reencrypt(ctx); err != nil {
 		return nil, err
 	}
@@ -54,7 +55,7 @@ func loadKeyring(ctx context.Context, db *store.DB, keks []KeyEncryptionKey, now
 		return nil, err
 	}
 	if len(keks) == 0 {
-		slog.Warn("token signing keys are stored unencrypted: give a key-encryption key")
+		k.log.Warn("token signing keys are stored unencrypted: give a key-encryption key")
 	}
 	k.signing = key
 	k.public[key.kid] = key.priv.Public().(ed25519.PublicKey)
@@ -98,7 +99,7 @@ func (k *keyring) reencrypt(ctx context.Context) error {
 			encoded, kid, stored); err != nil {
 			return fmt.Errorf("re-encrypt signing key %s: %w", kid, err)
 		}
-		slog.Info("signing key re-encrypted with the current key-encryption key", "kid", kid)
+		k.log.Info("signing key re-encrypted with the current key-encryption key", "kid", kid)
 	}
 	return nil
 }

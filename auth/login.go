@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -63,7 +62,7 @@ func (s *Service) Login(ctx context.Context, username, password, remoteAddr stri
 	}
 	s.limiter.reset(pair)
 	if acct.Disabled {
-		slog.Info("login refused for disabled account", "username", username, "remote", remoteAddr)
+		s.opts.Logger.Info("login refused for disabled account", "username", username, "remote", remoteAddr)
 		return Tokens{}, ErrDisabled
 	}
 	if err := s.rememberAddress(ctx, acct.ID, remoteAddr, now); err != nil {
@@ -89,7 +88,7 @@ func (s *Service) loginFailed(pair, username, remoteAddr string, now time.Time) 
 			s.lockouts.WithLabelValues(k.scope).Inc()
 		}
 	}
-	slog.Info("login failed", "username", username, "remote", remoteAddr)
+	s.opts.Logger.Info("login failed", "username", username, "remote", remoteAddr)
 }
 
 // knownAddress reports whether the account has logged in from addr before.

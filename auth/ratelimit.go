@@ -27,6 +27,9 @@ const (
 	DefaultLoginMaxDelay     = 15 * time.Minute
 )
 
+// DefaultLoginLimits are the limits a Service takes for zero fields.
+func DefaultLoginLimits() LoginLimits { return LoginLimits{}.withDefaults() }
+
 func (l LoginLimits) withDefaults() LoginLimits {
 	if l.Failures <= 0 {
 		l.Failures = DefaultLoginFailures

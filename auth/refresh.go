@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"cloudwindow/store"
@@ -75,7 +74,7 @@ func (s *Service) refreshRefused(ctx context.Context, refreshToken string) error
 	if err != nil {
 		return fmt.Errorf("refresh: %w", err)
 	}
-	slog.Warn("used refresh token presented again: ending its session", "account", accountID, "session", sessionID)
+	s.opts.Logger.Warn("used refresh token presented again: ending its session", "account", accountID, "session", sessionID)
 	if sessionID == "" {
 		err = s.LogoutEverywhere(ctx, accountID)
 	} else {

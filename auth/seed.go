@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
+
+	"cloudwindow/identity"
 )
 
 // DemoPassword is the password of every account SeedDemo creates.
@@ -12,13 +13,13 @@ const DemoPassword = "demo"
 
 func demoAccounts() []Account {
 	return []Account{
-		{Username: "agent1", DisplayName: "王芳", Role: RoleAgent,
+		{Username: "agent1", DisplayName: "王芳", Role: identity.RoleAgent,
 			Skills: []string{"medical_insurance", "social_security", "long_term_care"}},
-		{Username: "agent2", DisplayName: "李明", Role: RoleAgent, Generalist: true},
-		{Username: "supervisor1", DisplayName: "张主任", Role: RoleSupervisor},
-		{Username: "admin", DisplayName: "管理员", Role: RoleAdmin},
-		{Username: "station1", DisplayName: "东海社区远程帮办点", Role: RoleStation, Region: "沈家门街道"},
-		{Username: "island1", DisplayName: "鲁家峙岛远程帮办点", Role: RoleStation, Region: "沈家门街道", Island: true},
+		{Username: "agent2", DisplayName: "李明", Role: identity.RoleAgent, Generalist: true},
+		{Username: "supervisor1", DisplayName: "张主任", Role: identity.RoleSupervisor},
+		{Username: "admin", DisplayName: "管理员", Role: identity.RoleAdmin},
+		{Username: "station1", DisplayName: "东海社区远程帮办点", Role: identity.RoleStation, Region: "沈家门街道"},
+		{Username: "island1", DisplayName: "鲁家峙岛远程帮办点", Role: identity.RoleStation, Region: "沈家门街道", Island: true},
 	}
 }
 
@@ -41,7 +42,7 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 			return fmt.Errorf("seed demo: %w", err)
 		}
 		if err == nil {
-			slog.Info("created demo account", "username", a.Username, "role", a.Role)
+			s.opts.Logger.Info("created demo account", "username", a.Username, "role", a.Role)
 		}
 	}
 	return nil
@@ -52,7 +53,7 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 // is returned once for the operator to note; it is stored only hashed.
 func (s *Service) EnsureAdmin(ctx context.Context) (password string, created bool, err error) {
 	var admins int
-	err = s.db.QueryRow(ctx, `SELECT COUNT(*) FROM accounts WHERE role = ?`, string(RoleAdmin)).Scan(&admins)
+	err = s.db.QueryRow(ctx, `SELECT COUNT(*) FROM accounts WHERE role = ?`, string(identity.RoleAdmin)).Scan(&admins)
 	if err != nil {
 		return "", false, fmt.Errorf("count admins: %w", err)
 	}
@@ -60,7 +61,7 @@ func (s *Service) EnsureAdmin(ctx context.Context) (password string, created boo
 		return "", false, nil
 	}
 	password = GeneratePassword()
-	a := Account{Username: "admin", DisplayName: "管理员", Role: RoleAdmin}
+	a := Account{Username: "admin", DisplayName: "管理员", Role: identity.RoleAdmin}
 	_, err = s.insertAccount(ctx, a, password)
 	if errors.Is(err, ErrUsernameTaken) {
 		return "", false, nil // another node of the cluster was first

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
@@ -45,7 +46,7 @@ func TestEnsureAdmin(t *testing.T) {
 		if err != nil || !created || len(password) < minPasswordLen {
 			t.Fatalf("first start: password %q created %v err %v", password, created, err)
 		}
-		if tok := mustLogin(t, s, "admin", password); tok.Role != RoleAdmin {
+		if tok := mustLogin(t, s, "admin", password); tok.Role != identity.RoleAdmin {
 			t.Fatalf("role %s", tok.Role)
 		}
 		again, created, err := s.EnsureAdmin(ctx)

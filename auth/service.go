@@ -1,12 +1,17 @@
+// Package auth holds accounts (people and station devices), password
+// hashing, login with rate limiting, and the signed tokens every HTTP request
+// and WebSocket session presents.
 package auth
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
@@ -41,6 +46,7 @@ type Options struct {
 	// live sockets on every node can be closed.
 	OnSessionsEnded func(SessionsEnded)
 	Registerer      prometheus.Registerer // for the login lock-out counter; may be nil
+	Logger          *slog.Logger          // nil: logs nowhere
 }
 
 func (o Options) withDefaults() Options {
@@ -55,6 +61,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	o.LoginLimits = o.LoginLimits.withDefaults()
 	return o
@@ -78,7 +87,7 @@ func NewService(db *store.DB, opts Options) (*Service, error) {
 	opts = opts.withDefaults()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	keys, err := loadKeyring(ctx, db, opts.KeyEncryptionKeys, opts.Now())
+	keys, err := loadKeyring(ctx, db, opts.KeyEncryptionKeys, opts.Now(), opts.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
@@ -102,15 +111,15 @@ func (s *Service) now() time.Time { return s.opts.Now() }
 
 // Tokens is what a login or refresh hands to the client.
 type Tokens struct {
-	Token            string    `json:"token"`
-	RefreshToken     string    `json:"refresh_token"`
-	Role             Role      `json:"role"`
-	ExpiresAt        time.Time `json:"expires_at"`
-	RefreshExpiresAt time.Time `json:"refresh_expires_at"`
+	Token            string        `json:"token"`
+	RefreshToken     string        `json:"refresh_token"`
+	Role             identity.Role `json:"role"`
+	ExpiresAt        time.Time     `json:"expires_at"`
+	RefreshExpiresAt time.Time     `json:"refresh_expires_at"`
 }
 
-func (s *Service) refreshTTL(r Role) time.Duration {
-	if r == RoleStation {
+func (s *Service) refreshTTL(r identity.Role) time.Duration {
+	if r == identity.RoleStation {
 		return s.opts.StationRefreshTTL
 	}
 	return s.opts.RefreshTTL
@@ -120,10 +129,10 @@ func (s *Service) refreshTTL(r Role) time.Duration {
 // signature by one of the cluster's keys, the EdDSA algorithm, the expiry,
 // that the account still exists and is enabled, and that its login session
 // has not ended.
-func (s *Service) Verify(ctx context.Context, token string) (Identity, error) {
+func (s *Service) Verify(ctx context.Context, token string) (identity.Identity, error) {
 	c, err := s.keys.parseAccess(ctx, token, s.now)
 	if err != nil {
-		return Identity{}, err
+		return identity.Identity{}, err
 	}
 	var issued time.Time
 	if c.IssuedAt != nil {

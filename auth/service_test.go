@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
@@ -20,12 +21,12 @@ func TestLogin(t *testing.T) {
 		}
 		tests := []struct {
 			name, username, password string
-			wantRole                 Role
+			wantRole                 identity.Role
 			wantErr                  error
 		}{
-			{"agent", "agent1", "demo", RoleAgent, nil},
-			{"station device", "station1", "demo", RoleStation, nil},
-			{"username typed in capitals", " Admin ", "demo", RoleAdmin, nil},
+			{"agent", "agent1", "demo", identity.RoleAgent, nil},
+			{"station device", "station1", "demo", identity.RoleStation, nil},
+			{"username typed in capitals", " Admin ", "demo", identity.RoleAdmin, nil},
 			{"wrong password", "agent1", "demo2", "", ErrBadCredentials},
 			{"unknown user", "nobody", "demo", "", ErrBadCredentials},
 			{"empty password", "agent1", "", "", ErrBadCredentials},
@@ -72,16 +73,16 @@ func TestVerifyReturnsTheAccount(t *testing.T) {
 		other := newTestService(t, db, clk)
 		tests := []struct {
 			username string
-			check    func(Identity) bool
+			check    func(identity.Identity) bool
 		}{
-			{"agent1", func(id Identity) bool {
-				return id.Role == RoleAgent && id.DisplayName == "王芳" && slices.Contains(id.Skills, "long_term_care")
+			{"agent1", func(id identity.Identity) bool {
+				return id.Role == identity.RoleAgent && id.DisplayName == "王芳" && slices.Contains(id.Skills, "long_term_care")
 			}},
-			{"agent2", func(id Identity) bool { return id.Generalist && len(id.Skills) == 0 }},
-			{"island1", func(id Identity) bool {
-				return id.Role == RoleStation && id.Island && id.Region == "沈家门街道" && id.DisplayName == "鲁家峙岛远程帮办点"
+			{"agent2", func(id identity.Identity) bool { return id.Generalist && len(id.Skills) == 0 }},
+			{"island1", func(id identity.Identity) bool {
+				return id.Role == identity.RoleStation && id.Island && id.Region == "沈家门街道" && id.DisplayName == "鲁家峙岛远程帮办点"
 			}},
-			{"station1", func(id Identity) bool { return id.Role == RoleStation && !id.Island }},
+			{"station1", func(id identity.Identity) bool { return id.Role == identity.RoleStation && !id.Island }},
 		}
 		for _, tt := range tests {
 			t.Run(tt.username, func(t *testing.T) {
@@ -166,7 +167,7 @@ func TestRefreshRotatesTokens(t *testing.T) {
 		if err != nil {
 			t.Fatalf("refresh: %v", err)
 		}
-		if second.RefreshToken == first.RefreshToken || second.Token == first.Token || second.Role != RoleSupervisor {
+		if second.RefreshToken == first.RefreshToken || second.Token == first.Token || second.Role != identity.RoleSupervisor {
 			t.Fatalf("refresh did not rotate: %+v", second)
 		}
 		if _, err := s.Verify(ctx, second.Token); err != nil {

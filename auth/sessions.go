@@ -5,11 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
 
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
@@ -70,34 +70,34 @@ func startSession(ctx context.Context, tx *store.Tx, accountID string, now, expi
 // checkSession decides whether a token of session sessionID issued to
 // accountID at issued (zero: unknown) still stands, returning the account's
 // identity.
-func (s *Service) checkSession(ctx context.Context, accountID, sessionID string, issued time.Time) (Identity, error) {
+func (s *Service) checkSession(ctx context.Context, accountID, sessionID string, issued time.Time) (identity.Identity, error) {
 	acct, err := s.cachedAccount(ctx, accountID)
 	if errors.Is(err, ErrNotFound) {
-		return Identity{}, fmt.Errorf("%w: account no longer exists", ErrInvalidToken)
+		return identity.Identity{}, fmt.Errorf("%w: account no longer exists", ErrInvalidToken)
 	}
 	if err != nil {
-		return Identity{}, fmt.Errorf("check session: %w", err)
+		return identity.Identity{}, fmt.Errorf("check session: %w", err)
 	}
 	if acct.Disabled {
-		return Identity{}, ErrDisabled
+		return identity.Identity{}, ErrDisabled
 	}
 	if sessionID == "" {
 		// A token from before sessions existed: only its issue time tells.
 		if !issued.IsZero() && issued.Before(acct.sessionsValidAfter) {
-			return Identity{}, ErrSessionEnded
+			return identity.Identity{}, ErrSessionEnded
 		}
 		return acct.Identity(), nil
 	}
 	ls, err := s.cachedSession(ctx, sessionID)
 	if err != nil {
-		return Identity{}, err
+		return identity.Identity{}, err
 	}
 	if ls.accountID != accountID {
-		return Identity{}, fmt.Errorf("%w: session of another account", ErrInvalidToken)
+		return identity.Identity{}, fmt.Errorf("%w: session of another account", ErrInvalidToken)
 	}
 	// A session started in the same millisecond as the change is over too.
 	if ls.revoked || !acct.sessionsValidAfter.IsZero() && !ls.created.After(acct.sessionsValidAfter) {
-		return Identity{}, ErrSessionEnded
+		return identity.Identity{}, ErrSessionEnded
 	}
 	id := acct.Identity()
 	id.Session = sessionID
@@ -107,7 +107,7 @@ func (s *Service) checkSession(ctx context.Context, accountID, sessionID string,
 // ActiveSession reports whether a signed-in socket may go on: its account
 // enabled and its login session not ended. Signaling asks it periodically,
 // behind the SessionsEnded notifications that normally end sockets at once.
-func (s *Service) ActiveSession(ctx context.Context, id Identity) error {
+func (s *Service) ActiveSession(ctx context.Context, id identity.Identity) error {
 	s.Forget(SessionsEnded{AccountID: id.AccountID, Session: id.Session}) // read afresh
 	_, err := s.checkSession(ctx, id.AccountID, id.Session, time.Time{})
 	return err
@@ -173,7 +173,7 @@ func (s *Service) endSession(ctx context.Context, accountID, sessionID, reason s
 // the listener, which ends live sockets on every node.
 func (s *Service) ended(e SessionsEnded) {
 	s.Forget(e)
-	slog.Info("sessions ended", "account", e.AccountID, "session", e.Session, "reason", e.Reason)
+	s.opts.Logger.Info("sessions ended", "account", e.AccountID, "session", e.Session, "reason", e.Reason)
 	if s.opts.OnSessionsEnded != nil {
 		s.opts.OnSessionsEnded(e)
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"cloudwindow/identity"
 )
 
 const (
@@ -20,9 +22,9 @@ const (
 // sid and iat; role and name are there for clients to read without asking
 // the server.
 type accessClaims struct {
-	Role    Role   `json:"role"`
-	Name    string `json:"name"`
-	Session string `json:"sid,omitempty"` // the login session
+	Role    identity.Role `json:"role"`
+	Name    string        `json:"name"`
+	Session string        `json:"sid,omitempty"` // the login session
 	jwt.RegisteredClaims
 }
 

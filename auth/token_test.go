@@ -12,6 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
@@ -49,7 +50,7 @@ func TestVerifyRefusesForgedTokens(t *testing.T) {
 		kid := s.keys.signing.kid
 		pub := s.keys.signing.priv.Public().(ed25519.PublicKey)
 		_, otherKey, _ := ed25519.GenerateKey(rand.Reader)
-		adminClaims := accessClaims{Role: RoleAdmin, RegisteredClaims: jwt.RegisteredClaims{
+		adminClaims := accessClaims{Role: identity.RoleAdmin, RegisteredClaims: jwt.RegisteredClaims{
 			Issuer: tokenIssuer, Subject: admin.ID, ExpiresAt: jwt.NewNumericDate(clk.Now().Add(time.Hour)),
 		}}
 		noExpiry := adminClaims
@@ -103,7 +104,7 @@ func TestAccessTokenCarriesKidAndClaims(t *testing.T) {
 		if parsed.Header["kid"] != s.keys.signing.kid || parsed.Header["alg"] != "EdDSA" {
 			t.Fatalf("header = %v", parsed.Header)
 		}
-		if claims.Subject != acct.ID || claims.Role != RoleAgent || claims.Name != "王芳" {
+		if claims.Subject != acct.ID || claims.Role != identity.RoleAgent || claims.Name != "王芳" {
 			t.Fatalf("claims = %+v", claims)
 		}
 	})

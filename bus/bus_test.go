@@ -1,4 +1,4 @@
-package bus
+package bus_test
 
 import (
 	"context"
@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"cloudwindow/bus"
+	"cloudwindow/bus/bustest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -22,7 +25,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // must pass the same table.
 type implementation struct {
 	name string
-	open func(t *testing.T) (b Bus, queued func(topic string) int)
+	open func(t *testing.T) (b bus.Bus, queued func(topic string) int)
 }
 
 func implementations() []implementation {
@@ -33,26 +36,21 @@ func implementations() []implementation {
 	return impls
 }
 
-func openLocal(t *testing.T) (Bus, func(string) int) {
-	b := NewLocal()
+func openLocal(t *testing.T) (bus.Bus, func(string) int) {
+	b := bus.NewLocal(nil)
 	t.Cleanup(func() { b.Close() })
 	queued := func(topic string) int {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		if q := b.queues[topic]; q != nil {
-			return len(q.waiting)
-		}
-		return 0
+		return b.Queued(topic)
 	}
 	return b, queued
 }
 
-func openRedis(t *testing.T) (Bus, func(string) int) {
-	client, prefix := OpenTestRedis(t)
-	b := NewRedis(client, prefix, slog.New(slog.DiscardHandler))
+func openRedis(t *testing.T) (bus.Bus, func(string) int) {
+	client, prefix := bustest.OpenRedis(t)
+	b := bus.NewRedis(client, prefix, slog.New(slog.DiscardHandler))
 	t.Cleanup(func() { b.Close() })
 	queued := func(topic string) int {
-		n, err := client.LLen(context.Background(), b.queueKey(topic)).Result()
+		n, err := client.LLen(context.Background(), b.QueueKey(topic)).Result()
 		if err != nil {
 			t.Errorf("queue length: %v", err)
 		}
@@ -64,7 +62,7 @@ func openRedis(t *testing.T) (Bus, func(string) int) {
 func TestBusBehaviour(t *testing.T) {
 	cases := []struct {
 		name string
-		run  func(t *testing.T, b Bus, queued func(string) int)
+		run  func(t *testing.T, b bus.Bus, queued func(string) int)
 	}{
 		{"subscribers get their topic's messages in order", testPublishOrder},
 		{"a subscription gets one message at a time", testOneAtATime},
@@ -126,14 +124,14 @@ func (c *collector) wait(t *testing.T, n int) []string {
 	}
 }
 
-func publish(t *testing.T, b Bus, topic, msg string) {
+func publish(t *testing.T, b bus.Bus, topic, msg string) {
 	t.Helper()
 	if err := b.Publish(t.Context(), topic, []byte(msg)); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func testPublishOrder(t *testing.T, b Bus, _ func(string) int) {
+func testPublishOrder(t *testing.T, b bus.Bus, _ func(string) int) {
 	first, second, other := newCollector(), newCollector(), newCollector()
 	t.Cleanup(b.Subscribe("calls", first.add))
 	t.Cleanup(b.Subscribe("calls", second.add))
@@ -159,7 +157,7 @@ func testPublishOrder(t *testing.T, b Bus, _ func(string) int) {
 	}
 }
 
-func testOneAtATime(t *testing.T, b Bus, _ func(string) int) {
+func testOneAtATime(t *testing.T, b bus.Bus, _ func(string) int) {
 	var inside atomic.Int32
 	c := newCollector()
 	t.Cleanup(b.Subscribe("t", func(msg []byte) {
@@ -183,7 +181,7 @@ func testOneAtATime(t *testing.T, b Bus, _ func(string) int) {
 	c.wait(t, 100)
 }
 
-func testUnsubscribe(t *testing.T, b Bus, _ func(string) int) {
+func testUnsubscribe(t *testing.T, b bus.Bus, _ func(string) int) {
 	gone, stays := newCollector(), newCollector()
 	unsubscribe := b.Subscribe("t", gone.add)
 	t.Cleanup(b.Subscribe("t", stays.add))
@@ -214,7 +212,7 @@ func waitQueued(t *testing.T, queued func(string) int, topic string) {
 	}
 }
 
-func testRequestReply(t *testing.T, b Bus, _ func(string) int) {
+func testRequestReply(t *testing.T, b bus.Bus, _ func(string) int) {
 	t.Cleanup(b.Handle("echo", upper))
 	got, err := b.Request(t.Context(), "echo", []byte("ni hao"))
 	if err != nil || string(got) != "NI HAO" {
@@ -222,7 +220,7 @@ func testRequestReply(t *testing.T, b Bus, _ func(string) int) {
 	}
 }
 
-func testOneHandler(t *testing.T, b Bus, _ func(string) int) {
+func testOneHandler(t *testing.T, b bus.Bus, _ func(string) int) {
 	var served atomic.Int32
 	handler := func(ctx context.Context, msg []byte) ([]byte, error) {
 		served.Add(1)
@@ -246,12 +244,12 @@ func testOneHandler(t *testing.T, b Bus, _ func(string) int) {
 	}
 }
 
-func testHandlerError(t *testing.T, b Bus, _ func(string) int) {
+func testHandlerError(t *testing.T, b bus.Bus, _ func(string) int) {
 	t.Cleanup(b.Handle("fail", func(context.Context, []byte) ([]byte, error) {
 		return nil, errors.New("agent a1 not found")
 	}))
 	_, err := b.Request(t.Context(), "fail", []byte("x"))
-	if !errors.Is(err, ErrHandlerFailed) || !strings.Contains(err.Error(), "agent a1 not found") {
+	if !errors.Is(err, bus.ErrHandlerFailed) || !strings.Contains(err.Error(), "agent a1 not found") {
 		t.Fatalf("request error = %v, want ErrHandlerFailed with the handler's text", err)
 	}
 }
@@ -262,9 +260,9 @@ func shortContext(t *testing.T) context.Context {
 	return ctx
 }
 
-func testNoHandler(t *testing.T, b Bus, queued func(string) int) {
+func testNoHandler(t *testing.T, b bus.Bus, queued func(string) int) {
 	_, err := b.Request(shortContext(t), "nobody", []byte("x"))
-	if !errors.Is(err, ErrNoHandler) || !errors.Is(err, context.DeadlineExceeded) {
+	if !errors.Is(err, bus.ErrNoHandler) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("request error = %v, want ErrNoHandler and DeadlineExceeded", err)
 	}
 	if n := queued("nobody"); n != 0 {
@@ -272,7 +270,7 @@ func testNoHandler(t *testing.T, b Bus, queued func(string) int) {
 	}
 }
 
-func testWaitsForHandler(t *testing.T, b Bus, queued func(string) int) {
+func testWaitsForHandler(t *testing.T, b bus.Bus, queued func(string) int) {
 	type result struct {
 		msg []byte
 		err error
@@ -289,8 +287,8 @@ func testWaitsForHandler(t *testing.T, b Bus, queued func(string) int) {
 	}
 }
 
-func testAbandonedNotServed(t *testing.T, b Bus, _ func(string) int) {
-	if _, err := b.Request(shortContext(t), "t", []byte("abandoned")); !errors.Is(err, ErrNoHandler) {
+func testAbandonedNotServed(t *testing.T, b bus.Bus, _ func(string) int) {
+	if _, err := b.Request(shortContext(t), "t", []byte("abandoned")); !errors.Is(err, bus.ErrNoHandler) {
 		t.Fatalf("request error = %v, want ErrNoHandler", err)
 	}
 	c := newCollector()
@@ -306,7 +304,7 @@ func testAbandonedNotServed(t *testing.T, b Bus, _ func(string) int) {
 	}
 }
 
-func testSlowHandler(t *testing.T, b Bus, _ func(string) int) {
+func testSlowHandler(t *testing.T, b bus.Bus, _ func(string) int) {
 	release := make(chan struct{})
 	stop := b.Handle("slow", func(context.Context, []byte) ([]byte, error) {
 		<-release
@@ -315,24 +313,24 @@ func testSlowHandler(t *testing.T, b Bus, _ func(string) int) {
 	t.Cleanup(stop)
 	t.Cleanup(func() { close(release) })
 	_, err := b.Request(shortContext(t), "slow", []byte("x"))
-	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrNoHandler) {
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, bus.ErrNoHandler) {
 		t.Fatalf("request error = %v, want DeadlineExceeded (taken, not answered)", err)
 	}
 }
 
-func testStopHandler(t *testing.T, b Bus, _ func(string) int) {
+func testStopHandler(t *testing.T, b bus.Bus, _ func(string) int) {
 	stop := b.Handle("echo", upper)
 	if _, err := b.Request(t.Context(), "echo", []byte("x")); err != nil {
 		t.Fatal(err)
 	}
 	stop()
 	stop() // twice is harmless
-	if _, err := b.Request(shortContext(t), "echo", []byte("x")); !errors.Is(err, ErrNoHandler) {
+	if _, err := b.Request(shortContext(t), "echo", []byte("x")); !errors.Is(err, bus.ErrNoHandler) {
 		t.Fatalf("request after stop: %v, want ErrNoHandler", err)
 	}
 }
 
-func testClose(t *testing.T, b Bus, queued func(string) int) {
+func testClose(t *testing.T, b bus.Bus, queued func(string) int) {
 	c := newCollector()
 	b.Subscribe("t", c.add)
 	b.Handle("echo", upper)
@@ -345,13 +343,13 @@ func testClose(t *testing.T, b Bus, queued func(string) int) {
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-waiting; !errors.Is(err, ErrClosed) {
+	if err := <-waiting; !errors.Is(err, bus.ErrClosed) {
 		t.Fatalf("waiting request: %v, want ErrClosed", err)
 	}
-	if err := b.Publish(t.Context(), "t", []byte("x")); !errors.Is(err, ErrClosed) {
+	if err := b.Publish(t.Context(), "t", []byte("x")); !errors.Is(err, bus.ErrClosed) {
 		t.Fatalf("publish after close: %v", err)
 	}
-	if _, err := b.Request(t.Context(), "echo", []byte("x")); !errors.Is(err, ErrClosed) {
+	if _, err := b.Request(t.Context(), "echo", []byte("x")); !errors.Is(err, bus.ErrClosed) {
 		t.Fatalf("request after close: %v", err)
 	}
 	b.Subscribe("t", c.add)()

@@ -22,10 +22,14 @@ type Local struct {
 
 var _ Bus = (*Local)(nil)
 
-// NewLocal returns an empty in-process bus.
-func NewLocal() *Local {
+// NewLocal returns an empty in-process bus that logs to logger (nil:
+// nowhere).
+func NewLocal(logger *slog.Logger) *Local {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	return &Local{
-		log:      slog.Default().With("component", "bus"),
+		log:      logger.With("component", "bus"),
 		subs:     make(map[string]map[*localSub]struct{}),
 		queues:   make(map[string]*requestQueue),
 		handlers: make(map[*localHandler]struct{}),

@@ -42,7 +42,7 @@ const subscriptionBuffer = 1024
 // client stays the caller's: Close does not close it.
 func NewRedis(client *redis.Client, prefix string, logger *slog.Logger) *Redis {
 	if logger == nil {
-		logger = slog.Default()
+		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Redis{
 		client:   client,

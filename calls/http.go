@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"time"
 
-	"cloudwindow/auth"
 	"cloudwindow/httpapi"
+	"cloudwindow/identity"
 )
 
 // liveWindow bounds what counts as a running call (see Live).
@@ -21,5 +21,5 @@ func (s *Store) Routes(mux *http.ServeMux, v httpapi.Verifier) {
 			return
 		}
 		httpapi.WriteJSON(w, http.StatusOK, map[string][]Call{"calls": live})
-	}, auth.RoleSupervisor, auth.RoleAdmin))
+	}, identity.RoleSupervisor, identity.RoleAdmin))
 }

@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"cloudwindow/store"
+	"cloudwindow/store/storetest"
 )
 
 func TestCloseLostEndsOnlyTheNodesOpenCalls(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, db *store.DB) {
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx, s := context.Background(), NewStore(db)
 		now := time.Now()
 		for _, c := range []Call{

@@ -6,8 +6,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"cloudwindow/auth"
 	"cloudwindow/calls"
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
@@ -25,7 +25,7 @@ func (e Event) CallEvent() calls.Event {
 }
 
 // newEvent describes something actor did to c that left it in state to.
-func (s *Service) newEvent(c Case, typ string, actor auth.Identity, to State, detail string) Event {
+func (s *Service) newEvent(c Case, typ string, actor identity.Identity, to State, detail string) Event {
 	return Event{
 		ID: eventID(), CaseID: c.ID, CallID: c.CallID, At: s.now(), Type: typ,
 		ActorID: actor.AccountID, ActorName: actorName(actor), FromState: c.State, ToState: to, Detail: detail,
@@ -41,7 +41,7 @@ func eventID() string {
 	return uuid.NewString()
 }
 
-func actorName(id auth.Identity) string {
+func actorName(id identity.Identity) string {
 	if id.DisplayName != "" {
 		return id.DisplayName
 	}

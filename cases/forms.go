@@ -15,7 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"cloudwindow/auth"
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
@@ -68,7 +68,7 @@ type FormMaterial struct {
 
 // CreateForm generates the confirmation sheet of the case as it stands and
 // tells the OnForm hook, so signaling can show it on the station.
-func (s *Service) CreateForm(ctx context.Context, caseID string, actor auth.Identity) (Form, error) {
+func (s *Service) CreateForm(ctx context.Context, caseID string, actor identity.Identity) (Form, error) {
 	c, err := s.Get(ctx, caseID)
 	if err != nil {
 		return Form{}, err

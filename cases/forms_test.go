@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"cloudwindow/auth"
+	"cloudwindow/identity"
 )
 
 func TestAttachMaterialTicksTheItemList(t *testing.T) {
@@ -17,7 +17,7 @@ func TestAttachMaterialTicksTheItemList(t *testing.T) {
 		c := e.openCase(t, "call-1", itemForwarded)
 		for _, tc := range []struct {
 			name, doc, material string
-			actor               auth.Identity
+			actor               identity.Identity
 			want                error
 		}{
 			{"a material the item does not list", "doc-1", "结婚证", agent1, ErrInvalid},
@@ -119,7 +119,7 @@ func TestSignForm(t *testing.T) {
 		other := sha256.Sum256([]byte(f.HTML + " "))
 		for _, tc := range []struct {
 			name    string
-			station auth.Identity
+			station identity.Identity
 			png     []byte
 			hash    string
 			want    error

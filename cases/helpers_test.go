@@ -18,22 +18,23 @@ import (
 	"time"
 
 	"cloudwindow/audit"
-	"cloudwindow/auth"
 	"cloudwindow/auth/authtest"
 	"cloudwindow/calls"
 	"cloudwindow/catalog"
 	"cloudwindow/httpapi"
+	"cloudwindow/identity"
 	"cloudwindow/store"
+	"cloudwindow/store/storetest"
 )
 
 // The people and devices of the tests.
 var (
-	station1    = auth.Identity{AccountID: "st-1", Username: "station1", DisplayName: "东沙村", Role: auth.RoleStation}
-	station2    = auth.Identity{AccountID: "st-2", Username: "station2", DisplayName: "西岛村", Role: auth.RoleStation}
-	agent1      = auth.Identity{AccountID: "ag-1", Username: "agent1", DisplayName: "王坐席", Role: auth.RoleAgent}
-	agent2      = auth.Identity{AccountID: "ag-2", Username: "agent2", DisplayName: "李坐席", Role: auth.RoleAgent}
-	supervisor1 = auth.Identity{AccountID: "su-1", Username: "supervisor1", DisplayName: "张主管", Role: auth.RoleSupervisor}
-	admin1      = auth.Identity{AccountID: "ad-1", Username: "admin", DisplayName: "管理员", Role: auth.RoleAdmin}
+	station1    = identity.Identity{AccountID: "st-1", Username: "station1", DisplayName: "东沙村", Role: identity.RoleStation}
+	station2    = identity.Identity{AccountID: "st-2", Username: "station2", DisplayName: "西岛村", Role: identity.RoleStation}
+	agent1      = identity.Identity{AccountID: "ag-1", Username: "agent1", DisplayName: "王坐席", Role: identity.RoleAgent}
+	agent2      = identity.Identity{AccountID: "ag-2", Username: "agent2", DisplayName: "李坐席", Role: identity.RoleAgent}
+	supervisor1 = identity.Identity{AccountID: "su-1", Username: "supervisor1", DisplayName: "张主管", Role: identity.RoleSupervisor}
+	admin1      = identity.Identity{AccountID: "ad-1", Username: "admin", DisplayName: "管理员", Role: identity.RoleAdmin}
 )
 
 // friday is the tests' "now": Friday 20 November 2026, 10:00 UTC.
@@ -92,14 +93,14 @@ type env struct {
 	hooks *hookLog
 }
 
-// forEachDB runs fn on every test database (see store.ForEachDB).
+// forEachDB runs fn on every test database (see storetest.ForEachDB).
 func forEachDB(t *testing.T, fn func(t *testing.T, e *env)) {
-	store.ForEachDB(t, func(t *testing.T, db *store.DB) { fn(t, newEnv(t, db)) })
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) { fn(t, newEnv(t, db)) })
 }
 
 func newEnv(t testing.TB, db *store.DB) *env {
 	t.Helper()
-	cat := catalog.NewService(db)
+	cat := catalog.NewService(db, nil)
 	for _, it := range testItems() {
 		if err := cat.Create(context.Background(), it); err != nil {
 			t.Fatalf("create item %s: %v", it.ID, err)
@@ -134,7 +135,7 @@ func testItems() []catalog.Item {
 }
 
 // newCall inserts a call row from station to agent about item.
-func (e *env) newCall(t testing.TB, id string, station, agent auth.Identity, item string) calls.Call {
+func (e *env) newCall(t testing.TB, id string, station, agent identity.Identity, item string) calls.Call {
 	t.Helper()
 	c := calls.Call{
 		ID: id, StationID: station.AccountID, StationName: station.DisplayName, AgentID: agent.AccountID,
@@ -204,7 +205,7 @@ type fakeVerifier = authtest.Tokens
 func (e *env) server(t *testing.T) *httptest.Server {
 	t.Helper()
 	v := fakeVerifier{}
-	for _, id := range []auth.Identity{station1, station2, agent1, agent2, supervisor1, admin1} {
+	for _, id := range []identity.Identity{station1, station2, agent1, agent2, supervisor1, admin1} {
 		v[id.Username] = id
 	}
 	mux := http.NewServeMux()
@@ -218,7 +219,7 @@ var _ httpapi.Verifier = fakeVerifier{}
 
 // call sends a JSON request as who and decodes the JSON answer into out
 // (when not nil), returning the status.
-func call(t *testing.T, srv *httptest.Server, method, path string, who auth.Identity, body, out any) int {
+func call(t *testing.T, srv *httptest.Server, method, path string, who identity.Identity, body, out any) int {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {

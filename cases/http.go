@@ -3,13 +3,12 @@ package cases
 import (
 	"encoding/base64"
 	"errors"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 
-	"cloudwindow/auth"
 	"cloudwindow/httpapi"
+	"cloudwindow/identity"
 )
 
 // Routes registers the case API on mux:
@@ -30,16 +29,16 @@ import (
 func (s *Service) Routes(mux *http.ServeMux, v httpapi.Verifier) {
 	mux.HandleFunc("GET /api/v1/cases/{id}", httpapi.Require(v, s.serveCase))
 	mux.HandleFunc("GET /api/v1/calls/{callID}/case", httpapi.Require(v, s.serveCallCase))
-	mux.HandleFunc("GET /api/v1/cases", httpapi.Require(v, s.serveOverdue, auth.RoleSupervisor, auth.RoleAdmin))
-	mux.HandleFunc("GET /api/v1/cases/unfinished", httpapi.Require(v, s.serveUnfinished, auth.RoleAgent, auth.RoleSupervisor, auth.RoleAdmin))
-	mux.HandleFunc("POST /api/v1/cases/{id}/wrapup", httpapi.Require(v, s.serveWrapUp, auth.RoleAgent, auth.RoleSupervisor, auth.RoleAdmin))
+	mux.HandleFunc("GET /api/v1/cases", httpapi.Require(v, s.serveOverdue, identity.RoleSupervisor, identity.RoleAdmin))
+	mux.HandleFunc("GET /api/v1/cases/unfinished", httpapi.Require(v, s.serveUnfinished, identity.RoleAgent, identity.RoleSupervisor, identity.RoleAdmin))
+	mux.HandleFunc("POST /api/v1/cases/{id}/wrapup", httpapi.Require(v, s.serveWrapUp, identity.RoleAgent, identity.RoleSupervisor, identity.RoleAdmin))
 	mux.HandleFunc("GET /api/v1/case-status/{number}", httpapi.Require(v, s.serveStatus))
-	mux.HandleFunc("PUT /api/v1/cases/{id}/resident", httpapi.Require(v, s.serveSetResident, auth.RoleAgent))
+	mux.HandleFunc("PUT /api/v1/cases/{id}/resident", httpapi.Require(v, s.serveSetResident, identity.RoleAgent))
 	mux.HandleFunc("POST /api/v1/cases/{id}/complete", httpapi.Require(v, s.serveComplete))
-	mux.HandleFunc("POST /api/v1/cases/{id}/forms", httpapi.Require(v, s.serveCreateForm, auth.RoleAgent))
+	mux.HandleFunc("POST /api/v1/cases/{id}/forms", httpapi.Require(v, s.serveCreateForm, identity.RoleAgent))
 	mux.HandleFunc("GET /api/v1/cases/{id}/receipt", httpapi.Require(v, s.serveReceipt))
 	mux.HandleFunc("GET /api/v1/forms/{id}", httpapi.Require(v, s.serveForm))
-	mux.HandleFunc("POST /api/v1/forms/{id}/signature", httpapi.Require(v, s.serveSign, auth.RoleStation))
+	mux.HandleFunc("POST /api/v1/forms/{id}/signature", httpapi.Require(v, s.serveSign, identity.RoleStation))
 	mux.HandleFunc("GET /api/v1/signatures/{id}/image", httpapi.Require(v, s.serveSignatureImage))
 }
 
@@ -50,7 +49,7 @@ func (s *Service) serveCase(w http.ResponseWriter, r *http.Request) {
 func (s *Service) serveCallCase(w http.ResponseWriter, r *http.Request) {
 	c, err := s.ForCall(r.Context(), r.PathValue("callID"))
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	s.writeDetail(w, r, c.ID)
@@ -62,7 +61,7 @@ func (s *Service) writeDetail(w http.ResponseWriter, r *http.Request, id string)
 	actor, _ := httpapi.IdentityFrom(r.Context())
 	d, err := s.Detail(r.Context(), id)
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	if !d.OverseenBy(actor) {
@@ -72,7 +71,7 @@ func (s *Service) writeDetail(w http.ResponseWriter, r *http.Request, id string)
 	if !s.record(w, r, "case.view", "case", d.ID, d.Number) {
 		return
 	}
-	if actor.Role == auth.RoleSupervisor || actor.Role == auth.RoleAdmin {
+	if actor.Role == identity.RoleSupervisor || actor.Role == identity.RoleAdmin {
 		d.RecordingURL = "/console/review.html?call=" + url.QueryEscape(d.CallID)
 	}
 	httpapi.WriteJSON(w, http.StatusOK, d)
@@ -85,7 +84,7 @@ func (s *Service) serveOverdue(w http.ResponseWriter, r *http.Request) {
 	}
 	list, err := s.Overdue(r.Context())
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string][]Case{"cases": list})
@@ -96,7 +95,7 @@ func (s *Service) serveOverdue(w http.ResponseWriter, r *http.Request) {
 // says when.
 func (s *Service) serveStatus(w http.ResponseWriter, r *http.Request) {
 	viewer, _ := httpapi.IdentityFrom(r.Context())
-	station := viewer.Role == auth.RoleStation
+	station := viewer.Role == identity.RoleStation
 	if station && s.lookups.blocked(viewer.AccountID, s.now()) {
 		httpapi.WriteError(w, http.StatusTooManyRequests, "too_many_lookups", "too many case numbers were not found; try again later")
 		return
@@ -104,11 +103,11 @@ func (s *Service) serveStatus(w http.ResponseWriter, r *http.Request) {
 	st, err := s.ByNumber(r.Context(), r.PathValue("number"), viewer)
 	if station && errors.Is(err, ErrNotFound) && s.lookups.fail(viewer.AccountID, s.now()) {
 		if aerr := s.audit.Record(r.Context(), viewer, "case.lookup.limited", "station", viewer.AccountID, httpapi.RemoteAddr(r), ""); aerr != nil {
-			slog.Error("audit case lookup limit", "station", viewer.AccountID, "err", aerr)
+			s.opts.Logger.Error("audit case lookup limit", "station", viewer.AccountID, "err", aerr)
 		}
 	}
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, st)
@@ -118,7 +117,7 @@ func (s *Service) serveUnfinished(w http.ResponseWriter, r *http.Request) {
 	viewer, _ := httpapi.IdentityFrom(r.Context())
 	list, err := s.Unfinished(r.Context(), viewer)
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string][]Unfinished{"cases": list})
@@ -147,11 +146,11 @@ func (s *Service) serveWrapUp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	if err := s.audit.Record(r.Context(), actor, "case.wrapup", "case", c.ID, httpapi.RemoteAddr(r), c.Number+" "+in.Outcome); err != nil {
-		slog.Error("audit case wrap-up", "case", c.ID, "err", err)
+		s.opts.Logger.Error("audit case wrap-up", "case", c.ID, "err", err)
 	}
 	httpapi.WriteJSON(w, http.StatusOK, c)
 }
@@ -164,7 +163,7 @@ func (s *Service) serveSetResident(w http.ResponseWriter, r *http.Request) {
 	actor, _ := httpapi.IdentityFrom(r.Context())
 	c, err := s.SetResident(r.Context(), r.PathValue("id"), actor, in)
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, c)
@@ -180,7 +179,7 @@ func (s *Service) serveComplete(w http.ResponseWriter, r *http.Request) {
 	actor, _ := httpapi.IdentityFrom(r.Context())
 	c, err := s.Complete(r.Context(), r.PathValue("id"), actor, in.Notes)
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, c)
@@ -190,7 +189,7 @@ func (s *Service) serveCreateForm(w http.ResponseWriter, r *http.Request) {
 	actor, _ := httpapi.IdentityFrom(r.Context())
 	f, err := s.CreateForm(r.Context(), r.PathValue("id"), actor)
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusCreated, f)
@@ -200,7 +199,7 @@ func (s *Service) serveReceipt(w http.ResponseWriter, r *http.Request) {
 	actor, _ := httpapi.IdentityFrom(r.Context())
 	c, err := s.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	if !c.AtStation(actor) && !c.OverseenBy(actor) {
@@ -209,7 +208,7 @@ func (s *Service) serveReceipt(w http.ResponseWriter, r *http.Request) {
 	}
 	rc, err := s.Receipt(r.Context(), c.ID)
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, rc)
@@ -219,7 +218,7 @@ func (s *Service) serveForm(w http.ResponseWriter, r *http.Request) {
 	actor, _ := httpapi.IdentityFrom(r.Context())
 	f, c, err := s.Form(r.Context(), r.PathValue("id"))
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	if !c.AtStation(actor) && !c.OverseenBy(actor) {
@@ -252,7 +251,7 @@ func (s *Service) serveSign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusCreated, sig)
@@ -262,7 +261,7 @@ func (s *Service) serveSignatureImage(w http.ResponseWriter, r *http.Request) {
 	actor, _ := httpapi.IdentityFrom(r.Context())
 	sig, img, c, err := s.SignatureImage(r.Context(), r.PathValue("id"))
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	if !c.OverseenBy(actor) {
@@ -277,7 +276,7 @@ func (s *Service) serveSignatureImage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.WriteHeader(http.StatusOK)
 	if _, err := w.Write(img); err != nil {
-		slog.Debug("write signature image", "signature", sig.ID, "err", err)
+		s.opts.Logger.Debug("write signature image", "signature", sig.ID, "err", err)
 	}
 }
 
@@ -286,7 +285,7 @@ func (s *Service) serveSignatureImage(w http.ResponseWriter, r *http.Request) {
 func (s *Service) record(w http.ResponseWriter, r *http.Request, action, objectType, id, detail string) bool {
 	actor, _ := httpapi.IdentityFrom(r.Context())
 	if err := s.audit.Record(r.Context(), actor, action, objectType, id, httpapi.RemoteAddr(r), detail); err != nil {
-		slog.Error("audit case access", "action", action, "object", id, "err", err)
+		s.opts.Logger.Error("audit case access", "action", action, "object", id, "err", err)
 		httpapi.WriteError(w, http.StatusInternalServerError, "audit_failed", "the access could not be audited")
 		return false
 	}
@@ -297,7 +296,7 @@ func (s *Service) record(w http.ResponseWriter, r *http.Request, action, objectT
 func (s *Service) refuse(w http.ResponseWriter, r *http.Request, action, objectType, id string) {
 	actor, _ := httpapi.IdentityFrom(r.Context())
 	if err := s.audit.Record(r.Context(), actor, action+".denied", objectType, id, httpapi.RemoteAddr(r), ""); err != nil {
-		slog.Error("audit refused case access", "action", action, "object", id, "err", err)
+		s.opts.Logger.Error("audit refused case access", "action", action, "object", id, "err", err)
 	}
 	httpapi.WriteError(w, http.StatusForbidden, "forbidden", "this "+objectType+" belongs to someone else")
 }
@@ -311,6 +310,6 @@ var errorCodes = []httpapi.ErrorCode{
 	{Err: ErrConflict, Status: http.StatusConflict, Code: "conflict"},
 }
 
-func writeError(w http.ResponseWriter, err error) {
-	httpapi.WriteErrorFrom(w, err, errorCodes, "case request")
+func (s *Service) writeError(w http.ResponseWriter, err error) {
+	httpapi.WriteErrorFrom(w, s.opts.Logger, err, errorCodes, "case request")
 }

@@ -11,7 +11,7 @@ import (
 	"slices"
 	"testing"
 
-	"cloudwindow/auth"
+	"cloudwindow/identity"
 )
 
 func TestCasePageAccess(t *testing.T) {
@@ -19,7 +19,7 @@ func TestCasePageAccess(t *testing.T) {
 		srv := e.server(t)
 		c := e.openCase(t, "call-1", itemForwarded)
 		for _, tc := range []struct {
-			who       auth.Identity
+			who       identity.Identity
 			status    int
 			recording bool
 			audited   string
@@ -71,7 +71,7 @@ func TestCaseStatusAndOverdueOverHTTP(t *testing.T) {
 		// Its own station sees the item; any other station holding the
 		// receipt sees only how the case stands.
 		for _, tc := range []struct {
-			who  auth.Identity
+			who  identity.Identity
 			keys []string
 		}{
 			{station1, []string{"due_date", "item_name", "item_name_en", "number", "state"}},
@@ -101,7 +101,7 @@ func TestCaseStatusAndOverdueOverHTTP(t *testing.T) {
 
 		e.clock.Set(friday.AddDate(0, 0, 10))
 		for _, tc := range []struct {
-			who    auth.Identity
+			who    identity.Identity
 			status int
 		}{{supervisor1, http.StatusOK}, {admin1, http.StatusOK}, {agent1, http.StatusForbidden}, {station1, http.StatusForbidden}} {
 			var out struct{ Cases []Case }
@@ -153,7 +153,7 @@ func TestFormSignatureOverHTTP(t *testing.T) {
 		}
 
 		for _, tc := range []struct {
-			who    auth.Identity
+			who    identity.Identity
 			status int
 		}{{agent1, http.StatusOK}, {supervisor1, http.StatusOK}, {agent2, http.StatusForbidden}, {station1, http.StatusForbidden}} {
 			status, img := getRaw(t, srv, sig.ImageURL, tc.who)
@@ -183,7 +183,7 @@ func TestFormSignatureOverHTTP(t *testing.T) {
 }
 
 // getRaw fetches path as who and returns the status and body.
-func getRaw(t *testing.T, srv *httptest.Server, path string, who auth.Identity) (int, []byte) {
+func getRaw(t *testing.T, srv *httptest.Server, path string, who identity.Identity) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequest("GET", srv.URL+path, nil)
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"cloudwindow/auth"
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
@@ -24,7 +24,7 @@ const (
 // today, at least one), "needs_materials" (missing lists what the resident
 // must still bring) or "consultation". Repeating the same wrap-up returns
 // the case unchanged, so a retried request is harmless.
-func (s *Service) WrapUp(ctx context.Context, callID string, actor auth.Identity, outcome string, missing []string, notes string) (Case, error) {
+func (s *Service) WrapUp(ctx context.Context, callID string, actor identity.Identity, outcome string, missing []string, notes string) (Case, error) {
 	to, missing, err := checkWrapUp(outcome, missing, notes)
 	if err != nil {
 		return Case{}, fmt.Errorf("wrap up call %s: %w", callID, err)
@@ -95,7 +95,7 @@ func checkWrapUp(outcome string, missing []string, notes string) (State, []strin
 
 // Complete marks a forwarded case, or one waiting for materials, as done:
 // the back office finished it. Supervisors, admins and the case's agent may.
-func (s *Service) Complete(ctx context.Context, caseID string, actor auth.Identity, notes string) (Case, error) {
+func (s *Service) Complete(ctx context.Context, caseID string, actor identity.Identity, notes string) (Case, error) {
 	if err := checkText("notes", notes, maxNotesRunes, true); err != nil {
 		return Case{}, fmt.Errorf("complete case %s: %w", caseID, err)
 	}
@@ -117,7 +117,7 @@ func (s *Service) Complete(ctx context.Context, caseID string, actor auth.Identi
 
 // SetResident records what the resident stated (name, ID and phone
 // numbers, address, request); only the case's agent, while it is not closed.
-func (s *Service) SetResident(ctx context.Context, caseID string, actor auth.Identity, r Resident) (Case, error) {
+func (s *Service) SetResident(ctx context.Context, caseID string, actor identity.Identity, r Resident) (Case, error) {
 	r, err := checkResident(r)
 	if err != nil {
 		return Case{}, fmt.Errorf("resident of case %s: %w", caseID, err)
@@ -166,7 +166,7 @@ func checkResident(r Resident) (Resident, error) {
 
 // transition stores next (whose stored state must still be old's) and its
 // event in one transaction, then tells the OnEvent hook.
-func (s *Service) transition(ctx context.Context, old, next Case, typ string, actor auth.Identity, detail string) (Case, error) {
+func (s *Service) transition(ctx context.Context, old, next Case, typ string, actor identity.Identity, detail string) (Case, error) {
 	ev := s.newEvent(old, typ, actor, next.State, detail)
 	ev.At = next.UpdatedAt
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"cloudwindow/auth"
+	"cloudwindow/identity"
 )
 
 func TestWrapUpOutcomes(t *testing.T) {
@@ -85,7 +85,7 @@ func TestWrapUpRefusals(t *testing.T) {
 		c := e.openCase(t, "call-1", itemForwarded)
 		for _, tc := range []struct {
 			name    string
-			actor   auth.Identity
+			actor   identity.Identity
 			outcome string
 			missing []string
 			notes   string
@@ -318,7 +318,7 @@ func TestCaseNumbersCannotBeGuessedAtAStation(t *testing.T) {
 				t.Fatalf("status of %q at another station = %+v, %v; want state only", typed, st, err)
 			}
 		}
-		for _, who := range []auth.Identity{station2, agent2, supervisor1} {
+		for _, who := range []identity.Identity{station2, agent2, supervisor1} {
 			st, err := e.svc.ByNumber(ctx, other.Number, who)
 			if err != nil || st.ItemName != other.ItemName {
 				t.Fatalf("status for %s = %+v, %v; want the item", who.Username, st, err)
@@ -330,7 +330,7 @@ func TestCaseNumbersCannotBeGuessedAtAStation(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, tc := range []struct {
-			who  auth.Identity
+			who  identity.Identity
 			want error
 		}{{station1, nil}, {supervisor1, nil}, {station2, ErrNotFound}} {
 			if _, err := e.svc.ByNumber(ctx, "YW20261119-0001", tc.who); !errors.Is(err, tc.want) {
@@ -355,7 +355,7 @@ func TestSetResidentValidates(t *testing.T) {
 		c := e.openCase(t, "call-1", itemForwarded)
 		for _, tc := range []struct {
 			name  string
-			actor auth.Identity
+			actor identity.Identity
 			r     Resident
 			want  error
 		}{

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strings"
 
-	"cloudwindow/auth"
 	"cloudwindow/catalog"
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
@@ -15,7 +15,7 @@ import (
 // materials, named in Chinese or English as the catalog lists it, and
 // returns the materials list with what is now ticked. Attaching the same
 // document under the same name again changes nothing.
-func (s *Service) AttachMaterial(ctx context.Context, caseID, documentID, materialName string, actor auth.Identity) ([]Material, error) {
+func (s *Service) AttachMaterial(ctx context.Context, caseID, documentID, materialName string, actor identity.Identity) ([]Material, error) {
 	if documentID == "" {
 		return nil, fmt.Errorf("attach material to case %s: no document: %w", caseID, ErrInvalid)
 	}

@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
 
 	"cloudwindow/audit"
-	"cloudwindow/auth"
 	"cloudwindow/calls"
 	"cloudwindow/catalog"
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
@@ -29,6 +30,8 @@ type Options struct {
 	// the number of guesses allowed.
 	LookupFailures int
 	LookupWindow   time.Duration
+
+	Logger *slog.Logger // nil: logs nowhere
 
 	// Hooks run after the change is committed, on the caller's goroutine,
 	// so they must not block: hand the value to a queue or a session.
@@ -57,6 +60,9 @@ func NewService(db *store.DB, cat *catalog.Service, log *audit.Log, now func() t
 	if opts.Location == nil {
 		opts.Location = time.Local
 	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	return &Service{db: db, calls: calls.NewStore(db), lookups: newLookupGuard(opts.LookupFailures, opts.LookupWindow),
 		cat: cat, audit: log, now: now, opts: opts}
 }
@@ -79,7 +85,7 @@ func (s *Service) OpenForCall(ctx context.Context, c calls.Call) (Case, error) {
 		AgentID: c.AgentID, AgentName: c.AgentName, ItemID: c.ItemID, ItemName: c.ItemName,
 		State: StateOpen, Missing: []string{}, OpenedAt: now, UpdatedAt: now,
 	}
-	agent := auth.Identity{AccountID: c.AgentID, DisplayName: c.AgentName}
+	agent := identity.Identity{AccountID: c.AgentID, DisplayName: c.AgentName}
 	ev := s.newEvent(cs, "opened", agent, StateOpen, c.ItemName)
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
 		number, err := nextNumber(ctx, tx, s.today().Format("20060102"))
@@ -121,7 +127,7 @@ func (s *Service) ForCall(ctx context.Context, callID string) (Case, error) {
 // station's only by the whole number with its check digits and without
 // the item (what someone applied for is nobody else's business); a
 // number without check digits, or a wrong one, is not found.
-func (s *Service) ByNumber(ctx context.Context, number string, viewer auth.Identity) (Status, error) {
+func (s *Service) ByNumber(ctx context.Context, number string, viewer identity.Identity) (Status, error) {
 	canon, hasCheck, ok := canonicalNumber(number)
 	if !ok {
 		return Status{}, fmt.Errorf("case number %q: %w", number, ErrNotFound)
@@ -131,7 +137,7 @@ func (s *Service) ByNumber(ctx context.Context, number string, viewer auth.Ident
 		return Status{}, err
 	}
 	st := Status{Number: c.Number, State: c.State, DueDate: c.DueDate}
-	if viewer.Role == auth.RoleStation && !c.AtStation(viewer) {
+	if viewer.Role == identity.RoleStation && !c.AtStation(viewer) {
 		if !hasCheck {
 			// Worded as when no case has the number: it must not tell.
 			return Status{}, fmt.Errorf("case with number %s: %w", canon, ErrNotFound)
@@ -183,17 +189,17 @@ func (s *Service) Detail(ctx context.Context, id string) (Detail, error) {
 }
 
 // HandledBy reports whether id is the agent who handles the case.
-func (c Case) HandledBy(id auth.Identity) bool {
-	return id.Role == auth.RoleAgent && id.AccountID != "" && id.AccountID == c.AgentID
+func (c Case) HandledBy(id identity.Identity) bool {
+	return id.Role == identity.RoleAgent && id.AccountID != "" && id.AccountID == c.AgentID
 }
 
 // OverseenBy reports whether id may act on the case: its agent, a
 // supervisor or an admin.
-func (c Case) OverseenBy(id auth.Identity) bool {
-	return c.HandledBy(id) || id.Role == auth.RoleSupervisor || id.Role == auth.RoleAdmin
+func (c Case) OverseenBy(id identity.Identity) bool {
+	return c.HandledBy(id) || id.Role == identity.RoleSupervisor || id.Role == identity.RoleAdmin
 }
 
 // AtStation reports whether id is the station the case's call came from.
-func (c Case) AtStation(id auth.Identity) bool {
-	return id.Role == auth.RoleStation && id.AccountID != "" && id.AccountID == c.StationID
+func (c Case) AtStation(id identity.Identity) bool {
+	return id.Role == identity.RoleStation && id.AccountID != "" && id.AccountID == c.StationID
 }

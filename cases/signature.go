@@ -15,7 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"cloudwindow/auth"
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
@@ -45,7 +45,7 @@ type Signature struct {
 // station showed (ErrContentChanged otherwise: the resident signed
 // something else), the PNG must decode and hold some ink, and a form is
 // signed once (ErrConflict after that). The OnSignature hook is told.
-func (s *Service) Sign(ctx context.Context, formID string, station auth.Identity, pngSignature []byte, contentSHA256 string) (Signature, error) {
+func (s *Service) Sign(ctx context.Context, formID string, station identity.Identity, pngSignature []byte, contentSHA256 string) (Signature, error) {
 	f, c, err := s.Form(ctx, formID)
 	if err != nil {
 		return Signature{}, err

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"cloudwindow/auth"
 	"cloudwindow/calls"
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
@@ -28,12 +28,12 @@ type Unfinished struct {
 // Unfinished lists the unfinished cases viewer may wrap up, oldest first,
 // with the residents' details masked: an agent's own, or everyone's for
 // supervisors and admins.
-func (s *Service) Unfinished(ctx context.Context, viewer auth.Identity) ([]Unfinished, error) {
+func (s *Service) Unfinished(ctx context.Context, viewer identity.Identity) ([]Unfinished, error) {
 	where := `cases.state = ? AND calls.ended_at <> 0`
 	args := []any{string(StateOpen)}
 	switch viewer.Role {
-	case auth.RoleSupervisor, auth.RoleAdmin:
-	case auth.RoleAgent:
+	case identity.RoleSupervisor, identity.RoleAdmin:
+	case identity.RoleAgent:
 		where += ` AND cases.agent_id = ?`
 		args = append(args, viewer.AccountID)
 	default:
@@ -64,7 +64,7 @@ func (s *Service) Unfinished(ctx context.Context, viewer auth.Identity) ([]Unfin
 // without one, as the call's wrap-up would have: the case's agent, a
 // supervisor or an admin may. The call's record gets the outcome too.
 // While the call runs, its wrap-up belongs to the call (ErrConflict).
-func (s *Service) WrapUpUnfinished(ctx context.Context, caseID string, actor auth.Identity, outcome string, missing []string, notes string) (Case, error) {
+func (s *Service) WrapUpUnfinished(ctx context.Context, caseID string, actor identity.Identity, outcome string, missing []string, notes string) (Case, error) {
 	c, err := s.Get(ctx, caseID)
 	if err != nil {
 		return Case{}, err

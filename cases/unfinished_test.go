@@ -6,8 +6,8 @@ import (
 	"slices"
 	"testing"
 
-	"cloudwindow/auth"
 	"cloudwindow/calls"
+	"cloudwindow/identity"
 )
 
 func TestUnfinishedCaseIsWrappedUpFromTheConsole(t *testing.T) {
@@ -31,7 +31,7 @@ func TestUnfinishedCaseIsWrappedUpFromTheConsole(t *testing.T) {
 
 		// Each agent sees their own; supervisors see all; stations nothing.
 		for _, tc := range []struct {
-			who    auth.Identity
+			who    identity.Identity
 			status int
 			want   []string
 		}{
@@ -59,7 +59,7 @@ func TestUnfinishedCaseIsWrappedUpFromTheConsole(t *testing.T) {
 		body := wrapUpRequest{Outcome: "forwarded", Notes: "通话中断后补录"}
 		for _, tc := range []struct {
 			name   string
-			who    auth.Identity
+			who    identity.Identity
 			id     string
 			body   any
 			status int

@@ -19,7 +19,7 @@ func benchService(b *testing.B) *Service {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	s := NewService(db)
+	s := NewService(db, nil)
 	if err := s.Seed(context.Background()); err != nil {
 		b.Fatal(err)
 	}

@@ -6,13 +6,14 @@ import (
 	"testing"
 
 	"cloudwindow/store"
+	"cloudwindow/store/storetest"
 )
 
 // Nodes of a cluster start together and each seeds the shared database.
 func TestConcurrentSeedsAddEachItemOnce(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, db *store.DB) {
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		nodes := []*Service{NewService(db), NewService(db), NewService(db)}
+		nodes := []*Service{NewService(db, nil), NewService(db, nil), NewService(db, nil)}
 		errs := make([]error, len(nodes))
 		var wg sync.WaitGroup
 		for i, s := range nodes {

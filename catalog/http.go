@@ -3,14 +3,13 @@ package catalog
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"unicode/utf8"
 
 	"cloudwindow/audit"
-	"cloudwindow/auth"
 	"cloudwindow/httpapi"
+	"cloudwindow/identity"
 )
 
 // maxQueryRunes bounds the search text; a kiosk search box is short.
@@ -35,10 +34,10 @@ func (s *Service) Routes(mux *http.ServeMux, v httpapi.Verifier, log *audit.Log)
 	h := &handlers{svc: s, audit: log}
 	mux.HandleFunc("GET /api/v1/catalog", httpapi.Require(v, h.list))
 	mux.HandleFunc("GET /api/v1/catalog/{id}", httpapi.Require(v, h.get))
-	mux.HandleFunc("POST /api/v1/admin/catalog", httpapi.Require(v, h.create, auth.RoleAdmin))
-	mux.HandleFunc("PUT /api/v1/admin/catalog/{id}", httpapi.Require(v, h.update, auth.RoleAdmin))
-	mux.HandleFunc("POST /api/v1/admin/catalog/{id}/enable", httpapi.Require(v, h.setEnabled(true), auth.RoleAdmin))
-	mux.HandleFunc("POST /api/v1/admin/catalog/{id}/disable", httpapi.Require(v, h.setEnabled(false), auth.RoleAdmin))
+	mux.HandleFunc("POST /api/v1/admin/catalog", httpapi.Require(v, h.create, identity.RoleAdmin))
+	mux.HandleFunc("PUT /api/v1/admin/catalog/{id}", httpapi.Require(v, h.update, identity.RoleAdmin))
+	mux.HandleFunc("POST /api/v1/admin/catalog/{id}/enable", httpapi.Require(v, h.setEnabled(true), identity.RoleAdmin))
+	mux.HandleFunc("POST /api/v1/admin/catalog/{id}/disable", httpapi.Require(v, h.setEnabled(false), identity.RoleAdmin))
 }
 
 // list serves GET /api/v1/catalog?q=&category=[&include_disabled=1].
@@ -67,12 +66,12 @@ func (h *handlers) list(w http.ResponseWriter, r *http.Request) {
 	}
 	items, err := h.svc.Items(r.Context(), q)
 	if err != nil {
-		writeServiceError(w, err)
+		h.writeError(w, err)
 		return
 	}
 	version, err := h.svc.Version(r.Context())
 	if err != nil {
-		writeServiceError(w, err)
+		h.writeError(w, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, listResponse{Version: version, Categories: h.svc.Categories(), Items: items})
@@ -86,7 +85,7 @@ func (h *handlers) get(w http.ResponseWriter, r *http.Request) {
 		err = ErrNotFound
 	}
 	if err != nil {
-		writeServiceError(w, err)
+		h.writeError(w, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, it)
@@ -101,21 +100,21 @@ func (h *handlers) create(w http.ResponseWriter, r *http.Request) {
 	}
 	in, err := h.svc.check(in)
 	if err != nil {
-		writeServiceError(w, err)
+		h.writeError(w, err)
 		return
 	}
 	if _, err := h.svc.Item(r.Context(), in.ID); err == nil {
-		writeServiceError(w, fmt.Errorf("create catalog item %s: %w", in.ID, ErrExists))
+		h.writeError(w, fmt.Errorf("create catalog item %s: %w", in.ID, ErrExists))
 		return
 	} else if !errors.Is(err, ErrNotFound) {
-		writeServiceError(w, err)
+		h.writeError(w, err)
 		return
 	}
 	if !h.record(w, r, "catalog.create", in.ID, in.NameZh) {
 		return
 	}
 	if err := h.svc.Create(r.Context(), in); err != nil {
-		writeServiceError(w, err)
+		h.writeError(w, err)
 		return
 	}
 	h.respondItem(w, r, http.StatusCreated, in.ID)
@@ -136,12 +135,12 @@ func (h *handlers) update(w http.ResponseWriter, r *http.Request) {
 	in.ID = id
 	in, err := h.svc.check(in)
 	if err != nil {
-		writeServiceError(w, err)
+		h.writeError(w, err)
 		return
 	}
 	old, err := h.svc.Item(r.Context(), id)
 	if err != nil {
-		writeServiceError(w, err)
+		h.writeError(w, err)
 		return
 	}
 	changed := changedFields(old, in)
@@ -154,7 +153,7 @@ func (h *handlers) update(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.svc.Update(r.Context(), in); err != nil {
-		writeServiceError(w, err)
+		h.writeError(w, err)
 		return
 	}
 	h.respondItem(w, r, http.StatusOK, id)
@@ -171,7 +170,7 @@ func (h *handlers) setEnabled(enabled bool) http.HandlerFunc {
 		id := r.PathValue("id")
 		it, err := h.svc.Item(r.Context(), id)
 		if err != nil {
-			writeServiceError(w, err)
+			h.writeError(w, err)
 			return
 		}
 		if it.Enabled != enabled {
@@ -179,7 +178,7 @@ func (h *handlers) setEnabled(enabled bool) http.HandlerFunc {
 				return
 			}
 			if err := h.svc.SetEnabled(r.Context(), id, enabled); err != nil {
-				writeServiceError(w, err)
+				h.writeError(w, err)
 				return
 			}
 		}
@@ -192,7 +191,7 @@ func (h *handlers) setEnabled(enabled bool) http.HandlerFunc {
 func (h *handlers) record(w http.ResponseWriter, r *http.Request, action, id, detail string) bool {
 	actor, _ := httpapi.IdentityFrom(r.Context())
 	if err := h.audit.Record(r.Context(), actor, action, "catalog_item", id, httpapi.RemoteAddr(r), detail); err != nil {
-		slog.Error("audit catalog edit", "action", action, "item", id, "err", err)
+		h.svc.log.Error("audit catalog edit", "action", action, "item", id, "err", err)
 		httpapi.WriteError(w, http.StatusInternalServerError, "audit_failed", "the change could not be audited and was not made")
 		return false
 	}
@@ -202,7 +201,7 @@ func (h *handlers) record(w http.ResponseWriter, r *http.Request, action, id, de
 func (h *handlers) respondItem(w http.ResponseWriter, r *http.Request, status int, id string) {
 	it, err := h.svc.Item(r.Context(), id)
 	if err != nil {
-		writeServiceError(w, err)
+		h.writeError(w, err)
 		return
 	}
 	httpapi.WriteJSON(w, status, it)
@@ -210,10 +209,10 @@ func (h *handlers) respondItem(w http.ResponseWriter, r *http.Request, status in
 
 func isAdmin(r *http.Request) bool {
 	id, ok := httpapi.IdentityFrom(r.Context())
-	return ok && id.Role == auth.RoleAdmin
+	return ok && id.Role == identity.RoleAdmin
 }
 
-func writeServiceError(w http.ResponseWriter, err error) {
+func (h *handlers) writeError(w http.ResponseWriter, err error) {
 	var verr *ValidationError
 	switch {
 	case errors.As(err, &verr):
@@ -223,7 +222,7 @@ func writeServiceError(w http.ResponseWriter, err error) {
 	case errors.Is(err, ErrExists):
 		httpapi.WriteError(w, http.StatusConflict, "exists", "a catalog item with this id already exists")
 	default:
-		slog.Error("catalog request failed", "err", err)
+		h.svc.log.Error("catalog request failed", "err", err)
 		httpapi.WriteError(w, http.StatusInternalServerError, "internal", "the catalog is unavailable, try again")
 	}
 }

@@ -11,17 +11,17 @@ import (
 	"testing"
 
 	"cloudwindow/audit"
-	"cloudwindow/auth"
 	"cloudwindow/auth/authtest"
+	"cloudwindow/identity"
 )
 
 // fakeVerifier accepts the tokens it maps to identities.
 type fakeVerifier = authtest.Tokens
 
 var testTokens = fakeVerifier{
-	"station-token": {AccountID: "s1", Username: "station1", Role: auth.RoleStation},
-	"agent-token":   {AccountID: "a1", Username: "agent1", Role: auth.RoleAgent, Skills: []string{"medical_insurance"}},
-	"admin-token":   {AccountID: "ad1", Username: "admin", Role: auth.RoleAdmin},
+	"station-token": {AccountID: "s1", Username: "station1", Role: identity.RoleStation},
+	"agent-token":   {AccountID: "a1", Username: "agent1", Role: identity.RoleAgent, Skills: []string{"medical_insurance"}},
+	"admin-token":   {AccountID: "ad1", Username: "admin", Role: identity.RoleAdmin},
 }
 
 type apiClient struct {

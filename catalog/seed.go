@@ -3,7 +3,6 @@ package catalog
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"cloudwindow/store"
@@ -36,7 +35,7 @@ func (s *Service) seed(ctx context.Context, f dataFile) error {
 	}
 	s.cache.invalidate()
 	if n.added > 0 || n.updated > 0 {
-		slog.Info("catalog seeded", "version", f.Version, "added", n.added, "updated", n.updated)
+		s.log.Info("catalog seeded", "version", f.Version, "added", n.added, "updated", n.updated)
 	}
 	return nil
 }

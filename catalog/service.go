@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"cloudwindow/store"
@@ -16,11 +17,16 @@ type Service struct {
 	known         func(category string) bool
 	categoryOrder map[string]int
 	cache         cache
+	log           *slog.Logger
 }
 
-// NewService returns a Service on db. Call Seed once at start.
-func NewService(db *store.DB) *Service {
-	s := &Service{db: db}
+// NewService returns a Service on db that logs to logger (nil: nowhere).
+// Call Seed once at start.
+func NewService(db *store.DB, logger *slog.Logger) *Service {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{db: db, log: logger}
 	s.data, s.dataErr = parseData(itemsJSON)
 	s.known = categorySet(s.data.Categories)
 	s.categoryOrder = make(map[string]int, len(s.data.Categories))

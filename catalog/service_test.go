@@ -8,12 +8,13 @@ import (
 	"testing"
 
 	"cloudwindow/store"
+	"cloudwindow/store/storetest"
 )
 
 // forEachDB runs fn against a freshly seeded Service on every test database.
 func forEachDB(t *testing.T, fn func(t *testing.T, s *Service)) {
-	store.ForEachDB(t, func(t *testing.T, db *store.DB) {
-		s := NewService(db)
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
+		s := NewService(db, nil)
 		if err := s.Seed(context.Background()); err != nil {
 			t.Fatalf("seed: %v", err)
 		}

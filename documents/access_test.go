@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"cloudwindow/auth"
 	"cloudwindow/cases"
+	"cloudwindow/identity"
 )
 
 // uploadDocument sends data for call as station1 and returns the document.
@@ -31,7 +31,7 @@ func TestOnlyTheCallsAgentAndOverseersReadAScan(t *testing.T) {
 		data := noisyPNG(t, 40, 1)
 		d := e.uploadDocument(t, call.ID, data)
 		for _, tc := range []struct {
-			who     auth.Identity
+			who     identity.Identity
 			content int
 			list    int
 		}{

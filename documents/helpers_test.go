@@ -23,21 +23,22 @@ import (
 	"time"
 
 	"cloudwindow/audit"
-	"cloudwindow/auth"
 	"cloudwindow/auth/authtest"
 	"cloudwindow/calls"
 	"cloudwindow/cases"
 	"cloudwindow/catalog"
+	"cloudwindow/identity"
 	"cloudwindow/store"
+	"cloudwindow/store/storetest"
 )
 
 var (
-	station1    = auth.Identity{AccountID: "st-1", Username: "station1", DisplayName: "东沙村", Role: auth.RoleStation}
-	station2    = auth.Identity{AccountID: "st-2", Username: "station2", DisplayName: "西岛村", Role: auth.RoleStation}
-	agent1      = auth.Identity{AccountID: "ag-1", Username: "agent1", DisplayName: "王坐席", Role: auth.RoleAgent}
-	agent2      = auth.Identity{AccountID: "ag-2", Username: "agent2", DisplayName: "李坐席", Role: auth.RoleAgent}
-	supervisor1 = auth.Identity{AccountID: "su-1", Username: "supervisor1", DisplayName: "张主管", Role: auth.RoleSupervisor}
-	admin1      = auth.Identity{AccountID: "ad-1", Username: "admin", DisplayName: "管理员", Role: auth.RoleAdmin}
+	station1    = identity.Identity{AccountID: "st-1", Username: "station1", DisplayName: "东沙村", Role: identity.RoleStation}
+	station2    = identity.Identity{AccountID: "st-2", Username: "station2", DisplayName: "西岛村", Role: identity.RoleStation}
+	agent1      = identity.Identity{AccountID: "ag-1", Username: "agent1", DisplayName: "王坐席", Role: identity.RoleAgent}
+	agent2      = identity.Identity{AccountID: "ag-2", Username: "agent2", DisplayName: "李坐席", Role: identity.RoleAgent}
+	supervisor1 = identity.Identity{AccountID: "su-1", Username: "supervisor1", DisplayName: "张主管", Role: identity.RoleSupervisor}
+	admin1      = identity.Identity{AccountID: "ad-1", Username: "admin", DisplayName: "管理员", Role: identity.RoleAdmin}
 )
 
 // testChunk is small so that test files span several chunks.
@@ -56,16 +57,16 @@ type env struct {
 	notified []Document
 }
 
-// forEachDB runs fn on every test database (see store.ForEachDB).
+// forEachDB runs fn on every test database (see storetest.ForEachDB).
 func forEachDB(t *testing.T, fn func(t *testing.T, e *env)) {
-	store.ForEachDB(t, func(t *testing.T, db *store.DB) { fn(t, newEnv(t, db)) })
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) { fn(t, newEnv(t, db)) })
 }
 
 // newEnv starts the service on db; mods change its configuration.
 func newEnv(t testing.TB, db *store.DB, mods ...func(*Config)) *env {
 	t.Helper()
 	ctx := context.Background()
-	cat := catalog.NewService(db)
+	cat := catalog.NewService(db, nil)
 	err := cat.Create(ctx, catalog.Item{
 		ID: "ts-allowance", NameZh: "高龄老人津贴申请", NameEn: "Old-age allowance application", Category: "elderly",
 		SkillGroup: "elderly", Mode: catalog.ModeAssisted, TimeLimitDays: 5, Enabled: true, GuideZh: "核对身份证",
@@ -92,7 +93,7 @@ func newEnv(t testing.TB, db *store.DB, mods ...func(*Config)) *env {
 		t.Fatal(err)
 	}
 	v := fakeVerifier{}
-	for _, id := range []auth.Identity{station1, station2, agent1, agent2, supervisor1, admin1} {
+	for _, id := range []identity.Identity{station1, station2, agent1, agent2, supervisor1, admin1} {
 		v[id.Username] = id
 	}
 	mux := http.NewServeMux()
@@ -148,7 +149,7 @@ type fakeVerifier = authtest.Tokens
 
 // request sends body (JSON unless it is []byte or an io.Reader) as who and
 // returns the status and raw answer. A failed round trip returns status 0.
-func (e *env) request(t *testing.T, method, path string, who auth.Identity, body any, header http.Header) (int, []byte) {
+func (e *env) request(t *testing.T, method, path string, who identity.Identity, body any, header http.Header) (int, []byte) {
 	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -208,12 +209,12 @@ func (errReader) Read([]byte) (int, error) { return 0, errors.New("link dropped"
 type uploader struct {
 	t       *testing.T
 	e       *env
-	station auth.Identity
+	station identity.Identity
 	data    []byte
 	state   UploadState
 }
 
-func (e *env) uploader(t *testing.T, station auth.Identity, data []byte) *uploader {
+func (e *env) uploader(t *testing.T, station identity.Identity, data []byte) *uploader {
 	return &uploader{t: t, e: e, station: station, data: data}
 }
 

@@ -9,9 +9,9 @@ import (
 	"strconv"
 	"time"
 
-	"cloudwindow/auth"
 	"cloudwindow/cases"
 	"cloudwindow/httpapi"
+	"cloudwindow/identity"
 )
 
 // Routes registers the documents API on mux:
@@ -24,13 +24,13 @@ import (
 //	POST /api/v1/documents/{id}/rescan        ask the station to scan again (the call's agent)
 //	POST /api/v1/documents/{id}/accept        {"material": "..."}: attach to the case (the call's agent)
 func (s *Service) Routes(mux *http.ServeMux, v httpapi.Verifier) {
-	mux.HandleFunc("POST /api/v1/uploads", httpapi.Require(v, s.serveBegin, auth.RoleStation))
-	mux.HandleFunc("PUT /api/v1/uploads/{id}/chunks/{index}", httpapi.Require(v, s.servePutChunk, auth.RoleStation))
-	mux.HandleFunc("GET /api/v1/uploads/{id}", httpapi.Require(v, s.serveUpload, auth.RoleStation))
+	mux.HandleFunc("POST /api/v1/uploads", httpapi.Require(v, s.serveBegin, identity.RoleStation))
+	mux.HandleFunc("PUT /api/v1/uploads/{id}/chunks/{index}", httpapi.Require(v, s.servePutChunk, identity.RoleStation))
+	mux.HandleFunc("GET /api/v1/uploads/{id}", httpapi.Require(v, s.serveUpload, identity.RoleStation))
 	mux.HandleFunc("GET /api/v1/calls/{callID}/documents", httpapi.Require(v, s.serveList))
 	mux.HandleFunc("GET /api/v1/documents/{id}", httpapi.Require(v, s.serveContent))
-	mux.HandleFunc("POST /api/v1/documents/{id}/rescan", httpapi.Require(v, s.serveRescan, auth.RoleAgent))
-	mux.HandleFunc("POST /api/v1/documents/{id}/accept", httpapi.Require(v, s.serveAccept, auth.RoleAgent))
+	mux.HandleFunc("POST /api/v1/documents/{id}/rescan", httpapi.Require(v, s.serveRescan, identity.RoleAgent))
+	mux.HandleFunc("POST /api/v1/documents/{id}/accept", httpapi.Require(v, s.serveAccept, identity.RoleAgent))
 }
 
 func (s *Service) serveBegin(w http.ResponseWriter, r *http.Request) {
@@ -70,7 +70,7 @@ func (s *Service) serveList(w http.ResponseWriter, r *http.Request) {
 	actor, _ := httpapi.IdentityFrom(r.Context())
 	c, err := s.call(r.Context(), r.PathValue("callID"))
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	if !mayList(actor, c) {
@@ -79,7 +79,7 @@ func (s *Service) serveList(w http.ResponseWriter, r *http.Request) {
 	}
 	list, err := s.ListForCall(r.Context(), c.ID)
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string][]Document{"documents": list})
@@ -90,12 +90,12 @@ func (s *Service) serveContent(w http.ResponseWriter, r *http.Request) {
 	actor, _ := httpapi.IdentityFrom(r.Context())
 	d, err := s.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	c, err := s.call(r.Context(), d.CallID)
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	if !mayView(actor, c) {
@@ -113,7 +113,7 @@ func (s *Service) serveContent(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := s.open(d)
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	defer f.Close()
@@ -159,7 +159,7 @@ func (s *Service) answer(w http.ResponseWriter, r *http.Request, action, objectT
 	case errors.Is(err, ErrForbidden):
 		s.refuse(w, r, action, objectType, id)
 	case err != nil:
-		writeError(w, err)
+		s.writeError(w, err)
 	default:
 		httpapi.WriteJSON(w, http.StatusOK, v)
 	}
@@ -188,6 +188,6 @@ var errorCodes = []httpapi.ErrorCode{
 	{Err: ErrNoSpace, Status: http.StatusInsufficientStorage, Code: "insufficient_storage"},
 }
 
-func writeError(w http.ResponseWriter, err error) {
-	httpapi.WriteErrorFrom(w, err, errorCodes, "document request")
+func (s *Service) writeError(w http.ResponseWriter, err error) {
+	httpapi.WriteErrorFrom(w, s.log, err, errorCodes, "document request")
 }

@@ -34,6 +34,13 @@ type Limits struct {
 	MaxBytesPerStationDay int64 // over the last 24 hours
 }
 
+// DefaultLimits are the limits a Service takes for zero fields.
+func DefaultLimits() Limits {
+	var l Limits
+	l.setDefaults()
+	return l
+}
+
 func (l *Limits) setDefaults() {
 	if l.Grace <= 0 {
 		l.Grace = DefaultUploadGrace

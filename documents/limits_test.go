@@ -8,9 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"cloudwindow/auth"
 	"cloudwindow/diskspace"
+	"cloudwindow/identity"
 	"cloudwindow/store"
+	"cloudwindow/store/storetest"
 )
 
 // testClock is a clock the test moves.
@@ -24,7 +25,7 @@ func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c
 func (c *testClock) advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 // announce begins an upload of data and returns the status and error code.
-func (e *env) announce(t *testing.T, who auth.Identity, callID string, data []byte) (int, string) {
+func (e *env) announce(t *testing.T, who identity.Identity, callID string, data []byte) (int, string) {
 	t.Helper()
 	status, raw := e.request(t, "POST", "/api/v1/uploads", who, UploadRequest{
 		CallID: callID, Filename: "scan.png", Size: int64(len(data)), SHA256: hexSHA(data),
@@ -47,7 +48,7 @@ func (e *env) uploadCount(t *testing.T) int {
 }
 
 func TestUploadsCloseAfterTheCallAndItsGrace(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, db *store.DB) {
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
 		clock := &testClock{now: time.Now()}
 		e := newEnv(t, db, func(c *Config) { c.Now, c.Limits.Grace = clock.Now, time.Minute })
 		call := e.newCall(t, "call-ended")
@@ -88,7 +89,7 @@ func TestUploadQuotasPerCallAndStation(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			store.ForEachDB(t, func(t *testing.T, db *store.DB) {
+			storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
 				e := newEnv(t, db, func(cfg *Config) { cfg.Limits = tc.limits })
 				first, second := e.newCall(t, "call-1"), e.newCall(t, "call-2")
 				for _, data := range [][]byte{a, b} {
@@ -116,7 +117,7 @@ func TestUploadQuotasPerCallAndStation(t *testing.T) {
 }
 
 func TestUploadsKeepTheDiskReserveFree(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, db *store.DB) {
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
 		var free atomic.Uint64
 		free.Store(10 << 30)
 		e := newEnv(t, db, func(c *Config) {

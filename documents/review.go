@@ -8,13 +8,13 @@ import (
 	"path/filepath"
 	"strings"
 
-	"cloudwindow/auth"
 	"cloudwindow/calls"
 	"cloudwindow/cases"
+	"cloudwindow/identity"
 )
 
 // forAgent loads a document and checks that actor is the agent of its call.
-func (s *Service) forAgent(ctx context.Context, id string, actor auth.Identity) (Document, calls.Call, error) {
+func (s *Service) forAgent(ctx context.Context, id string, actor identity.Identity) (Document, calls.Call, error) {
 	d, err := s.Get(ctx, id)
 	if err != nil {
 		return Document{}, calls.Call{}, err
@@ -31,7 +31,7 @@ func (s *Service) forAgent(ctx context.Context, id string, actor auth.Identity) 
 
 // RequestRescan marks a scan as not good enough; the OnDocument hook tells
 // the station to take it again. An accepted scan cannot be sent back.
-func (s *Service) RequestRescan(ctx context.Context, id string, actor auth.Identity) (Document, error) {
+func (s *Service) RequestRescan(ctx context.Context, id string, actor identity.Identity) (Document, error) {
 	d, _, err := s.forAgent(ctx, id, actor)
 	if err != nil {
 		return Document{}, err
@@ -47,7 +47,7 @@ func (s *Service) RequestRescan(ctx context.Context, id string, actor auth.Ident
 
 // Accept attaches a scan to its call's case as the named material (one of
 // the item's materials list) and returns the case's materials, ticked.
-func (s *Service) Accept(ctx context.Context, id string, actor auth.Identity, material string) (Document, []cases.Material, error) {
+func (s *Service) Accept(ctx context.Context, id string, actor identity.Identity, material string) (Document, []cases.Material, error) {
 	d, c, err := s.forAgent(ctx, id, actor)
 	if err != nil {
 		return Document{}, nil, err

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"cloudwindow/audit"
-	"cloudwindow/auth"
 	"cloudwindow/calls"
 	"cloudwindow/cases"
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
@@ -31,7 +31,7 @@ const (
 // (*cases.Service provides it).
 type Cases interface {
 	ForCall(ctx context.Context, callID string) (cases.Case, error)
-	AttachMaterial(ctx context.Context, caseID, documentID, materialName string, actor auth.Identity) ([]cases.Material, error)
+	AttachMaterial(ctx context.Context, caseID, documentID, materialName string, actor identity.Identity) ([]cases.Material, error)
 }
 
 // Config wires a Service.
@@ -55,7 +55,7 @@ type Config struct {
 	// the station for a re-scan.
 	OnDocument func(Document)
 
-	Logger *slog.Logger
+	Logger *slog.Logger // nil: logs nowhere
 	Now    func() time.Time
 }
 
@@ -87,7 +87,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	cfg.Limits.setDefaults()
 	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -111,23 +111,23 @@ func (s *Service) call(ctx context.Context, callID string) (calls.Call, error) {
 }
 
 // isCallAgent reports whether id is the agent of call c.
-func isCallAgent(id auth.Identity, c calls.Call) bool {
-	return id.Role == auth.RoleAgent && id.AccountID != "" && id.AccountID == c.AgentID
+func isCallAgent(id identity.Identity, c calls.Call) bool {
+	return id.Role == identity.RoleAgent && id.AccountID != "" && id.AccountID == c.AgentID
 }
 
 // isCallStation reports whether id is the station of call c.
-func isCallStation(id auth.Identity, c calls.Call) bool {
-	return id.Role == auth.RoleStation && id.AccountID != "" && id.AccountID == c.StationID
+func isCallStation(id identity.Identity, c calls.Call) bool {
+	return id.Role == identity.RoleStation && id.AccountID != "" && id.AccountID == c.StationID
 }
 
 // mayView reports whether id may see the content of c's documents: the
 // call's agent, supervisors and admins. Stations never read scans back.
-func mayView(id auth.Identity, c calls.Call) bool {
-	return isCallAgent(id, c) || id.Role == auth.RoleSupervisor || id.Role == auth.RoleAdmin
+func mayView(id identity.Identity, c calls.Call) bool {
+	return isCallAgent(id, c) || id.Role == identity.RoleSupervisor || id.Role == identity.RoleAdmin
 }
 
 // mayList adds the call's own station to mayView: it sees what it sent
 // and whether the agent wants a re-scan.
-func mayList(id auth.Identity, c calls.Call) bool {
+func mayList(id identity.Identity, c calls.Call) bool {
 	return mayView(id, c) || isCallStation(id, c)
 }

@@ -19,7 +19,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"cloudwindow/auth"
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
@@ -78,7 +78,7 @@ func (s *Service) partPath(u upload) string { return filepath.Join(s.uploadsDir(
 // Begin starts an upload for the station of the call, or returns the one
 // already under way (or finished) for the same file, so a station that
 // retries after a dropped link resumes instead of sending a duplicate.
-func (s *Service) Begin(ctx context.Context, station auth.Identity, req UploadRequest) (UploadState, error) {
+func (s *Service) Begin(ctx context.Context, station identity.Identity, req UploadRequest) (UploadState, error) {
 	req, err := s.checkRequest(req)
 	if err != nil {
 		return UploadState{}, err
@@ -201,7 +201,7 @@ func (s *Service) activeUpload(ctx context.Context, callID, stationID, sum strin
 }
 
 // loadUpload returns an upload of station.
-func (s *Service) loadUpload(ctx context.Context, station auth.Identity, id string) (upload, error) {
+func (s *Service) loadUpload(ctx context.Context, station identity.Identity, id string) (upload, error) {
 	u, err := scanUpload(s.db.QueryRow(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return upload{}, fmt.Errorf("upload %s: %w", id, ErrNotFound)
@@ -209,14 +209,14 @@ func (s *Service) loadUpload(ctx context.Context, station auth.Identity, id stri
 	if err != nil {
 		return upload{}, fmt.Errorf("load upload %s: %w", id, err)
 	}
-	if station.Role != auth.RoleStation || station.AccountID != u.stationID {
+	if station.Role != identity.RoleStation || station.AccountID != u.stationID {
 		return upload{}, fmt.Errorf("upload %s: another station's: %w", id, ErrForbidden)
 	}
 	return u, nil
 }
 
 // Upload returns the state of one of station's uploads, to resume it.
-func (s *Service) Upload(ctx context.Context, station auth.Identity, id string) (UploadState, error) {
+func (s *Service) Upload(ctx context.Context, station identity.Identity, id string) (UploadState, error) {
 	u, err := s.loadUpload(ctx, station, id)
 	if err != nil {
 		return UploadState{}, err
@@ -279,7 +279,7 @@ func (s *Service) receivedChunks(ctx context.Context, uploadID string) (map[int]
 // chunk's length and hash to chunkSHA256 (hex); a chunk sent again with the
 // same content is accepted and changes nothing. When the last chunk is in,
 // the file is checked and stored as a Document.
-func (s *Service) PutChunk(ctx context.Context, station auth.Identity, uploadID string, index int, body io.Reader, chunkSHA256 string) (UploadState, error) {
+func (s *Service) PutChunk(ctx context.Context, station identity.Identity, uploadID string, index int, body io.Reader, chunkSHA256 string) (UploadState, error) {
 	u, err := s.loadUpload(ctx, station, uploadID)
 	if err != nil {
 		return UploadState{}, err

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"cloudwindow/auth"
+	"cloudwindow/identity"
 )
 
 // MaxBody bounds a JSON request body unless an endpoint says otherwise.
@@ -35,9 +36,8 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	if err := json.NewEncoder(w).Encode(v); err != nil {
-		slog.Debug("write json response", "err", err)
-	}
+	// An error here is a client that went away: there is no one to tell.
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 // DecodeJSON reads a JSON body of at most limit bytes (MaxBody if 0) into v,
@@ -67,25 +67,25 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, v any, limit int64) bool
 
 // Verifier turns a bearer token into an identity.
 type Verifier interface {
-	Verify(ctx context.Context, token string) (auth.Identity, error)
+	Verify(ctx context.Context, token string) (identity.Identity, error)
 }
 
 type identityKey struct{}
 
 // IdentityFrom returns the identity Require put in the request context.
-func IdentityFrom(ctx context.Context) (auth.Identity, bool) {
-	id, ok := ctx.Value(identityKey{}).(auth.Identity)
+func IdentityFrom(ctx context.Context) (identity.Identity, bool) {
+	id, ok := ctx.Value(identityKey{}).(identity.Identity)
 	return id, ok
 }
 
 // WithIdentity returns ctx carrying id (for tests and internal calls).
-func WithIdentity(ctx context.Context, id auth.Identity) context.Context {
+func WithIdentity(ctx context.Context, id identity.Identity) context.Context {
 	return context.WithValue(ctx, identityKey{}, id)
 }
 
 // Require wraps h so that it runs only for a valid bearer token whose role is
 // one of roles (any role when roles is empty).
-func Require(v Verifier, h http.HandlerFunc, roles ...auth.Role) http.HandlerFunc {
+func Require(v Verifier, h http.HandlerFunc, roles ...identity.Role) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || token == "" {
@@ -109,7 +109,7 @@ func Require(v Verifier, h http.HandlerFunc, roles ...auth.Role) http.HandlerFun
 	}
 }
 
-func hasRole(r auth.Role, roles []auth.Role) bool {
+func hasRole(r identity.Role, roles []identity.Role) bool {
 	for _, want := range roles {
 		if r == want {
 			return true
@@ -130,15 +130,16 @@ type ErrorCode struct {
 }
 
 // WriteErrorFrom answers err with the first of codes it matches
-// (errors.Is), its message included. Anything else is logged as a failure
-// of what and answered with a 500 that tells the client nothing internal.
-func WriteErrorFrom(w http.ResponseWriter, err error, codes []ErrorCode, what string) {
+// (errors.Is), its message included. Anything else is logged to log as a
+// failure of what and answered with a 500 that tells the client nothing
+// internal.
+func WriteErrorFrom(w http.ResponseWriter, log *slog.Logger, err error, codes []ErrorCode, what string) {
 	for _, c := range codes {
 		if errors.Is(err, c.Err) {
 			WriteError(w, c.Status, c.Code, err.Error())
 			return
 		}
 	}
-	slog.Error(what, "err", err)
+	log.Error(what, "err", err)
 	WriteError(w, http.StatusInternalServerError, "internal", "the request failed; try again")
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -24,7 +25,8 @@ func TestWriteErrorFromMapsWrappedErrorsAndHidesTheRest(t *testing.T) {
 	}
 	for _, tc := range cases {
 		rec := httptest.NewRecorder()
-		WriteErrorFrom(rec, tc.err, codes, "test request")
+		var logged strings.Builder
+		WriteErrorFrom(rec, slog.New(slog.NewTextHandler(&logged, nil)), tc.err, codes, "test request")
 		var body map[string]Error
 		json.Unmarshal(rec.Body.Bytes(), &body)
 		if rec.Code != tc.status || body["error"].Code != tc.code || body["error"].Message != tc.text {
@@ -32,6 +34,9 @@ func TestWriteErrorFromMapsWrappedErrorsAndHidesTheRest(t *testing.T) {
 		}
 		if strings.Contains(rec.Body.String(), "/var/lib") {
 			t.Errorf("%s: internal detail leaked: %s", tc.name, rec.Body)
+		}
+		if internal := tc.status == http.StatusInternalServerError; internal != strings.Contains(logged.String(), tc.err.Error()) {
+			t.Errorf("%s: the operator's log has %q", tc.name, logged.String())
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"cloudwindow/auth"
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
@@ -36,7 +37,7 @@ func CreateAccounts(ctx context.Context, svc *auth.Service, stations, agents int
 	}
 	for i := range agents {
 		_, err := svc.CreateAccount(ctx, auth.NewAccount{
-			Username: AgentUsername(i), Password: password, Role: auth.RoleAgent,
+			Username: AgentUsername(i), Password: password, Role: identity.RoleAgent,
 			DisplayName: fmt.Sprintf("压测坐席 %04d", i), Generalist: true,
 		})
 		if err != nil && !errors.Is(err, auth.ErrUsernameTaken) {

@@ -15,7 +15,7 @@ type Config struct {
 	PublicIPs    []string              // NAT 1:1 IPs announced as host candidates (optional)
 	LoopbackOnly bool                  // gather candidates on loopback only (tests, single-box demos)
 	Registerer   prometheus.Registerer // may be nil
-	Logger       *slog.Logger
+	Logger       *slog.Logger          // nil: logs nowhere
 }
 
 func (c Config) validate() error {
@@ -35,7 +35,7 @@ func (c Config) validate() error {
 
 func (c Config) logger() *slog.Logger {
 	if c.Logger == nil {
-		return slog.Default()
+		return slog.New(slog.DiscardHandler)
 	}
 	return c.Logger
 }

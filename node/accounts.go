@@ -14,12 +14,7 @@ func (n *Node) authOptions() (auth.Options, error) {
 		return auth.Options{}, err
 	}
 	opts.Registerer = n.registry
-	opts.OnSessionsEnded = func(e auth.SessionsEnded) {
-		// Sessions end on user requests, once signaling runs.
-		if n.Signaling != nil {
-			n.Signaling.EndSessions(e)
-		}
-	}
+	opts.OnSessionsEnded = n.relay.sessionsEnded
 	return opts, nil
 }
 
@@ -33,5 +28,5 @@ func AuthOptions(cfg Config) (auth.Options, error) {
 	if err != nil {
 		return auth.Options{}, fmt.Errorf("key-encryption key: %w", err)
 	}
-	return auth.Options{LoginLimits: cfg.LoginLimits, KeyEncryptionKeys: keks, BcryptCost: cfg.BcryptCost}, nil
+	return auth.Options{LoginLimits: cfg.LoginLimits, KeyEncryptionKeys: keks, BcryptCost: cfg.BcryptCost, Logger: cfg.Logger}, nil
 }

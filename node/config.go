@@ -9,9 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+	_ "time/tzdata" // the center's zone on machines without the tz database
 
 	"cloudwindow/auth"
+	"cloudwindow/diskspace"
 	"cloudwindow/documents"
+	"cloudwindow/queue"
+	"cloudwindow/recordings"
 	"cloudwindow/signaling"
 )
 
@@ -57,11 +61,11 @@ type Config struct {
 	// by default the call goes on and the agent is told it isn't recorded.
 	RequireRecording bool
 	// RecordingRetry is how long a recording stopped by a failure waits
-	// before it tries a new part; default 5 s.
+	// before it tries a new part.
 	RecordingRetry time.Duration
 	// DiskReserve is the free space (bytes) on the data directory's volume
 	// kept for recordings and the store: uploads stop and /readyz fails
-	// below it. 0 keeps none (the command's default is 1 GiB).
+	// below it. 0 keeps none.
 	DiskReserve int64
 	Uploads     documents.Limits // per call and station; zero fields take the defaults
 
@@ -69,42 +73,80 @@ type Config struct {
 	Holidays      []string       // public holidays, "2006-01-02", skipped in due dates
 	ExtraWorkdays []string       // weekend days worked instead (调休)
 
-	Logger *slog.Logger
-	Out    io.Writer // where the demo accounts and a first admin password are printed; default stdout
+	Logger *slog.Logger // every service logs here; default slog.Default()
+	Out    io.Writer    // where the demo accounts and a first admin password are printed; default stdout
 }
 
+// DefaultConfig is the configuration of a node started with no flags, and
+// the one place its defaults are written: the command's flags and their
+// help take their defaults from it, and Start fills a Config's empty fields
+// from it. Fields where zero means "off" or "pick a free port" (ports,
+// Retention, DiskReserve) are taken from it only by the command.
+func DefaultConfig() Config {
+	return Config{
+		Addr:         ":8080",
+		DataDir:      "data",
+		RedisPrefix:  "cloudwindow:",
+		NodeName:     hostname(),
+		UDPPort:      50000,
+		TCPPort:      50000,
+		OpeningHours: "工作日 8:30–11:30，13:30–17:00",
+		ConnLimits: ConnLimits{
+			HTTPReadTimeout:  30 * time.Second,
+			HTTPIdleTimeout:  30 * time.Second,
+			ChunkTimeout:     documents.DefaultChunkTimeout,
+			MaxConnections:   10000,
+			WSAuthTimeout:    signaling.DefaultAuthTimeout,
+			WSMaxPerAddress:  signaling.DefaultMaxConnsPerAddress,
+			WSMaxConnections: signaling.DefaultMaxConns,
+		},
+		RingTimeout:          queue.DefaultRingTimeout,
+		WrapUpTimeout:        queue.DefaultWrapUpTimeout,
+		ResumeGrace:          signaling.DefaultResumeGrace,
+		LoginLimits:          auth.DefaultLoginLimits(),
+		SessionCheckInterval: signaling.DefaultSessionCheckInterval,
+		RecordingRetry:       recordings.DefaultRetryInterval,
+		DiskReserve:          diskspace.DefaultReserve,
+		Uploads:              documents.DefaultLimits(),
+		Location:             centerZone(),
+	}
+}
+
+// centerZone is the default time zone of the center; the machine's own
+// where the zone database lacks it.
+func centerZone() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.Local
+	}
+	return loc
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "node-1"
+	}
+	return h
+}
+
+// setDefaults fills the empty fields a node can't run without from
+// DefaultConfig. A nil Location stays the machine's zone (see cases).
 func (c *Config) setDefaults() {
-	if c.Addr == "" {
-		c.Addr = ":8080"
-	}
-	if c.DataDir == "" {
-		c.DataDir = "data"
-	}
-	if c.DatabaseURL == "" {
-		c.DatabaseURL = filepath.Join(c.DataDir, "cloudwindow.db")
-	}
-	if c.RedisPrefix == "" {
-		c.RedisPrefix = "cloudwindow:"
-	}
-	if c.NodeName == "" {
-		c.NodeName = "node-1"
-	}
-	if c.OpeningHours == "" {
-		c.OpeningHours = "工作日 8:30–11:30，13:30–17:00"
-	}
-	if c.RingTimeout <= 0 {
-		c.RingTimeout = 20 * time.Second
-	}
-	if c.WrapUpTimeout <= 0 {
-		c.WrapUpTimeout = 60 * time.Second
-	}
-	if c.ResumeGrace <= 0 {
-		c.ResumeGrace = 60 * time.Second
-	}
-	c.ConnLimits.setDefaults()
-	if c.Location == nil {
-		c.Location = time.Local
-	}
+	d := DefaultConfig()
+	orDefault(&c.Addr, d.Addr)
+	orDefault(&c.DataDir, d.DataDir)
+	orDefault(&c.DatabaseURL, filepath.Join(c.DataDir, "cloudwindow.db"))
+	orDefault(&c.RedisPrefix, d.RedisPrefix)
+	orDefault(&c.NodeName, d.NodeName)
+	orDefault(&c.OpeningHours, d.OpeningHours)
+	positiveOr(&c.RingTimeout, d.RingTimeout)
+	positiveOr(&c.WrapUpTimeout, d.WrapUpTimeout)
+	positiveOr(&c.ResumeGrace, d.ResumeGrace)
+	l, dl := &c.ConnLimits, d.ConnLimits
+	positiveOr(&l.HTTPReadTimeout, dl.HTTPReadTimeout)
+	positiveOr(&l.HTTPIdleTimeout, dl.HTTPIdleTimeout)
+	positiveOr(&l.MaxConnections, dl.MaxConnections)
 	if c.Out == nil {
 		c.Out = os.Stdout
 	}
@@ -113,28 +155,37 @@ func (c *Config) setDefaults() {
 	}
 }
 
-// ConnLimits bound what one client, or all of them together, can hold open.
-// Zero values take defaults: the HTTP ones here, the others in the
-// documents and signaling packages.
-type ConnLimits struct {
-	HTTPReadTimeout time.Duration // a whole request, body included (chunk uploads get ChunkTimeout); default 30 s
-	HTTPIdleTimeout time.Duration // an idle keep-alive connection is closed after this; default 30 s
-	ChunkTimeout    time.Duration // reading one upload chunk; default 2 min
-	MaxConnections  int           // open TCP connections on the HTTP port; default 10000
-
-	WSAuthTimeout    time.Duration // a new signaling socket must authenticate within this; default 10 s
-	WSMaxPerAddress  int           // signaling sockets per client address; default 20
-	WSMaxConnections int           // signaling sockets on this node; default 5000
+// StoreURL is the store a node configured by c opens: DatabaseURL, or the
+// SQLite file in DataDir.
+func (c Config) StoreURL() string {
+	c.setDefaults()
+	return c.DatabaseURL
 }
 
-func (l *ConnLimits) setDefaults() {
-	if l.HTTPReadTimeout <= 0 {
-		l.HTTPReadTimeout = 30 * time.Second
+// orDefault sets *v to d when it is empty.
+func orDefault[T comparable](v *T, d T) {
+	var zero T
+	if *v == zero {
+		*v = d
 	}
-	if l.HTTPIdleTimeout <= 0 {
-		l.HTTPIdleTimeout = 30 * time.Second
+}
+
+// positiveOr sets *v to d unless it is positive.
+func positiveOr[T int | int64 | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
 	}
-	if l.MaxConnections <= 0 {
-		l.MaxConnections = 10000
-	}
+}
+
+// ConnLimits bound what one client, or all of them together, can hold open.
+// Zero values take the defaults of DefaultConfig.
+type ConnLimits struct {
+	HTTPReadTimeout time.Duration // a whole request, body included (chunk uploads get ChunkTimeout)
+	HTTPIdleTimeout time.Duration // an idle keep-alive connection is closed after this
+	ChunkTimeout    time.Duration // reading one upload chunk
+	MaxConnections  int           // open TCP connections on the HTTP port
+
+	WSAuthTimeout    time.Duration // a new signaling socket must authenticate within this
+	WSMaxPerAddress  int           // signaling sockets per client address
+	WSMaxConnections int           // signaling sockets on this node
 }

@@ -57,6 +57,7 @@ type Node struct {
 	SFU       *media.SFU
 	Recorder  *recordings.Recorder
 	Signaling *signaling.Server
+	relay     callRelay // the services' hooks into Signaling
 	registry  *prometheus.Registry
 	disk      *diskspace.Guard
 	redis     *redis.Client // nil when running alone
@@ -99,7 +100,7 @@ func (n *Node) open(ctx context.Context) error {
 	if err := n.closeLostCalls(ctx); err != nil {
 		return err
 	}
-	n.Rectify = rectify.NewService(db, n.Audit, time.Now)
+	n.Rectify = rectify.NewService(db, n.Audit, time.Now, n.log)
 	authOpts, err := n.authOptions()
 	if err != nil {
 		return err
@@ -110,7 +111,7 @@ func (n *Node) open(ctx context.Context) error {
 	if err := n.seedAccounts(ctx); err != nil {
 		return err
 	}
-	n.Catalog = catalog.NewService(db)
+	n.Catalog = catalog.NewService(db, n.log)
 	if err := n.Catalog.Seed(ctx); err != nil {
 		return fmt.Errorf("seed catalog: %w", err)
 	}
@@ -135,6 +136,7 @@ func (n *Node) open(ctx context.Context) error {
 		Calls: n.Calls, Cases: n.Cases, Rectifications: n.Rectify,
 		Bus: n.bus, Registerer: n.registry, Logger: n.log,
 	})
+	n.relay.connect(n.Signaling)
 	return nil
 }
 
@@ -180,24 +182,22 @@ func (n *Node) newQueue(l queue.Listener) queue.Queue {
 	return queue.NewCluster(cfg, n.bus, queue.NewRedisLocker(n.redis, n.cfg.RedisPrefix+"queue-leader"), n.cfg.NodeName, l)
 }
 
-// openCasework starts cases and documents. Their hooks tell signaling,
-// which starts later: nothing fires before a call exists.
+// openCasework starts cases and documents. Their hooks go through the
+// relay to signaling, which starts later.
 func (n *Node) openCasework() error {
 	cal, err := cases.NewCalendar(n.cfg.Holidays, n.cfg.ExtraWorkdays)
 	if err != nil {
 		return fmt.Errorf("holiday calendar: %w", err)
 	}
 	n.Cases = cases.NewService(n.db, n.Catalog, n.Audit, time.Now, cases.Options{
-		Calendar: cal, Location: n.cfg.Location,
-		OnEvent:     func(e cases.Event) { n.Signaling.CaseEvent(e) },
-		OnForm:      func(f cases.Form) { n.Signaling.FormPushed(f) },
-		OnSignature: func(s cases.Signature) { n.Signaling.FormSigned(s) },
+		Calendar: cal, Location: n.cfg.Location, Logger: n.log,
+		OnEvent: n.relay.caseEvent, OnForm: n.relay.formPushed, OnSignature: n.relay.formSigned,
 	})
 	n.Documents, err = documents.New(documents.Config{
 		DataDir: n.cfg.DataDir, DB: n.db, Calls: n.Calls, Cases: n.Cases, Audit: n.Audit, Logger: n.log,
 		ChunkTimeout: n.cfg.ConnLimits.ChunkTimeout,
 		Limits:       n.cfg.Uploads, Space: n.disk,
-		OnDocument: func(d documents.Document) { n.Signaling.DocumentChanged(d) },
+		OnDocument: n.relay.documentChanged,
 	})
 	if err != nil {
 		return fmt.Errorf("start documents: %w", err)
@@ -218,7 +218,7 @@ func (n *Node) openMedia(ctx context.Context) error {
 		Dir: n.cfg.DataDir, DB: n.db, Registerer: n.registry, Logger: n.log,
 		Retention: n.cfg.Retention, Node: n.cfg.NodeName, TicketSecret: n.cfg.TicketSecret,
 		FreeSpace: n.disk.Available, RetryInterval: n.cfg.RecordingRetry,
-		OnStatus: func(s recordings.StatusChange) { n.Signaling.RecordingStatus(s.CallID, s.Recording, s.Code) },
+		OnStatus: n.relay.recordingStatus,
 	})
 	if err != nil {
 		return fmt.Errorf("start recorder: %w", err)

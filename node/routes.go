@@ -26,7 +26,7 @@ func (n *Node) routes() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.registry, promhttp.HandlerOpts{}))
 	mux.Handle("GET /ws", n.Signaling)
 
-	authhttp.Routes(mux, n.Auth, n.Audit)
+	authhttp.Routes(mux, n.Auth, n.Audit, n.log)
 	n.Catalog.Routes(mux, n.Auth, n.Audit)
 	n.Recorder.Routes(mux, n.Auth, n.Audit)
 	n.Calls.Routes(mux, n.Auth)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"cloudwindow/bus"
+	"cloudwindow/bus/bustest"
 )
 
 // clusterImplementations run the behaviour table on two Cluster nodes
@@ -29,13 +30,13 @@ type backend struct {
 }
 
 func memoryBackend(t testing.TB) backend {
-	b := bus.NewLocal()
+	b := bus.NewLocal(nil)
 	t.Cleanup(func() { b.Close() })
 	return backend{newBus: func() bus.Bus { return b }, lock: NewMemoryLocker()}
 }
 
 func redisBackend(t testing.TB) backend {
-	client, prefix := bus.OpenTestRedis(t)
+	client, prefix := bustest.OpenRedis(t)
 	return backend{
 		newBus: func() bus.Bus {
 			b := bus.NewRedis(client, prefix, slog.New(slog.DiscardHandler))

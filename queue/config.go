@@ -17,7 +17,7 @@ type Config struct {
 	// DefaultHandleTime stands in for the average until a call has ended;
 	// default 5 min.
 	DefaultHandleTime time.Duration
-	Logger            *slog.Logger // default: slog.Default()
+	Logger            *slog.Logger // nil: logs nowhere
 
 	// LeaderTTL is how long a Cluster leader's lock lasts unless renewed: a
 	// dead leader's successor takes over within about 4/3 of it. Default 5 s.
@@ -61,7 +61,7 @@ func (c Config) withDefaults() Config {
 		c.CallTimeout = DefaultCallTimeout
 	}
 	if c.Logger == nil {
-		c.Logger = slog.Default()
+		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return c
 }

@@ -1,7 +1,7 @@
 package queue
 
 import (
-	"cloudwindow/bus"
+	"cloudwindow/bus/bustest"
 	"errors"
 	"os"
 	"testing"
@@ -17,7 +17,7 @@ func lockers() []lockerImpl {
 	impls := []lockerImpl{{"memory", func(*testing.T) Locker { return NewMemoryLocker() }}}
 	if os.Getenv("CLOUDWINDOW_TEST_REDIS") != "" {
 		impls = append(impls, lockerImpl{"redis", func(t *testing.T) Locker {
-			client, prefix := bus.OpenTestRedis(t)
+			client, prefix := bustest.OpenRedis(t)
 			return NewRedisLocker(client, prefix+"lock")
 		}})
 	}

@@ -16,6 +16,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"cloudwindow/store"
+	"cloudwindow/store/storetest"
 )
 
 // testDBs returns a fresh SQLite store, plus a PostgreSQL one when
@@ -24,12 +25,12 @@ func testDBs(t *testing.T) map[string]*store.DB {
 	t.Helper()
 	dbs := map[string]*store.DB{"sqlite": testSQLite(t)}
 	if url := os.Getenv("CLOUDWINDOW_TEST_POSTGRES"); url != "" {
-		dbs["postgres"] = store.OpenTestPostgres(t, url)
+		dbs["postgres"] = storetest.OpenPostgres(t, url)
 	}
 	return dbs
 }
 
-func testSQLite(t testing.TB) *store.DB { return store.OpenTestSQLite(t) }
+func testSQLite(t testing.TB) *store.DB { return storetest.OpenSQLite(t) }
 
 type testRecorder struct {
 	*Recorder

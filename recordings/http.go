@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"cloudwindow/audit"
-	"cloudwindow/auth"
 	"cloudwindow/httpapi"
+	"cloudwindow/identity"
 )
 
 // Audit actions, object type "recording", object id the call id.
@@ -42,7 +42,7 @@ type reviewAPI struct {
 //	PUT  /api/v1/recordings/{callID}/hold                   {"hold": bool} (audited)
 func (rec *Recorder) Routes(mux *http.ServeMux, v httpapi.Verifier, log *audit.Log) {
 	a := &reviewAPI{rec: rec, audit: log}
-	only := []auth.Role{auth.RoleSupervisor, auth.RoleAdmin}
+	only := []identity.Role{identity.RoleSupervisor, identity.RoleAdmin}
 	mux.HandleFunc("GET /api/v1/recordings", httpapi.Require(v, a.list, only...))
 	mux.HandleFunc("GET /api/v1/recordings/{callID}", httpapi.Require(v, a.get, only...))
 	mux.HandleFunc("GET /api/v1/recordings/{callID}/files/{fileID}", a.mediaAccess(v, httpapi.Require(v, a.media, only...)))

@@ -14,27 +14,27 @@ import (
 	"time"
 
 	"cloudwindow/audit"
-	"cloudwindow/auth"
 	"cloudwindow/calls"
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
 // tokens is a Verifier: the token is the role's name.
-type tokens map[string]auth.Identity
+type tokens map[string]identity.Identity
 
-func (v tokens) Verify(_ context.Context, token string) (auth.Identity, error) {
+func (v tokens) Verify(_ context.Context, token string) (identity.Identity, error) {
 	id, ok := v[token]
 	if !ok {
-		return auth.Identity{}, errors.New("unknown token")
+		return identity.Identity{}, errors.New("unknown token")
 	}
 	return id, nil
 }
 
 var testTokens = tokens{
-	"station":    {AccountID: "st-1", Username: "station1", Role: auth.RoleStation},
-	"agent":      {AccountID: "ag-1", Username: "agent1", Role: auth.RoleAgent},
-	"supervisor": {AccountID: "su-1", Username: "super1", DisplayName: "李主任", Role: auth.RoleSupervisor},
-	"admin":      {AccountID: "ad-1", Username: "admin", Role: auth.RoleAdmin},
+	"station":    {AccountID: "st-1", Username: "station1", Role: identity.RoleStation},
+	"agent":      {AccountID: "ag-1", Username: "agent1", Role: identity.RoleAgent},
+	"supervisor": {AccountID: "su-1", Username: "super1", DisplayName: "李主任", Role: identity.RoleSupervisor},
+	"admin":      {AccountID: "ad-1", Username: "admin", Role: identity.RoleAdmin},
 }
 
 type reviewServer struct {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"cloudwindow/auth"
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
@@ -16,7 +16,7 @@ import (
 const maxNoteRunes = 2000
 
 // AddNote pins a supervisor's note at atMs into the recording.
-func (rec *Recorder) AddNote(ctx context.Context, callID string, atMs int64, text string, author auth.Identity) (Note, error) {
+func (rec *Recorder) AddNote(ctx context.Context, callID string, atMs int64, text string, author identity.Identity) (Note, error) {
 	text = strings.TrimSpace(text)
 	if text == "" || utf8.RuneCountInString(text) > maxNoteRunes {
 		return Note{}, fmt.Errorf("%w: note text must have 1 to %d characters", ErrInvalid, maxNoteRunes)
@@ -63,7 +63,7 @@ func (rec *Recorder) notes(ctx context.Context, callID string) ([]Note, error) {
 
 // SetHold puts a legal hold on a session, which stops retention from
 // deleting it, or lifts it. A deleted session can't be held.
-func (rec *Recorder) SetHold(ctx context.Context, callID string, hold bool, by auth.Identity) (Session, error) {
+func (rec *Recorder) SetHold(ctx context.Context, callID string, hold bool, by identity.Identity) (Session, error) {
 	holdBy, holdAt := "", int64(0)
 	if hold {
 		holdBy, holdAt = by.Username, store.Millis(rec.now())

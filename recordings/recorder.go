@@ -20,7 +20,7 @@ type Config struct {
 	Dir        string    // data directory; files go to Dir/recordings/YYYY/MM/DD/
 	DB         *store.DB // the index
 	Registerer prometheus.Registerer
-	Logger     *slog.Logger
+	Logger     *slog.Logger // nil: logs nowhere
 	// Retention is how long recordings are kept; 0 keeps them forever.
 	Retention time.Duration
 	Now       func() time.Time
@@ -83,7 +83,7 @@ func New(cfg Config) (*Recorder, error) {
 		return nil, errors.New("recordings: Config.DB and Config.Dir are required")
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"cloudwindow/audit"
-	"cloudwindow/auth"
+	"cloudwindow/identity"
 )
 
 // seedRecorded indexes a finished recording of callID that started at
@@ -50,7 +50,7 @@ func TestRetentionDeletesOldRecordingsUnlessHeld(t *testing.T) {
 			old := seedRecorded(t, tr, "old", now.AddDate(0, 0, -100))
 			held := seedRecorded(t, tr, "held", now.AddDate(0, 0, -100))
 			recent := seedRecorded(t, tr, "recent", now.AddDate(0, 0, -10))
-			supervisor := auth.Identity{AccountID: "su-1", Username: "super1", Role: auth.RoleSupervisor}
+			supervisor := identity.Identity{AccountID: "su-1", Username: "super1", Role: identity.RoleSupervisor}
 			if _, err := tr.SetHold(ctx, "held", true, supervisor); err != nil {
 				t.Fatal(err)
 			}

@@ -10,6 +10,7 @@ import (
 
 	"cloudwindow/calls"
 	"cloudwindow/store"
+	"cloudwindow/store/storetest"
 )
 
 var listEpoch = time.Date(2025, 3, 1, 0, 0, 0, 0, time.Local)
@@ -108,7 +109,7 @@ func TestListFiltersAndPages(t *testing.T) {
 		{"bad ratings of a station", ListFilter{StationID: "st-2", MaxRating: BadRatingMax},
 			func(s Session) bool { return s.StationID == "st-2" && s.Rating.Bad() }},
 	}
-	store.ForEachDB(t, func(t *testing.T, db *store.DB) {
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
 		seeded := seedSessions(t, db, 60)
 		tr := newTestRecorder(t, db, t.TempDir())
 		for _, tc := range cases {
@@ -241,7 +242,7 @@ func BenchmarkList100k(b *testing.B) {
 // the station, the list shows the score and finds it among the bad
 // ratings, and the session page shows the comment too.
 func TestReviewShowsTheResidentsRating(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, db *store.DB) {
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
 		s := newReviewServer(t, db)
 		var page Page
 		decode(t, s.do(t, "GET", "/api/v1/recordings?rating=unrated", "supervisor", ""), 200, &page)

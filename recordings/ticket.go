@@ -16,6 +16,7 @@ import (
 
 	"cloudwindow/auth"
 	"cloudwindow/httpapi"
+	"cloudwindow/identity"
 )
 
 // Play tickets let a <video> element fetch a recording. A media element
@@ -49,10 +50,10 @@ type Ticket struct {
 // ticketClaims is what a ticket vouches for: enough to audit the access
 // without asking the account store.
 type ticketClaims struct {
-	AccountID string    `json:"a"`
-	Username  string    `json:"u"`
-	Role      auth.Role `json:"r"`
-	Expires   int64     `json:"e"` // Unix seconds
+	AccountID string        `json:"a"`
+	Username  string        `json:"u"`
+	Role      identity.Role `json:"r"`
+	Expires   int64         `json:"e"` // Unix seconds
 }
 
 // ticketKey derives the MAC key. A configured secret goes through HMAC
@@ -72,7 +73,7 @@ func ticketKey(secret string) ([]byte, error) {
 }
 
 // IssueTicket returns a play ticket for one file of a call, for who.
-func (rec *Recorder) IssueTicket(ctx context.Context, callID, fileID string, who auth.Identity) (Ticket, error) {
+func (rec *Recorder) IssueTicket(ctx context.Context, callID, fileID string, who identity.Identity) (Ticket, error) {
 	f, err := rec.file(ctx, callID, fileID)
 	if err != nil {
 		return Ticket{}, err
@@ -93,14 +94,14 @@ func (rec *Recorder) IssueTicket(ctx context.Context, callID, fileID string, who
 
 // checkTicket returns the identity a ticket vouches for, if it is genuine,
 // made for this file and not expired.
-func (rec *Recorder) checkTicket(ticket, callID, fileID string) (auth.Identity, error) {
+func (rec *Recorder) checkTicket(ticket, callID, fileID string) (identity.Identity, error) {
 	payload, sig, ok := strings.Cut(ticket, ".")
 	if !ok || len(ticket) > maxTicketLen {
-		return auth.Identity{}, fmt.Errorf("%w: malformed", errBadTicket)
+		return identity.Identity{}, fmt.Errorf("%w: malformed", errBadTicket)
 	}
 	mac, err := base64.RawURLEncoding.DecodeString(sig)
 	if err != nil || !hmac.Equal(mac, rec.ticketMAC(callID, fileID, payload)) {
-		return auth.Identity{}, fmt.Errorf("%w: signature does not match", errBadTicket)
+		return identity.Identity{}, fmt.Errorf("%w: signature does not match", errBadTicket)
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(payload)
 	var c ticketClaims
@@ -108,12 +109,12 @@ func (rec *Recorder) checkTicket(ticket, callID, fileID string) (auth.Identity, 
 		err = json.Unmarshal(raw, &c)
 	}
 	if err != nil {
-		return auth.Identity{}, fmt.Errorf("%w: unreadable claims", errBadTicket)
+		return identity.Identity{}, fmt.Errorf("%w: unreadable claims", errBadTicket)
 	}
 	if !rec.now().Before(time.Unix(c.Expires, 0)) {
-		return auth.Identity{}, fmt.Errorf("%w: expired", errBadTicket)
+		return identity.Identity{}, fmt.Errorf("%w: expired", errBadTicket)
 	}
-	return auth.Identity{AccountID: c.AccountID, Username: c.Username, Role: c.Role}, nil
+	return identity.Identity{AccountID: c.AccountID, Username: c.Username, Role: c.Role}, nil
 }
 
 func (rec *Recorder) ticketMAC(callID, fileID, payload string) []byte {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"cloudwindow/auth"
+	"cloudwindow/identity"
 )
 
 // checkedTokens is a Verifier that, like auth.Service, also tells whether
@@ -71,7 +72,7 @@ func (s *ticketServer) plays(t *testing.T) int {
 	n := 0
 	for _, e := range s.audited(t) {
 		if e.Action == ActionPlay && strings.Contains(e.Detail, "ticket") {
-			if e.ActorID != "su-1" || e.ActorName != "super1" || e.ActorRole != auth.RoleSupervisor {
+			if e.ActorID != "su-1" || e.ActorName != "super1" || e.ActorRole != identity.RoleSupervisor {
 				t.Errorf("ticket play audited as %s/%s/%s, want the ticket's supervisor", e.ActorID, e.ActorName, e.ActorRole)
 			}
 			n++
@@ -110,7 +111,7 @@ func TestBadPlayTicketsAreRefused(t *testing.T) {
 	tk := s.ticket(t, "supervisor")
 	ticket := strings.TrimPrefix(tk.URL, mediaPath(testCall.ID, s.file.ID)+"?ticket=")
 	payload, mac, _ := strings.Cut(ticket, ".")
-	admin := reencode(t, payload, func(c *ticketClaims) { c.AccountID, c.Username, c.Role = "ad-1", "admin", auth.RoleAdmin })
+	admin := reencode(t, payload, func(c *ticketClaims) { c.AccountID, c.Username, c.Role = "ad-1", "admin", identity.RoleAdmin })
 	later := reencode(t, payload, func(c *ticketClaims) { c.Expires += 3600 })
 	own := mediaPath(testCall.ID, s.file.ID)
 	cases := []struct{ name, path, ticket string }{

@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"strings"
 
-	"cloudwindow/auth"
 	"cloudwindow/httpapi"
+	"cloudwindow/identity"
 )
 
 // Routes registers the rectification API on mux, for supervisors and
@@ -15,7 +15,7 @@ import (
 //	GET  /api/v1/rectifications/{callID}                  one, with its steps
 //	POST /api/v1/rectifications/{callID}                  {status, note}: move it on
 func (s *Service) Routes(mux *http.ServeMux, v httpapi.Verifier) {
-	overseers := []auth.Role{auth.RoleSupervisor, auth.RoleAdmin}
+	overseers := []identity.Role{identity.RoleSupervisor, identity.RoleAdmin}
 	mux.HandleFunc("GET /api/v1/rectifications", httpapi.Require(v, s.serveList, overseers...))
 	mux.HandleFunc("GET /api/v1/rectifications/{callID}", httpapi.Require(v, s.serveGet, overseers...))
 	mux.HandleFunc("POST /api/v1/rectifications/{callID}", httpapi.Require(v, s.serveUpdate, overseers...))
@@ -30,7 +30,7 @@ func (s *Service) serveList(w http.ResponseWriter, r *http.Request) {
 	}
 	list, err := s.List(r.Context(), statuses...)
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string][]Rectification{"rectifications": list})
@@ -39,7 +39,7 @@ func (s *Service) serveList(w http.ResponseWriter, r *http.Request) {
 func (s *Service) serveGet(w http.ResponseWriter, r *http.Request) {
 	rc, err := s.Get(r.Context(), r.PathValue("callID"))
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, rc)
@@ -59,7 +59,7 @@ func (s *Service) serveUpdate(w http.ResponseWriter, r *http.Request) {
 	actor, _ := httpapi.IdentityFrom(r.Context())
 	rc, err := s.Update(r.Context(), r.PathValue("callID"), in.Status, in.Note, actor)
 	if err != nil {
-		writeError(w, err)
+		s.writeError(w, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, rc)
@@ -72,6 +72,6 @@ var errorCodes = []httpapi.ErrorCode{
 	{Err: ErrConflict, Status: http.StatusConflict, Code: "conflict"},
 }
 
-func writeError(w http.ResponseWriter, err error) {
-	httpapi.WriteErrorFrom(w, err, errorCodes, "rectification request")
+func (s *Service) writeError(w http.ResponseWriter, err error) {
+	httpapi.WriteErrorFrom(w, s.log, err, errorCodes, "rectification request")
 }

@@ -9,14 +9,15 @@ import (
 	"testing"
 
 	"cloudwindow/audit"
-	"cloudwindow/auth"
 	"cloudwindow/auth/authtest"
+	"cloudwindow/identity"
 	"cloudwindow/store"
+	"cloudwindow/store/storetest"
 )
 
 func newTestServer(t *testing.T, s *Service) *httptest.Server {
 	t.Helper()
-	admin := auth.Identity{AccountID: "ad-1", Username: "admin", Role: auth.RoleAdmin}
+	admin := identity.Identity{AccountID: "ad-1", Username: "admin", Role: identity.RoleAdmin}
 	tokens := authtest.Tokens{"sup": supervisor, "adm": admin, "agt": agent, "sta": station}
 	mux := http.NewServeMux()
 	s.Routes(mux, tokens)
@@ -43,7 +44,7 @@ func send(t *testing.T, srv *httptest.Server, token, method, path, body string) 
 }
 
 func TestHTTPOnlyOverseersFollowUp(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, db *store.DB) {
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		s, _, _ := newTestService(t, db)
 		if _, err := s.Open(ctx, rating("c1", 1), station); err != nil {
@@ -72,7 +73,7 @@ func TestHTTPOnlyOverseersFollowUp(t *testing.T) {
 }
 
 func TestHTTPListFilterTakesEachKnownStatusOnce(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, db *store.DB) {
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
 		s, _, _ := newTestService(t, db)
 		if _, err := s.Open(context.Background(), rating("c1", 1), station); err != nil {
 			t.Fatal(err)
@@ -100,7 +101,7 @@ func TestHTTPListFilterTakesEachKnownStatusOnce(t *testing.T) {
 }
 
 func TestHTTPUpdate(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, db *store.DB) {
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		s, log, _ := newTestService(t, db)
 		if _, err := s.Open(ctx, rating("c1", 2), station); err != nil {

@@ -3,12 +3,11 @@ package rectify
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strings"
 	"unicode/utf8"
 
-	"cloudwindow/auth"
 	"cloudwindow/calls"
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
@@ -30,7 +29,7 @@ func canMove(from, to Status) bool {
 // Open starts the rectification of a bad rating, on behalf of actor (the
 // station that rated). Opening a call's rectification again returns the
 // one already there unchanged.
-func (s *Service) Open(ctx context.Context, r calls.Rating, actor auth.Identity) (Rectification, error) {
+func (s *Service) Open(ctx context.Context, r calls.Rating, actor identity.Identity) (Rectification, error) {
 	if r.Score < 1 || r.Score > BadRatingMax {
 		return Rectification{}, fmt.Errorf("%w: score %d of call %s is not a bad rating", ErrInvalid, r.Score, r.CallID)
 	}
@@ -62,19 +61,19 @@ func (s *Service) Open(ctx context.Context, r calls.Rating, actor auth.Identity)
 // OpenFor opens the rectification of r when r is a bad rating and leaves
 // other ratings alone. The rating is already kept when this runs, so a
 // failure is logged rather than refusing the resident's rating.
-func (s *Service) OpenFor(ctx context.Context, r calls.Rating, actor auth.Identity) {
+func (s *Service) OpenFor(ctx context.Context, r calls.Rating, actor identity.Identity) {
 	if r.Score > BadRatingMax {
 		return
 	}
 	if _, err := s.Open(ctx, r, actor); err != nil {
-		slog.Error("open rectification of a bad rating", "call", r.CallID, "score", r.Score, "err", err)
+		s.log.Error("open rectification of a bad rating", "call", r.CallID, "score", r.Score, "err", err)
 	}
 }
 
 // Update moves the rectification of callID to status, by actor, with note;
 // closing it (fixed) needs a note saying what was done. The first
 // supervisor to move it becomes its owner.
-func (s *Service) Update(ctx context.Context, callID string, status Status, note string, actor auth.Identity) (Rectification, error) {
+func (s *Service) Update(ctx context.Context, callID string, status Status, note string, actor identity.Identity) (Rectification, error) {
 	note = strings.TrimSpace(note)
 	if err := checkNote(status, note); err != nil {
 		return Rectification{}, err

@@ -7,10 +7,11 @@ import (
 
 	"cloudwindow/audit"
 	"cloudwindow/store"
+	"cloudwindow/store/storetest"
 )
 
 func TestBadRatingOpensOneRectification(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, db *store.DB) {
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		s, log, c := newTestService(t, db)
 		s.OpenFor(ctx, rating("call-bad", 2), station)
@@ -43,7 +44,7 @@ func TestBadRatingOpensOneRectification(t *testing.T) {
 }
 
 func TestUpdateMovesOnlyForward(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, db *store.DB) {
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		s, _, _ := newTestService(t, db)
 		for _, id := range []string{"a", "b"} {
@@ -96,7 +97,7 @@ func TestUpdateMovesOnlyForward(t *testing.T) {
 }
 
 func TestListPutsOpenFirstAndMarksOverdue(t *testing.T) {
-	store.ForEachDB(t, func(t *testing.T, db *store.DB) {
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		s, _, c := newTestService(t, db)
 		for _, id := range []string{"fixed", "started", "open"} {

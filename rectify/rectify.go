@@ -6,6 +6,7 @@ package rectify
 
 import (
 	"errors"
+	"log/slog"
 	"time"
 
 	"cloudwindow/audit"
@@ -69,12 +70,16 @@ type Service struct {
 	db    *store.DB
 	audit *audit.Log
 	now   func() time.Time
+	log   *slog.Logger
 }
 
-// NewService returns a Service on db that audits to log; now is the clock
-// (time.Now outside tests).
-func NewService(db *store.DB, log *audit.Log, now func() time.Time) *Service {
-	return &Service{db: db, audit: log, now: now}
+// NewService returns a Service on db that audits to log and logs to logger
+// (nil: nowhere); now is the clock (time.Now outside tests).
+func NewService(db *store.DB, log *audit.Log, now func() time.Time, logger *slog.Logger) *Service {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{db: db, audit: log, now: now, log: logger}
 }
 
 // markOverdue sets r.Overdue as of now.

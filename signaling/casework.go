@@ -4,17 +4,17 @@ import (
 	"context"
 	"time"
 
-	"cloudwindow/auth"
 	"cloudwindow/calls"
 	"cloudwindow/cases"
 	"cloudwindow/documents"
+	"cloudwindow/identity"
 )
 
 // Cases opens a case (办件) for every call and records the agent's
 // wrap-up outcome on it (the cases service).
 type Cases interface {
 	OpenForCall(ctx context.Context, c calls.Call) (cases.Case, error)
-	WrapUp(ctx context.Context, callID string, actor auth.Identity, outcome string, missing []string, notes string) (cases.Case, error)
+	WrapUp(ctx context.Context, callID string, actor identity.Identity, outcome string, missing []string, notes string) (cases.Case, error)
 }
 
 type caseData struct {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"cloudwindow/auth"
+	"cloudwindow/identity"
 	"cloudwindow/queue"
 )
 
@@ -114,7 +114,7 @@ func (s *Server) onDelivery(b []byte) {
 // remoteStation stands for a station signed in to another node: what the
 // call sends it goes out as deliveries.
 func (s *Server) remoteStation(req queue.Request) *session {
-	ident := auth.Identity{AccountID: req.StationID, DisplayName: req.StationName, Role: auth.RoleStation, Island: req.Island}
+	ident := identity.Identity{AccountID: req.StationID, DisplayName: req.StationName, Role: identity.RoleStation, Island: req.Island}
 	sess := &session{ident: ident}
 	sess.checkedAt.Store(time.Now().Add(24 * time.Hour).UnixNano()) // its own node checks the account
 	sess.remote = func(m Message) { s.publish(delivery{Account: ident.AccountID, From: s.cfg.Node, Msg: m}) }

@@ -4,21 +4,21 @@ import (
 	"context"
 	"time"
 
-	"cloudwindow/auth"
+	"cloudwindow/identity"
 )
 
 // handler serves one message type for the roles allowed to send it.
 type handler struct {
-	roles []auth.Role
+	roles []identity.Role
 	fn    func(ctx context.Context, sess *session, m Message) error
 }
 
 var (
-	anyone    = []auth.Role{auth.RoleStation, auth.RoleAgent, auth.RoleSupervisor, auth.RoleAdmin}
-	stations  = []auth.Role{auth.RoleStation}
-	agents    = []auth.Role{auth.RoleAgent}
-	callParty = []auth.Role{auth.RoleStation, auth.RoleAgent}
-	inCall    = []auth.Role{auth.RoleStation, auth.RoleAgent, auth.RoleSupervisor, auth.RoleAdmin}
+	anyone    = []identity.Role{identity.RoleStation, identity.RoleAgent, identity.RoleSupervisor, identity.RoleAdmin}
+	stations  = []identity.Role{identity.RoleStation}
+	agents    = []identity.Role{identity.RoleAgent}
+	callParty = []identity.Role{identity.RoleStation, identity.RoleAgent}
+	inCall    = []identity.Role{identity.RoleStation, identity.RoleAgent, identity.RoleSupervisor, identity.RoleAdmin}
 )
 
 func (s *Server) routes() map[string]handler {
@@ -76,7 +76,7 @@ func (s *Server) dispatch(sess *session, m Message) bool {
 	return true
 }
 
-func hasRole(r auth.Role, roles []auth.Role) bool {
+func hasRole(r identity.Role, roles []identity.Role) bool {
 	for _, want := range roles {
 		if r == want {
 			return true

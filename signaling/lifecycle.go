@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"cloudwindow/auth"
+	"cloudwindow/identity"
 	"cloudwindow/queue"
 )
 
@@ -41,7 +41,7 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 		old.send(Message{Type: TypeSessionReplaced, Data: []byte("{}")})
 		old.close()
 	}
-	if !resumed && ident.Role == auth.RoleAgent {
+	if !resumed && ident.Role == identity.RoleAgent {
 		s.agentOnline(ctx, ident)
 	}
 	sess.reply(m.ID, TypeWelcome, s.welcome(ctx, sess, resumed))
@@ -55,7 +55,7 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 			peer.ResendOffer()
 		}
 	}
-	if ident.Role != auth.RoleStation {
+	if ident.Role != identity.RoleStation {
 		s.stats.sendTo(sess)
 	}
 	return sess
@@ -65,7 +65,7 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 // one if needed, and returns the socket it took over. An account has one
 // session: a new socket (another tab, a reload) takes the earlier one over.
 // It runs under s.mu so that expire cannot remove a session being resumed.
-func (s *Server) attachSession(ident auth.Identity, d authData, c *conn) (sess *session, resumed bool, old *conn, err error) {
+func (s *Server) attachSession(ident identity.Identity, d authData, c *conn) (sess *session, resumed bool, old *conn, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -90,13 +90,13 @@ func (s *Server) welcome(ctx context.Context, sess *session, resumed bool) welco
 		Identity: sess.ident, ICEServers: s.iceServersFor(sess.ident.AccountID),
 	}
 	switch sess.ident.Role {
-	case auth.RoleAgent:
+	case identity.RoleAgent:
 		st, _ := s.queue.AgentState(ctx, sess.ident.AccountID)
 		w.AgentState = string(st)
 		sess.mu.Lock()
 		w.AgentReason = sess.agentReason
 		sess.mu.Unlock()
-	case auth.RoleStation:
+	case identity.RoleStation:
 		if req, pos, ok := s.queue.Waiting(ctx, sess.ident.AccountID); ok {
 			w.Waiting = &positionData{RequestID: req.ID, Position: pos.Position, EstimatedWaitS: seconds(pos.EstimatedWait)}
 		}
@@ -142,14 +142,14 @@ func (s *Server) release(sess *session) {
 	if id := sess.waitingRequest(); id != "" {
 		s.queue.Cancel(ctx, sess.ident.AccountID, id)
 	}
-	if sess.ident.Role == auth.RoleAgent {
+	if sess.ident.Role == identity.RoleAgent {
 		if err := s.queue.AgentOffline(ctx, sess.ident.AccountID); err != nil {
 			s.log.Warn("agent offline", "agent", sess.ident.Username, "err", err)
 		}
 	}
 }
 
-func (s *Server) agentOnline(ctx context.Context, ident auth.Identity) {
+func (s *Server) agentOnline(ctx context.Context, ident identity.Identity) {
 	a := queue.Agent{ID: ident.AccountID, Name: ident.DisplayName, Skills: ident.Skills, Generalist: ident.Generalist}
 	if err := s.queue.AgentOnline(ctx, a); err != nil {
 		s.log.Error("agent online", "agent", ident.Username, "err", err)

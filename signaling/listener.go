@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"cloudwindow/auth"
 	"cloudwindow/calls"
+	"cloudwindow/identity"
 	"cloudwindow/queue"
 )
 
@@ -84,7 +84,7 @@ func (s *Server) broadcastStats(st queue.Stats) {
 	s.mu.Lock()
 	watchers := make([]*session, 0, len(s.sessions))
 	for _, sess := range s.sessions {
-		if sess.ident.Role != auth.RoleStation {
+		if sess.ident.Role != identity.RoleStation {
 			watchers = append(watchers, sess)
 		}
 	}

@@ -5,7 +5,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
-	"cloudwindow/auth"
+	"cloudwindow/identity"
 	"cloudwindow/media"
 )
 
@@ -13,7 +13,7 @@ import (
 // call's room as a pure subscriber, so they see and hear both parties while
 // nothing of theirs reaches the call. The server makes the offer.
 
-var overseers = []auth.Role{auth.RoleSupervisor, auth.RoleAdmin}
+var overseers = []identity.Role{identity.RoleSupervisor, identity.RoleAdmin}
 
 // monitorSignaler carries the room's negotiation to a watching supervisor.
 type monitorSignaler struct {

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"cloudwindow/auth"
 	"cloudwindow/calls"
+	"cloudwindow/identity"
 )
 
 // Limits on client-sent fields.
@@ -45,15 +45,15 @@ func (d *authData) check() error {
 }
 
 type welcomeData struct {
-	SessionID   string          `json:"session_id"`
-	ResumeToken string          `json:"resume_token"`
-	Resumed     bool            `json:"resumed"`
-	Identity    auth.Identity   `json:"identity"`
-	ICEServers  []ICEServer     `json:"ice_servers"`
-	AgentState  string          `json:"agent_state,omitempty"`
-	AgentReason string          `json:"agent_reason,omitempty"`
-	Waiting     *positionData   `json:"waiting,omitempty"`
-	Call        json.RawMessage `json:"call,omitempty"`
+	SessionID   string            `json:"session_id"`
+	ResumeToken string            `json:"resume_token"`
+	Resumed     bool              `json:"resumed"`
+	Identity    identity.Identity `json:"identity"`
+	ICEServers  []ICEServer       `json:"ice_servers"`
+	AgentState  string            `json:"agent_state,omitempty"`
+	AgentReason string            `json:"agent_reason,omitempty"`
+	Waiting     *positionData     `json:"waiting,omitempty"`
+	Call        json.RawMessage   `json:"call,omitempty"`
 }
 
 // ICEServer is a STUN or TURN server the clients may use.

@@ -7,15 +7,15 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"cloudwindow/auth"
 	"cloudwindow/calls"
+	"cloudwindow/identity"
 )
 
 // Rectifications follows up bad ratings (the rectify service): OpenFor is
 // told of every rating, opens a follow-up for bad ones and logs its own
 // failures, since the rating itself is already kept.
 type Rectifications interface {
-	OpenFor(ctx context.Context, r calls.Rating, actor auth.Identity)
+	OpenFor(ctx context.Context, r calls.Rating, actor identity.Identity)
 }
 
 type ratingData struct {

@@ -3,8 +3,8 @@ package signaling
 import (
 	"time"
 
-	"cloudwindow/auth"
 	"cloudwindow/calls"
+	"cloudwindow/identity"
 )
 
 // recordingStatusData tells whether a call is being recorded.
@@ -68,7 +68,7 @@ func (s *Server) announceRecording(c *call, recording bool, code string) {
 	}
 	s.mu.Lock()
 	for _, sess := range s.sessions {
-		if sess.ident.Role == auth.RoleSupervisor || sess.ident.Role == auth.RoleAdmin {
+		if sess.ident.Role == identity.RoleSupervisor || sess.ident.Role == identity.RoleAdmin {
 			to[sess] = true
 		}
 	}

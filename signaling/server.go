@@ -17,6 +17,7 @@ import (
 	"cloudwindow/calls"
 	"cloudwindow/catalog"
 	"cloudwindow/httpapi"
+	"cloudwindow/identity"
 	"cloudwindow/media"
 	"cloudwindow/queue"
 )
@@ -24,9 +25,9 @@ import (
 // Verifier turns a token into an identity, and tells whether a signed-in
 // session may go on (the auth service).
 type Verifier interface {
-	Verify(ctx context.Context, token string) (auth.Identity, error)
+	Verify(ctx context.Context, token string) (identity.Identity, error)
 	// ActiveSession checks the account and login session afresh.
-	ActiveSession(ctx context.Context, id auth.Identity) error
+	ActiveSession(ctx context.Context, id identity.Identity) error
 	// Forget drops what was cached about sessions another node ended.
 	Forget(e auth.SessionsEnded)
 }
@@ -47,14 +48,14 @@ type Recorder interface {
 // Config holds the signaling settings.
 type Config struct {
 	Node          string        // this node's name, kept with each call
-	ResumeGrace   time.Duration // how long a dropped session waits for its client
+	ResumeGrace   time.Duration // how long a dropped session waits for its client; default DefaultResumeGrace
 	WrapUpTimeout time.Duration // the queue's wrap-up timeout, shown to agents
 	ICEServers    []ICEServer   // STUN/TURN servers for clients
 	TURNSecret    string        // shared with coturn (use-auth-secret); empty: credentials as configured
 	OpeningHours  string        // told to stations when no agent is online
 
 	// AuthTimeout is how long a new socket has to authenticate; it does not
-	// move until welcome. Default 10 s.
+	// move until welcome. Default DefaultAuthTimeout.
 	AuthTimeout time.Duration
 	// MaxConnsPerAddress and MaxConns cap open sockets (authenticated or
 	// not) per client address and in total; defaults DefaultMaxConnsPerAddress
@@ -69,6 +70,12 @@ type Config struct {
 	RequireRecording bool
 }
 
+// Defaults for Config.
+const (
+	DefaultResumeGrace = 60 * time.Second
+	DefaultAuthTimeout = 10 * time.Second
+)
+
 // Deps are the services signaling drives.
 type Deps struct {
 	Verifier       Verifier
@@ -81,7 +88,7 @@ type Deps struct {
 	Recorder       Recorder
 	Bus            bus.Bus               // nil on a node running alone
 	Registerer     prometheus.Registerer // may be nil
-	Logger         *slog.Logger
+	Logger         *slog.Logger          // nil: logs nowhere
 }
 
 // Server accepts signaling WebSockets. It implements queue.Listener.
@@ -113,16 +120,16 @@ type Server struct {
 // New returns a Server. Call Close to end every session and call.
 func New(cfg Config, deps Deps) *Server {
 	if cfg.ResumeGrace <= 0 {
-		cfg.ResumeGrace = 60 * time.Second
+		cfg.ResumeGrace = DefaultResumeGrace
 	}
 	if cfg.AuthTimeout <= 0 {
-		cfg.AuthTimeout = 10 * time.Second
+		cfg.AuthTimeout = DefaultAuthTimeout
 	}
 	if cfg.SessionCheckInterval <= 0 {
 		cfg.SessionCheckInterval = DefaultSessionCheckInterval
 	}
 	if deps.Logger == nil {
-		deps.Logger = slog.Default()
+		deps.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
 		cfg:  cfg,

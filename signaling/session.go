@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"cloudwindow/auth"
+	"cloudwindow/identity"
 )
 
 // session is one signed-in account's presence on this node. It outlives
@@ -15,8 +15,8 @@ import (
 type session struct {
 	id          string
 	resumeToken string
-	ident       auth.Identity // ident.Session is the first socket's; see loginSession
-	checkedAt   atomic.Int64  // unix ns of the last check that the account is still enabled
+	ident       identity.Identity // ident.Session is the first socket's; see loginSession
+	checkedAt   atomic.Int64      // unix ns of the last check that the account is still enabled
 
 	mu          sync.Mutex
 	conn        *conn         // nil while detached

@@ -1,14 +1,17 @@
-package store
+package store_test
 
 import (
 	"context"
 	"testing"
+
+	"cloudwindow/store"
+	"cloudwindow/store/storetest"
 )
 
 func TestMigrationsApplyOnceAndQueriesRebind(t *testing.T) {
 	ctx := context.Background()
-	ForEachDB(t, func(t *testing.T, db *DB) {
-		if err := db.migrate(ctx); err != nil {
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
+		if err := db.Migrate(ctx); err != nil {
 			t.Fatalf("second migrate must be a no-op: %v", err)
 		}
 		_, err := db.Exec(ctx, `INSERT INTO audit_log (id, at, actor_id, actor_name, actor_role, action, object_type, object_id, remote_addr, detail)
@@ -24,11 +27,11 @@ func TestMigrationsApplyOnceAndQueriesRebind(t *testing.T) {
 }
 
 func TestRebind(t *testing.T) {
-	pg := &DB{Dialect: Postgres}
+	pg := &store.DB{Dialect: store.Postgres}
 	if got := pg.Rebind("a = ? AND b = ?"); got != "a = $1 AND b = $2" {
 		t.Fatalf("postgres rebind: %q", got)
 	}
-	lite := &DB{Dialect: SQLite}
+	lite := &store.DB{Dialect: store.SQLite}
 	if got := lite.Rebind("a = ?"); got != "a = ?" {
 		t.Fatalf("sqlite rebind changed the query: %q", got)
 	}

@@ -3,26 +3,26 @@ package authhttp
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 
 	"cloudwindow/auth"
 	"cloudwindow/httpapi"
+	"cloudwindow/identity"
 )
 
 func (h *handler) listAccounts(w http.ResponseWriter, r *http.Request) {
-	h.writeAccounts(w, r, auth.Role(r.URL.Query().Get("role")))
+	h.writeAccounts(w, r, identity.Role(r.URL.Query().Get("role")))
 }
 
 func (h *handler) listStations(w http.ResponseWriter, r *http.Request) {
-	h.writeAccounts(w, r, auth.RoleStation)
+	h.writeAccounts(w, r, identity.RoleStation)
 }
 
-func (h *handler) writeAccounts(w http.ResponseWriter, r *http.Request, role auth.Role) {
+func (h *handler) writeAccounts(w http.ResponseWriter, r *http.Request, role identity.Role) {
 	accounts, err := h.auth.Accounts(r.Context(), role)
 	if err != nil {
-		writeError(w, err)
+		h.writeError(w, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string][]auth.Account{"accounts": accounts})
@@ -40,7 +40,7 @@ func (h *handler) createAccount(w http.ResponseWriter, r *http.Request) {
 	if !httpapi.DecodeJSON(w, r, &n, 0) {
 		return
 	}
-	if n.Role == auth.RoleStation {
+	if n.Role == identity.RoleStation {
 		httpapi.WriteError(w, http.StatusBadRequest, "invalid", "role: create stations with POST /api/v1/admin/stations")
 		return
 	}
@@ -51,7 +51,7 @@ func (h *handler) createAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := h.auth.CreateAccount(r.Context(), n)
 	if err != nil {
-		writeError(w, err)
+		h.writeError(w, err)
 		return
 	}
 	detail := fmt.Sprintf("role=%s skills=%s generalist=%t", a.Role, strings.Join(a.Skills, ","), a.Generalist)
@@ -70,7 +70,7 @@ func (h *handler) createStation(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := h.auth.CreateStation(r.Context(), n)
 	if err != nil {
-		writeError(w, err)
+		h.writeError(w, err)
 		return
 	}
 	detail := fmt.Sprintf("name=%s region=%s island=%t", a.DisplayName, a.Region, a.Island)
@@ -88,7 +88,7 @@ func (h *handler) updateAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := h.auth.UpdateAccount(r.Context(), r.PathValue("id"), c)
 	if err != nil {
-		writeError(w, err)
+		h.writeError(w, err)
 		return
 	}
 	h.recorded(w, r, "account.update", a.ID, describeChange(c), a)
@@ -99,11 +99,11 @@ func (h *handler) updateAccount(w http.ResponseWriter, r *http.Request) {
 func (h *handler) logoutAccountEverywhere(w http.ResponseWriter, r *http.Request) {
 	a, err := h.auth.Account(r.Context(), r.PathValue("id"))
 	if err != nil {
-		writeError(w, err)
+		h.writeError(w, err)
 		return
 	}
 	if err := h.auth.LogoutEverywhere(r.Context(), a.ID); err != nil {
-		writeError(w, err)
+		h.writeError(w, err)
 		return
 	}
 	h.recorded(w, r, "account.logout_everywhere", a.ID, "all sessions ended", a)
@@ -138,7 +138,7 @@ func (h *handler) recorded(w http.ResponseWriter, r *http.Request, action, accou
 	actor, _ := httpapi.IdentityFrom(r.Context())
 	ctx := context.WithoutCancel(r.Context()) // record even if the client hung up
 	if err := h.audit.Record(ctx, actor, action, "account", accountID, httpapi.RemoteAddr(r), detail); err != nil {
-		slog.Error("admin change not audited", "action", action, "account", accountID, "actor", actor.Username, "err", err)
+		h.log.Error("admin change not audited", "action", action, "account", accountID, "actor", actor.Username, "err", err)
 		httpapi.WriteError(w, http.StatusInternalServerError, "audit_failed", "the change was saved but could not be written to the audit log")
 		return
 	}

@@ -21,7 +21,7 @@ func (h *handler) listAudit(w http.ResponseWriter, r *http.Request) {
 	}
 	entries, err := h.audit.List(r.Context(), f)
 	if err != nil {
-		writeError(w, err)
+		h.writeError(w, err)
 		return
 	}
 	if entries == nil {

@@ -14,6 +14,7 @@ import (
 	"cloudwindow/audit"
 	"cloudwindow/auth"
 	"cloudwindow/store"
+	"cloudwindow/store/storetest"
 )
 
 // env is a running API with the demo accounts.
@@ -23,9 +24,9 @@ type env struct {
 	audit *audit.Log
 }
 
-// forEachDB runs fn on every test database (see store.ForEachDB).
+// forEachDB runs fn on every test database (see storetest.ForEachDB).
 func forEachDB(t *testing.T, fn func(t *testing.T, e *env)) {
-	store.ForEachDB(t, func(t *testing.T, db *store.DB) { fn(t, newEnv(t, db)) })
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) { fn(t, newEnv(t, db)) })
 }
 
 func newEnv(t *testing.T, db *store.DB) *env {
@@ -39,7 +40,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	}
 	log := audit.New(db)
 	mux := http.NewServeMux()
-	Routes(mux, s, log)
+	Routes(mux, s, log, nil)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, auth: s, audit: log}

@@ -1,7 +1,7 @@
 // Package authhttp serves the auth service over HTTP: login, refresh and
 // logout, the caller's identity, and the admin API for accounts, stations
-// and the audit log. It lives apart from package auth because httpapi and
-// audit import auth for its Identity.
+// and the audit log. It lives apart from package auth because httpapi
+// imports auth, to tell an ended session from a bad token.
 package authhttp
 
 import (
@@ -13,6 +13,7 @@ import (
 	"cloudwindow/audit"
 	"cloudwindow/auth"
 	"cloudwindow/httpapi"
+	"cloudwindow/identity"
 )
 
 // maxCredentialsBody bounds login, refresh and logout bodies.
@@ -21,13 +22,14 @@ const maxCredentialsBody = 4 << 10
 type handler struct {
 	auth  *auth.Service
 	audit *audit.Log
+	log   *slog.Logger
 }
 
 // Routes registers the auth and admin endpoints on mux. Every admin change
 // is written to log.
-func Routes(mux *http.ServeMux, s *auth.Service, log *audit.Log) {
-	h := &handler{auth: s, audit: log}
-	admin := func(f http.HandlerFunc) http.HandlerFunc { return httpapi.Require(s, f, auth.RoleAdmin) }
+func Routes(mux *http.ServeMux, s *auth.Service, log *audit.Log, logger *slog.Logger) {
+	h := &handler{auth: s, audit: log, log: logger}
+	admin := func(f http.HandlerFunc) http.HandlerFunc { return httpapi.Require(s, f, identity.RoleAdmin) }
 	mux.HandleFunc("POST /api/v1/auth/login", h.login)
 	mux.HandleFunc("POST /api/v1/auth/refresh", h.refresh)
 	mux.HandleFunc("POST /api/v1/auth/logout", h.logout)
@@ -58,7 +60,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	tokens, err := h.auth.Login(r.Context(), c.Username, c.Password, httpapi.ClientIP(r))
 	if err != nil {
-		writeError(w, err)
+		h.writeError(w, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, tokens)
@@ -75,7 +77,7 @@ func (h *handler) refresh(w http.ResponseWriter, r *http.Request) {
 	}
 	tokens, err := h.auth.Refresh(r.Context(), req.RefreshToken)
 	if err != nil {
-		writeError(w, err)
+		h.writeError(w, err)
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, tokens)
@@ -89,7 +91,7 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.auth.Logout(r.Context(), req.RefreshToken); err != nil {
-		writeError(w, err)
+		h.writeError(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -100,7 +102,7 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 func (h *handler) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
 	id, _ := httpapi.IdentityFrom(r.Context())
 	if err := h.auth.LogoutEverywhere(r.Context(), id.AccountID); err != nil {
-		writeError(w, err)
+		h.writeError(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -113,7 +115,7 @@ func (h *handler) me(w http.ResponseWriter, r *http.Request) {
 
 // writeError maps the service's errors to status codes and codes clients
 // can act on. Unexpected errors are logged and reported without detail.
-func writeError(w http.ResponseWriter, err error) {
+func (h *handler) writeError(w http.ResponseWriter, err error) {
 	var limited *auth.RateLimitError
 	var bad *auth.ValidationError
 	switch {
@@ -139,7 +141,7 @@ func writeError(w http.ResponseWriter, err error) {
 	case errors.Is(err, auth.ErrLastAdmin):
 		httpapi.WriteError(w, http.StatusConflict, "last_admin", auth.ErrLastAdmin.Error())
 	default:
-		slog.Error("auth request failed", "err", err)
+		h.log.Error("auth request failed", "err", err)
 		httpapi.WriteError(w, http.StatusInternalServerError, "internal", "internal error")
 	}
 }

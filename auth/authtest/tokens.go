@@ -7,16 +7,17 @@ import (
 	"errors"
 
 	"cloudwindow/auth"
+	"cloudwindow/identity"
 )
 
 // Tokens verifies a token by looking it up: token → identity.
-type Tokens map[string]auth.Identity
+type Tokens map[string]identity.Identity
 
 // Verify returns the identity of token, or an error for an unknown one.
-func (t Tokens) Verify(_ context.Context, token string) (auth.Identity, error) {
+func (t Tokens) Verify(_ context.Context, token string) (identity.Identity, error) {
 	id, ok := t[token]
 	if !ok {
-		return auth.Identity{}, errors.New("unknown token")
+		return identity.Identity{}, errors.New("unknown token")
 	}
 	return id, nil
 }

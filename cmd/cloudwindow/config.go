@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"os"
 	"strings"
 	"time"
 
@@ -13,12 +12,8 @@ import (
 	"github.com/peterbourgon/ff/v3"
 	"github.com/peterbourgon/ff/v3/ffyaml"
 
-	"cloudwindow/auth"
-	"cloudwindow/diskspace"
-	"cloudwindow/documents"
 	"cloudwindow/httpapi"
 	"cloudwindow/node"
-	"cloudwindow/recordings"
 	"cloudwindow/signaling"
 )
 
@@ -30,49 +25,50 @@ type config struct {
 // parseConfig reads flags, then CLOUDWINDOW_* environment variables, then
 // the YAML file named by --config, in that order of precedence.
 func parseConfig(args []string) (config, slog.Level, error) {
-	var c config
+	c := config{Config: node.DefaultConfig()}
 	fs := flag.NewFlagSet("cloudwindow", flag.ContinueOnError)
-	fs.StringVar(&c.Addr, "addr", ":8080", "HTTP listen address")
-	fs.StringVar(&c.DataDir, "data-dir", "data", "directory for the SQLite store, recordings and documents")
+	fs.StringVar(&c.Addr, "addr", c.Addr, "HTTP listen address")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the SQLite store, recordings and documents")
 	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL (postgres://…) for a cluster; default SQLite in --data-dir")
 	fs.StringVar(&c.RedisURL, "redis-url", "", "Redis URL (redis://…) to join a cluster: shared queue and bus; default alone, in memory")
-	fs.StringVar(&c.RedisPrefix, "redis-prefix", "cloudwindow:", "prefix of this cluster's Redis keys and channels")
+	fs.StringVar(&c.RedisPrefix, "redis-prefix", c.RedisPrefix, "prefix of this cluster's Redis keys and channels")
 	fs.BoolVar(&c.Demo, "demo", false, "create demo accounts (password \"demo\")")
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "TLS certificate file (PEM); serves HTTPS when set")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "TLS private key file (PEM)")
-	fs.StringVar(&c.NodeName, "node-name", hostname(), "this node's name in a cluster")
-	fs.IntVar(&c.UDPPort, "media-udp-port", 50000, "the one UDP port for all WebRTC media (ICE UDP mux)")
-	fs.IntVar(&c.TCPPort, "media-tcp-port", 50000, "ICE-TCP port for networks that block UDP; -1 disables")
+	fs.StringVar(&c.NodeName, "node-name", c.NodeName, "this node's name in a cluster")
+	fs.IntVar(&c.UDPPort, "media-udp-port", c.UDPPort, "the one UDP port for all WebRTC media (ICE UDP mux)")
+	fs.IntVar(&c.TCPPort, "media-tcp-port", c.TCPPort, "ICE-TCP port for networks that block UDP; -1 disables")
 	publicIPs := fs.String("public-ips", "", "comma-separated public IPs announced for media (behind 1:1 NAT)")
 	fs.BoolVar(&c.LoopbackOnly, "media-loopback-only", false, "offer media on 127.0.0.1 only (single-box demos)")
 	turn := fs.String("turn", "", "TURN/STUN servers for clients: url[,url…][;username;credential]")
 	fs.StringVar(&c.TURNSecret, "turn-secret", "", "secret shared with coturn (use-auth-secret): clients get 12 h TURN credentials")
-	fs.StringVar(&c.OpeningHours, "opening-hours", "工作日 8:30–11:30，13:30–17:00", "opening hours told to stations when no agent is online")
-	fs.DurationVar(&c.RingTimeout, "ring-timeout", 20*time.Second, "how long an offer rings before it goes to the next agent")
-	fs.DurationVar(&c.WrapUpTimeout, "wrapup-timeout", 60*time.Second, "wrap-up time after a call before the agent is ready again")
-	fs.DurationVar(&c.ResumeGrace, "resume-grace", 60*time.Second, "how long a dropped client may come back to its call")
+	fs.StringVar(&c.OpeningHours, "opening-hours", c.OpeningHours, "opening hours told to stations when no agent is online")
+	fs.DurationVar(&c.RingTimeout, "ring-timeout", c.RingTimeout, "how long an offer rings before it goes to the next agent")
+	fs.DurationVar(&c.WrapUpTimeout, "wrapup-timeout", c.WrapUpTimeout, "wrap-up time after a call before the agent is ready again")
+	fs.DurationVar(&c.ResumeGrace, "resume-grace", c.ResumeGrace, "how long a dropped client may come back to its call")
 	fs.StringVar(&c.TicketSecret, "recording-ticket-secret", "", "signs short-lived recording play links; set the same on every node of a cluster")
-	fs.DurationVar(&c.Retention, "retention", 0, "delete recordings older than this (e.g. 8760h); 0 keeps them")
+	fs.DurationVar(&c.Retention, "retention", c.Retention, "delete recordings older than this (e.g. 8760h); 0 keeps them")
 	lim := &c.ConnLimits
-	fs.DurationVar(&lim.HTTPReadTimeout, "http-read-timeout", 30*time.Second, "longest time to read one HTTP request, body included (upload chunks: --upload-chunk-timeout)")
-	fs.DurationVar(&lim.HTTPIdleTimeout, "http-idle-timeout", 30*time.Second, "an idle keep-alive HTTP connection is closed after this")
-	fs.DurationVar(&lim.ChunkTimeout, "upload-chunk-timeout", documents.DefaultChunkTimeout, "longest time to read one upload chunk")
-	fs.IntVar(&lim.MaxConnections, "max-connections", 10000, "open TCP connections on the HTTP port; more wait until one closes")
-	fs.DurationVar(&lim.WSAuthTimeout, "ws-auth-timeout", 10*time.Second, "a new signaling socket must authenticate within this")
-	fs.IntVar(&lim.WSMaxPerAddress, "ws-max-per-address", signaling.DefaultMaxConnsPerAddress, "open signaling sockets per client address")
-	fs.IntVar(&lim.WSMaxConnections, "ws-max-connections", signaling.DefaultMaxConns, "open signaling sockets on this node")
+	fs.DurationVar(&lim.HTTPReadTimeout, "http-read-timeout", lim.HTTPReadTimeout, "longest time to read one HTTP request, body included (upload chunks: --upload-chunk-timeout)")
+	fs.DurationVar(&lim.HTTPIdleTimeout, "http-idle-timeout", lim.HTTPIdleTimeout, "an idle keep-alive HTTP connection is closed after this")
+	fs.DurationVar(&lim.ChunkTimeout, "upload-chunk-timeout", lim.ChunkTimeout, "longest time to read one upload chunk")
+	fs.IntVar(&lim.MaxConnections, "max-connections", lim.MaxConnections, "open TCP connections on the HTTP port; more wait until one closes")
+	fs.DurationVar(&lim.WSAuthTimeout, "ws-auth-timeout", lim.WSAuthTimeout, "a new signaling socket must authenticate within this")
+	fs.IntVar(&lim.WSMaxPerAddress, "ws-max-per-address", lim.WSMaxPerAddress, "open signaling sockets per client address")
+	fs.IntVar(&lim.WSMaxConnections, "ws-max-connections", lim.WSMaxConnections, "open signaling sockets on this node")
 	trusted := fs.String("trusted-proxies", "", "load balancers (CIDRs or addresses, comma-separated) whose X-Forwarded-For gives the client address")
-	fs.IntVar(&c.LoginLimits.Failures, "login-failures", auth.DefaultLoginFailures, "failed logins per account and address before each further try waits")
-	fs.IntVar(&c.LoginLimits.WideFailures, "login-wide-failures", auth.DefaultLoginWideFailures, "failed logins per address, or per account, before tries wait (addresses the account logged in from are exempt)")
-	fs.DurationVar(&c.LoginLimits.Delay, "login-delay", auth.DefaultLoginDelay, "the first wait after too many failed logins; it doubles with each further failure")
-	fs.DurationVar(&c.LoginLimits.MaxDelay, "login-max-delay", auth.DefaultLoginMaxDelay, "the longest wait after failed logins")
+	login := &c.LoginLimits
+	fs.IntVar(&login.Failures, "login-failures", login.Failures, "failed logins per account and address before each further try waits")
+	fs.IntVar(&login.WideFailures, "login-wide-failures", login.WideFailures, "failed logins per address, or per account, before tries wait (addresses the account logged in from are exempt)")
+	fs.DurationVar(&login.Delay, "login-delay", login.Delay, "the first wait after too many failed logins; it doubles with each further failure")
+	fs.DurationVar(&login.MaxDelay, "login-max-delay", login.MaxDelay, "the longest wait after failed logins")
 	fs.StringVar(&c.KeyEncryptionKey, "key-encryption-key", "", "base64 AES-256 key sealing the token signing keys in the store; a second, comma-separated, is the old one while rotating")
 	fs.StringVar(&c.KeyEncryptionKeyFile, "key-encryption-key-file", "", "file holding the key-encryption key(s), one a line; default: generated at <data-dir>/secrets/key-encryption.key")
-	fs.DurationVar(&c.SessionCheckInterval, "session-check-interval", signaling.DefaultSessionCheckInterval, "how often live sessions are checked against their account (backs up instant sign-out)")
+	fs.DurationVar(&c.SessionCheckInterval, "session-check-interval", c.SessionCheckInterval, "how often live sessions are checked against their account (backs up instant sign-out)")
 	fs.BoolVar(&c.RequireRecording, "require-recording", false, "refuse to start a call that cannot be recorded (default: the call goes on and the agent is told)")
-	fs.DurationVar(&c.RecordingRetry, "recording-retry", recordings.DefaultRetryInterval, "after a recording failure (e.g. disk full), how often to try a new part")
+	fs.DurationVar(&c.RecordingRetry, "recording-retry", c.RecordingRetry, "after a recording failure (e.g. disk full), how often to try a new part")
 	limitFlags(fs, &c.Config)
-	tz := fs.String("timezone", "Asia/Shanghai", "the center's time zone (due dates, case numbers)")
+	tz := fs.String("timezone", c.Location.String(), "the center's time zone (due dates, case numbers)")
 	holidays := fs.String("holidays", "", "public holidays skipped in due dates: 2026-10-01,2026-10-02,…")
 	workdays := fs.String("extra-workdays", "", "weekend days worked instead (调休): 2026-10-11,…")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
@@ -107,14 +103,13 @@ func parseConfig(args []string) (config, slog.Level, error) {
 	return c, level, nil
 }
 
-// limitFlags are the disk reserve and the upload limits.
+// limitFlags are the disk reserve and the upload limits; c holds their
+// defaults.
 func limitFlags(fs *flag.FlagSet, c *node.Config) {
-	c.DiskReserve = diskspace.DefaultReserve
 	fs.Var((*byteSize)(&c.DiskReserve), "disk-reserve", "free space kept on the data volume for recordings and the store: uploads stop and /readyz fails below it (e.g. 1GiB, 0 for none)")
 	u := &c.Uploads
-	fs.DurationVar(&u.Grace, "upload-grace", documents.DefaultUploadGrace, "how long after a call ends its station may still upload")
-	fs.IntVar(&u.MaxFilesPerCall, "upload-max-files", documents.DefaultMaxFilesPerCall, "uploads per call")
-	u.MaxBytesPerCall, u.MaxBytesPerStationDay = documents.DefaultMaxBytesPerCall, documents.DefaultMaxBytesPerStationDay
+	fs.DurationVar(&u.Grace, "upload-grace", u.Grace, "how long after a call ends its station may still upload")
+	fs.IntVar(&u.MaxFilesPerCall, "upload-max-files", u.MaxFilesPerCall, "uploads per call")
 	fs.Var((*byteSize)(&u.MaxBytesPerCall), "upload-max-bytes", "bytes uploaded per call (e.g. 200MiB)")
 	fs.Var((*byteSize)(&u.MaxBytesPerStationDay), "upload-max-bytes-per-station-day", "bytes one station may upload in 24 hours (e.g. 400MiB)")
 }
@@ -153,12 +148,4 @@ func splitList(s string) []string {
 		return nil
 	}
 	return strings.Split(s, ",")
-}
-
-func hostname() string {
-	h, err := os.Hostname()
-	if err != nil {
-		return "node-1"
-	}
-	return h
 }

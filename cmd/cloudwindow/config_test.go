@@ -1,10 +1,14 @@
 package main
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
+
+	"cloudwindow/node"
 )
 
 func TestConfigPrecedenceFlagsThenEnvThenFile(t *testing.T) {
@@ -93,5 +97,25 @@ func TestDiskAndUploadLimitFlags(t *testing.T) {
 	}
 	if _, _, err := parseConfig([]string{"--disk-reserve", "lots"}); err == nil {
 		t.Error("--disk-reserve lots: accepted")
+	}
+}
+
+// With no flags, the command runs a node on exactly node.DefaultConfig():
+// a default written anywhere else would show here.
+func TestNoFlagsGiveTheNodeDefaults(t *testing.T) {
+	c, level, err := parseConfig(nil)
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	want := node.DefaultConfig()
+	if c.Location.String() != want.Location.String() {
+		t.Errorf("time zone %s, want %s", c.Location, want.Location)
+	}
+	c.Location, want.Location = nil, nil
+	if !reflect.DeepEqual(c.Config, want) {
+		t.Errorf("config without flags:\n%+v\nwant node.DefaultConfig():\n%+v", c.Config, want)
+	}
+	if level != slog.LevelInfo {
+		t.Errorf("log level %v, want info", level)
 	}
 }

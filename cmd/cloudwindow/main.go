@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	_ "time/tzdata" // time zones on machines without the tz database
 
@@ -54,7 +53,7 @@ func run(args []string) error {
 func subcommand(ctx context.Context, cfg node.Config, args []string) error {
 	switch args[0] {
 	case "admin":
-		db, err := store.Open(ctx, databaseURL(cfg))
+		db, err := store.Open(ctx, cfg.StoreURL())
 		if err != nil {
 			return fmt.Errorf("open store: %w", err)
 		}
@@ -67,19 +66,8 @@ func subcommand(ctx context.Context, cfg node.Config, args []string) error {
 		if err != nil {
 			return err
 		}
-		return auth.RunAdmin(ctx, svc, args[1:], os.Stdout)
+		return runAdmin(ctx, svc, args[1:], os.Stdout)
 	default:
 		return fmt.Errorf("unknown command %q (commands: admin)", args[0])
 	}
-}
-
-func databaseURL(cfg node.Config) string {
-	if cfg.DatabaseURL != "" {
-		return cfg.DatabaseURL
-	}
-	dir := cfg.DataDir
-	if dir == "" {
-		dir = "data"
-	}
-	return strings.TrimSuffix(dir, "/") + "/cloudwindow.db"
 }

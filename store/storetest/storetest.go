@@ -1,7 +1,10 @@
-package store
+// Package storetest opens throwaway stores for tests: SQLite in a temporary
+// directory, and PostgreSQL in a schema of the test's own.
+package storetest
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,47 +13,49 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"cloudwindow/store"
 )
 
-// OpenTestPostgres creates a throwaway schema in the PostgreSQL database at
+// OpenPostgres creates a throwaway schema in the PostgreSQL database at
 // url, opens a migrated store inside it and drops the schema when the test
 // ends, so tests of every package can run against PostgreSQL in parallel.
-func OpenTestPostgres(t testing.TB, url string) *DB {
+func OpenPostgres(t testing.TB, url string) *store.DB {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	schema := "t_" + strings.ReplaceAll(uuid.NewString(), "-", "")
-	admin, err := connect(url)
+	admin, err := sql.Open("pgx", url)
 	if err != nil {
 		t.Fatalf("connect postgres: %v", err)
 	}
 	defer admin.Close()
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatalf("create schema: %v", err)
 	}
 	sep := "?"
 	if strings.Contains(url, "?") {
 		sep = "&"
 	}
-	db, err := Open(ctx, fmt.Sprintf("%s%ssearch_path=%s", url, sep, schema))
+	db, err := store.Open(ctx, fmt.Sprintf("%s%ssearch_path=%s", url, sep, schema))
 	if err != nil {
 		t.Fatalf("open postgres schema %s: %v", schema, err)
 	}
 	t.Cleanup(func() {
 		db.Close()
-		if a, err := connect(url); err == nil {
-			a.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		if a, err := sql.Open("pgx", url); err == nil {
+			a.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 			a.Close()
 		}
 	})
 	return db
 }
 
-// OpenTestSQLite opens a migrated SQLite store in a temporary directory,
+// OpenSQLite opens a migrated SQLite store in a temporary directory,
 // closed when the test ends.
-func OpenTestSQLite(t testing.TB) *DB {
+func OpenSQLite(t testing.TB) *store.DB {
 	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
 	if err != nil {
 		t.Fatalf("open sqlite: %v", err)
 	}
@@ -61,10 +66,10 @@ func OpenTestSQLite(t testing.TB) *DB {
 // ForEachDB runs fn as the subtest "sqlite" on a fresh SQLite store and,
 // when CLOUDWINDOW_TEST_POSTGRES names a database, as "postgres" on a fresh
 // PostgreSQL schema: every query must work on both.
-func ForEachDB(t *testing.T, fn func(t *testing.T, db *DB)) {
+func ForEachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) { fn(t, OpenTestSQLite(t)) })
+	t.Run("sqlite", func(t *testing.T) { fn(t, OpenSQLite(t)) })
 	if url := os.Getenv("CLOUDWINDOW_TEST_POSTGRES"); url != "" {
-		t.Run("postgres", func(t *testing.T) { fn(t, OpenTestPostgres(t, url)) })
+		t.Run("postgres", func(t *testing.T) { fn(t, OpenPostgres(t, url)) })
 	}
 }

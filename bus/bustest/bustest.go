@@ -1,4 +1,5 @@
-package bus
+// Package bustest connects tests to the Redis a cluster's bus and queue use.
+package bustest
 
 import (
 	"context"
@@ -9,10 +10,10 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// OpenTestRedis connects to the Redis named by CLOUDWINDOW_TEST_REDIS and
+// OpenRedis connects to the Redis named by CLOUDWINDOW_TEST_REDIS and
 // returns a key prefix of the test's own, whose keys are deleted when the
 // test ends, so that tests of every package can share one Redis.
-func OpenTestRedis(t testing.TB) (*redis.Client, string) {
+func OpenRedis(t testing.TB) (*redis.Client, string) {
 	t.Helper()
 	opts, err := redis.ParseURL(os.Getenv("CLOUDWINDOW_TEST_REDIS"))
 	if err != nil {

@@ -1,7 +1,7 @@
-// Package auth holds accounts (people and station devices), password
-// hashing, login with rate limiting, and the signed tokens every HTTP request
-// and WebSocket session presents.
-package auth
+// Package identity says who is behind a request or a session: the verified
+// account and its role. The auth package issues and checks the tokens that
+// carry it; the services that authorise by role need only this.
+package identity
 
 // Role decides what an account may do.
 type Role string

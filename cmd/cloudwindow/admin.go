@@ -1,4 +1,4 @@
-package auth
+package main
 
 import (
 	"context"
@@ -8,6 +8,9 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"cloudwindow/auth"
+	"cloudwindow/identity"
 )
 
 const adminUsage = `usage: cloudwindow admin <command> [flags]
@@ -23,9 +26,9 @@ commands:
 
 Generated passwords and device secrets are printed once; note them.`
 
-// RunAdmin runs one `cloudwindow admin …` command, writing its result to
+// runAdmin runs one `cloudwindow admin …` command, writing its result to
 // out. args starts with the command name.
-func RunAdmin(ctx context.Context, s *Service, args []string, out io.Writer) error {
+func runAdmin(ctx context.Context, s *auth.Service, args []string, out io.Writer) error {
 	if len(args) == 0 {
 		return fmt.Errorf("missing command\n%s", adminUsage)
 	}
@@ -34,9 +37,9 @@ func RunAdmin(ctx context.Context, s *Service, args []string, out io.Writer) err
 	case "create-station":
 		return cliCreateStation(ctx, s, rest, out)
 	case "create-agent":
-		return cliCreatePerson(ctx, s, RoleAgent, rest, out)
+		return cliCreatePerson(ctx, s, identity.RoleAgent, rest, out)
 	case "create-supervisor":
-		return cliCreatePerson(ctx, s, RoleSupervisor, rest, out)
+		return cliCreatePerson(ctx, s, identity.RoleSupervisor, rest, out)
 	case "list":
 		return cliList(ctx, s, rest, out)
 	case "disable", "enable":
@@ -66,9 +69,9 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-func cliCreateStation(ctx context.Context, s *Service, args []string, out io.Writer) error {
+func cliCreateStation(ctx context.Context, s *auth.Service, args []string, out io.Writer) error {
 	fs := newFlags("create-station", out)
-	n := NewStation{Password: GenerateDeviceSecret()}
+	n := auth.NewStation{Password: auth.GenerateDeviceSecret()}
 	fs.StringVar(&n.Username, "username", "", "device id the kiosk logs in with")
 	fs.StringVar(&n.Name, "name", "", "site name, e.g. 东海社区远程帮办点")
 	fs.StringVar(&n.Region, "region", "", "street or town, e.g. 沈家门街道")
@@ -84,20 +87,20 @@ func cliCreateStation(ctx context.Context, s *Service, args []string, out io.Wri
 	return nil
 }
 
-func cliCreatePerson(ctx context.Context, s *Service, role Role, args []string, out io.Writer) error {
+func cliCreatePerson(ctx context.Context, s *auth.Service, role identity.Role, args []string, out io.Writer) error {
 	fs := newFlags("create-"+string(role), out)
-	n := NewAccount{Role: role, Password: GeneratePassword()}
+	n := auth.NewAccount{Role: role, Password: auth.GeneratePassword()}
 	var skills string
 	fs.StringVar(&n.Username, "username", "", "login name")
 	fs.StringVar(&n.DisplayName, "name", "", "name shown to residents and colleagues")
-	if role == RoleAgent {
-		fs.StringVar(&skills, "skills", "", "comma-separated skill groups: "+strings.Join(SkillGroups(), ","))
+	if role == identity.RoleAgent {
+		fs.StringVar(&skills, "skills", "", "comma-separated skill groups: "+strings.Join(auth.SkillGroups(), ","))
 		fs.BoolVar(&n.Generalist, "generalist", false, "may take calls for any item")
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	n.Skills = splitList(skills)
+	n.Skills = skillList(skills)
 	a, err := s.CreateAccount(ctx, n)
 	if err != nil {
 		return err
@@ -106,7 +109,8 @@ func cliCreatePerson(ctx context.Context, s *Service, role Role, args []string, 
 	return nil
 }
 
-func splitList(s string) []string {
+// skillList splits a comma-separated list, dropping blanks.
+func skillList(s string) []string {
 	var out []string
 	for _, part := range strings.Split(s, ",") {
 		if part = strings.TrimSpace(part); part != "" {
@@ -116,13 +120,13 @@ func splitList(s string) []string {
 	return out
 }
 
-func cliList(ctx context.Context, s *Service, args []string, out io.Writer) error {
+func cliList(ctx context.Context, s *auth.Service, args []string, out io.Writer) error {
 	fs := newFlags("list", out)
 	role := fs.String("role", "", "only accounts of this role")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	accounts, err := s.Accounts(ctx, Role(*role))
+	accounts, err := s.Accounts(ctx, identity.Role(*role))
 	if err != nil {
 		return err
 	}
@@ -134,18 +138,18 @@ func cliList(ctx context.Context, s *Service, args []string, out io.Writer) erro
 	return tw.Flush()
 }
 
-func status(a Account) string {
+func status(a auth.Account) string {
 	if a.Disabled {
 		return "disabled"
 	}
 	return "enabled"
 }
 
-func detail(a Account) string {
+func detail(a auth.Account) string {
 	switch {
-	case a.Role == RoleStation && a.Island:
+	case a.Role == identity.RoleStation && a.Island:
 		return a.Region + " (island)"
-	case a.Role == RoleStation:
+	case a.Role == identity.RoleStation:
 		return a.Region
 	case a.Generalist:
 		return strings.Join(append([]string{"generalist"}, a.Skills...), ",")
@@ -166,7 +170,7 @@ func usernameFlag(name string, args []string, out io.Writer) (string, error) {
 }
 
 // cliSetDisabled runs "disable" or "enable", named by cmd.
-func cliSetDisabled(ctx context.Context, s *Service, cmd string, args []string, out io.Writer) error {
+func cliSetDisabled(ctx context.Context, s *auth.Service, cmd string, args []string, out io.Writer) error {
 	username, err := usernameFlag(cmd, args, out)
 	if err != nil {
 		return err
@@ -182,7 +186,7 @@ func cliSetDisabled(ctx context.Context, s *Service, cmd string, args []string, 
 	return nil
 }
 
-func cliResetPassword(ctx context.Context, s *Service, args []string, out io.Writer) error {
+func cliResetPassword(ctx context.Context, s *auth.Service, args []string, out io.Writer) error {
 	username, err := usernameFlag("reset-password", args, out)
 	if err != nil {
 		return err
@@ -191,9 +195,9 @@ func cliResetPassword(ctx context.Context, s *Service, args []string, out io.Wri
 	if err != nil {
 		return err
 	}
-	password := GeneratePassword()
-	if a.Role == RoleStation {
-		password = GenerateDeviceSecret()
+	password := auth.GeneratePassword()
+	if a.Role == identity.RoleStation {
+		password = auth.GenerateDeviceSecret()
 	}
 	if err := s.SetPassword(ctx, a.ID, password); err != nil {
 		return err

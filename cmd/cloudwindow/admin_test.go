@@ -1,4 +1,4 @@
-package auth
+package main
 
 import (
 	"bytes"
@@ -8,14 +8,62 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/bcrypt"
+
+	"cloudwindow/auth"
+	"cloudwindow/identity"
 	"cloudwindow/store"
+	"cloudwindow/store/storetest"
 )
 
-func runAdmin(t *testing.T, s *Service, args ...string) (string, error) {
+func admin(t *testing.T, s *auth.Service, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
-	err := RunAdmin(context.Background(), s, args, &out)
+	err := runAdmin(context.Background(), s, args, &out)
 	return out.String(), err
+}
+
+// accounts opens the accounts service on db with cheap hashing, with the
+// demo accounts when demo is set.
+func accounts(t *testing.T, db *store.DB, demo bool) *auth.Service {
+	t.Helper()
+	s, err := auth.NewService(db, auth.Options{BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatalf("new service: %v", err)
+	}
+	if demo {
+		if err := s.SeedDemo(context.Background()); err != nil {
+			t.Fatalf("seed demo: %v", err)
+		}
+	}
+	return s
+}
+
+func mustLogin(t *testing.T, s *auth.Service, username, password string) auth.Tokens {
+	t.Helper()
+	tok, err := s.Login(context.Background(), username, password, "127.0.0.1")
+	if err != nil {
+		t.Fatalf("login %s: %v", username, err)
+	}
+	return tok
+}
+
+func mustAccount(t *testing.T, s *auth.Service, username string) auth.Account {
+	t.Helper()
+	a, err := s.AccountByUsername(context.Background(), username)
+	if err != nil {
+		t.Fatalf("account %s: %v", username, err)
+	}
+	return a
+}
+
+func countAccounts(t *testing.T, s *auth.Service) int {
+	t.Helper()
+	all, err := s.Accounts(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(all)
 }
 
 // printed returns the value after label on a line of out.
@@ -29,29 +77,29 @@ func printed(t *testing.T, out, label string) string {
 }
 
 func TestRunAdminCreateStationThenLogin(t *testing.T) {
-	forEachDB(t, func(t *testing.T, db *store.DB) {
-		s := newTestService(t, db, newClock())
-		out, err := runAdmin(t, s, "create-station", "--username", "dh-kiosk-2", "--name", "东海社区远程帮办点二号",
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
+		s := accounts(t, db, false)
+		out, err := admin(t, s, "create-station", "--username", "dh-kiosk-2", "--name", "东海社区远程帮办点二号",
 			"--region", "沈家门街道", "--island")
 		if err != nil {
 			t.Fatalf("create-station: %v\n%s", err, out)
 		}
 		tok := mustLogin(t, s, "dh-kiosk-2", printed(t, out, "device secret"))
 		id, err := s.Verify(context.Background(), tok.Token)
-		if err != nil || id.Role != RoleStation || !id.Island || id.DisplayName != "东海社区远程帮办点二号" {
+		if err != nil || id.Role != identity.RoleStation || !id.Island || id.DisplayName != "东海社区远程帮办点二号" {
 			t.Fatalf("identity %+v, err %v", id, err)
 		}
 	})
 }
 
 func TestRunAdminPeople(t *testing.T) {
-	forEachDB(t, func(t *testing.T, db *store.DB) {
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		s := newTestService(t, db, newClock())
+		s := accounts(t, db, false)
 		if _, _, err := s.EnsureAdmin(ctx); err != nil {
 			t.Fatal(err)
 		}
-		out, err := runAdmin(t, s, "create-agent", "--username", "agent7", "--name", "陈静", "--skills", "civil_affairs, disability")
+		out, err := admin(t, s, "create-agent", "--username", "agent7", "--name", "陈静", "--skills", "civil_affairs, disability")
 		if err != nil {
 			t.Fatalf("create-agent: %v\n%s", err, out)
 		}
@@ -60,38 +108,38 @@ func TestRunAdminPeople(t *testing.T) {
 		if strings.Join(agent.Skills, ",") != "civil_affairs,disability" || agent.Generalist {
 			t.Fatalf("agent = %+v", agent)
 		}
-		if out, err := runAdmin(t, s, "create-supervisor", "--username", "boss", "--name", "周主任"); err != nil {
+		if out, err := admin(t, s, "create-supervisor", "--username", "boss", "--name", "周主任"); err != nil {
 			t.Fatalf("create-supervisor: %v\n%s", err, out)
 		}
 
-		out, err = runAdmin(t, s, "list", "--role", "agent")
+		out, err = admin(t, s, "list", "--role", "agent")
 		if err != nil || !strings.Contains(out, "agent7") || !strings.Contains(out, "civil_affairs,disability") || strings.Contains(out, "boss") {
 			t.Fatalf("list --role agent (err %v):\n%s", err, out)
 		}
 
-		if _, err := runAdmin(t, s, "disable", "--username", "agent7"); err != nil {
+		if _, err := admin(t, s, "disable", "--username", "agent7"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Login(ctx, "agent7", password, ""); !errors.Is(err, ErrDisabled) {
+		if _, err := s.Login(ctx, "agent7", password, ""); !errors.Is(err, auth.ErrDisabled) {
 			t.Fatalf("login after disable: err = %v", err)
 		}
-		if _, err := runAdmin(t, s, "enable", "--username", "agent7"); err != nil {
+		if _, err := admin(t, s, "enable", "--username", "agent7"); err != nil {
 			t.Fatal(err)
 		}
-		out, err = runAdmin(t, s, "reset-password", "--username", "agent7")
+		out, err = admin(t, s, "reset-password", "--username", "agent7")
 		if err != nil {
 			t.Fatal(err)
 		}
 		mustLogin(t, s, "agent7", printed(t, out, "new password for agent7"))
-		if _, err := s.Login(ctx, "agent7", password, ""); !errors.Is(err, ErrBadCredentials) {
+		if _, err := s.Login(ctx, "agent7", password, ""); !errors.Is(err, auth.ErrBadCredentials) {
 			t.Fatalf("old password after reset: err = %v", err)
 		}
 	})
 }
 
 func TestRunAdminRefusesBadInput(t *testing.T) {
-	forEachDB(t, func(t *testing.T, db *store.DB) {
-		s := seeded(t, db, newClock())
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
+		s := accounts(t, db, true)
 		before := countAccounts(t, s)
 		tests := [][]string{
 			{},
@@ -108,7 +156,7 @@ func TestRunAdminRefusesBadInput(t *testing.T) {
 			{"disable", "--username", "admin"}, // the last admin
 		}
 		for _, args := range tests {
-			if out, err := runAdmin(t, s, args...); err == nil {
+			if out, err := admin(t, s, args...); err == nil {
 				t.Errorf("%q succeeded:\n%s", args, out)
 			}
 		}
