@@ -43,8 +43,8 @@ type Figures struct {
 	Rated        int     `json:"rated"`
 	Satisfaction float64 `json:"satisfaction_pct"` // scores 4–5, of rated
 
-	BadRatings          int `json:"bad_ratings"`              // scores 1–2
-	BadFollowedUp       int `json:"bad_followed_up"`          // their rectification is fixed
+	BadRatings          int `json:"bad_ratings"`             // scores 1–2
+	BadFollowedUp       int `json:"bad_followed_up"`         // their rectification is fixed
 	BadFollowedUpOnTime int `json:"bad_followed_up_on_time"` // fixed by its due time
 
 	OverdueCases int `json:"overdue_cases"` // past due and open, or closed after the due date
