@@ -7,6 +7,7 @@ package stats
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -38,19 +39,40 @@ func (s *Service) Period(kind, anchor, from, to string) (Period, error) {
 	return ParsePeriod(kind, anchor, from, to, s.now(), s.loc)
 }
 
+// Slack around the period when reading the records joined to its calls:
+// a call is accepted (its case opened) within hours of its request, and
+// rated (a bad rating opening its rectification) on the kiosk as it ends.
+// Reading each table by its own time and joining here keeps every read a
+// range scan: a lookup per call is what made a month slow.
+const (
+	requestSlack = time.Hour          // a request's time and its call's may differ by a moment
+	caseSlack    = 2 * 24 * time.Hour // cases open when the call is accepted
+	ratingSlack  = 7 * 24 * time.Hour // ratings are given on the kiosk as the call ends
+)
+
 // Report computes the statistics of the requests made in p.
 func (s *Service) Report(ctx context.Context, p Period) (Report, error) {
-	g := newGroups(s.categories)
-	today := s.now().In(s.loc).Format(time.DateOnly)
-	err := s.answered(ctx, p, func(r *row) {
-		for _, a := range g.of(r) {
-			a.addAnswered(r, today)
-		}
-	})
+	calls, err := s.calls(ctx, p)
 	if err != nil {
 		return Report{}, err
 	}
-	err = s.abandoned(ctx, p, func(r *row) {
+	if err := s.joinCases(ctx, p, calls); err != nil {
+		return Report{}, err
+	}
+	if err := s.joinRatings(ctx, p, calls); err != nil {
+		return Report{}, err
+	}
+	if err := s.joinRectifications(ctx, p, calls); err != nil {
+		return Report{}, err
+	}
+	g := newGroups(s.categories)
+	today := s.now().In(s.loc).Format(time.DateOnly)
+	for _, r := range calls.list {
+		for _, a := range g.of(r) {
+			a.addAnswered(r, today)
+		}
+	}
+	err = s.abandoned(ctx, p, calls.all, func(r *row) {
 		for _, a := range g.of(r) {
 			a.addAbandoned()
 		}
@@ -61,68 +83,124 @@ func (s *Service) Report(ctx context.Context, p Period) (Report, error) {
 	return g.report(p), nil
 }
 
-// answeredQuery reads every call requested in the period with its rating,
-// its rectification (and when that was first fixed) and its case.
-const answeredQuery = `SELECT c.station_id, c.station_name, c.island, c.agent_id, c.agent_name, c.item_id, c.item_name,
-	c.category, c.requested_at, c.accepted_at, c.ended_at, c.outcome,
-	COALESCE(r.score, 0), COALESCE(x.status, ''), COALESCE(x.due_at, 0), COALESCE(f.fixed_at, 0),
-	COALESCE(k.due_date, ''), COALESCE(k.closed_at, 0)
-FROM calls c
-LEFT JOIN ratings r ON r.call_id = c.id
-LEFT JOIN rectifications x ON x.call_id = c.id
-LEFT JOIN (SELECT call_id, MIN(at) AS fixed_at FROM rectification_steps WHERE status = 'fixed' GROUP BY call_id) f
-	ON f.call_id = c.id
-LEFT JOIN cases k ON k.call_id = c.id
-WHERE c.requested_at >= ? AND c.requested_at < ?`
-
-func (s *Service) answered(ctx context.Context, p Period, fn func(*row)) error {
-	rows, err := s.db.Query(ctx, answeredQuery, store.Millis(p.From), store.Millis(p.To))
-	if err != nil {
-		return fmt.Errorf("read calls %s..%s: %w", p.FirstDay(), p.LastDay(), err)
-	}
-	defer rows.Close()
-	var r row
-	for rows.Next() {
-		var req, acc, end, due, fixed, closed int64
-		err := rows.Scan(&r.stationID, &r.stationName, &r.island, &r.agentID, &r.agentName, &r.itemID, &r.itemName,
-			&r.category, &req, &acc, &end, &r.outcome, &r.score, &r.rectStatus, &due, &fixed, &r.dueDate, &closed)
-		if err != nil {
-			return fmt.Errorf("scan call: %w", err)
-		}
-		r.requested, r.accepted, r.ended = store.Time(req), store.Time(acc), store.Time(end)
-		r.rectDue, r.fixedAt = store.Time(due), store.Time(fixed)
-		r.closedDay = ""
-		if closed > 0 {
-			r.closedDay = store.Time(closed).In(s.loc).Format(time.DateOnly)
-		}
-		fn(&r)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read calls %s..%s: %w", p.FirstDay(), p.LastDay(), err)
-	}
-	return nil
+// periodCalls are the calls requested in a period, by id; all also holds
+// the ids of calls requested just around it.
+type periodCalls struct {
+	list []*row
+	byID map[string]*row
+	all  map[string]bool
 }
 
-// abandonedQuery reads the requests of the period that never became a call.
-const abandonedQuery = `SELECT q.station_id, q.station_name, q.island, q.item_id, q.item_name, q.category
-FROM call_requests q LEFT JOIN calls c ON c.id = q.id
-WHERE q.requested_at >= ? AND q.requested_at < ? AND c.id IS NULL`
+const callsQuery = `SELECT id, station_id, station_name, island, agent_id, agent_name, item_id, item_name,
+	category, requested_at, accepted_at, ended_at, outcome
+FROM calls WHERE requested_at >= ? AND requested_at < ?`
 
-func (s *Service) abandoned(ctx context.Context, p Period, fn func(*row)) error {
-	rows, err := s.db.Query(ctx, abandonedQuery, store.Millis(p.From), store.Millis(p.To))
+func (s *Service) calls(ctx context.Context, p Period) (*periodCalls, error) {
+	pc := &periodCalls{byID: map[string]*row{}, all: map[string]bool{}}
+	from, to := store.Millis(p.From), store.Millis(p.To)
+	err := s.scan(ctx, "calls", callsQuery, func(rows *sql.Rows) error {
+		r := &row{}
+		var id string
+		var req, acc, end int64
+		err := rows.Scan(&id, &r.stationID, &r.stationName, &r.island, &r.agentID, &r.agentName, &r.itemID, &r.itemName,
+			&r.category, &req, &acc, &end, &r.outcome)
+		if err != nil {
+			return err
+		}
+		pc.all[id] = true
+		if req >= from && req < to {
+			r.requested, r.accepted, r.ended = store.Time(req), store.Time(acc), store.Time(end)
+			pc.list = append(pc.list, r)
+			pc.byID[id] = r
+		}
+		return nil
+	}, store.Millis(p.From.Add(-requestSlack)), store.Millis(p.To.Add(requestSlack)))
+	return pc, err
+}
+
+func (s *Service) joinCases(ctx context.Context, p Period, pc *periodCalls) error {
+	q := `SELECT call_id, due_date, closed_at FROM cases WHERE opened_at >= ? AND opened_at < ?`
+	return s.scan(ctx, "cases", q, func(rows *sql.Rows) error {
+		var id, due string
+		var closed int64
+		if err := rows.Scan(&id, &due, &closed); err != nil {
+			return err
+		}
+		if r := pc.byID[id]; r != nil {
+			r.dueDate = due
+			if closed > 0 {
+				r.closedDay = store.Time(closed).In(s.loc).Format(time.DateOnly)
+			}
+		}
+		return nil
+	}, store.Millis(p.From), store.Millis(p.To.Add(caseSlack)))
+}
+
+func (s *Service) joinRatings(ctx context.Context, p Period, pc *periodCalls) error {
+	q := `SELECT call_id, score FROM ratings WHERE at >= ? AND at < ?`
+	return s.scan(ctx, "ratings", q, func(rows *sql.Rows) error {
+		var id string
+		var score int
+		if err := rows.Scan(&id, &score); err != nil {
+			return err
+		}
+		if r := pc.byID[id]; r != nil {
+			r.score = score
+		}
+		return nil
+	}, store.Millis(p.From), store.Millis(p.To.Add(ratingSlack)))
+}
+
+// joinRectifications adds each bad rating's follow-up and when it was
+// first fixed (a fixed rectification has exactly one such step).
+func (s *Service) joinRectifications(ctx context.Context, p Period, pc *periodCalls) error {
+	q := `SELECT x.call_id, x.status, x.due_at,
+		COALESCE((SELECT MIN(f.at) FROM rectification_steps f WHERE f.call_id = x.call_id AND f.status = 'fixed'), 0)
+	FROM rectifications x WHERE x.opened_at >= ? AND x.opened_at < ?`
+	return s.scan(ctx, "rectifications", q, func(rows *sql.Rows) error {
+		var id, status string
+		var due, fixed int64
+		if err := rows.Scan(&id, &status, &due, &fixed); err != nil {
+			return err
+		}
+		if r := pc.byID[id]; r != nil {
+			r.rectStatus, r.rectDue, r.fixedAt = status, store.Time(due), store.Time(fixed)
+		}
+		return nil
+	}, store.Millis(p.From), store.Millis(p.To.Add(ratingSlack)))
+}
+
+// abandoned reads the requests of the period that never became a call.
+func (s *Service) abandoned(ctx context.Context, p Period, answered map[string]bool, fn func(*row)) error {
+	q := `SELECT id, station_id, station_name, island, item_id, item_name, category
+	FROM call_requests WHERE requested_at >= ? AND requested_at < ?`
+	return s.scan(ctx, "call requests", q, func(rows *sql.Rows) error {
+		var id string
+		var r row
+		if err := rows.Scan(&id, &r.stationID, &r.stationName, &r.island, &r.itemID, &r.itemName, &r.category); err != nil {
+			return err
+		}
+		if !answered[id] {
+			fn(&r)
+		}
+		return nil
+	}, store.Millis(p.From), store.Millis(p.To))
+}
+
+// scan runs query and hands each row to fn.
+func (s *Service) scan(ctx context.Context, what, query string, fn func(*sql.Rows) error, args ...any) error {
+	rows, err := s.db.Query(ctx, query, args...)
 	if err != nil {
-		return fmt.Errorf("read unanswered requests %s..%s: %w", p.FirstDay(), p.LastDay(), err)
+		return fmt.Errorf("read %s: %w", what, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.stationID, &r.stationName, &r.island, &r.itemID, &r.itemName, &r.category); err != nil {
-			return fmt.Errorf("scan unanswered request: %w", err)
+		if err := fn(rows); err != nil {
+			return fmt.Errorf("read %s: %w", what, err)
 		}
-		fn(&r)
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read unanswered requests %s..%s: %w", p.FirstDay(), p.LastDay(), err)
+		return fmt.Errorf("read %s: %w", what, err)
 	}
 	return nil
 }

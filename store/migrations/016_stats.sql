@@ -17,3 +17,10 @@ CREATE INDEX call_requests_requested_at ON call_requests (requested_at)
 --;
 -- The statistics pick calls by when they were requested.
 CREATE INDEX calls_requested_at ON calls (requested_at)
+--;
+-- The statistics read each table joined to the calls by its own time.
+CREATE INDEX cases_opened_at ON cases (opened_at)
+--;
+CREATE INDEX ratings_at ON ratings (at)
+--;
+CREATE INDEX rectifications_opened_at ON rectifications (opened_at)
