@@ -368,7 +368,7 @@ class StatsApp {
   #renderBreakdown(rows) {
     const { i18n } = this;
     const legend = h('p', { class: 'legend' }, h('span', {}, h('i'), i18n.t('chart.answered')), h('span', {}, h('i', { class: 'l-2' }), i18n.t('chart.abandoned')));
-    const chart = barChart(rows.slice(0, chartRows).map((f) => ({ label: f.name, values: [f.answered, f.abandoned] })));
+    const chart = barChart(rows.slice(0, chartRows).map((f) => ({ label: f.island ? `${f.name}·${i18n.t('badge.island')}` : f.name, values: [f.answered, f.abandoned] })));
     $('#chart-breakdown').replaceChildren(legend, chart);
     $('#figures-head').replaceChildren(h('th', {}, i18n.t('col.name')), ...columns.map(([k]) => h('th', {}, i18n.t(k))));
     $('#figures-rows').replaceChildren(...rows.map((f) => h('tr', { dataset: { key: f.key } },
