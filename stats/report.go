@@ -127,6 +127,7 @@ func sorted(m map[string]*acc) []Figures {
 
 // row is one request as read from the store.
 type row struct {
+	id                     string
 	stationID, stationName string
 	island                 bool
 	agentID, agentName     string

@@ -8,7 +8,9 @@ package stats
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"cloudwindow/audit"
@@ -50,44 +52,66 @@ const (
 	ratingSlack  = 7 * 24 * time.Hour // ratings are given on the kiosk as the call ends
 )
 
-// Report computes the statistics of the requests made in p.
+// Report computes the statistics of the requests made in p. The tables
+// are read side by side, then joined here.
 func (s *Service) Report(ctx context.Context, p Period) (Report, error) {
-	calls, err := s.calls(ctx, p)
+	var (
+		pc       *periodCalls
+		cases    map[string]caseInfo
+		ratings  map[string]int
+		rects    map[string]rectInfo
+		requests []*row
+	)
+	err := parallel(
+		func() (err error) { pc, err = s.calls(ctx, p); return err },
+		func() (err error) { cases, err = s.cases(ctx, p); return err },
+		func() (err error) { ratings, err = s.ratings(ctx, p); return err },
+		func() (err error) { rects, err = s.rectifications(ctx, p); return err },
+		func() (err error) { requests, err = s.requests(ctx, p); return err },
+	)
 	if err != nil {
-		return Report{}, err
-	}
-	if err := s.joinCases(ctx, p, calls); err != nil {
-		return Report{}, err
-	}
-	if err := s.joinRatings(ctx, p, calls); err != nil {
-		return Report{}, err
-	}
-	if err := s.joinRectifications(ctx, p, calls); err != nil {
 		return Report{}, err
 	}
 	g := newGroups(s.categories)
 	today := s.now().In(s.loc).Format(time.DateOnly)
-	for _, r := range calls.list {
+	for _, r := range pc.list {
+		c, x := cases[r.id], rects[r.id]
+		r.dueDate, r.closedDay, r.score = c.due, c.closedDay, ratings[r.id]
+		r.rectStatus, r.rectDue, r.fixedAt = x.status, x.due, x.fixed
 		for _, a := range g.of(r) {
 			a.addAnswered(r, today)
 		}
 	}
-	err = s.abandoned(ctx, p, calls.all, func(r *row) {
+	for _, r := range requests {
+		if pc.all[r.id] {
+			continue // answered
+		}
 		for _, a := range g.of(r) {
 			a.addAbandoned()
 		}
-	})
-	if err != nil {
-		return Report{}, err
 	}
 	return g.report(p), nil
 }
 
-// periodCalls are the calls requested in a period, by id; all also holds
-// the ids of calls requested just around it.
+// parallel runs fns at once and returns the first error.
+func parallel(fns ...func() error) error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn()
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// periodCalls are the calls requested in a period; all also holds the ids
+// of calls requested just around it, which answered its requests too.
 type periodCalls struct {
 	list []*row
-	byID map[string]*row
 	all  map[string]bool
 }
 
@@ -96,95 +120,102 @@ const callsQuery = `SELECT id, station_id, station_name, island, agent_id, agent
 FROM calls WHERE requested_at >= ? AND requested_at < ?`
 
 func (s *Service) calls(ctx context.Context, p Period) (*periodCalls, error) {
-	pc := &periodCalls{byID: map[string]*row{}, all: map[string]bool{}}
+	pc := &periodCalls{all: map[string]bool{}}
 	from, to := store.Millis(p.From), store.Millis(p.To)
 	err := s.scan(ctx, "calls", callsQuery, func(rows *sql.Rows) error {
 		r := &row{}
-		var id string
 		var req, acc, end int64
-		err := rows.Scan(&id, &r.stationID, &r.stationName, &r.island, &r.agentID, &r.agentName, &r.itemID, &r.itemName,
+		err := rows.Scan(&r.id, &r.stationID, &r.stationName, &r.island, &r.agentID, &r.agentName, &r.itemID, &r.itemName,
 			&r.category, &req, &acc, &end, &r.outcome)
 		if err != nil {
 			return err
 		}
-		pc.all[id] = true
+		pc.all[r.id] = true
 		if req >= from && req < to {
 			r.requested, r.accepted, r.ended = store.Time(req), store.Time(acc), store.Time(end)
 			pc.list = append(pc.list, r)
-			pc.byID[id] = r
 		}
 		return nil
 	}, store.Millis(p.From.Add(-requestSlack)), store.Millis(p.To.Add(requestSlack)))
 	return pc, err
 }
 
-func (s *Service) joinCases(ctx context.Context, p Period, pc *periodCalls) error {
+// caseInfo is what the statistics need of a call's case.
+type caseInfo struct{ due, closedDay string }
+
+func (s *Service) cases(ctx context.Context, p Period) (map[string]caseInfo, error) {
+	out := map[string]caseInfo{}
 	q := `SELECT call_id, due_date, closed_at FROM cases WHERE opened_at >= ? AND opened_at < ?`
-	return s.scan(ctx, "cases", q, func(rows *sql.Rows) error {
-		var id, due string
+	err := s.scan(ctx, "cases", q, func(rows *sql.Rows) error {
+		var id string
+		var c caseInfo
 		var closed int64
-		if err := rows.Scan(&id, &due, &closed); err != nil {
+		if err := rows.Scan(&id, &c.due, &closed); err != nil {
 			return err
 		}
-		if r := pc.byID[id]; r != nil {
-			r.dueDate = due
-			if closed > 0 {
-				r.closedDay = store.Time(closed).In(s.loc).Format(time.DateOnly)
-			}
+		if closed > 0 {
+			c.closedDay = store.Time(closed).In(s.loc).Format(time.DateOnly)
 		}
+		out[id] = c
 		return nil
 	}, store.Millis(p.From), store.Millis(p.To.Add(caseSlack)))
+	return out, err
 }
 
-func (s *Service) joinRatings(ctx context.Context, p Period, pc *periodCalls) error {
+func (s *Service) ratings(ctx context.Context, p Period) (map[string]int, error) {
+	out := map[string]int{}
 	q := `SELECT call_id, score FROM ratings WHERE at >= ? AND at < ?`
-	return s.scan(ctx, "ratings", q, func(rows *sql.Rows) error {
+	err := s.scan(ctx, "ratings", q, func(rows *sql.Rows) error {
 		var id string
 		var score int
 		if err := rows.Scan(&id, &score); err != nil {
 			return err
 		}
-		if r := pc.byID[id]; r != nil {
-			r.score = score
-		}
+		out[id] = score
 		return nil
 	}, store.Millis(p.From), store.Millis(p.To.Add(ratingSlack)))
+	return out, err
 }
 
-// joinRectifications adds each bad rating's follow-up and when it was
-// first fixed (a fixed rectification has exactly one such step).
-func (s *Service) joinRectifications(ctx context.Context, p Period, pc *periodCalls) error {
+// rectInfo is a bad rating's follow-up and when it was first fixed.
+type rectInfo struct {
+	status     string
+	due, fixed time.Time
+}
+
+func (s *Service) rectifications(ctx context.Context, p Period) (map[string]rectInfo, error) {
+	out := map[string]rectInfo{}
 	q := `SELECT x.call_id, x.status, x.due_at,
 		COALESCE((SELECT MIN(f.at) FROM rectification_steps f WHERE f.call_id = x.call_id AND f.status = 'fixed'), 0)
 	FROM rectifications x WHERE x.opened_at >= ? AND x.opened_at < ?`
-	return s.scan(ctx, "rectifications", q, func(rows *sql.Rows) error {
-		var id, status string
+	err := s.scan(ctx, "rectifications", q, func(rows *sql.Rows) error {
+		var id string
+		var x rectInfo
 		var due, fixed int64
-		if err := rows.Scan(&id, &status, &due, &fixed); err != nil {
+		if err := rows.Scan(&id, &x.status, &due, &fixed); err != nil {
 			return err
 		}
-		if r := pc.byID[id]; r != nil {
-			r.rectStatus, r.rectDue, r.fixedAt = status, store.Time(due), store.Time(fixed)
-		}
+		x.due, x.fixed = store.Time(due), store.Time(fixed)
+		out[id] = x
 		return nil
 	}, store.Millis(p.From), store.Millis(p.To.Add(ratingSlack)))
+	return out, err
 }
 
-// abandoned reads the requests of the period that never became a call.
-func (s *Service) abandoned(ctx context.Context, p Period, answered map[string]bool, fn func(*row)) error {
+// requests reads the period's call requests, answered or not.
+func (s *Service) requests(ctx context.Context, p Period) ([]*row, error) {
+	var out []*row
 	q := `SELECT id, station_id, station_name, island, item_id, item_name, category
 	FROM call_requests WHERE requested_at >= ? AND requested_at < ?`
-	return s.scan(ctx, "call requests", q, func(rows *sql.Rows) error {
-		var id string
-		var r row
-		if err := rows.Scan(&id, &r.stationID, &r.stationName, &r.island, &r.itemID, &r.itemName, &r.category); err != nil {
+	err := s.scan(ctx, "call requests", q, func(rows *sql.Rows) error {
+		r := &row{}
+		if err := rows.Scan(&r.id, &r.stationID, &r.stationName, &r.island, &r.itemID, &r.itemName, &r.category); err != nil {
 			return err
 		}
-		if !answered[id] {
-			fn(&r)
-		}
+		out = append(out, r)
 		return nil
 	}, store.Millis(p.From), store.Millis(p.To))
+	return out, err
 }
 
 // scan runs query and hands each row to fn.

@@ -13,14 +13,17 @@ CREATE TABLE call_requests (
 	requested_at BIGINT NOT NULL
 )
 --;
-CREATE INDEX call_requests_requested_at ON call_requests (requested_at)
+-- The statistics read each table by its own time and join the rows in
+-- memory. These indexes hold every column they read, so a month is one
+-- ordered walk of an index instead of a table lookup per row (on 100,000
+-- calls that was most of the time).
+CREATE INDEX call_requests_stats ON call_requests (requested_at, id, station_id, station_name, island, item_id, item_name, category)
 --;
--- The statistics pick calls by when they were requested.
-CREATE INDEX calls_requested_at ON calls (requested_at)
+CREATE INDEX calls_stats ON calls (requested_at, id, station_id, station_name, island, agent_id, agent_name,
+	item_id, item_name, category, accepted_at, ended_at, outcome)
 --;
--- The statistics read each table joined to the calls by its own time.
-CREATE INDEX cases_opened_at ON cases (opened_at)
+CREATE INDEX cases_stats ON cases (opened_at, call_id, due_date, closed_at)
 --;
-CREATE INDEX ratings_at ON ratings (at)
+CREATE INDEX ratings_stats ON ratings (at, call_id, score)
 --;
 CREATE INDEX rectifications_opened_at ON rectifications (opened_at)
