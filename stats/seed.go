@@ -29,7 +29,7 @@ const seedBatch = 400
 
 // Seed writes o.Calls requests spread over the working hours of a month:
 // about 6 % abandoned; the rest answered, wrapped up, each with its case,
-// most rated, every bad rating with its rectification. Ids start with
+// most rated, every bad rating with its rectification. The
 // rows are marked: calls by node "seed", cases by numbers starting "SEED-".
 func Seed(ctx context.Context, db *store.DB, o SeedOptions) error {
 	if o.Calls <= 0 || o.Stations <= 0 || o.Agents <= 0 || len(o.Items) == 0 {
