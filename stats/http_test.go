@@ -125,6 +125,17 @@ func TestXLSXExport(t *testing.T) {
 		"按坐席": {"A2": "王芳", "B2": "5", "A3": "李明", "B3": "3", "D3": "0"},
 		"按类别": {"A2": "医保", "A3": "社保", "W3": "2", "X3": "1"},
 	}
+	for _, sheet := range x.GetSheetList() {
+		rows, err := x.GetRows(sheet)
+		must(t, err)
+		for _, r := range rows {
+			for _, v := range r {
+				if v == "s1" || v == "s2" || v == "a1" || v == "a2" || strings.HasPrefix(v, "c") && len(v) <= 3 {
+					t.Errorf("%s holds the id %q: exports carry names only", sheet, v)
+				}
+			}
+		}
+	}
 	for sheet, want := range cells {
 		for cell, v := range want {
 			got, err := x.GetCellValue(sheet, cell)
