@@ -7,6 +7,7 @@ export const supervisorMessages = {
     'sv.signed_in': '主管：{name}',
     'sv.signed_in_admin': '管理员：{name}',
     'sv.review': '录像回看',
+    'sv.stats': '统计报表',
 
     'wb.title': '排队概况',
     'wb.waiting': '排队人数',
@@ -57,6 +58,7 @@ export const supervisorMessages = {
     'sv.signed_in': 'Supervisor: {name}',
     'sv.signed_in_admin': 'Admin: {name}',
     'sv.review': 'Recordings',
+    'sv.stats': 'Statistics',
 
     'wb.title': 'Queue',
     'wb.waiting': 'Waiting',

@@ -29,6 +29,7 @@ import (
 	"cloudwindow/recordings"
 	"cloudwindow/rectify"
 	"cloudwindow/signaling"
+	"cloudwindow/stats"
 	"cloudwindow/store"
 )
 
@@ -52,6 +53,7 @@ type Node struct {
 	Calls     *calls.Store
 	Cases     *cases.Service
 	Rectify   *rectify.Service
+	Stats     *stats.Service
 	Documents *documents.Service
 	Audit     *audit.Log
 	SFU       *media.SFU
@@ -115,6 +117,7 @@ func (n *Node) open(ctx context.Context) error {
 	if err := n.Catalog.Seed(ctx); err != nil {
 		return fmt.Errorf("seed catalog: %w", err)
 	}
+	n.Stats = stats.NewService(db, n.Audit, n.cfg.Location, time.Now, stats.CategoryNames(n.Catalog.Categories()), n.log)
 	if err := n.openCasework(); err != nil {
 		return err
 	}

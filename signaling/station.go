@@ -46,6 +46,7 @@ func (s *Server) handleCallRequest(ctx context.Context, sess *session, m Message
 		return fmt.Errorf("enqueue request of %s: %w", sess.ident.Username, err)
 	}
 	sess.setWaitingRequest(req.ID)
+	s.recordRequest(ctx, req, item)
 	s.events.add(req.ID, calls.Event{At: queuedAt, Type: "queued", Actor: sess.ident.DisplayName, Detail: item.NameZh})
 	sess.reply(m.ID, TypeCallQueued, positionData{RequestID: req.ID, Position: pos.Position, EstimatedWaitS: seconds(pos.EstimatedWait)})
 	return nil
@@ -75,4 +76,17 @@ func itemJSON(item catalog.Item) json.RawMessage {
 		return json.RawMessage("{}")
 	}
 	return b
+}
+
+// recordRequest keeps the request in the durable record, so that the
+// statistics count it even if nobody answers. A failure costs only that
+// count, so the resident still waits.
+func (s *Server) recordRequest(ctx context.Context, req queue.Request, item catalog.Item) {
+	r := calls.Request{
+		ID: req.ID, StationID: req.StationID, StationName: req.StationName, Island: req.Island,
+		ItemID: item.ID, ItemName: item.NameZh, Category: item.Category, Green: req.Green, RequestedAt: time.Now(),
+	}
+	if err := s.deps.Calls.RecordRequest(ctx, r); err != nil {
+		s.log.Error("record call request", "request", req.ID, "err", err)
+	}
 }

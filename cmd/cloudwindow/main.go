@@ -16,6 +16,7 @@ import (
 
 	"cloudwindow/auth"
 	"cloudwindow/node"
+	"cloudwindow/stats"
 	"cloudwindow/store"
 )
 
@@ -58,6 +59,9 @@ func subcommand(ctx context.Context, cfg node.Config, args []string) error {
 			return fmt.Errorf("open store: %w", err)
 		}
 		defer db.Close()
+		if len(args) > 1 && args[1] == "seed-calls" {
+			return stats.RunSeedCalls(ctx, db, cfg.Location, args[2:], os.Stdout)
+		}
 		opts, err := node.AuthOptions(cfg)
 		if err != nil {
 			return err
