@@ -63,16 +63,19 @@ func waitConnected(t *testing.T, ms ...*client.Media) {
 	}
 }
 
-// sendSynthetic paces frames 0…count-1 on every media, as a camera would.
+// sendSynthetic paces frames 0…count-1 on every media, as a camera would:
+// frame i goes at start + i×FrameInterval, and a sender held up by a busy
+// machine catches up instead of stretching the media's wall-clock length
+// beyond what its timestamps say (a ticker would drop the missed ticks).
 func sendSynthetic(count uint32, ms ...*client.Media) {
-	tick := time.NewTicker(client.FrameInterval)
-	defer tick.Stop()
+	start := time.Now()
 	for i := uint32(0); i < count; i++ {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * client.FrameInterval)))
 		for _, m := range ms {
 			m.SendSynthetic(i)
 		}
-		<-tick.C
 	}
+	time.Sleep(client.FrameInterval)
 }
 
 func TestCallRecordingIsCompleteSeekableAndOnlyForSupervisors(t *testing.T) {
