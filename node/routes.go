@@ -32,6 +32,7 @@ func (n *Node) routes() http.Handler {
 	n.Calls.Routes(mux, n.Auth)
 	n.Cases.Routes(mux, n.Auth)
 	n.Rectify.Routes(mux, n.Auth)
+	n.Health.Routes(mux, n.Auth)
 	n.Documents.Routes(mux, n.Auth)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
