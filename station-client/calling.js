@@ -11,6 +11,7 @@ import { renderGreenFlags } from './catalog.js';
 import { CallScreen } from './callscreen.js';
 import { ScanSender } from './scan.js';
 import { FormSigning } from './signing.js';
+import { sayPrompt } from './speech.js';
 
 // What the resident chose, kept across a page reload while waiting or talking.
 const pendingKey = 'cloudwindow.station.pending';
@@ -172,8 +173,11 @@ export class StationCall extends EventTarget {
 
   #onPosition(d) {
     if (!d.request_id || d.request_id !== this.#requestId) return;
-    this.#position = d;
     const ahead = Math.max(0, (d.position ?? 1) - 1);
+    if (this.#position?.position !== d.position || this.#position?.request_id !== d.request_id) {
+      sayPrompt(ahead > 0 ? 'speech.position' : 'speech.next', { n: ahead });
+    }
+    this.#position = d;
     $('#queue-position-label').textContent = this.#i18n.t(ahead > 0 ? 'queue.position' : 'queue.first');
     $('#queue-ahead').textContent = ahead > 0 ? this.#i18n.t('queue.ahead', { n: ahead }) : this.#i18n.t('queue.next');
     const s = d.estimated_wait_s ?? 0;
@@ -198,6 +202,7 @@ export class StationCall extends EventTarget {
   }
 
   async #onStarted(d) {
+    if (this.#requestId) sayPrompt('speech.turn'); // not when a reload comes back to the call
     this.#requestId = '';
     this.#call = d;
     this.#item = d.item ?? this.#item;
@@ -273,6 +278,7 @@ export class StationCall extends EventTarget {
     this.#screen.close();
     this.#releaseMedia();
     this.#clearPending();
+    sayPrompt('speech.ended');
     this.dispatchEvent(new CustomEvent('ended', { detail: { call, reason: `ended.${reason}` } }));
   }
 
