@@ -1,10 +1,31 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
 )
+
+// holdHelperEntry holds a finger on the station's name in the header until
+// the kiosk asks for the helper's PIN, then lifts it.
+func (s station) holdHelperEntry() {
+	s.t.Helper()
+	c := evalJS[[]float64](s.tab, `(() => { const r = document.querySelector('#helper-entry').getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`)
+	touch := func(typ input.DispatchTouchEventType, pts []*input.TouchPoint) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tt *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tt, input.DispatchTouchEvent, input.DispatchTouchEventParams{Type: typ, TouchPoints: pts})
+			return err
+		})
+	}
+	s.do("touch the station name", touch(input.DispatchTouchEventTypeTouchStart, []*input.TouchPoint{{X: c[0], Y: c[1]}}))
+	s.screen("helper-pin")
+	s.do("lift the finger", touch(input.DispatchTouchEventTypeTouchEnd, []*input.TouchPoint{}))
+}
 
 // enterPIN types pin on the helper's keypad and submits it.
 func (s station) enterPIN(pin string) {
@@ -25,8 +46,7 @@ func TestKioskSelfCheck(t *testing.T) {
 	n := startNode(t, browserNode)
 	k := openStation(t, browser, n, "station1", 1280, 800, "")
 
-	k.click("#helper-entry")
-	k.screen("helper-pin")
+	k.holdHelperEntry()
 	k.enterPIN("1111")
 	k.waitJS(`document.querySelector('#helper-pin-error').textContent !== ''`, "the wrong PIN refused")
 	if got := k.text("#helper-pin-error"); !strings.Contains(got, "密码不对") {

@@ -97,7 +97,6 @@ class Kiosk {
     $('#start').addEventListener('click', () => this.catalog.start(''));
     $('#start-green').addEventListener('click', () => this.screens.show('green'));
     $('#start-lookup').addEventListener('click', () => this.lookup.start());
-    $('#helper-entry').addEventListener('click', () => this.selfCheck.start());
     for (const b of document.querySelectorAll('[data-green]')) {
       b.addEventListener('click', () => this.catalog.start(b.dataset.green));
     }

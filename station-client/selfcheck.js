@@ -10,6 +10,7 @@ import { deviceStates } from './devices.js';
 import { appVersion } from './version.js';
 
 const maxPIN = 12;
+const holdMs = 2000; // how long the helper holds the station's name
 const rttSamples = 3;
 
 export class SelfCheck {
@@ -32,6 +33,7 @@ export class SelfCheck {
     this.#screens = screens;
     this.#documentCamera = documentCamera;
     this.#camera = camera;
+    this.#wireEntry();
     $('#helper-keypad').addEventListener('click', (e) => this.#key(e.target.closest('[data-key]')?.dataset.key));
     $('#helper-pin-form').addEventListener('submit', (e) => {
       e.preventDefault();
@@ -42,6 +44,22 @@ export class SelfCheck {
     $('#selfcheck-again').addEventListener('click', () => this.#run());
     screens.addEventListener('change', (e) => e.detail !== 'selfcheck' && this.#stop());
     i18n.addEventListener('change', () => this.#render());
+  }
+
+  // wireEntry: holding the station's name in the header for two seconds
+  // on the first screen asks for the PIN; a resident's tap does nothing,
+  // and a call or a half-done choice is never left this way.
+  #wireEntry() {
+    const entry = $('#helper-entry');
+    let timer = 0;
+    entry.addEventListener('pointerdown', () => {
+      clearTimeout(timer);
+      if (this.#screens.current === 'idle') timer = setTimeout(() => this.start(), holdMs);
+    });
+    for (const type of ['pointerup', 'pointerleave', 'pointercancel']) {
+      entry.addEventListener(type, () => clearTimeout(timer));
+    }
+    entry.addEventListener('contextmenu', (e) => e.preventDefault()); // a long touch opens no menu
   }
 
   // start asks for the PIN.
