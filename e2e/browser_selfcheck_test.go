@@ -130,3 +130,31 @@ func TestKioskSpeaksKeyPrompts(t *testing.T) {
 		t.Errorf("a kiosk without a Chinese voice said %q", said)
 	}
 }
+
+// TestSupervisorSeesStationHealth: the console's station list shows a
+// kiosk online once its page connects, and another offline since it
+// dropped, with the device its heartbeat said was missing.
+func TestSupervisorSeesStationHealth(t *testing.T) {
+	browser := startBrowser(t)
+	n := startNode(t, browserNode)
+	sv := openSupervisor(t, browser, n, "supervisor1")
+	openStation(t, browser, n, "island1", 1280, 800, "")
+	island := `#station-rows tr[data-station="island1"]`
+	sv.waitJS(`document.querySelector('`+island+`')?.dataset.online === 'true'`, "island1 online")
+	if got := sv.text(island); !strings.Contains(got, island1Name) || !strings.Contains(got, "海岛") || !strings.Contains(got, "在线") {
+		t.Errorf("island1's row reads %q, want its name, the island mark and 在线", got)
+	}
+
+	station := dial(t, n, "station1")
+	request(t, station, "station.heartbeat", map[string]any{"version": "2026.12.2",
+		"devices": map[string]string{"camera": "ok", "document_camera": "missing", "microphone": "ok", "printer": "unknown"}})
+	station.Close()
+	row := `#station-rows tr[data-station="station1"]`
+	sv.waitJS(`/起离线/.test(document.querySelector('`+row+`')?.textContent ?? '')`, "station1 offline since")
+	if got := sv.text(row); !strings.Contains(got, "高拍仪") || strings.Contains(got, "摄像头") {
+		t.Errorf("station1's row reads %q, want the document camera missing and nothing else", got)
+	}
+	if got := sv.text("#stations-offline"); got != "1 个离线" {
+		t.Errorf("offline count reads %q, want 1 个离线", got)
+	}
+}
