@@ -160,7 +160,7 @@ class Kiosk {
     }
     const first = this.screens.current === 'loading' || this.screens.current === 'login';
     this.call.resume(w);
-    if (first && !this.call.active) this.screens.show('idle');
+    if (first && !this.call.active && this.screens.current !== 'notice') this.screens.show('idle');
     this.catalog.refresh().catch(() => {});
   }
 

@@ -15,6 +15,9 @@ import { sayPrompt } from './speech.js';
 
 // What the resident chose, kept across a page reload while waiting or talking.
 const pendingKey = 'cloudwindow.station.pending';
+// The call in progress, kept where a power cut does not wipe it, so that a
+// kiosk starting after the call has ended can say so.
+const callKey = 'cloudwindow.station.call';
 const audioOnlyKinds = new Set(['denied', 'no_camera', 'busy']);
 
 export class StationCall extends EventTarget {
@@ -207,6 +210,7 @@ export class StationCall extends EventTarget {
     this.#call = d;
     this.#item = d.item ?? this.#item;
     this.#savePending();
+    localStorage.setItem(callKey, d.call_id);
     if (!this.#media) await this.#reopenMedia();
     if (this.#call !== d) return; // ended while the camera opened
     this.#screen.open(d, this.#media, this.#document);
@@ -278,6 +282,7 @@ export class StationCall extends EventTarget {
     this.#screen.close();
     this.#releaseMedia();
     this.#clearPending();
+    localStorage.removeItem(callKey);
     sayPrompt('speech.ended');
     this.dispatchEvent(new CustomEvent('ended', { detail: { call, reason: `ended.${reason}` } }));
   }
@@ -292,6 +297,10 @@ export class StationCall extends EventTarget {
       this.#resumeCall(welcome);
     } else if (this.#call) {
       this.#finish(this.#call.call_id, 'lost');
+    } else if (localStorage.getItem(callKey)) {
+      // The kiosk lost power or its link mid-call and came back too late.
+      localStorage.removeItem(callKey);
+      this.#notice('notice.call_lost');
     } else if (welcome.waiting) {
       this.#resumeWaiting(welcome.waiting);
     } else if (this.#requestId) {

@@ -241,6 +241,8 @@ export const messages = {
     'notice.error.text': '系统出了点问题，请稍后再试，或找身边的帮办员帮忙。',
     'notice.offline.title': '网络连接中断',
     'notice.offline.text': '正在重新连接，请稍后再试。',
+    'notice.call_lost.title': '上次通话已经结束',
+    'notice.call_lost.text': '停电或网络中断的时间太长，上次通话没能恢复。如需继续办理，请重新呼叫。',
 
     'net.reconnecting': '网络连接中断，正在重新连接…',
     'net.replaced': '本设备账号已在别处登录，请联系管理员。',
@@ -480,6 +482,8 @@ export const messages = {
     'notice.error.text': 'Something went wrong. Please try again later, or ask the helper next to you.',
     'notice.offline.title': 'The network is down',
     'notice.offline.text': 'Reconnecting. Please try again in a moment.',
+    'notice.call_lost.title': 'The last call has ended',
+    'notice.call_lost.text': 'The power or the network was off too long to resume the last call. Please call again to continue.',
 
     'net.reconnecting': 'Network lost, reconnecting…',
     'net.replaced': 'This device account signed in elsewhere. Please contact the administrator.',
