@@ -44,7 +44,7 @@ func (s station) enterPIN(pin string) {
 func TestKioskSelfCheck(t *testing.T) {
 	browser := startBrowser(t)
 	n := startNode(t, browserNode)
-	k := openStation(t, browser, n, "station1", 1280, 800, "")
+	k := openStation(t, browser, n, "station1", 1280, 800, cspWatch)
 
 	k.holdHelperEntry()
 	k.enterPIN("1111")
@@ -72,6 +72,12 @@ func TestKioskSelfCheck(t *testing.T) {
 	}
 	k.videoPlaying("#selfcheck-camera")
 	k.videoPlaying("#selfcheck-document")
+	k.click("#selfcheck-tone")
+	k.click("#selfcheck-print")
+	k.waitJS(`document.querySelector('#selfcheck-print-frame').contentDocument?.body?.textContent.includes('打印测试页')`, "the test page in its frame")
+	if v := evalJS[[]string](k.tab, `window.cspViolations`); len(v) > 0 {
+		t.Errorf("the self-check breaks the Content-Security-Policy: %v", v)
+	}
 
 	version := k.text("#selfcheck-version")
 	st := stationHealth(t, n, tokenOf(t, n, "supervisor1"), "station1")
