@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"testing"
@@ -102,5 +103,52 @@ func TestStationHeartbeatRefusals(t *testing.T) {
 	}
 	if resp, _ := httpGet(t, n.URL()+"/api/v1/stations/health", tokenOf(t, n, "agent2")); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("agent reading station health: %d, want 403", resp.StatusCode)
+	}
+}
+
+// pinTry sends a helper PIN with token and returns the status and error code.
+func pinTry(t *testing.T, n *node.Node, token, pin string) (int, string) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"pin": pin})
+	req, _ := http.NewRequest(http.MethodPost, n.URL()+"/api/v1/station/helper-pin", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("helper PIN: %v", err)
+	}
+	defer resp.Body.Close()
+	var e struct{ Error struct{ Code string } }
+	json.NewDecoder(resp.Body).Decode(&e)
+	return resp.StatusCode, e.Error.Code
+}
+
+// TestHelperPIN: the right PIN opens the self-check for a station; wrong
+// ones are refused, and after five of them even the right one waits; only
+// stations may ask; a node without a PIN keeps the self-check closed.
+func TestHelperPIN(t *testing.T) {
+	n := startNode(t, func(c *node.Config) { c.HelperPIN = "2468" })
+	station := tokenOf(t, n, "station1")
+	if status, _ := pinTry(t, n, station, "2468"); status != http.StatusOK {
+		t.Errorf("right PIN: %d, want 200", status)
+	}
+	if status, _ := pinTry(t, n, tokenOf(t, n, "agent1"), "2468"); status != http.StatusForbidden {
+		t.Errorf("an agent asking: %d, want 403", status)
+	}
+	for i := 0; i < 5; i++ {
+		if status, code := pinTry(t, n, station, "1111"); status != http.StatusForbidden || code != "wrong_pin" {
+			t.Errorf("wrong PIN %d: %d %s, want 403 wrong_pin", i+1, status, code)
+		}
+	}
+	if status, code := pinTry(t, n, station, "2468"); status != http.StatusTooManyRequests || code != "too_many_tries" {
+		t.Errorf("right PIN after five wrong ones: %d %s, want 429 too_many_tries", status, code)
+	}
+	if status, _ := pinTry(t, n, tokenOf(t, n, "island1"), "2468"); status != http.StatusOK {
+		t.Errorf("another station's right PIN: %d, want 200 (the wait is per station)", status)
+	}
+
+	closed := startNode(t, nil)
+	if status, code := pinTry(t, closed, tokenOf(t, closed, "station1"), ""); status != http.StatusNotFound || code != "not_configured" {
+		t.Errorf("a node without a PIN: %d %s, want 404 not_configured", status, code)
 	}
 }
