@@ -23,22 +23,23 @@ var (
 
 func (s *Server) routes() map[string]handler {
 	return map[string]handler{
-		TypePing:             {anyone, s.handlePing},
-		TypeCallRequest:      {stations, s.handleCallRequest},
-		TypeCallCancel:       {stations, s.handleCallCancel},
-		TypeRatingSubmit:     {stations, s.handleRating},
+		TypePing:         {anyone, s.handlePing},
+		TypeCallRequest:  {stations, s.handleCallRequest},
+		TypeCallCancel:   {stations, s.handleCallCancel},
+		TypeRatingSubmit: {stations, s.handleRating},
+		TypeAgentState:   {agents, s.handleAgentState},
+		TypeCallAccept:   {agents, s.handleCallAccept},
+		TypeCallReject:   {agents, s.handleCallReject},
+		TypeCallWrapup:   {agents, s.handleCallWrapup},
+		TypeCallHangup:   {callParty, s.handleHangup},
+		TypeChatSend:     {callParty, s.handleChat},
+		TypeRTCOffer:     {callParty, s.handleRTCOffer},
+		TypeRTCAnswer:    {inCall, s.handleRTCAnswer},
+		TypeRTCCandidate: {inCall, s.handleRTCCandidate},
+		TypeMonitorStart: {overseers, s.handleMonitorStart},
+		TypeMonitorStop:  {overseers, s.handleMonitorStop},
+
 		TypeStationHeartbeat: {stations, s.handleHeartbeat},
-		TypeAgentState:       {agents, s.handleAgentState},
-		TypeCallAccept:       {agents, s.handleCallAccept},
-		TypeCallReject:       {agents, s.handleCallReject},
-		TypeCallWrapup:       {agents, s.handleCallWrapup},
-		TypeCallHangup:       {callParty, s.handleHangup},
-		TypeChatSend:         {callParty, s.handleChat},
-		TypeRTCOffer:         {callParty, s.handleRTCOffer},
-		TypeRTCAnswer:        {inCall, s.handleRTCAnswer},
-		TypeRTCCandidate:     {inCall, s.handleRTCCandidate},
-		TypeMonitorStart:     {overseers, s.handleMonitorStart},
-		TypeMonitorStop:      {overseers, s.handleMonitorStop},
 	}
 }
 

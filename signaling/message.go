@@ -22,43 +22,45 @@ type Message struct {
 // Message types; docs/protocol.md describes each, and a test keeps the two
 // lists equal.
 const (
-	TypeError            = "error"
-	TypeAuth             = "auth"
-	TypeWelcome          = "welcome"
-	TypeSessionReplaced  = "session.replaced"
-	TypePing             = "ping"
-	TypePong             = "pong"
-	TypeOK               = "ok"
-	TypeCallRequest      = "call.request"
-	TypeCallQueued       = "call.queued"
-	TypeQueuePosition    = "queue.position"
-	TypeCallCancel       = "call.cancel"
-	TypeAgentState       = "agent.state"
-	TypeAgentStatus      = "agent.status"
-	TypeQueueStats       = "queue.stats"
-	TypeCallOffer        = "call.offer"
-	TypeOfferWithdrawn   = "call.offer_withdrawn"
-	TypeCallAccept       = "call.accept"
-	TypeCallReject       = "call.reject"
-	TypeCallStarted      = "call.started"
-	TypeRTCOffer         = "rtc.offer"
-	TypeRTCAnswer        = "rtc.answer"
-	TypeRTCCandidate     = "rtc.candidate"
-	TypePeerState        = "call.peer_state"
-	TypeChatSend         = "chat.send"
-	TypeChatMessage      = "chat.message"
-	TypeCallHangup       = "call.hangup"
-	TypeCallEnded        = "call.ended"
-	TypeCallWrapup       = "call.wrapup"
-	TypeCaseUpdated      = "case.updated"
-	TypeFormPushed       = "form.pushed"
-	TypeFormSigned       = "form.signed"
-	TypeDocumentUpdated  = "document.updated"
-	TypeMonitorStart     = "monitor.start"
-	TypeMonitorStarted   = "monitor.started"
-	TypeMonitorStop      = "monitor.stop"
-	TypeRatingSubmit     = "rating.submit"
-	TypeRecordingStatus  = "recording.status"
+	TypeError           = "error"
+	TypeAuth            = "auth"
+	TypeWelcome         = "welcome"
+	TypeSessionReplaced = "session.replaced"
+	TypePing            = "ping"
+	TypePong            = "pong"
+	TypeOK              = "ok"
+	TypeCallRequest     = "call.request"
+	TypeCallQueued      = "call.queued"
+	TypeQueuePosition   = "queue.position"
+	TypeCallCancel      = "call.cancel"
+	TypeAgentState      = "agent.state"
+	TypeAgentStatus     = "agent.status"
+	TypeQueueStats      = "queue.stats"
+	TypeCallOffer       = "call.offer"
+	TypeOfferWithdrawn  = "call.offer_withdrawn"
+	TypeCallAccept      = "call.accept"
+	TypeCallReject      = "call.reject"
+	TypeCallStarted     = "call.started"
+	TypeRTCOffer        = "rtc.offer"
+	TypeRTCAnswer       = "rtc.answer"
+	TypeRTCCandidate    = "rtc.candidate"
+	TypePeerState       = "call.peer_state"
+	TypeChatSend        = "chat.send"
+	TypeChatMessage     = "chat.message"
+	TypeCallHangup      = "call.hangup"
+	TypeCallEnded       = "call.ended"
+	TypeCallWrapup      = "call.wrapup"
+	TypeCaseUpdated     = "case.updated"
+	TypeFormPushed      = "form.pushed"
+	TypeFormSigned      = "form.signed"
+	TypeDocumentUpdated = "document.updated"
+	TypeMonitorStart    = "monitor.start"
+	TypeMonitorStarted  = "monitor.started"
+	TypeMonitorStop     = "monitor.stop"
+	TypeRatingSubmit    = "rating.submit"
+	TypeRecordingStatus = "recording.status"
+
+	// A kiosk's devices and version, for the center's station list.
 	TypeStationHeartbeat = "station.heartbeat"
 )
 
@@ -70,7 +72,8 @@ var allTypes = []string{
 	TypeCallAccept, TypeCallReject, TypeCallStarted, TypeRTCOffer, TypeRTCAnswer, TypeRTCCandidate,
 	TypePeerState, TypeChatSend, TypeChatMessage, TypeCallHangup, TypeCallEnded, TypeCallWrapup,
 	TypeCaseUpdated, TypeFormPushed, TypeFormSigned, TypeDocumentUpdated,
-	TypeMonitorStart, TypeMonitorStarted, TypeMonitorStop, TypeRatingSubmit, TypeRecordingStatus, TypeStationHeartbeat,
+	TypeMonitorStart, TypeMonitorStarted, TypeMonitorStop, TypeRatingSubmit, TypeRecordingStatus,
+	TypeStationHeartbeat,
 }
 
 // Error codes sent in error messages.
