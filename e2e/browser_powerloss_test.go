@@ -18,7 +18,9 @@ func TestKioskPowerLossDuringCall(t *testing.T) {
 	profile := t.TempDir()
 	n := startNode(t, func(c *node.Config) {
 		browserNode(c)
-		c.ResumeGrace = 3 * time.Second
+		// Long enough for a browser to start again on a busy test machine,
+		// short enough to wait out.
+		c.ResumeGrace = 12 * time.Second
 	})
 	home := n.URL() + "/station/" + kioskSettings
 	item := itemOf(t, n, "medical_insurance")

@@ -120,6 +120,7 @@ export class SelfCheck {
     this.#document = await openDocumentCamera(this.#media, this.#documentCamera);
     this.results.document_camera = this.#document ? 'ok' : this.#documentCamera === 'none' ? 'none' : 'missing';
     if (this.#document) playInto($('#selfcheck-document'), this.#document);
+    if (this.#screens.current !== 'selfcheck') this.#stop(); // left while the devices opened
     this.#render();
   }
 
