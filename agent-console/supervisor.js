@@ -4,6 +4,7 @@
 
 import { $, h } from '/lib/dom.js';
 import { formatDuration } from '/lib/i18n.js';
+import { StationList } from './stations.js';
 import { WatchPanel } from './watch.js';
 
 // The list of calls is fetched this often, and whenever the queue moves.
@@ -30,12 +31,14 @@ export class SupervisorView extends EventTarget {
   #refreshTimer = 0;
   #tickTimer = 0;
   watch;
+  stations;
 
   constructor({ signaling, i18n, session }) {
     super();
     this.#sig = signaling;
     this.#i18n = i18n;
     this.#session = session;
+    this.stations = new StationList({ session, i18n });
     this.watch = new WatchPanel({ signaling, i18n, items: (id) => this.#itemName(id) });
     this.watch.addEventListener('change', () => this.#renderCalls(true));
     this.watch.addEventListener('notice', (e) => this.#emit('notice', e.detail));
@@ -90,6 +93,7 @@ export class SupervisorView extends EventTarget {
       return;
     }
     this.#loading = true;
+    this.stations.refresh(); // on the same beat as the calls
     try {
       const res = await this.#session.api('/api/v1/calls/live');
       this.#calls = res.calls ?? [];

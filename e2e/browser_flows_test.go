@@ -15,7 +15,11 @@ import (
 func browserNode(c *node.Config) {
 	c.RingTimeout = 30 * time.Second
 	c.ResumeGrace = 10 * time.Second
+	c.HelperPIN = helperPIN
 }
+
+// helperPIN opens the kiosks' self-check in browser tests.
+const helperPIN = "2468"
 
 // station is the kiosk page of one station account.
 type station struct{ *tab }

@@ -154,6 +154,7 @@ func TestKioskScreenSizes(t *testing.T) {
 	fitsEverySize(t, k, "case lookup")
 	typeOnKeypad(t, k)
 	k.click(`[data-screen="lookup"] [data-action="home"]`)
+	selfCheckScreens(t, k)
 
 	k.click(`[data-lang="en"]`)
 	fitsEverySize(t, k, "first screen in English")
@@ -208,6 +209,21 @@ func typeOnKeypad(t *testing.T, k station) {
 		}
 	}
 	k.resize(1280, 800)
+}
+
+// selfCheckScreens checks the helper's PIN entry and the self-check.
+func selfCheckScreens(t *testing.T, k station) {
+	t.Helper()
+	k.holdHelperEntry()
+	fitsEverySize(t, k, "helper PIN")
+	k.enterPIN(helperPIN)
+	k.screen("selfcheck")
+	k.waitJS(`window.cloudWindow.selfCheck.results.server !== undefined`, "the self-check to finish")
+	k.click("#selfcheck-tone")
+	k.click("#selfcheck-print")
+	fitsEverySize(t, k, "self-check")
+	k.click(`[data-screen="selfcheck"] [data-action="home"]`)
+	k.screen("idle")
 }
 
 // walkChoice checks the green channel, category and item screens.

@@ -60,6 +60,9 @@ type Config struct {
 	// RequireRecording refuses to start a call that can't be recorded;
 	// by default the call goes on and the agent is told it isn't recorded.
 	RequireRecording bool
+	// HelperPIN opens the kiosks' self-check screen for their helpers;
+	// empty keeps it closed.
+	HelperPIN string
 	// RecordingRetry is how long a recording stopped by a failure waits
 	// before it tries a new part.
 	RecordingRetry time.Duration

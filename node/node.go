@@ -29,6 +29,7 @@ import (
 	"cloudwindow/recordings"
 	"cloudwindow/rectify"
 	"cloudwindow/signaling"
+	"cloudwindow/stationhealth"
 	"cloudwindow/stats"
 	"cloudwindow/store"
 )
@@ -54,6 +55,7 @@ type Node struct {
 	Cases     *cases.Service
 	Rectify   *rectify.Service
 	Stats     *stats.Service
+	Health    *stationhealth.Store
 	Documents *documents.Service
 	Audit     *audit.Log
 	SFU       *media.SFU
@@ -103,6 +105,7 @@ func (n *Node) open(ctx context.Context) error {
 		return err
 	}
 	n.Rectify = rectify.NewService(db, n.Audit, time.Now, n.log)
+	n.Health = stationhealth.NewStore(db, 0)
 	authOpts, err := n.authOptions()
 	if err != nil {
 		return err
@@ -136,7 +139,7 @@ func (n *Node) open(ctx context.Context) error {
 		RequireRecording:     n.cfg.RequireRecording,
 	}, signaling.Deps{
 		Verifier: n.Auth, Catalog: n.Catalog, NewQueue: n.newQueue, SFU: n.SFU, Recorder: n.recorder(),
-		Calls: n.Calls, Cases: n.Cases, Rectifications: n.Rectify,
+		Calls: n.Calls, Cases: n.Cases, Rectifications: n.Rectify, Health: n.Health,
 		Bus: n.bus, Registerer: n.registry, Logger: n.log,
 	})
 	n.relay.connect(n.Signaling)

@@ -14,6 +14,7 @@ import (
 	"cloudwindow/cases"
 	"cloudwindow/httpapi"
 	stationclient "cloudwindow/station-client"
+	"cloudwindow/stationhealth"
 	"cloudwindow/webclient"
 )
 
@@ -33,6 +34,8 @@ func (n *Node) routes() http.Handler {
 	n.Cases.Routes(mux, n.Auth)
 	n.Rectify.Routes(mux, n.Auth)
 	n.Stats.Routes(mux, n.Auth)
+	n.Health.Routes(mux, n.Auth)
+	stationhealth.NewHelperPIN(n.cfg.HelperPIN, n.Audit).Routes(mux, n.Auth)
 	n.Documents.Routes(mux, n.Auth)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)

@@ -38,6 +38,8 @@ func (s *Server) routes() map[string]handler {
 		TypeRTCCandidate: {inCall, s.handleRTCCandidate},
 		TypeMonitorStart: {overseers, s.handleMonitorStart},
 		TypeMonitorStop:  {overseers, s.handleMonitorStop},
+
+		TypeStationHeartbeat: {stations, s.handleHeartbeat},
 	}
 }
 

@@ -59,6 +59,9 @@ const (
 	TypeMonitorStop     = "monitor.stop"
 	TypeRatingSubmit    = "rating.submit"
 	TypeRecordingStatus = "recording.status"
+
+	// A kiosk's devices and version, for the center's station list.
+	TypeStationHeartbeat = "station.heartbeat"
 )
 
 // allTypes lists every type above, for the protocol document test.
@@ -70,6 +73,7 @@ var allTypes = []string{
 	TypePeerState, TypeChatSend, TypeChatMessage, TypeCallHangup, TypeCallEnded, TypeCallWrapup,
 	TypeCaseUpdated, TypeFormPushed, TypeFormSigned, TypeDocumentUpdated,
 	TypeMonitorStart, TypeMonitorStarted, TypeMonitorStop, TypeRatingSubmit, TypeRecordingStatus,
+	TypeStationHeartbeat,
 }
 
 // Error codes sent in error messages.

@@ -86,6 +86,7 @@ type Deps struct {
 	Cases          Cases
 	Rectifications Rectifications // nil: bad ratings are not followed up
 	Recorder       Recorder
+	Health         StationHealth         // nil: heartbeats are accepted and not kept
 	Bus            bus.Bus               // nil on a node running alone
 	Registerer     prometheus.Registerer // may be nil
 	Logger         *slog.Logger          // nil: logs nowhere
@@ -204,6 +205,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sess.detach(c, s.cfg.ResumeGrace, func() { s.expire(sess) })
+	if sess.ident.Role == identity.RoleStation && sess.stillDetached() {
+		s.stationGone(sess)
+	}
 }
 
 // Close ends every call and session; clients are told the server is

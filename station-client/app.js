@@ -9,15 +9,17 @@ import { Signaling, State } from '/lib/signaling.js';
 import { AfterCall } from './aftercall.js';
 import { CatalogBrowser } from './catalog.js';
 import { StationCall } from './calling.js';
+import { Heartbeat } from './heartbeat.js';
 import { Inactivity } from './inactivity.js';
 import { CaseLookup } from './lookup.js';
 import { keepAppOffline } from './offline.js';
+import { SelfCheck } from './selfcheck.js';
 import { kioskSettings } from './settings.js';
 import { messages } from './strings.js';
 
 // Screens a resident may walk away from; they fall back to idle. The idle
 // screen itself only falls back to Chinese.
-const leavableScreens = new Set(['green', 'categories', 'items', 'detail', 'camera-problem', 'notice', 'lookup']);
+const leavableScreens = new Set(['green', 'categories', 'items', 'detail', 'camera-problem', 'notice', 'lookup', 'helper-pin', 'selfcheck']);
 
 class Kiosk {
   settings = kioskSettings();
@@ -39,6 +41,15 @@ class Kiosk {
   });
   afterCall = new AfterCall({ signaling: this.signaling, session: this.session, i18n: this.i18n, screens: this.screens });
   lookup = new CaseLookup({ session: this.session, i18n: this.i18n, screens: this.screens });
+  selfCheck = new SelfCheck({
+    session: this.session,
+    signaling: this.signaling,
+    i18n: this.i18n,
+    screens: this.screens,
+    documentCamera: this.settings.documentCamera,
+    camera: this.settings.camera,
+  });
+  heartbeat = new Heartbeat({ signaling: this.signaling, documentCamera: this.settings.documentCamera });
   inactivity = new Inactivity({ timeoutMs: this.settings.idleTimeoutMs, onIdle: () => this.#timedOut() });
   // offlineReady tells support (and the browser tests) that this kiosk can
   // start without the server.
@@ -149,7 +160,7 @@ class Kiosk {
     }
     const first = this.screens.current === 'loading' || this.screens.current === 'login';
     this.call.resume(w);
-    if (first && !this.call.active) this.screens.show('idle');
+    if (first && !this.call.active && this.screens.current !== 'notice') this.screens.show('idle');
     this.catalog.refresh().catch(() => {});
   }
 

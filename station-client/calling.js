@@ -11,9 +11,13 @@ import { renderGreenFlags } from './catalog.js';
 import { CallScreen } from './callscreen.js';
 import { ScanSender } from './scan.js';
 import { FormSigning } from './signing.js';
+import { sayPrompt } from './speech.js';
 
 // What the resident chose, kept across a page reload while waiting or talking.
 const pendingKey = 'cloudwindow.station.pending';
+// The call in progress, kept where a power cut does not wipe it, so that a
+// kiosk starting after the call has ended can say so.
+const callKey = 'cloudwindow.station.call';
 const audioOnlyKinds = new Set(['denied', 'no_camera', 'busy']);
 
 export class StationCall extends EventTarget {
@@ -172,8 +176,11 @@ export class StationCall extends EventTarget {
 
   #onPosition(d) {
     if (!d.request_id || d.request_id !== this.#requestId) return;
-    this.#position = d;
     const ahead = Math.max(0, (d.position ?? 1) - 1);
+    if (this.#position?.position !== d.position || this.#position?.request_id !== d.request_id) {
+      sayPrompt(ahead > 0 ? 'speech.position' : 'speech.next', { n: ahead });
+    }
+    this.#position = d;
     $('#queue-position-label').textContent = this.#i18n.t(ahead > 0 ? 'queue.position' : 'queue.first');
     $('#queue-ahead').textContent = ahead > 0 ? this.#i18n.t('queue.ahead', { n: ahead }) : this.#i18n.t('queue.next');
     const s = d.estimated_wait_s ?? 0;
@@ -198,10 +205,12 @@ export class StationCall extends EventTarget {
   }
 
   async #onStarted(d) {
+    if (this.#requestId) sayPrompt('speech.turn'); // not when a reload comes back to the call
     this.#requestId = '';
     this.#call = d;
     this.#item = d.item ?? this.#item;
     this.#savePending();
+    localStorage.setItem(callKey, d.call_id);
     if (!this.#media) await this.#reopenMedia();
     if (this.#call !== d) return; // ended while the camera opened
     this.#screen.open(d, this.#media, this.#document);
@@ -273,6 +282,8 @@ export class StationCall extends EventTarget {
     this.#screen.close();
     this.#releaseMedia();
     this.#clearPending();
+    localStorage.removeItem(callKey);
+    sayPrompt('speech.ended');
     this.dispatchEvent(new CustomEvent('ended', { detail: { call, reason: `ended.${reason}` } }));
   }
 
@@ -286,6 +297,10 @@ export class StationCall extends EventTarget {
       this.#resumeCall(welcome);
     } else if (this.#call) {
       this.#finish(this.#call.call_id, 'lost');
+    } else if (localStorage.getItem(callKey)) {
+      // The kiosk lost power or its link mid-call and came back too late.
+      localStorage.removeItem(callKey);
+      this.#notice('notice.call_lost');
     } else if (welcome.waiting) {
       this.#resumeWaiting(welcome.waiting);
     } else if (this.#requestId) {

@@ -66,6 +66,7 @@ func parseConfig(args []string) (config, slog.Level, error) {
 	fs.StringVar(&c.KeyEncryptionKeyFile, "key-encryption-key-file", "", "file holding the key-encryption key(s), one a line; default: generated at <data-dir>/secrets/key-encryption.key")
 	fs.DurationVar(&c.SessionCheckInterval, "session-check-interval", c.SessionCheckInterval, "how often live sessions are checked against their account (backs up instant sign-out)")
 	fs.BoolVar(&c.RequireRecording, "require-recording", false, "refuse to start a call that cannot be recorded (default: the call goes on and the agent is told)")
+	fs.StringVar(&c.HelperPIN, "helper-pin", "", "PIN that opens a kiosk's self-check screen for its helper (帮办员); empty: closed")
 	fs.DurationVar(&c.RecordingRetry, "recording-retry", c.RecordingRetry, "after a recording failure (e.g. disk full), how often to try a new part")
 	limitFlags(fs, &c.Config)
 	tz := fs.String("timezone", c.Location.String(), "the center's time zone (due dates, case numbers)")
