@@ -19,6 +19,10 @@ type PeerStats struct {
 	NACKsAnswered uint64
 	// Keyframe requests sent to this peer as a publisher.
 	KeyframeRequests uint64
+	// Downlink adaptation: the last estimate of this peer's downlink (bit/s, 0 when
+	// adaptation is off) and whether video to it is paused.
+	DownlinkEstimate int64
+	VideoPaused      bool
 }
 
 // peerCounters is updated from read loops without locks.
@@ -26,6 +30,8 @@ type peerCounters struct {
 	packetsPublished, bytesPublished atomic.Uint64
 	packetsForwarded, bytesForwarded atomic.Uint64
 	nacksAnswered, keyframeRequests  atomic.Uint64
+	downlinkEstimate                 atomic.Int64
+	videoPaused                      atomic.Bool
 }
 
 func (c *peerCounters) snapshot(party string) PeerStats {
@@ -37,5 +43,7 @@ func (c *peerCounters) snapshot(party string) PeerStats {
 		BytesForwarded:   c.bytesForwarded.Load(),
 		NACKsAnswered:    c.nacksAnswered.Load(),
 		KeyframeRequests: c.keyframeRequests.Load(),
+		DownlinkEstimate: c.downlinkEstimate.Load(),
+		VideoPaused:      c.videoPaused.Load(),
 	}
 }
