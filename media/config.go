@@ -10,16 +10,17 @@ import (
 
 // Config configures an SFU.
 type Config struct {
-	UDPPort      int      // ICE UDP mux port; 0 = any free port
-	TCPPort      int      // ICE-TCP port; 0 = any free port; negative (-1) = disabled
-	PublicIPs    []string // NAT 1:1 IPs announced as host candidates (optional)
-	LoopbackOnly bool     // gather candidates on loopback only (tests, single-box demos)
+	UDPPort      int                   // ICE UDP mux port; 0 = any free port
+	TCPPort      int                   // ICE-TCP port; 0 = any free port; negative (-1) = disabled
+	PublicIPs    []string              // NAT 1:1 IPs announced as host candidates (optional)
+	LoopbackOnly bool                  // gather candidates on loopback only (tests, single-box demos)
+	Registerer   prometheus.Registerer // may be nil
+	Logger       *slog.Logger
+
 	// AdaptDownlink estimates each subscriber's downlink, caps publishers to it and
 	// pauses video (never audio) to a subscriber whose link cannot carry it.
 	AdaptDownlink bool
-	Adapt         AdaptConfig           // tuning of AdaptDownlink; zero fields take defaults
-	Registerer    prometheus.Registerer // may be nil
-	Logger        *slog.Logger
+	Adapt         AdaptConfig // tuning of AdaptDownlink; zero fields take defaults
 }
 
 func (c Config) validate() error {

@@ -32,13 +32,14 @@ type Config struct {
 	TCPPort      int      // ICE-TCP port; -1 disables
 	PublicIPs    []string // NAT 1:1 addresses announced to clients
 	LoopbackOnly bool     // media on 127.0.0.1 only (tests, single-box demos)
+	ICEServers   []signaling.ICEServer
+	TURNSecret   string // shared with coturn: clients get short-lived TURN credentials
+	OpeningHours string
+
 	// AdaptDownlink estimates each receiver's downlink, caps senders to it and
 	// pauses video (never audio) to a receiver whose link cannot carry it.
 	AdaptDownlink bool
 	Adapt         media.AdaptConfig // tuning of AdaptDownlink (tests); zero takes defaults
-	ICEServers    []signaling.ICEServer
-	TURNSecret    string // shared with coturn: clients get short-lived TURN credentials
-	OpeningHours  string
 
 	ConnLimits ConnLimits
 
