@@ -1,6 +1,7 @@
 package media
 
 import (
+	"math"
 	"time"
 
 	"github.com/pion/rtcp"
@@ -125,17 +126,10 @@ func (p *Peer) capPublisher(peers []*Peer) {
 	if err := p.pc.WriteRTCP([]rtcp.Packet{remb}); err != nil {
 		p.log.Debug("send remb", "err", err)
 	}
-	if p.capSent == 0 || absf(float64(limit-p.capSent)) > capChange*float64(p.capSent) {
+	if p.capSent == 0 || math.Abs(float64(limit-p.capSent)) > capChange*float64(p.capSent) {
 		p.capSent = limit
 		p.notifyLink(func(n LinkNotifier) { n.BitrateLimit(limit) })
 	}
-}
-
-func absf(x float64) float64 {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
 
 // videoSSRCs lists the SSRCs of the video this peer publishes.

@@ -81,11 +81,11 @@ func start(link *linkemu.Link, specs relays, relay func(listen, target string) (
 
 // report prints the counters until ctx ends, and once more at the end.
 func report(ctx context.Context, link *linkemu.Link, every time.Duration) {
-	print := func() {
+	show := func() {
 		up, down := link.Stats()
 		fmt.Printf("up   %+v\ndown %+v\n", up, down)
 	}
-	defer print()
+	defer show()
 	if every <= 0 {
 		<-ctx.Done()
 		return
@@ -97,7 +97,7 @@ func report(ctx context.Context, link *linkemu.Link, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			print()
+			show()
 		}
 	}
 }
