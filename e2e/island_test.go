@@ -28,11 +28,14 @@ const islandIP, nowhereIP = "127.0.0.2", "127.0.0.9"
 // islandNode starts a node with downlink adaptation on and a link emulator in front
 // of its media port and its HTTP port. It returns the node, the link and the URL
 // through the link.
-func islandNode(t *testing.T, p linkemu.Profile, adapt bool) (*node.Node, *linkemu.Link, string) {
+func islandNode(t *testing.T, p linkemu.Profile, adapt bool, mods ...func(*node.Config)) (*node.Node, *linkemu.Link, string) {
 	t.Helper()
 	n := startNode(t, func(c *node.Config) {
 		c.PublicIPs, c.TCPPort, c.AdaptDownlink = []string{islandIP}, -1, adapt
 		c.Adapt = media.AdaptConfig{ProbeAfter: 2 * time.Second, ProbeFor: 2 * time.Second}
+		for _, mod := range mods {
+			mod(c)
+		}
 	})
 	link := linkemu.New(p, 1)
 	t.Cleanup(func() { link.Close() })
