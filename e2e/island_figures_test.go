@@ -63,7 +63,7 @@ func islandFigures(t *testing.T, name string, adapt bool) string {
 		time.Sleep(recovery)
 		alive := c.alive()
 		c.stopMedia()
-		first := c.atStation.firstHeard()
+		first := min(c.atStation.firstHeard(), uint32(sent)) // nothing heard: 0 of 0
 		heard := c.atStation.heardFrom(first) - c.atStation.heardFrom(uint32(sent))
 		sent -= int64(first)
 		firstPause, resumed, pauses := notes.summary(start, recovered)

@@ -250,9 +250,9 @@ func TestIslandWeakLinkPausesVideoKeepsAudioAndResumes(t *testing.T) {
 	if got := c.atStation.get("agent-main/camera"); got <= pausedAt {
 		t.Errorf("station received no video after the resume (%d packets before, %d after)", pausedAt, got)
 	}
-	first := c.atStation.firstHeard()
-	sent, heard := c.ag.audioSent.Load()-int64(first), c.atStation.heardFrom(first)
-	sentAfter, heardAfter := sent-sentAtPause, c.atStation.heardFrom(uint32(sentAtPause))
+	first, total := c.atStation.firstHeard(), c.ag.audioSent.Load()
+	sent, heard := total-int64(first), c.atStation.heardFrom(first)
+	sentAfter, heardAfter := total-sentAtPause, c.atStation.heardFrom(uint32(sentAtPause))
 	t.Logf("audio frames heard at the station: %d of %d (%.1f %%) from the first heard, %d of %d (%.1f %%) once video paused",
 		heard, sent, pct(heard, sent), heardAfter, sentAfter, pct(heardAfter, sentAfter))
 	if pct(heardAfter, sentAfter) < 90 {
