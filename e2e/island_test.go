@@ -220,6 +220,22 @@ func (c *islandCall) stopMedia() {
 	time.Sleep(500 * time.Millisecond)
 }
 
+// agentKeyframeRequests is how many keyframes the node asked of the agent's camera.
+func (c *islandCall) agentKeyframeRequests(t *testing.T) uint64 {
+	t.Helper()
+	room := c.n.SFU.Room(c.callID)
+	if room == nil {
+		t.Fatal("the call ended")
+	}
+	for _, p := range room.Stats().Peers {
+		if p.Party == "agent" {
+			return p.KeyframeRequests
+		}
+	}
+	t.Fatal("the agent has no media peer")
+	return 0
+}
+
 // alive reports whether the call and both media connections are still up.
 func (c *islandCall) alive() bool {
 	return c.sm.State() == webrtc.PeerConnectionStateConnected && c.am.State() == webrtc.PeerConnectionStateConnected &&
@@ -239,6 +255,7 @@ func TestIslandWeakLinkPausesVideoKeepsAudioAndResumes(t *testing.T) {
 	// through a try at video on the still weak link too.
 	sentAtPause, stationSentAtPause := c.ag.audioSent.Load(), c.st.audioSent.Load()
 	time.Sleep(4 * time.Second)
+	keyframesAsked := c.agentKeyframeRequests(t)
 	pausedAt := c.atStation.get("agent-main/camera")
 	c.link.SetProfile(linkemu.Profiles["good"])
 	for _, cl := range []*client.Client{c.station, c.agent} {
@@ -247,6 +264,9 @@ func TestIslandWeakLinkPausesVideoKeepsAudioAndResumes(t *testing.T) {
 	time.Sleep(time.Second)
 	c.stopMedia()
 
+	if got := c.agentKeyframeRequests(t); got <= keyframesAsked {
+		t.Errorf("no keyframe was asked of the agent when video resumed (%d requests before, %d after)", keyframesAsked, got)
+	}
 	if got := c.atStation.get("agent-main/camera"); got <= pausedAt {
 		t.Errorf("station received no video after the resume (%d packets before, %d after)", pausedAt, got)
 	}
