@@ -19,6 +19,10 @@ type MediaOptions struct {
 	// OnPacket, if set, sees every packet received, labelled by the sending
 	// party's stream ("agent-main" …) and the track id ("camera", "audio" …).
 	OnPacket func(stream, track string, p *rtp.Packet)
+	// AnnounceIP, if set, replaces the client's loopback address in its ICE
+	// candidates. Nothing listens there, so the node can reach the client only
+	// through a relay the client sends to first, such as a link emulator.
+	AnnounceIP string
 }
 
 // Media is the client's PeerConnection in a call.
@@ -44,8 +48,14 @@ type Media struct {
 	offerID atomic.Pointer[string]
 }
 
-func newAPI() (*webrtc.API, error) {
+func newAPI(opts MediaOptions) (*webrtc.API, error) {
 	var se webrtc.SettingEngine
+	if opts.AnnounceIP != "" {
+		rule := webrtc.ICEAddressRewriteRule{External: []string{opts.AnnounceIP}, AsCandidateType: webrtc.ICECandidateTypeHost}
+		if err := se.SetICEAddressRewriteRules(rule); err != nil {
+			return nil, fmt.Errorf("announce %s: %w", opts.AnnounceIP, err)
+		}
+	}
 	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
@@ -62,7 +72,7 @@ func newAPI() (*webrtc.API, error) {
 
 // newMedia opens a loopback-only PeerConnection for a call.
 func (c *Client) newMedia(callID string, opts MediaOptions) (*Media, error) {
-	api, err := newAPI()
+	api, err := newAPI(opts)
 	if err != nil {
 		return nil, fmt.Errorf("media engine: %w", err)
 	}

@@ -16,6 +16,11 @@ type Config struct {
 	LoopbackOnly bool                  // gather candidates on loopback only (tests, single-box demos)
 	Registerer   prometheus.Registerer // may be nil
 	Logger       *slog.Logger          // nil: logs nowhere
+
+	// AdaptDownlink estimates each subscriber's downlink, caps publishers to it and
+	// pauses video (never audio) to a subscriber whose link cannot carry it.
+	AdaptDownlink bool
+	Adapt         AdaptConfig // tuning of AdaptDownlink; zero fields take defaults
 }
 
 func (c Config) validate() error {

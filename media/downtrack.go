@@ -21,7 +21,18 @@ type downTrack struct {
 	stream  string
 	sender  *webrtc.RTPSender
 	binding atomic.Pointer[trackBinding]
+
+	// While video to the subscriber is paused its packets are skipped; the
+	// sequence numbers it sees are shifted down by seqOffset so that the skipped
+	// ones never look lost (and are never NACKed).
+	video     bool
+	gap       atomic.Bool   // packets were skipped since the last one forwarded
+	lastSeq   atomic.Uint32 // publisher's sequence number last forwarded, | seqValid
+	seqOffset atomic.Uint32 // low 16 bits used
+	resumedAt atomic.Uint32 // subscriber's sequence number video last resumed at, | seqValid
 }
+
+const seqValid = 1 << 16
 
 // trackBinding is what negotiation decided for a downTrack.
 type trackBinding struct {
@@ -43,6 +54,7 @@ func newDownTrack(up *upTrack, sub *Peer) *downTrack {
 		peer:   sub,
 		id:     string(up.info.Source),
 		stream: streamID(up.info.Party, up.info.Source),
+		video:  up.info.Kind == webrtc.RTPCodecTypeVideo,
 	}
 }
 
@@ -78,16 +90,58 @@ func (d *downTrack) Kind() webrtc.RTPCodecType { return d.up.info.Kind }
 // dropped: their ids were negotiated with the publisher, not with this subscriber.
 func (d *downTrack) writeRTP(src *rtp.Header, payload []byte, out *rtpScratch) bool {
 	b := d.binding.Load()
-	if b == nil {
+	if b == nil || d.video && d.peer.videoPaused.Load() {
 		return false
 	}
 	out.hdr = *src
+	out.hdr.SequenceNumber -= uint16(d.seqOffset.Load())
 	out.hdr.SSRC = b.ssrc
 	out.hdr.PayloadType = b.payloadType
 	out.hdr.Extension = false
 	out.hdr.Extensions = out.ext[:0]
 	_, err := b.writer.WriteRTP(&out.hdr, payload)
 	return err == nil
+}
+
+// forwardRTP is writeRTP for the publisher's live packets: it skips video while
+// it is paused and closes the sequence gap the pause left when video resumes.
+func (d *downTrack) forwardRTP(src *rtp.Header, payload []byte, out *rtpScratch) bool {
+	if !d.video {
+		return d.writeRTP(src, payload, out)
+	}
+	if d.peer.videoPaused.Load() {
+		d.gap.Store(true)
+		return false
+	}
+	last := d.lastSeq.Load()
+	if d.gap.Swap(false) && last&seqValid != 0 {
+		off := d.seqOffset.Add(uint32(src.SequenceNumber - uint16(last) - 1))
+		d.resumedAt.Store(uint32(src.SequenceNumber-uint16(off)) | seqValid)
+	}
+	d.lastSeq.Store(uint32(src.SequenceNumber) | seqValid)
+	return d.writeRTP(src, payload, out)
+}
+
+// publisherNack maps a subscriber's NACK back to the publisher's sequence numbers,
+// which the packet cache is keyed by. Packets lost before video last paused are
+// not resent: the decoder restarts at the keyframe asked for on resuming, and
+// resends that old fall outside the receiver's SRTP replay window, so on a weak
+// link they would only crowd out the audio.
+func (d *downTrack) publisherNack(n *rtcp.TransportLayerNack) *rtcp.TransportLayerNack {
+	off := uint16(d.seqOffset.Load())
+	if off == 0 {
+		return n
+	}
+	resumed := d.resumedAt.Load()
+	out := *n
+	out.Nacks = make([]rtcp.NackPair, 0, len(n.Nacks))
+	for _, p := range n.Nacks {
+		if resumed&seqValid != 0 && int16(p.PacketID+16-uint16(resumed)) < 0 {
+			continue
+		}
+		out.Nacks = append(out.Nacks, rtcp.NackPair{PacketID: p.PacketID + off, LostPackets: p.LostPackets})
+	}
+	return &out
 }
 
 // readRTCP serves the subscriber's feedback for this track until the sender stops:
@@ -113,7 +167,7 @@ func (d *downTrack) readRTCP() {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				d.up.requestKeyframe()
 			case *rtcp.TransportLayerNack:
-				resend.answer(pkt)
+				resend.answer(d.publisherNack(pkt))
 			case *rtcp.ReceiverReport:
 				resend.observe(pkt)
 			}

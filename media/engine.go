@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/webrtc/v4"
 )
@@ -24,7 +25,7 @@ func supportedCodecs() []codecEntry {
 		}
 	}
 	opus := webrtc.RTPCodecParameters{
-		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"},
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1;usedtx=1"},
 		PayloadType:        111,
 	}
 	return []codecEntry{
@@ -38,8 +39,9 @@ func supportedCodecs() []codecEntry {
 
 // newAPI builds the pion API shared by every PeerConnection of the SFU. NACKs from
 // subscribers are answered by the SFU's own packet cache, so only the NACK generator
-// (towards publishers) is registered, not pion's responder.
-func newAPI(se webrtc.SettingEngine) (*webrtc.API, error) {
+// (towards publishers) is registered, not pion's responder. newBWE, if not nil,
+// makes each PeerConnection's downlink estimator (see downlinkBWE).
+func newAPI(se webrtc.SettingEngine, newBWE cc.BandwidthEstimatorFactory) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	for _, c := range supportedCodecs() {
 		if err := m.RegisterCodec(c.codec, c.kind); err != nil {
@@ -59,6 +61,18 @@ func newAPI(se webrtc.SettingEngine) (*webrtc.API, error) {
 	// matters on island 4G links.
 	if err := webrtc.ConfigureTWCCSender(m, ir); err != nil {
 		return nil, fmt.Errorf("twcc feedback: %w", err)
+	}
+	if newBWE != nil {
+		// The estimator must see the transport-wide sequence numbers, so the
+		// interceptor that stamps them is added after it (it runs first).
+		ccf, err := cc.NewInterceptor(newBWE)
+		if err != nil {
+			return nil, fmt.Errorf("downlink estimator: %w", err)
+		}
+		ir.Add(ccf)
+		if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, ir); err != nil {
+			return nil, fmt.Errorf("twcc sequence numbers: %w", err)
+		}
 	}
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)), nil
 }

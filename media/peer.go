@@ -23,6 +23,13 @@ type Peer struct {
 	metrics   *metrics
 	counters  peerCounters
 
+	// Downlink adaptation (nil bwe: off). The gate and cap belong to the room's
+	// adaptation loop; videoPaused is read by the forwarding hot path.
+	bwe         *downlinkBWE
+	gate        videoGate
+	capSent     int // the last bit rate limit told to this peer as a publisher
+	videoPaused atomic.Bool
+
 	// negMu serialises everything that changes the session description.
 	negMu        sync.Mutex
 	pendingOffer string    // sent to the client, not yet committed; "" if none
@@ -48,17 +55,20 @@ type Peer struct {
 }
 
 func newPeer(r *Room, id, party string, sig Signaler) (*Peer, error) {
-	pc, err := r.sfu.api.NewPeerConnection(webrtc.Configuration{BundlePolicy: webrtc.BundlePolicyMaxBundle})
+	pc, bwe, err := r.sfu.newPeerConnection()
 	if err != nil {
 		return nil, fmt.Errorf("join %s: new peer connection: %w", id, err)
 	}
 	p := &Peer{
-		id: id, party: party, room: r, sig: sig, pc: pc,
+		id: id, party: party, room: r, sig: sig, pc: pc, bwe: bwe,
 		log:       r.log.With("peer", id, "party", party),
 		metrics:   r.sfu.metrics,
 		negotiate: make(chan struct{}, 1),
 		sources:   make(map[string]Source),
 		done:      make(chan struct{}),
+	}
+	if bwe != nil {
+		p.gate = videoGate{cfg: *r.sfu.adapt}
 	}
 	pc.OnICECandidate(p.onLocalCandidate)
 	pc.OnConnectionStateChange(p.onConnectionState)

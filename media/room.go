@@ -14,6 +14,7 @@ type Room struct {
 	sfu  *SFU
 	log  *slog.Logger
 	done chan struct{}
+	wg   sync.WaitGroup // the adaptation loop
 
 	mu     sync.Mutex
 	closed bool
@@ -23,13 +24,18 @@ type Room struct {
 }
 
 func newRoom(id string, s *SFU) *Room {
-	return &Room{
+	r := &Room{
 		id:    id,
 		sfu:   s,
 		log:   s.log.With("room", id),
 		done:  make(chan struct{}),
 		peers: make(map[string]*Peer),
 	}
+	if s.adapt != nil {
+		r.wg.Add(1)
+		go r.adaptLoop(*s.adapt)
+	}
+	return r
 }
 
 // ID is the room id given to NewRoom.
@@ -97,6 +103,7 @@ func (r *Room) Close() {
 	}
 	r.sfu.forget(r)
 	close(r.done)
+	r.wg.Wait()
 	r.log.Info("room closed")
 }
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -15,6 +16,12 @@ type SFU struct {
 	api       *webrtc.API
 	transport *transport
 	metrics   *metrics
+	adapt     *AdaptConfig // nil: downlink adaptation off
+
+	// pcMu serialises PeerConnection creation, so that the downlink estimator the
+	// interceptor factory just made (handoff) belongs to the PeerConnection made.
+	pcMu    sync.Mutex
+	handoff *downlinkBWE
 
 	mu     sync.Mutex
 	rooms  map[string]*Room
@@ -41,13 +48,33 @@ func New(cfg Config) (*SFU, error) {
 		_ = t.close()
 		return nil, err
 	}
-	api, err := newAPI(se)
-	if err != nil {
+	s := &SFU{log: log, transport: t, metrics: m, rooms: make(map[string]*Room)}
+	var newBWE cc.BandwidthEstimatorFactory
+	if cfg.AdaptDownlink {
+		a := cfg.Adapt.withDefaults()
+		s.adapt = &a
+		newBWE = func() (cc.BandwidthEstimator, error) {
+			b, err := newDownlinkBWE(logs)
+			s.handoff = b // pcMu is held by newPeerConnection
+			return b, err
+		}
+	}
+	if s.api, err = newAPI(se, newBWE); err != nil {
 		_ = t.close()
 		return nil, err
 	}
-	log.Info("sfu listening", "udp_port", t.udpPort(), "tcp_port", t.tcpPort(), "loopback_only", cfg.LoopbackOnly)
-	return &SFU{log: log, api: api, transport: t, metrics: m, rooms: make(map[string]*Room)}, nil
+	log.Info("sfu listening", "udp_port", t.udpPort(), "tcp_port", t.tcpPort(), "loopback_only", cfg.LoopbackOnly, "adapt_downlink", cfg.AdaptDownlink)
+	return s, nil
+}
+
+// newPeerConnection makes a PeerConnection and returns its downlink estimator
+// (nil when adaptation is off).
+func (s *SFU) newPeerConnection() (*webrtc.PeerConnection, *downlinkBWE, error) {
+	s.pcMu.Lock()
+	defer s.pcMu.Unlock()
+	s.handoff = nil
+	pc, err := s.api.NewPeerConnection(webrtc.Configuration{BundlePolicy: webrtc.BundlePolicyMaxBundle})
+	return pc, s.handoff, err
 }
 
 // UDPPort is the port of the shared ICE UDP socket.

@@ -36,3 +36,15 @@ func streamID(party string, src Source) string {
 	}
 	return party + "-main"
 }
+
+// LinkNotifier may be implemented by a Signaler to hear what downlink adaptation
+// does about its peer. Calls come from the room's adaptation loop and must not
+// block or call back into the Peer or Room.
+type LinkNotifier interface {
+	// VideoPaused says video to this peer stopped (its downlink cannot carry
+	// it; audio goes on) or came back.
+	VideoPaused(paused bool)
+	// BitrateLimit is the most this peer, as a publisher, should send as video
+	// (bit/s), for clients that cap their encoders.
+	BitrateLimit(bps int)
+}

@@ -21,6 +21,10 @@ type PeerStats struct {
 	NACKsSuppressed uint64
 	// Keyframe requests sent to this peer as a publisher.
 	KeyframeRequests uint64
+	// Downlink adaptation: the last estimate of this peer's downlink (bit/s, 0 when
+	// adaptation is off) and whether video to it is paused.
+	DownlinkEstimate int64
+	VideoPaused      bool
 }
 
 // peerCounters is updated from read loops without locks.
@@ -29,6 +33,8 @@ type peerCounters struct {
 	packetsForwarded, bytesForwarded atomic.Uint64
 	nacksAnswered, keyframeRequests  atomic.Uint64
 	nacksSuppressed                  atomic.Uint64
+	downlinkEstimate                 atomic.Int64
+	videoPaused                      atomic.Bool
 }
 
 func (c *peerCounters) snapshot(party string) PeerStats {
@@ -41,5 +47,7 @@ func (c *peerCounters) snapshot(party string) PeerStats {
 		NACKsAnswered:    c.nacksAnswered.Load(),
 		NACKsSuppressed:  c.nacksSuppressed.Load(),
 		KeyframeRequests: c.keyframeRequests.Load(),
+		DownlinkEstimate: c.downlinkEstimate.Load(),
+		VideoPaused:      c.videoPaused.Load(),
 	}
 }

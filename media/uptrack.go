@@ -72,7 +72,7 @@ func (u *upTrack) forward(raw []byte) {
 	f := u.fanout.Load()
 	sent := 0
 	for _, d := range f.downs {
-		if d.writeRTP(&u.pkt.Header, u.pkt.Payload, &u.scratch) {
+		if d.forwardRTP(&u.pkt.Header, u.pkt.Payload, &u.scratch) {
 			d.peer.counters.packetsForwarded.Add(1)
 			d.peer.counters.bytesForwarded.Add(uint64(len(raw)))
 			sent++

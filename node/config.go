@@ -14,6 +14,7 @@ import (
 	"cloudwindow/auth"
 	"cloudwindow/diskspace"
 	"cloudwindow/documents"
+	"cloudwindow/media"
 	"cloudwindow/queue"
 	"cloudwindow/recordings"
 	"cloudwindow/signaling"
@@ -41,6 +42,11 @@ type Config struct {
 	ICEServers   []signaling.ICEServer
 	TURNSecret   string // shared with coturn: clients get short-lived TURN credentials
 	OpeningHours string
+
+	// AdaptDownlink estimates each receiver's downlink, caps senders to it and
+	// pauses video (never audio) to a receiver whose link cannot carry it.
+	AdaptDownlink bool
+	Adapt         media.AdaptConfig // tuning of AdaptDownlink (tests); zero takes defaults
 
 	ConnLimits ConnLimits
 
@@ -87,13 +93,14 @@ type Config struct {
 // Retention, DiskReserve) are taken from it only by the command.
 func DefaultConfig() Config {
 	return Config{
-		Addr:         ":8080",
-		DataDir:      "data",
-		RedisPrefix:  "cloudwindow:",
-		NodeName:     hostname(),
-		UDPPort:      50000,
-		TCPPort:      50000,
-		OpeningHours: "工作日 8:30–11:30，13:30–17:00",
+		Addr:          ":8080",
+		DataDir:       "data",
+		RedisPrefix:   "cloudwindow:",
+		NodeName:      hostname(),
+		UDPPort:       50000,
+		TCPPort:       50000,
+		AdaptDownlink: true,
+		OpeningHours:  "工作日 8:30–11:30，13:30–17:00",
 		ConnLimits: ConnLimits{
 			HTTPReadTimeout:  30 * time.Second,
 			HTTPIdleTimeout:  30 * time.Second,

@@ -73,7 +73,7 @@ var allTypes = []string{
 	TypePeerState, TypeChatSend, TypeChatMessage, TypeCallHangup, TypeCallEnded, TypeCallWrapup,
 	TypeCaseUpdated, TypeFormPushed, TypeFormSigned, TypeDocumentUpdated,
 	TypeMonitorStart, TypeMonitorStarted, TypeMonitorStop, TypeRatingSubmit, TypeRecordingStatus,
-	TypeStationHeartbeat,
+	TypeStationHeartbeat, TypeVideoPaused, TypeBitrateLimit,
 }
 
 // Error codes sent in error messages.

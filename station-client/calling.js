@@ -6,6 +6,7 @@
 
 import { $ } from '/lib/dom.js';
 import { CallConnection } from '/lib/call.js';
+import { watchVideoPause } from '/lib/linknotice.js';
 import { MediaFailure, localTracks, openCamera, openDocumentCamera, playInto, stopStream } from '/lib/media.js';
 import { renderGreenFlags } from './catalog.js';
 import { CallScreen } from './callscreen.js';
@@ -57,6 +58,7 @@ export class StationCall extends EventTarget {
     signaling.on('call.ended', (d) => this.#onEnded(d));
     signaling.on('call.peer_state', (d) => this.#isCurrent(d) && d.party !== 'station' && this.#screen.peerState(d.state));
     signaling.on('chat.message', (d) => this.#isCurrent(d) && d.from !== 'station' && this.#screen.caption(d));
+    watchVideoPause(signaling, $('#call-weak-link'), (d) => this.#isCurrent(d));
     $('#audio-only').addEventListener('click', () => this.#continueAudioOnly());
     $('#cancel-call').addEventListener('click', () => this.cancel());
     $('#hangup').addEventListener('click', () => this.hangup());

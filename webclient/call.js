@@ -53,7 +53,25 @@ export class CallConnection extends EventTarget {
     this.#unsubscribe.push(
       signaling.on('rtc.offer', (d) => this.#forThisCall(d) && this.#queueRemote(() => this.#answer(d))),
       signaling.on('rtc.candidate', (d) => this.#forThisCall(d) && this.#queueRemote(() => this.#addCandidate(d))),
+      signaling.on('call.bitrate_limit', (d) => this.#forThisCall(d) && this.#capVideo(d.max_bitrate)),
     );
+  }
+
+  // capVideo holds the video encoders to what the other side's link can take
+  // (call.bitrate_limit), so a weak far end is not sent more than it receives.
+  async #capVideo(bps) {
+    if (!(bps > 0)) return;
+    for (const sender of this.#pc.getSenders()) {
+      if (sender.track?.kind !== 'video') continue;
+      const params = sender.getParameters();
+      if (!params.encodings?.length) params.encodings = [{}];
+      for (const e of params.encodings) e.maxBitrate = bps;
+      try {
+        await sender.setParameters(params);
+      } catch (err) {
+        console.warn('cap video bitrate', err);
+      }
+    }
   }
 
   get callId() {

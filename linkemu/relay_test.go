@@ -1,0 +1,147 @@
+package linkemu
+
+import (
+	"bytes"
+	"crypto/rand"
+	"io"
+	"net"
+	"testing"
+	"time"
+)
+
+// udpEcho answers every datagram on 127.0.0.1 with the same bytes.
+func udpEcho(t *testing.T) string {
+	t.Helper()
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	go func() {
+		buf := make([]byte, 2048)
+		for {
+			n, from, err := c.ReadFromUDP(buf)
+			if err != nil {
+				return
+			}
+			c.WriteToUDP(buf[:n], from)
+		}
+	}()
+	return c.LocalAddr().String()
+}
+
+// echoes sends n datagrams through the relay, 2 ms apart, and counts the answers
+// that come back within the wait after the last one.
+func echoes(t *testing.T, relay net.Addr, n int, wait time.Duration) int {
+	t.Helper()
+	c, err := net.DialUDP("udp", nil, relay.(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	got := make(chan int)
+	go func() {
+		buf, count := make([]byte, 2048), 0
+		for {
+			if _, err := c.Read(buf); err != nil {
+				got <- count
+				return
+			}
+			count++
+		}
+	}()
+	for i := range n {
+		c.Write([]byte{byte(i), byte(i >> 8), 1, 2, 3, 4, 5, 6})
+		time.Sleep(2 * time.Millisecond)
+	}
+	c.SetReadDeadline(time.Now().Add(wait))
+	return <-got
+}
+
+func newTestLink(t *testing.T, p Profile) *Link {
+	l := New(p, 42)
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+func TestUDPRelayLosesAsProfiled(t *testing.T) {
+	l := newTestLink(t, Profiles["island-bad"])
+	relay, err := l.RelayUDP("127.0.0.1:0", udpEcho(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 500
+	got := echoes(t, relay, n, time.Second)
+	// 20 % loss each way: 64 % of round trips survive.
+	if got < n*55/100 || got > n*73/100 {
+		t.Fatalf("%d of %d echoes came back over island-bad, want about 64 %%", got, n)
+	}
+	up, down := l.Stats()
+	if up.Packets != n || up.Delivered+up.DroppedLoss != n || down.Delivered != uint64(got) {
+		t.Fatalf("stats up %+v down %+v, %d received", up, down, got)
+	}
+}
+
+func TestUDPRelayPassesNothingDuringOutage(t *testing.T) {
+	l := newTestLink(t, Profiles["good"])
+	relay, err := l.RelayUDP("127.0.0.1:0", udpEcho(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := echoes(t, relay, 50, 500*time.Millisecond); got != 50 {
+		t.Fatalf("good link: %d of 50 echoes", got)
+	}
+	out := Profiles["good"]
+	out.Up.Script = []Step{{Outage: time.Minute}}
+	l.SetProfile(out)
+	if got := echoes(t, relay, 50, 500*time.Millisecond); got != 0 {
+		t.Fatalf("during an outage %d echoes came back, want none", got)
+	}
+	l.SetProfile(Profiles["good"])
+	if got := echoes(t, relay, 50, 500*time.Millisecond); got != 50 {
+		t.Fatalf("after the outage: %d of 50 echoes", got)
+	}
+}
+
+func TestTCPRelayDeliversEveryByteOverALossyLink(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(c, c); c.Close() }()
+		}
+	}()
+	p := Profiles["island-bad"]
+	p.Up.RateBps, p.Down.RateBps = 2000*kbit, 2000*kbit // keep the test short
+	l := newTestLink(t, p)
+	relay, err := l.RelayTCP("127.0.0.1:0", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", relay.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	want := make([]byte, 16<<10)
+	rand.Read(want)
+	go c.Write(want)
+	c.SetReadDeadline(time.Now().Add(15 * time.Second))
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(c, got); err != nil {
+		t.Fatalf("read echo: %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("stream corrupted by the relay")
+	}
+	if up, _ := l.Stats(); up.DroppedLoss == 0 {
+		t.Fatalf("no chunk was lost and resent over island-bad: %+v", up)
+	}
+}

@@ -1,0 +1,146 @@
+package media
+
+import (
+	"math"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+)
+
+const (
+	// audioAllowance is kept out of a publisher's video cap for the audio that
+	// shares the subscriber's link (Opus with FEC and packet overhead).
+	audioAllowance = 40_000
+	// minVideoCap is the least video cap told to a publisher: it still feeds the
+	// local recorder while the far end receives audio only.
+	minVideoCap = 60_000
+	// capChange is the relative change of a cap worth a signaling message.
+	capChange = 0.15
+)
+
+// adaptLoop runs downlink adaptation for the room until it closes.
+func (r *Room) adaptLoop(cfg AdaptConfig) {
+	defer r.wg.Done()
+	t := time.NewTicker(cfg.Tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.done:
+			return
+		case now := <-t.C:
+			r.adaptOnce(now)
+		}
+	}
+}
+
+// adaptOnce gates each subscriber's video on its own estimate, then caps each
+// publisher at what its receivers can take.
+func (r *Room) adaptOnce(now time.Time) {
+	r.mu.Lock()
+	peers := make([]*Peer, 0, len(r.peers))
+	for _, p := range r.peers {
+		peers = append(peers, p)
+	}
+	r.mu.Unlock()
+	for _, p := range peers {
+		p.adaptVideo(now)
+	}
+	for _, p := range peers {
+		p.capPublisher(peers)
+	}
+}
+
+// adaptVideo applies the video gate's decision for this peer as a subscriber.
+func (p *Peer) adaptVideo(now time.Time) {
+	if p.bwe == nil || p.isClosed() {
+		return
+	}
+	est := p.bwe.GetTargetBitrate()
+	p.counters.downlinkEstimate.Store(int64(est))
+	switch p.gate.step(now, est) {
+	case gatePause:
+		p.setVideoPaused(true)
+		p.log.Info("video paused: downlink too weak, audio goes on", "estimate_bps", est)
+		p.notifyLink(func(n LinkNotifier) { n.VideoPaused(true) })
+	case gateProbe:
+		if err := p.bwe.reset(p.gate.cfg.ProbeStart); err != nil {
+			p.log.Warn("restart downlink estimate", "err", err)
+		}
+		p.setVideoPaused(false)
+		p.requestVideoKeyframes()
+	case gateProbeFails:
+		p.setVideoPaused(true)
+	case gateResume:
+		p.log.Info("video resumed", "estimate_bps", est)
+		p.requestVideoKeyframes()
+		p.notifyLink(func(n LinkNotifier) { n.VideoPaused(false) })
+	}
+}
+
+func (p *Peer) setVideoPaused(paused bool) {
+	p.videoPaused.Store(paused)
+	p.counters.videoPaused.Store(paused)
+}
+
+// requestVideoKeyframes asks the publishers of the video this peer receives for a
+// keyframe, so that its decoders start again at once.
+func (p *Peer) requestVideoKeyframes() {
+	p.mu.Lock()
+	downs := append([]*downTrack(nil), p.downs...)
+	p.mu.Unlock()
+	for _, d := range downs {
+		d.up.requestKeyframe()
+	}
+}
+
+func (p *Peer) notifyLink(f func(LinkNotifier)) {
+	if n, ok := p.sig.(LinkNotifier); ok {
+		f(n)
+	}
+}
+
+// capPublisher tells this peer, as a publisher, the most video its receivers can
+// take: by REMB to its browser's encoder and, on a marked change, by signaling.
+// Monitors do not count (a supervisor's link must not starve the call), nor does
+// the recorder, which is local.
+func (p *Peer) capPublisher(peers []*Peer) {
+	ssrcs := p.videoSSRCs()
+	if len(ssrcs) == 0 || p.isClosed() {
+		return
+	}
+	limit := 0
+	for _, s := range peers {
+		if s.bwe == nil || s.party == p.party || s.party == PartyMonitor {
+			continue
+		}
+		if est := s.bwe.GetTargetBitrate() - audioAllowance; limit == 0 || est < limit {
+			limit = est
+		}
+	}
+	if limit == 0 {
+		return
+	}
+	limit = max(limit, minVideoCap)
+	remb := &rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: float32(limit), SSRCs: ssrcs}
+	if err := p.pc.WriteRTCP([]rtcp.Packet{remb}); err != nil {
+		p.log.Debug("send remb", "err", err)
+	}
+	if p.capSent == 0 || math.Abs(float64(limit-p.capSent)) > capChange*float64(p.capSent) {
+		p.capSent = limit
+		p.notifyLink(func(n LinkNotifier) { n.BitrateLimit(limit) })
+	}
+}
+
+// videoSSRCs lists the SSRCs of the video this peer publishes.
+func (p *Peer) videoSSRCs() []uint32 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []uint32
+	for _, up := range p.published {
+		if up.info.Kind == webrtc.RTPCodecTypeVideo {
+			out = append(out, up.info.SSRC)
+		}
+	}
+	return out
+}
