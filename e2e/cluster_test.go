@@ -21,6 +21,12 @@ func startCluster(t *testing.T) (*node.Node, *node.Node) {
 	if redisURL == "" {
 		t.Skip("CLOUDWINDOW_TEST_REDIS is not set: no Redis for a cluster")
 	}
+	return startClusterOn(t, redisURL)
+}
+
+// startClusterOn runs two nodes sharing one store and the Redis at redisURL.
+func startClusterOn(t *testing.T, redisURL string) (*node.Node, *node.Node) {
+	t.Helper()
 	dir := t.TempDir()
 	prefix := "cw-test-" + strings.ReplaceAll(uuid.NewString(), "-", "")[:12] + ":"
 	// Every node of a cluster needs the same key-encryption key.

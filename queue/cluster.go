@@ -26,6 +26,7 @@ type Cluster struct {
 
 	unsubscribe []func()
 	handover    chan struct{}      // capacity 1: the leader has left
+	newTerm     chan struct{}      // capacity 1: a new leader is to be told who is here
 	stop        context.CancelFunc // ends the campaign and the dispatcher
 	wg          sync.WaitGroup
 
@@ -40,6 +41,10 @@ var _ Queue = (*Cluster)(nil)
 // before it returns without them; they are delivered when they come.
 const catchUpLimit = 2 * time.Second
 
+// rejoinRetry is the pause between attempts to tell a new leader who is
+// signed in on this node.
+const rejoinRetry = time.Second
+
 // NewCluster starts a node of the clustered queue on b, competing for the
 // leadership through lock; l (which may be nil) gets every queue event.
 // nodeID names the node in logs and in the lock.
@@ -51,7 +56,10 @@ func NewCluster(cfg Config, b bus.Bus, lock Locker, nodeID string, l Listener) *
 	log := cfg.Logger.With("component", "queue", "node", nodeID)
 	c := &Cluster{
 		cfg: cfg, bus: b, lock: lock, holder: nodeID + "/" + uuid.NewString(), log: log,
-		feed: newFeed(l, log), handover: make(chan struct{}, 1),
+		feed: newFeed(l, log), handover: make(chan struct{}, 1), newTerm: make(chan struct{}, 1),
+	}
+	if _, ok := l.(Rejoiner); ok {
+		c.feed.onNewTerm = c.signalNewTerm
 	}
 	// Subscribed before campaigning: a node that leads hears its own events.
 	c.unsubscribe = []func(){
@@ -67,7 +75,40 @@ func NewCluster(cfg Config, b bus.Bus, lock Locker, nodeID string, l Listener) *
 	c.stop = cancel
 	c.wg.Go(func() { c.feed.run(ctx) })
 	c.wg.Go(func() { c.campaign(ctx) })
+	if r, ok := l.(Rejoiner); ok {
+		c.wg.Go(func() { c.rejoinEachTerm(ctx, r) })
+	}
 	return c
+}
+
+func (c *Cluster) signalNewTerm() {
+	select {
+	case c.newTerm <- struct{}{}:
+	default:
+	}
+}
+
+// rejoinEachTerm has the listener tell each new leader who is signed in on
+// this node: a leader that started on an empty state (Redis restarted
+// without persistence) learns the agents and waiting stations again, one
+// that restored its predecessor's state keeps it. It retries while the
+// queue cannot be reached, until ctx ends.
+func (c *Cluster) rejoinEachTerm(ctx context.Context, r Rejoiner) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.newTerm:
+		}
+		for err := r.Rejoin(ctx); err != nil && ctx.Err() == nil; err = r.Rejoin(ctx) {
+			c.log.Warn("tell the queue who is signed in here; retrying", "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(rejoinRetry):
+			}
+		}
+	}
 }
 
 // IsLeader reports whether this node runs the queue now.
@@ -116,7 +157,7 @@ func (c *Cluster) call(ctx context.Context, in callMsg) (replyMsg, error) {
 		return replyMsg{}, fmt.Errorf("queue %s: encode: %w", in.Op, err)
 	}
 	if msg, err = c.bus.Request(ctx, callsTopic, msg); err != nil {
-		return replyMsg{}, fmt.Errorf("queue %s: forward to leader: %w", in.Op, err)
+		return replyMsg{}, fmt.Errorf("queue %s: forward to leader: %w: %w", in.Op, ErrUnavailable, err)
 	}
 	var out replyMsg
 	if err := json.Unmarshal(msg, &out); err != nil {

@@ -28,6 +28,7 @@ const (
 	opStats        = "stats"
 	opCanServe     = "can_serve"
 	opSync         = "sync" // changes nothing; waits for the leader's events
+	opRejoin       = "rejoin"
 )
 
 // changes reports whether op may change the queue.
@@ -41,15 +42,17 @@ func changes(op string) bool {
 
 // callMsg is a Queue call forwarded to the leader.
 type callMsg struct {
-	Op        string        `json:"op"`
-	Request   Request       `json:"request,omitzero"`
-	Agent     Agent         `json:"agent,omitzero"`
-	AgentID   string        `json:"agent_id,omitempty"`
-	StationID string        `json:"station_id,omitempty"`
-	RequestID string        `json:"request_id,omitempty"`
-	Ready     bool          `json:"ready,omitempty"`
-	Handled   time.Duration `json:"handled,omitempty"`
-	Skill     string        `json:"skill,omitempty"`
+	Op        string          `json:"op"`
+	Request   Request         `json:"request,omitzero"`
+	Agent     Agent           `json:"agent,omitzero"`
+	AgentID   string          `json:"agent_id,omitempty"`
+	StationID string          `json:"station_id,omitempty"`
+	RequestID string          `json:"request_id,omitempty"`
+	Ready     bool            `json:"ready,omitempty"`
+	Handled   time.Duration   `json:"handled,omitempty"`
+	Skill     string          `json:"skill,omitempty"`
+	Agents    []AgentPresence `json:"agents,omitempty"`
+	Requests  []Request       `json:"requests,omitempty"`
 }
 
 // replyMsg is the leader's answer to a callMsg. Start and End bracket the
@@ -92,6 +95,7 @@ func errorCodes() []errorCode {
 	return []errorCode{
 		{"not_found", ErrNotFound}, {"not_offered", ErrNotOffered}, {"duplicate", ErrDuplicate},
 		{"invalid_state", ErrInvalidState}, {"invalid_request", ErrInvalidRequest},
+		{"unavailable", ErrUnavailable},
 	}
 }
 

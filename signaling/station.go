@@ -38,13 +38,15 @@ func (s *Server) handleCallRequest(ctx context.Context, sess *session, m Message
 		Island: sess.ident.Island, ItemID: item.ID, ItemName: item.NameZh, SkillGroup: item.SkillGroup,
 		Green: d.GreenChannel != "", GreenReason: d.GreenChannel, AppointmentID: d.AppointmentID,
 	}
+	enqueued := time.Now()
 	pos, err := s.queue.Enqueue(ctx, req)
 	if errors.Is(err, queue.ErrDuplicate) {
 		return protoErr(CodeDuplicate, "this station is already waiting for a call")
 	} else if err != nil {
 		return fmt.Errorf("enqueue request of %s: %w", sess.ident.Username, err)
 	}
-	sess.setWaitingRequest(req.ID)
+	req.EnqueuedAt = enqueued
+	sess.setWaiting(req)
 	s.events.add(req.ID, calls.Event{At: time.Now(), Type: "queued", Actor: sess.ident.DisplayName, Detail: item.NameZh})
 	sess.reply(m.ID, TypeCallQueued, positionData{RequestID: req.ID, Position: pos.Position, EstimatedWaitS: seconds(pos.EstimatedWait)})
 	return nil
