@@ -20,16 +20,17 @@ type session struct {
 	checkedAt   atomic.Int64  // unix ns of the last check that the account is still enabled
 
 	mu          sync.Mutex
-	conn        *conn            // nil while detached
-	grace       *time.Timer      // runs while detached
-	call        *call            // the call this session is in
-	away        *awayCall        // a station's call whose room is on another node
-	remote      func(Message)    // set for a station signed in to another node: how to reach it
-	request     queue.Request    // a station's waiting request, with when it was enqueued
-	agentState  queue.AgentState // an agent's state as the queue last told it
-	agentReason string           // why an agent is not ready: "break" or "busy"
-	lastCallID  string           // an agent's ended call awaiting wrap-up
-	login       string           // the login session of the latest socket's token
+	conn        *conn         // nil while detached
+	grace       *time.Timer   // runs while detached
+	call        *call         // the call this session is in
+	away        *awayCall     // a station's call whose room is on another node
+	remote      func(Message) // set for a station signed in to another node: how to reach it
+	agentReason string        // why an agent is not ready: "break" or "busy"
+	lastCallID  string        // an agent's ended call awaiting wrap-up
+	login       string        // the login session of the latest socket's token
+
+	request    queue.Request    // a station's waiting request, with when it was enqueued
+	agentState queue.AgentState // an agent's state as the queue last told it
 }
 
 // loginSession is the login session whose token opened the current socket.
