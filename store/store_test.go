@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"os"
+	"sync"
 	"testing"
+	"time"
 )
 
 func TestMigrationsApplyOnceAndQueriesRebind(t *testing.T) {
@@ -31,5 +34,50 @@ func TestRebind(t *testing.T) {
 	lite := &DB{Dialect: SQLite}
 	if got := lite.Rebind("a = ?"); got != "a = ?" {
 		t.Fatalf("sqlite rebind changed the query: %q", got)
+	}
+}
+
+// TestNodesStartingTogetherMigrateOnce starts several nodes' stores at once
+// on an empty PostgreSQL schema: each must open, and each migration must be
+// applied exactly once.
+func TestNodesStartingTogetherMigrateOnce(t *testing.T) {
+	url := os.Getenv("CLOUDWINDOW_TEST_POSTGRES")
+	if url == "" {
+		t.Skip("CLOUDWINDOW_TEST_POSTGRES is not set")
+	}
+	schemaURL := newTestSchema(t, url)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const nodes = 4
+	errs := make(chan error, nodes)
+	var wg sync.WaitGroup
+	for range nodes {
+		wg.Go(func() {
+			db, err := Open(ctx, schemaURL)
+			if err == nil {
+				db.Close()
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("node start: %v", err)
+		}
+	}
+	db, err := Open(ctx, schemaURL)
+	if err != nil {
+		t.Fatalf("open after the race: %v", err)
+	}
+	defer db.Close()
+	ms, _ := loadMigrations()
+	var applied, distinct int
+	if err := db.QueryRow(ctx, `SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations`).Scan(&applied, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if applied != len(ms) || distinct != len(ms) {
+		t.Errorf("schema_migrations holds %d rows (%d versions), want each of %d migrations once", applied, distinct, len(ms))
 	}
 }

@@ -19,6 +19,21 @@ func OpenTestPostgres(t testing.TB, url string) *DB {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	schemaURL := newTestSchema(t, url)
+	db, err := Open(ctx, schemaURL)
+	if err != nil {
+		t.Fatalf("open postgres %s: %v", schemaURL, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// newTestSchema creates an empty schema in the PostgreSQL database at url,
+// dropped when the test ends, and returns the url that works inside it.
+func newTestSchema(t testing.TB, url string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	schema := "t_" + strings.ReplaceAll(uuid.NewString(), "-", "")
 	admin, err := connect(url)
 	if err != nil {
@@ -28,22 +43,17 @@ func OpenTestPostgres(t testing.TB, url string) *DB {
 	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatalf("create schema: %v", err)
 	}
-	sep := "?"
-	if strings.Contains(url, "?") {
-		sep = "&"
-	}
-	db, err := Open(ctx, fmt.Sprintf("%s%ssearch_path=%s", url, sep, schema))
-	if err != nil {
-		t.Fatalf("open postgres schema %s: %v", schema, err)
-	}
 	t.Cleanup(func() {
-		db.Close()
 		if a, err := connect(url); err == nil {
 			a.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 			a.Close()
 		}
 	})
-	return db
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	return fmt.Sprintf("%s%ssearch_path=%s", url, sep, schema)
 }
 
 // OpenTestSQLite opens a migrated SQLite store in a temporary directory,
