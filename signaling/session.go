@@ -29,8 +29,9 @@ type session struct {
 	lastCallID  string        // an agent's ended call awaiting wrap-up
 	login       string        // the login session of the latest socket's token
 
-	request    queue.Request    // a station's waiting request, with when it was enqueued
-	agentState queue.AgentState // an agent's state as the queue last told it
+	request    queue.Request     // a station's waiting request, with when it was enqueued
+	agentState queue.AgentState  // an agent's state as the queue last told it
+	watching   map[string]string // a supervisor's watched calls on other nodes: node by call id
 }
 
 // loginSession is the login session whose token opened the current socket.
