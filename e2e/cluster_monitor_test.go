@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/http"
+	"os"
 	"testing"
 
 	"cloudwindow/client"
@@ -60,5 +61,23 @@ func TestSupervisorWatchesACallOnAnotherNode(t *testing.T) {
 	next(t, supervisor, "call.ended")
 	if _, err := supervisor.Request(ctx, "monitor.start", map[string]string{"call_id": callID}); client.ErrCode(err) != "not_found" {
 		t.Errorf("monitor.start of an ended call: %v, want not_found", err)
+	}
+}
+
+// TestWallboardOfANodeThatJoinsLater checks that a supervisor on a node
+// started after the agents signed in elsewhere sees them counted at once.
+func TestWallboardOfANodeThatJoinsLater(t *testing.T) {
+	redisURL := os.Getenv("CLOUDWINDOW_TEST_REDIS")
+	if redisURL == "" {
+		t.Skip("CLOUDWINDOW_TEST_REDIS is not set: no Redis for a cluster")
+	}
+	nodeCfg := clusterConfig(t, redisURL)
+	a := startNode(t, nodeCfg("node-a"))
+	ready(t, dial(t, a, "agent1"))
+	ready(t, dial(t, a, "agent2"))
+	c := startNode(t, nodeCfg("node-c"))
+	st := next(t, dial(t, c, "supervisor1"), "queue.stats")
+	if n := field[map[string]int](t, st, "agents")["ready"]; n != 2 {
+		t.Errorf("wallboard on the later node counts %d agents ready, want 2 (on node A)", n)
 	}
 }

@@ -56,6 +56,11 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 		}
 	}
 	if ident.Role != auth.RoleStation {
+		if !s.stats.known() {
+			// A node that joined a cluster after the queue last changed
+			// has heard no figures yet: ask the queue for them.
+			s.stats.update(s.queue.Stats(ctx))
+		}
 		s.stats.sendTo(sess)
 	}
 	return sess
