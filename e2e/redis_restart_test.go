@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net"
 	"os/exec"
 	"strconv"
 	"testing"
@@ -29,13 +28,7 @@ func startPrivateRedis(t *testing.T) *privateRedis {
 	if err != nil {
 		t.Skip("redis-server is not installed")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("find a free port: %v", err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	r := &privateRedis{t: t, bin: bin, port: port}
+	r := &privateRedis{t: t, bin: bin, port: freePort(t)}
 	r.start()
 	t.Cleanup(r.kill)
 	return r
