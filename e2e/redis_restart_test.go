@@ -121,3 +121,57 @@ func requestQueued(t *testing.T, station *client.Client, item string) client.Mes
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// TestRedisOutageKeepsRunningCall loses Redis, for longer than the queue
+// leader's lock, in the middle of a call between a station on node B and an
+// agent on node A: media goes on, and once Redis is back the call's
+// messages cross the nodes again and the hang-up moves the agent to
+// wrap-up as usual.
+func TestRedisOutageKeepsRunningCall(t *testing.T) {
+	rd := startPrivateRedis(t)
+	a, b := startClusterOn(t, rd.url())
+	agent, station := dial(t, a, "agent1"), dial(t, b, "station1")
+	ready(t, agent)
+	callID := startCall(t, station, agent, itemOf(t, a, "medical_insurance"))
+	atStation, atAgent := &receivedLog{counts: map[string]int{}}, &receivedLog{counts: map[string]int{}}
+	sm, err := station.StartMedia(ctxT(t), callID, client.MediaOptions{OnPacket: atStation.onPacket})
+	if err != nil {
+		t.Fatalf("station media: %v", err)
+	}
+	am, err := agent.StartMedia(ctxT(t), callID, client.MediaOptions{OnPacket: atAgent.onPacket})
+	if err != nil {
+		t.Fatalf("agent media: %v", err)
+	}
+	media := []*client.Media{sm, am}
+	flowing := func(atLeast int) func() bool {
+		return func() bool {
+			s, _ := atStation.snapshot()
+			g, _ := atAgent.snapshot()
+			return s["agent-main/audio"] >= atLeast && g["station-main/audio"] >= atLeast
+		}
+	}
+	sendUntil(t, media, flowing(20))
+
+	rd.kill()
+	outage := time.Now().Add(6 * time.Second) // longer than the leader's lock (5 s)
+	s, _ := atStation.snapshot()
+	sendUntil(t, media, flowing(s["agent-main/audio"]+100))
+	sendUntil(t, media, func() bool { return time.Now().After(outage) })
+	rd.start()
+
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		_, err := station.Request(ctxT(t), "chat.send", map[string]string{"call_id": callID, "text": "还在吗"})
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("chat from node B after Redis came back: %v", err)
+		}
+	}
+	if txt := field[string](t, next(t, agent, "chat.message"), "text"); txt != "还在吗" {
+		t.Errorf("agent got chat %q", txt)
+	}
+	request(t, agent, "call.hangup", map[string]string{"call_id": callID})
+	next(t, station, "call.ended")
+	waitAgentState(t, agent, "wrap_up")
+}
