@@ -42,17 +42,19 @@ func changes(op string) bool {
 
 // callMsg is a Queue call forwarded to the leader.
 type callMsg struct {
-	Op        string          `json:"op"`
-	Request   Request         `json:"request,omitzero"`
-	Agent     Agent           `json:"agent,omitzero"`
-	AgentID   string          `json:"agent_id,omitempty"`
-	StationID string          `json:"station_id,omitempty"`
-	RequestID string          `json:"request_id,omitempty"`
-	Ready     bool            `json:"ready,omitempty"`
-	Handled   time.Duration   `json:"handled,omitempty"`
-	Skill     string          `json:"skill,omitempty"`
-	Agents    []AgentPresence `json:"agents,omitempty"`
-	Requests  []Request       `json:"requests,omitempty"`
+	Op        string        `json:"op"`
+	Request   Request       `json:"request,omitzero"`
+	Agent     Agent         `json:"agent,omitzero"`
+	AgentID   string        `json:"agent_id,omitempty"`
+	StationID string        `json:"station_id,omitempty"`
+	RequestID string        `json:"request_id,omitempty"`
+	Ready     bool          `json:"ready,omitempty"`
+	Handled   time.Duration `json:"handled,omitempty"`
+	Skill     string        `json:"skill,omitempty"`
+
+	// opRejoin
+	Agents   []AgentPresence `json:"agents,omitempty"`
+	Requests []Request       `json:"requests,omitempty"`
 }
 
 // replyMsg is the leader's answer to a callMsg. Start and End bracket the
