@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os/exec"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -53,6 +54,11 @@ func (r *privateRedis) start() {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// freeze stops Redis answering without losing what it holds, as a network
+// outage would; thaw brings it back.
+func (r *privateRedis) freeze() { r.cmd.Process.Signal(syscall.SIGSTOP) }
+func (r *privateRedis) thaw()   { r.cmd.Process.Signal(syscall.SIGCONT) }
 
 // kill stops Redis at once, as a crash would; what it held is gone.
 func (r *privateRedis) kill() {
@@ -174,4 +180,32 @@ func TestRedisOutageKeepsRunningCall(t *testing.T) {
 	request(t, agent, "call.hangup", map[string]string{"call_id": callID})
 	next(t, station, "call.ended")
 	waitAgentState(t, agent, "wrap_up")
+}
+
+// TestRedisOutageForgetsWhoLeftMeanwhile has a resident leave while Redis
+// is unreachable (not restarted: the queue comes back as it was saved).
+// Their station's request must not come back with it: the resident who
+// queues next is first in line and gets the agent.
+func TestRedisOutageForgetsWhoLeftMeanwhile(t *testing.T) {
+	rd := startPrivateRedis(t)
+	a, b := startClusterOn(t, rd.url())
+	agent := dial(t, a, "agent2") // generalist, not ready yet
+	station, island := dial(t, b, "station1"), dial(t, a, "island1")
+	civil := itemOf(t, a, "civil_affairs")
+	requestQueued(t, station, civil)
+
+	rd.freeze()
+	station.Close() // the resident leaves; the session ends during the outage (grace 3 s)
+	// Long enough for node B to give up taking the request out (10 s).
+	time.Sleep(15 * time.Second)
+	rd.thaw()
+
+	queued := requestQueued(t, island, civil)
+	for pos := field[int](t, queued, "position"); pos != 1; {
+		pos = field[int](t, next(t, island, "queue.position"), "position")
+	}
+	ready(t, agent)
+	if got := field[string](t, next(t, agent, "call.offer"), "request_id"); got != field[string](t, queued, "request_id") {
+		t.Errorf("agent offered %s, want island1's request %s", got, field[string](t, queued, "request_id"))
+	}
 }

@@ -26,7 +26,7 @@ type Cluster struct {
 
 	unsubscribe []func()
 	handover    chan struct{}      // capacity 1: the leader has left
-	newTerm     chan struct{}      // capacity 1: a new leader is to be told who is here
+	rejoin      chan struct{}      // capacity 1: the leader is to be told who is here; nil without a Rejoiner
 	stop        context.CancelFunc // ends the campaign and the dispatcher
 	wg          sync.WaitGroup
 
@@ -56,10 +56,11 @@ func NewCluster(cfg Config, b bus.Bus, lock Locker, nodeID string, l Listener) *
 	log := cfg.Logger.With("component", "queue", "node", nodeID)
 	c := &Cluster{
 		cfg: cfg, bus: b, lock: lock, holder: nodeID + "/" + uuid.NewString(), log: log,
-		feed: newFeed(l, log), handover: make(chan struct{}, 1), newTerm: make(chan struct{}, 1),
+		feed: newFeed(l, log), handover: make(chan struct{}, 1),
 	}
 	if _, ok := l.(Rejoiner); ok {
-		c.feed.onNewTerm = c.signalNewTerm
+		c.rejoin = make(chan struct{}, 1)
+		c.feed.onNewTerm = c.askRejoin
 	}
 	// Subscribed before campaigning: a node that leads hears its own events.
 	c.unsubscribe = []func(){
@@ -76,37 +77,50 @@ func NewCluster(cfg Config, b bus.Bus, lock Locker, nodeID string, l Listener) *
 	c.wg.Go(func() { c.feed.run(ctx) })
 	c.wg.Go(func() { c.campaign(ctx) })
 	if r, ok := l.(Rejoiner); ok {
-		c.wg.Go(func() { c.rejoinEachTerm(ctx, r) })
+		c.wg.Go(func() { c.rejoinWhenAsked(ctx, r) })
 	}
 	return c
 }
 
-func (c *Cluster) signalNewTerm() {
+// askRejoin has the listener tell the queue who is signed in here, once it
+// can be reached: a new leader took over, or a call of this node's could
+// not reach the leader (this node may have missed a new leader's first
+// events, and sessions that ended meanwhile may still be in the queue).
+func (c *Cluster) askRejoin() {
+	if c.rejoin == nil {
+		return
+	}
 	select {
-	case c.newTerm <- struct{}{}:
+	case c.rejoin <- struct{}{}:
 	default:
 	}
 }
 
-// rejoinEachTerm has the listener tell each new leader who is signed in on
-// this node: a leader that started on an empty state (Redis restarted
-// without persistence) learns the agents and waiting stations again, one
-// that restored its predecessor's state keeps it. It retries while the
-// queue cannot be reached, until ctx ends.
-func (c *Cluster) rejoinEachTerm(ctx context.Context, r Rejoiner) {
+// rejoinWhenAsked has the listener tell the leader who is signed in on
+// this node whenever askRejoin says so: a leader that started on an empty
+// state (Redis restarted without persistence) learns the agents and waiting
+// stations again, one that restored its predecessor's state keeps it. It
+// retries while the queue cannot be reached, until ctx ends.
+func (c *Cluster) rejoinWhenAsked(ctx context.Context, r Rejoiner) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-c.newTerm:
+		case <-c.rejoin:
 		}
-		for err := r.Rejoin(ctx); err != nil && ctx.Err() == nil; err = r.Rejoin(ctx) {
-			c.log.Warn("tell the queue who is signed in here; retrying", "err", err)
+		// Each try waits a moment first: the caller whose call failed is
+		// still noting what it could not do, and Redis is likely not back.
+		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-time.After(rejoinRetry):
 			}
+			err := r.Rejoin(ctx)
+			if err == nil || ctx.Err() != nil {
+				break
+			}
+			c.log.Warn("tell the queue who is signed in here; retrying", "err", err)
 		}
 	}
 }
@@ -157,6 +171,7 @@ func (c *Cluster) call(ctx context.Context, in callMsg) (replyMsg, error) {
 		return replyMsg{}, fmt.Errorf("queue %s: encode: %w", in.Op, err)
 	}
 	if msg, err = c.bus.Request(ctx, callsTopic, msg); err != nil {
+		c.askRejoin()
 		return replyMsg{}, fmt.Errorf("queue %s: forward to leader: %w: %w", in.Op, ErrUnavailable, err)
 	}
 	var out replyMsg

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"cloudwindow/auth"
@@ -145,11 +146,16 @@ func (s *Server) release(sess *session) {
 		s.stopWatching(sess)
 	}
 	if id := sess.waitingRequest(); id != "" {
-		s.queue.Cancel(ctx, sess.ident.AccountID, id)
+		if err := s.queue.Cancel(ctx, sess.ident.AccountID, id); errors.Is(err, queue.ErrUnavailable) {
+			s.left.cancelLater(sess.ident.AccountID, id)
+		}
 	}
 	if sess.ident.Role == auth.RoleAgent {
 		if err := s.queue.AgentOffline(ctx, sess.ident.AccountID); err != nil {
 			s.log.Warn("agent offline", "agent", sess.ident.Username, "err", err)
+			if errors.Is(err, queue.ErrUnavailable) {
+				s.left.offlineLater(sess.ident.AccountID)
+			}
 		}
 	}
 }
