@@ -21,11 +21,24 @@ func startCluster(t *testing.T) (*node.Node, *node.Node) {
 	if redisURL == "" {
 		t.Skip("CLOUDWINDOW_TEST_REDIS is not set: no Redis for a cluster")
 	}
+	return startClusterOn(t, redisURL)
+}
+
+// startClusterOn runs two nodes sharing one store and the Redis at redisURL.
+func startClusterOn(t *testing.T, redisURL string) (*node.Node, *node.Node) {
+	t.Helper()
+	nodeCfg := clusterConfig(t, redisURL)
+	return startNode(t, nodeCfg("node-a")), startNode(t, nodeCfg("node-b"))
+}
+
+// clusterConfig returns the settings of a cluster's nodes by name: one
+// store, the Redis at redisURL.
+func clusterConfig(t *testing.T, redisURL string) func(name string) func(*node.Config) {
 	dir := t.TempDir()
 	prefix := "cw-test-" + strings.ReplaceAll(uuid.NewString(), "-", "")[:12] + ":"
 	// Every node of a cluster needs the same key-encryption key.
 	kek := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32)))
-	nodeCfg := func(name string) func(*node.Config) {
+	return func(name string) func(*node.Config) {
 		return func(c *node.Config) {
 			c.NodeName, c.RedisURL, c.RedisPrefix = name, redisURL, prefix
 			c.KeyEncryptionKey = kek
@@ -33,9 +46,6 @@ func startCluster(t *testing.T) (*node.Node, *node.Node) {
 			c.DatabaseURL = filepath.Join(dir, "shared.db")
 		}
 	}
-	a := startNode(t, nodeCfg("node-a"))
-	b := startNode(t, nodeCfg("node-b"))
-	return a, b
 }
 
 func TestCallAcrossTwoNodes(t *testing.T) {

@@ -26,6 +26,7 @@ type Cluster struct {
 
 	unsubscribe []func()
 	handover    chan struct{}      // capacity 1: the leader has left
+	rejoin      chan struct{}      // capacity 1: the leader is to be told who is here; nil without a Rejoiner
 	stop        context.CancelFunc // ends the campaign and the dispatcher
 	wg          sync.WaitGroup
 
@@ -40,6 +41,10 @@ var _ Queue = (*Cluster)(nil)
 // before it returns without them; they are delivered when they come.
 const catchUpLimit = 2 * time.Second
 
+// rejoinRetry is the pause between attempts to tell a new leader who is
+// signed in on this node.
+const rejoinRetry = time.Second
+
 // NewCluster starts a node of the clustered queue on b, competing for the
 // leadership through lock; l (which may be nil) gets every queue event.
 // nodeID names the node in logs and in the lock.
@@ -52,6 +57,10 @@ func NewCluster(cfg Config, b bus.Bus, lock Locker, nodeID string, l Listener) *
 	c := &Cluster{
 		cfg: cfg, bus: b, lock: lock, holder: nodeID + "/" + uuid.NewString(), log: log,
 		feed: newFeed(l, log), handover: make(chan struct{}, 1),
+	}
+	if _, ok := l.(Rejoiner); ok {
+		c.rejoin = make(chan struct{}, 1)
+		c.feed.onNewTerm = c.askRejoin
 	}
 	// Subscribed before campaigning: a node that leads hears its own events.
 	c.unsubscribe = []func(){
@@ -67,7 +76,53 @@ func NewCluster(cfg Config, b bus.Bus, lock Locker, nodeID string, l Listener) *
 	c.stop = cancel
 	c.wg.Go(func() { c.feed.run(ctx) })
 	c.wg.Go(func() { c.campaign(ctx) })
+	if r, ok := l.(Rejoiner); ok {
+		c.wg.Go(func() { c.rejoinWhenAsked(ctx, r) })
+	}
 	return c
+}
+
+// askRejoin has the listener tell the queue who is signed in here, once it
+// can be reached: a new leader took over, or a call of this node's could
+// not reach the leader (this node may have missed a new leader's first
+// events, and sessions that ended meanwhile may still be in the queue).
+func (c *Cluster) askRejoin() {
+	if c.rejoin == nil {
+		return
+	}
+	select {
+	case c.rejoin <- struct{}{}:
+	default:
+	}
+}
+
+// rejoinWhenAsked has the listener tell the leader who is signed in on
+// this node whenever askRejoin says so: a leader that started on an empty
+// state (Redis restarted without persistence) learns the agents and waiting
+// stations again, one that restored its predecessor's state keeps it. It
+// retries while the queue cannot be reached, until ctx ends.
+func (c *Cluster) rejoinWhenAsked(ctx context.Context, r Rejoiner) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.rejoin:
+		}
+		// Each try waits a moment first: the caller whose call failed is
+		// still noting what it could not do, and Redis is likely not back.
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(rejoinRetry):
+			}
+			err := r.Rejoin(ctx)
+			if err == nil || ctx.Err() != nil {
+				break
+			}
+			c.log.Warn("tell the queue who is signed in here; retrying", "err", err)
+		}
+	}
 }
 
 // IsLeader reports whether this node runs the queue now.
@@ -116,7 +171,8 @@ func (c *Cluster) call(ctx context.Context, in callMsg) (replyMsg, error) {
 		return replyMsg{}, fmt.Errorf("queue %s: encode: %w", in.Op, err)
 	}
 	if msg, err = c.bus.Request(ctx, callsTopic, msg); err != nil {
-		return replyMsg{}, fmt.Errorf("queue %s: forward to leader: %w", in.Op, err)
+		c.askRejoin()
+		return replyMsg{}, fmt.Errorf("queue %s: forward to leader: %w: %w", in.Op, ErrUnavailable, err)
 	}
 	var out replyMsg
 	if err := json.Unmarshal(msg, &out); err != nil {

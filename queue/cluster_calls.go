@@ -73,6 +73,12 @@ func (c *Cluster) CanServe(ctx context.Context, skillGroup string) (bool, error)
 	return out.Found, err
 }
 
+// Rejoin brings back agents and requests the queue lost; see Queue.
+func (c *Cluster) Rejoin(ctx context.Context, agents []AgentPresence, requests []Request) error {
+	_, err := c.call(ctx, callMsg{Op: opRejoin, Agents: agents, Requests: requests})
+	return err
+}
+
 // Waiting returns the station's waiting request. Without an answer from the
 // leader it reports none (logged), as the interface has no error to give.
 func (c *Cluster) Waiting(ctx context.Context, stationID string) (Request, Position, bool) {

@@ -164,4 +164,9 @@ func (p *pair) Stats(ctx context.Context) (s Stats) {
 	return s
 }
 
+func (p *pair) Rejoin(ctx context.Context, agents []AgentPresence, requests []Request) (err error) {
+	p.via(ctx, func(q Queue) { err = q.Rejoin(ctx, agents, requests) })
+	return err
+}
+
 func (p *pair) Close() error { return nil } // the nodes close with the test

@@ -59,6 +59,15 @@
 //     timeout; a wrap-up ends when it would have;
 //   - calls made meanwhile wait for the new leader, up to Config.CallTimeout.
 //
+// Whenever a new leader takes over, and after a call of its could not reach
+// the leader, a node calls its Listener's Rejoin (if it is a Rejoiner) once
+// the queue answers again, which tells the queue again who is signed in there:
+// a leader that restored the saved state knows them all already, while one
+// that started empty because Redis restarted without persistence gets back
+// every signed-in agent in their state and every waiting request with its
+// first enqueue time (see Queue.Rejoin). Calls that cannot reach the leader
+// fail with ErrUnavailable.
+//
 // A leader that closes hands over at once; one that dies is replaced once its lock
 // expires, within about 4/3 of Config.LeaderTTL. Limits:
 //   - a leader that dies between taking a call and answering it leaves the caller

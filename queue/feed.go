@@ -15,8 +15,9 @@ import (
 // Events that no call of this node's is there to deliver (other nodes'
 // calls, the leader's timers) go out from the feed's own goroutine.
 type feed struct {
-	listener Listener
-	log      *slog.Logger
+	listener  Listener
+	log       *slog.Logger
+	onNewTerm func() // told of a batch from a leader this node had not heard; must not block
 
 	mu         sync.Mutex
 	received   mark          // the last batch taken off the bus
@@ -46,6 +47,9 @@ func (f *feed) receive(msg []byte) {
 	}
 	if b.Term == f.received.Term && b.Seq != f.received.Seq+1 {
 		f.log.Warn("missed queue events", "term", b.Term, "from", f.received.Seq+1, "to", b.Seq-1)
+	}
+	if b.Term > f.received.Term && f.onNewTerm != nil {
+		f.onNewTerm()
 	}
 	for i := range b.Events {
 		if e, ok := b.Events[i].event(); ok {

@@ -92,7 +92,7 @@ func (l *leader) handle(ctx context.Context, msg []byte) ([]byte, error) {
 	err := l.sync(ctx, changed)
 	if errors.Is(err, ErrNotHolder) {
 		// A successor leads from the last saved state: this change is lost.
-		out = replyMsg{Error: &wireError{Message: "queue leader lost its lock; try again"}}
+		out = replyMsg{Error: toWireError(fmt.Errorf("queue leader lost its lock; try again: %w", ErrUnavailable))}
 	} else if err != nil {
 		l.c.log.Warn("save queue state; retrying with the next change", "err", err)
 	}
@@ -132,6 +132,8 @@ func (l *leader) apply(ctx context.Context, in callMsg) (out replyMsg, changed b
 		out.Stats = q.Stats(ctx)
 	case opCanServe:
 		out.Found, err = q.CanServe(ctx, in.Skill)
+	case opRejoin:
+		err = q.Rejoin(ctx, in.Agents, in.Requests)
 	case opSync:
 	default:
 		err = fmt.Errorf("unknown queue call %q: %w", in.Op, ErrInvalidRequest)

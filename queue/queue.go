@@ -94,6 +94,9 @@ var (
 	ErrInvalidState   = errors.New("not allowed in the agent's current state")
 	ErrInvalidRequest = errors.New("invalid request")
 	ErrClosed         = errors.New("queue closed")
+	// ErrUnavailable: the cluster's queue cannot be reached now (the bus is
+	// down or no node leads); the call changed nothing and may be retried.
+	ErrUnavailable = errors.New("queue unavailable")
 )
 
 // Queue orders call requests and routes them to agents. The local implementation
@@ -129,5 +132,25 @@ type Queue interface {
 	// item of skillGroup (by skill, or as a generalist): if none could, a
 	// request would wait for nobody.
 	CanServe(ctx context.Context, skillGroup string) (bool, error)
+	// Rejoin tells the queue again of agents and waiting requests it may
+	// have lost (a cluster queue restarted empty): agents it holds as
+	// offline or not at all come back in the given state, and requests of
+	// stations not waiting come back with their own EnqueuedAt, in order
+	// among the others. What the queue already knows is left as it is.
+	Rejoin(ctx context.Context, agents []AgentPresence, requests []Request) error
 	Close() error
+}
+
+// AgentPresence is a signed-in agent and the state they are in, as their
+// node tells it in Rejoin.
+type AgentPresence struct {
+	Agent Agent      `json:"agent"`
+	State AgentState `json:"state"`
+}
+
+// Rejoiner is a Listener that can tell a restarted queue again who is
+// signed in on its node (by calling Rejoin). A Cluster calls it whenever a
+// new leader has taken over, until it succeeds.
+type Rejoiner interface {
+	Rejoin(ctx context.Context) error
 }

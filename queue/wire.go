@@ -28,6 +28,7 @@ const (
 	opStats        = "stats"
 	opCanServe     = "can_serve"
 	opSync         = "sync" // changes nothing; waits for the leader's events
+	opRejoin       = "rejoin"
 )
 
 // changes reports whether op may change the queue.
@@ -50,6 +51,10 @@ type callMsg struct {
 	Ready     bool          `json:"ready,omitempty"`
 	Handled   time.Duration `json:"handled,omitempty"`
 	Skill     string        `json:"skill,omitempty"`
+
+	// opRejoin
+	Agents   []AgentPresence `json:"agents,omitempty"`
+	Requests []Request       `json:"requests,omitempty"`
 }
 
 // replyMsg is the leader's answer to a callMsg. Start and End bracket the
@@ -92,6 +97,7 @@ func errorCodes() []errorCode {
 	return []errorCode{
 		{"not_found", ErrNotFound}, {"not_offered", ErrNotOffered}, {"duplicate", ErrDuplicate},
 		{"invalid_state", ErrInvalidState}, {"invalid_request", ErrInvalidRequest},
+		{"unavailable", ErrUnavailable},
 	}
 }
 

@@ -35,6 +35,9 @@ type forward struct {
 	CallID  string  `json:"call_id"`
 	Op      string  `json:"op"` // "message", "expired" (the station did not come back), "resumed"
 	Msg     Message `json:"msg"`
+	// Watcher is set for a supervisor watching the call from another node
+	// (see monitor_cluster.go); Op is then one of the opWatch operations.
+	Watcher *identity.Identity `json:"watcher,omitempty"`
 }
 
 // awayCall is a call of a local station whose room is on another node.
@@ -107,6 +110,9 @@ func (s *Server) onDelivery(b []byte) {
 		sess.setWaitingRequest("")
 	case TypeCallEnded:
 		sess.setAway(nil)
+		var ref callRef
+		json.Unmarshal(d.Msg.Data, &ref)
+		sess.setWatch(ref.CallID, "")
 	}
 	sess.send(d.Msg)
 }
@@ -114,7 +120,11 @@ func (s *Server) onDelivery(b []byte) {
 // remoteStation stands for a station signed in to another node: what the
 // call sends it goes out as deliveries.
 func (s *Server) remoteStation(req queue.Request) *session {
-	ident := identity.Identity{AccountID: req.StationID, DisplayName: req.StationName, Role: identity.RoleStation, Island: req.Island}
+	return s.remoteSession(identity.Identity{AccountID: req.StationID, DisplayName: req.StationName, Role: identity.RoleStation, Island: req.Island})
+}
+
+// remoteSession stands for an account signed in to another node.
+func (s *Server) remoteSession(ident identity.Identity) *session {
 	sess := &session{ident: ident}
 	sess.checkedAt.Store(time.Now().Add(24 * time.Hour).UnixNano()) // its own node checks the account
 	sess.remote = func(m Message) { s.publish(delivery{Account: ident.AccountID, From: s.cfg.Node, Msg: m}) }
@@ -137,6 +147,9 @@ func (s *Server) onForward(ctx context.Context, b []byte) ([]byte, error) {
 		return nil, fmt.Errorf("decode forwarded message: %w", err)
 	}
 	c := s.liveCall(f.CallID)
+	if c != nil && f.Watcher != nil {
+		return s.onWatchForward(c, f)
+	}
 	if c == nil || c.station.ident.AccountID != f.Account || c.station.remote == nil {
 		return nil, fmt.Errorf("no call %s of %s on this node", f.CallID, f.Account)
 	}

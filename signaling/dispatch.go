@@ -66,6 +66,11 @@ func (s *Server) dispatch(sess *session, m Message) bool {
 		fn = func(ctx context.Context, sess *session, m Message) error {
 			return s.forwardToCall(ctx, sess, away, "message", m)
 		}
+	} else if node, callID := s.watchTarget(sess, m); node != "" {
+		fn = func(ctx context.Context, sess *session, m Message) error {
+			_, err := s.forwardWatch(ctx, sess, node, callID, opWatchMessage, m)
+			return err
+		}
 	}
 	if err := fn(ctx, sess, m); err != nil {
 		pe := asProtocolError(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"cloudwindow/identity"
@@ -56,6 +57,11 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 		}
 	}
 	if ident.Role != identity.RoleStation {
+		if !s.stats.known() {
+			// A node that joined a cluster after the queue last changed
+			// has heard no figures yet: ask the queue for them.
+			s.stats.update(s.queue.Stats(ctx))
+		}
 		s.stats.sendTo(sess)
 	}
 	return sess
@@ -140,11 +146,16 @@ func (s *Server) release(sess *session) {
 		s.stopWatching(sess)
 	}
 	if id := sess.waitingRequest(); id != "" {
-		s.queue.Cancel(ctx, sess.ident.AccountID, id)
+		if err := s.queue.Cancel(ctx, sess.ident.AccountID, id); errors.Is(err, queue.ErrUnavailable) {
+			s.left.cancelLater(sess.ident.AccountID, id)
+		}
 	}
 	if sess.ident.Role == identity.RoleAgent {
 		if err := s.queue.AgentOffline(ctx, sess.ident.AccountID); err != nil {
 			s.log.Warn("agent offline", "agent", sess.ident.Username, "err", err)
+			if errors.Is(err, queue.ErrUnavailable) {
+				s.left.offlineLater(sess.ident.AccountID)
+			}
 		}
 	}
 }

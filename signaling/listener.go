@@ -65,6 +65,9 @@ func (s *Server) AgentStateChanged(agentID string, state queue.AgentState) {
 		return
 	}
 	st := agentStatusData{State: string(state)}
+	sess.mu.Lock()
+	sess.agentState = state
+	sess.mu.Unlock()
 	switch state {
 	case queue.NotReady:
 		sess.mu.Lock()

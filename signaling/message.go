@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"cloudwindow/queue"
 )
 
 // Message is the envelope of every frame.
@@ -93,6 +95,9 @@ const (
 	CodeNoAgents        = "no_agents"
 	CodeBadSDP          = "bad_sdp"
 	CodeInternal        = "internal"
+	// CodeQueueUnavailable: the cluster's queue can't be reached for now
+	// (Redis is down or restarting); nothing changed, try again shortly.
+	CodeQueueUnavailable = "queue_unavailable"
 	// CodeRecordingUnavailable refuses a call that can't be recorded when
 	// policy (--require-recording) wants every call recorded.
 	CodeRecordingUnavailable = "recording_unavailable"
@@ -136,6 +141,9 @@ func asProtocolError(err error) *ProtocolError {
 	var pe *ProtocolError
 	if errors.As(err, &pe) {
 		return pe
+	}
+	if errors.Is(err, queue.ErrUnavailable) {
+		return &ProtocolError{Code: CodeQueueUnavailable, Message: "暂时无法排队，请稍候"}
 	}
 	return &ProtocolError{Code: CodeInternal, Message: "internal error"}
 }

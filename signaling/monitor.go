@@ -2,6 +2,7 @@ package signaling
 
 import (
 	"context"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 
@@ -31,39 +32,51 @@ func (m monitorSignaler) SendCandidate(ci webrtc.ICECandidateInit) {
 
 func (m monitorSignaler) ConnectionState(webrtc.PeerConnectionState) {}
 
-func (s *Server) handleMonitorStart(_ context.Context, sess *session, m Message) error {
+func (s *Server) handleMonitorStart(ctx context.Context, sess *session, m Message) error {
 	var d callRef
 	if err := decodeData(m.Data, &d); err != nil {
 		return err
 	}
 	c := s.liveCall(d.CallID)
 	if c == nil {
-		return protoErr(CodeNotFound, "call %s is not running on this server", d.CallID)
+		return s.watchAway(ctx, sess, m, d.CallID)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.ended {
-		return protoErr(CodeNotFound, "call %s has ended", d.CallID)
-	}
-	if c.monitors[sess] != nil {
-		return protoErr(CodeInvalidState, "you are already watching call %s", d.CallID)
-	}
-	peer, err := c.room.Join(newSecret("monitor-"), media.PartyMonitor, monitorSignaler{call: c, sess: sess})
+	started, err := c.startMonitor(sess)
 	if err != nil {
 		return err
 	}
-	c.monitors[sess] = peer
-	sess.reply(m.ID, TypeMonitorStarted, c.startedData(partyMonitor))
+	sess.reply(m.ID, TypeMonitorStarted, started)
 	return nil
 }
 
-func (s *Server) handleMonitorStop(_ context.Context, sess *session, m Message) error {
+// startMonitor joins sess to the call's room as a watcher.
+func (c *call) startMonitor(sess *session) (callStartedData, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended {
+		return callStartedData{}, protoErr(CodeNotFound, "call %s has ended", c.id)
+	}
+	if c.monitors[sess] != nil {
+		return callStartedData{}, protoErr(CodeInvalidState, "you are already watching call %s", c.id)
+	}
+	peer, err := c.room.Join(newSecret("monitor-"), media.PartyMonitor, monitorSignaler{call: c, sess: sess})
+	if err != nil {
+		return callStartedData{}, err
+	}
+	c.monitors[sess] = peer
+	return c.startedData(partyMonitor), nil
+}
+
+func (s *Server) handleMonitorStop(ctx context.Context, sess *session, m Message) error {
 	var d callRef
 	if err := decodeData(m.Data, &d); err != nil {
 		return err
 	}
 	c := s.liveCall(d.CallID)
-	if c == nil || !c.stopMonitor(sess) {
+	switch {
+	case c == nil && sess.watchNode(d.CallID) != "":
+		s.stopWatchAway(ctx, sess, d.CallID)
+	case c == nil || !c.stopMonitor(sess):
 		return protoErr(CodeNotFound, "you are not watching call %s", d.CallID)
 	}
 	sess.reply(m.ID, TypeOK, empty{})
@@ -93,6 +106,11 @@ func (s *Server) stopWatching(sess *session) {
 	s.mu.Unlock()
 	for _, c := range live {
 		c.stopMonitor(sess)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, id := range sess.watchedAway() {
+		s.stopWatchAway(ctx, sess, id)
 	}
 }
 

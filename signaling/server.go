@@ -116,6 +116,8 @@ type Server struct {
 	sessions  map[string]*session // by account id
 	conns     sync.WaitGroup
 	callsByID map[string]*call
+
+	left leftovers // what ended sessions left in a queue that could not be reached
 }
 
 // New returns a Server. Call Close to end every session and call.

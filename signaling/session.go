@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"cloudwindow/identity"
+	"cloudwindow/queue"
 )
 
 // session is one signed-in account's presence on this node. It outlives
@@ -24,10 +25,13 @@ type session struct {
 	call        *call         // the call this session is in
 	away        *awayCall     // a station's call whose room is on another node
 	remote      func(Message) // set for a station signed in to another node: how to reach it
-	requestID   string        // a station's waiting request
 	agentReason string        // why an agent is not ready: "break" or "busy"
 	lastCallID  string        // an agent's ended call awaiting wrap-up
 	login       string        // the login session of the latest socket's token
+
+	request    queue.Request     // a station's waiting request, with when it was enqueued
+	agentState queue.AgentState  // an agent's state as the queue last told it
+	watching   map[string]string // a supervisor's watched calls on other nodes: node by call id
 }
 
 // loginSession is the login session whose token opened the current socket.
@@ -115,12 +119,21 @@ func (s *session) linkRTT() time.Duration {
 func (s *session) waitingRequest() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.requestID
+	return s.request.ID
 }
 
+// setWaitingRequest with "" forgets the station's waiting request.
 func (s *session) setWaitingRequest(id string) {
 	s.mu.Lock()
-	s.requestID = id
+	s.request = queue.Request{ID: id}
+	s.mu.Unlock()
+}
+
+// setWaiting remembers the station's waiting request, to tell a queue that
+// lost it (see Server.Rejoin).
+func (s *session) setWaiting(req queue.Request) {
+	s.mu.Lock()
+	s.request = req
 	s.mu.Unlock()
 }
 

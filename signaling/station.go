@@ -45,7 +45,8 @@ func (s *Server) handleCallRequest(ctx context.Context, sess *session, m Message
 	} else if err != nil {
 		return fmt.Errorf("enqueue request of %s: %w", sess.ident.Username, err)
 	}
-	sess.setWaitingRequest(req.ID)
+	req.EnqueuedAt = queuedAt
+	sess.setWaiting(req)
 	s.recordRequest(ctx, req, item)
 	s.events.add(req.ID, calls.Event{At: queuedAt, Type: "queued", Actor: sess.ident.DisplayName, Detail: item.NameZh})
 	sess.reply(m.ID, TypeCallQueued, positionData{RequestID: req.ID, Position: pos.Position, EstimatedWaitS: seconds(pos.EstimatedWait)})

@@ -46,6 +46,13 @@ func (b *statsBroadcaster) flush() {
 	b.send(st)
 }
 
+// known reports whether any figures have come in yet.
+func (b *statsBroadcaster) known() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.latest.Agents != nil
+}
+
 // sendTo gives a newly connected wallboard the latest figures at once.
 func (b *statsBroadcaster) sendTo(sess *session) {
 	b.mu.Lock()

@@ -139,6 +139,8 @@ export class StationCall extends EventTarget {
     console.warn('station: call.request', err);
     if (err.code === 'no_agents') {
       this.#notice('notice.no_agents', this.#openingHours(err.message));
+    } else if (err.code === 'queue_unavailable') {
+      this.#notice('notice.queue_unavailable');
     } else if (err.code === 'offline' || err.code === 'timeout') {
       this.#notice('notice.offline');
     } else {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Migrations are numbered SQL files, NNN_name.sql, applied in order once each.
@@ -50,10 +51,20 @@ func loadMigrations() ([]migration, error) {
 	return ms, nil
 }
 
+// migrate applies the pending migrations. On PostgreSQL it holds an
+// advisory lock meanwhile, so that nodes starting together on an empty
+// database take turns instead of racing to create the same tables.
 func (db *DB) migrate(ctx context.Context) error {
 	ms, err := loadMigrations()
 	if err != nil {
 		return err
+	}
+	if db.Dialect == Postgres {
+		unlock, err := db.lockMigrations(ctx)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 	}
 	if _, err := db.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL)`); err != nil {
@@ -82,6 +93,32 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// migrationLockID is the first key of the migrations' advisory lock; the
+// second is the schema's, so clusters in separate schemas don't wait for
+// each other.
+const migrationLockID = 0x636c7764 // "clwd"
+
+// lockMigrations takes the migrations' advisory lock on a connection of its
+// own, waiting while another node holds it; unlock releases it. Should the
+// process die, PostgreSQL releases it with the connection.
+func (db *DB) lockMigrations(ctx context.Context) (unlock func(), err error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migration lock: connect: %w", err)
+	}
+	const key = `$1, hashtext(current_schema())`
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(`+key+`)`, migrationLockID); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("migration lock: %w", err)
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		conn.ExecContext(ctx, `SELECT pg_advisory_unlock(`+key+`)`, migrationLockID)
+		conn.Close()
+	}, nil
 }
 
 func (db *DB) apply(ctx context.Context, m migration) error {

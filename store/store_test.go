@@ -2,7 +2,10 @@ package store_test
 
 import (
 	"context"
+	"os"
+	"sync"
 	"testing"
+	"time"
 
 	"cloudwindow/store"
 	"cloudwindow/store/storetest"
@@ -34,5 +37,50 @@ func TestRebind(t *testing.T) {
 	lite := &store.DB{Dialect: store.SQLite}
 	if got := lite.Rebind("a = ?"); got != "a = ?" {
 		t.Fatalf("sqlite rebind changed the query: %q", got)
+	}
+}
+
+// TestNodesStartingTogetherMigrateOnce starts several nodes' stores at once
+// on an empty PostgreSQL schema: each must open, and each migration must be
+// applied exactly once.
+func TestNodesStartingTogetherMigrateOnce(t *testing.T) {
+	url := os.Getenv("CLOUDWINDOW_TEST_POSTGRES")
+	if url == "" {
+		t.Skip("CLOUDWINDOW_TEST_POSTGRES is not set")
+	}
+	schemaURL := storetest.NewSchema(t, url)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const nodes = 4
+	errs := make(chan error, nodes)
+	var wg sync.WaitGroup
+	for range nodes {
+		wg.Go(func() {
+			db, err := store.Open(ctx, schemaURL)
+			if err == nil {
+				db.Close()
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("node start: %v", err)
+		}
+	}
+	db, err := store.Open(ctx, schemaURL)
+	if err != nil {
+		t.Fatalf("open after the race: %v", err)
+	}
+	defer db.Close()
+	want := store.MigrationCount()
+	var applied, distinct int
+	if err := db.QueryRow(ctx, `SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations`).Scan(&applied, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if applied != want || distinct != want {
+		t.Errorf("schema_migrations holds %d rows (%d versions), want each of %d migrations once", applied, distinct, want)
 	}
 }

@@ -24,6 +24,21 @@ func OpenPostgres(t testing.TB, url string) *store.DB {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	schemaURL := NewSchema(t, url)
+	db, err := store.Open(ctx, schemaURL)
+	if err != nil {
+		t.Fatalf("open postgres %s: %v", schemaURL, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// NewSchema creates an empty schema in the PostgreSQL database at url,
+// dropped when the test ends, and returns the url that works inside it.
+func NewSchema(t testing.TB, url string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	schema := "t_" + strings.ReplaceAll(uuid.NewString(), "-", "")
 	admin, err := sql.Open("pgx", url)
 	if err != nil {
@@ -33,22 +48,17 @@ func OpenPostgres(t testing.TB, url string) *store.DB {
 	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatalf("create schema: %v", err)
 	}
-	sep := "?"
-	if strings.Contains(url, "?") {
-		sep = "&"
-	}
-	db, err := store.Open(ctx, fmt.Sprintf("%s%ssearch_path=%s", url, sep, schema))
-	if err != nil {
-		t.Fatalf("open postgres schema %s: %v", schema, err)
-	}
 	t.Cleanup(func() {
-		db.Close()
 		if a, err := sql.Open("pgx", url); err == nil {
 			a.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 			a.Close()
 		}
 	})
-	return db
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	return fmt.Sprintf("%s%ssearch_path=%s", url, sep, schema)
 }
 
 // OpenSQLite opens a migrated SQLite store in a temporary directory,

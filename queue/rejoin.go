@@ -1,0 +1,82 @@
+package queue
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Rejoin brings back agents and waiting requests the queue lost; see Queue.
+func (q *Local) Rejoin(ctx context.Context, agents []AgentPresence, requests []Request) error {
+	states := allAgentStates()
+	for _, p := range agents {
+		if p.Agent.ID == "" || !slices.Contains(states[:], p.State) {
+			return fmt.Errorf("rejoin agent %q (%s): %w", p.Agent.ID, p.State, ErrInvalidRequest)
+		}
+	}
+	for _, r := range requests {
+		if err := validate(r); err != nil {
+			return fmt.Errorf("rejoin: %w", err)
+		}
+	}
+	return q.mutate(ctx, func(now time.Time) error {
+		for _, p := range agents {
+			q.rejoinAgent(p)
+		}
+		added := false
+		for _, r := range requests {
+			added = q.rejoinRequest(r, now) || added
+		}
+		if added {
+			q.orderByEnqueueTime()
+		}
+		return nil
+	})
+}
+
+// rejoinAgent adds an agent the queue holds as offline or not at all.
+func (q *Local) rejoinAgent(p AgentPresence) {
+	a, ok := q.agents[p.Agent.ID]
+	if ok && a.state != Offline {
+		return
+	}
+	if !ok {
+		a = newAgent(p.Agent)
+		q.agents[p.Agent.ID] = a
+	}
+	q.setState(a, p.State)
+}
+
+// rejoinRequest adds a request of a station that is not waiting, keeping
+// its enqueue time unless that lies ahead of now.
+func (q *Local) rejoinRequest(r Request, now time.Time) bool {
+	if q.byStation[r.StationID] != nil || q.byID[r.ID] != nil {
+		return false
+	}
+	if r.EnqueuedAt.IsZero() || r.EnqueuedAt.After(now) {
+		r.EnqueuedAt = now
+	}
+	q.seq++
+	w := &waiting{req: r, seq: q.seq, group: q.joinGroup(r.SkillGroup)}
+	q.waiting = append(q.waiting, w)
+	q.byID[r.ID] = w
+	q.byStation[r.StationID] = w
+	return true
+}
+
+// orderByEnqueueTime puts the waiting requests in the order they were first
+// enqueued and numbers them afresh, keeping seq ascending along the list.
+func (q *Local) orderByEnqueueTime() {
+	slices.SortStableFunc(q.waiting, func(a, b *waiting) int {
+		if c := a.req.EnqueuedAt.Compare(b.req.EnqueuedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.seq, b.seq)
+	})
+	for _, w := range q.waiting {
+		q.seq++
+		w.seq = q.seq
+	}
+}
