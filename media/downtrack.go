@@ -52,6 +52,15 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	if !ok {
 		return webrtc.RTPCodecParameters{}, webrtc.ErrUnsupportedCodec
 	}
+	// The server offered this track's m-section with the publisher's codec under the
+	// publisher's payload type (Peer.subscribe makes it the transceiver's only codec),
+	// and the subscriber answers with the offered numbers. pion's list here holds the
+	// numbers of the subscriber's own first offer instead, which differ between
+	// browsers (Firefox has VP8 as 120, Chromium as 96): packets sent under those are
+	// dropped by the subscriber.
+	if pt := d.up.info.Codec.PayloadType; pt != 0 {
+		codec.PayloadType = pt
+	}
 	d.binding.Store(&trackBinding{
 		ssrc:        uint32(ctx.SSRC()),
 		payloadType: uint8(codec.PayloadType),

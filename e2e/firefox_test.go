@@ -1,0 +1,270 @@
+package e2e
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"cloudwindow/client"
+	"cloudwindow/node"
+)
+
+// firefoxScriptDir holds the Node.js script that drives Firefox and its
+// pinned puppeteer-core (scripts/test runs npm ci there).
+const firefoxScriptDir = "firefox"
+
+// TestFirefoxConsole has an agent work a call in Firefox ESR, as offices
+// whose PCs run a Firefox-based browser do: video both ways, the scan, the
+// form, wrap-up; then a supervisor plays and seeks the call's recording
+// there. The station is a Go client sending real VP8 and Opus.
+func TestFirefoxConsole(t *testing.T) {
+	firefox, nodeJS := firefoxTools(t)
+	n := startNode(t, func(c *node.Config) {
+		browserNode(c)
+		// Firefox leaves loopback out of ICE (its loopback pref no longer
+		// changes that): media goes over this machine's own address.
+		c.LoopbackOnly = false
+	})
+	c := loadClip(t)
+	station, stTok := dial(t, n, "station1"), token(t, n, "station1")
+
+	ff := startFirefoxScript(t, nodeJS, firefox, n.URL())
+	ff.waitStep(t, "ready") // the agent is signed in and 就绪
+	request(t, station, "call.request", map[string]any{"item_id": itemOf(t, n, "medical_insurance")})
+	callID := field[string](t, ff.next(t, station, "call.started"), "call_id")
+	sm, err := station.StartMedia(ff.ctx, callID, client.MediaOptions{Document: true})
+	if err != nil {
+		t.Fatalf("station media: %v", err)
+	}
+	t.Cleanup(sm.Close)
+	sendCtx, stopSending := context.WithCancel(context.Background())
+	var sending sync.WaitGroup
+	t.Cleanup(func() {
+		stopSending()
+		sending.Wait()
+	})
+	sending.Add(1)
+	go func() {
+		defer sending.Done()
+		c.loop(sendCtx, sm)
+	}()
+
+	uploadScan(t, n, stTok, callID, scanPNG())
+	signPushedForm(t, n, ff, station, stTok, "王建国")
+	ff.next(t, station, "call.ended")
+	stopSending()
+	sending.Wait()
+	if got := sm.Received(); !receivedCamera(got) {
+		t.Errorf("station received %v: no video from the agent's Firefox camera", got)
+	}
+	if err := n.Recorder.Wait(ff.ctx, callID); err != nil {
+		t.Fatalf("recording never finished: %v", err)
+	}
+	ff.send(t, "recorded")
+	ff.wait(t)
+
+	rec, err := n.Calls.Get(context.Background(), callID)
+	if err != nil || rec.Outcome != "forwarded" {
+		t.Errorf("stored call after wrap-up in Firefox: %+v, %v", rec, err)
+	}
+}
+
+// receivedCamera tells whether the agent's camera reached the station.
+func receivedCamera(received map[string]int) bool {
+	for key, count := range received {
+		if strings.HasPrefix(key, "agent-") && !strings.HasSuffix(key, "audio") && count > 50 {
+			return true
+		}
+	}
+	return false
+}
+
+// uploadScan sends png as the station's scan in the call, in one chunk.
+func uploadScan(t *testing.T, n *node.Node, stTok, callID string, png []byte) {
+	t.Helper()
+	sum := sha256.Sum256(png)
+	var up struct {
+		UploadID string          `json:"upload_id"`
+		Document *map[string]any `json:"document"`
+	}
+	if code := api(t, n, "POST", "/api/v1/uploads", stTok, map[string]any{"call_id": callID, "filename": "id.png",
+		"size": len(png), "sha256": hex.EncodeToString(sum[:])}, &up); code != http.StatusOK && code != http.StatusCreated {
+		t.Fatalf("begin upload: %d %+v", code, up)
+	}
+	api(t, n, "PUT", "/api/v1/uploads/"+up.UploadID+"/chunks/0", stTok, png, &up)
+	if up.Document == nil {
+		t.Fatalf("upload not done after its only chunk: %+v", up)
+	}
+}
+
+// signPushedForm waits for the form the agent pushes, checks it names the
+// resident the agent typed in, and signs it.
+func signPushedForm(t *testing.T, n *node.Node, ff *firefoxScript, station *client.Client, stTok, resident string) {
+	t.Helper()
+	pushed := ff.next(t, station, "form.pushed")
+	var form struct {
+		HTML   string `json:"html"`
+		SHA256 string `json:"sha256"`
+	}
+	api(t, n, "GET", field[string](t, pushed, "url"), stTok, nil, &form)
+	if !strings.Contains(form.HTML, resident) {
+		t.Errorf("pushed form does not name %s, as typed in Firefox", resident)
+	}
+	sig := map[string]string{"png_base64": base64.StdEncoding.EncodeToString(scanPNG()), "content_sha256": form.SHA256}
+	if code := api(t, n, "POST", "/api/v1/forms/"+field[string](t, pushed, "form_id")+"/signature", stTok, sig, nil); code != http.StatusOK && code != http.StatusCreated {
+		t.Fatalf("sign: %d", code)
+	}
+}
+
+// firefoxTools finds Firefox ESR, Node.js and the script's node_modules, or
+// skips the test (fails it with CLOUDWINDOW_REQUIRE_BROWSER=1, as in CI).
+func firefoxTools(t *testing.T) (firefox, nodeJS string) {
+	t.Helper()
+	var missing []string
+	for _, name := range []string{"firefox-esr", "firefox"} {
+		if p, err := exec.LookPath(name); err == nil {
+			firefox = p
+			break
+		}
+	}
+	if firefox == "" {
+		missing = append(missing, "Firefox ESR (apt-get install firefox-esr)")
+	}
+	nodeJS, err := exec.LookPath("node")
+	if err != nil {
+		missing = append(missing, "Node.js (apt-get install nodejs npm)")
+	}
+	if _, err := os.Stat(filepath.Join(firefoxScriptDir, "node_modules", "puppeteer-core")); err != nil {
+		missing = append(missing, "puppeteer-core (cd e2e/firefox && PUPPETEER_SKIP_DOWNLOAD=1 npm ci)")
+	}
+	if len(missing) > 0 {
+		msg := "Firefox test needs " + strings.Join(missing, ", ")
+		if os.Getenv("CLOUDWINDOW_REQUIRE_BROWSER") == "1" {
+			t.Fatal(msg + " and CLOUDWINDOW_REQUIRE_BROWSER=1")
+		}
+		t.Skip("Firefox test skipped: " + msg)
+	}
+	return firefox, nodeJS
+}
+
+// firefoxScript is the running console.mjs. ctx ends when it exits, so
+// waits on the station side stop at once when Firefox saw something wrong.
+type firefoxScript struct {
+	ctx   context.Context
+	stdin io.WriteCloser
+	done  chan struct{}
+	err   error
+	mu    sync.Mutex
+	out   strings.Builder
+}
+
+const firefoxTimeout = 90 * time.Second
+
+func startFirefoxScript(t *testing.T, nodeJS, firefox, url string) *firefoxScript {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), firefoxTimeout)
+	cmd := exec.CommandContext(ctx, nodeJS, "console.mjs")
+	cmd.Dir = firefoxScriptDir
+	cmd.Env = append(os.Environ(), "CLOUDWINDOW_URL="+url, "FIREFOX="+firefox)
+	cmd.WaitDelay = 5 * time.Second
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &firefoxScript{stdin: stdin, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("start %s console.mjs: %v", nodeJS, err)
+	}
+	scriptCtx, scriptDone := context.WithCancel(ctx)
+	f.ctx = scriptCtx
+	go func() {
+		f.err = cmd.Wait()
+		scriptDone()
+		close(f.done)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-f.done
+		if t.Failed() {
+			t.Logf("Firefox script output:\n%s", f.output())
+		}
+	})
+	return f
+}
+
+// Write collects the script's output (stdout and stderr) for the report.
+func (f *firefoxScript) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.out.Write(p)
+}
+
+func (f *firefoxScript) output() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.out.String()
+}
+
+// next waits for a message to the station while the script runs.
+func (f *firefoxScript) next(t *testing.T, c *client.Client, types ...string) client.Message {
+	t.Helper()
+	m, err := c.Next(f.ctx, types...)
+	if err != nil {
+		t.Fatalf("station %v (the Firefox script ended or timed out: %v)", err, f.exitErr())
+	}
+	return m
+}
+
+func (f *firefoxScript) exitErr() error {
+	select {
+	case <-f.done:
+		return f.err
+	default:
+		return nil
+	}
+}
+
+// waitStep waits until the script reports that it reached step.
+func (f *firefoxScript) waitStep(t *testing.T, step string) {
+	t.Helper()
+	for !strings.Contains(f.output(), "step "+step+"\n") {
+		select {
+		case <-f.ctx.Done():
+			t.Fatalf("Firefox script never reached %q (%v)", step, f.exitErr())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// send writes a line to the script's stdin.
+func (f *firefoxScript) send(t *testing.T, line string) {
+	t.Helper()
+	if _, err := io.WriteString(f.stdin, line+"\n"); err != nil {
+		t.Fatalf("tell the Firefox script %q: %v", line, err)
+	}
+}
+
+// wait waits for the script to finish and fails the test unless every
+// step passed.
+func (f *firefoxScript) wait(t *testing.T) {
+	t.Helper()
+	<-f.done
+	if f.err != nil {
+		t.Fatalf("Firefox script: %v\n%s", f.err, f.output())
+	}
+	if !strings.Contains(f.output(), "step done") {
+		t.Fatalf("Firefox script ended early:\n%s", f.output())
+	}
+}
