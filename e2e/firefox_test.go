@@ -31,39 +31,23 @@ func TestFirefoxConsole(t *testing.T) {
 	firefox, nodeJS := firefoxTools(t)
 	n := startNode(t, func(c *node.Config) {
 		browserNode(c)
-		// Firefox leaves loopback out of ICE (its loopback pref no longer
-		// changes that): media goes over this machine's own address.
+		// Firefox gathers no loopback ICE candidates and pairs none with the
+		// server's (media.peerconnection.ice.loopback does not change that in
+		// ESR 153): media goes over this machine's own address.
 		c.LoopbackOnly = false
 	})
-	c := loadClip(t)
 	station, stTok := dial(t, n, "station1"), token(t, n, "station1")
 
 	ff := startFirefoxScript(t, nodeJS, firefox, n.URL())
 	ff.waitStep(t, "ready") // the agent is signed in and 就绪
 	request(t, station, "call.request", map[string]any{"item_id": itemOf(t, n, "medical_insurance")})
 	callID := field[string](t, ff.next(t, station, "call.started"), "call_id")
-	sm, err := station.StartMedia(ff.ctx, callID, client.MediaOptions{Document: true})
-	if err != nil {
-		t.Fatalf("station media: %v", err)
-	}
-	t.Cleanup(sm.Close)
-	sendCtx, stopSending := context.WithCancel(context.Background())
-	var sending sync.WaitGroup
-	t.Cleanup(func() {
-		stopSending()
-		sending.Wait()
-	})
-	sending.Add(1)
-	go func() {
-		defer sending.Done()
-		c.loop(sendCtx, sm)
-	}()
+	sm, stopSending := stationSends(t, ff.ctx, station, callID)
 
 	uploadScan(t, n, stTok, callID, scanPNG())
 	signPushedForm(t, n, ff, station, stTok, "王建国")
 	ff.next(t, station, "call.ended")
 	stopSending()
-	sending.Wait()
 	if got := sm.Received(); !receivedCamera(got) {
 		t.Errorf("station received %v: no video from the agent's Firefox camera", got)
 	}
@@ -77,6 +61,31 @@ func TestFirefoxConsole(t *testing.T) {
 	if err != nil || rec.Outcome != "forwarded" {
 		t.Errorf("stored call after wrap-up in Firefox: %+v, %v", rec, err)
 	}
+}
+
+// stationSends connects the station's media and plays the clip on its
+// camera, document camera and microphone until stop is called.
+func stationSends(t *testing.T, ctx context.Context, station *client.Client, callID string) (sm *client.Media, stop func()) {
+	t.Helper()
+	c := loadClip(t)
+	sm, err := station.StartMedia(ctx, callID, client.MediaOptions{Document: true})
+	if err != nil {
+		t.Fatalf("station media: %v", err)
+	}
+	t.Cleanup(sm.Close)
+	sendCtx, cancel := context.WithCancel(context.Background())
+	var sending sync.WaitGroup
+	stop = func() {
+		cancel()
+		sending.Wait()
+	}
+	t.Cleanup(stop) // before sm.Close: cleanups run last first
+	sending.Add(1)
+	go func() {
+		defer sending.Done()
+		c.loop(sendCtx, sm)
+	}()
+	return sm, stop
 }
 
 // receivedCamera tells whether the agent's camera reached the station.

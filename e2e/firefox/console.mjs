@@ -18,13 +18,10 @@ const stdinLines = createInterface({ input: process.stdin })[Symbol.asyncIterato
 const step = (name, value = '') => console.log(`step ${name} ${value}`.trim());
 
 // Firefox's own switches for what Chromium's --use-fake-*-for-media-stream
-// do: a fake camera and microphone, no permission prompt. Loopback ICE
-// candidates are off by default in Firefox; the test network is loopback only.
+// do: a fake camera and microphone, and no permission prompt.
 const prefs = {
   'media.navigator.streams.fake': true,
   'media.navigator.permission.disabled': true,
-  'media.peerconnection.ice.loopback': true,
-  'media.peerconnection.ice.obfuscate_host_addresses': false,
 };
 
 const browser = await puppeteer.launch({
