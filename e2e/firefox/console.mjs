@@ -144,6 +144,9 @@ async function agent() {
   await inboundGrows(page, 'video');
   await inboundGrows(page, 'audio');
   step('video');
+  const watcher = await watch(callId);
+  await page.bringToFront();
+  step('watch');
 
   await scan(page);
   step('scan');
@@ -151,6 +154,8 @@ async function agent() {
   step('form');
 
   await page.click('#hangup');
+  step('hangup');
+  await until(watcher, 'the watch to end with the call', () => document.querySelector('#watch').dataset.state === 'ended');
   await onScreen(page, 'wrapup');
   await page.click('#wrapup-form input[value="forwarded"]');
   await page.click('#wrapup-submit');
@@ -158,6 +163,21 @@ async function agent() {
   await until(page, 'the case number of the wrapped-up call', () => document.querySelector('#last-case-number').textContent !== '');
   step('wrapup');
   return callId;
+}
+
+// watch has a supervisor watch the call live from the console: both
+// parties' video plays, the agent's being what Firefox sends.
+async function watch(callId) {
+  const page = await openPage('watch', `${base}/console/`);
+  await signIn(page, 'supervisor1');
+  await onScreen(page, 'supervise');
+  const row = `#live-rows tr[data-call="${callId}"]`;
+  await page.waitForSelector(row, { visible: true, timeout: waitLimit });
+  await page.click(`${row} button[data-action="watch"]`);
+  await until(page, 'the watch to start', () => document.querySelector('#watch').dataset.state === 'live');
+  await videoPlays(page, '#watch-station-video');
+  await videoPlays(page, '#watch-agent-video');
+  return page;
 }
 
 // scan opens the scan the station sent and takes it in as the ID card.
