@@ -21,6 +21,10 @@ type downTrack struct {
 	stream  string
 	sender  *webrtc.RTPSender
 	binding atomic.Pointer[trackBinding]
+	// offeredPT is the payload type the server's offers give this track (the
+	// publisher's), or 0 when the transceiver offers every negotiated codec.
+	// Set once, before the first offer.
+	offeredPT webrtc.PayloadType
 }
 
 // trackBinding is what negotiation decided for a downTrack.
@@ -58,8 +62,8 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	// numbers of the subscriber's own first offer instead, which differ between
 	// browsers (Firefox has VP8 as 120, Chromium as 96): packets sent under those are
 	// dropped by the subscriber.
-	if pt := d.up.info.Codec.PayloadType; pt != 0 {
-		codec.PayloadType = pt
+	if d.offeredPT != 0 {
+		codec.PayloadType = d.offeredPT
 	}
 	d.binding.Store(&trackBinding{
 		ssrc:        uint32(ctx.SSRC()),
