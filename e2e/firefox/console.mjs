@@ -1,12 +1,14 @@
-// Plays the agent and then the supervisor in Firefox ESR, driven over
-// WebDriver BiDi, for e2e/firefox_test.go. The Go test is the station: it
-// queues a call, sends real VP8 and Opus, a scan, signs the form, and tells
-// this script on stdin when the call's recording is finished.
+// Plays the agent, a supervisor watching live, and then a supervisor
+// reviewing the recording, in Firefox ESR driven over WebDriver BiDi, for
+// e2e/firefox_test.go. The Go test is the station: it queues a call once
+// the agent is ready, sends real VP8 and Opus and a scan, signs the form,
+// and tells this script on stdin ("recorded") when the call's recording is
+// finished.
 //
 // Environment: CLOUDWINDOW_URL (the node), FIREFOX (the browser binary).
-// stdout: progress lines "step <name> [value]"; the Go test reads
-// "step call <id>". Exit status 0 when everything the agent and the
-// supervisor should see was seen.
+// stdout: progress lines "step <name> [value]"; the Go test waits for
+// "step ready" and requires "step done". Exit status 0 when everything the
+// agent and the supervisors should see was seen.
 import { createInterface } from 'node:readline';
 import puppeteer from 'puppeteer-core';
 
