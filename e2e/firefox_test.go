@@ -45,7 +45,7 @@ func TestFirefoxConsole(t *testing.T) {
 	sm, stopSending := stationSends(t, ff.ctx, station, callID)
 
 	uploadScan(t, n, stTok, callID, scanPNG())
-	signPushedForm(t, n, ff, station, stTok, "王建国")
+	signPushedForm(t, ff.ctx, n, station, stTok, "王建国")
 	ff.next(t, station, "call.ended")
 	stopSending()
 	if got := sm.Received(); !receivedCamera(got) {
@@ -118,9 +118,12 @@ func uploadScan(t *testing.T, n *node.Node, stTok, callID string, png []byte) {
 
 // signPushedForm waits for the form the agent pushes, checks it names the
 // resident the agent typed in, and signs it.
-func signPushedForm(t *testing.T, n *node.Node, ff *firefoxScript, station *client.Client, stTok, resident string) {
+func signPushedForm(t *testing.T, ctx context.Context, n *node.Node, station *client.Client, stTok, resident string) {
 	t.Helper()
-	pushed := ff.next(t, station, "form.pushed")
+	pushed, err := station.Next(ctx, "form.pushed")
+	if err != nil {
+		t.Fatalf("station: %v", err)
+	}
 	var form struct {
 		HTML   string `json:"html"`
 		SHA256 string `json:"sha256"`
