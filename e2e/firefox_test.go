@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,8 +26,9 @@ const firefoxScriptDir = "firefox"
 
 // TestFirefoxConsole has an agent work a call in Firefox ESR, as offices
 // whose PCs run a Firefox-based browser do: video both ways, the scan, the
-// form, wrap-up; then a supervisor plays and seeks the call's recording
-// there. The station is a Go client sending real VP8 and Opus.
+// form, wrap-up; a supervisor watches the call live, and then plays and
+// seeks its recording, in Firefox too. The station is a Go client sending
+// real VP8 and Opus.
 func TestFirefoxConsole(t *testing.T) {
 	firefox, nodeJS := firefoxTools(t)
 	n := startNode(t, func(c *node.Config) {
@@ -188,6 +190,10 @@ func startFirefoxScript(t *testing.T, nodeJS, firefox, url string) *firefoxScrip
 	cmd := exec.CommandContext(ctx, nodeJS, "console.mjs")
 	cmd.Dir = firefoxScriptDir
 	cmd.Env = append(os.Environ(), "CLOUDWINDOW_URL="+url, "FIREFOX="+firefox)
+	// Firefox is the script's child: a timeout ends the whole process group,
+	// so no browser outlives the test.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
