@@ -210,8 +210,11 @@ export class CasePanel extends EventTarget {
       throw err;
     }
     if (this.#call !== call) return;
-    this.#form = { id: f.id, signature: null };
-    this.#setSignature(null);
+    // A quick station signs before this answer is back: keep its signature.
+    if (this.#form?.id !== f.id || !this.#form.signature) {
+      this.#form = { id: f.id, signature: null };
+      this.#setSignature(null);
+    }
     this.#setCaseStatus('');
     $('#resident-details').open = false; // the sheet holds them now
     this.#renderForm();

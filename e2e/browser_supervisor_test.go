@@ -199,7 +199,8 @@ func sendClip(t *testing.T, station, agent *client.Client, callID string) {
 }
 
 // loop plays the clip over and over with running sequence numbers and
-// timestamps, as one endless camera and microphone would, until ctx ends.
+// timestamps, as one endless camera and microphone would (and document
+// camera, if m has one), until ctx ends.
 func (c clip) loop(ctx context.Context, m *client.Media) {
 	tick := time.NewTicker(clipAudioPeriod)
 	defer tick.Stop()
@@ -212,8 +213,13 @@ func (c clip) loop(ctx context.Context, m *client.Media) {
 		for ; time.Duration(frame)*frameEvery <= time.Duration(k)*clipAudioPeriod; frame++ {
 			payloads := c.frames[frame%len(c.frames)]
 			for i, payload := range payloads {
-				m.Tracks["camera"].WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: vseq,
-					Timestamp: uint32(frame * 90000 / clipFPS), Marker: i == len(payloads)-1}, Payload: payload})
+				pkt := &rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: vseq,
+					Timestamp: uint32(frame * 90000 / clipFPS), Marker: i == len(payloads)-1}, Payload: payload}
+				for _, source := range []string{"camera", "document"} {
+					if tr := m.Tracks[source]; tr != nil {
+						tr.WriteRTP(pkt)
+					}
+				}
 				vseq++
 			}
 		}

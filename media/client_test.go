@@ -54,6 +54,7 @@ type clientOptions struct {
 	noReplayCheck bool // let a retransmitted packet through SRTP (the drop happens after decryption)
 	// udpMux is the client's one UDP socket (e.g. over a lossyLink); nil: pion's own.
 	udpMux ice.UDPMux
+	firefoxCodecs bool // number codecs as Firefox does (Opus 109, VP8 120), not as Chromium and pion do
 }
 
 // testClient is an in-process pion client: a browser stand-in for one party.
@@ -90,12 +91,15 @@ type receivedTrack struct {
 	packets    atomic.Int64
 	mismatches atomic.Int64
 	seqs       sync.Map // uint16 → struct{}
+	payloadPTs sync.Map // webrtc.PayloadType → struct{}: the payload types the packets came with
 }
 
 func clientAPI(t *testing.T, opts clientOptions) *webrtc.API {
 	t.Helper()
 	m := &webrtc.MediaEngine{}
-	if err := m.RegisterDefaultCodecs(); err != nil {
+	if opts.firefoxCodecs {
+		registerFirefoxCodecs(t, m)
+	} else if err := m.RegisterDefaultCodecs(); err != nil {
 		t.Fatal(err)
 	}
 	ir := &interceptor.Registry{}
@@ -445,6 +449,7 @@ func (c *testClient) onTrack(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 				rt.mismatches.Add(1)
 			}
 			rt.seqs.Store(pkt.SequenceNumber, struct{}{})
+			rt.payloadPTs.Store(webrtc.PayloadType(pkt.PayloadType), struct{}{})
 			rt.packets.Add(1)
 		}
 	}()

@@ -30,6 +30,10 @@ type downTrack struct {
 	lastSeq   atomic.Uint32 // publisher's sequence number last forwarded, | seqValid
 	seqOffset atomic.Uint32 // low 16 bits used
 	resumedAt atomic.Uint32 // subscriber's sequence number video last resumed at, | seqValid
+	// offeredPT is the payload type the server's offers give this track (the
+	// publisher's), or 0 when the transceiver offers every negotiated codec.
+	// Set once, before the first offer.
+	offeredPT webrtc.PayloadType
 }
 
 const seqValid = 1 << 16
@@ -63,6 +67,15 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	codec, ok := matchCodec(d.up.info.Codec, ctx.CodecParameters())
 	if !ok {
 		return webrtc.RTPCodecParameters{}, webrtc.ErrUnsupportedCodec
+	}
+	// The server offered this track's m-section with the publisher's codec under the
+	// publisher's payload type (Peer.subscribe makes it the transceiver's only codec),
+	// and the subscriber answers with the offered numbers. pion's list here holds the
+	// numbers of the subscriber's own first offer instead, which differ between
+	// browsers (Firefox has VP8 as 120, Chromium as 96): packets sent under those are
+	// dropped by the subscriber.
+	if d.offeredPT != 0 {
+		codec.PayloadType = d.offeredPT
 	}
 	d.binding.Store(&trackBinding{
 		ssrc:        uint32(ctx.SSRC()),

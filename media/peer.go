@@ -209,6 +209,8 @@ func (p *Peer) subscribe(up *upTrack) {
 	}
 	if err := t.SetCodecPreferences([]webrtc.RTPCodecParameters{up.info.Codec}); err != nil {
 		p.log.Debug("codec preferences", "codec", up.info.Codec.MimeType, "err", err)
+	} else {
+		d.offeredPT = up.info.Codec.PayloadType
 	}
 	d.sender = t.Sender()
 	p.mu.Lock()

@@ -1,0 +1,52 @@
+package e2e
+
+import (
+	"testing"
+)
+
+// slowFormPush holds the answer to the console's form push for a second,
+// as a slow link does, so the station's signature arrives before it.
+const slowFormPush = `(() => {
+	const fetch = window.fetch.bind(window);
+	window.fetch = async (url, init) => {
+		const res = await fetch(url, init);
+		if (init?.method === 'POST' && String(url).endsWith('/forms')) await new Promise((r) => setTimeout(r, 1000));
+		return res;
+	};
+})();`
+
+// TestBrowserFormSignedAtOnceStaysSigned: a station that signs the pushed
+// form before the console has the answer to its push (a quick kiosk, a slow
+// answer) leaves the console showing the form signed, with the signature.
+func TestBrowserFormSignedAtOnceStaysSigned(t *testing.T) {
+	browser := startBrowser(t)
+	n := startNode(t, browserNode)
+	p := openTab(t, browser, "agent1", n.URL()+"/console/", 1920, 1080, slowFormPush)
+	p.screen("login")
+	p.fill("#login-username", "agent1")
+	p.fill("#login-password", "demo")
+	p.click("#login-submit")
+	p.screen("desk")
+	agent := console{p}
+	agent.ready()
+	station, stTok := dial(t, n, "station1"), token(t, n, "station1")
+	request(t, station, "call.request", map[string]any{"item_id": itemOf(t, n, "medical_insurance")})
+	agent.offerFrom(station1Name)
+	agent.click("#offer-accept")
+	agent.screen("call")
+	next(t, station, "call.started")
+
+	agent.click("#resident-details summary")
+	agent.fill("#resident-name", "王建国")
+	agent.click("#push-form")
+	signPushedForm(t, ctxT(t), n, station, stTok, "王建国")
+	agent.waitJS(`document.querySelector('#form-status').dataset.state === 'signed'`, "the console told of the signature")
+	// The console folds the resident's details away when the push is answered.
+	agent.waitJS(`!document.querySelector('#resident-details').open`, "the push answered")
+	shown := evalJS[bool](agent.tab, `document.querySelector('#form-status').dataset.state === 'signed' &&
+		!document.querySelector('#signature-image').hidden && document.querySelector('#signature-image').naturalWidth > 0`)
+	if !shown {
+		t.Errorf("once the push is answered the console shows the form %q, signature hidden %v: want it signed, with the signature",
+			agent.text("#form-status"), evalJS[bool](agent.tab, `document.querySelector('#signature-image').hidden`))
+	}
+}
