@@ -53,7 +53,7 @@ type clientOptions struct {
 	tcpOnly       bool
 	noReplayCheck bool // let a retransmitted packet through SRTP (the drop happens after decryption)
 	// udpMux is the client's one UDP socket (e.g. over a lossyLink); nil: pion's own.
-	udpMux ice.UDPMux
+	udpMux        ice.UDPMux
 	firefoxCodecs bool // number codecs as Firefox does (Opus 109, VP8 120), not as Chromium and pion do
 }
 
