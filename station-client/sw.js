@@ -37,6 +37,7 @@ const appFiles = [
   '/lib/call.js',
   '/lib/dom.js',
   '/lib/i18n.js',
+  '/lib/linknotice.js',
   '/lib/media.js',
   '/lib/session.js',
   '/lib/signaling.js',
