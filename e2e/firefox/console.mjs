@@ -27,12 +27,15 @@ const step = (name, value = '') => console.log(`step ${name} ${value}`.trim());
 // interface: without a stored camera/microphone permission (which the fake
 // devices never create) it keeps to the default route's address. Allowing
 // camera and microphone for every site stands in for that permission.
+// Firefox still checks from its other addresses too (the node ignores
+// those); without ICE-TCP no connection is even opened from them.
 const prefs = {
   'media.navigator.streams.fake': true,
   'media.navigator.permission.disabled': true,
   'permissions.default.camera': 1,
   'permissions.default.microphone': 1,
   'media.peerconnection.ice.loopback': true,
+  'media.peerconnection.ice.tcp': false,
 };
 
 const browser = await puppeteer.launch({
