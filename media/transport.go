@@ -44,7 +44,11 @@ func openTransport(cfg Config, logs logging.LoggerFactory) (*transport, error) {
 	if err := conn.SetWriteBuffer(udpSocketBuffer); err != nil {
 		logs.NewLogger("udpmux").Warnf("set send buffer: %v", err)
 	}
-	t := &transport{udpConn: conn, udpMux: webrtc.NewICEUDPMux(logs.NewLogger("udpmux"), conn)}
+	var muxConn net.PacketConn = conn
+	if cfg.LoopbackOnly {
+		muxConn = loopbackPeers{conn}
+	}
+	t := &transport{udpConn: conn, udpMux: webrtc.NewICEUDPMux(logs.NewLogger("udpmux"), muxConn)}
 	if cfg.TCPPort < 0 {
 		return t, nil
 	}
@@ -52,6 +56,9 @@ func openTransport(cfg Config, logs logging.LoggerFactory) (*transport, error) {
 	if err != nil {
 		_ = t.close()
 		return nil, fmt.Errorf("listen ICE-TCP port %d: %w", cfg.TCPPort, err)
+	}
+	if cfg.LoopbackOnly {
+		ln = loopbackListener{ln}
 	}
 	t.tcpLn = ln
 	t.tcpMux = webrtc.NewICETCPMux(logs.NewLogger("tcpmux"), ln, 32)

@@ -21,9 +21,21 @@ const step = (name, value = '') => console.log(`step ${name} ${value}`.trim());
 
 // Firefox's own switches for what Chromium's --use-fake-*-for-media-stream
 // do: a fake camera and microphone, and no permission prompt.
+//
+// The node offers media on 127.0.0.1 only. Firefox gathers loopback
+// candidates only with ice.loopback, and only when it gathers on every
+// interface: without a stored camera/microphone permission (which the fake
+// devices never create) it keeps to the default route's address. Allowing
+// camera and microphone for every site stands in for that permission.
+// Firefox still checks from its other addresses too (the node ignores
+// those); without ICE-TCP no connection is even opened from them.
 const prefs = {
   'media.navigator.streams.fake': true,
   'media.navigator.permission.disabled': true,
+  'permissions.default.camera': 1,
+  'permissions.default.microphone': 1,
+  'media.peerconnection.ice.loopback': true,
+  'media.peerconnection.ice.tcp': false,
 };
 
 const browser = await puppeteer.launch({
@@ -126,6 +138,26 @@ async function inboundGrows(page, kind) {
   throw new Error(`inbound ${kind} did not grow (first sample ${first})`);
 }
 
+// mediaOnLoopback checks that the call's media flows between 127.0.0.1 on
+// both ends: the agent's Firefox and the node never leave this machine's
+// loopback.
+async function mediaOnLoopback(page) {
+  const pair = await page.evaluate(async () => {
+    const stats = await window.cloudWindow.call.connection.pc.getStats();
+    for (const s of stats.values()) {
+      if (s.type === 'candidate-pair' && s.selected) {
+        const [local, remote] = [stats.get(s.localCandidateId), stats.get(s.remoteCandidateId)];
+        return { local: `${local?.address}:${local?.port}/${local?.protocol}`, remote: `${remote?.address}:${remote?.port}/${remote?.protocol}` };
+      }
+    }
+    return null;
+  });
+  if (!pair?.local.startsWith('127.') || !pair?.remote.startsWith('127.')) {
+    throw new Error(`media not on loopback: selected candidate pair ${JSON.stringify(pair)}`);
+  }
+  step('loopback', `${pair.local} ${pair.remote}`);
+}
+
 async function agent() {
   const page = await openPage('agent', `${base}/console/`);
   await signIn(page, 'agent1');
@@ -145,6 +177,7 @@ async function agent() {
   await videoPlays(page, '#self-video');
   await inboundGrows(page, 'video');
   await inboundGrows(page, 'audio');
+  await mediaOnLoopback(page);
   step('video');
   const watcher = await watch(callId);
   await page.bringToFront();
