@@ -124,7 +124,10 @@ func checkPDFViewer(t *testing.T, kiosk station, agent console) {
 	agent.waitJS(`document.querySelector('#scan-viewer').hidden && document.querySelector('#viewer-pdf').src.startsWith('blob:')`,
 		"the PDF loaded into the closed viewer")
 	agent.click("#scan-list [data-doc]")
-	agent.waitVisible("#viewer-pdf")
+	// The closed viewer stays laid out (so the PDF can load in it): wait
+	// for it to be open, not merely for the frame to have a box.
+	agent.waitJS(`!document.querySelector('#scan-viewer').hidden && !document.querySelector('#viewer-pdf').hidden`,
+		"the PDF open in the viewer")
 	if visible := evalJS[[]string](agent.tab, `['#viewer-zoom-in', '#viewer-zoom-out', '#viewer-zoom', '#viewer-rotate-left', '#viewer-rotate-right']
 		.filter((s) => document.querySelector(s).checkVisibility())`); len(visible) > 0 {
 		t.Errorf("PDF viewer shows image tools %v", visible)
