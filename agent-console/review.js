@@ -13,7 +13,7 @@
 
 import { $, h, Screens } from '/lib/dom.js';
 import { I18n, formatDuration } from '/lib/i18n.js';
-import { Session, loginErrorKey } from '/lib/session.js';
+import { Session, signInFromForm } from '/lib/session.js';
 
 const messages = {
   zh: {
@@ -1373,17 +1373,7 @@ class ReviewApp {
   }
 
   async #login() {
-    $('#login-submit').disabled = true;
-    $('#login-error').textContent = '';
-    try {
-      await this.session.login($('#login-username').value.trim(), $('#login-password').value);
-      $('#login-password').value = '';
-      await this.#enter();
-    } catch (err) {
-      $('#login-error').textContent = this.i18n.t(loginErrorKey(err));
-    } finally {
-      $('#login-submit').disabled = false;
-    }
+    if (await signInFromForm(this.session, this.i18n)) await this.#enter();
   }
 
   async #enter() {
