@@ -5,10 +5,13 @@
 
 import { $, Screens } from '/lib/dom.js';
 import { I18n } from '/lib/i18n.js';
-import { Session, loginErrorKey } from '/lib/session.js';
+import { Session } from '/lib/session.js';
+import { Shell } from '/lib/shell.js';
 import { Signaling, State } from '/lib/signaling.js';
 import { AgentCall } from './incall.js';
 import { OfferPanel } from './offer.js';
+// Overseers get the supervisor view (wallboard, live calls, 监看).
+import { credentialsKey, langKey, overseerRoles } from './pageshell.js';
 import { StateBar } from './statebar.js';
 import { messages } from './strings.js';
 import { SupervisorView } from './supervisor.js';
@@ -16,19 +19,17 @@ import { supervisorMessages } from './supervisor-strings.js';
 import { UnfinishedCases } from './unfinished.js';
 import { WrapUp } from './wrapup.js';
 
-const langKey = 'cloudwindow.console.lang';
-const toastMs = 6000;
-// Roles that get the supervisor view (wallboard, live calls, 监看).
-const overseerRoles = ['supervisor', 'admin'];
 const texts = {
   zh: { ...messages.zh, ...supervisorMessages.zh },
   en: { ...messages.en, ...supervisorMessages.en },
 };
 
 class Console {
-  i18n = new I18n(texts, localStorage.getItem(langKey) || 'zh');
+  i18n = new I18n(texts, Shell.savedLang(langKey));
   screens = new Screens();
-  session = new Session({ storage: sessionStorage, key: 'cloudwindow.console.credentials' });
+  session = new Session({ storage: sessionStorage, key: credentialsKey });
+  // Station devices have the kiosk; everyone else signs in here.
+  shell = new Shell({ i18n: this.i18n, screens: this.screens, session: this.session, allows: (role) => role !== 'station', langKey });
   signaling = new Signaling({
     getToken: (opts) => this.session.token(opts),
     resumeKey: 'cloudwindow.console.resume',
@@ -41,14 +42,12 @@ class Console {
   supervisor = new SupervisorView({ signaling: this.signaling, i18n: this.i18n, session: this.session });
   #role = '';
   #missed = false;
-  #toastTimer = 0;
 
   start() {
     this.#wireControls();
     this.#wireParts();
     this.#wireSignaling();
-    this.i18n.apply();
-    this.#renderLang();
+    this.shell.start();
     if (this.session.hasCredentials) {
       this.signaling.start();
     } else {
@@ -57,19 +56,9 @@ class Console {
   }
 
   #wireControls() {
-    $('#login-form').addEventListener('submit', (e) => {
-      e.preventDefault();
-      this.#login();
-    });
-    $('#logout').addEventListener('click', () => this.#logout());
-    for (const b of document.querySelectorAll('[data-lang]')) {
-      b.addEventListener('click', () => this.i18n.setLang(b.dataset.lang));
-    }
-    this.i18n.addEventListener('change', () => {
-      localStorage.setItem(langKey, this.i18n.lang);
-      this.#renderLang();
-      this.#renderDesk();
-    });
+    this.shell.onLogin(() => this.#login());
+    this.shell.onLogout(() => this.#logout());
+    this.i18n.addEventListener('change', () => this.#renderDesk());
     // Browsers start audio only after a click; any click will do.
     const unlock = () => {
       this.offer.ringer.unlock();
@@ -81,16 +70,16 @@ class Console {
 
   #wireParts() {
     this.stateBar.addEventListener('status', (e) => this.#statusChanged(e.detail));
-    this.stateBar.addEventListener('failed', (e) => this.#toast(this.i18n.t('state.failed', { message: e.detail.message })));
+    this.stateBar.addEventListener('failed', (e) => this.shell.toast(this.i18n.t('state.failed', { message: e.detail.message })));
     this.offer.addEventListener('change', (e) => this.stateBar.lock(e.detail));
     this.offer.addEventListener('accepted', (e) => this.call.start(e.detail));
-    this.offer.addEventListener('notice', (e) => this.#toast(e.detail));
+    this.offer.addEventListener('notice', (e) => this.shell.toast(e.detail));
     this.offer.addEventListener('missed', () => {
       this.#missed = true;
       this.#renderDesk();
     });
     this.call.addEventListener('started', () => this.#route());
-    this.call.addEventListener('notice', (e) => this.#toast(e.detail));
+    this.call.addEventListener('notice', (e) => this.shell.toast(e.detail));
     this.call.addEventListener('ended', (e) => {
       this.wrapup.begin(e.detail);
       this.#route();
@@ -104,7 +93,7 @@ class Console {
       this.wrapup.beginCase(e.detail.case, e.detail.materials);
       this.#route();
     });
-    this.supervisor.addEventListener('notice', (e) => this.#toast(e.detail));
+    this.supervisor.addEventListener('notice', (e) => this.shell.toast(e.detail));
   }
 
   #wireSignaling() {
@@ -112,7 +101,7 @@ class Console {
     sig.addEventListener('welcome', (e) => this.#welcomed(e.detail));
     sig.addEventListener('state', (e) => this.#renderConnection(e.detail));
     sig.addEventListener('unauthenticated', () => this.#signedOut());
-    sig.addEventListener('replaced', () => this.#banner('net.replaced', true));
+    sig.addEventListener('replaced', () => this.shell.banner('net.replaced', true));
   }
 
   // welcomed reconciles the page with the session the server holds.
@@ -120,9 +109,7 @@ class Console {
     const id = w.identity ?? {};
     if (id.role === 'station') {
       this.signaling.close({ forget: true });
-      this.session.forget();
-      this.#loginError('login.wrong_role');
-      this.screens.show('login');
+      this.shell.refuse();
       return;
     }
     this.#role = id.role;
@@ -224,26 +211,10 @@ class Console {
   }
 
   async #login() {
-    const username = $('#login-username').value.trim();
-    const password = $('#login-password').value;
-    $('#login-submit').disabled = true;
-    this.#loginError('');
     this.offer.ringer.unlock();
-    try {
-      const t = await this.session.login(username, password);
-      if (t.role === 'station') {
-        this.session.forget();
-        this.#loginError('login.wrong_role');
-        return;
-      }
-      $('#login-password').value = '';
-      this.screens.show('loading');
-      this.signaling.start();
-    } catch (err) {
-      this.#loginError(loginErrorKey(err));
-    } finally {
-      $('#login-submit').disabled = false;
-    }
+    if (!(await this.shell.signIn())) return;
+    this.screens.show('loading');
+    this.signaling.start();
   }
 
   async #logout() {
@@ -256,7 +227,6 @@ class Console {
 
   #signedOut() {
     this.#role = '';
-    this.session.forget();
     this.supervisor.drop();
     this.offer.clear();
     this.call.drop();
@@ -264,43 +234,12 @@ class Console {
     this.unfinished.clear();
     $('#agent-state-bar').hidden = true;
     $('#queue-stats').hidden = true;
-    $('#logout').hidden = true;
-    this.screens.show('login');
-  }
-
-  #loginError(key) {
-    $('#login-error').textContent = key ? this.i18n.t(key) : '';
+    this.shell.signedOut();
   }
 
   #renderConnection(state) {
-    if (state === State.reconnecting) this.#banner('net.reconnecting');
-    else if (state === State.open) this.#banner('');
-  }
-
-  #banner(key, error = false) {
-    const b = $('#banner');
-    b.hidden = !key;
-    b.dataset.key = key;
-    b.textContent = key ? this.i18n.t(key) : '';
-    b.classList.toggle('is-error', error);
-  }
-
-  #toast(text) {
-    const t = $('#toast');
-    t.textContent = text;
-    t.hidden = false;
-    clearTimeout(this.#toastTimer);
-    this.#toastTimer = setTimeout(() => {
-      t.hidden = true;
-    }, toastMs);
-  }
-
-  #renderLang() {
-    for (const b of document.querySelectorAll('[data-lang]')) {
-      b.setAttribute('aria-pressed', String(b.dataset.lang === this.i18n.lang));
-    }
-    const key = $('#banner').dataset.key;
-    if (key) $('#banner').textContent = this.i18n.t(key);
+    if (state === State.reconnecting) this.shell.banner('net.reconnecting');
+    else if (state === State.open) this.shell.banner('');
   }
 }
 

@@ -11,9 +11,10 @@
 // (with its bad-rating follow-up), the list, and the app that signs in and
 // routes between the two screens.
 
-import { $, h, Screens } from '/lib/dom.js';
-import { I18n, formatDuration } from '/lib/i18n.js';
-import { Session, signInFromForm } from '/lib/session.js';
+import { $, h } from '/lib/dom.js';
+import { formatDuration } from '/lib/i18n.js';
+import { loginZh } from './login-strings.js';
+import { overseerRoles, sidePage } from './pageshell.js';
 
 const messages = {
   zh: {
@@ -22,12 +23,7 @@ const messages = {
     'loading': '正在加载…',
     'logout': '退出',
     'login.title': '质检登录',
-    'login.username': '用户名',
-    'login.password': '密码',
-    'login.submit': '登录',
-    'login.failed': '用户名或密码不正确。',
-    'login.rate_limited': '尝试次数过多，请稍后再试。',
-    'login.network': '无法连接服务器，请检查网络。',
+    ...loginZh,
     'denied.title': '无权查看录像',
     'denied.text': '录像只对质检主管和管理员开放。请用主管账号登录。',
     'denied.switch': '换个账号登录',
@@ -348,9 +344,6 @@ const messages = {
   },
 };
 
-const langKey = 'cloudwindow.console.lang'; // shared with the console
-const credentialsKey = 'cloudwindow.console.credentials';
-const reviewRoles = ['supervisor', 'admin'];
 // Scores up to this are bad ratings (差评), as the server counts them.
 const badRatingMax = 2;
 const pageSize = 30;
@@ -1321,37 +1314,28 @@ function fillSelect(select, options, chosen, i18n) {
 // App
 
 class ReviewApp {
-  i18n = new I18n(messages, localStorage.getItem(langKey) || 'zh');
-  screens = new Screens();
-  session = new Session({ storage: sessionStorage, key: credentialsKey });
+  #frame = sidePage(messages, toastMs);
+  i18n = this.#frame.i18n;
+  screens = this.#frame.screens;
+  session = this.#frame.session;
+  shell = this.#frame.shell;
   catalog = { categories: [], items: [] };
   #items = new Map();
   #role = '';
-  #toastTimer = 0;
   list = new SessionList(this);
   page = new SessionPage(this);
 
   start() {
     this.#wire();
-    this.i18n.apply();
-    this.#renderLang();
+    this.shell.start();
     if (this.session.hasCredentials) this.#enter();
     else this.screens.show('login');
   }
 
   #wire() {
-    $('#login-form').addEventListener('submit', (e) => {
-      e.preventDefault();
-      this.#login();
-    });
-    $('#logout').addEventListener('click', () => this.#logout());
-    $('#denied-logout').addEventListener('click', () => this.#logout());
-    for (const b of document.querySelectorAll('[data-lang]')) {
-      b.addEventListener('click', () => this.i18n.setLang(b.dataset.lang));
-    }
+    this.shell.onLogin(() => this.#login());
+    this.shell.onLogout(() => this.#logout());
     this.i18n.addEventListener('change', () => {
-      localStorage.setItem(langKey, this.i18n.lang);
-      this.#renderLang();
       this.list.renderRows();
       this.list.renderOptions();
       this.list.renderItems();
@@ -1372,26 +1356,15 @@ class ReviewApp {
     }
   }
 
+  // login: the page lets the role in or not once it knows who signed in.
   async #login() {
-    if (await signInFromForm(this.session, this.i18n)) await this.#enter();
+    if (await this.shell.signIn()) await this.#enter();
   }
 
   async #enter() {
-    this.screens.show('loading');
-    let me;
-    try {
-      me = await this.session.api('/api/v1/me');
-    } catch {
-      this.#signedOut();
-      return;
-    }
-    $('#who').textContent = me.display_name || me.username;
-    $('#logout').hidden = false;
+    const me = await this.shell.whoAmI();
+    if (!me) return;
     this.#role = me.role;
-    if (!reviewRoles.includes(me.role)) {
-      this.screens.show('denied');
-      return;
-    }
     await this.#loadCatalog();
     this.#route();
   }
@@ -1406,7 +1379,7 @@ class ReviewApp {
   }
 
   #route() {
-    if (!reviewRoles.includes(this.#role)) return;
+    if (!overseerRoles.includes(this.#role)) return;
     const hash = location.hash.replace(/^#\/?/, '');
     const call = hash.match(/^call\/(.+)$/);
     if (call) {
@@ -1425,11 +1398,8 @@ class ReviewApp {
 
   #signedOut() {
     this.#role = '';
-    this.session.forget();
     this.page.close();
-    $('#who').textContent = '';
-    $('#logout').hidden = true;
-    this.screens.show('login');
+    this.shell.signedOut();
   }
 
   itemName(id, fallback) {
@@ -1451,18 +1421,7 @@ class ReviewApp {
   }
 
   toast(text) {
-    const t = $('#toast');
-    t.textContent = text;
-    t.hidden = false;
-    clearTimeout(this.#toastTimer);
-    this.#toastTimer = setTimeout(() => (t.hidden = true), toastMs);
-  }
-
-  #renderLang() {
-    for (const b of document.querySelectorAll('[data-lang]')) {
-      b.setAttribute('aria-pressed', String(b.dataset.lang === this.i18n.lang));
-    }
-    document.title = this.i18n.t('app.title');
+    this.shell.toast(text);
   }
 }
 

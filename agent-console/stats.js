@@ -7,9 +7,10 @@
 // Charts are plain SVG built from the figures; the page shares the
 // console's sign-in (same storage key) like the recording review.
 
-import { $, h, Screens } from '/lib/dom.js';
-import { I18n, formatDuration } from '/lib/i18n.js';
-import { Session, signInFromForm } from '/lib/session.js';
+import { $, h } from '/lib/dom.js';
+import { formatDuration } from '/lib/i18n.js';
+import { loginZh } from './login-strings.js';
+import { sidePage } from './pageshell.js';
 
 const messages = {
   zh: {
@@ -18,12 +19,7 @@ const messages = {
     'loading': '正在加载…',
     'logout': '退出',
     'login.title': '主管登录',
-    'login.username': '用户名',
-    'login.password': '密码',
-    'login.submit': '登录',
-    'login.failed': '用户名或密码不正确。',
-    'login.rate_limited': '尝试次数过多，请稍后再试。',
-    'login.network': '无法连接服务器，请检查网络。',
+    ...loginZh,
     'denied.title': '无权查看统计',
     'denied.text': '统计报表只对主管和管理员开放。请用主管账号登录。',
     'denied.switch': '换个账号登录',
@@ -182,9 +178,6 @@ const messages = {
   },
 };
 
-const langKey = 'cloudwindow.console.lang'; // shared with the console
-const credentialsKey = 'cloudwindow.console.credentials';
-const statsRoles = ['supervisor', 'admin'];
 const toastMs = 4000;
 const chartRows = 15; // bars per breakdown chart; the table has them all
 
@@ -244,17 +237,17 @@ function barChart(rows, classes = ['bar', 'bar-2']) {
 }
 
 class StatsApp {
-  i18n = new I18n(messages, localStorage.getItem(langKey) || 'zh');
-  screens = new Screens();
-  session = new Session({ storage: sessionStorage, key: credentialsKey });
+  #frame = sidePage(messages, toastMs);
+  i18n = this.#frame.i18n;
+  screens = this.#frame.screens;
+  session = this.#frame.session;
+  shell = this.#frame.shell;
   report = null;
   by = 'station';
-  #toastTimer = 0;
 
   start() {
     this.#wire();
-    this.i18n.apply();
-    this.#renderLang();
+    this.shell.start();
     $('#p-date').value = today();
     $('#p-kind').value = 'month';
     if (this.session.hasCredentials) this.#enter();
@@ -262,20 +255,9 @@ class StatsApp {
   }
 
   #wire() {
-    $('#login-form').addEventListener('submit', (e) => {
-      e.preventDefault();
-      this.#login();
-    });
-    $('#logout').addEventListener('click', () => this.#logout());
-    $('#denied-logout').addEventListener('click', () => this.#logout());
-    for (const b of document.querySelectorAll('[data-lang]')) {
-      b.addEventListener('click', () => this.i18n.setLang(b.dataset.lang));
-    }
-    this.i18n.addEventListener('change', () => {
-      localStorage.setItem(langKey, this.i18n.lang);
-      this.#renderLang();
-      this.render();
-    });
+    this.shell.onLogin(() => this.#login());
+    this.shell.onLogout(() => this.#logout());
+    this.i18n.addEventListener('change', () => this.render());
     $('#p-kind').addEventListener('change', () => this.#showPeriodFields());
     $('#period-form').addEventListener('submit', (e) => {
       e.preventDefault();
@@ -398,9 +380,9 @@ class StatsApp {
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
-      this.toast(this.i18n.t('download.done', { name }));
+      this.shell.toast(this.i18n.t('download.done', { name }));
     } catch (err) {
-      this.toast(this.i18n.t('download.failed', { message: err.message }));
+      this.shell.toast(this.i18n.t('download.failed', { message: err.message }));
     }
   }
 
@@ -413,25 +395,13 @@ class StatsApp {
     }
   }
 
+  // login: the page lets the role in or not once it knows who signed in.
   async #login() {
-    if (await signInFromForm(this.session, this.i18n)) await this.#enter();
+    if (await this.shell.signIn()) await this.#enter();
   }
 
   async #enter() {
-    this.screens.show('loading');
-    let me;
-    try {
-      me = await this.session.api('/api/v1/me');
-    } catch {
-      this.#signedOut();
-      return;
-    }
-    $('#who').textContent = me.display_name || me.username;
-    $('#logout').hidden = false;
-    if (!statsRoles.includes(me.role)) {
-      this.screens.show('denied');
-      return;
-    }
+    if (!(await this.shell.whoAmI())) return;
     this.screens.show('stats');
     await this.load();
   }
@@ -442,26 +412,8 @@ class StatsApp {
   }
 
   #signedOut() {
-    this.session.forget();
     this.report = null;
-    $('#who').textContent = '';
-    $('#logout').hidden = true;
-    this.screens.show('login');
-  }
-
-  toast(text) {
-    const el = $('#toast');
-    el.textContent = text;
-    el.hidden = false;
-    clearTimeout(this.#toastTimer);
-    this.#toastTimer = setTimeout(() => (el.hidden = true), toastMs);
-  }
-
-  #renderLang() {
-    for (const b of document.querySelectorAll('[data-lang]')) {
-      b.setAttribute('aria-pressed', String(b.dataset.lang === this.i18n.lang));
-    }
-    document.title = this.i18n.t('app.title');
+    this.shell.signedOut();
   }
 }
 

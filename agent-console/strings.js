@@ -1,5 +1,7 @@
 // Texts of the agent console.
 
+import { loginZh } from './login-strings.js';
+
 export const messages = {
   zh: {
     'app.title': '云窗口 · 坐席工作台',
@@ -7,12 +9,7 @@ export const messages = {
     'logout': '退出',
 
     'login.title': '坐席登录',
-    'login.username': '用户名',
-    'login.password': '密码',
-    'login.submit': '登录',
-    'login.failed': '用户名或密码不正确。',
-    'login.rate_limited': '尝试次数过多，请稍后再试。',
-    'login.network': '无法连接服务器，请检查网络。',
+    ...loginZh,
     'login.wrong_role': '帮办点设备账号不能登录坐席工作台。',
 
     'state.label': '坐席状态',

@@ -4,7 +4,8 @@
 
 import { $, Screens } from '/lib/dom.js';
 import { I18n } from '/lib/i18n.js';
-import { Session, loginErrorKey } from '/lib/session.js';
+import { Session } from '/lib/session.js';
+import { Shell } from '/lib/shell.js';
 import { Signaling, State } from '/lib/signaling.js';
 import { AfterCall } from './aftercall.js';
 import { CatalogBrowser } from './catalog.js';
@@ -26,6 +27,8 @@ class Kiosk {
   i18n = new I18n(messages, 'zh');
   screens = new Screens();
   session = new Session({ storage: localStorage, key: 'cloudwindow.station.credentials' });
+  // Only station device accounts run a kiosk; each resident starts in Chinese.
+  shell = new Shell({ i18n: this.i18n, screens: this.screens, session: this.session, allows: (role) => role === 'station' });
   signaling = new Signaling({
     getToken: (opts) => this.session.token(opts),
     resumeKey: 'cloudwindow.station.resume',
@@ -59,8 +62,7 @@ class Kiosk {
   start() {
     this.#wireControls();
     this.#wireSignaling();
-    this.i18n.apply();
-    this.#renderLang();
+    this.shell.start();
     this.#startClock();
     // A kiosk starts unattended (after a power cut, a reboot, a reload): with
     // stored credentials it connects by itself and shows its first screen.
@@ -90,18 +92,12 @@ class Kiosk {
   }
 
   #wireControls() {
-    $('#login-form').addEventListener('submit', (e) => {
-      e.preventDefault();
-      this.#login();
-    });
+    this.shell.onLogin(() => this.#login());
     $('#start').addEventListener('click', () => this.catalog.start(''));
     $('#start-green').addEventListener('click', () => this.screens.show('green'));
     $('#start-lookup').addEventListener('click', () => this.lookup.start());
     for (const b of document.querySelectorAll('[data-green]')) {
       b.addEventListener('click', () => this.catalog.start(b.dataset.green));
-    }
-    for (const b of document.querySelectorAll('[data-lang]')) {
-      b.addEventListener('click', () => this.i18n.setLang(b.dataset.lang));
     }
     $('#large-text').addEventListener('click', () => this.largeText(!this.#large));
     document.addEventListener('click', (e) => this.#navigate(e.target.closest('[data-action]')?.dataset.action));
@@ -109,7 +105,6 @@ class Kiosk {
     this.call.addEventListener('done', () => this.home());
     this.call.addEventListener('ended', (e) => this.afterCall.begin(e.detail.call, e.detail.reason));
     this.afterCall.addEventListener('done', () => this.home());
-    this.i18n.addEventListener('change', () => this.#renderLang());
     this.screens.addEventListener('change', (e) => {
       if (leavableScreens.has(e.detail) || e.detail === 'idle') this.inactivity.arm();
       else this.inactivity.disarm();
@@ -138,7 +133,7 @@ class Kiosk {
       this.session.forget();
       this.#signedOut();
     });
-    sig.addEventListener('replaced', () => this.#banner('net.replaced', true));
+    sig.addEventListener('replaced', () => this.shell.banner('net.replaced', true));
   }
 
   // signedOut: the stored device sign-in was refused (account disabled or
@@ -153,9 +148,7 @@ class Kiosk {
     $('#station-name').textContent = w.identity?.display_name ?? '';
     if (w.identity?.role && w.identity.role !== 'station') {
       this.signaling.close({ forget: true });
-      this.session.forget();
-      this.#loginError('login.wrong_role');
-      this.screens.show('login');
+      this.shell.refuse();
       return;
     }
     const first = this.screens.current === 'loading' || this.screens.current === 'login';
@@ -165,30 +158,10 @@ class Kiosk {
   }
 
   async #login() {
-    const username = $('#login-username').value.trim();
-    const password = $('#login-password').value;
-    $('#login-submit').disabled = true;
-    this.#loginError('');
-    try {
-      const t = await this.session.login(username, password);
-      if (t.role !== 'station') {
-        this.session.forget();
-        this.#loginError('login.wrong_role');
-        return;
-      }
-      $('#login-password').value = '';
-      $('#login-notice').hidden = true;
-      this.screens.show('loading');
-      this.signaling.start();
-    } catch (err) {
-      this.#loginError(loginErrorKey(err));
-    } finally {
-      $('#login-submit').disabled = false;
-    }
-  }
-
-  #loginError(key) {
-    $('#login-error').textContent = key ? this.i18n.t(key) : '';
+    if (!(await this.shell.signIn())) return;
+    $('#login-notice').hidden = true;
+    this.screens.show('loading');
+    this.signaling.start();
   }
 
   // renderConnection: a kiosk that is still starting says plainly that it
@@ -196,30 +169,14 @@ class Kiosk {
   #renderConnection(state) {
     const starting = this.screens.current === 'loading';
     if (starting) this.#loadingText(state === State.reconnecting ? 'loading.connecting' : 'loading');
-    if (state === State.reconnecting && !starting) this.#banner('net.reconnecting');
-    else if (state === State.open) this.#banner('');
+    if (state === State.reconnecting && !starting) this.shell.banner('net.reconnecting');
+    else if (state === State.open) this.shell.banner('');
   }
 
   #loadingText(key) {
     const p = $('#loading-text');
     p.dataset.i18n = key;
     p.textContent = this.i18n.t(key);
-  }
-
-  #banner(key, error = false) {
-    const b = $('#banner');
-    b.hidden = !key;
-    b.textContent = key ? this.i18n.t(key) : '';
-    b.classList.toggle('is-error', error);
-    b.dataset.key = key;
-  }
-
-  #renderLang() {
-    for (const b of document.querySelectorAll('[data-lang]')) {
-      b.setAttribute('aria-pressed', String(b.dataset.lang === this.i18n.lang));
-    }
-    const key = $('#banner').dataset.key;
-    if (key) $('#banner').textContent = this.i18n.t(key);
   }
 
   #startClock() {

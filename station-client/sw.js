@@ -40,6 +40,7 @@ const appFiles = [
   '/lib/linknotice.js',
   '/lib/media.js',
   '/lib/session.js',
+  '/lib/shell.js',
   '/lib/signaling.js',
 ];
 const known = new Set(appFiles);

@@ -24,25 +24,6 @@ export function loginErrorKey(err) {
   return 'login.failed';
 }
 
-// signInFromForm signs in with the page's #login-username and
-// #login-password fields, showing in #login-error why it failed, and
-// reports whether it went through.
-export async function signInFromForm(session, i18n) {
-  const field = (id) => document.getElementById(id);
-  field('login-submit').disabled = true;
-  field('login-error').textContent = '';
-  try {
-    await session.login(field('login-username').value.trim(), field('login-password').value);
-    field('login-password').value = '';
-    return true;
-  } catch (err) {
-    field('login-error').textContent = i18n.t(loginErrorKey(err));
-    return false;
-  } finally {
-    field('login-submit').disabled = false;
-  }
-}
-
 // Refresh this long before the access token expires, so a request never
 // races the expiry.
 const refreshMargin = 60_000;
