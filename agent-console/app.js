@@ -1,3 +1,4 @@
+// @ts-check
 // The agent console: wires the session, the signaling connection, the state
 // bar, the ringing offer, the call and the wrap-up to the screens, and keeps
 // the agent's place across reconnects and page reloads. Supervisors and
@@ -69,18 +70,18 @@ class Console {
   }
 
   #wireParts() {
-    this.stateBar.addEventListener('status', (e) => this.#statusChanged(e.detail));
-    this.stateBar.addEventListener('failed', (e) => this.shell.toast(this.i18n.t('state.failed', { message: e.detail.message })));
-    this.offer.addEventListener('change', (e) => this.stateBar.lock(e.detail));
-    this.offer.addEventListener('accepted', (e) => this.call.start(e.detail));
-    this.offer.addEventListener('notice', (e) => this.shell.toast(e.detail));
+    this.stateBar.addEventListener('status', (/** @type {CustomEvent} */ e) => this.#statusChanged(e.detail));
+    this.stateBar.addEventListener('failed', (/** @type {CustomEvent} */ e) => this.shell.toast(this.i18n.t('state.failed', { message: e.detail.message })));
+    this.offer.addEventListener('change', (/** @type {CustomEvent} */ e) => this.stateBar.lock(e.detail));
+    this.offer.addEventListener('accepted', (/** @type {CustomEvent} */ e) => this.call.start(e.detail));
+    this.offer.addEventListener('notice', (/** @type {CustomEvent} */ e) => this.shell.toast(e.detail));
     this.offer.addEventListener('missed', () => {
       this.#missed = true;
       this.#renderDesk();
     });
     this.call.addEventListener('started', () => this.#route());
-    this.call.addEventListener('notice', (e) => this.shell.toast(e.detail));
-    this.call.addEventListener('ended', (e) => {
+    this.call.addEventListener('notice', (/** @type {CustomEvent} */ e) => this.shell.toast(e.detail));
+    this.call.addEventListener('ended', (/** @type {CustomEvent} */ e) => {
       this.wrapup.begin(e.detail);
       this.#route();
     });
@@ -89,17 +90,17 @@ class Console {
       this.#loadUnfinished();
     });
     this.wrapup.addEventListener('cancel', () => this.#route());
-    this.unfinished.addEventListener('pick', (e) => {
+    this.unfinished.addEventListener('pick', (/** @type {CustomEvent} */ e) => {
       this.wrapup.beginCase(e.detail.case, e.detail.materials);
       this.#route();
     });
-    this.supervisor.addEventListener('notice', (e) => this.shell.toast(e.detail));
+    this.supervisor.addEventListener('notice', (/** @type {CustomEvent} */ e) => this.shell.toast(e.detail));
   }
 
   #wireSignaling() {
     const sig = this.signaling;
-    sig.addEventListener('welcome', (e) => this.#welcomed(e.detail));
-    sig.addEventListener('state', (e) => this.#renderConnection(e.detail));
+    sig.addEventListener('welcome', (/** @type {CustomEvent} */ e) => this.#welcomed(e.detail));
+    sig.addEventListener('state', (/** @type {CustomEvent} */ e) => this.#renderConnection(e.detail));
     sig.addEventListener('unauthenticated', () => this.#signedOut());
     sig.addEventListener('replaced', () => this.shell.banner('net.replaced', true));
   }
@@ -245,5 +246,5 @@ class Console {
 
 const app = new Console();
 // Reachable from DevTools for support and from the browser tests.
-window.cloudWindow = app;
+/** @type {any} */ (window).cloudWindow = app;
 app.start();

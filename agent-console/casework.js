@@ -1,3 +1,4 @@
+// @ts-check
 // Case work during a call: the scans the station sends (shown at once, opened
 // in the viewer to zoom, rotate, ask for a re-scan or accept as one of the
 // item's materials), the materials checklist with what is in, the
@@ -25,8 +26,8 @@ export class CasePanel extends EventTarget {
     this.#session = session;
     this.#i18n = i18n;
     this.#viewer = new ScanViewer({ i18n });
-    this.#viewer.addEventListener('accept', (e) => this.#accept(e.detail.id, e.detail.material));
-    this.#viewer.addEventListener('rescan', (e) => this.#rescan(e.detail.id));
+    this.#viewer.addEventListener('accept', (/** @type {CustomEvent} */ e) => this.#accept(e.detail.id, e.detail.material));
+    this.#viewer.addEventListener('rescan', (/** @type {CustomEvent} */ e) => this.#rescan(e.detail.id));
     signaling.on('document.updated', (d) => this.#isCurrent(d) && this.#scanUpdated(d.document ?? {}));
     signaling.on('form.signed', (d) => this.#isCurrent(d) && this.#signed(d));
     $('#scan-list').addEventListener('click', (e) => this.#open(e.target.closest('[data-doc]')?.dataset.doc));

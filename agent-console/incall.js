@@ -1,3 +1,4 @@
+// @ts-check
 // The agent's side of a call: station video large with the document camera
 // and the case work beside it, own video small, the item's guide, text
 // chat, mute, hang-up and the call timer.
@@ -30,7 +31,7 @@ export class AgentCall extends EventTarget {
     this.#i18n = i18n;
     this.#session = session;
     this.#case = new CasePanel({ signaling, session, i18n });
-    this.#case.addEventListener('notice', (e) => this.dispatchEvent(new CustomEvent('notice', { detail: e.detail })));
+    this.#case.addEventListener('notice', (/** @type {CustomEvent} */ e) => this.dispatchEvent(new CustomEvent('notice', { detail: e.detail })));
     signaling.on('call.started', (d) => this.start(d));
     signaling.on('call.ended', (d) => this.#ended(d));
     signaling.on('call.peer_state', (d) => this.#isCurrent(d) && d.party !== 'agent' && this.#peerState(d.state));
@@ -154,8 +155,8 @@ export class AgentCall extends EventTarget {
       iceServers: this.#sig.welcome?.ice_servers ?? [],
       local: localTracks(this.#media, null),
     });
-    conn.addEventListener('remotestream', (e) => this.#remote(e.detail));
-    conn.addEventListener('connectionstate', (e) => {
+    conn.addEventListener('remotestream', (/** @type {CustomEvent} */ e) => this.#remote(e.detail));
+    conn.addEventListener('connectionstate', (/** @type {CustomEvent} */ e) => {
       this.#mediaTrouble = e.detail.state === 'disconnected' || e.detail.state === 'failed';
       this.#renderTrouble();
     });
@@ -224,6 +225,7 @@ export class AgentCall extends EventTarget {
     this.#chatLine({ mine: d.from === 'agent', name: d.name, text: d.text, at: d.at });
   }
 
+  /** @param {{mine?: boolean, system?: boolean, name?: string, text: string, at?: string}} line */
   #chatLine({ mine = false, system = false, name = '', text, at }) {
     const time = at ? new Date(at).toLocaleTimeString(this.#i18n.lang === 'zh' ? 'zh-CN' : 'en-GB', { hour: '2-digit', minute: '2-digit' }) : '';
     const cls = system ? 'chat-system' : mine ? 'chat-mine' : 'chat-theirs';

@@ -1,3 +1,4 @@
+// @ts-check
 // MonitorConnection: a supervisor's receive-only PeerConnection into a
 // running call (监看).
 //

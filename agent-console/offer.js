@@ -1,3 +1,4 @@
+// @ts-check
 // The ringing offer: who calls (station, island badge), about what, how long
 // they have waited, whether it is green channel; answer or decline before
 // the ring runs out. It disappears when the server withdraws it.

@@ -12,6 +12,18 @@ import { Lane, SyncPlayer } from './review-player.js';
 import { RectificationPanel } from './review-rectification.js';
 import { renderEvents, renderMarks } from './review-timeline.js';
 
+/**
+ * @typedef {object} RecordingFile one party's recorded part
+ * @property {string} id
+ * @property {string} call_id
+ * @property {string} party station, agent or station-document
+ * @property {number} part
+ * @property {string} status
+ * @property {string} started_at
+ * @property {number} duration_ms
+ * @property {string} [error] why recording failed
+ */
+
 export class SessionPage extends EventTarget {
   #app;
   #player = new SyncPlayer();
@@ -25,7 +37,7 @@ export class SessionPage extends EventTarget {
   constructor(app) {
     super();
     this.#app = app;
-    this.#player.addEventListener('time', (e) => this.#renderTime(e.detail));
+    this.#player.addEventListener('time', (/** @type {CustomEvent} */ e) => this.#renderTime(e.detail));
     $('#play').addEventListener('click', () => this.#togglePlay());
     const seek = $('#seek');
     seek.addEventListener('pointerdown', () => (this.#dragging = true));
@@ -89,7 +101,7 @@ export class SessionPage extends EventTarget {
   // is shown only when there is one.
   #makeLanes(d) {
     this.#lanes.clear();
-    for (const el of document.querySelectorAll('.lane')) {
+    for (const el of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('.lane'))) {
       const files = playable(d.files, el.dataset.party);
       el.hidden = el.dataset.party === 'station-document' && files.length === 0;
       el.dataset.active = 'false';
@@ -164,7 +176,7 @@ export class SessionPage extends EventTarget {
     this.#renderEvents();
     this.notes.render();
     this.#renderMarks();
-    for (const el of document.querySelectorAll('.lane')) this.#renderLaneProblem(el);
+    for (const el of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('.lane'))) this.#renderLaneProblem(el);
     this.#renderTime(this.#player.time);
   }
 
@@ -253,8 +265,9 @@ export class SessionPage extends EventTarget {
 
 // playable are a party's files that still exist, in order.
 /**
- * @param {{party: string, status: string, part: number}[]} files
+ * @param {RecordingFile[]} files
  * @param {string} party
+ * @returns {RecordingFile[]}
  */
 function playable(files, party) {
   return files.filter((f) => f.party === party && f.status !== 'deleted').sort((a, b) => a.part - b.part);

@@ -47,8 +47,8 @@ export class ReviewApp {
       this.list.filters.renderItems();
       this.page.render();
     });
-    this.page.addEventListener('changed', (e) => this.list.update(e.detail));
-    this.page.rectification.addEventListener('changed', (e) => this.list.setRectification(e.detail));
+    this.page.addEventListener('changed', (/** @type {CustomEvent} */ e) => this.list.update(e.detail));
+    this.page.rectification.addEventListener('changed', (/** @type {CustomEvent} */ e) => this.list.setRectification(e.detail));
     window.addEventListener('hashchange', () => this.#route());
   }
 
@@ -133,5 +133,5 @@ export class ReviewApp {
 
 const app = new ReviewApp();
 // Reachable from DevTools for support and from the browser tests.
-window.cloudWindowReview = app;
+/** @type {any} */ (window).cloudWindowReview = app;
 app.start();

@@ -1,3 +1,4 @@
+// @ts-check
 // Ringer: the incoming-call sound, made with WebAudio so no sound file is
 // needed. Browsers keep an AudioContext suspended until the page has been
 // clicked; `blocked` tells the console to ask for that click.

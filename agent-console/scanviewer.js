@@ -1,3 +1,4 @@
+// @ts-check
 // The scan viewer: one scan at full resolution, to zoom (buttons, Ctrl +
 // wheel), pan (drag) and rotate, with the two decisions an agent makes on
 // it — ask the station for a re-scan, or accept it as one of the item's
@@ -40,10 +41,6 @@ export class ScanViewer extends EventTarget {
     });
     window.addEventListener('resize', () => this.#bitmap && this.#applyZoom());
     i18n.addEventListener('change', () => this.#renderStatus());
-  }
-
-  get open() {
-    return Boolean(this.#entry);
   }
 
   // open shows a scan; materials is the item's list to accept it as.

@@ -1,3 +1,4 @@
+// @ts-check
 // The always-visible top bar: the agent's 就绪 / 小休 / 示忙 switch and the
 // live queue overview (waiting, longest wait, green channel, agents ready).
 
@@ -24,7 +25,7 @@ export class StateBar extends EventTarget {
     super();
     this.#sig = signaling;
     this.#i18n = i18n;
-    for (const b of document.querySelectorAll('[data-state]')) {
+    for (const b of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-state]'))) {
       b.addEventListener('click', () => this.request(b.dataset.state));
     }
     signaling.on('agent.status', (d) => this.setStatus(d));
@@ -78,7 +79,7 @@ export class StateBar extends EventTarget {
 
   #render() {
     const busy = this.#status.state === 'busy';
-    for (const b of document.querySelectorAll('[data-state]')) {
+    for (const b of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll('[data-state]'))) {
       b.setAttribute('aria-checked', String(b.dataset.state === this.choice));
       b.disabled = busy || this.#locked;
     }

@@ -1,3 +1,4 @@
+// @ts-check
 // The supervisor's station list (帮办点状态): every station, online or
 // offline since when, the devices its kiosk misses and its app version,
 // from the kiosks' heartbeats (GET /api/v1/stations/health).

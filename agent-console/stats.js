@@ -1,3 +1,4 @@
+// @ts-check
 // Statistics for supervisors and admins: pick a period (day, week, month
 // or custom days, in the center's time zone), see the headline figures,
 // outcome and rating bars, and one breakdown (station, item, category,
@@ -185,6 +186,7 @@ const pct = (v) => `${v.toFixed(1)}%`;
 const secs = (v) => formatDuration(Math.round(v));
 
 // The table's columns: message key and how to show a row's value.
+/** @type {Array<[string, (f: any) => string | number]>} */
 const columns = [
   ['col.requests', (f) => f.requests],
   ['col.answered', (f) => f.answered],
@@ -263,7 +265,7 @@ class StatsApp {
       e.preventDefault();
       this.load();
     });
-    for (const b of document.querySelectorAll('[data-by]')) {
+    for (const b of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-by]'))) {
       b.addEventListener('click', () => {
         this.by = b.dataset.by;
         this.render();
@@ -312,7 +314,7 @@ class StatsApp {
 
   render() {
     const r = this.report;
-    for (const b of document.querySelectorAll('[data-by]')) {
+    for (const b of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-by]'))) {
       b.setAttribute('aria-selected', String(b.dataset.by === this.by));
     }
     if (!r) return;
@@ -426,5 +428,5 @@ function today() {
 
 const app = new StatsApp();
 // Reachable from DevTools for support and from the browser tests.
-window.cloudwindowStats = app;
+/** @type {any} */ (window).cloudwindowStats = app;
 app.start();

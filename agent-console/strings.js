@@ -1,3 +1,4 @@
+// @ts-check
 // Texts of the agent console.
 
 import { loginZh } from './login-strings.js';

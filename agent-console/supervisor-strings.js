@@ -1,3 +1,4 @@
+// @ts-check
 // Texts of the supervisor view (wallboard, live calls, 监看). The console
 // merges them into its own catalogue.
 

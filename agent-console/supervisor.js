@@ -1,3 +1,4 @@
+// @ts-check
 // The supervisor's view of the console (supervisors and admins): the live
 // wallboard from queue.stats, the calls in progress with a 监看 button
 // each, the watch panel, and the way to the recording review.
@@ -41,7 +42,7 @@ export class SupervisorView extends EventTarget {
     this.stations = new StationList({ session, i18n });
     this.watch = new WatchPanel({ signaling, i18n, items: (id) => this.#itemName(id) });
     this.watch.addEventListener('change', () => this.#renderCalls(true));
-    this.watch.addEventListener('notice', (e) => this.#emit('notice', e.detail));
+    this.watch.addEventListener('notice', (/** @type {CustomEvent} */ e) => this.#emit('notice', e.detail));
     signaling.on('queue.stats', (d) => this.#setStats(d));
     signaling.on('call.ended', () => this.refresh());
     signaling.on('recording.status', (d) => this.#recordingStatus(d));
@@ -177,7 +178,7 @@ export class SupervisorView extends EventTarget {
 
   #tick() {
     this.#renderLongest();
-    for (const cell of document.querySelectorAll('#live-rows [data-since]')) {
+    for (const cell of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('#live-rows [data-since]'))) {
       cell.textContent = since(cell.dataset.since);
     }
   }

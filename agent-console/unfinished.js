@@ -1,3 +1,4 @@
+// @ts-check
 // 未结办件: cases still open although their call has ended — the server
 // stopped mid-call, or the console was closed before wrap-up. An agent's
 // desk lists their own, the supervisor view everyone's; picking one opens

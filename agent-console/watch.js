@@ -1,3 +1,4 @@
+// @ts-check
 // The watch panel of the supervisor view (监看): one running call's station
 // and agent side by side, with sound, until the supervisor stops or the
 // call ends, which the panel then says plainly.
@@ -125,8 +126,8 @@ export class WatchPanel extends EventTarget {
       callId,
       iceServers: this.#sig.welcome?.ice_servers ?? [],
     });
-    conn.addEventListener('stream', (e) => this.#stream(e.detail));
-    conn.addEventListener('connectionstate', (e) => {
+    conn.addEventListener('stream', (/** @type {CustomEvent} */ e) => this.#stream(e.detail));
+    conn.addEventListener('connectionstate', (/** @type {CustomEvent} */ e) => {
       this.#mediaTrouble = e.detail.state === 'disconnected' || e.detail.state === 'failed';
       this.#renderStatus();
     });

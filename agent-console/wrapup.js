@@ -1,3 +1,4 @@
+// @ts-check
 // Wrap-up after a call: the case outcome (with what is missing when the
 // resident must bring more) and notes, with a visible countdown until the
 // server puts the agent back to ready by itself; afterwards the desk shows

@@ -1,3 +1,4 @@
+// @ts-check
 // After a call: the resident rates it (five faces, a few comment chips, or
 // skip), then gets the receipt (回执) once the agent's wrap-up has opened
 // the case — which may come seconds later, so the kiosk says it is on its
@@ -47,7 +48,7 @@ export class AfterCall extends EventTarget {
     this.#countdown = new Countdown(i18n);
     signaling.on('case.updated', (d) => this.#caseUpdated(d));
     signaling.addEventListener('welcome', () => this.#reconnected());
-    for (const b of document.querySelectorAll('[data-score]')) {
+    for (const b of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-score]'))) {
       b.addEventListener('click', () => this.#choose(Number(b.dataset.score)));
     }
     $('#rating-chips').addEventListener('click', (e) => this.#toggleChip(e.target.closest('[data-chip]')));
@@ -221,7 +222,7 @@ export class AfterCall extends EventTarget {
 
   #renderRating() {
     $('#ended-reason').textContent = this.#i18n.t(this.#reasonKey);
-    for (const b of document.querySelectorAll('[data-score]')) {
+    for (const b of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-score]'))) {
       b.setAttribute('aria-checked', String(Number(b.dataset.score) === this.#score));
     }
     const keys = this.#score === 0 ? [] : this.#score <= 3 ? poorChips : goodChips;

@@ -1,3 +1,4 @@
+// @ts-check
 // The station kiosk: wires the session, the signaling connection, the
 // catalog browser, the call flow, what follows a call and the case status
 // lookup to the screens.
@@ -96,16 +97,16 @@ class Kiosk {
     $('#start').addEventListener('click', () => this.catalog.start(''));
     $('#start-green').addEventListener('click', () => this.screens.show('green'));
     $('#start-lookup').addEventListener('click', () => this.lookup.start());
-    for (const b of document.querySelectorAll('[data-green]')) {
+    for (const b of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('[data-green]'))) {
       b.addEventListener('click', () => this.catalog.start(b.dataset.green));
     }
     $('#large-text').addEventListener('click', () => this.largeText(!this.#large));
-    document.addEventListener('click', (e) => this.#navigate(e.target.closest('[data-action]')?.dataset.action));
-    this.catalog.addEventListener('call', (e) => this.call.begin(e.detail.item, e.detail.green));
+    document.addEventListener('click', (e) => this.#navigate(/** @type {HTMLElement | null} */ (/** @type {HTMLElement} */ (e.target).closest('[data-action]'))?.dataset.action));
+    this.catalog.addEventListener('call', (/** @type {CustomEvent} */ e) => this.call.begin(e.detail.item, e.detail.green));
     this.call.addEventListener('done', () => this.home());
-    this.call.addEventListener('ended', (e) => this.afterCall.begin(e.detail.call, e.detail.reason));
+    this.call.addEventListener('ended', (/** @type {CustomEvent} */ e) => this.afterCall.begin(e.detail.call, e.detail.reason));
     this.afterCall.addEventListener('done', () => this.home());
-    this.screens.addEventListener('change', (e) => {
+    this.screens.addEventListener('change', (/** @type {CustomEvent} */ e) => {
       if (leavableScreens.has(e.detail) || e.detail === 'idle') this.inactivity.arm();
       else this.inactivity.disarm();
     });
@@ -127,8 +128,8 @@ class Kiosk {
 
   #wireSignaling() {
     const sig = this.signaling;
-    sig.addEventListener('welcome', (e) => this.#welcomed(e.detail));
-    sig.addEventListener('state', (e) => this.#renderConnection(e.detail));
+    sig.addEventListener('welcome', (/** @type {CustomEvent} */ e) => this.#welcomed(e.detail));
+    sig.addEventListener('state', (/** @type {CustomEvent} */ e) => this.#renderConnection(e.detail));
     sig.addEventListener('unauthenticated', () => {
       this.session.forget();
       this.#signedOut();
@@ -204,5 +205,5 @@ class Kiosk {
 
 const kiosk = new Kiosk();
 // Reachable from DevTools for support and from the browser tests.
-window.cloudWindow = kiosk;
+/** @type {any} */ (window).cloudWindow = kiosk;
 kiosk.start();

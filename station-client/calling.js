@@ -1,3 +1,4 @@
+// @ts-check
 // A station's call from start to end: open the camera (or settle for
 // voice), ask for the call, wait in the queue, talk — with scans and
 // signatures on the side — and end; and pick up where it was after a
@@ -243,8 +244,8 @@ export class StationCall extends EventTarget {
       iceServers: this.#sig.welcome?.ice_servers ?? [],
       local: localTracks(this.#media, this.#document),
     });
-    conn.addEventListener('remotestream', (e) => this.#screen.remote(e.detail));
-    conn.addEventListener('connectionstate', (e) => this.#screen.mediaState(e.detail.state));
+    conn.addEventListener('remotestream', (/** @type {CustomEvent} */ e) => this.#screen.remote(e.detail));
+    conn.addEventListener('connectionstate', (/** @type {CustomEvent} */ e) => this.#screen.mediaState(e.detail.state));
     this.#conn = conn;
   }
 

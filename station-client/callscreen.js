@@ -1,3 +1,4 @@
+// @ts-check
 // The station's video screen: the agent large, the resident small, the
 // document camera's preview, captions of the agent's chat messages, and the
 // two buttons an elderly resident needs — mute and hang up.

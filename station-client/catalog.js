@@ -1,3 +1,4 @@
+// @ts-check
 // Choosing what to do: category, then item (or search by name), then the
 // item's one-screen notice of materials and time limit (一次性告知) before
 // anyone may call.
@@ -177,7 +178,7 @@ export class CatalogBrowser extends EventTarget {
 // one, for reason ("" hides them).
 export function renderGreenFlags(i18n, reason) {
   const who = reason ? i18n.t(`green.${reason}`) : '';
-  for (const flag of document.querySelectorAll('.green-flag')) {
+  for (const flag of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('.green-flag'))) {
     flag.hidden = !reason;
     flag.querySelector('.green-flag-text').textContent = i18n.t('green.flag', { who });
   }

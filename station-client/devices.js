@@ -1,3 +1,4 @@
+// @ts-check
 // What devices this kiosk has, as the center and the helper see them:
 // each of camera, document_camera, microphone is "ok", "missing" or "none"
 // (not set up here); printers cannot be seen from a web page, so "unknown".

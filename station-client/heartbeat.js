@@ -1,3 +1,4 @@
+// @ts-check
 // The kiosk's heartbeat: right after each connection and every 30 s it
 // tells the center its app version and which devices it has, so the
 // center's supervisors see it online and what it is missing.

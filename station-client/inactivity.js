@@ -1,3 +1,4 @@
+// @ts-check
 // Inactivity: a kiosk left in the middle of choosing goes back to its idle
 // screen, so the next resident does not start from someone else's choices.
 

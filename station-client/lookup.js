@@ -1,3 +1,4 @@
+// @ts-check
 // 办件查询: a resident types the case number from their receipt (or a
 // scanner reads its QR code, typing into the same field) and sees how the
 // case stands. Nothing personal is shown: the server's status holds the

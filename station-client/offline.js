@@ -1,3 +1,4 @@
+// @ts-check
 // Offline start: the service worker (sw.js) keeps the kiosk app on the
 // device, so the kiosk opens even when it restarts while the server is
 // unreachable. Browsers give service workers to secure pages only (https,

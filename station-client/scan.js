@@ -1,3 +1,4 @@
+// @ts-check
 // Scans during a call: the resident puts a paper under the document camera
 // (高拍仪) and taps 拍照上传; the kiosk takes a full-resolution still from
 // that camera — not a frame of the call's video — and sends it in checked,

@@ -1,3 +1,4 @@
+// @ts-check
 // The helper's self-check (设备自检): behind a PIN that the server checks
 // (--helper-pin), the station's helper (帮办员) sees whether the camera,
 // the document camera, the microphone and the speaker work, how far the
@@ -42,7 +43,7 @@ export class SelfCheck {
     $('#selfcheck-tone').addEventListener('click', () => this.#tone());
     $('#selfcheck-print').addEventListener('click', () => this.#printTestPage());
     $('#selfcheck-again').addEventListener('click', () => this.#run());
-    screens.addEventListener('change', (e) => e.detail !== 'selfcheck' && this.#stop());
+    screens.addEventListener('change', (/** @type {CustomEvent} */ e) => e.detail !== 'selfcheck' && this.#stop());
     i18n.addEventListener('change', () => this.#render());
   }
 

@@ -1,3 +1,4 @@
+// @ts-check
 // Kiosk settings: set once in the kiosk's start URL by whoever installs it,
 // e.g. /station/?document_camera=高拍仪, and remembered on that kiosk.
 //

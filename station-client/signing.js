@@ -1,3 +1,4 @@
+// @ts-check
 // Signing a confirmation sheet (办件确认单): when the agent pushes one, the
 // kiosk shows exactly the page the server generated, full screen, and the
 // resident signs under it with a finger. The signature goes back with the

@@ -1,3 +1,4 @@
+// @ts-check
 // A signature pad on the touchscreen: one finger (or a pen, or a mouse)
 // draws dark ink on a transparent canvas, which becomes the PNG stored with
 // the case. Nothing else is drawn on the canvas, so the PNG holds only the

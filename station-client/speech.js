@@ -1,3 +1,4 @@
+// @ts-check
 // Spoken prompts for residents who read with difficulty: the queue
 // position, 轮到您了 and the end of the call are said aloud where the
 // browser has a Chinese voice. Without one the kiosk stays silent.

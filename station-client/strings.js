@@ -1,3 +1,4 @@
+// @ts-check
 // Texts of the station kiosk. Chinese is written for an elderly resident:
 // short sentences, plain words, and always what to do next.
 

@@ -1,3 +1,4 @@
+// @ts-check
 // The kiosk's service worker keeps a copy of the kiosk app, so a kiosk that
 // restarts while the server is unreachable (a power cut in the village, the
 // island link down) still opens its own page, says that it is connecting
@@ -8,6 +9,8 @@
 // through here; the API and the signaling never do.
 
 const cacheName = 'cloudwindow-station';
+// The worker's own scope, as the checker knows it.
+const worker = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 
 // appFiles is every file the kiosk page loads; offline_test.go checks it
 // against the embedded files.
@@ -49,23 +52,28 @@ const known = new Set(appFiles);
 // packets rather than refusing) counts as unreachable when a copy exists.
 const networkWait = 5000;
 
-self.addEventListener('install', (e) => {
+worker.addEventListener('install', (e) => {
   e.waitUntil(
     caches
       .open(cacheName)
       .then((c) => c.addAll(appFiles.map((f) => new Request(f, { cache: 'no-store' }))))
-      .then(() => self.skipWaiting()),
+      .then(() => worker.skipWaiting()),
   );
 });
 
-self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
+worker.addEventListener('activate', (e) => e.waitUntil(worker.clients.claim()));
 
-self.addEventListener('fetch', (e) => {
+worker.addEventListener('fetch', (e) => {
   const url = new URL(e.request.url);
   if (e.request.method !== 'GET' || url.origin !== location.origin || !known.has(url.pathname)) return;
   e.respondWith(networkFirst(e.request, url.pathname));
 });
 
+/**
+ * @param {Request} request
+ * @param {string} path
+ * @returns {Promise<Response>}
+ */
 async function networkFirst(request, path) {
   const cache = await caches.open(cacheName);
   try {
@@ -79,6 +87,11 @@ async function networkFirst(request, path) {
   }
 }
 
+/**
+ * @param {Request} request
+ * @param {number} ms
+ * @returns {Promise<Response>}
+ */
 async function fetchWithin(request, ms) {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), ms);

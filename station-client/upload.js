@@ -1,3 +1,4 @@
+// @ts-check
 // Sending a scan over an island link: the file is announced with its
 // SHA-256, sent in chunks that each carry their own SHA-256, and when the
 // link drops the station asks the server what arrived and sends only the
@@ -38,6 +39,12 @@ export async function sha256Hex(data) {
 // onProgress(fraction) and onRetry(error) report what happens. Refusals
 // that a retry cannot fix (wrong type, too large, not this station's call)
 // reject with the ApiError.
+/**
+ * @param {import('/lib/session.js').Session} session
+ * @param {{callId: string, blob: Blob, filename: string, signal?: AbortSignal,
+ *   onProgress?: (fraction: number) => void, onRetry?: (err: Error) => void}} opts
+ * @returns {Promise<any>} the server's record of the document
+ */
 export async function sendFile(session, { callId, blob, filename, signal, onProgress = () => {}, onRetry = () => {} }) {
   const announce = {
     call_id: callId,

@@ -1,3 +1,4 @@
+// @ts-check
 // CallConnection: this party's one PeerConnection to the server for a call.
 //
 // Negotiation follows the "perfect negotiation" pattern: the server may send

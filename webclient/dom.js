@@ -1,7 +1,14 @@
+// @ts-check
 // Small DOM helpers shared by the two apps; no framework.
 
 // $ finds one element; it throws when a screen is missing a part it needs,
-// which is a bug in the page, not a runtime condition.
+// which is a bug in the page, not a runtime condition. The page knows what
+// kind of element it named, so the result is not narrowed.
+/**
+ * @param {string} selector
+ * @param {ParentNode} [root]
+ * @returns {any}
+ */
 export function $(selector, root = document) {
   const el = root.querySelector(selector);
   if (!el) throw new Error(`missing element ${selector}`);
@@ -9,6 +16,12 @@ export function $(selector, root = document) {
 }
 
 // h builds an element: h('li', {class: 'x', onclick: fn}, 'text', child).
+/**
+ * @param {string} tag
+ * @param {Record<string, any>} [props]
+ * @param {...any} children strings, nodes, or arrays of them; null, undefined and false are skipped
+ * @returns {HTMLElement}
+ */
 export function h(tag, props = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(props)) {
@@ -27,6 +40,7 @@ export class Screens extends EventTarget {
   #current = '';
   #root;
 
+  /** @param {ParentNode} [root] */
   constructor(root = document) {
     super();
     this.#root = root;
@@ -36,15 +50,16 @@ export class Screens extends EventTarget {
     return this.#current;
   }
 
+  /** @param {string} name */
   show(name) {
-    for (const s of this.#root.querySelectorAll('[data-screen]')) {
+    for (const s of /** @type {NodeListOf<HTMLElement>} */ (this.#root.querySelectorAll('[data-screen]'))) {
       s.hidden = s.dataset.screen !== name;
     }
     document.body.dataset.view = name;
     const changed = name !== this.#current;
     this.#current = name;
     if (changed) this.dispatchEvent(new CustomEvent('change', { detail: name }));
-    const focus = this.#root.querySelector(`[data-screen="${name}"] [autofocus]`);
+    const focus = /** @type {HTMLElement | null} */ (this.#root.querySelector(`[data-screen="${name}"] [autofocus]`));
     focus?.focus();
   }
 }

@@ -1,6 +1,7 @@
 // Package webclient holds the ES modules and styles both web apps share,
 // served at /lib/: the signaling connection with reconnect and resume, the
-// WebRTC call helper, local media, sessions and i18n.
+// WebRTC call helper, local media, sessions, i18n and the shell (sign-in,
+// language switch, banner, toast) each app configures by role.
 package webclient
 
 import "embed"

@@ -1,3 +1,4 @@
+// @ts-check
 // Local media: the camera and microphone, and the station's document camera
 // (高拍仪), with failures sorted into the few cases a screen can explain.
 

@@ -1,3 +1,4 @@
+// @ts-check
 // Session: login, token refresh and authorised JSON requests to /api/v1.
 //
 // The refresh token lives in the storage the app chooses: a kiosk keeps it in
@@ -8,6 +9,11 @@
 // ApiError is an {"error": {"code", "message"}} answer, or a network failure
 // (code "network").
 export class ApiError extends Error {
+  /**
+   * @param {string} code
+   * @param {string} [message]
+   * @param {number} [status] the HTTP status; 0 when there was no answer
+   */
   constructor(code, message, status = 0) {
     super(message || code);
     this.code = code;
@@ -17,6 +23,10 @@ export class ApiError extends Error {
 
 // loginErrorKey names the message key the sign-in forms show for a failed
 // login: a busy or unreachable server reads differently from a wrong password.
+/**
+ * @param {unknown} err
+ * @returns {string}
+ */
 export function loginErrorKey(err) {
   if (!(err instanceof ApiError)) return 'login.network';
   if (err.status === 429) return 'login.rate_limited';
@@ -34,6 +44,7 @@ export class Session {
   #access = null; // {token, role, expiresAt}
   #refreshing = null;
 
+  /** @param {{storage: Storage, key: string}} opts */
   constructor({ storage, key }) {
     this.#storage = storage;
     this.#key = key;
@@ -48,6 +59,11 @@ export class Session {
     return this.#access?.role ?? this.#load()?.role ?? '';
   }
 
+  /**
+   * @param {string} username
+   * @param {string} password
+   * @returns {Promise<{token: string, refresh_token: string, role: string, expires_at: string | number}>}
+   */
   async login(username, password) {
     const tokens = await postJSON('/api/v1/auth/login', { username, password });
     this.#remember(tokens);
@@ -55,6 +71,10 @@ export class Session {
   }
 
   // token returns a valid access token, refreshing it when it is about to expire.
+  /**
+   * @param {{force?: boolean}} [opts]
+   * @returns {Promise<string>}
+   */
   async token({ force = false } = {}) {
     const a = this.#access;
     if (!force && a && a.expiresAt - Date.now() > refreshMargin) {
@@ -89,6 +109,11 @@ export class Session {
   }
 
   // api performs an authorised request and decodes the JSON answer.
+  /**
+   * @param {string} path
+   * @param {{method?: string, body?: any, headers?: Record<string, string>}} [options]
+   * @returns {Promise<any>}
+   */
   async api(path, options = {}) {
     return decode(await this.fetch(path, options));
   }
@@ -96,6 +121,11 @@ export class Session {
   // fetch performs an authorised request and returns the Response as it
   // is. A Blob or ArrayBuffer body is sent as bytes, anything else as JSON;
   // headers adds to the defaults (e.g. a chunk's checksum).
+  /**
+   * @param {string} path
+   * @param {{method?: string, body?: any, headers?: Record<string, string>}} [opts]
+   * @returns {Promise<Response>}
+   */
   async fetch(path, { method = 'GET', body, headers = {} } = {}) {
     const send = async (token) => request(path, method, body, token, headers);
     let res = await send(await this.token());
@@ -107,6 +137,10 @@ export class Session {
 
   // blob fetches authorised bytes (a scan, a signature), which an <img>
   // cannot do by itself because the token never goes into a URL.
+  /**
+   * @param {string} path
+   * @returns {Promise<Blob>}
+   */
   async blob(path) {
     const res = await this.fetch(path, { headers: { Accept: '*/*' } });
     if (!res.ok) return decode(res); // throws the ApiError

@@ -1,3 +1,4 @@
+// @ts-check
 // Signaling: the one WebSocket to /ws that speaks docs/protocol.md.
 //
 // It authenticates with the first message, answers requests by id, and when
@@ -9,6 +10,10 @@
 // SignalingError is a typed protocol error ("not_offered", "no_agents", …) or
 // a local one: "offline" (no socket), "timeout", "closed".
 export class SignalingError extends Error {
+  /**
+   * @param {string} code
+   * @param {string} [message]
+   */
   constructor(code, message) {
     super(message || code);
     this.code = code;
@@ -38,6 +43,7 @@ export class Signaling extends EventTarget {
   #getToken;
   #resume;
   #ws = null;
+  /** @type {string} */
   #state = State.closed;
   #nextId = 1;
   #pending = new Map();
@@ -52,6 +58,7 @@ export class Signaling extends EventTarget {
 
   // getToken({force}) returns an access token; resumeKey names the
   // sessionStorage entry for the resume ticket.
+  /** @param {{getToken: (opts?: {force?: boolean}) => Promise<string>, resumeKey: string, url?: string}} opts */
   constructor({ getToken, resumeKey, url = defaultURL() }) {
     super();
     this.#url = url;
@@ -91,6 +98,11 @@ export class Signaling extends EventTarget {
 
   // on registers a handler for a server message type; it returns a function
   // that removes it.
+  /**
+   * @param {string} type
+   * @param {(data: any, msg: any) => void} fn
+   * @returns {() => void} unsubscribes
+   */
   on(type, fn) {
     if (!this.#handlers.has(type)) this.#handlers.set(type, new Set());
     this.#handlers.get(type).add(fn);
@@ -99,6 +111,10 @@ export class Signaling extends EventTarget {
 
   // send delivers a message that needs no reply; it reports whether the
   // socket took it.
+  /**
+   * @param {string} type
+   * @param {Record<string, any>} [data]
+   */
   send(type, data = {}) {
     if (!this.isOpen) return false;
     this.#ws.send(JSON.stringify({ type, data }));
@@ -107,6 +123,12 @@ export class Signaling extends EventTarget {
 
   // request sends a message with an id and resolves with the reply's data
   // (the reply type is in .type of the resolved {type, data}).
+  /**
+   * @param {string} type
+   * @param {Record<string, any>} [data]
+   * @param {number} [timeout] ms
+   * @returns {Promise<any>}
+   */
   request(type, data = {}, timeout = requestTimeout) {
     if (!this.isOpen) {
       return Promise.reject(new SignalingError('offline', 'not connected'));
