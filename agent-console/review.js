@@ -12,7 +12,7 @@
 // review-player.js, review-timeline.js, review-notes.js and
 // review-rectification.js), review-badges.js and review-strings.js.
 
-import { overseerRoles, sidePage } from './pageshell.js';
+import { overseerRoles, SidePage } from './pageshell.js';
 import { SessionList } from './review-list.js';
 import { SessionPage } from './review-session.js';
 import { messages } from './review-strings.js';
@@ -20,7 +20,7 @@ import { messages } from './review-strings.js';
 const toastMs = 6000;
 
 export class ReviewApp {
-  #frame = sidePage(messages, toastMs);
+  #frame = new SidePage(messages, toastMs);
   i18n = this.#frame.i18n;
   screens = this.#frame.screens;
   session = this.#frame.session;
@@ -33,14 +33,10 @@ export class ReviewApp {
 
   start() {
     this.#wire();
-    this.shell.start();
-    if (this.session.hasCredentials) this.#enter();
-    else this.screens.show('login');
+    this.#frame.start({ enter: (me) => this.#enter(me), leave: () => this.#leave() });
   }
 
   #wire() {
-    this.shell.onLogin(() => this.#login());
-    this.shell.onLogout(() => this.#logout());
     this.i18n.addEventListener('change', () => {
       this.list.renderRows();
       this.list.filters.renderOptions();
@@ -52,24 +48,17 @@ export class ReviewApp {
     window.addEventListener('hashchange', () => this.#route());
   }
 
-  // api is an authorised request; a lost sign-in goes back to the login.
-  async api(path, opts) {
-    try {
-      return await this.session.api(path, opts);
-    } catch (err) {
-      if (err.status === 401) this.#signedOut();
-      throw err;
-    }
+  /**
+   * api is an authorised request; a lost sign-in goes back to the login.
+   * @param {string} path
+   * @param {{method?: string, body?: any}} [opts]
+   */
+  api(path, opts) {
+    return this.#frame.api(path, opts);
   }
 
-  // login: the page lets the role in or not once it knows who signed in.
-  async #login() {
-    if (await this.shell.signIn()) await this.#enter();
-  }
-
-  async #enter() {
-    const me = await this.shell.whoAmI();
-    if (!me) return;
+  /** @param {import('./pageshell.js').Me} me */
+  async #enter(me) {
     this.#role = me.role;
     await this.#loadCatalog();
     this.#route();
@@ -96,16 +85,9 @@ export class ReviewApp {
     this.list.show(new URLSearchParams(hash.replace(/^\?/, '')));
   }
 
-  async #logout() {
-    this.page.close();
-    await this.session.logout();
-    this.#signedOut();
-  }
-
-  #signedOut() {
+  #leave() {
     this.#role = '';
     this.page.close();
-    this.shell.signedOut();
   }
 
   itemName(id, fallback) {

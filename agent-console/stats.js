@@ -11,7 +11,7 @@
 import { $, h } from '/lib/dom.js';
 import { formatDuration } from '/lib/i18n.js';
 import { loginZh } from './login-strings.js';
-import { sidePage } from './pageshell.js';
+import { SidePage } from './pageshell.js';
 
 const messages = {
   zh: {
@@ -239,7 +239,7 @@ function barChart(rows, classes = ['bar', 'bar-2']) {
 }
 
 class StatsApp {
-  #frame = sidePage(messages, toastMs);
+  #frame = new SidePage(messages, toastMs);
   i18n = this.#frame.i18n;
   screens = this.#frame.screens;
   session = this.#frame.session;
@@ -249,16 +249,12 @@ class StatsApp {
 
   start() {
     this.#wire();
-    this.shell.start();
     $('#p-date').value = today();
     $('#p-kind').value = 'month';
-    if (this.session.hasCredentials) this.#enter();
-    else this.screens.show('login');
+    this.#frame.start({ enter: () => this.#enter(), leave: () => (this.report = null) });
   }
 
   #wire() {
-    this.shell.onLogin(() => this.#login());
-    this.shell.onLogout(() => this.#logout());
     this.i18n.addEventListener('change', () => this.render());
     $('#p-kind').addEventListener('change', () => this.#showPeriodFields());
     $('#period-form').addEventListener('submit', (e) => {
@@ -388,35 +384,16 @@ class StatsApp {
     }
   }
 
-  async api(path) {
-    try {
-      return await this.session.api(path);
-    } catch (err) {
-      if (err.status === 401) this.#signedOut();
-      throw err;
-    }
-  }
-
-  // login: the page lets the role in or not once it knows who signed in.
-  async #login() {
-    if (await this.shell.signIn()) await this.#enter();
+  /** @param {string} path */
+  api(path) {
+    return this.#frame.api(path);
   }
 
   async #enter() {
-    if (!(await this.shell.whoAmI())) return;
     this.screens.show('stats');
     await this.load();
   }
 
-  async #logout() {
-    await this.session.logout();
-    this.#signedOut();
-  }
-
-  #signedOut() {
-    this.report = null;
-    this.shell.signedOut();
-  }
 }
 
 // today is the browser's date as YYYY-MM-DD (the center's, in practice).
