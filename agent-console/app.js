@@ -7,7 +7,7 @@
 import { $, Screens } from '/lib/dom.js';
 import { I18n } from '/lib/i18n.js';
 import { Session } from '/lib/session.js';
-import { Shell } from '/lib/shell.js';
+import { Shell, fillLoginScreen } from '/lib/shell.js';
 import { Signaling, State } from '/lib/signaling.js';
 import { AgentCall } from './incall.js';
 import { OfferPanel } from './offer.js';
@@ -45,6 +45,7 @@ class Console {
   #missed = false;
 
   start() {
+    fillLoginScreen();
     this.#wireControls();
     this.#wireParts();
     this.#wireSignaling();

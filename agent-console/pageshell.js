@@ -7,7 +7,7 @@
 import { Screens } from '/lib/dom.js';
 import { I18n } from '/lib/i18n.js';
 import { Session } from '/lib/session.js';
-import { Shell } from '/lib/shell.js';
+import { Shell, fillDeniedScreen, fillLoginScreen } from '/lib/shell.js';
 
 export const langKey = 'cloudwindow.console.lang';
 export const credentialsKey = 'cloudwindow.console.credentials';
@@ -45,6 +45,8 @@ export class SidePage {
    */
   start(parts) {
     this.#parts = parts;
+    fillLoginScreen();
+    fillDeniedScreen();
     this.shell.onLogin(() => this.#login());
     this.shell.onLogout(() => this.#logout());
     this.shell.start();

@@ -9,6 +9,7 @@
 // #login-username, #login-password, #login-submit and #login-error; and,
 // where the app has them, #banner, #toast, #who, #logout and #denied-logout.
 
+import { h } from './dom.js';
 import { loginErrorKey } from './session.js';
 
 /** @typedef {import('./i18n.js').I18n} I18n */
@@ -217,4 +218,43 @@ export class Shell {
     if (key) byId('banner').textContent = this.#i18n.t(key);
     if (this.#title) document.title = this.#i18n.t('app.title');
   }
+}
+
+// fillLoginScreen puts the desktop sign-in form (user name and password)
+// into the page's empty login screen; the kiosk has a form of its own.
+export function fillLoginScreen() {
+  const field = (/** @type {string} */ key, /** @type {Record<string, string | boolean>} */ input) =>
+    h('label', {}, h('span', { 'data-i18n': key }), h('input', input));
+  document.querySelector('[data-screen="login"]').replaceChildren(
+    h(
+      'form',
+      { id: 'login-form', class: 'card login-card' },
+      h('h1', { 'data-i18n': 'login.title' }),
+      field('login.username', { id: 'login-username', name: 'username', autocomplete: 'username', required: true, maxlength: '64' }),
+      field('login.password', {
+        id: 'login-password',
+        name: 'password',
+        type: 'password',
+        autocomplete: 'current-password',
+        required: true,
+        maxlength: '128',
+      }),
+      h('p', { class: 'form-error', id: 'login-error', role: 'alert' }),
+      h('button', { type: 'submit', class: 'btn-primary', id: 'login-submit', 'data-i18n': 'login.submit' }),
+    ),
+  );
+}
+
+// fillDeniedScreen puts into the page's empty "denied" screen why a user
+// without the role cannot go on, and the way to sign in as someone else.
+export function fillDeniedScreen() {
+  document.querySelector('[data-screen="denied"]').replaceChildren(
+    h(
+      'div',
+      { class: 'card login-card' },
+      h('h1', { 'data-i18n': 'denied.title' }),
+      h('p', { 'data-i18n': 'denied.text' }),
+      h('button', { type: 'button', class: 'btn-primary', id: 'denied-logout', 'data-i18n': 'denied.switch' }),
+    ),
+  );
 }
