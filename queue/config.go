@@ -12,7 +12,7 @@ type Config struct {
 	// TicketAnswerTimeout is how long a called ticket waits for its resident
 	// to answer at the kiosk; default 60 s.
 	TicketAnswerTimeout time.Duration
-	Clock         Clock         // default: the wall clock
+	Clock               Clock // default: the wall clock
 
 	// HandleTimeSamples is how many recent calls the handle-time average covers;
 	// default 20.
