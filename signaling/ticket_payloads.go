@@ -39,6 +39,7 @@ type ticketCallData struct {
 	ItemName       string `json:"item_name"`
 	GreenChannel   string `json:"green_channel"`
 	AnswerTimeoutS int    `json:"answer_timeout_s"`
+	Requeued       bool   `json:"requeued"` // its last chance: missed again, it lapses
 }
 
 type ticketCallEndedData struct {

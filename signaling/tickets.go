@@ -284,7 +284,7 @@ func (s *Server) TicketCalled(stationID string, req queue.Request, answer time.D
 	s.tickets.update(req, true, func(t *heldTicket) { t.state = ticketCalling })
 	sess.push(TypeTicketCall, ticketCallData{
 		RequestID: req.ID, Ticket: req.Ticket, ItemName: req.ItemName, GreenChannel: req.GreenReason,
-		AnswerTimeoutS: seconds(answer),
+		AnswerTimeoutS: seconds(answer), Requeued: !req.RequeuedAt.IsZero(),
 	})
 	s.pushTickets(stationID)
 	s.events.add(req.ID, calls.Event{At: time.Now(), Type: "ticket_called", Actor: sess.ident.DisplayName, Detail: req.Ticket})

@@ -19,7 +19,7 @@ const slipMs = 10_000;
  *   green_channel: string, position: number, estimated_wait_s: number,
  *   state: string, requeued: boolean}} Ticket
  * @typedef {{request_id: string, ticket: string, item_name: string,
- *   green_channel: string, answer_timeout_s: number}} TicketCall
+ *   green_channel: string, answer_timeout_s: number, requeued: boolean}} TicketCall
  */
 
 export class TicketBoard extends EventTarget {
@@ -168,7 +168,8 @@ export class TicketBoard extends EventTarget {
 
   #tick() {
     const left = Math.max(0, Math.ceil((this.#callEnds - Date.now()) / 1000));
-    $('#ticket-call-left').textContent = this.#i18n.t('ticket.call_left', { n: left });
+    const key = this.#calling?.requeued ? 'ticket.call_left_last' : 'ticket.call_left';
+    $('#ticket-call-left').textContent = this.#i18n.t(key, { n: left });
   }
 
   #announce() {
