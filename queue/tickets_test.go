@@ -2,7 +2,9 @@ package queue
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"testing"
 	"time"
 )
@@ -217,4 +219,54 @@ func TestRejoinKeepsTickets(t *testing.T) {
 		t.Error("station in a call with a rejoined busy agent is free for its next ticket")
 	}
 	checkInvariants(t, q)
+}
+
+// TestSnapshotKeepsTickets checks that a new cluster leader goes on with the
+// tickets as they were: a called ticket is called again, an answered one
+// rings without a new call-out, and a station in a call keeps its next
+// ticket waiting.
+func TestSnapshotKeepsTickets(t *testing.T) {
+	clock := newFakeClock()
+	old := &harness{t: t, ctx: t.Context(), clock: clock, rec: newRecorder()}
+	oq := NewLocal(Config{Clock: clock, Logger: slog.New(slog.DiscardHandler)}, old.rec)
+	t.Cleanup(func() { oq.Close() })
+	old.q = oq
+	old.enqueue(request("r0", "s3", "medicare"))
+	old.readyAgent(Agent{ID: "a3", Generalist: true})
+	old.accept("a3", "r0") // s3 is in a call
+	old.enqueue(ticket("t1", "s1", "A001"))
+	old.enqueue(ticket("t2", "s2", "A001"))
+	old.enqueue(ticket("t3", "s3", "A001"))
+	old.enqueue(ticket("t4", "s1", "A002"))
+	old.readyAgent(Agent{ID: "a1", Generalist: true}) // holds t1
+	old.readyAgent(Agent{ID: "a2", Generalist: true}) // holds t2
+	old.must(oq.AnswerTicket(old.ctx, "s2", "t2"))    // rings at a2
+	data, err := json.Marshal(oq.snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s snapshot
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatal(err)
+	}
+	oq.Close()
+
+	h := &harness{t: t, ctx: t.Context(), clock: clock, rec: newRecorder()}
+	q := NewLocal(Config{Clock: clock, Logger: slog.New(slog.DiscardHandler)}, h.rec)
+	t.Cleanup(func() { q.Close() })
+	h.q = q
+	if err := q.restore(s); err != nil {
+		t.Fatal(err)
+	}
+	checkInvariants(t, q)
+	h.waitEvent(0, "ticket_called s1 t1")
+	h.waitEvent(0, "offered a2 t2")
+	h.noEvent(0, "ticket_called s2 t2")
+	h.noEvent(0, "ticket_called s3") // s3 is still in its call with a3
+	h.noEvent(0, "ticket_called s1 t4")
+	h.accept("a2", "t2")
+	m := h.mark()
+	h.must(q.CallEnded(h.ctx, "a3", time.Minute))
+	h.must(q.FinishWrapUp(h.ctx, "a3"))
+	h.waitEvent(m, "ticket_called s3 t3")
 }
