@@ -29,7 +29,11 @@ func TestRedisRestartKeepsTickets(t *testing.T) {
 	rd.kill()
 	time.Sleep(6 * time.Second) // longer than the leader's lock (5 s): the queue is lost
 	rd.start()
-	requestQueued(t, island, civil)
+	// The island's request, made after the restart, ends up behind both
+	// tickets once the station's node has told the queue of them again.
+	if pos := field[int](t, requestQueued(t, island, civil), "position"); pos != 3 {
+		waitPosition(t, island, 3)
+	}
 
 	ready(t, agent)
 	for i, want := range []string{"A001", "A002"} {
