@@ -38,9 +38,7 @@ type heldTicket struct {
 }
 
 type stationTickets struct {
-	day     string         // the local date the counters count
-	issued  map[string]int // tickets issued today, by prefix
-	tickets []*heldTicket  // in the order taken
+	tickets []*heldTicket // in the order taken
 }
 
 // ticketBook is the tickets of the stations signed in here. Its zero value
@@ -56,27 +54,10 @@ func (b *ticketBook) station(id string) *stationTickets {
 	}
 	st := b.stations[id]
 	if st == nil {
-		st = &stationTickets{issued: map[string]int{}}
+		st = &stationTickets{}
 		b.stations[id] = st
 	}
 	return st
-}
-
-// number issues the station's next ticket number for today: A001, A002, …
-// for plain tickets and G001, … for the green channel.
-func (b *ticketBook) number(stationID string, green bool, now time.Time) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	st := b.station(stationID)
-	if day := now.Format(time.DateOnly); st.day != day {
-		st.day, st.issued = day, map[string]int{}
-	}
-	prefix := "A"
-	if green {
-		prefix = "G"
-	}
-	st.issued[prefix]++
-	return fmt.Sprintf("%s%03d", prefix, st.issued[prefix])
 }
 
 // update applies f to the station's ticket for req (added if missing when
@@ -166,12 +147,16 @@ func (s *Server) handleTicketTake(ctx context.Context, sess *session, m Message)
 		return err
 	}
 	now := time.Now()
+	number, err := s.ticketNumber(ctx, station, d.GreenChannel != "", now)
+	if err != nil {
+		return err
+	}
 	req := queue.Request{
 		ID: uuid.NewString(), StationID: station, StationName: sess.ident.DisplayName,
 		Region: sess.ident.Region, Island: sess.ident.Island, LinkRTT: sess.linkRTT(),
 		ItemID: item.ID, ItemName: item.NameZh, SkillGroup: item.SkillGroup,
 		Green: d.GreenChannel != "", GreenReason: d.GreenChannel,
-		Ticket: s.tickets.number(station, d.GreenChannel != "", now),
+		Ticket: number,
 	}
 	// In the book before the queue may call it, which it can do at once.
 	req.EnqueuedAt = now
@@ -197,6 +182,21 @@ func (s *Server) handleTicketTake(ctx context.Context, sess *session, m Message)
 	})
 	s.pushTickets(station)
 	return nil
+}
+
+// ticketNumber issues the station's next ticket number for today, from the
+// store so that it goes on after a restart and on any node: A001, A002, …
+// for plain tickets and G001, … for the green channel.
+func (s *Server) ticketNumber(ctx context.Context, stationID string, green bool, now time.Time) (string, error) {
+	prefix := "A"
+	if green {
+		prefix = "G"
+	}
+	n, err := s.deps.Calls.NextTicketNumber(ctx, stationID, now.Format(time.DateOnly), prefix)
+	if err != nil {
+		return "", fmt.Errorf("number a ticket: %w", err)
+	}
+	return fmt.Sprintf("%s%03d", prefix, n), nil
 }
 
 // ticketItem is the enabled item a ticket asks for, if an agent online can
