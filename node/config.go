@@ -52,10 +52,13 @@ type Config struct {
 
 	RingTimeout   time.Duration
 	WrapUpTimeout time.Duration
-	ResumeGrace   time.Duration
-	Retention     time.Duration // recordings older than this are deleted; 0 keeps them
-	NoRecording   bool          // calls are not recorded (benchmarks of the recorder's cost only)
-	TicketSecret  string        // signs recording play tickets; shared by a cluster's nodes
+	// TicketAnswerTimeout is how long a called station ticket waits for its
+	// resident at the kiosk before it goes back (once) or lapses.
+	TicketAnswerTimeout time.Duration
+	ResumeGrace         time.Duration
+	Retention           time.Duration // recordings older than this are deleted; 0 keeps them
+	NoRecording         bool          // calls are not recorded (benchmarks of the recorder's cost only)
+	TicketSecret        string        // signs recording play tickets; shared by a cluster's nodes
 
 	// Accounts and tokens.
 	TrustedProxies       []netip.Prefix   // load balancers whose X-Forwarded-For is believed
@@ -112,6 +115,7 @@ func DefaultConfig() Config {
 		},
 		RingTimeout:          queue.DefaultRingTimeout,
 		WrapUpTimeout:        queue.DefaultWrapUpTimeout,
+		TicketAnswerTimeout:  queue.DefaultTicketAnswer,
 		ResumeGrace:          signaling.DefaultResumeGrace,
 		LoginLimits:          auth.DefaultLoginLimits(),
 		SessionCheckInterval: signaling.DefaultSessionCheckInterval,
@@ -152,6 +156,7 @@ func (c *Config) setDefaults() {
 	orDefault(&c.OpeningHours, d.OpeningHours)
 	positiveOr(&c.RingTimeout, d.RingTimeout)
 	positiveOr(&c.WrapUpTimeout, d.WrapUpTimeout)
+	positiveOr(&c.TicketAnswerTimeout, d.TicketAnswerTimeout)
 	positiveOr(&c.ResumeGrace, d.ResumeGrace)
 	l, dl := &c.ConnLimits, d.ConnLimits
 	positiveOr(&l.HTTPReadTimeout, dl.HTTPReadTimeout)

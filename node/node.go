@@ -181,7 +181,7 @@ func (n *Node) openCluster(ctx context.Context) error {
 // newQueue is the queue signaling feeds: in memory when alone, led by one
 // node of the cluster otherwise.
 func (n *Node) newQueue(l queue.Listener) queue.Queue {
-	cfg := queue.Config{RingTimeout: n.cfg.RingTimeout, WrapUpTimeout: n.cfg.WrapUpTimeout, Logger: n.log}
+	cfg := queue.Config{RingTimeout: n.cfg.RingTimeout, WrapUpTimeout: n.cfg.WrapUpTimeout, TicketAnswerTimeout: n.cfg.TicketAnswerTimeout, Logger: n.log}
 	if n.bus == nil {
 		return queue.NewLocal(cfg, l)
 	}

@@ -13,6 +13,7 @@ type agent struct {
 	state    AgentState
 	readySeq uint64 // when the agent last became ready; lower means idle longer
 	offer    *offer // the request ringing at this agent, if any
+	station  string // while busy: the station whose call it is
 	wrapUp   *pendingTimer
 }
 
@@ -167,6 +168,9 @@ func (q *Local) setState(a *agent, s AgentState) {
 		a.wrapUp = nil
 	}
 	a.state = s
+	if s != Busy {
+		a.station = ""
+	}
 	switch s {
 	case Ready:
 		q.seq++

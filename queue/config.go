@@ -9,7 +9,10 @@ import (
 type Config struct {
 	RingTimeout   time.Duration // how long an offer rings before moving on; default 20 s
 	WrapUpTimeout time.Duration // how long wrap-up lasts unless finished earlier; default 60 s
-	Clock         Clock         // default: the wall clock
+	// TicketAnswerTimeout is how long a called ticket waits for its resident
+	// to answer at the kiosk; default 60 s.
+	TicketAnswerTimeout time.Duration
+	Clock               Clock // default: the wall clock
 
 	// HandleTimeSamples is how many recent calls the handle-time average covers;
 	// default 20.
@@ -32,6 +35,7 @@ type Config struct {
 const (
 	DefaultRingTimeout       = 20 * time.Second
 	DefaultWrapUpTimeout     = 60 * time.Second
+	DefaultTicketAnswer      = 60 * time.Second
 	DefaultHandleTimeSamples = 20
 	DefaultHandleTime        = 5 * time.Minute
 	DefaultLeaderTTL         = 5 * time.Second
@@ -44,6 +48,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WrapUpTimeout <= 0 {
 		c.WrapUpTimeout = DefaultWrapUpTimeout
+	}
+	if c.TicketAnswerTimeout <= 0 {
+		c.TicketAnswerTimeout = DefaultTicketAnswer
 	}
 	if c.Clock == nil {
 		c.Clock = realClock{}

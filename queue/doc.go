@@ -1,7 +1,9 @@
 // Package queue orders residents' call requests and routes them to center agents
 // (the ACD of Cloud Window).
 //
-// A station enqueues one request at a time. Waiting requests are served in three
+// A station enqueues one request at a time, or any number of numbered
+// tickets (取号), each with a place of its own; see tickets.go for how a
+// ticket is called at its kiosk, goes back once and lapses. Waiting requests are served in three
 // classes: green channel (elderly, disabled, pregnant residents) first, then
 // appointments whose time has come, then everything else; each class is first
 // come, first served. An appointment that is not yet due waits with the plain

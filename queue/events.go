@@ -10,6 +10,9 @@ const (
 	evPosition
 	evAgentState
 	evStats
+	evTicketCalled
+	evTicketEnded
+	evLast = evTicketEnded
 )
 
 // event is one Listener call waiting to be made. A flat struct rather than an
@@ -39,6 +42,14 @@ func (e *event) deliverTo(l Listener) {
 		l.AgentStateChanged(e.agentID, e.state)
 	case evStats:
 		l.StatsChanged(e.stats)
+	case evTicketCalled:
+		if tl, ok := l.(TicketListener); ok {
+			tl.TicketCalled(e.stationID, e.request, e.ringTimeout)
+		}
+	case evTicketEnded:
+		if tl, ok := l.(TicketListener); ok {
+			tl.TicketCallEnded(e.stationID, e.request, e.reason)
+		}
 	}
 }
 

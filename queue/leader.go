@@ -134,6 +134,8 @@ func (l *leader) apply(ctx context.Context, in callMsg) (out replyMsg, changed b
 		out.Found, err = q.CanServe(ctx, in.Skill)
 	case opRejoin:
 		err = q.Rejoin(ctx, in.Agents, in.Requests)
+	case opAnswerTicket:
+		err = q.AnswerTicket(ctx, in.StationID, in.RequestID)
 	case opSync:
 	default:
 		err = fmt.Errorf("unknown queue call %q: %w", in.Op, ErrInvalidRequest)

@@ -20,7 +20,8 @@ type Local struct {
 	seq       uint64     // orders enqueues and agents becoming ready
 	waiting   []*waiting // enqueue order, oldest first
 	byID      map[string]*waiting
-	byStation map[string]*waiting
+	byStation map[string]*waiting // plain requests only
+	tickets   map[string]int      // waiting tickets per station
 	agents    map[string]*agent
 	groups    map[string]*skillGroup // of waiting requests
 	routePass uint64
@@ -46,6 +47,7 @@ func NewLocal(cfg Config, l Listener) *Local {
 		listener:  l,
 		byID:      make(map[string]*waiting),
 		byStation: make(map[string]*waiting),
+		tickets:   make(map[string]int),
 		agents:    make(map[string]*agent),
 		groups:    make(map[string]*skillGroup),
 		handle:    newHandleTimes(cfg.HandleTimeSamples, cfg.DefaultHandleTime),

@@ -20,8 +20,12 @@ func checkInvariants(t *testing.T, q *Local) {
 	t.Helper()
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if len(q.byID) != len(q.waiting) || len(q.byStation) != len(q.waiting) {
-		t.Errorf("indexes out of step: %d by id, %d by station, %d waiting", len(q.byID), len(q.byStation), len(q.waiting))
+	tickets := 0
+	for _, n := range q.tickets {
+		tickets += n
+	}
+	if len(q.byID) != len(q.waiting) || len(q.byStation)+tickets != len(q.waiting) {
+		t.Errorf("indexes out of step: %d by id, %d by station, %d tickets, %d waiting", len(q.byID), len(q.byStation), tickets, len(q.waiting))
 	}
 	for i, w := range q.waiting {
 		if i > 0 && q.waiting[i-1].seq >= w.seq {

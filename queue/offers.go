@@ -10,6 +10,7 @@ import (
 type offer struct {
 	requestID string
 	timer     Timer
+	calling   bool // a ticket called at its kiosk: the agent is held, not rung yet
 }
 
 // offer rings the request at the agent until they answer or the ring times out.
@@ -31,10 +32,17 @@ func (q *Local) withdraw(a *agent, reason string) {
 	}
 	o.timer.Stop()
 	a.offer = nil
-	if w, ok := q.byID[o.requestID]; ok {
+	w, ok := q.byID[o.requestID]
+	if ok {
 		w.offeredTo = ""
 	}
-	if reason != "" {
+	switch {
+	case o.calling && ok:
+		// The agent never heard of it; the kiosk stops calling until the
+		// ticket's turn comes again.
+		q.events.add(event{kind: evTicketEnded, stationID: w.req.StationID, request: w.req, reason: TicketWithdrawn})
+	case o.calling:
+	case reason != "":
 		q.events.add(event{kind: evWithdrawn, agentID: a.info.ID, requestID: o.requestID, reason: reason})
 	}
 }
@@ -64,6 +72,7 @@ func (q *Local) Accept(ctx context.Context, agentID, requestID string) (Request,
 		q.withdraw(a, "")
 		q.remove(w)
 		q.setState(a, Busy)
+		a.station = w.req.StationID
 		req = w.req
 		return nil
 	})
@@ -93,7 +102,7 @@ func (q *Local) offered(agentID, requestID string) (*agent, *waiting, error) {
 		return nil, nil, fmt.Errorf("request %s: %w", requestID, ErrNotFound)
 	}
 	a, ok := q.agents[agentID]
-	if !ok || a.offer == nil || a.offer.requestID != requestID {
+	if !ok || a.offer == nil || a.offer.requestID != requestID || a.offer.calling {
 		return nil, nil, fmt.Errorf("request %s to agent %s: %w", requestID, agentID, ErrNotOffered)
 	}
 	return a, w, nil

@@ -23,6 +23,13 @@ type Request struct {
 	AppointmentID string
 	AppointmentAt time.Time // zero if none
 	EnqueuedAt    time.Time // set by the queue
+	// Ticket is the station's ticket number (取号, e.g. "A003"), empty for a
+	// plain request. A station may wait with many tickets, or one plain
+	// request; see tickets.go.
+	Ticket string
+	// RequeuedAt is when a missed ticket went back into the queue (it does so
+	// once); zero otherwise. The ticket keeps its EnqueuedAt.
+	RequeuedAt time.Time
 }
 
 // Green-channel reasons accepted in Request.GreenReason.
@@ -138,6 +145,10 @@ type Queue interface {
 	// stations not waiting come back with their own EnqueuedAt, in order
 	// among the others. What the queue already knows is left as it is.
 	Rejoin(ctx context.Context, agents []AgentPresence, requests []Request) error
+	// AnswerTicket tells the queue the resident holding a called ticket came
+	// to the kiosk: the offer now rings at the agent. Only the ticket's own
+	// station may; ErrInvalidState if the ticket is not being called.
+	AnswerTicket(ctx context.Context, stationID, requestID string) error
 	Close() error
 }
 
@@ -146,6 +157,9 @@ type Queue interface {
 type AgentPresence struct {
 	Agent Agent      `json:"agent"`
 	State AgentState `json:"state"`
+	// Station is the station whose call a busy agent is in, so that the
+	// station's other tickets wait for it.
+	Station string `json:"station,omitempty"`
 }
 
 // Rejoiner is a Listener that can tell a restarted queue again who is

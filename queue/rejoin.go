@@ -47,30 +47,36 @@ func (q *Local) rejoinAgent(p AgentPresence) {
 		q.agents[p.Agent.ID] = a
 	}
 	q.setState(a, p.State)
+	if p.State == Busy {
+		a.station = p.Station
+	}
 }
 
 // rejoinRequest adds a request of a station that is not waiting, keeping
 // its enqueue time unless that lies ahead of now.
 func (q *Local) rejoinRequest(r Request, now time.Time) bool {
-	if q.byStation[r.StationID] != nil || q.byID[r.ID] != nil {
+	if q.byID[r.ID] != nil || q.stationWaits(r) {
 		return false
 	}
 	if r.EnqueuedAt.IsZero() || r.EnqueuedAt.After(now) {
 		r.EnqueuedAt = now
 	}
+	if r.RequeuedAt.After(now) {
+		r.RequeuedAt = now
+	}
 	q.seq++
 	w := &waiting{req: r, seq: q.seq, group: q.joinGroup(r.SkillGroup)}
 	q.waiting = append(q.waiting, w)
-	q.byID[r.ID] = w
-	q.byStation[r.StationID] = w
+	q.index(w)
 	return true
 }
 
 // orderByEnqueueTime puts the waiting requests in the order they were first
-// enqueued and numbers them afresh, keeping seq ascending along the list.
+// enqueued (a ticket that went back: when it went back) and numbers them
+// afresh, keeping seq ascending along the list.
 func (q *Local) orderByEnqueueTime() {
 	slices.SortStableFunc(q.waiting, func(a, b *waiting) int {
-		if c := a.req.EnqueuedAt.Compare(b.req.EnqueuedAt); c != 0 {
+		if c := a.req.queuedAt().Compare(b.req.queuedAt()); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.seq, b.seq)

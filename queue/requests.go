@@ -16,6 +16,7 @@ type waiting struct {
 	offeredTo  string   // agent the request rings at, or ""
 	rejectedBy []string // agents who declined it
 	lastPos    Position // as last published
+	answered   bool     // a ticket whose resident came to the kiosk
 }
 
 // serviceClass ranks requests; lower classes are served first.
@@ -83,6 +84,8 @@ func validate(r Request) error {
 		return fmt.Errorf("enqueue %s: station id missing: %w", r.ID, ErrInvalidRequest)
 	case r.GreenReason != "" && !r.Green:
 		return fmt.Errorf("enqueue %s: green reason without green channel: %w", r.ID, ErrInvalidRequest)
+	case !r.RequeuedAt.IsZero() && r.Ticket == "":
+		return fmt.Errorf("enqueue %s: requeued without a ticket: %w", r.ID, ErrInvalidRequest)
 	}
 	switch r.GreenReason {
 	case "", GreenElderly, GreenDisabled, GreenPregnant:
@@ -92,18 +95,18 @@ func validate(r Request) error {
 }
 
 func (q *Local) add(r Request, now time.Time) (*waiting, error) {
-	if _, ok := q.byStation[r.StationID]; ok {
+	if q.stationWaits(r) {
 		return nil, fmt.Errorf("enqueue %s: station %s already waits: %w", r.ID, r.StationID, ErrDuplicate)
 	}
 	if _, ok := q.byID[r.ID]; ok {
 		return nil, fmt.Errorf("enqueue %s: request id in use: %w", r.ID, ErrDuplicate)
 	}
 	r.EnqueuedAt = now
+	r.RequeuedAt = time.Time{}
 	q.seq++
 	w := &waiting{req: r, seq: q.seq, group: q.joinGroup(r.SkillGroup)}
 	q.waiting = append(q.waiting, w)
-	q.byID[r.ID] = w
-	q.byStation[r.StationID] = w
+	q.index(w)
 	return w, nil
 }
 
@@ -126,9 +129,13 @@ func (q *Local) Cancel(ctx context.Context, stationID, requestID string) error {
 
 // remove takes a request out of the queue; its offer must already be settled.
 func (q *Local) remove(w *waiting) {
-	delete(q.byID, w.req.ID)
-	delete(q.byStation, w.req.StationID)
+	q.unindex(w)
 	q.leaveGroup(w.group)
+	q.cutOut(w)
+}
+
+// cutOut takes w out of the enqueue-ordered list.
+func (q *Local) cutOut(w *waiting) {
 	i, found := slices.BinarySearchFunc(q.waiting, w.seq, func(e *waiting, seq uint64) int {
 		return cmp.Compare(e.seq, seq)
 	})

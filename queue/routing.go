@@ -12,6 +12,7 @@ type scratch struct {
 	classes [classCount][]*waiting
 	order   []*waiting
 	free    []*agent
+	engaged map[string]bool // stations that cannot take another ticket now
 }
 
 // order lists the waiting requests in service order: green channel, then due
@@ -45,12 +46,16 @@ func (q *Local) order(now time.Time) (order []*waiting, nextDue time.Time) {
 // agent can serve is skipped, so it never blocks the ones behind it.
 func (q *Local) route(order []*waiting) {
 	free := q.freeAgents()
+	if len(free) == 0 {
+		return
+	}
+	engaged := q.engagedStations()
 	q.routePass++
 	for _, w := range order {
 		if len(free) == 0 {
 			return
 		}
-		if w.offeredTo != "" {
+		if w.offeredTo != "" || (w.req.Ticket != "" && engaged[w.req.StationID]) {
 			continue
 		}
 		if w.group.unserved == q.routePass {
@@ -59,8 +64,11 @@ func (q *Local) route(order []*waiting) {
 		i, outcome := q.pick(free, w)
 		switch outcome {
 		case picked:
-			q.offer(free[i], w)
+			q.offerOrCall(free[i], w)
 			free = slices.Delete(free, i, i+1)
+			if w.req.Ticket != "" {
+				engaged[w.req.StationID] = true
+			}
 		case nobodyFree:
 			// The free list only shrinks during a pass, so the whole skill group
 			// can be skipped from here on.

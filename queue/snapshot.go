@@ -24,6 +24,8 @@ type savedRequest struct {
 	Seq        uint64   `json:"seq"`
 	OfferedTo  string   `json:"offered_to,omitempty"`
 	RejectedBy []string `json:"rejected_by,omitempty"`
+	Calling    bool     `json:"calling,omitempty"`  // a ticket being called at its kiosk, for OfferedTo
+	Answered   bool     `json:"answered,omitempty"` // a ticket whose resident answered
 }
 
 type savedAgent struct {
@@ -31,6 +33,7 @@ type savedAgent struct {
 	State      AgentState    `json:"state"`
 	ReadySeq   uint64        `json:"ready_seq"` // lower: idle longer
 	WrapUpLeft time.Duration `json:"wrap_up_left,omitempty"`
+	Station    string        `json:"station,omitempty"` // whose call a busy agent is in
 }
 
 // snapshot returns the queue's current state.
@@ -42,10 +45,11 @@ func (q *Local) snapshot() snapshot {
 	for _, w := range q.waiting {
 		s.Requests = append(s.Requests, savedRequest{
 			Request: w.req, Seq: w.seq, OfferedTo: w.offeredTo, RejectedBy: slices.Clone(w.rejectedBy),
+			Calling: q.calling(w), Answered: w.answered,
 		})
 	}
 	for _, a := range q.agents {
-		sa := savedAgent{Agent: a.info, State: a.state, ReadySeq: a.readySeq}
+		sa := savedAgent{Agent: a.info, State: a.state, ReadySeq: a.readySeq, Station: a.station}
 		sa.Agent.Skills = slices.Clone(a.info.Skills)
 		if a.wrapUp != nil {
 			sa.WrapUpLeft = max(a.wrapUp.due.Sub(now), 0)
@@ -81,7 +85,11 @@ func (q *Local) restore(s snapshot) error {
 		}
 		for _, sr := range s.Requests {
 			a, w := q.agents[sr.OfferedTo], q.byID[sr.Request.ID]
-			if a != nil && a.free() {
+			switch {
+			case a == nil || !a.free():
+			case sr.Calling:
+				q.callTicket(a, w) // the resident gets a whole answer time again
+			default:
 				q.offer(a, w)
 			}
 		}
@@ -92,6 +100,9 @@ func (q *Local) restore(s snapshot) error {
 func (q *Local) restoreAgent(sa savedAgent) {
 	a := newAgent(sa.Agent)
 	a.state, a.readySeq = sa.State, sa.ReadySeq
+	if a.state == Busy {
+		a.station = sa.Station
+	}
 	q.seq = max(q.seq, a.readySeq)
 	if a.state == WrapUp {
 		q.startWrapUp(a, sa.WrapUpLeft)
@@ -102,13 +113,12 @@ func (q *Local) restoreAgent(sa savedAgent) {
 func (q *Local) restoreRequest(sr savedRequest) {
 	w := &waiting{
 		req: sr.Request, seq: sr.Seq, group: q.joinGroup(sr.Request.SkillGroup),
-		rejectedBy: slices.Clone(sr.RejectedBy),
+		rejectedBy: slices.Clone(sr.RejectedBy), answered: sr.Answered,
 	}
 	q.seq = max(q.seq, w.seq)
 	i, _ := slices.BinarySearchFunc(q.waiting, w.seq, func(e *waiting, seq uint64) int { return cmp.Compare(e.seq, seq) })
 	q.waiting = slices.Insert(q.waiting, i, w)
-	q.byID[w.req.ID] = w
-	q.byStation[w.req.StationID] = w
+	q.index(w)
 }
 
 // check reports whether the snapshot is one a queue could have saved.
@@ -126,10 +136,15 @@ func (s *snapshot) check() error {
 		if err := validate(r.Request); err != nil {
 			return err
 		}
-		if ids[r.Request.ID] || stations[r.Request.StationID] || seqs[r.Seq] {
+		// A station waits with one plain request or with tickets, not both.
+		key := r.Request.StationID
+		if r.Request.Ticket != "" {
+			key = "ticket:" + r.Request.ID
+		}
+		if ids[r.Request.ID] || stations[key] || seqs[r.Seq] {
 			return fmt.Errorf("request %s duplicate: %w", r.Request.ID, ErrInvalidRequest)
 		}
-		ids[r.Request.ID], stations[r.Request.StationID], seqs[r.Seq] = true, true, true
+		ids[r.Request.ID], stations[key], seqs[r.Seq] = true, true, true
 	}
 	return nil
 }

@@ -29,6 +29,7 @@ const (
 	opCanServe     = "can_serve"
 	opSync         = "sync" // changes nothing; waits for the leader's events
 	opRejoin       = "rejoin"
+	opAnswerTicket = "answer_ticket"
 )
 
 // changes reports whether op may change the queue.
@@ -172,6 +173,10 @@ func (k eventKind) String() string {
 		return "agent_state"
 	case evStats:
 		return "stats"
+	case evTicketCalled:
+		return "ticket_called"
+	case evTicketEnded:
+		return "ticket_ended"
 	}
 	return "unknown"
 }
@@ -190,7 +195,7 @@ func (w *wireEvent) event() (event, bool) {
 		agentID: w.AgentID, request: w.Request, ringTimeout: w.RingTimeout, requestID: w.RequestID,
 		reason: w.Reason, stationID: w.StationID, position: w.Position, state: w.State, stats: w.Stats,
 	}
-	for k := evOffered; k <= evStats; k++ {
+	for k := evOffered; k <= evLast; k++ {
 		if k.String() == w.Kind {
 			e.kind = k
 			return e, true

@@ -120,6 +120,7 @@ func (s *Server) startCall(ctx context.Context, agent, station *session, req que
 	s.mu.Unlock()
 	s.metrics.callsActive.Inc()
 	station.setWaitingRequest("")
+	s.ticketStarted(req)
 	station.setCall(c)
 	agent.setCall(c)
 	s.events.add(c.id, calls.Event{At: c.started, Type: "accepted", Actor: agent.ident.DisplayName})

@@ -40,6 +40,10 @@ func (s *Server) routes() map[string]handler {
 		TypeMonitorStop:  {overseers, s.handleMonitorStop},
 
 		TypeStationHeartbeat: {stations, s.handleHeartbeat},
+		TypeTicketTake:       {stations, s.handleTicketTake},
+		TypeTicketCancel:     {stations, s.handleTicketCancel},
+		TypeTicketAnswer:     {stations, s.handleTicketAnswer},
+		TypeTicketList:       {stations, s.handleTicketList},
 	}
 }
 

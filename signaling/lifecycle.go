@@ -145,6 +145,9 @@ func (s *Server) release(sess *session) {
 	if hasRole(sess.ident.Role, overseers) {
 		s.stopWatching(sess)
 	}
+	if sess.ident.Role == identity.RoleStation {
+		s.releaseTickets(ctx, sess.ident.AccountID)
+	}
 	if id := sess.waitingRequest(); id != "" {
 		if err := s.queue.Cancel(ctx, sess.ident.AccountID, id); errors.Is(err, queue.ErrUnavailable) {
 			s.left.cancelLater(sess.ident.AccountID, id)

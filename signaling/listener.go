@@ -53,6 +53,9 @@ func (s *Server) OfferWithdrawn(agentID, requestID, reason string) {
 
 // PositionChanged tells a waiting station where it stands.
 func (s *Server) PositionChanged(stationID string, pos queue.Position) {
+	if s.ticketPosition(stationID, pos) {
+		return
+	}
 	if sess := s.session(stationID); sess != nil {
 		sess.push(TypeQueuePosition, positionData{RequestID: pos.RequestID, Position: pos.Position, EstimatedWaitS: seconds(pos.EstimatedWait)})
 	}

@@ -64,6 +64,15 @@ const (
 
 	// A kiosk's devices and version, for the center's station list.
 	TypeStationHeartbeat = "station.heartbeat"
+
+	// Station tickets (取号叫号).
+	TypeTicketTake      = "ticket.take"
+	TypeTicketTaken     = "ticket.taken"
+	TypeTicketCancel    = "ticket.cancel"
+	TypeTicketList      = "ticket.list"
+	TypeTicketCall      = "ticket.call"
+	TypeTicketAnswer    = "ticket.answer"
+	TypeTicketCallEnded = "ticket.call_ended"
 )
 
 // allTypes lists every type above, for the protocol document test.
@@ -76,6 +85,8 @@ var allTypes = []string{
 	TypeCaseUpdated, TypeFormPushed, TypeFormSigned, TypeDocumentUpdated,
 	TypeMonitorStart, TypeMonitorStarted, TypeMonitorStop, TypeRatingSubmit, TypeRecordingStatus,
 	TypeStationHeartbeat, TypeVideoPaused, TypeBitrateLimit,
+	TypeTicketTake, TypeTicketTaken, TypeTicketCancel, TypeTicketList, TypeTicketCall,
+	TypeTicketAnswer, TypeTicketCallEnded,
 }
 
 // Error codes sent in error messages.

@@ -124,6 +124,7 @@ func (s *Server) presence() ([]queue.AgentPresence, []queue.Request) {
 			if req.ID != "" && req.StationID != "" {
 				requests = append(requests, req)
 			}
+			requests = append(requests, s.tickets.requests(sess.ident.AccountID)...)
 		}
 	}
 	return agents, requests
@@ -140,6 +141,7 @@ func (s *session) agentPresence() queue.AgentPresence {
 	switch {
 	case s.call != nil:
 		p.State = queue.Busy
+		p.Station = s.call.req.StationID
 	case s.lastCallID != "":
 		p.State = queue.WrapUp
 	case s.agentState == queue.Ready || s.agentState == queue.WrapUp:

@@ -117,7 +117,8 @@ type Server struct {
 	conns     sync.WaitGroup
 	callsByID map[string]*call
 
-	left leftovers // what ended sessions left in a queue that could not be reached
+	left    leftovers  // what ended sessions left in a queue that could not be reached
+	tickets ticketBook // the tickets of stations signed in here
 }
 
 // New returns a Server. Call Close to end every session and call.

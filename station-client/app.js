@@ -18,6 +18,7 @@ import { keepAppOffline } from './offline.js';
 import { SelfCheck } from './selfcheck.js';
 import { kioskSettings } from './settings.js';
 import { messages } from './strings.js';
+import { TicketBoard } from './tickets.js';
 
 // Screens a resident may walk away from; they fall back to idle. The idle
 // screen itself only falls back to Chinese.
@@ -52,6 +53,12 @@ class Kiosk {
     screens: this.screens,
     documentCamera: this.settings.documentCamera,
     camera: this.settings.camera,
+  });
+  tickets = new TicketBoard({
+    signaling: this.signaling,
+    i18n: this.i18n,
+    screens: this.screens,
+    busy: () => this.call.active || this.afterCall.active,
   });
   heartbeat = new Heartbeat({ signaling: this.signaling, documentCamera: this.settings.documentCamera });
   inactivity = new Inactivity({ timeoutMs: this.settings.idleTimeoutMs, onIdle: () => this.#timedOut() });
@@ -88,7 +95,7 @@ class Kiosk {
 
   home() {
     this.afterCall.leave();
-    if (this.call.active) return;
+    if (this.call.active || this.tickets.show()) return;
     this.screens.show('idle');
   }
 
@@ -106,6 +113,9 @@ class Kiosk {
     this.call.addEventListener('done', () => this.home());
     this.call.addEventListener('ended', (/** @type {CustomEvent} */ e) => this.afterCall.begin(e.detail.call, e.detail.reason));
     this.afterCall.addEventListener('done', () => this.home());
+    $('#ticket-button').addEventListener('click', () => this.catalog.item && this.tickets.take(this.catalog.item, this.catalog.green));
+    this.tickets.addEventListener('take', () => this.catalog.start(''));
+    this.tickets.addEventListener('empty', () => this.home());
     this.screens.addEventListener('change', (/** @type {CustomEvent} */ e) => {
       if (leavableScreens.has(e.detail) || e.detail === 'idle') this.inactivity.arm();
       else this.inactivity.disarm();
@@ -154,6 +164,7 @@ class Kiosk {
     }
     const first = this.screens.current === 'loading' || this.screens.current === 'login';
     this.call.resume(w);
+    this.tickets.refresh();
     if (first && !this.call.active && this.screens.current !== 'notice') this.screens.show('idle');
     this.catalog.refresh().catch(() => {});
   }

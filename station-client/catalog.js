@@ -37,6 +37,11 @@ export class CatalogBrowser extends EventTarget {
     return this.#green;
   }
 
+  // item is the item whose notice is open, if any.
+  get item() {
+    return this.#item;
+  }
+
   // start opens the category screen; green is "" or a green-channel reason.
   async start(green = '') {
     this.#green = green;

@@ -34,6 +34,7 @@ const appFiles = [
   '/station/speech.js',
   '/station/strings.js',
   '/station/style.css',
+  '/station/tickets.js',
   '/station/upload.js',
   '/station/version.js',
   '/lib/base.css',
