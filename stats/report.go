@@ -169,4 +169,3 @@ type row struct {
 	dueDate                string // the case's, YYYY-MM-DD or empty
 	closedDay              string // the day the case closed, YYYY-MM-DD in the center's zone, or empty
 }
-
