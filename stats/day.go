@@ -22,7 +22,7 @@ func (d *day) around(at int64, slack time.Duration) bool {
 func (d *day) groups(days map[string]*groups) *groups {
 	g := days[d.name]
 	if g == nil {
-		g = newGroups()
+		g = newGroups(false)
 		days[d.name] = g
 	}
 	return g

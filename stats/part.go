@@ -2,7 +2,6 @@ package stats
 
 import (
 	"math"
-	"sort"
 	"time"
 )
 
@@ -21,7 +20,7 @@ type part struct {
 	requests, answered, abandoned, in30 int
 
 	waitMs   int64
-	waits    map[int64]int // wait in tenths of a second (rounded) → calls
+	waits    hist // answered calls per wait in tenths of a second (rounded)
 	handleMs int64
 	handled  int
 
@@ -34,7 +33,10 @@ type part struct {
 	openDue       map[string]int // open cases by due date
 }
 
-func newPart() *part { return &part{waits: map[int64]int{}, openDue: map[string]int{}} }
+func newPart() *part { return &part{openDue: map[string]int{}} }
+
+// newMergedPart is a part that merges many: its waits are an array.
+func newMergedPart() *part { return &part{openDue: map[string]int{}, waits: hist{isDense: true}} }
 
 // setName keeps the name of the latest request, so a renamed station or
 // item shows its current name whichever order parts are merged in.
@@ -59,7 +61,7 @@ func (p *part) addAnswered(r *row) {
 	p.answered++
 	wait := r.accepted.Sub(r.requested)
 	p.waitMs += wait.Milliseconds()
-	p.waits[waitKey(wait)]++
+	p.waits.add(waitKey(wait), 1)
 	if wait <= ServiceLevelWait {
 		p.in30++
 	}
@@ -106,9 +108,7 @@ func (p *part) merge(o *part) {
 	p.abandoned += o.abandoned
 	p.in30 += o.in30
 	p.waitMs += o.waitMs
-	for k, n := range o.waits {
-		p.waits[k] += n
-	}
+	p.waits.merge(&o.waits)
 	p.handleMs += o.handleMs
 	p.handled += o.handled
 	for i := range p.outcomes {
@@ -140,7 +140,7 @@ func (p *part) figures(today string) Figures {
 	f.AbandonRate = pct(f.Abandoned, f.Requests)
 	if p.answered > 0 {
 		f.AvgWaitS = round1(float64(p.waitMs) / 1000 / float64(p.answered))
-		f.P90WaitS = float64(p.percentileKey(0.9)) / 10
+		f.P90WaitS = float64(p.waits.percentile(0.9)) / 10
 	}
 	if p.handled > 0 {
 		f.AvgHandleS = round1(float64(p.handleMs) / 1000 / float64(p.handled))
@@ -155,27 +155,4 @@ func (p *part) figures(today string) Figures {
 		}
 	}
 	return f
-}
-
-// percentileKey is the nearest-rank percentile of the waits: the smallest
-// wait with at least q of the waits at or below it. Rounding every wait to
-// a tenth first gives the rounded percentile of the exact waits, since
-// rounding keeps their order.
-func (p *part) percentileKey(q float64) int64 {
-	keys := make([]int64, 0, len(p.waits))
-	n := 0
-	for k, c := range p.waits {
-		keys = append(keys, k)
-		n += c
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
-	rank := max(int(math.Ceil(q*float64(n)))-1, 0)
-	seen := 0
-	for _, k := range keys {
-		seen += p.waits[k]
-		if seen > rank {
-			return k
-		}
-	}
-	return 0
 }

@@ -61,12 +61,18 @@ func (r Report) Rows(by string) []Figures {
 
 // groups gathers the parts of every breakdown, for one day or more.
 type groups struct {
-	total *part
-	by    map[string]map[string]*part // breakdown → group key → part
+	total  *part
+	by     map[string]map[string]*part // breakdown → group key → part
+	merged bool                        // parts merge many: see newMergedPart
 }
 
-func newGroups() *groups {
-	g := &groups{total: newPart(), by: map[string]map[string]*part{}}
+// newGroups returns empty groups: for one day's calls, or (merged) to
+// merge days into.
+func newGroups(merged bool) *groups {
+	g := &groups{total: newPart(), by: map[string]map[string]*part{}, merged: merged}
+	if merged {
+		g.total = newMergedPart()
+	}
 	for _, b := range Breakdowns {
 		g.by[b] = map[string]*part{}
 	}
@@ -81,6 +87,9 @@ func (g *groups) get(by, key string) *part {
 	p := m[key]
 	if p == nil {
 		p = newPart()
+		if g.merged {
+			p = newMergedPart()
+		}
 		m[key] = p
 	}
 	return p

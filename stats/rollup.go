@@ -203,7 +203,7 @@ func (s *Service) computeDays(ctx context.Context, days map[string]bool) (map[st
 		for _, d := range list[i : i+n] {
 			out[d] = got[d]
 			if out[d] == nil {
-				out[d] = newGroups()
+				out[d] = newGroups(false)
 			}
 		}
 		i += n

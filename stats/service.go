@@ -66,13 +66,12 @@ const (
 // the records.
 func (s *Service) Report(ctx context.Context, p Period) (Report, error) {
 	today := midnight(s.now().In(s.loc))
-	g := newGroups()
+	g := newGroups(true)
 	if closedTo := minTime(p.To, today); p.From.Before(closedTo) {
-		days, err := s.rolledUp(ctx, p.From, closedTo)
-		if err != nil {
+		var err error
+		if g, err = s.rolledUp(ctx, p.From, closedTo); err != nil {
 			return Report{}, err
 		}
-		g.merge(days)
 	}
 	if liveFrom := maxTime(p.From, today); liveFrom.Before(p.To) {
 		live, err := s.compute(ctx, liveFrom, p.To)
@@ -83,6 +82,8 @@ func (s *Service) Report(ctx context.Context, p Period) (Report, error) {
 			g.merge(d)
 		}
 	}
+	// Bookings and no-shows are counted apart, from the appointments'
+	// records, into the report's Bookings (see BookingsGap).
 	return g.report(p, today.Format(time.DateOnly), s.categories), nil
 }
 
@@ -93,7 +94,7 @@ func (s *Service) direct(ctx context.Context, p Period) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	g := newGroups()
+	g := newGroups(true)
 	for _, d := range days {
 		g.merge(d)
 	}
