@@ -2,12 +2,18 @@ package e2e
 
 import (
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"cloudwindow/node"
+	"cloudwindow/stats"
+	"cloudwindow/store"
 )
 
 // screenshotDir is where the product screenshots live in the repository.
@@ -71,4 +77,41 @@ func requireKioskFont(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "Noto Sans CJK") {
 		t.Fatalf("Noto Sans CJK is not installed (fc-match: %q, %v): apt-get install fonts-noto-cjk", out, err)
 	}
+}
+
+// statsShotCalls is how many calls the statistics screenshot shows: a
+// month's worth for a busy center, seeded in seconds.
+const statsShotCalls = 20000
+
+// testStatsScreenshot renders 统计报表 for last month after seeding it
+// with synthetic calls (cloudwindow admin seed-calls), into
+// docs/screenshots. It runs only with CLOUDWINDOW_SCREENSHOTS=1.
+func testStatsScreenshot(t *testing.T, browser context.Context) {
+	if os.Getenv("CLOUDWINDOW_SCREENSHOTS") != "1" {
+		t.Skip("set CLOUDWINDOW_SCREENSHOTS=1 to write docs/screenshots")
+	}
+	requireKioskFont(t)
+	dir := t.TempDir()
+	thisMonth := time.Now()
+	lastMonth := time.Date(thisMonth.Year(), thisMonth.Month(), 1, 0, 0, 0, 0, time.Local).AddDate(0, -1, 0)
+	db, err := store.Open(context.Background(), filepath.Join(dir, "cloudwindow.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = stats.RunSeedCalls(context.Background(), db, time.Local,
+		[]string{"--count", strconv.Itoa(statsShotCalls), "--month", lastMonth.Format("2006-01")}, io.Discard)
+	db.Close()
+	if err != nil {
+		t.Fatalf("seed calls: %v", err)
+	}
+	n := startNode(t, func(c *node.Config) { browserNode(c); c.DataDir = dir })
+	p := openTab(t, browser, "supervisor1", n.URL()+"/console/stats.html", 1600, 1300, "")
+	p.screen("login")
+	p.fill("#login-username", "supervisor1")
+	p.fill("#login-password", "demo")
+	p.click("#login-submit")
+	p.screen("stats")
+	setPeriod(p, "month", lastMonth.Format(time.DateOnly))
+	p.waitJS(`document.querySelector('[data-tile="requests"] dd').textContent === '`+strconv.Itoa(statsShotCalls)+`'`, "last month's requests")
+	p.screenshot(filepath.Join(screenshotDir, "console-stats.png"))
 }

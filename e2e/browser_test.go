@@ -29,6 +29,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("a dropped station link resumes the same call", func(t *testing.T) { testBrowserLinkDrop(t, browser) })
 	t.Run("offer collisions with the server", func(t *testing.T) { testBrowserNegotiation(t, browser) })
 	t.Run("screenshots", func(t *testing.T) { testBrowserScreenshots(t, browser) })
+	t.Run("statistics screenshot", func(t *testing.T) { testStatsScreenshot(t, browser) })
 }
 
 func testBrowserCall(t *testing.T, browser context.Context) {

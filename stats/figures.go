@@ -2,7 +2,6 @@ package stats
 
 import (
 	"math"
-	"sort"
 	"time"
 )
 
@@ -48,90 +47,6 @@ type Figures struct {
 	BadFollowedUpOnTime int `json:"bad_followed_up_on_time"` // fixed by its due time
 
 	OverdueCases int `json:"overdue_cases"` // past due and open, or closed after the due date
-}
-
-// acc gathers one group's calls; figures turns it into Figures.
-type acc struct {
-	f       Figures
-	waits   []float64
-	waitSum float64
-	handle  float64
-	handled int
-}
-
-func (a *acc) addAbandoned() {
-	a.f.Requests++
-	a.f.Abandoned++
-}
-
-func (a *acc) addAnswered(r *row, today string) {
-	a.f.Requests++
-	a.f.Answered++
-	wait := r.accepted.Sub(r.requested).Seconds()
-	a.waits = append(a.waits, wait)
-	a.waitSum += wait
-	if r.accepted.Sub(r.requested) <= ServiceLevelWait {
-		a.f.AnsweredIn30s++
-	}
-	if !r.ended.IsZero() {
-		a.handle += r.ended.Sub(r.accepted).Seconds()
-		a.handled++
-	}
-	a.addOutcome(r.outcome)
-	if r.score >= 1 && r.score <= 5 {
-		a.f.Ratings[r.score-1]++
-		a.f.Rated++
-	}
-	if r.rectStatus != "" {
-		a.f.BadRatings++
-		if !r.fixedAt.IsZero() && r.rectStatus == "fixed" {
-			a.f.BadFollowedUp++
-			if !r.fixedAt.After(r.rectDue) {
-				a.f.BadFollowedUpOnTime++
-			}
-		}
-	}
-	if r.overdue(today) {
-		a.f.OverdueCases++
-	}
-}
-
-func (a *acc) addOutcome(o string) {
-	switch o {
-	case "done":
-		a.f.Outcomes.Done++
-	case "forwarded":
-		a.f.Outcomes.Forwarded++
-	case "needs_materials":
-		a.f.Outcomes.NeedsMaterials++
-	case "consultation":
-		a.f.Outcomes.Consultation++
-	default:
-		a.f.Outcomes.None++
-	}
-}
-
-func (a *acc) figures() Figures {
-	f := a.f
-	f.ServiceLevel = pct(f.AnsweredIn30s, f.Requests)
-	f.AbandonRate = pct(f.Abandoned, f.Requests)
-	if n := len(a.waits); n > 0 {
-		f.AvgWaitS = round1(a.waitSum / float64(n))
-		f.P90WaitS = round1(percentile(a.waits, 0.9))
-	}
-	if a.handled > 0 {
-		f.AvgHandleS = round1(a.handle / float64(a.handled))
-	}
-	f.Satisfaction = pct(f.Ratings[3]+f.Ratings[4], f.Rated)
-	return f
-}
-
-// percentile is the nearest-rank percentile: the smallest value with at
-// least p of the values at or below it. It sorts v.
-func percentile(v []float64, p float64) float64 {
-	sort.Float64s(v)
-	i := int(math.Ceil(p*float64(len(v)))) - 1
-	return v[max(i, 0)]
 }
 
 func pct(n, of int) float64 {

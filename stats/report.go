@@ -59,68 +59,104 @@ func (r Report) Rows(by string) []Figures {
 	return nil
 }
 
-// groups gathers the accumulators of every breakdown.
+// groups gathers the parts of every breakdown, for one day or more.
 type groups struct {
-	total      acc
-	byName     map[string]map[string]*acc
-	categories func(id string) string
+	total  *part
+	by     map[string]map[string]*part // breakdown → group key → part
+	merged bool                        // parts merge many: see newMergedPart
 }
 
-func newGroups(categories func(string) string) *groups {
-	g := &groups{byName: map[string]map[string]*acc{}, categories: categories}
+// newGroups returns empty groups: for one day's calls, or (merged) to
+// merge days into.
+func newGroups(merged bool) *groups {
+	g := &groups{total: newPart(), by: map[string]map[string]*part{}, merged: merged}
+	if merged {
+		g.total = newMergedPart()
+	}
 	for _, b := range Breakdowns {
-		g.byName[b] = map[string]*acc{}
+		g.by[b] = map[string]*part{}
 	}
 	return g
 }
 
-func (g *groups) get(by, key, name string) *acc {
-	m := g.byName[by]
-	a := m[key]
-	if a == nil {
-		a = &acc{f: Figures{Key: key, Name: name}}
-		m[key] = a
+func (g *groups) get(by, key string) *part {
+	if by == "total" {
+		return g.total
 	}
-	return a
+	m := g.by[by]
+	p := m[key]
+	if p == nil {
+		p = newPart()
+		if g.merged {
+			p = newMergedPart()
+		}
+		m[key] = p
+	}
+	return p
 }
 
-// of returns the accumulators a request counts in. Abandoned requests have
-// no agent, so they count in no agent's row.
-func (g *groups) of(r *row) []*acc {
-	st := g.get(ByStation, r.stationID, r.stationName)
-	st.f.Island = st.f.Island || r.island
-	out := []*acc{&g.total, st, g.get(ByItem, r.itemID, r.itemName), g.get(ByCategory, r.category, g.categories(r.category))}
+// of returns the parts a request counts in. Abandoned requests have no
+// agent, so they count in no agent's row.
+func (g *groups) of(r *row) []*part {
+	at := r.requested.UnixMilli()
+	st := g.get(ByStation, r.stationID)
+	st.setName(r.stationName, at)
+	st.island = st.island || r.island
+	item := g.get(ByItem, r.itemID)
+	item.setName(r.itemName, at)
+	out := []*part{g.total, st, item, g.get(ByCategory, r.category)}
 	if r.agentID != "" {
-		out = append(out, g.get(ByAgent, r.agentID, r.agentName))
+		ag := g.get(ByAgent, r.agentID)
+		ag.setName(r.agentName, at)
+		out = append(out, ag)
 	}
 	return out
 }
 
-func (g *groups) report(p Period) Report {
+func (g *groups) merge(o *groups) {
+	g.total.merge(o.total)
+	for by, m := range o.by {
+		for key, p := range m {
+			g.get(by, key).merge(p)
+		}
+	}
+}
+
+// report finalises the figures as read on today ("YYYY-MM-DD").
+func (g *groups) report(p Period, today string, categories func(string) string) Report {
 	rep := Report{
 		Period:   PeriodInfo{Kind: p.Kind, From: p.FirstDay(), To: p.LastDay(), TimeZone: p.From.Location().String()},
-		Total:    g.total.figures(),
+		Total:    g.total.figures(today),
 		Bookings: noBookings,
 	}
 	rep.Total.Key, rep.Total.Name = "total", "合计"
-	rep.Station = sorted(g.byName[ByStation])
-	rep.Item = sorted(g.byName[ByItem])
-	rep.Category = sorted(g.byName[ByCategory])
-	rep.Agent = sorted(g.byName[ByAgent])
+	rep.Station = sorted(g.by[ByStation], today, nil)
+	rep.Item = sorted(g.by[ByItem], today, nil)
+	rep.Category = sorted(g.by[ByCategory], today, categories)
+	rep.Agent = sorted(g.by[ByAgent], today, nil)
 	return rep
 }
 
-// sorted lists a breakdown's figures, busiest first.
-func sorted(m map[string]*acc) []Figures {
+// sorted lists a breakdown's figures, busiest first; names, when given,
+// names the groups by their keys.
+func sorted(m map[string]*part, today string, names func(string) string) []Figures {
 	out := make([]Figures, 0, len(m))
-	for _, a := range m {
-		out = append(out, a.figures())
+	for key, p := range m {
+		f := p.figures(today)
+		f.Key = key
+		if names != nil {
+			f.Name = names(key)
+		}
+		out = append(out, f)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Requests != out[j].Requests {
 			return out[i].Requests > out[j].Requests
 		}
-		return out[i].Name < out[j].Name
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].Key < out[j].Key
 	})
 	return out
 }
@@ -141,16 +177,4 @@ type row struct {
 	rectDue, fixedAt       time.Time
 	dueDate                string // the case's, YYYY-MM-DD or empty
 	closedDay              string // the day the case closed, YYYY-MM-DD in the center's zone, or empty
-}
-
-// overdue: the case's due date passed while it was open, whether it is
-// still open (today is after it) or was closed later than it.
-func (r *row) overdue(today string) bool {
-	if r.dueDate == "" {
-		return false
-	}
-	if r.closedDay == "" {
-		return today > r.dueDate
-	}
-	return r.closedDay > r.dueDate
 }

@@ -10,3 +10,6 @@ func MigrationCount() int {
 	ms, _ := loadMigrations()
 	return len(ms)
 }
+
+// ForDialect exposes forDialect to the tests.
+var ForDialect = forDialect

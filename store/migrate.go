@@ -13,7 +13,10 @@ import (
 
 // Migrations are numbered SQL files, NNN_name.sql, applied in order once each.
 // Statements are separated by lines holding only "--;" so no SQL parser is
-// needed; each file must run unchanged on SQLite and PostgreSQL.
+// needed; each file must run unchanged on SQLite and PostgreSQL. The rare
+// statement that cannot be written for both (a trigger: PostgreSQL needs a
+// function for it, SQLite has none) carries a leading comment line
+// "-- only sqlite" or "-- only postgres" and runs on that engine alone.
 //
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
@@ -124,7 +127,7 @@ func (db *DB) lockMigrations(ctx context.Context) (unlock func(), err error) {
 func (db *DB) apply(ctx context.Context, m migration) error {
 	return db.Tx(ctx, func(tx *Tx) error {
 		for _, stmt := range strings.Split(m.sql, "\n--;\n") {
-			if strings.TrimSpace(stmt) == "" {
+			if strings.TrimSpace(stmt) == "" || !forDialect(stmt, db.Dialect) {
 				continue
 			}
 			if _, err := tx.Exec(ctx, stmt); err != nil {
@@ -137,4 +140,20 @@ func (db *DB) apply(ctx context.Context, m migration) error {
 		}
 		return nil
 	})
+}
+
+// forDialect reports whether a migration statement runs on d: all do
+// except those with a leading comment line "-- only <dialect>" naming
+// another.
+func forDialect(stmt string, d Dialect) bool {
+	for _, line := range strings.Split(strings.TrimSpace(stmt), "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "--") {
+			return true
+		}
+		if only, ok := strings.CutPrefix(line, "-- only "); ok {
+			return Dialect(strings.TrimSpace(only)) == d
+		}
+	}
+	return true
 }

@@ -84,3 +84,24 @@ func TestNodesStartingTogetherMigrateOnce(t *testing.T) {
 		t.Errorf("schema_migrations holds %d rows (%d versions), want each of %d migrations once", applied, distinct, want)
 	}
 }
+
+func TestStatementsForOneDialect(t *testing.T) {
+	cases := []struct {
+		stmt         string
+		sqlite, pgsq bool
+	}{
+		{"CREATE TABLE a (x INTEGER)", true, true},
+		{"-- a comment\nCREATE TABLE a (x INTEGER)", true, true},
+		{"-- only sqlite\nCREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END", true, false},
+		{"-- why\n-- only postgres\nCREATE FUNCTION f() RETURNS trigger AS $$ BEGIN RETURN NULL; END $$", false, true},
+		{"CREATE TABLE a (x INTEGER)\n-- only postgres", true, true}, // only a leading comment counts
+	}
+	for _, c := range cases {
+		if got := store.ForDialect(c.stmt, store.SQLite); got != c.sqlite {
+			t.Errorf("%q on sqlite: %v", c.stmt, got)
+		}
+		if got := store.ForDialect(c.stmt, store.Postgres); got != c.pgsq {
+			t.Errorf("%q on postgres: %v", c.stmt, got)
+		}
+	}
+}

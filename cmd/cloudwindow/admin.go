@@ -24,6 +24,7 @@ commands:
   enable            --username NAME
   reset-password    --username NAME
   seed-calls        [--count 100000] [--month YYYY-MM]   synthetic calls for benchmarks (never on a real center)
+  stats-rollup      [--from YYYY-MM-DD --to YYYY-MM-DD]     compute the statistics' daily roll-up again (default: every day)
 
 Generated passwords and device secrets are printed once; note them.`
 

@@ -62,6 +62,9 @@ func subcommand(ctx context.Context, cfg node.Config, args []string) error {
 		if len(args) > 1 && args[1] == "seed-calls" {
 			return stats.RunSeedCalls(ctx, db, cfg.Location, args[2:], os.Stdout)
 		}
+		if len(args) > 1 && args[1] == "stats-rollup" {
+			return stats.RunRollup(ctx, db, cfg.Location, args[2:], os.Stdout)
+		}
 		opts, err := node.AuthOptions(cfg)
 		if err != nil {
 			return err
