@@ -40,6 +40,7 @@ func (s *Server) routes() map[string]handler {
 		TypeMonitorStop:  {overseers, s.handleMonitorStop},
 
 		TypeStationHeartbeat: {stations, s.handleHeartbeat},
+		TypeStationLinkCheck: {stations, s.handleLinkCheck},
 	}
 }
 

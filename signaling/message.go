@@ -75,7 +75,7 @@ var allTypes = []string{
 	TypePeerState, TypeChatSend, TypeChatMessage, TypeCallHangup, TypeCallEnded, TypeCallWrapup,
 	TypeCaseUpdated, TypeFormPushed, TypeFormSigned, TypeDocumentUpdated,
 	TypeMonitorStart, TypeMonitorStarted, TypeMonitorStop, TypeRatingSubmit, TypeRecordingStatus,
-	TypeStationHeartbeat, TypeVideoPaused, TypeBitrateLimit,
+	TypeStationHeartbeat, TypeVideoPaused, TypeBitrateLimit, TypeStationLinkCheck, TypeCallLink,
 }
 
 // Error codes sent in error messages.
