@@ -14,6 +14,7 @@
 import { $, h, Screens } from '/lib/dom.js';
 import { I18n, formatDuration } from '/lib/i18n.js';
 import { Session, signInFromForm } from '/lib/session.js';
+import { renderLinkSamples } from './review-link.js';
 
 const messages = {
   zh: {
@@ -817,6 +818,7 @@ class SessionPage extends EventTarget {
       }),
     );
     if (events.length === 0) list.append(h('li', { class: 'empty' }, i18n.t('events.empty')));
+    renderLinkSamples(list, this.#detail.link ?? [], { at: (iso) => this.#at(iso), seek: (t) => this.#player.seek(t), lang: i18n.lang });
   }
 
   #renderNotes() {
