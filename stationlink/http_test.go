@@ -180,3 +180,28 @@ func TestCheckValidationAndGrade(t *testing.T) {
 		t.Error("a bad check was saved")
 	}
 }
+
+// The demo's island station is marked at start, once: an admin's later
+// change is kept across restarts.
+func TestSeedDemoMarksIsland1Once(t *testing.T) {
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
+		addAccount(t, db, "is-1", "island1", "station")
+		s := NewStore(db)
+		ctx := context.Background()
+		if err := s.SeedDemo(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if l, _ := s.Get(ctx, "is-1"); l.Profile != LowBandwidth {
+			t.Fatalf("island1 after seeding: %s", l.Profile)
+		}
+		if err := s.SetProfile(ctx, "is-1", Standard); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SeedDemo(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if l, _ := s.Get(ctx, "is-1"); l.Profile != Standard {
+			t.Errorf("seeding again overrode the admin's change: %s", l.Profile)
+		}
+	})
+}
