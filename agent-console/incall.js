@@ -6,6 +6,7 @@
 import { $, h } from '/lib/dom.js';
 import { CallConnection } from '/lib/call.js';
 import { watchVideoPause } from '/lib/linknotice.js';
+import { watchStationLink } from './linkbar.js';
 import { formatDuration } from '/lib/i18n.js';
 import { localTracks, openCamera, playInto, stopStream } from '/lib/media.js';
 import { CasePanel } from './casework.js';
@@ -37,6 +38,7 @@ export class AgentCall extends EventTarget {
     signaling.on('call.peer_state', (d) => this.#isCurrent(d) && d.party !== 'agent' && this.#peerState(d.state));
     signaling.on('chat.message', (d) => this.#isCurrent(d) && this.#chatMessage(d));
     watchVideoPause(signaling, $('#call-weak-link'), (d) => this.#isCurrent(d));
+    watchStationLink(signaling, i18n, $('#call-weak-link').parentElement, (d) => this.#isCurrent(d));
     signaling.on('recording.status', (d) => {
       this.#recording = d;
       this.#renderRecording();

@@ -95,12 +95,18 @@ export class OfferPanel extends EventTarget {
   }
 
   // #renderLink says how good the station's link is (the server's measure
-  // of its round trip), so the agent knows what picture to expect.
+  // of its round trip, and the kiosk's last pre-call check of loss and
+  // bandwidth), so the agent knows what picture to expect.
   #renderLink(link) {
     const el = $('#offer-link');
     const quality = ['good', 'fair', 'poor'].includes(link?.quality) ? link.quality : 'unknown';
     const name = this.#i18n.t(`offer.link.${quality}`);
-    el.textContent = quality === 'unknown' ? name : this.#i18n.t('offer.link.rtt', { quality: name, ms: link.rtt_ms });
+    let text = quality === 'unknown' ? name : this.#i18n.t('offer.link.rtt', { quality: name, ms: link.rtt_ms });
+    if (link?.profile === 'low_bandwidth') text += ` · ${this.#i18n.t('offer.link.low_bandwidth')}`;
+    if (link?.checked_at) {
+      text += ` · ${this.#i18n.t('offer.link.check', { loss: link.loss_pct ?? 0, down: link.down_kbps ?? 0, up: link.up_kbps ?? 0 })}`;
+    }
+    el.textContent = text;
     el.dataset.quality = quality;
   }
 

@@ -10,6 +10,7 @@ import { badRatingMax, failureText, ratingBadge, renderStatus } from './review-b
 import { Notes } from './review-notes.js';
 import { Lane, SyncPlayer } from './review-player.js';
 import { RectificationPanel } from './review-rectification.js';
+import { renderLinkSamples } from './review-link.js';
 import { renderEvents, renderMarks } from './review-timeline.js';
 
 /**
@@ -223,6 +224,7 @@ export class SessionPage extends EventTarget {
   #renderEvents() {
     const d = this.#detail;
     renderEvents($('#events'), d.events, d.call ?? {}, (iso) => this.#at(iso), (t) => this.#player.seek(t), this.#app.i18n);
+    renderLinkSamples($('#events'), d.link ?? [], { at: (iso) => this.#at(iso), seek: (t) => this.#player.seek(t), lang: this.#app.i18n.lang });
   }
 
   // #renderMarks pins events and notes on the seek bar.

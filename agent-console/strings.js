@@ -61,6 +61,9 @@ export const messages = {
     'offer.link.poor': '网络较差',
     'offer.link.unknown': '网络情况未知',
     'offer.link.rtt': '{quality}（延迟 {ms} 毫秒）',
+    'offer.link.low_bandwidth': '低带宽站点',
+    'offer.link.check': '上次检测：丢包 {loss}%，下行 {down} kbit/s，上行 {up} kbit/s',
+    'link.bar': '对方{quality} · 延迟 {rtt} 毫秒 · 丢包 {loss}% · {kbps} kbit/s',
 
     'call.waiting_video': '等待对方视频…',
     'call.audio_only': '居民没有摄像头，本次为语音通话',
@@ -235,6 +238,9 @@ export const messages = {
     'offer.link.poor': 'Poor link',
     'offer.link.unknown': 'Link not measured',
     'offer.link.rtt': '{quality} ({ms} ms round trip)',
+    'offer.link.low_bandwidth': 'low-bandwidth station',
+    'offer.link.check': 'last check: {loss}% loss, {down} kbit/s down, {up} kbit/s up',
+    'link.bar': 'Station: {quality} · {rtt} ms · {loss}% loss · {kbps} kbit/s',
 
     'call.waiting_video': 'Waiting for video…',
     'call.audio_only': 'The resident has no camera: this is a voice call',

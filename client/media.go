@@ -233,8 +233,19 @@ func (m *Media) answer(sdp string) {
 	m.c.Request(context.Background(), "rtc.answer", map[string]string{"call_id": m.callID, "sdp": ans.SDP})
 }
 
-func (m *Media) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+func (m *Media) onTrack(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	key := tr.StreamID() + "/" + tr.ID()
+	// Reading the server's sender reports lets the receiver reports carry
+	// them back (LSR/DLSR), as a browser's do, so the server knows the RTT.
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		for {
+			if _, _, err := recv.ReadRTCP(); err != nil {
+				return
+			}
+		}
+	}()
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()

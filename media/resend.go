@@ -139,7 +139,11 @@ func (r *resender) observe(rr *rtcp.ReceiverReport) {
 		return
 	}
 	for _, rep := range rr.Reports {
-		if rep.SSRC != b.ssrc || rep.LastSenderReport == 0 {
+		if rep.SSRC != b.ssrc {
+			continue
+		}
+		r.d.peer.counters.fractionLost.Store(uint32(rep.FractionLost))
+		if rep.LastSenderReport == 0 {
 			continue
 		}
 		units := compactNTP(r.now()) - rep.LastSenderReport - rep.Delay
@@ -152,6 +156,7 @@ func (r *resender) observe(rr *rtcp.ReceiverReport) {
 		} else {
 			r.rtt += (sample - r.rtt) / 8
 		}
+		r.d.peer.counters.rtt.Store(int64(r.rtt))
 	}
 }
 

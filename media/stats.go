@@ -1,6 +1,9 @@
 package media
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // RoomStats is a snapshot of a room's forwarding counters.
 type RoomStats struct {
@@ -25,6 +28,10 @@ type PeerStats struct {
 	// adaptation is off) and whether video to it is paused.
 	DownlinkEstimate int64
 	VideoPaused      bool
+	// This peer's link as its own receiver reports tell it: the round trip
+	// (0 until known) and the fraction of packets it last reported lost.
+	RTT          time.Duration
+	FractionLost float64
 }
 
 // peerCounters is updated from read loops without locks.
@@ -35,6 +42,8 @@ type peerCounters struct {
 	nacksSuppressed                  atomic.Uint64
 	downlinkEstimate                 atomic.Int64
 	videoPaused                      atomic.Bool
+	rtt                              atomic.Int64  // ns
+	fractionLost                     atomic.Uint32 // of 256, as in RTCP
 }
 
 func (c *peerCounters) snapshot(party string) PeerStats {
@@ -49,5 +58,7 @@ func (c *peerCounters) snapshot(party string) PeerStats {
 		KeyframeRequests: c.keyframeRequests.Load(),
 		DownlinkEstimate: c.downlinkEstimate.Load(),
 		VideoPaused:      c.videoPaused.Load(),
+		RTT:              time.Duration(c.rtt.Load()),
+		FractionLost:     float64(c.fractionLost.Load()) / 256,
 	}
 }

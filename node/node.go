@@ -30,6 +30,7 @@ import (
 	"cloudwindow/rectify"
 	"cloudwindow/signaling"
 	"cloudwindow/stationhealth"
+	"cloudwindow/stationlink"
 	"cloudwindow/stats"
 	"cloudwindow/store"
 )
@@ -56,6 +57,7 @@ type Node struct {
 	Rectify   *rectify.Service
 	Stats     *stats.Service
 	Health    *stationhealth.Store
+	Links     *stationlink.Store
 	Documents *documents.Service
 	Audit     *audit.Log
 	SFU       *media.SFU
@@ -106,6 +108,7 @@ func (n *Node) open(ctx context.Context) error {
 	}
 	n.Rectify = rectify.NewService(db, n.Audit, time.Now, n.log)
 	n.Health = stationhealth.NewStore(db, 0)
+	n.Links = stationlink.NewStore(db)
 	authOpts, err := n.authOptions()
 	if err != nil {
 		return err
@@ -139,7 +142,7 @@ func (n *Node) open(ctx context.Context) error {
 		RequireRecording:     n.cfg.RequireRecording,
 	}, signaling.Deps{
 		Verifier: n.Auth, Catalog: n.Catalog, NewQueue: n.newQueue, SFU: n.SFU, Recorder: n.recorder(),
-		Calls: n.Calls, Cases: n.Cases, Rectifications: n.Rectify, Health: n.Health,
+		Calls: n.Calls, Cases: n.Cases, Rectifications: n.Rectify, Health: n.Health, Links: n.Links,
 		Bus: n.bus, Registerer: n.registry, Logger: n.log,
 	})
 	n.relay.connect(n.Signaling)
@@ -276,6 +279,9 @@ func (n *Node) seedAccounts(ctx context.Context) error {
 	if n.cfg.Demo {
 		if err := n.Auth.SeedDemo(ctx); err != nil {
 			return fmt.Errorf("create demo accounts: %w", err)
+		}
+		if err := n.Links.SeedDemo(ctx); err != nil {
+			return err
 		}
 		fmt.Fprint(n.cfg.Out, demoAccounts)
 		return nil

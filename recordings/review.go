@@ -70,6 +70,8 @@ type SessionDetail struct {
 	Files  []File        `json:"files"`
 	Events []calls.Event `json:"events"`
 	Notes  []Note        `json:"notes"`
+	// The station's link during the call, sampled from the media server.
+	Link []calls.LinkSample `json:"link"`
 }
 
 // Note is a supervisor's remark pinned to a time in the recording.
@@ -289,6 +291,9 @@ func (rec *Recorder) Session(ctx context.Context, callID string) (SessionDetail,
 		return SessionDetail{}, err
 	}
 	d.Events = append(d.Events, events...)
+	if d.Link, err = cs.LinkSamples(ctx, callID); err != nil {
+		return SessionDetail{}, err
+	}
 	return d, nil
 }
 

@@ -125,6 +125,7 @@ func (s *Server) startCall(ctx context.Context, agent, station *session, req que
 	agent.setCall(c)
 	s.events.add(c.id, calls.Event{At: c.started, Type: "accepted", Actor: agent.ident.DisplayName})
 	station.push(TypeCallStarted, c.startedData(partyStation))
+	s.watchLink(c)
 	return c, nil
 }
 

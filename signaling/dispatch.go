@@ -44,6 +44,7 @@ func (s *Server) routes() map[string]handler {
 		TypeTicketCancel:     {stations, s.handleTicketCancel},
 		TypeTicketAnswer:     {stations, s.handleTicketAnswer},
 		TypeTicketList:       {stations, s.handleTicketList},
+		TypeStationLinkCheck: {stations, s.handleLinkCheck},
 	}
 }
 

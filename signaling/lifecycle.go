@@ -106,6 +106,7 @@ func (s *Server) welcome(ctx context.Context, sess *session, resumed bool) welco
 		if req, pos, ok := s.queue.Waiting(ctx, sess.ident.AccountID); ok {
 			w.Waiting = &positionData{RequestID: req.ID, Position: pos.Position, EstimatedWaitS: seconds(pos.EstimatedWait)}
 		}
+		w.LinkProfile = s.linkSettings(ctx, sess.ident.AccountID)
 	}
 	if c := sess.currentCall(); c != nil {
 		started := c.startedData(c.partyOf(sess))

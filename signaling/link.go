@@ -2,11 +2,17 @@ package signaling
 
 import "time"
 
-// linkInfo is the station's link as the server measured it (the signaling
-// socket's round trip), so the agent knows what picture to expect.
+// linkInfo is the station's link as the agent sees it on the offer: the
+// signaling socket's round trip the server measured and, once the kiosk ran
+// its pre-call check, that check's loss and bandwidth.
 type linkInfo struct {
-	RTTMs   int    `json:"rtt_ms"`
-	Quality string `json:"quality"` // good | fair | poor
+	RTTMs     int     `json:"rtt_ms"`
+	Quality   string  `json:"quality"` // good | fair | poor
+	Profile   string  `json:"profile,omitempty"`
+	LossPct   float64 `json:"loss_pct,omitempty"`
+	DownKbps  int     `json:"down_kbps,omitempty"`
+	UpKbps    int     `json:"up_kbps,omitempty"`
+	CheckedAt string  `json:"checked_at,omitempty"` // RFC 3339, when the kiosk checked
 }
 
 // Round trips up to these are a good or a fair link; beyond, a poor one.

@@ -32,6 +32,7 @@ func (s *Server) Offered(agentID string, req queue.Request, ringTimeout time.Dur
 		RequestID: req.ID, GreenChannel: req.GreenReason, WaitedS: seconds(time.Since(req.EnqueuedAt)),
 		RingTimeoutS: seconds(ringTimeout), Station: stationOf(req),
 	}
+	offer.Station.Link = s.offerLink(ctx, req)
 	if item, err := s.deps.Catalog.Item(ctx, req.ItemID); err == nil {
 		offer.Item = itemJSON(item)
 	}

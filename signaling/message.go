@@ -87,6 +87,7 @@ var allTypes = []string{
 	TypeStationHeartbeat, TypeVideoPaused, TypeBitrateLimit,
 	TypeTicketTake, TypeTicketTaken, TypeTicketCancel, TypeTicketList, TypeTicketCall,
 	TypeTicketAnswer, TypeTicketCallEnded,
+	TypeStationLinkCheck, TypeCallLink,
 }
 
 // Error codes sent in error messages.

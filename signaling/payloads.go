@@ -7,6 +7,7 @@ import (
 
 	"cloudwindow/calls"
 	"cloudwindow/identity"
+	"cloudwindow/stationlink"
 )
 
 // Limits on client-sent fields.
@@ -54,6 +55,8 @@ type welcomeData struct {
 	AgentReason string            `json:"agent_reason,omitempty"`
 	Waiting     *positionData     `json:"waiting,omitempty"`
 	Call        json.RawMessage   `json:"call,omitempty"`
+	// A station's link profile: how its kiosk starts its video encoders.
+	LinkProfile *stationlink.Settings `json:"link_profile,omitempty"`
 }
 
 // ICEServer is a STUN or TURN server the clients may use.

@@ -10,6 +10,7 @@ import { CallConnection } from '/lib/call.js';
 import { watchVideoPause } from '/lib/linknotice.js';
 import { MediaFailure, localTracks, openCamera, openDocumentCamera, playInto, stopStream } from '/lib/media.js';
 import { renderGreenFlags } from './catalog.js';
+import { checkLinkBeforeCall } from './linkcheck.js';
 import { CallScreen } from './callscreen.js';
 import { ScanSender } from './scan.js';
 import { FormSigning } from './signing.js';
@@ -41,6 +42,7 @@ export class StationCall extends EventTarget {
   #position = null;
   #documentCamera;
   #camera;
+  #session;
 
   // documentCamera picks the document camera (see settings.js); session
   // sends scans and signatures.
@@ -49,6 +51,7 @@ export class StationCall extends EventTarget {
     this.#documentCamera = documentCamera;
     this.#camera = camera;
     this.#sig = signaling;
+    this.#session = session;
     this.#i18n = i18n;
     this.#screens = screens;
     this.#screen = new CallScreen({ i18n, onMute: (m) => this.#conn?.setMuted('audio', m) });
@@ -118,6 +121,7 @@ export class StationCall extends EventTarget {
   }
 
   async #request() {
+    await checkLinkBeforeCall({ signaling: this.#sig, session: this.#session, i18n: this.#i18n });
     let reply;
     try {
       reply = await this.#sig.request('call.request', {

@@ -163,6 +163,8 @@ export const messages = {
     'speech.next': '马上就轮到您了，请稍候',
     'speech.turn': '轮到您了，工作人员马上和您视频通话',
     'speech.ended': '通话已结束，感谢您的使用，请带好随身物品',
+    'speech.weak_link': '这里的网络信号较弱，通话时会优先保证声音，请靠近话筒说话',
+    'link.poor': '这里的网络信号较弱。通话时会优先保证声音，画面可能不太清楚或暂停，请靠近话筒说话。',
 
     'call.connecting': '正在接通视频…',
     'call.agent': '工作人员',
@@ -402,6 +404,7 @@ export const messages = {
     'tickets.take': 'Take a number too',
 
     'preparing': 'Opening the camera and microphone…',
+    'link.poor': 'The network here is weak. Sound comes first during the call; the picture may be unclear or paused. Please speak close to the microphone.',
     'camera.denied.title': 'The camera is not allowed',
     'camera.denied.text': 'The camera may not be used. You can talk to the agent by voice only, or ask the helper to check the settings.',
     'camera.no_camera.title': 'No camera found',

@@ -17,6 +17,8 @@
 // ICE failures are repaired with an ICE restart, and a reconnected WebSocket
 // re-sends whatever negotiation it missed.
 
+import { capEncoding, startEncoding } from './linkprofile.js';
+
 // How long a "disconnected" ICE state may last before we restart ICE
 // instead of waiting for it to recover on its own.
 const disconnectGrace = 4000;
@@ -64,9 +66,10 @@ export class CallConnection extends EventTarget {
     if (!(bps > 0)) return;
     for (const sender of this.#pc.getSenders()) {
       if (sender.track?.kind !== 'video') continue;
+      const source = this.#local.find((l) => l.track === sender.track)?.source ?? 'camera';
       const params = sender.getParameters();
       if (!params.encodings?.length) params.encodings = [{}];
-      for (const e of params.encodings) e.maxBitrate = bps;
+      for (const e of params.encodings) capEncoding(e, source, bps, this.#linkProfile);
       try {
         await sender.setParameters(params);
       } catch (err) {
@@ -135,14 +138,21 @@ export class CallConnection extends EventTarget {
       if (!this.#retryTimer) this.#negotiate();
     };
     pc.onconnectionstatechange = () => this.#onConnectionState();
-    for (const { track, stream } of this.#local) {
-      pc.addTrack(track, stream);
+    for (const { track, stream, source } of this.#local) {
+      // A station on a weak link starts its encoders low (welcome.link_profile).
+      const start = startEncoding(this.#linkProfile, source);
+      if (start) pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream], sendEncodings: [start] });
+      else pc.addTrack(track, stream);
     }
     if (this.#local.length === 0) {
       // Nothing to send still needs an offer the server can answer.
       pc.addTransceiver('audio', { direction: 'recvonly' });
     }
     return pc;
+  }
+
+  get #linkProfile() {
+    return this.#sig.welcome?.link_profile ?? null;
   }
 
   #forThisCall(d) {

@@ -23,6 +23,7 @@ commands:
   disable           --username NAME
   enable            --username NAME
   reset-password    --username NAME
+  station-link      --username DEVICE-ID [--profile standard|low_bandwidth]   show or set a station's link profile
   seed-calls        [--count 100000] [--month YYYY-MM]   synthetic calls for benchmarks (never on a real center)
   stats-rollup      [--from YYYY-MM-DD --to YYYY-MM-DD]     compute the statistics' daily roll-up again (default: every day)
 

@@ -12,6 +12,7 @@ import (
 
 	"cloudwindow/auth"
 	"cloudwindow/identity"
+	"cloudwindow/stationlink"
 	"cloudwindow/store"
 	"cloudwindow/store/storetest"
 )
@@ -165,6 +166,36 @@ func TestRunAdminRefusesBadInput(t *testing.T) {
 		}
 		if mustAccount(t, s, "admin").Disabled {
 			t.Fatal("the last admin was disabled")
+		}
+	})
+}
+
+// An admin marks a station as low bandwidth from the command line; a person's
+// account or an unknown profile is refused and changes nothing.
+func TestAdminMarksStationLink(t *testing.T) {
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
+		s := accounts(t, db, true)
+		links := stationlink.NewStore(db)
+		run := func(args ...string) (string, error) {
+			var out bytes.Buffer
+			err := cliStationLink(context.Background(), s, links, args, &out)
+			return out.String(), err
+		}
+		if out, err := run("--username", "station1"); err != nil || !strings.Contains(out, "station1: standard") {
+			t.Fatalf("unmarked station shows %q, %v", out, err)
+		}
+		if out, err := run("--username", "station1", "--profile", "low_bandwidth"); err != nil || !strings.Contains(out, "low_bandwidth") {
+			t.Fatalf("marking: %q, %v", out, err)
+		}
+		if _, err := run("--username", "station1", "--profile", "fast"); err == nil {
+			t.Error("an unknown profile was accepted")
+		}
+		if _, err := run("--username", "agent1", "--profile", "low_bandwidth"); err == nil {
+			t.Error("an agent was given a link profile")
+		}
+		a, _ := s.AccountByUsername(context.Background(), "station1")
+		if l, _ := links.Get(context.Background(), a.ID); l.Profile != stationlink.LowBandwidth {
+			t.Errorf("profile after a refused change: %s", l.Profile)
 		}
 	})
 }

@@ -16,6 +16,7 @@ import (
 
 	"cloudwindow/auth"
 	"cloudwindow/node"
+	"cloudwindow/stationlink"
 	"cloudwindow/stats"
 	"cloudwindow/store"
 )
@@ -72,6 +73,9 @@ func subcommand(ctx context.Context, cfg node.Config, args []string) error {
 		svc, err := auth.NewService(db, opts)
 		if err != nil {
 			return err
+		}
+		if len(args) > 1 && args[1] == "station-link" {
+			return cliStationLink(ctx, svc, stationlink.NewStore(db), args[2:], os.Stdout)
 		}
 		return runAdmin(ctx, svc, args[1:], os.Stdout)
 	default:

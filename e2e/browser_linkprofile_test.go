@@ -1,0 +1,87 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"image"
+	_ "image/jpeg"
+	_ "image/png"
+	"net/http"
+	"testing"
+
+	"cloudwindow/linkemu"
+)
+
+// TestBrowserIslandStationStartsLow: the demo's island station is marked low
+// bandwidth, so its kiosk's camera and document camera encoders start low (the
+// browser's own sender parameters and sent resolution say so); over island-4g
+// the console shows the station's link as a bar; a scan still arrives at the
+// document camera's full resolution though the live picture is small.
+func TestBrowserIslandStationStartsLow(t *testing.T) {
+	browser := startBrowser(t)
+	n, _, _ := islandNode(t, linkemu.Profiles["island-4g"], true, browserNode)
+	item := itemOf(t, n, "medical_insurance")
+	agent := openConsole(t, browser, n, "agent1")
+	agent.ready()
+	kiosk := openStation(t, browser, n, "island1", 1280, 720, "")
+	kiosk.request("medical_insurance", item, "")
+	agent.offerFrom(island1Name)
+	if q := evalJS[string](agent.tab, `document.querySelector('#offer-link').dataset.quality`); q == "unknown" || q == "" {
+		t.Errorf("the offer shows no link quality (%q): the kiosk's pre-call check was not reported", q)
+	}
+	agent.click("#offer-accept")
+	agent.screen("call")
+	kiosk.screen("call")
+
+	// The encoders start low: every video sender has the profile's limits from
+	// its first frame, not after an adaptation.
+	kiosk.waitJS(`(window.cloudWindow.call.connection?.pc.getSenders() ?? []).filter((s) => s.track?.kind === 'video').length === 2`, "two video senders")
+	var encs []struct {
+		MaxBitrate            float64 `json:"maxBitrate"`
+		MaxFramerate          float64 `json:"maxFramerate"`
+		ScaleResolutionDownBy float64 `json:"scaleResolutionDownBy"`
+	}
+	raw := evalJS[string](kiosk.tab, `JSON.stringify(window.cloudWindow.call.connection.pc.getSenders()
+		.filter((s) => s.track?.kind === 'video').map((s) => s.getParameters().encodings[0]))`)
+	if err := json.Unmarshal([]byte(raw), &encs); err != nil {
+		t.Fatal(err)
+	}
+	var camera, document bool
+	for _, e := range encs {
+		if e.MaxBitrate == 0 || e.MaxBitrate > 150_000 {
+			t.Errorf("a video sender starts at maxBitrate %.0f, want at most 150 kbit/s: %s", e.MaxBitrate, raw)
+		}
+		camera = camera || e.ScaleResolutionDownBy >= 2
+		document = document || (e.MaxFramerate > 0 && e.MaxFramerate <= 2)
+	}
+	if !camera || !document {
+		t.Errorf("sender encodings %s: want the camera scaled down by 2 and the document camera at 2 fps", raw)
+	}
+	// What the browser really sends: the camera at half its size.
+	kiosk.waitJS(`(async () => {
+		const pc = window.cloudWindow.call.connection.pc;
+		const cam = document.querySelector('#self-video')?.srcObject?.getVideoTracks()[0]?.getSettings().width ?? 0;
+		for (const s of (await pc.getStats()).values()) {
+			if (s.type === 'outbound-rtp' && s.kind === 'video' && s.frameWidth > 0 && cam > 0 && s.frameWidth <= cam / 2) return true;
+		}
+		return false;
+	})()`, "an outbound video at half the camera's width")
+
+	agent.waitJS(`(() => { const el = document.querySelector('#call-link');
+		return el && !el.hidden && ['good', 'fair', 'poor'].includes(el.dataset.quality) && el.textContent.includes('kbit/s'); })()`,
+		"the station's link bar in the console")
+
+	kiosk.waitVisible("#scan-capture")
+	kiosk.click("#scan-capture")
+	kiosk.waitJS(`document.querySelector('#scan-status').dataset.tone === 'ok'`, "the scan sent")
+	agent.waitVisible("#scan-list [data-doc] img")
+	docID := evalJS[string](agent.tab, `document.querySelector('#scan-list [data-doc]').dataset.doc`)
+	resp, body := httpGet(t, n.URL()+"/api/v1/documents/"+docID, token(t, n, "supervisor1"))
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(body))
+	settings := `document.querySelector('#document-video').srcObject.getVideoTracks()[0].getSettings()`
+	camW, camH := evalJS[float64](kiosk.tab, settings+`.width`), evalJS[float64](kiosk.tab, settings+`.height`)
+	if resp.StatusCode != http.StatusOK || err != nil || float64(cfg.Width) < camW || float64(cfg.Height) < camH {
+		t.Errorf("scan is %dx%d (%d, %v), want the document camera's full %.0fx%.0f though its live video is slowed",
+			cfg.Width, cfg.Height, resp.StatusCode, err, camW, camH)
+	}
+}
