@@ -35,6 +35,7 @@ func (n *Node) routes() http.Handler {
 	n.Rectify.Routes(mux, n.Auth)
 	n.Stats.Routes(mux, n.Auth)
 	n.Health.Routes(mux, n.Auth)
+	n.Bookings.Routes(mux, n.Auth)
 	stationhealth.NewHelperPIN(n.cfg.HelperPIN, n.Audit).Routes(mux, n.Auth)
 	n.Documents.Routes(mux, n.Auth)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
