@@ -7,6 +7,7 @@ import { I18n } from '/lib/i18n.js';
 import { Session, loginErrorKey } from '/lib/session.js';
 import { Signaling, State } from '/lib/signaling.js';
 import { AfterCall } from './aftercall.js';
+import { Booking, addBookingMessages } from './booking.js';
 import { CatalogBrowser } from './catalog.js';
 import { StationCall } from './calling.js';
 import { Heartbeat } from './heartbeat.js';
@@ -19,7 +20,9 @@ import { messages } from './strings.js';
 
 // Screens a resident may walk away from; they fall back to idle. The idle
 // screen itself only falls back to Chinese.
-const leavableScreens = new Set(['green', 'categories', 'items', 'detail', 'camera-problem', 'notice', 'lookup', 'helper-pin', 'selfcheck']);
+const leavableScreens = new Set(['green', 'categories', 'items', 'detail', 'camera-problem', 'notice', 'lookup', 'helper-pin', 'selfcheck', 'booking', 'booking-manage']);
+
+addBookingMessages(messages);
 
 class Kiosk {
   settings = kioskSettings();
@@ -41,6 +44,7 @@ class Kiosk {
   });
   afterCall = new AfterCall({ signaling: this.signaling, session: this.session, i18n: this.i18n, screens: this.screens });
   lookup = new CaseLookup({ session: this.session, i18n: this.i18n, screens: this.screens });
+  booking = new Booking({ session: this.session, i18n: this.i18n, screens: this.screens });
   selfCheck = new SelfCheck({
     session: this.session,
     signaling: this.signaling,
@@ -109,6 +113,8 @@ class Kiosk {
     this.call.addEventListener('done', () => this.home());
     this.call.addEventListener('ended', (e) => this.afterCall.begin(e.detail.call, e.detail.reason));
     this.afterCall.addEventListener('done', () => this.home());
+    this.booking.addEventListener('call', (e) => this.call.begin(e.detail.item, '', e.detail.appointmentId));
+    this.booking.addEventListener('home', () => this.home());
     this.i18n.addEventListener('change', () => this.#renderLang());
     this.screens.addEventListener('change', (e) => {
       if (leavableScreens.has(e.detail) || e.detail === 'idle') this.inactivity.arm();
@@ -162,6 +168,7 @@ class Kiosk {
     this.call.resume(w);
     if (first && !this.call.active && this.screens.current !== 'notice') this.screens.show('idle');
     this.catalog.refresh().catch(() => {});
+    this.booking.start();
   }
 
   async #login() {

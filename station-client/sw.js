@@ -14,6 +14,9 @@ const cacheName = 'cloudwindow-station';
 const appFiles = [
   '/station/',
   '/station/aftercall.js',
+  '/station/booking-strings.js',
+  '/station/booking.css',
+  '/station/booking.js',
   '/station/app.js',
   '/station/calling.js',
   '/station/callscreen.js',
