@@ -67,6 +67,7 @@ func (s *Service) Report(ctx context.Context, p Period) (Report, error) {
 		ratings  map[string]int
 		rects    map[string]rectInfo
 		requests []*row
+		bookings BookingsSum
 	)
 	err := parallel(
 		func() (err error) { pc, err = s.calls(ctx, p); return err },
@@ -74,6 +75,7 @@ func (s *Service) Report(ctx context.Context, p Period) (Report, error) {
 		func() (err error) { ratings, err = s.ratings(ctx, p); return err },
 		func() (err error) { rects, err = s.rectifications(ctx, p); return err },
 		func() (err error) { requests, err = s.requests(ctx, p); return err },
+		func() (err error) { bookings, err = s.bookings(ctx, p); return err },
 	)
 	if err != nil {
 		return Report{}, err
@@ -96,7 +98,9 @@ func (s *Service) Report(ctx context.Context, p Period) (Report, error) {
 			a.addAbandoned()
 		}
 	}
-	return g.report(p), nil
+	rep := g.report(p)
+	rep.Bookings = bookings
+	return rep, nil
 }
 
 // parallel runs fns at once and returns the first error.
