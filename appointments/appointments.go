@@ -15,6 +15,7 @@ import (
 	"cloudwindow/auth"
 	"cloudwindow/cases"
 	"cloudwindow/catalog"
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
@@ -56,6 +57,7 @@ type Catalog interface {
 // Accounts looks up agents and stations.
 type Accounts interface {
 	Account(ctx context.Context, id string) (auth.Account, error)
+	Accounts(ctx context.Context, role identity.Role) ([]auth.Account, error)
 }
 
 // Cases looks up the case an agent books a follow-up for.

@@ -51,6 +51,16 @@ func (f fakeAccounts) Account(_ context.Context, id string) (auth.Account, error
 	return a, nil
 }
 
+func (f fakeAccounts) Accounts(_ context.Context, role identity.Role) ([]auth.Account, error) {
+	var out []auth.Account
+	for _, a := range f {
+		if a.Role == role {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
 type fakeCases map[string]cases.Case
 
 func (f fakeCases) Get(_ context.Context, id string) (cases.Case, error) {

@@ -200,7 +200,12 @@ func (h *handlers) schedules(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err, "list schedules")
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"schedules": list, "slot_minutes": int(SlotLength.Minutes())})
+	agents, err := h.s.agents(r.Context())
+	if err != nil {
+		h.fail(w, err, "list agents")
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"schedules": list, "agents": agents, "slot_minutes": int(SlotLength.Minutes())})
 }
 
 func (h *handlers) addSchedule(w http.ResponseWriter, r *http.Request) {

@@ -56,6 +56,33 @@ func (s *Service) Schedules(ctx context.Context) ([]Schedule, error) {
 	return out, rows.Err()
 }
 
+// Agent is an agent a schedule may name, with the groups they serve.
+type Agent struct {
+	ID     string   `json:"id"`
+	Name   string   `json:"name"`
+	Groups []string `json:"groups"` // all of them for a generalist
+}
+
+// agents lists the enabled agents and the groups each may be scheduled for.
+func (s *Service) agents(ctx context.Context) ([]Agent, error) {
+	list, err := s.accounts.Accounts(ctx, identity.RoleAgent)
+	if err != nil {
+		return nil, fmt.Errorf("list agents: %w", err)
+	}
+	out := []Agent{}
+	for _, a := range list {
+		if a.Disabled {
+			continue
+		}
+		groups := a.Skills
+		if a.Generalist {
+			groups = auth.SkillGroups()
+		}
+		out = append(out, Agent{ID: a.ID, Name: a.DisplayName, Groups: groups})
+	}
+	return out, nil
+}
+
 // AddSchedule adds a block after checking it: a known agent skilled in
 // the group, a weekday, a whole number of slots within the day.
 func (s *Service) AddSchedule(ctx context.Context, actor identity.Identity, sc Schedule) (Schedule, error) {
