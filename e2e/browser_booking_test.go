@@ -128,4 +128,19 @@ func TestNoShowLapsesOnTheKiosk(t *testing.T) {
 	if evalJS[bool](kiosk.tab, `Boolean(document.querySelector('#bk-cancel'))`) {
 		t.Errorf("a lapsed booking can still be cancelled")
 	}
+
+	// The supervisor sees it among the day's no-shows of the station.
+	sv := openTab(t, browser, "supervisor1", n.URL()+"/console/bookings.html", 1600, 1000, "")
+	sv.screen("login")
+	sv.fill("#login-username", "supervisor1")
+	sv.fill("#login-password", "demo")
+	sv.click("#login-submit")
+	sv.screen("bookings")
+	sv.waitVisible(fmt.Sprintf(`#bk-rows [data-code=%q] .bk-state-no_show`, code))
+	if got := sv.text("#bk-stations"); !strings.Contains(got, station1Name) {
+		t.Errorf("bookings by station %q: want %s", got, station1Name)
+	}
+	if got := sv.text("#bk-rows"); strings.Contains(got, "王小明") || !strings.Contains(got, "*******1234") {
+		t.Errorf("the day's bookings show %q: want names and phones masked", got)
+	}
 }
