@@ -7,7 +7,7 @@ import (
 )
 
 // maxNameRunes bounds the name a resident types.
-const maxNameRunes = 20
+const maxNameRunes = 50
 
 // maskName keeps the first character of a name and hides the rest, which
 // is enough for an agent to greet the resident (王*, 欧阳** → 欧***).

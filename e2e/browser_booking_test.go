@@ -144,3 +144,36 @@ func TestNoShowLapsesOnTheKiosk(t *testing.T) {
 		t.Errorf("the day's bookings show %q: want names and phones masked", got)
 	}
 }
+
+func TestAgentBooksTheFollowUpAtWrapUp(t *testing.T) {
+	browser := startBrowser(t)
+	dir := t.TempDir()
+	n := startNode(t, bookingBrowserNode(dir))
+	openSchedule(t, n)
+	item := itemOf(t, n, "medical_insurance")
+	agent := openConsole(t, browser, n, "agent1")
+	agent.ready()
+	kiosk := openStation(t, browser, n, "station1", 1280, 720, "")
+	kiosk.request("medical_insurance", item, "")
+	agent.offerFrom(station1Name)
+	agent.click("#offer-accept")
+	agent.screen("call")
+	agent.click("#resident-details summary")
+	agent.fill("#resident-name", "赵六")
+	agent.fill("#resident-phone", "13912345678")
+	agent.click("#resident-save")
+	agent.waitJS(`document.querySelector('#resident-summary').textContent.includes('赵')`, "the resident saved")
+	agent.click("#hangup")
+	agent.screen("wrapup")
+	agent.click(`#wrapup-form input[value="needs_materials"]`)
+	agent.waitVisible("#followup-book:enabled")
+	agent.click("#followup-book")
+	agent.waitJS(`/预约码 [A-Z0-9]{6}/.test(document.querySelector('#followup-result').textContent)`, "the follow-up booked")
+	code := evalJS[string](agent.tab, `/预约码 ([A-Z0-9]{6})/.exec(document.querySelector('#followup-result').textContent)[1]`)
+
+	// The booking is the station's, for the resident on the case, masked.
+	status, body := apiJSON(t, n, "POST", "/api/v1/appointments/lookup", tokenOf(t, n, "station1"), map[string]string{"code": code, "phone_last4": "5678"})
+	if status != 200 || !strings.Contains(string(body), `"name":"赵*"`) || !strings.Contains(string(body), station1Name) {
+		t.Errorf("follow-up booking: %d %s", status, body)
+	}
+}
