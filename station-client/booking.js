@@ -223,6 +223,7 @@ export class Booking extends EventTarget {
     $('#bk-step-title').textContent = this.#i18n.t(key);
     const body = { item: () => this.#itemStep(), time: () => this.#timeStep(), who: () => this.#whoStep(), done: () => this.#doneStep() }[this.#step]?.() ?? [];
     $('#bk-body').replaceChildren(...body, h('p', { class: 'form-error', role: 'alert', id: 'bk-error' }, this.#error));
+    $('#bk-body').classList.toggle('bk-body-done', this.#step === 'done');
   }
 
   #itemStep() {
