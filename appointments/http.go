@@ -11,7 +11,7 @@ import (
 
 // Routes serves the booking API:
 //
-//	GET    /api/v1/appointments/open                 whether the center is open now (stations)
+//	GET    /api/v1/appointments/open                 whether the center is open now and takes bookings (stations)
 //	GET    /api/v1/appointments/slots?item_id=       the coming days' slots of an item's group (stations, agents, supervisors, admins)
 //	POST   /api/v1/appointments                      book; answers the booking and its printable slip (stations, agents)
 //	GET    /api/v1/appointments/due                  this station's bookings due now (stations)
@@ -67,12 +67,12 @@ func (h *handlers) record(w http.ResponseWriter, r *http.Request, action, object
 }
 
 func (h *handlers) open(w http.ResponseWriter, r *http.Request) {
-	open, err := h.s.Open(r.Context())
+	open, inUse, err := h.s.Open(r.Context())
 	if err != nil {
 		h.fail(w, err, "opening check")
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]bool{"open": open})
+	httpapi.WriteJSON(w, http.StatusOK, map[string]bool{"open": open, "bookable": inUse})
 }
 
 func (h *handlers) slots(w http.ResponseWriter, r *http.Request) {

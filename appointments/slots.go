@@ -136,19 +136,28 @@ func (s *Service) Days(ctx context.Context, group string) ([]Day, error) {
 
 // Open reports whether now falls in any schedule block: outside them the
 // center is closed, and stations offer booking instead of the queue.
-func (s *Service) Open(ctx context.Context) (bool, error) {
+// inUse is false while there are no schedules at all: such a center does
+// not take bookings, and is never closed for lack of them.
+func (s *Service) Open(ctx context.Context) (open, inUse bool, err error) {
+	var n int
+	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM appointment_schedules`).Scan(&n); err != nil {
+		return false, false, fmt.Errorf("count schedules: %w", err)
+	}
+	if n == 0 {
+		return true, false, nil
+	}
 	now := s.now()
 	rows, err := s.scheduleOf(ctx, now)
 	if err != nil {
-		return false, err
+		return false, true, err
 	}
 	m := now.Hour()*60 + now.Minute()
 	for _, r := range rows {
 		if r.start <= m && m < r.end {
-			return true, nil
+			return true, true, nil
 		}
 	}
-	return false, nil
+	return false, true, nil
 }
 
 // slotCapacity is the capacity of the slot of group starting at at; 0 if

@@ -119,6 +119,8 @@ func TestNoShowLapsesOnTheKiosk(t *testing.T) {
 	moveSlot(t, dir, id, time.Now().Add(-11*time.Minute))
 	evalJS[bool](kiosk.tab, `window.cloudWindow.booking.poll().then(() => true)`)
 	kiosk.waitJS(`document.querySelector('#bk-due').hidden`, "the banner gone")
+	kiosk.click("#book-more")
+	kiosk.screen("booking")
 	kiosk.click("#start-manage")
 	kiosk.screen("booking-manage")
 	kiosk.fill("#bk-code", code)

@@ -45,6 +45,7 @@ export class Booking extends EventTarget {
   /** @type {Booking[]} */ #due = [];
   #chimed = new Set();
   #open = true;
+  #bookable = false; // the center has schedules, so it takes bookings
   #timer = 0;
   // prints counts the slips printed, for support and the browser tests.
   prints = 0;
@@ -96,6 +97,7 @@ export class Booking extends EventTarget {
       ]);
       this.#due = due.bookings ?? [];
       this.#open = open.open;
+      this.#bookable = open.bookable;
     } catch (err) {
       console.warn('booking: poll', err);
       return;
@@ -146,7 +148,10 @@ export class Booking extends EventTarget {
       h('section', { 'data-screen': 'booking', class: 'screen booking', hidden: true },
         h('div', { class: 'screen-head' }, h('div', {}, h('p', { class: 'eyebrow', id: 'bk-step-title' }), h('h1', { 'data-i18n': 'bk.title' }, this.#i18n.t('bk.title')))),
         h('div', { class: 'bk-body', id: 'bk-body' }),
-        h('div', { class: 'screen-foot' }, back(() => this.#back()), back(() => this.#home(), 'nav.home'))),
+        h('div', { class: 'screen-foot' }, back(() => this.#back()),
+          h('button', { type: 'button', class: 'btn-plain btn-back', id: 'start-manage', onclick: () => this.manage() },
+            h('span', { 'data-i18n': 'bk.manage' }, this.#i18n.t('bk.manage'))),
+          back(() => this.#home(), 'nav.home'))),
       h('section', { 'data-screen': 'booking-manage', class: 'screen booking', hidden: true },
         h('div', { class: 'screen-head' }, h('h1', { 'data-i18n': 'bk.manage.title' }, this.#i18n.t('bk.manage.title'))),
         h('form', { class: 'card bk-form', id: 'bk-manage-form', autocomplete: 'off', onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); this.#lookup(); } },
@@ -175,14 +180,13 @@ export class Booking extends EventTarget {
         h('span', { class: 'hero-sub', 'data-i18n': 'bk.idle_sub' }, t('bk.idle_sub'))));
     idle.querySelector('.idle-more')?.prepend(
       h('button', { type: 'button', id: 'book-more', class: 'btn-plain idle-lookup', onclick: () => this.begin() },
-        h('span', { 'data-i18n': 'bk.idle' }, t('bk.idle'))),
-      h('button', { type: 'button', id: 'start-manage', class: 'btn-plain idle-lookup', onclick: () => this.manage() },
-        h('span', { 'data-i18n': 'bk.manage' }, t('bk.manage'))));
+        h('span', { 'data-i18n': 'bk.idle' }, t('bk.idle'))));
   }
 
   #renderIdle() {
     const idle = /** @type {HTMLElement} */ (document.querySelector('[data-screen="idle"]'));
     idle.classList.toggle('bk-is-closed', !this.#open);
+    idle.classList.toggle('bk-in-use', this.#bookable);
     $('#bk-closed').hidden = this.#open;
     const due = $('#bk-due');
     due.hidden = this.#due.length === 0;
