@@ -221,3 +221,22 @@ func TestAgentBooksFollowUp(t *testing.T) {
 		}
 	})
 }
+
+func TestOpeningHoursComeFromSchedules(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		if open, inUse, err := e.svc.Open(ctx); err != nil || !open || inUse {
+			t.Fatalf("without schedules: open %v, in use %v, %v; want open and not taking bookings", open, inUse, err)
+		}
+		e.schedule(t, Schedule{AgentID: agent1.AccountID, SkillGroup: "elderly", Weekday: 1, Start: "09:00", End: "10:00", Capacity: 1})
+		for _, tc := range []struct {
+			now  time.Time
+			open bool
+		}{{at(0, 8, 59), false}, {at(0, 9, 0), true}, {at(0, 9, 59), true}, {at(0, 10, 0), false}, {at(1, 9, 30), false}} {
+			e.clock.Set(tc.now)
+			if open, inUse, _ := e.svc.Open(ctx); open != tc.open || !inUse {
+				t.Errorf("at %s: open %v (in use %v), want %v", tc.now.Format("Mon 15:04"), open, inUse, tc.open)
+			}
+		}
+	})
+}
