@@ -18,6 +18,7 @@ import { messages } from './strings.js';
 import { SupervisorView } from './supervisor.js';
 import { supervisorMessages } from './supervisor-strings.js';
 import { UnfinishedCases } from './unfinished.js';
+import { FollowUpBooking } from './followup.js';
 import { WrapUp } from './wrapup.js';
 
 const texts = {
@@ -39,6 +40,7 @@ class Console {
   offer = new OfferPanel({ signaling: this.signaling, i18n: this.i18n });
   call = new AgentCall({ signaling: this.signaling, i18n: this.i18n, session: this.session });
   wrapup = new WrapUp({ signaling: this.signaling, session: this.session, i18n: this.i18n });
+  followUp = new FollowUpBooking({ session: this.session, i18n: this.i18n, wrapup: this.wrapup });
   unfinished = new UnfinishedCases({ session: this.session, i18n: this.i18n });
   supervisor = new SupervisorView({ signaling: this.signaling, i18n: this.i18n, session: this.session });
   #role = '';

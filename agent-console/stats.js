@@ -93,7 +93,8 @@ const messages = {
     'col.followed': '已整改',
     'col.on_time': '按时整改',
     'col.overdue': '逾期办件',
-    'bookings.gap': '预约与爽约：预约功能尚未上线，暂无数据。',
+    'bookings.gap': '预约与爽约：暂无数据。',
+    'bookings.line': '预约 {booked}，到达 {arrived}，爽约 {no_shows}（爽约率 {pct}%），取消 {cancelled}。',
   },
   en: {
     'app.title': 'Cloud Window · Statistics',
@@ -179,7 +180,8 @@ const messages = {
     'col.followed': 'Followed up',
     'col.on_time': 'On time',
     'col.overdue': 'Overdue cases',
-    'bookings.gap': 'Bookings and no-shows: appointments are not available yet, so there is nothing to count.',
+    'bookings.gap': 'Bookings and no-shows: no figures.',
+    'bookings.line': 'Bookings {booked}, arrived {arrived}, no-shows {no_shows} ({pct}%), cancelled {cancelled}.',
   },
 };
 
@@ -322,7 +324,10 @@ class StatsApp {
     if (!r) return;
     $('#period-shown').textContent = this.i18n.t('period.shown', { from: r.period.from, to: r.period.to });
     this.#renderTiles(r.total);
-    $('#bookings-note').textContent = r.bookings.available ? '' : this.i18n.t('bookings.gap');
+    const b = r.bookings;
+    $('#bookings-note').textContent = b.available
+      ? this.i18n.t('bookings.line', { booked: b.booked, arrived: b.arrived, no_shows: b.no_shows, pct: b.no_show_pct, cancelled: b.cancelled })
+      : this.i18n.t('bookings.gap');
     const o = r.total.outcomes;
     $('#chart-outcomes').replaceChildren(barChart(
       ['done', 'forwarded', 'needs_materials', 'consultation', 'none'].map((k) => ({ label: this.i18n.t(`outcome.${k}`), values: [o[k]] })),

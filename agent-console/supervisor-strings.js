@@ -9,6 +9,7 @@ export const supervisorMessages = {
     'sv.signed_in_admin': '管理员：{name}',
     'sv.review': '录像回看',
     'sv.stats': '统计报表',
+    'sv.bookings': '预约管理',
 
     'wb.title': '排队概况',
     'wb.waiting': '排队人数',
@@ -73,6 +74,7 @@ export const supervisorMessages = {
     'sv.signed_in_admin': 'Admin: {name}',
     'sv.review': 'Recordings',
     'sv.stats': 'Statistics',
+    'sv.bookings': 'Bookings',
 
     'wb.title': 'Queue',
     'wb.waiting': 'Waiting',

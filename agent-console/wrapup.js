@@ -56,6 +56,14 @@ export class WrapUp extends EventTarget {
     return this.#call?.call?.call_id ?? '';
   }
 
+  // followUp names the case and item being wrapped up, for booking the
+  // resident's return with what is missing (followup.js).
+  get followUp() {
+    if (this.#case) return { caseId: this.#case.id, itemId: this.#case.item_id };
+    const c = this.#call?.call;
+    return c?.case_id ? { caseId: c.case_id, itemId: c.item?.id ?? '' } : null;
+  }
+
   // editingCase: the form is open for an unfinished case.
   get editingCase() {
     return Boolean(this.#case);

@@ -55,8 +55,8 @@ func TestSupervisorReadsAndDownloadsTheStatistics(t *testing.T) {
 	if n := evalJS[int](sv.tab, `document.querySelectorAll('#chart-breakdown svg rect').length`); n != 4 {
 		t.Errorf("station chart has %d bars, want answered and abandoned for two stations", n)
 	}
-	if got := sv.text("#bookings-note"); !strings.Contains(got, "预约") {
-		t.Errorf("bookings gap %q: want it labelled", got)
+	if got := sv.text("#bookings-note"); !strings.Contains(got, "预约 0") {
+		t.Errorf("bookings %q: want them counted (none here)", got)
 	}
 
 	today := evalJS[string](sv.tab, `document.querySelector('#p-date').value`)

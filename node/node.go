@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/net/netutil"
 
+	"cloudwindow/appointments"
 	"cloudwindow/audit"
 	"cloudwindow/auth"
 	"cloudwindow/bus"
@@ -58,6 +59,7 @@ type Node struct {
 	Stats     *stats.Service
 	Health    *stationhealth.Store
 	Links     *stationlink.Store
+	Bookings  *appointments.Service
 	Documents *documents.Service
 	Audit     *audit.Log
 	SFU       *media.SFU
@@ -127,9 +129,13 @@ func (n *Node) open(ctx context.Context) error {
 	if err := n.openCasework(); err != nil {
 		return err
 	}
+	if err := n.openAppointments(); err != nil {
+		return err
+	}
 	if err := n.openMedia(ctx); err != nil {
 		return err
 	}
+	n.runAppointments()
 	if err := n.openCluster(ctx); err != nil {
 		return err
 	}
@@ -143,7 +149,8 @@ func (n *Node) open(ctx context.Context) error {
 	}, signaling.Deps{
 		Verifier: n.Auth, Catalog: n.Catalog, NewQueue: n.newQueue, SFU: n.SFU, Recorder: n.recorder(),
 		Calls: n.Calls, Cases: n.Cases, Rectifications: n.Rectify, Health: n.Health, Links: n.Links,
-		Bus: n.bus, Registerer: n.registry, Logger: n.log,
+		Appointments: n.Bookings,
+		Bus:          n.bus, Registerer: n.registry, Logger: n.log,
 	})
 	n.relay.connect(n.Signaling)
 	return nil

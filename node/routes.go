@@ -36,6 +36,7 @@ func (n *Node) routes() http.Handler {
 	n.Stats.Routes(mux, n.Auth)
 	n.Health.Routes(mux, n.Auth)
 	n.Links.Routes(mux, n.Auth, n.Audit, n.log)
+	n.Bookings.Routes(mux, n.Auth)
 	stationhealth.NewHelperPIN(n.cfg.HelperPIN, n.Audit).Routes(mux, n.Auth)
 	n.Documents.Routes(mux, n.Auth)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

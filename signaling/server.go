@@ -88,6 +88,7 @@ type Deps struct {
 	Recorder       Recorder
 	Health         StationHealth         // nil: heartbeats are accepted and not kept
 	Links          StationLinks          // nil: every station is standard, checks are not kept
+	Appointments   Appointments          // nil: call requests naming a booking are refused
 	Bus            bus.Bus               // nil on a node running alone
 	Registerer     prometheus.Registerer // may be nil
 	Logger         *slog.Logger          // nil: logs nowhere

@@ -38,6 +38,9 @@ func (s *Server) handleCallRequest(ctx context.Context, sess *session, m Message
 		Region: sess.ident.Region, Island: sess.ident.Island, AudioOnly: d.AudioOnly, LinkRTT: sess.linkRTT(), ItemID: item.ID, ItemName: item.NameZh, SkillGroup: item.SkillGroup,
 		Green: d.GreenChannel != "", GreenReason: d.GreenChannel, AppointmentID: d.AppointmentID,
 	}
+	if err := s.checkAppointment(ctx, &req); err != nil {
+		return err
+	}
 	queuedAt := time.Now() // before the queue offers it, which it may do at once
 	pos, err := s.queue.Enqueue(ctx, req)
 	if errors.Is(err, queue.ErrDuplicate) {

@@ -9,6 +9,7 @@ import { Session } from '/lib/session.js';
 import { Shell } from '/lib/shell.js';
 import { Signaling, State } from '/lib/signaling.js';
 import { AfterCall } from './aftercall.js';
+import { Booking, addBookingMessages } from './booking.js';
 import { CatalogBrowser } from './catalog.js';
 import { StationCall } from './calling.js';
 import { Heartbeat } from './heartbeat.js';
@@ -22,7 +23,9 @@ import { TicketBoard } from './tickets.js';
 
 // Screens a resident may walk away from; they fall back to idle. The idle
 // screen itself only falls back to Chinese.
-const leavableScreens = new Set(['green', 'categories', 'items', 'detail', 'camera-problem', 'notice', 'lookup', 'helper-pin', 'selfcheck']);
+const leavableScreens = new Set(['green', 'categories', 'items', 'detail', 'camera-problem', 'notice', 'lookup', 'helper-pin', 'selfcheck', 'booking', 'booking-manage']);
+
+addBookingMessages(messages);
 
 class Kiosk {
   settings = kioskSettings();
@@ -46,6 +49,7 @@ class Kiosk {
   });
   afterCall = new AfterCall({ signaling: this.signaling, session: this.session, i18n: this.i18n, screens: this.screens });
   lookup = new CaseLookup({ session: this.session, i18n: this.i18n, screens: this.screens });
+  booking = new Booking({ session: this.session, i18n: this.i18n, screens: this.screens });
   selfCheck = new SelfCheck({
     session: this.session,
     signaling: this.signaling,
@@ -116,6 +120,8 @@ class Kiosk {
     $('#ticket-button').addEventListener('click', () => this.catalog.item && this.tickets.take(this.catalog.item, this.catalog.green));
     this.tickets.addEventListener('take', () => this.catalog.start(''));
     this.tickets.addEventListener('empty', () => this.home());
+    this.booking.addEventListener('call', (/** @type {CustomEvent} */ e) => this.call.begin(e.detail.item, '', e.detail.appointmentId));
+    this.booking.addEventListener('home', () => this.home());
     this.screens.addEventListener('change', (/** @type {CustomEvent} */ e) => {
       if (leavableScreens.has(e.detail) || e.detail === 'idle') this.inactivity.arm();
       else this.inactivity.disarm();
@@ -167,6 +173,7 @@ class Kiosk {
     this.tickets.refresh();
     if (first && !this.call.active && this.screens.current !== 'notice') this.screens.show('idle');
     this.catalog.refresh().catch(() => {});
+    this.booking.start();
   }
 
   async #login() {

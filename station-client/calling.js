@@ -30,6 +30,7 @@ export class StationCall extends EventTarget {
   #screen;
   #item = null;
   #green = '';
+  #appointment = ''; // the booking this call is for, checked by the server
   #media = null;
   #document = null;
   #requestId = '';
@@ -78,10 +79,12 @@ export class StationCall extends EventTarget {
     return Boolean(this.#requestId || this.#call);
   }
 
-  // begin starts a call for a catalog item with a green-channel reason ("" for none).
-  async begin(item, green) {
+  // begin starts a call for a catalog item with a green-channel reason ("" for none),
+  // for a booking due now if appointmentId is given.
+  async begin(item, green, appointmentId = '') {
     this.#item = item;
     this.#green = green;
+    this.#appointment = appointmentId;
     this.#allowAudioOnly = true;
     this.#screens.show('preparing');
     try {
@@ -127,7 +130,7 @@ export class StationCall extends EventTarget {
       reply = await this.#sig.request('call.request', {
         item_id: this.#item.id,
         green_channel: this.#green,
-        appointment_id: '',
+        appointment_id: this.#appointment,
         audio_only: !this.#media?.getVideoTracks().length,
       });
     } catch (err) {

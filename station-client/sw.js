@@ -17,6 +17,9 @@ const worker = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (
 const appFiles = [
   '/station/',
   '/station/aftercall.js',
+  '/station/booking-strings.js',
+  '/station/booking.css',
+  '/station/booking.js',
   '/station/app.js',
   '/station/calling.js',
   '/station/callscreen.js',

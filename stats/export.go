@@ -104,8 +104,8 @@ func WriteXLSX(w io.Writer, rep Report, lang string) error {
 		header(lang, "total"),
 		values(rep.Total, "total"),
 		{},
-		{pick(lang, "预约与爽约", "Bookings and no-shows"), rep.Bookings.Note},
 	}
+	rows = append(rows, bookingRows(lang, rep.Bookings)...)
 	if err := setRows(x, summary, rows); err != nil {
 		return err
 	}

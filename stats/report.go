@@ -24,7 +24,7 @@ type Report struct {
 	Item     []Figures   `json:"by_item"`
 	Category []Figures   `json:"by_category"`
 	Agent    []Figures   `json:"by_agent"` // answered calls only: abandoned requests had no agent
-	Bookings BookingsGap `json:"bookings"`
+	Bookings BookingsSum `json:"bookings"` // see bookings.go
 }
 
 // PeriodInfo says which days a report covers.
@@ -34,15 +34,6 @@ type PeriodInfo struct {
 	To       string `json:"to"`   // last day, inclusive
 	TimeZone string `json:"time_zone"`
 }
-
-// BookingsGap stands where bookings and no-shows will be counted: the
-// product has no appointments yet, so there is nothing to count.
-type BookingsGap struct {
-	Available bool   `json:"available"`
-	Note      string `json:"note"`
-}
-
-var noBookings = BookingsGap{Note: "预约功能尚未上线，暂无预约与爽约数据 (appointments are not available yet: no bookings or no-shows to count)"}
 
 // Rows returns the figures of one breakdown.
 func (r Report) Rows(by string) []Figures {

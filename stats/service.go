@@ -82,9 +82,18 @@ func (s *Service) Report(ctx context.Context, p Period) (Report, error) {
 			g.merge(d)
 		}
 	}
-	// Bookings and no-shows are counted apart, from the appointments'
-	// records, into the report's Bookings (see BookingsGap).
-	return g.report(p, today.Format(time.DateOnly), s.categories), nil
+	return s.withBookings(ctx, p, g.report(p, today.Format(time.DateOnly), s.categories))
+}
+
+// withBookings adds the period's bookings and no-shows, counted apart from
+// the appointments' own records, which the roll-up does not hold.
+func (s *Service) withBookings(ctx context.Context, p Period, rep Report) (Report, error) {
+	b, err := s.bookings(ctx, p)
+	if err != nil {
+		return Report{}, err
+	}
+	rep.Bookings = b
+	return rep, nil
 }
 
 // direct computes the report from the records alone, without the roll-up:
@@ -98,7 +107,7 @@ func (s *Service) direct(ctx context.Context, p Period) (Report, error) {
 	for _, d := range days {
 		g.merge(d)
 	}
-	return g.report(p, s.now().In(s.loc).Format(time.DateOnly), s.categories), nil
+	return s.withBookings(ctx, p, g.report(p, s.now().In(s.loc).Format(time.DateOnly), s.categories))
 }
 
 // compute counts the requests made from from to to (midnights) from the
