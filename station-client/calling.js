@@ -11,6 +11,7 @@ import { MediaFailure, localTracks, openCamera, openDocumentCamera, playInto, st
 import { renderGreenFlags } from './catalog.js';
 import { CallScreen } from './callscreen.js';
 import { ScanSender } from './scan.js';
+import { kioskSettings } from './settings.js';
 import { FormSigning } from './signing.js';
 import { sayPrompt } from './speech.js';
 
@@ -242,6 +243,7 @@ export class StationCall extends EventTarget {
       callId: d.call_id,
       iceServers: this.#sig.welcome?.ice_servers ?? [],
       local: localTracks(this.#media, this.#document),
+      relayOnly: kioskSettings().relayOnly,
     });
     conn.addEventListener('remotestream', (e) => this.#screen.remote(e.detail));
     conn.addEventListener('connectionstate', (e) => this.#screen.mediaState(e.detail.state));
