@@ -55,7 +55,7 @@ func (c *Client) Alive(ctx context.Context, timeout time.Duration) bool {
 // KeepICE repairs the media connection as the web client does: an ICE
 // restart when the connection failed or stayed disconnected for
 // disconnectGrace, at most one per restartEvery, until ctx ends. Restarts
-// are only tried while the signaling socket is open.
+// are only tried while the signaling socket answers.
 func (m *Media) KeepICE(ctx context.Context) {
 	const disconnectGrace, restartEvery, poll = 4 * time.Second, 5 * time.Second, 100 * time.Millisecond
 	var badSince, lastRestart time.Time
@@ -79,7 +79,9 @@ func (m *Media) KeepICE(ctx context.Context) {
 			if st != webrtc.PeerConnectionStateFailed && now.Sub(badSince) < disconnectGrace {
 				continue
 			}
-			if now.Sub(lastRestart) < restartEvery || !m.conn.Load().open() {
+			// A restart over a socket that carries nothing would only hold
+			// negotiation up until the socket is resumed.
+			if now.Sub(lastRestart) < restartEvery || !m.conn.Load().Alive(ctx, time.Second) {
 				continue
 			}
 			lastRestart = now
@@ -87,15 +89,5 @@ func (m *Media) KeepICE(ctx context.Context) {
 			_ = m.RestartICE(rctx)
 			cancel()
 		}
-	}
-}
-
-// open reports whether the socket has not closed.
-func (c *Client) open() bool {
-	select {
-	case <-c.done:
-		return false
-	default:
-		return true
 	}
 }
