@@ -70,7 +70,8 @@ func (m *Media) KeepICE(ctx context.Context) {
 			switch {
 			case st == webrtc.PeerConnectionStateClosed:
 				return
-			case st == webrtc.PeerConnectionStateConnected || st == webrtc.PeerConnectionStateNew:
+			case st != webrtc.PeerConnectionStateFailed && st != webrtc.PeerConnectionStateDisconnected:
+				// Connected, or a restart still connecting: give it its time.
 				badSince = time.Time{}
 				continue
 			case badSince.IsZero():
