@@ -65,6 +65,8 @@ func Login(ctx context.Context, baseURL, username, password string) (string, err
 type Client struct {
 	ws      *websocket.Conn
 	Welcome Message
+	baseURL string
+	token   string
 
 	writeMu sync.Mutex
 	mu      sync.Mutex
@@ -87,7 +89,7 @@ func Dial(ctx context.Context, baseURL, token string, resume ...string) (*Client
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", wsURL, err)
 	}
-	c := &Client{ws: ws, pending: map[string]chan Message{}, notify: make(chan struct{}, 1), done: make(chan struct{})}
+	c := &Client{ws: ws, baseURL: baseURL, token: token, pending: map[string]chan Message{}, notify: make(chan struct{}, 1), done: make(chan struct{})}
 	go c.readLoop()
 	auth := map[string]string{"token": token}
 	if len(resume) == 2 {

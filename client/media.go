@@ -23,11 +23,16 @@ type MediaOptions struct {
 	// candidates. Nothing listens there, so the node can reach the client only
 	// through a relay the client sends to first, such as a link emulator.
 	AnnounceIP string
+	// TCP also tries ICE-TCP (as the active side), for a network that
+	// blocks UDP.
+	TCP bool
 }
 
 // Media is the client's PeerConnection in a call.
 type Media struct {
-	c      *Client
+	// conn is the signaling session the media negotiates over; a resumed
+	// session (Client.Resume) takes it over.
+	conn   atomic.Pointer[Client]
 	callID string
 	pc     *webrtc.PeerConnection
 	opts   MediaOptions
@@ -58,7 +63,11 @@ func newAPI(opts MediaOptions) (*webrtc.API, error) {
 	}
 	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	networks := []webrtc.NetworkType{webrtc.NetworkTypeUDP4}
+	if opts.TCP {
+		networks = append(networks, webrtc.NetworkTypeTCP4)
+	}
+	se.SetNetworkTypes(networks)
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterDefaultCodecs(); err != nil {
 		return nil, err
@@ -80,7 +89,9 @@ func (c *Client) newMedia(callID string, opts MediaOptions) (*Media, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new peer connection: %w", err)
 	}
-	return &Media{c: c, callID: callID, pc: pc, opts: opts, Tracks: map[string]*webrtc.TrackLocalStaticRTP{}, received: map[string]int{}}, nil
+	m := &Media{callID: callID, pc: pc, opts: opts, Tracks: map[string]*webrtc.TrackLocalStaticRTP{}, received: map[string]int{}}
+	m.conn.Store(c)
+	return m, nil
 }
 
 // attach makes m the client's media: it receives tracks and the server's
@@ -88,9 +99,15 @@ func (c *Client) newMedia(callID string, opts MediaOptions) (*Media, error) {
 func (m *Media) attach() {
 	m.pc.OnTrack(m.onTrack)
 	m.pc.OnICECandidate(m.onCandidate)
-	m.c.mu.Lock()
-	m.c.media = m
-	m.c.mu.Unlock()
+	m.moveTo(m.conn.Load())
+}
+
+// moveTo makes c the session that carries m's negotiation.
+func (m *Media) moveTo(c *Client) {
+	m.conn.Store(c)
+	c.mu.Lock()
+	c.media = m
+	c.mu.Unlock()
 }
 
 // publish adds a sending track for source, labelled trackID in sources.
@@ -163,7 +180,7 @@ func (m *Media) offer(ctx context.Context, sources map[string]string, fresh, ice
 		return fmt.Errorf("set local offer: %w", err)
 	}
 	payload := map[string]any{"call_id": m.callID, "sdp": offer.SDP, "fresh": fresh, "sources": sources}
-	reply, err := m.c.request(ctx, "rtc.offer", payload, func(id string) { m.offerID.Store(&id) })
+	reply, err := m.conn.Load().request(ctx, "rtc.offer", payload, func(id string) { m.offerID.Store(&id) })
 	if err != nil {
 		return err
 	}
@@ -183,7 +200,7 @@ func (m *Media) onCandidate(ci *webrtc.ICECandidate) {
 		return
 	}
 	init := ci.ToJSON()
-	m.c.Send("rtc.candidate", map[string]any{"call_id": m.callID, "candidate": init.Candidate, "sdp_mid": init.SDPMid, "sdp_mline_index": init.SDPMLineIndex})
+	m.conn.Load().Send("rtc.candidate", map[string]any{"call_id": m.callID, "candidate": init.Candidate, "sdp_mid": init.SDPMid, "sdp_mline_index": init.SDPMLineIndex})
 }
 
 // handles takes the server's negotiation messages for this call.
@@ -195,7 +212,7 @@ func (m *Media) handles(msg Message) bool {
 			SDP    string `json:"sdp"`
 		}
 		json.Unmarshal(msg.Data, &d)
-		if id := m.offerID.Load(); id != nil && (*id == "" || m.c.awaitingReply(*id)) {
+		if id := m.offerID.Load(); id != nil && (*id == "" || m.conn.Load().awaitingReply(*id)) {
 			// It crossed the client's own offer: the server drops it and
 			// offers again after its answer.
 			return true
@@ -230,7 +247,7 @@ func (m *Media) answer(sdp string) {
 	if err := m.pc.SetLocalDescription(ans); err != nil {
 		return
 	}
-	m.c.Request(context.Background(), "rtc.answer", map[string]string{"call_id": m.callID, "sdp": ans.SDP})
+	m.conn.Load().Request(context.Background(), "rtc.answer", map[string]string{"call_id": m.callID, "sdp": ans.SDP})
 }
 
 func (m *Media) onTrack(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
@@ -275,6 +292,18 @@ func (m *Media) Received() map[string]int {
 	return out
 }
 
+// SelectedPair is the candidate pair the media flows over, nil before one is chosen.
+func (m *Media) SelectedPair() *webrtc.ICECandidatePair {
+	for _, tr := range m.pc.GetTransceivers() {
+		if s := tr.Sender(); s != nil && s.Transport() != nil {
+			if p, err := s.Transport().ICETransport().GetSelectedCandidatePair(); err == nil && p != nil {
+				return p
+			}
+		}
+	}
+	return nil
+}
+
 // State is the PeerConnection's state.
 func (m *Media) State() webrtc.PeerConnectionState { return m.pc.ConnectionState() }
 
@@ -282,9 +311,10 @@ func (m *Media) State() webrtc.PeerConnectionState { return m.pc.ConnectionState
 func (m *Media) Close() {
 	m.pc.Close()
 	m.wg.Wait()
-	m.c.mu.Lock()
-	if m.c.media == m {
-		m.c.media = nil
+	c := m.conn.Load()
+	c.mu.Lock()
+	if c.media == m {
+		c.media = nil
 	}
-	m.c.mu.Unlock()
+	c.mu.Unlock()
 }

@@ -46,7 +46,7 @@ func chromiumPath(t *testing.T) string {
 
 // launchChromium starts Chromium on the profile in dataDir; stop closes it
 // gracefully, so its storage is on disk for the next launch on that profile.
-func launchChromium(t *testing.T, path, dataDir string) (ctx context.Context, stop func()) {
+func launchChromium(t *testing.T, path, dataDir string, extra ...chromedp.ExecAllocatorOption) (ctx context.Context, stop func()) {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
@@ -65,6 +65,7 @@ func launchChromium(t *testing.T, path, dataDir string) (ctx context.Context, st
 		chromedp.Flag("use-fake-ui-for-media-stream", true),
 		chromedp.Flag("hide-scrollbars", true),
 	)
+	opts = append(opts, extra...)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(alloc)
 	stop = func() {

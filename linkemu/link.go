@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,6 +18,7 @@ import (
 // as media, signaling and TURN share a station's one uplink.
 type Link struct {
 	up, down *shaper
+	blockUDP atomic.Bool
 
 	mu      sync.Mutex
 	closers []func() error
@@ -28,11 +30,13 @@ type Link struct {
 // New starts a link with a profile. seed makes the losses reproducible.
 func New(p Profile, seed uint64) *Link {
 	now := time.Now()
-	return &Link{
+	l := &Link{
 		up:   newShaper(p.Up, now, seed),
 		down: newShaper(p.Down, now, seed+1),
 		done: make(chan struct{}),
 	}
+	l.blockUDP.Store(p.BlockUDP)
+	return l
 }
 
 // SetProfile changes the link's conditions from now on; scripts restart at now.
@@ -40,6 +44,7 @@ func (l *Link) SetProfile(p Profile) {
 	now := time.Now()
 	l.up.reset(p.Up, now)
 	l.down.reset(p.Down, now)
+	l.blockUDP.Store(p.BlockUDP)
 }
 
 // Stats returns the counters of both directions.

@@ -48,6 +48,9 @@ type Step struct {
 type Profile struct {
 	Name     string
 	Up, Down Direction
+	// BlockUDP drops every datagram, as a firewall that lets only TCP out
+	// does: calls must fall back to ICE-TCP or TURN over TCP.
+	BlockUDP bool
 }
 
 func (d Direction) queueBytes(rate int) int {
@@ -71,6 +74,8 @@ var Profiles = map[string]Profile{
 		Up:   Direction{RateBps: 256 * kbit, Delay: 150 * time.Millisecond, Jitter: 20 * time.Millisecond, Loss: 0.20},
 		Down: Direction{RateBps: 256 * kbit, Delay: 150 * time.Millisecond, Jitter: 20 * time.Millisecond, Loss: 0.20}},
 	"outage-30s": {Name: "outage-30s", Up: outage(), Down: outage()},
+	"udp-blocked": {Name: "udp-blocked", BlockUDP: true,
+		Up: Direction{Delay: 10 * time.Millisecond}, Down: Direction{Delay: 10 * time.Millisecond}},
 }
 
 // weak is 256 kbit/s, 150 ms one way, 5 % loss in bursts (mean burst of ~3 packets).

@@ -145,3 +145,60 @@ func TestTCPRelayDeliversEveryByteOverALossyLink(t *testing.T) {
 		t.Fatalf("no chunk was lost and resent over island-bad: %+v", up)
 	}
 }
+
+func TestUDPBlockedLinkCarriesTCPOnly(t *testing.T) {
+	l := newTestLink(t, Profiles["udp-blocked"])
+	relay, err := l.RelayUDP("127.0.0.1:0", udpEcho(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := echoes(t, relay, 20, 300*time.Millisecond); got != 0 {
+		t.Fatalf("udp-blocked: %d echoes came back, want none", got)
+	}
+	l.SetProfile(Profiles["good"])
+	if got := echoes(t, relay, 20, 500*time.Millisecond); got != 20 {
+		t.Fatalf("once UDP is let through: %d of 20 echoes", got)
+	}
+}
+
+// A connection opened during an outage reaches the target only once the link
+// is back, as its SYN would: the target never sees a connection it could not
+// have been reached by, and so never times one out.
+func TestTCPConnectionDuringOutageReachesTargetAfterIt(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			accepted <- c
+		}
+	}()
+	out := Profiles["good"]
+	out.Up.Script = []Step{{Outage: time.Minute}}
+	l := newTestLink(t, out)
+	relay, err := l.RelayTCP("127.0.0.1:0", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", relay.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	select {
+	case s := <-accepted:
+		s.Close()
+		t.Fatal("the target saw a connection opened during the outage")
+	case <-time.After(300 * time.Millisecond):
+	}
+	l.SetProfile(Profiles["good"])
+	select {
+	case s := <-accepted:
+		s.Close()
+	case <-time.After(5 * time.Second):
+		t.Fatal("the connection never reached the target after the outage")
+	}
+}

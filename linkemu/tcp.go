@@ -36,6 +36,10 @@ func (l *Link) RelayTCP(listen, target string) (net.Addr, error) {
 }
 
 func (l *Link) serveTCP(client net.Conn, target string) {
+	if !l.awaitLink() {
+		client.Close()
+		return
+	}
 	server, err := net.DialTimeout("tcp", target, 5*time.Second)
 	if err != nil || !l.track(client.Close) || !l.track(server.Close) {
 		client.Close()
@@ -46,6 +50,25 @@ func (l *Link) serveTCP(client net.Conn, target string) {
 	}
 	l.spawn(func() { l.pump(client, server, l.up) })
 	l.pump(server, client, l.down)
+}
+
+// awaitLink holds a connection opened during an outage until the link is back,
+// as its lost SYN would be sent again until it got through: the target never
+// sees a connection that could not have reached it (and would time it out).
+// False once the link closes.
+func (l *Link) awaitLink() bool {
+	for {
+		now := time.Now()
+		end := l.up.outageEnd(now)
+		if !end.After(now) {
+			return true
+		}
+		select {
+		case <-time.After(min(end.Sub(now), 100*time.Millisecond)):
+		case <-l.done:
+			return false
+		}
+	}
 }
 
 // pump copies src to dst through one direction of the link, then closes both.

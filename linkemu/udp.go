@@ -57,6 +57,9 @@ func (r *udpRelay) readClients() {
 		if err != nil {
 			return
 		}
+		if r.link.blockUDP.Load() {
+			continue
+		}
 		conn := r.session(from)
 		if conn == nil {
 			continue
@@ -104,6 +107,9 @@ func (r *udpRelay) readTarget(c *net.UDPConn, client *net.UDPAddr) {
 				continue // the target was not listening yet; keep the session
 			}
 			return
+		}
+		if r.link.blockUDP.Load() {
+			continue
 		}
 		at, v := r.link.down.admit(time.Now(), n)
 		if v != Deliver {

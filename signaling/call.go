@@ -39,6 +39,8 @@ type call struct {
 	monitors   map[*session]*media.Peer // supervisors watching
 	ended      bool
 	unrecorded string // why the call is not being recorded now; empty when it is
+	mediaLost  map[party]time.Time
+	events     *eventWriter
 }
 
 func (c *call) partyOf(sess *session) party {
@@ -91,7 +93,8 @@ func (s *Server) startCall(ctx context.Context, agent, station *session, req que
 		return nil, err
 	}
 	c := &call{id: req.ID, req: req, item: item, station: station, agent: agent, room: room,
-		started: time.Now(), peers: map[party]*media.Peer{}, monitors: map[*session]*media.Peer{}, unrecorded: unrecorded}
+		started: time.Now(), peers: map[party]*media.Peer{}, monitors: map[*session]*media.Peer{}, unrecorded: unrecorded,
+		mediaLost: map[party]time.Time{}, events: s.events}
 	rec := calls.Call{
 		ID: c.id, StationID: req.StationID, StationName: req.StationName, Island: req.Island,
 		AgentID: agent.ident.AccountID, AgentName: agent.ident.DisplayName, ItemID: item.ID,
@@ -225,6 +228,7 @@ func (p peerSignaler) SendCandidate(ci webrtc.ICECandidateInit) {
 }
 
 func (p peerSignaler) ConnectionState(st webrtc.PeerConnectionState) {
+	p.call.noteMediaState(p.party, st, time.Now())
 	var state string
 	switch st {
 	case webrtc.PeerConnectionStateConnected:

@@ -13,6 +13,7 @@ import { renderGreenFlags } from './catalog.js';
 import { checkLinkBeforeCall } from './linkcheck.js';
 import { CallScreen } from './callscreen.js';
 import { ScanSender } from './scan.js';
+import { kioskSettings } from './settings.js';
 import { FormSigning } from './signing.js';
 import { sayPrompt } from './speech.js';
 
@@ -250,6 +251,7 @@ export class StationCall extends EventTarget {
       callId: d.call_id,
       iceServers: this.#sig.welcome?.ice_servers ?? [],
       local: localTracks(this.#media, this.#document),
+      relayOnly: kioskSettings().relayOnly,
     });
     conn.addEventListener('remotestream', (/** @type {CustomEvent} */ e) => this.#screen.remote(e.detail));
     conn.addEventListener('connectionstate', (/** @type {CustomEvent} */ e) => this.#screen.mediaState(e.detail.state));

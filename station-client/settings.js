@@ -8,9 +8,12 @@
 //                    browser's default camera, unless that is the document camera)
 //   idle_timeout     seconds without a touch before a half-done choice goes
 //                    back to the idle screen (5–600, default 90)
+//   relay_only       "1": media goes only through the TURN relays the node
+//                    names, for a site whose firewall lets nothing else out
+//                    (default "0": direct first, TURN when direct fails)
 
 const storageKey = 'cloudwindow.station.settings';
-const known = ['document_camera', 'camera', 'idle_timeout'];
+const known = ['document_camera', 'camera', 'idle_timeout', 'relay_only'];
 const defaultIdleSeconds = 90;
 
 export function kioskSettings(search = location.search) {
@@ -33,6 +36,7 @@ export function kioskSettings(search = location.search) {
     documentCamera: saved.document_camera ?? '',
     camera: saved.camera ?? '',
     idleTimeoutMs: idleSeconds(saved.idle_timeout) * 1000,
+    relayOnly: saved.relay_only === '1',
   };
 }
 

@@ -45,14 +45,15 @@ export class CallConnection extends EventTarget {
   #unsubscribe = [];
 
   // local is a list of {track, source, stream}: source is "audio", "camera"
-  // or "document", as protocol.md labels sent tracks.
-  constructor({ signaling, callId, iceServers = [], local = [], polite = false }) {
+  // or "document", as protocol.md labels sent tracks. relayOnly keeps media
+  // on the TURN relays (iceTransportPolicy "relay").
+  constructor({ signaling, callId, iceServers = [], local = [], polite = false, relayOnly = false }) {
     super();
     this.#polite = polite;
     this.#sig = signaling;
     this.#callId = callId;
     this.#local = local;
-    this.#pc = this.#createPeer(iceServers);
+    this.#pc = this.#createPeer(iceServers, relayOnly);
     this.#unsubscribe.push(
       signaling.on('rtc.offer', (d) => this.#forThisCall(d) && this.#queueRemote(() => this.#answer(d))),
       signaling.on('rtc.candidate', (d) => this.#forThisCall(d) && this.#queueRemote(() => this.#addCandidate(d))),
@@ -129,8 +130,9 @@ export class CallConnection extends EventTarget {
     this.#pc.close();
   }
 
-  #createPeer(iceServers) {
-    const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
+  #createPeer(iceServers, relayOnly) {
+    const iceTransportPolicy = relayOnly ? 'relay' : 'all';
+    const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy, bundlePolicy: 'max-bundle' });
     pc.onicecandidate = (e) => this.#sendCandidate(e.candidate);
     pc.ontrack = (e) => this.#onTrack(e);
     pc.onnegotiationneeded = () => {
