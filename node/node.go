@@ -26,6 +26,7 @@ import (
 	"cloudwindow/documents"
 	"cloudwindow/media"
 	"cloudwindow/queue"
+	"cloudwindow/objectstore"
 	"cloudwindow/recordings"
 	"cloudwindow/rectify"
 	"cloudwindow/signaling"
@@ -221,11 +222,15 @@ func (n *Node) openMedia(ctx context.Context) error {
 		return fmt.Errorf("start media: %w", err)
 	}
 	n.SFU = sfu
+	objects, err := n.openRecordingStorage(ctx)
+	if err != nil {
+		return err
+	}
 	rec, err := recordings.New(recordings.Config{
 		Dir: n.cfg.DataDir, DB: n.db, Registerer: n.registry, Logger: n.log,
 		Retention: n.cfg.Retention, Node: n.cfg.NodeName, TicketSecret: n.cfg.TicketSecret,
 		FreeSpace: n.disk.Available, RetryInterval: n.cfg.RecordingRetry,
-		OnStatus: n.relay.recordingStatus,
+		OnStatus: n.relay.recordingStatus, Storage: objects,
 	})
 	if err != nil {
 		return fmt.Errorf("start recorder: %w", err)
@@ -236,16 +241,36 @@ func (n *Node) openMedia(ctx context.Context) error {
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
-	n.wg.Add(2)
+	n.wg.Add(3)
 	go func() {
 		defer n.wg.Done()
 		rec.RunRetention(bg)
 	}()
 	go func() {
 		defer n.wg.Done()
+		rec.RunUploads(bg)
+	}()
+	go func() {
+		defer n.wg.Done()
 		n.purgeUploads(bg)
 	}()
 	return nil
+}
+
+// openRecordingStorage connects to the object store of RecordingsURL;
+// nil (the data directory) without one.
+func (n *Node) openRecordingStorage(ctx context.Context) (recordings.Storage, error) {
+	if n.cfg.RecordingsURL == "" {
+		return nil, nil
+	}
+	s, err := objectstore.Open(ctx, objectstore.Config{
+		URL: n.cfg.RecordingsURL, AccessKey: n.cfg.RecordingsAccessKey, SecretKeyFile: n.cfg.RecordingsSecretKeyFile,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("recordings storage: %w", err)
+	}
+	n.log.Info("recordings are kept in an object store", "store", s.String())
+	return s, nil
 }
 
 // recorder is the call recorder signaling uses; nil when recording is off.
