@@ -44,8 +44,8 @@ type File struct {
 	SHA256      string    `json:"sha256"`
 	Status      Status    `json:"status"`
 	Error       string    `json:"error,omitempty"`
-	Storage     string    `json:"-"` // storedLocal, storedUploaded or storedRemote
-	ObjectKey   string    `json:"-"` // the key in Config.Storage once uploaded
+	Storage     string    `json:"storage,omitempty"` // StoredLocal (omitted), StoredUploaded or StoredRemote
+	ObjectKey   string    `json:"-"`                 // the key in Config.Storage once uploaded
 }
 
 // complete fills in the size, hash and end of a file that was finished.

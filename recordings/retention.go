@@ -111,7 +111,7 @@ func (rec *Recorder) removeExpiredFiles(ctx context.Context) (int, error) {
 
 // removeFile deletes a file's stored copy and its local one.
 func (rec *Recorder) removeFile(ctx context.Context, f File) error {
-	if f.Storage != storedLocal {
+	if f.Storage != StoredLocal {
 		s, key, err := rec.storageOf(f)
 		if err != nil {
 			return err

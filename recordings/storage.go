@@ -30,11 +30,11 @@ type Storage interface {
 	String() string
 }
 
-// Where a file is (recording_files.storage).
+// Where a file is (File.Storage).
 const (
-	storedLocal    = ""         // on the recording node's disk only
-	storedUploaded = "uploaded" // verified in the object store; the local copy may remain
-	storedRemote   = "remote"   // in the object store only
+	StoredLocal    = ""         // on the recording node's disk only
+	StoredUploaded = "uploaded" // verified in the object store; the local copy may remain
+	StoredRemote   = "remote"   // in the object store only
 )
 
 // localStorage is the recordings directory on this node's disk; keys are
@@ -132,7 +132,7 @@ func objectKey(f File) string {
 
 // storageOf is where f's media is read from and removed.
 func (rec *Recorder) storageOf(f File) (Storage, string, error) {
-	if f.Storage == storedLocal {
+	if f.Storage == StoredLocal {
 		return rec.local, f.Path, nil
 	}
 	if rec.cfg.Storage == nil {

@@ -104,7 +104,7 @@ func (u *uploader) pass(ctx context.Context) time.Duration {
 func (rec *Recorder) pendingUploads(ctx context.Context) ([]File, error) {
 	rows, err := rec.db.Query(ctx, `SELECT `+fileColumns+` FROM recording_files
 		WHERE storage IN (?, ?) AND node = ? AND status IN (?, ?, ?) ORDER BY started_at`,
-		append([]any{storedLocal, storedUploaded, rec.cfg.Node}, uploadable...)...)
+		append([]any{StoredLocal, StoredUploaded, rec.cfg.Node}, uploadable...)...)
 	if err != nil {
 		return nil, fmt.Errorf("find recording files to upload: %w", err)
 	}
@@ -124,7 +124,7 @@ func (rec *Recorder) pendingUploads(ctx context.Context) ([]File, error) {
 func (rec *Recorder) upload(ctx context.Context, f File) error {
 	ctx, cancel := context.WithTimeout(ctx, uploadTimeout)
 	defer cancel()
-	if f.Storage == storedLocal {
+	if f.Storage == StoredLocal {
 		stored, err := rec.put(ctx, &f)
 		if err != nil || !stored {
 			return err
@@ -134,7 +134,7 @@ func (rec *Recorder) upload(ctx context.Context, f File) error {
 		return err
 	}
 	_, err := rec.db.Exec(ctx, `UPDATE recording_files SET storage = ? WHERE id = ? AND storage = ?`,
-		storedRemote, f.ID, storedUploaded)
+		StoredRemote, f.ID, StoredUploaded)
 	if err != nil {
 		return fmt.Errorf("mark recording file %s remote: %w", f.ID, err)
 	}
@@ -163,7 +163,7 @@ func (rec *Recorder) put(ctx context.Context, f *File) (bool, error) {
 	}
 	res, err := rec.db.Exec(ctx, `UPDATE recording_files SET storage = ?, object_key = ?, size_bytes = ?, sha256 = ?
 		WHERE id = ? AND storage = ? AND status IN (?, ?, ?)`,
-		append([]any{storedUploaded, key, size, sum, f.ID, storedLocal}, uploadable...)...)
+		append([]any{StoredUploaded, key, size, sum, f.ID, StoredLocal}, uploadable...)...)
 	if err != nil {
 		return false, fmt.Errorf("mark recording file %s uploaded: %w", f.ID, err)
 	}
@@ -173,6 +173,6 @@ func (rec *Recorder) put(ctx context.Context, f *File) (bool, error) {
 		}
 		return false, nil
 	}
-	f.Storage, f.ObjectKey, f.SizeBytes, f.SHA256 = storedUploaded, key, size, sum
+	f.Storage, f.ObjectKey, f.SizeBytes, f.SHA256 = StoredUploaded, key, size, sum
 	return true, nil
 }
