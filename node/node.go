@@ -263,13 +263,21 @@ func (n *Node) openRecordingStorage(ctx context.Context) (recordings.Storage, er
 	if n.cfg.RecordingsURL == "" {
 		return nil, nil
 	}
-	s, err := objectstore.Open(ctx, objectstore.Config{
+	s, err := objectstore.New(objectstore.Config{
 		URL: n.cfg.RecordingsURL, AccessKey: n.cfg.RecordingsAccessKey, SecretKeyFile: n.cfg.RecordingsSecretKeyFile,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("recordings storage: %w", err)
 	}
-	n.log.Info("recordings are kept in an object store", "store", s.String())
+	// A store that is down now must not keep the node from taking calls:
+	// parts wait on disk and their uploads retry.
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := s.EnsureBucket(ctx); err != nil {
+		n.log.Error("recordings object store unreachable; finished parts stay on disk until it answers", "store", s.String(), "err", err)
+	} else {
+		n.log.Info("recordings are kept in an object store", "store", s.String())
+	}
 	return s, nil
 }
 

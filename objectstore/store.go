@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/minio/minio-go/v7"
 )
@@ -24,11 +25,12 @@ const metaSHA256 = "Sha256"
 type Store struct {
 	client *minio.Client
 	loc    location
+	bucket atomic.Bool // known to exist
 }
 
-// Open connects to the store and makes sure the bucket exists, creating it
-// when it does not.
-func Open(ctx context.Context, cfg Config) (*Store, error) {
+// New checks the configuration and returns the store without reaching
+// it: a store that is down at start only delays the first upload.
+func New(cfg Config) (*Store, error) {
 	loc, err := parseURL(cfg.URL)
 	if err != nil {
 		return nil, err
@@ -47,25 +49,37 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("object store %s: %w", loc.endpoint, err)
 	}
-	s := &Store{client: client, loc: loc}
-	if err := s.ensureBucket(ctx); err != nil {
+	return &Store{client: client, loc: loc}, nil
+}
+
+// Open is New, then EnsureBucket.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	s, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.EnsureBucket(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Store) ensureBucket(ctx context.Context) error {
+// EnsureBucket reaches the store and creates the bucket if it is missing.
+func (s *Store) EnsureBucket(ctx context.Context) error {
+	if s.bucket.Load() {
+		return nil
+	}
 	ok, err := s.client.BucketExists(ctx, s.loc.bucket)
 	if err != nil {
 		return fmt.Errorf("object store %s: bucket %s: %w", s.loc.endpoint, s.loc.bucket, err)
 	}
-	if ok {
-		return nil
+	if !ok {
+		err = s.client.MakeBucket(ctx, s.loc.bucket, minio.MakeBucketOptions{Region: s.loc.region})
+		if err != nil {
+			return fmt.Errorf("object store %s: create bucket %s: %w", s.loc.endpoint, s.loc.bucket, err)
+		}
 	}
-	err = s.client.MakeBucket(ctx, s.loc.bucket, minio.MakeBucketOptions{Region: s.loc.region})
-	if err != nil {
-		return fmt.Errorf("object store %s: create bucket %s: %w", s.loc.endpoint, s.loc.bucket, err)
-	}
+	s.bucket.Store(true)
 	return nil
 }
 
@@ -84,6 +98,9 @@ func (s *Store) Key(key string) string { return s.loc.prefix + key }
 // stored copy gave size bytes with SHA-256 sum (hex). The hash also goes
 // into the object's metadata.
 func (s *Store) Put(ctx context.Context, key, path, contentType string, size int64, sum string) error {
+	if err := s.EnsureBucket(ctx); err != nil {
+		return err
+	}
 	_, err := s.client.FPutObject(ctx, s.loc.bucket, s.Key(key), path, minio.PutObjectOptions{
 		ContentType:    contentType,
 		UserMetadata:   map[string]string{metaSHA256: sum},
