@@ -61,6 +61,7 @@ type Node struct {
 	Audit     *audit.Log
 	SFU       *media.SFU
 	Recorder  *recordings.Recorder
+	objects   *objectstore.Store // recordings' object store; nil: the data directory
 	Signaling *signaling.Server
 	relay     callRelay // the services' hooks into Signaling
 	registry  *prometheus.Registry
@@ -261,7 +262,7 @@ func (n *Node) openMedia(ctx context.Context) error {
 // nil (the data directory) without one.
 func (n *Node) openRecordingStorage(ctx context.Context) (recordings.Storage, error) {
 	if n.cfg.RecordingsURL == "" {
-		return nil, nil
+		return nil, nil // a nil *objectstore.Store would be a non-nil Storage
 	}
 	s, err := objectstore.New(objectstore.Config{
 		URL: n.cfg.RecordingsURL, AccessKey: n.cfg.RecordingsAccessKey, SecretKeyFile: n.cfg.RecordingsSecretKeyFile,
@@ -269,6 +270,7 @@ func (n *Node) openRecordingStorage(ctx context.Context) (recordings.Storage, er
 	if err != nil {
 		return nil, fmt.Errorf("recordings storage: %w", err)
 	}
+	n.objects = s
 	// A store that is down now must not keep the node from taking calls:
 	// parts wait on disk and their uploads retry.
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -415,6 +417,9 @@ func (n *Node) closeServices() {
 		n.Recorder.Close()
 	}
 	n.wg.Wait()
+	if n.objects != nil {
+		n.objects.Close()
+	}
 	if n.db != nil {
 		n.db.Close()
 	}

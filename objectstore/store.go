@@ -23,9 +23,10 @@ const metaSHA256 = "Sha256"
 
 // Store is one bucket (and key prefix) of an S3-compatible object store.
 type Store struct {
-	client *minio.Client
-	loc    location
-	bucket atomic.Bool // known to exist
+	client    *minio.Client
+	transport http.RoundTripper
+	loc       location
+	bucket    atomic.Bool // known to exist
 }
 
 // New checks the configuration and returns the store without reaching
@@ -43,13 +44,19 @@ func New(cfg Config) (*Store, error) {
 	if loc.pathStyle {
 		lookup = minio.BucketLookupPath
 	}
+	transport := cfg.Transport
+	if transport == nil {
+		if transport, err = minio.DefaultTransport(loc.secure); err != nil {
+			return nil, fmt.Errorf("object store %s: %w", loc.endpoint, err)
+		}
+	}
 	client, err := minio.New(loc.endpoint, &minio.Options{
-		Creds: creds, Secure: loc.secure, Region: loc.region, Transport: cfg.Transport, BucketLookup: lookup,
+		Creds: creds, Secure: loc.secure, Region: loc.region, Transport: transport, BucketLookup: lookup,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("object store %s: %w", loc.endpoint, err)
 	}
-	return &Store{client: client, loc: loc}, nil
+	return &Store{client: client, transport: transport, loc: loc}, nil
 }
 
 // Open is New, then EnsureBucket.
@@ -81,6 +88,13 @@ func (s *Store) EnsureBucket(ctx context.Context) error {
 	}
 	s.bucket.Store(true)
 	return nil
+}
+
+// Close drops the idle connections to the store.
+func (s *Store) Close() {
+	if t, ok := s.transport.(interface{ CloseIdleConnections() }); ok {
+		t.CloseIdleConnections()
+	}
 }
 
 // String names the store for logs, without credentials.

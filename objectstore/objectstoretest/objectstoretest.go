@@ -50,6 +50,7 @@ func Open(t testing.TB, cfg objectstore.Config) *objectstore.Store {
 	for {
 		s, err := objectstore.Open(ctx, cfg)
 		if err == nil {
+			t.Cleanup(s.Close)
 			return s
 		}
 		if ctx.Err() != nil {
@@ -74,11 +75,21 @@ func (r *Ranges) RoundTrip(req *http.Request) (*http.Response, error) {
 		r.seen = append(r.seen, req.Header.Get("Range"))
 		r.mu.Unlock()
 	}
-	next := r.Next
-	if next == nil {
-		next = http.DefaultTransport
+	return r.next().RoundTrip(req)
+}
+
+// CloseIdleConnections closes the idle connections of the transport.
+func (r *Ranges) CloseIdleConnections() {
+	if t, ok := r.next().(interface{ CloseIdleConnections() }); ok {
+		t.CloseIdleConnections()
 	}
-	return next.RoundTrip(req)
+}
+
+func (r *Ranges) next() http.RoundTripper {
+	if r.Next == nil {
+		return http.DefaultTransport
+	}
+	return r.Next
 }
 
 // Seen returns the Range headers of the GETs so far ("" for a whole object).
