@@ -59,6 +59,13 @@ type Config struct {
 	Retention           time.Duration // recordings older than this are deleted; 0 keeps them
 	NoRecording         bool          // calls are not recorded (benchmarks of the recorder's cost only)
 	TicketSecret        string        // signs recording play tickets; shared by a cluster's nodes
+	// RecordingsURL, s3://host[:port]/bucket[/prefix], keeps finished
+	// recordings in an S3-compatible object store; empty keeps them in
+	// DataDir. The credentials are RecordingsAccessKey with the secret in
+	// RecordingsSecretKeyFile, or else the usual AWS_* / MINIO_* variables.
+	RecordingsURL           string
+	RecordingsAccessKey     string
+	RecordingsSecretKeyFile string
 
 	// Accounts and tokens.
 	TrustedProxies       []netip.Prefix   // load balancers whose X-Forwarded-For is believed

@@ -26,6 +26,7 @@ import (
 	"cloudwindow/diskspace"
 	"cloudwindow/documents"
 	"cloudwindow/media"
+	"cloudwindow/objectstore"
 	"cloudwindow/queue"
 	"cloudwindow/recordings"
 	"cloudwindow/rectify"
@@ -64,6 +65,7 @@ type Node struct {
 	Audit     *audit.Log
 	SFU       *media.SFU
 	Recorder  *recordings.Recorder
+	objects   *objectstore.Store // recordings' object store; nil: the data directory
 	Signaling *signaling.Server
 	relay     callRelay // the services' hooks into Signaling
 	registry  *prometheus.Registry
@@ -231,11 +233,15 @@ func (n *Node) openMedia(ctx context.Context) error {
 		return fmt.Errorf("start media: %w", err)
 	}
 	n.SFU = sfu
+	objects, err := n.openRecordingStorage(ctx)
+	if err != nil {
+		return err
+	}
 	rec, err := recordings.New(recordings.Config{
 		Dir: n.cfg.DataDir, DB: n.db, Registerer: n.registry, Logger: n.log,
 		Retention: n.cfg.Retention, Node: n.cfg.NodeName, TicketSecret: n.cfg.TicketSecret,
 		FreeSpace: n.disk.Available, RetryInterval: n.cfg.RecordingRetry,
-		OnStatus: n.relay.recordingStatus,
+		OnStatus: n.relay.recordingStatus, Storage: objects,
 	})
 	if err != nil {
 		return fmt.Errorf("start recorder: %w", err)
@@ -246,16 +252,45 @@ func (n *Node) openMedia(ctx context.Context) error {
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
-	n.wg.Add(2)
+	n.wg.Add(3)
 	go func() {
 		defer n.wg.Done()
 		rec.RunRetention(bg)
 	}()
 	go func() {
 		defer n.wg.Done()
+		rec.RunUploads(bg)
+	}()
+	go func() {
+		defer n.wg.Done()
 		n.purgeUploads(bg)
 	}()
 	return nil
+}
+
+// openRecordingStorage connects to the object store of RecordingsURL;
+// nil (the data directory) without one.
+func (n *Node) openRecordingStorage(ctx context.Context) (recordings.Storage, error) {
+	if n.cfg.RecordingsURL == "" {
+		return nil, nil // a nil *objectstore.Store would be a non-nil Storage
+	}
+	s, err := objectstore.New(objectstore.Config{
+		URL: n.cfg.RecordingsURL, AccessKey: n.cfg.RecordingsAccessKey, SecretKeyFile: n.cfg.RecordingsSecretKeyFile,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("recordings storage: %w", err)
+	}
+	n.objects = s
+	// A store that is down now must not keep the node from taking calls:
+	// parts wait on disk and their uploads retry.
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := s.EnsureBucket(ctx); err != nil {
+		n.log.Error("recordings object store unreachable; finished parts stay on disk until it answers", "store", s.String(), "err", err)
+	} else {
+		n.log.Info("recordings are kept in an object store", "store", s.String())
+	}
+	return s, nil
 }
 
 // recorder is the call recorder signaling uses; nil when recording is off.
@@ -395,6 +430,9 @@ func (n *Node) closeServices() {
 		n.Recorder.Close()
 	}
 	n.wg.Wait()
+	if n.objects != nil {
+		n.objects.Close()
+	}
 	if n.db != nil {
 		n.db.Close()
 	}

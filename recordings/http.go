@@ -3,9 +3,9 @@ package recordings
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -79,29 +79,23 @@ func (a *reviewAPI) get(w http.ResponseWriter, r *http.Request) {
 }
 
 // media serves a file with http.ServeContent, which answers Range and
-// conditional requests, so players can seek without downloading it all.
+// conditional requests, so players can seek without downloading it all;
+// from an object store, each range is fetched with a range request.
 func (a *reviewAPI) media(w http.ResponseWriter, r *http.Request) {
 	callID, fileID := r.PathValue("callID"), r.PathValue("fileID")
 	f, err := a.rec.file(r.Context(), callID, fileID)
 	if err == nil && f.Status == StatusDeleted {
 		err = fmt.Errorf("file %s: %w", fileID, ErrDeleted)
 	}
-	if err == nil && !filepath.IsLocal(filepath.FromSlash(f.Path)) {
-		err = fmt.Errorf("file %s has a bad path", fileID)
+	var content io.ReadSeekCloser
+	if err == nil {
+		content, err = a.rec.openMedia(r.Context(), f, lastByte(r.Header.Get("Range")))
 	}
 	if err != nil {
 		a.fail(w, err)
 		return
 	}
-	file, err := os.Open(filepath.Join(a.rec.dir, filepath.FromSlash(f.Path)))
-	if errors.Is(err, os.ErrNotExist) {
-		err = fmt.Errorf("file %s is missing from disk: %w", fileID, ErrNotFound)
-	}
-	if err != nil {
-		a.fail(w, err)
-		return
-	}
-	defer file.Close()
+	defer content.Close()
 	action, disposition := ActionPlay, "inline"
 	if r.URL.Query().Get("download") == "1" {
 		action, disposition = ActionDownload, "attachment"
@@ -122,7 +116,7 @@ func (a *reviewAPI) media(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", fmt.Sprintf("%s; filename=%q", disposition, name))
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Header().Set("X-Content-SHA256", f.SHA256)
-	http.ServeContent(w, r, name, f.EndedAt, file)
+	http.ServeContent(w, r, name, f.EndedAt, content)
 }
 
 func (a *reviewAPI) addNote(w http.ResponseWriter, r *http.Request) {

@@ -44,6 +44,8 @@ type File struct {
 	SHA256      string    `json:"sha256"`
 	Status      Status    `json:"status"`
 	Error       string    `json:"error,omitempty"`
+	Storage     string    `json:"storage,omitempty"` // StoredLocal (omitted), StoredUploaded or StoredRemote
+	ObjectKey   string    `json:"-"`                 // the key in Config.Storage once uploaded
 }
 
 // complete fills in the size, hash and end of a file that was finished.
@@ -100,6 +102,9 @@ func (rec *Recorder) indexFile(ctx context.Context, f File) error {
 		store.Millis(f.StartedAt), store.Millis(f.EndedAt), f.DurationMs, f.SizeBytes, f.SHA256, string(f.Status), f.Error)
 	if err != nil {
 		return fmt.Errorf("index file %s of call %s: %w", f.ID, f.CallID, err)
+	}
+	if f.Status != StatusRecording {
+		rec.wakeUploads()
 	}
 	return nil
 }

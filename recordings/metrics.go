@@ -12,6 +12,7 @@ type metrics struct {
 	active                            prometheus.Gauge
 	bytes                             prometheus.Counter
 	droppedQueueFull, droppedTooLarge prometheus.Counter
+	uploaded, uploadFailed            prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -22,6 +23,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		Namespace: "cloudwindow", Name: "recording_packets_dropped_total",
 		Help: "RTP packets the recorder dropped instead of slowing the call, by reason.",
 	}, []string{"reason"})
+	uploads := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "cloudwindow", Name: "recording_uploads_total",
+		Help: "Recording files moved to the object store (ok), and tries that failed and wait to be retried.",
+	}, []string{"result"})
 	m := &metrics{
 		started:  counter("recordings_started_total", "Recording files started."),
 		finished: counter("recordings_finished_total", "Recording files finished and indexed."),
@@ -32,11 +37,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		bytes:            counter("recording_bytes_written_total", "Bytes written to recording files."),
 		droppedQueueFull: dropped.WithLabelValues("queue_full"),
 		droppedTooLarge:  dropped.WithLabelValues("too_large"),
+		uploaded:         uploads.WithLabelValues("ok"),
+		uploadFailed:     uploads.WithLabelValues("failed"),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.started, m.finished, m.failed, m.active, m.bytes, dropped} {
+	for _, c := range []prometheus.Collector{m.started, m.finished, m.failed, m.active, m.bytes, dropped, uploads} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register recording metrics: %w", err)
 		}

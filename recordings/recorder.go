@@ -51,6 +51,11 @@ type Config struct {
 	FreeSpace     func() (uint64, error)
 	MinFree       uint64
 	RetryInterval time.Duration
+
+	// Storage, when set, keeps finished files instead of this node's disk
+	// (an S3-compatible object store): RunUploads moves them there, and
+	// review, play and retention use them there.
+	Storage Storage
 }
 
 // Recorder records calls to WebM files, keeps their index, serves them to
@@ -60,6 +65,7 @@ type Recorder struct {
 	log     *slog.Logger
 	db      *store.DB
 	dir     string
+	local   localStorage
 	metrics *metrics
 	packets *sync.Pool
 	// openFile creates a new recording file and fails with fs.ErrExist if
@@ -69,8 +75,9 @@ type Recorder struct {
 
 	ticketKey []byte // signs play tickets
 
-	stop chan struct{}
-	wg   sync.WaitGroup
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	uploads chan struct{} // wakes RunUploads when a file is finished
 
 	mu     sync.Mutex
 	calls  map[string]*callRecording
@@ -110,9 +117,9 @@ func New(cfg Config) (*Recorder, error) {
 		return nil, err
 	}
 	return &Recorder{
-		cfg: cfg, log: cfg.Logger.With("component", "recorder"), db: cfg.DB, dir: dir,
+		cfg: cfg, log: cfg.Logger.With("component", "recorder"), db: cfg.DB, dir: dir, local: localStorage{dir},
 		metrics: m, packets: newPacketPool(), openFile: createFile, queueLen: eventQueueLen, ticketKey: key,
-		stop: make(chan struct{}), calls: map[string]*callRecording{},
+		stop: make(chan struct{}), uploads: make(chan struct{}, 1), calls: map[string]*callRecording{},
 	}, nil
 }
 

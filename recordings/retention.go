@@ -2,10 +2,7 @@ package recordings
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"cloudwindow/store"
@@ -75,35 +72,53 @@ func (rec *Recorder) expire(ctx context.Context, cutoff time.Time) error {
 }
 
 func (rec *Recorder) removeExpiredFiles(ctx context.Context) (int, error) {
-	rows, err := rec.db.Query(ctx, `SELECT id, path FROM recording_files WHERE status = ?`, string(statusDeleting))
+	rows, err := rec.db.Query(ctx, `SELECT `+fileColumns+` FROM recording_files WHERE status = ?`, string(statusDeleting))
 	if err != nil {
 		return 0, fmt.Errorf("list expired recording files: %w", err)
 	}
-	type doomed struct{ id, path string }
-	var files []doomed
+	var files []File
 	for rows.Next() {
-		var d doomed
-		if err := rows.Scan(&d.id, &d.path); err != nil {
+		f, err := scanFile(rows)
+		if err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("scan expired recording file: %w", err)
 		}
-		files = append(files, d)
+		files = append(files, f)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("list expired recording files: %w", err)
 	}
 	removed := 0
-	for _, d := range files {
-		err := os.Remove(filepath.Join(rec.dir, filepath.FromSlash(d.path)))
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			rec.log.Error("retention: remove recording file", "file", d.path, "err", err)
+	for _, f := range files {
+		if err := rec.removeFile(ctx, f); err != nil {
+			rec.log.Error("retention: remove recording file", "file", f.Path, "err", err)
 			continue // stays "deleting": the next run tries again
 		}
-		if _, err := rec.db.Exec(ctx, `UPDATE recording_files SET status = ? WHERE id = ?`, string(StatusDeleted), d.id); err != nil {
-			return removed, fmt.Errorf("mark recording file %s deleted: %w", d.id, err)
+		// Only if the uploader did not move it meanwhile; else the next
+		// run removes it from where it went.
+		res, err := rec.db.Exec(ctx, `UPDATE recording_files SET status = ? WHERE id = ? AND storage = ?`,
+			string(StatusDeleted), f.ID, f.Storage)
+		if err != nil {
+			return removed, fmt.Errorf("mark recording file %s deleted: %w", f.ID, err)
 		}
-		removed++
+		if n, _ := res.RowsAffected(); n > 0 {
+			removed++
+		}
 	}
 	return removed, nil
+}
+
+// removeFile deletes a file's stored copy and its local one.
+func (rec *Recorder) removeFile(ctx context.Context, f File) error {
+	if f.Storage != StoredLocal {
+		s, key, err := rec.storageOf(f)
+		if err != nil {
+			return err
+		}
+		if err := s.Remove(ctx, key); err != nil {
+			return err
+		}
+	}
+	return rec.local.Remove(ctx, f.Path)
 }

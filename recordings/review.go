@@ -309,14 +309,14 @@ func (rec *Recorder) sessionRow(ctx context.Context, callID string) (Session, er
 }
 
 const fileColumns = `id, call_id, party, part, path, content_type, tracks, node, started_at, ended_at, duration_ms,
-	size_bytes, sha256, status, error`
+	size_bytes, sha256, status, error, storage, object_key`
 
 func scanFile(row scanner) (File, error) {
 	var f File
 	var started, ended int64
 	var status string
 	err := row.Scan(&f.ID, &f.CallID, &f.Party, &f.Part, &f.Path, &f.ContentType, &f.Tracks, &f.Node, &started, &ended,
-		&f.DurationMs, &f.SizeBytes, &f.SHA256, &status, &f.Error)
+		&f.DurationMs, &f.SizeBytes, &f.SHA256, &status, &f.Error, &f.Storage, &f.ObjectKey)
 	f.StartedAt, f.EndedAt, f.Status = store.Time(started), store.Time(ended), Status(status)
 	return f, err
 }

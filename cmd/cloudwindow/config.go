@@ -49,6 +49,9 @@ func parseConfig(args []string) (config, slog.Level, error) {
 	fs.DurationVar(&c.WrapUpTimeout, "wrapup-timeout", c.WrapUpTimeout, "wrap-up time after a call before the agent is ready again")
 	fs.DurationVar(&c.ResumeGrace, "resume-grace", c.ResumeGrace, "how long a dropped client may come back to its call")
 	fs.StringVar(&c.TicketSecret, "recording-ticket-secret", "", "signs short-lived recording play links; set the same on every node of a cluster")
+	fs.StringVar(&c.RecordingsURL, "recordings-url", c.RecordingsURL, "keep finished recordings in an S3-compatible object store: s3://host[:port]/bucket[/prefix][?tls=false&region=…]; default: in --data-dir")
+	fs.StringVar(&c.RecordingsAccessKey, "recordings-access-key", c.RecordingsAccessKey, "access key of --recordings-url (default: AWS_ACCESS_KEY_ID or MINIO_ROOT_USER, then ~/.aws/credentials)")
+	fs.StringVar(&c.RecordingsSecretKeyFile, "recordings-secret-key-file", c.RecordingsSecretKeyFile, "file holding the secret key of --recordings-access-key (default: AWS_SECRET_ACCESS_KEY or MINIO_ROOT_PASSWORD)")
 	fs.DurationVar(&c.Retention, "retention", c.Retention, "delete recordings older than this (e.g. 8760h); 0 keeps them")
 	lim := &c.ConnLimits
 	fs.DurationVar(&lim.HTTPReadTimeout, "http-read-timeout", lim.HTTPReadTimeout, "longest time to read one HTTP request, body included (upload chunks: --upload-chunk-timeout)")
