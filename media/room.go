@@ -16,8 +16,8 @@ type Room struct {
 	done chan struct{}
 	wg   sync.WaitGroup // the adaptation loop
 
-	mu     sync.Mutex
-	closed bool
+	mu      sync.Mutex
+	closed  bool
 	peers   map[string]*Peer
 	tracks  []*upTrack
 	sinks   []SinkFactory
