@@ -56,7 +56,7 @@ func (s *Server) handleCallAccept(ctx context.Context, sess *session, m Message)
 		s.pushTo(req.StationID, TypeCallEnded, callEndedData{CallID: req.ID, Reason: "failed", By: "server"})
 		return err
 	}
-	sess.reply(m.ID, TypeCallStarted, c.startedData(partyAgent))
+	sess.reply(m.ID, TypeCallStarted, c.startedFor(sess))
 	if code := c.unrecordedCode(); code != "" {
 		s.announceRecording(c, false, code)
 	}

@@ -31,9 +31,9 @@ func (s *Server) routes() map[string]handler {
 		TypeCallAccept:   {agents, s.handleCallAccept},
 		TypeCallReject:   {agents, s.handleCallReject},
 		TypeCallWrapup:   {agents, s.handleCallWrapup},
-		TypeCallHangup:   {callParty, s.handleHangup},
+		TypeCallHangup:   {inCall, s.handleHangup}, // supervisors: only a call they took over
 		TypeChatSend:     {callParty, s.handleChat},
-		TypeRTCOffer:     {callParty, s.handleRTCOffer},
+		TypeRTCOffer:     {inCall, s.handleRTCOffer},
 		TypeRTCAnswer:    {inCall, s.handleRTCAnswer},
 		TypeRTCCandidate: {inCall, s.handleRTCCandidate},
 		TypeMonitorStart: {overseers, s.handleMonitorStart},

@@ -145,12 +145,14 @@ func New(cfg Config, deps Deps) *Server {
 		callsByID: map[string]*call{},
 		stopCheck: make(chan struct{}),
 	}
-	s.queue = deps.NewQueue(s)
+	// In dependency order: the queue may call the Server back at once, so
+	// what its callbacks use comes first.
 	s.metrics = newMetrics(deps.Registerer)
 	s.admit = newAdmission(cfg.MaxConnsPerAddress, cfg.MaxConns)
 	s.handlers = s.routes()
 	s.events = newEventWriter(deps.Calls, s.log)
 	s.stats = newStatsBroadcaster(s.broadcastStats)
+	s.queue = deps.NewQueue(s)
 	s.startCluster()
 	s.checker.Add(1)
 	go func() {
