@@ -139,7 +139,7 @@ func (n *Node) open(ctx context.Context) error {
 		RequireRecording:     n.cfg.RequireRecording,
 	}, signaling.Deps{
 		Verifier: n.Auth, Catalog: n.Catalog, NewQueue: n.newQueue, SFU: n.SFU, Recorder: n.recorder(),
-		Calls: n.Calls, Cases: n.Cases, Rectifications: n.Rectify, Health: n.Health,
+		Calls: n.Calls, Cases: n.Cases, Rectifications: n.Rectify, Health: n.Health, Audit: n.Audit,
 		Bus: n.bus, Registerer: n.registry, Logger: n.log,
 	})
 	n.relay.connect(n.Signaling)

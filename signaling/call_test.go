@@ -179,3 +179,62 @@ func TestAFreshPeerReplacesTheOldOne(t *testing.T) {
 		t.Error("the station and the agent no longer hear each other after a new peer")
 	}
 }
+
+func TestSupervisionRoutesTheSupervisorsMedia(t *testing.T) {
+	c, room, station, agent := newTestCall(t)
+	sup := newFakeSession("sup1", identity.RoleSupervisor)
+	if _, err := c.supervise(sup.session, modeWhisper); err == nil {
+		t.Fatal("a supervisor who does not watch the call whispered")
+	}
+	if _, err := c.watch(sup.session); err != nil {
+		t.Fatal(err)
+	}
+	speak := func(mode string) {
+		t.Helper()
+		if _, err := c.supervise(sup.session, mode); err != nil {
+			t.Fatalf("%s: %v", mode, err)
+		}
+		if _, err := c.freshPeer(sup.session); err != nil { // the client offers its microphone
+			t.Fatal(err)
+		}
+	}
+	speak(modeWhisper)
+	switch {
+	case !room.hears(t, c, sup.session, agent.session, audio):
+		t.Error("the agent does not hear the whisper")
+	case room.hears(t, c, sup.session, station.session, audio):
+		t.Error("the resident hears the whisper")
+	case room.hears(t, c, sup.session, agent.session, video):
+		t.Error("a whisper carries video")
+	case !room.hears(t, c, station.session, sup.session, audio) || !room.hears(t, c, agent.session, sup.session, video):
+		t.Error("the whispering supervisor no longer follows the call")
+	}
+	for _, m := range c.members(station.session) {
+		if m.Role == string(roleSupervisor) {
+			t.Error("the resident is shown the whispering supervisor")
+		}
+	}
+
+	speak(modeBarge)
+	if !room.hears(t, c, sup.session, station.session, audio) || !room.hears(t, c, sup.session, station.session, video) {
+		t.Error("the resident does not hear and see the supervisor who barged in")
+	}
+	if n := len(c.members(station.session)); n != 3 {
+		t.Errorf("the resident is shown %d participants after a barge, want 3", n)
+	}
+
+	oldPeer := c.peerOf(agent.session).(*fakePeer)
+	left, err := c.supervise(sup.session, modeTakeOver)
+	if err != nil || left != agent.session {
+		t.Fatalf("take-over: left %v, %v", left, err)
+	}
+	if !oldPeer.isClosed() {
+		t.Error("the agent's media is still open after the take-over")
+	}
+	if c.handler() != sup.session {
+		t.Error("the supervisor does not handle the call after the take-over")
+	}
+	if !room.hears(t, c, sup.session, station.session, audio) || !room.hears(t, c, station.session, sup.session, video) {
+		t.Error("the supervisor and the resident do not talk after the take-over")
+	}
+}

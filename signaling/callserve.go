@@ -120,6 +120,7 @@ func (s *Server) leaveCall(c *call, sess *session, reason string) {
 	if c.leave(sess) {
 		sess.setCallIf(c, nil)
 		s.events.add(c.id, calls.Event{At: time.Now(), Type: "left", Actor: sess.ident.DisplayName, Detail: string(r)})
+		s.announceParticipants(c)
 	}
 }
 

@@ -62,6 +62,10 @@ const (
 	TypeRatingSubmit    = "rating.submit"
 	TypeRecordingStatus = "recording.status"
 
+	// Calls with more than two people.
+	TypeCallSupervise    = "call.supervise"
+	TypeCallParticipants = "call.participants"
+
 	// A kiosk's devices and version, for the center's station list.
 	TypeStationHeartbeat = "station.heartbeat"
 )
@@ -76,6 +80,7 @@ var allTypes = []string{
 	TypeCaseUpdated, TypeFormPushed, TypeFormSigned, TypeDocumentUpdated,
 	TypeMonitorStart, TypeMonitorStarted, TypeMonitorStop, TypeRatingSubmit, TypeRecordingStatus,
 	TypeStationHeartbeat, TypeVideoPaused, TypeBitrateLimit,
+	TypeCallSupervise, TypeCallParticipants,
 }
 
 // Error codes sent in error messages.

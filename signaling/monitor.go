@@ -27,6 +27,7 @@ func (s *Server) handleMonitorStart(ctx context.Context, sess *session, m Messag
 		return err
 	}
 	sess.reply(m.ID, TypeMonitorStarted, started)
+	s.announceParticipants(c)
 	return nil
 }
 

@@ -87,6 +87,7 @@ type Deps struct {
 	Rectifications Rectifications // nil: bad ratings are not followed up
 	Recorder       Recorder
 	Health         StationHealth         // nil: heartbeats are accepted and not kept
+	Audit          Auditor               // nil: supervision steps are not audited
 	Bus            bus.Bus               // nil on a node running alone
 	Registerer     prometheus.Registerer // may be nil
 	Logger         *slog.Logger          // nil: logs nowhere
