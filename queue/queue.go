@@ -23,6 +23,9 @@ type Request struct {
 	AppointmentID string
 	AppointmentAt time.Time // zero if none
 	EnqueuedAt    time.Time // set by the queue
+	// Transfer marks a running call an agent sent on to another skill
+	// group: the resident has waited already, so it is served first.
+	Transfer bool
 }
 
 // Green-channel reasons accepted in Request.GreenReason.
