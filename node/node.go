@@ -131,7 +131,7 @@ func (n *Node) open(ctx context.Context) error {
 		return err
 	}
 	n.Signaling = signaling.New(signaling.Config{
-		Node: n.cfg.NodeName, ResumeGrace: n.cfg.ResumeGrace, WrapUpTimeout: n.cfg.WrapUpTimeout,
+		Node: n.cfg.NodeName, ResumeGrace: n.cfg.ResumeGrace, WrapUpTimeout: n.cfg.WrapUpTimeout, TransferTimeout: n.cfg.RingTimeout,
 		ICEServers: n.cfg.ICEServers, TURNSecret: n.cfg.TURNSecret, OpeningHours: n.cfg.OpeningHours,
 		AuthTimeout: n.cfg.ConnLimits.WSAuthTimeout, MaxConnsPerAddress: n.cfg.ConnLimits.WSMaxPerAddress,
 		MaxConns:             n.cfg.ConnLimits.WSMaxConnections,

@@ -44,7 +44,11 @@ func (s *Server) handleCallAccept(ctx context.Context, sess *session, m Message)
 	} else if err != nil {
 		return fmt.Errorf("accept %s: %w", d.RequestID, err)
 	}
-	c, err := s.connect(ctx, sess, req)
+	connect := s.connect
+	if req.Transfer {
+		connect = s.takeTransfer
+	}
+	c, err := connect(ctx, sess, req)
 	if err != nil {
 		// The request has left the queue: give the agent back to it, and
 		// tell the station rather than leave it waiting for nothing.

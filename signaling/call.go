@@ -36,7 +36,8 @@ type call struct {
 	mu         sync.Mutex
 	parts      []*participant // in joining order, the resident first
 	ended      bool
-	unrecorded string // why the call is not being recorded now; empty when it is
+	unrecorded string      // why the call is not being recorded now; empty when it is
+	transfer   *time.Timer // while a transfer waits for an agent: brings it back
 }
 
 // newCall makes the call of an accepted request between a station and

@@ -63,6 +63,9 @@ func (s *Server) endCall(c *call, reason, by string) {
 		return
 	}
 	handler := c.handler()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s.cancelTransfer(ctx, c)
 	c.room.Close()
 	s.mu.Lock()
 	delete(s.callsByID, c.id)
@@ -77,8 +80,6 @@ func (s *Server) endCall(c *call, reason, by string) {
 		sess.mu.Unlock()
 	}
 	now := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	if err := s.deps.Calls.End(ctx, c.id, now, reason); err != nil {
 		s.log.Error("record call end", "call", c.id, "err", err)
 	}

@@ -39,6 +39,7 @@ func (s *Server) routes() map[string]handler {
 		TypeMonitorStart:  {overseers, s.handleMonitorStart},
 		TypeMonitorStop:   {overseers, s.handleMonitorStop},
 		TypeCallSupervise: {overseers, s.handleSupervise},
+		TypeCallTransfer:  {agents, s.handleTransfer},
 
 		TypeStationHeartbeat: {stations, s.handleHeartbeat},
 	}

@@ -54,6 +54,9 @@ func (s *Server) OfferWithdrawn(agentID, requestID, reason string) {
 // PositionChanged tells a waiting station where it stands.
 func (s *Server) PositionChanged(stationID string, pos queue.Position) {
 	if sess := s.session(stationID); sess != nil {
+		if c := sess.currentCall(); c != nil && c.id == pos.RequestID {
+			return // a call being transferred: the resident sees the transfer notice
+		}
 		sess.push(TypeQueuePosition, positionData{RequestID: pos.RequestID, Position: pos.Position, EstimatedWaitS: seconds(pos.EstimatedWait)})
 	}
 }

@@ -65,6 +65,8 @@ const (
 	// Calls with more than two people.
 	TypeCallSupervise    = "call.supervise"
 	TypeCallParticipants = "call.participants"
+	TypeCallTransfer     = "call.transfer"
+	TypeTransferStatus   = "call.transfer_status"
 
 	// A kiosk's devices and version, for the center's station list.
 	TypeStationHeartbeat = "station.heartbeat"
@@ -80,7 +82,7 @@ var allTypes = []string{
 	TypeCaseUpdated, TypeFormPushed, TypeFormSigned, TypeDocumentUpdated,
 	TypeMonitorStart, TypeMonitorStarted, TypeMonitorStop, TypeRatingSubmit, TypeRecordingStatus,
 	TypeStationHeartbeat, TypeVideoPaused, TypeBitrateLimit,
-	TypeCallSupervise, TypeCallParticipants,
+	TypeCallSupervise, TypeCallParticipants, TypeCallTransfer, TypeTransferStatus,
 }
 
 // Error codes sent in error messages.

@@ -53,6 +53,9 @@ type Config struct {
 	ICEServers    []ICEServer   // STUN/TURN servers for clients
 	TURNSecret    string        // shared with coturn (use-auth-secret); empty: credentials as configured
 	OpeningHours  string        // told to stations when no agent is online
+	// TransferTimeout is how long a transferred call waits for an agent
+	// before it comes back (the queue's ring timeout; default 20s).
+	TransferTimeout time.Duration
 
 	// AuthTimeout is how long a new socket has to authenticate; it does not
 	// move until welcome. Default DefaultAuthTimeout.
@@ -125,6 +128,9 @@ type Server struct {
 func New(cfg Config, deps Deps) *Server {
 	if cfg.ResumeGrace <= 0 {
 		cfg.ResumeGrace = DefaultResumeGrace
+	}
+	if cfg.TransferTimeout <= 0 {
+		cfg.TransferTimeout = queue.DefaultRingTimeout
 	}
 	if cfg.AuthTimeout <= 0 {
 		cfg.AuthTimeout = DefaultAuthTimeout
