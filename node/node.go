@@ -39,6 +39,7 @@ const demoAccounts = `Demo accounts (password "demo"):
   island1      station  鲁家峙岛远程帮办点 (island site)
   agent1       agent    王芳: 医保 / 社保 / 长护险
   agent2       agent    李明: generalist, all items
+  backoffice1  agent    赵静: back office (backoffice skill), consulted during calls
   supervisor1  supervisor
   admin        admin
 Station kiosk: /station/   Agent and supervisor console: /console/

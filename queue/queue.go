@@ -26,6 +26,9 @@ type Request struct {
 	// Transfer marks a running call an agent sent on to another skill
 	// group: the resident has waited already, so it is served first.
 	Transfer bool
+	// Consult marks a running call's request for a consultation: the agent
+	// who takes it joins the call next to the one handling it.
+	Consult bool
 }
 
 // Green-channel reasons accepted in Request.GreenReason.

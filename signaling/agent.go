@@ -45,7 +45,10 @@ func (s *Server) handleCallAccept(ctx context.Context, sess *session, m Message)
 		return fmt.Errorf("accept %s: %w", d.RequestID, err)
 	}
 	connect := s.connect
-	if req.Transfer {
+	switch {
+	case req.Consult:
+		connect = s.takeConsult
+	case req.Transfer:
 		connect = s.takeTransfer
 	}
 	c, err := connect(ctx, sess, req)

@@ -38,6 +38,7 @@ type call struct {
 	ended      bool
 	unrecorded string      // why the call is not being recorded now; empty when it is
 	transfer   *time.Timer // while a transfer waits for an agent: brings it back
+	consulting bool        // a consultation waits for an agent in the queue
 }
 
 // newCall makes the call of an accepted request between a station and

@@ -62,7 +62,7 @@ func (s *Server) endCall(c *call, reason, by string) {
 	if !ok {
 		return
 	}
-	handler := c.handler()
+	handler, consulted := c.handler(), c.withRole(roleConsulted)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	s.cancelTransfer(ctx, c)
@@ -91,6 +91,9 @@ func (s *Server) endCall(c *call, reason, by string) {
 	if handler != nil && handler.ident.Role == identity.RoleAgent {
 		s.agentDone(ctx, handler, c.id, now.Sub(c.started))
 	}
+	for _, agent := range consulted {
+		s.consultDone(ctx, agent, now.Sub(c.started))
+	}
 }
 
 // agentDone gives an agent who leaves a call to the queue's wrap-up.
@@ -100,6 +103,17 @@ func (s *Server) agentDone(ctx context.Context, agent *session, callID string, t
 	agent.mu.Unlock()
 	if err := s.queue.CallEnded(ctx, agent.ident.AccountID, talked); err != nil {
 		s.log.Warn("queue call ended", "call", callID, "err", err)
+	}
+}
+
+// consultDone gives a consulted agent back to the queue: the case is the
+// handling agent's to wrap up, so theirs has no wrap-up.
+func (s *Server) consultDone(ctx context.Context, agent *session, talked time.Duration) {
+	if err := s.queue.CallEnded(ctx, agent.ident.AccountID, talked); err != nil {
+		s.log.Warn("queue consultation ended", "agent", agent.ident.Username, "err", err)
+	}
+	if err := s.queue.FinishWrapUp(ctx, agent.ident.AccountID); err != nil {
+		s.log.Warn("queue consultation wrap-up", "agent", agent.ident.Username, "err", err)
 	}
 }
 
@@ -120,6 +134,11 @@ func (s *Server) leaveCall(c *call, sess *session, reason string) {
 	}
 	if c.leave(sess) {
 		sess.setCallIf(c, nil)
+		if r == roleConsulted {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			s.consultDone(ctx, sess, time.Since(c.started))
+		}
 		s.events.add(c.id, calls.Event{At: time.Now(), Type: "left", Actor: sess.ident.DisplayName, Detail: string(r)})
 		s.announceParticipants(c)
 	}

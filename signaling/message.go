@@ -67,6 +67,9 @@ const (
 	TypeCallParticipants = "call.participants"
 	TypeCallTransfer     = "call.transfer"
 	TypeTransferStatus   = "call.transfer_status"
+	TypeCallConsult      = "call.consult"
+	TypeCallConsultEnd   = "call.consult_end"
+	TypeCallHold         = "call.hold"
 
 	// A kiosk's devices and version, for the center's station list.
 	TypeStationHeartbeat = "station.heartbeat"
@@ -83,6 +86,7 @@ var allTypes = []string{
 	TypeMonitorStart, TypeMonitorStarted, TypeMonitorStop, TypeRatingSubmit, TypeRecordingStatus,
 	TypeStationHeartbeat, TypeVideoPaused, TypeBitrateLimit,
 	TypeCallSupervise, TypeCallParticipants, TypeCallTransfer, TypeTransferStatus,
+	TypeCallConsult, TypeCallConsultEnd, TypeCallHold,
 }
 
 // Error codes sent in error messages.

@@ -177,13 +177,27 @@ func (s *Server) takeTransfer(ctx context.Context, agent *session, req queue.Req
 	return c, nil
 }
 
-// cancelTransfer takes a pending transfer of a call that ended out of the
-// queue.
+// cancelTransfer takes what an ended call left waiting in the queue (a
+// transfer or a consultation) out of it.
 func (s *Server) cancelTransfer(ctx context.Context, c *call) {
-	if !c.endTransfer() {
+	if !c.stopWaiting() {
 		return
 	}
 	if err := s.queue.Cancel(ctx, c.req.StationID, c.id); err != nil && !errors.Is(err, queue.ErrNotFound) {
 		s.log.Warn("take an ended call's transfer out of the queue", "call", c.id, "err", err)
 	}
+}
+
+// stopWaiting forgets a transfer or consultation still waiting in the
+// queue; false if none was.
+func (c *call) stopWaiting() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	waiting := c.transfer != nil || c.consulting
+	if c.transfer != nil {
+		c.transfer.Stop()
+		c.transfer = nil
+	}
+	c.consulting = false
+	return waiting
 }
