@@ -16,6 +16,8 @@ func demoAccounts() []Account {
 		{Username: "agent1", DisplayName: "王芳", Role: identity.RoleAgent,
 			Skills: []string{"medical_insurance", "social_security", "long_term_care"}},
 		{Username: "agent2", DisplayName: "李明", Role: identity.RoleAgent, Generalist: true},
+		// The back office (后台审批), consulted by the front agents during a call.
+		{Username: "backoffice1", DisplayName: "赵静", Role: identity.RoleAgent, Skills: []string{"backoffice"}},
 		{Username: "supervisor1", DisplayName: "张主任", Role: identity.RoleSupervisor},
 		{Username: "admin", DisplayName: "管理员", Role: identity.RoleAdmin},
 		{Username: "station1", DisplayName: "东海社区远程帮办点", Role: identity.RoleStation, Region: "沈家门街道"},

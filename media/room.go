@@ -16,12 +16,18 @@ type Room struct {
 	done chan struct{}
 	wg   sync.WaitGroup // the adaptation loop
 
-	mu     sync.Mutex
-	closed bool
-	peers  map[string]*Peer
-	tracks []*upTrack
-	sinks  []SinkFactory
+	mu      sync.Mutex
+	closed  bool
+	peers   map[string]*Peer
+	tracks  []*upTrack
+	sinks   []SinkFactory
+	routing Routing // nil: every party receives every other party
 }
+
+// Routing tells whether the subscriber with peer id to receives a track. It
+// is asked with the room's lock held and must not call back into the room.
+// Whatever it says, nobody receives their own tracks or a monitor's.
+type Routing func(track TrackInfo, to string) bool
 
 func newRoom(id string, s *SFU) *Room {
 	r := &Room{
@@ -61,7 +67,7 @@ func (r *Room) Join(peerID, party string, sig Signaler) (*Peer, error) {
 	}
 	r.peers[peerID] = p
 	for _, up := range r.tracks {
-		if forwards(up, p) {
+		if r.forwards(up, p) {
 			p.subscribe(up)
 		}
 	}
@@ -69,10 +75,43 @@ func (r *Room) Join(peerID, party string, sig Signaler) (*Peer, error) {
 	return p, nil
 }
 
-// forwards says whether sub receives up: only tracks of other parties, and nothing
-// from a monitor, whose microphone must never reach the resident.
-func forwards(up *upTrack, sub *Peer) bool {
-	return up.info.Party != sub.party && up.info.Party != PartyMonitor
+// forwards says whether sub receives up: only tracks of other parties, nothing
+// from a monitor, whose microphone must never reach the resident, and what the
+// room's routing allows. Called with r.mu held.
+func (r *Room) forwards(up *upTrack, sub *Peer) bool {
+	if up.info.Party == sub.party || up.info.Party == PartyMonitor {
+		return false
+	}
+	return r.routing == nil || r.routing(up.info, sub.id)
+}
+
+// SetRouting changes who receives what: subscribers the new routing allows
+// are given the tracks they lack, and tracks it denies are taken away (each
+// change renegotiates the subscriber). A denied track's packets stop at once.
+func (r *Room) SetRouting(fn Routing) {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return
+	}
+	r.routing = fn
+	var drops []*downTrack
+	for _, up := range r.tracks {
+		for _, p := range r.peers {
+			d := up.downFor(p)
+			switch want := r.forwards(up, p); {
+			case want && d == nil:
+				p.subscribe(up)
+			case !want && d != nil:
+				up.removeDowns(func(x *downTrack) bool { return x == d })
+				drops = append(drops, d)
+			}
+		}
+	}
+	r.mu.Unlock()
+	for _, d := range drops {
+		d.peer.unsubscribe(d)
+	}
 }
 
 // Leave closes the peer with that id, if it is in the room.
@@ -148,7 +187,7 @@ func (r *Room) publish(up *upTrack) {
 	}
 	r.tracks = append(r.tracks, up)
 	for _, p := range r.peers {
-		if forwards(up, p) {
+		if r.forwards(up, p) {
 			p.subscribe(up)
 		}
 	}

@@ -131,6 +131,16 @@ func (u *upTrack) addDown(d *downTrack) bool {
 	return true
 }
 
+// downFor returns the downTrack that forwards to sub, nil if none.
+func (u *upTrack) downFor(sub *Peer) *downTrack {
+	for _, d := range u.fanout.Load().downs {
+		if d.peer == sub {
+			return d
+		}
+	}
+	return nil
+}
+
 // removeDowns stops forwarding to the matching downTracks.
 func (u *upTrack) removeDowns(match func(*downTrack) bool) {
 	u.mu.Lock()

@@ -42,6 +42,7 @@ const demoAccounts = `Demo accounts (password "demo"):
   island1      station  鲁家峙岛远程帮办点 (island site)
   agent1       agent    王芳: 医保 / 社保 / 长护险
   agent2       agent    李明: generalist, all items
+  backoffice1  agent    赵静: back office (backoffice skill), consulted during calls
   supervisor1  supervisor
   admin        admin
 Station kiosk: /station/   Agent and supervisor console: /console/
@@ -142,7 +143,7 @@ func (n *Node) open(ctx context.Context) error {
 		return err
 	}
 	n.Signaling = signaling.New(signaling.Config{
-		Node: n.cfg.NodeName, ResumeGrace: n.cfg.ResumeGrace, WrapUpTimeout: n.cfg.WrapUpTimeout,
+		Node: n.cfg.NodeName, ResumeGrace: n.cfg.ResumeGrace, WrapUpTimeout: n.cfg.WrapUpTimeout, TransferTimeout: n.cfg.RingTimeout,
 		ICEServers: n.cfg.ICEServers, TURNSecret: n.cfg.TURNSecret, OpeningHours: n.cfg.OpeningHours,
 		AuthTimeout: n.cfg.ConnLimits.WSAuthTimeout, MaxConnsPerAddress: n.cfg.ConnLimits.WSMaxPerAddress,
 		MaxConns:             n.cfg.ConnLimits.WSMaxConnections,
@@ -151,8 +152,8 @@ func (n *Node) open(ctx context.Context) error {
 	}, signaling.Deps{
 		Verifier: n.Auth, Catalog: n.Catalog, NewQueue: n.newQueue, SFU: n.SFU, Recorder: n.recorder(),
 		Calls: n.Calls, Cases: n.Cases, Rectifications: n.Rectify, Health: n.Health, Links: n.Links,
-		Appointments: n.Bookings,
-		Bus:          n.bus, Registerer: n.registry, Logger: n.log,
+		Appointments: n.Bookings, Audit: n.Audit,
+		Bus: n.bus, Registerer: n.registry, Logger: n.log,
 	})
 	n.relay.connect(n.Signaling)
 	return nil

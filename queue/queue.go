@@ -30,6 +30,12 @@ type Request struct {
 	// RequeuedAt is when a missed ticket went back into the queue (it does so
 	// once); zero otherwise. The ticket keeps its EnqueuedAt.
 	RequeuedAt time.Time
+	// Transfer marks a running call an agent sent on to another skill
+	// group: the resident has waited already, so it is served first.
+	Transfer bool
+	// Consult marks a running call's request for a consultation: the agent
+	// who takes it joins the call next to the one handling it.
+	Consult bool
 }
 
 // Green-channel reasons accepted in Request.GreenReason.

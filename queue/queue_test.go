@@ -13,6 +13,7 @@ func TestQueueBehaviour(t *testing.T) {
 		run  func(h *harness)
 	}{
 		{name: "green channel goes first", run: testGreenFirst},
+		{name: "a transferred call goes before the green channel", run: testTransferFirst},
 		{name: "due appointment before plain FIFO", run: testDueAppointment},
 		{name: "FIFO within a class", run: testFIFOWithinClass},
 		{name: "skill match beats generalist", run: testSkillBeatsGeneralist},
@@ -59,6 +60,24 @@ func testGreenFirst(h *harness) {
 	h.readyAgent(Agent{ID: "a1", Generalist: true})
 	h.waitEvent(m, "offered a1 r3")
 	h.noEvent(m, "offered a1 r1")
+}
+
+func testTransferFirst(h *harness) {
+	green := request("r1", "s1", "medicare")
+	green.Green, green.GreenReason = true, GreenElderly
+	h.enqueue(green)
+	moved := request("r2", "s2", "medicare")
+	moved.Transfer = true
+	if pos := h.enqueue(moved); pos.Position != 1 {
+		h.t.Fatalf("transferred call enqueued at position %d, want 1", pos.Position)
+	}
+	h.wantPosition("s1", 2)
+	m := h.mark()
+	h.readyAgent(Agent{ID: "a1", Generalist: true})
+	h.waitEvent(m, "offered a1 r2")
+	if got := h.accept("a1", "r2"); !got.Transfer {
+		h.t.Error("the accepted request lost its transfer mark")
+	}
 }
 
 func testDueAppointment(h *harness) {

@@ -23,7 +23,8 @@ type waiting struct {
 type serviceClass int
 
 const (
-	classGreen serviceClass = iota
+	classTransfer serviceClass = iota
+	classGreen
 	classDueAppointment
 	classPlain
 	classCount
@@ -31,6 +32,8 @@ const (
 
 func (w *waiting) class(now time.Time) serviceClass {
 	switch {
+	case w.req.Transfer:
+		return classTransfer
 	case w.req.Green:
 		return classGreen
 	case w.hasAppointment() && !w.req.AppointmentAt.After(now):

@@ -15,7 +15,8 @@ type scratch struct {
 	engaged map[string]bool // stations that cannot take another ticket now
 }
 
-// order lists the waiting requests in service order: green channel, then due
+// order lists the waiting requests in service order: transferred calls,
+// then green channel, then due
 // appointments, then the rest. Each class is first come, first served: a due
 // appointment joins its class when it falls due (or on arrival, if later).
 // nextDue is when the next appointment falls due, zero if none will.

@@ -56,6 +56,9 @@ func (r Request) queuedAt() time.Time {
 // stationWaits reports whether r's station waits in a way that excludes r:
 // a station waits with one plain request or with tickets, never both.
 func (q *Local) stationWaits(r Request) bool {
+	if r.forRunningCall() {
+		return false // the station is in that call, whatever else it waits for
+	}
 	if _, plain := q.byStation[r.StationID]; plain {
 		return true
 	}
@@ -69,11 +72,21 @@ func (q *Local) index(w *waiting) {
 		q.tickets[w.req.StationID]++
 		return
 	}
-	q.byStation[w.req.StationID] = w
+	if !w.req.forRunningCall() {
+		q.byStation[w.req.StationID] = w
+	}
 }
+
+// forRunningCall tells a request of a call already running (a transfer or a
+// consultation) from a station's own wait: it does not hold the station's
+// place, and the station may wait with tickets at the same time.
+func (r Request) forRunningCall() bool { return r.Transfer || r.Consult }
 
 func (q *Local) unindex(w *waiting) {
 	delete(q.byID, w.req.ID)
+	if w.req.forRunningCall() {
+		return
+	}
 	if w.req.Ticket == "" {
 		delete(q.byStation, w.req.StationID)
 		return

@@ -1,7 +1,5 @@
 package signaling
 
-import "cloudwindow/media"
-
 // Messages of downlink adaptation (see docs/protocol.md).
 const (
 	TypeVideoPaused  = "call.video_paused"
@@ -21,21 +19,4 @@ type videoPausedData struct {
 type bitrateLimitData struct {
 	CallID     string `json:"call_id"`
 	MaxBitrate int    `json:"max_bitrate"` // bit/s for the camera and document video
-}
-
-var _ media.LinkNotifier = peerSignaler{}
-
-// VideoPaused tells both parties that video to this party paused or resumed.
-func (p peerSignaler) VideoPaused(paused bool) {
-	d := videoPausedData{CallID: p.call.id, Party: string(p.party), Paused: paused}
-	if paused {
-		d.Message = weakLinkNotice
-	}
-	p.self().push(TypeVideoPaused, d)
-	p.call.other(p.party).push(TypeVideoPaused, d)
-}
-
-// BitrateLimit tells this party's client to cap its video encoders.
-func (p peerSignaler) BitrateLimit(bps int) {
-	p.self().push(TypeBitrateLimit, bitrateLimitData{CallID: p.call.id, MaxBitrate: bps})
 }

@@ -44,7 +44,14 @@ func (s *Server) handleCallAccept(ctx context.Context, sess *session, m Message)
 	} else if err != nil {
 		return fmt.Errorf("accept %s: %w", d.RequestID, err)
 	}
-	c, err := s.connect(ctx, sess, req)
+	connect := s.connect
+	switch {
+	case req.Consult:
+		connect = s.takeConsult
+	case req.Transfer:
+		connect = s.takeTransfer
+	}
+	c, err := connect(ctx, sess, req)
 	if err != nil {
 		// The request has left the queue: give the agent back to it, and
 		// tell the station rather than leave it waiting for nothing.
@@ -56,7 +63,7 @@ func (s *Server) handleCallAccept(ctx context.Context, sess *session, m Message)
 		s.pushTo(req.StationID, TypeCallEnded, callEndedData{CallID: req.ID, Reason: "failed", By: "server"})
 		return err
 	}
-	sess.reply(m.ID, TypeCallStarted, c.startedData(partyAgent))
+	sess.reply(m.ID, TypeCallStarted, c.startedFor(sess))
 	if code := c.unrecordedCode(); code != "" {
 		s.announceRecording(c, false, code)
 	}

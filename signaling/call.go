@@ -1,77 +1,233 @@
 package signaling
 
 import (
-	"context"
+	"slices"
 	"sync"
 	"time"
 
-	"github.com/pion/webrtc/v4"
-
-	"cloudwindow/calls"
 	"cloudwindow/catalog"
-	"cloudwindow/media"
 	"cloudwindow/queue"
 )
 
-// party is a side of a call.
+// party is the media label of a call's first two participants, as the
+// protocol names them.
 type party string
 
 const (
 	partyStation party = "station"
 	partyAgent   party = "agent"
-	partyMonitor party = media.PartyMonitor
 )
 
-// call is one running call: the two sessions, their media room and peers.
+// call is one live call and the one owner of its state: who is in it, in
+// what role and with what media rights, their media peers, whether it has
+// ended. Every change goes through its methods under mu; what they return is
+// a snapshot for the caller to act on after the lock is released (messages,
+// the store, the queue), so that no other lock is ever taken under mu
+// except the media room's.
 type call struct {
 	id      string
 	req     queue.Request
 	item    catalog.Item
-	station *session
-	agent   *session
-	room    *media.Room
+	room    callRoom
 	started time.Time
 	caseID  string
 	caseNo  string
 
 	mu         sync.Mutex
-	peers      map[party]*media.Peer
-	monitors   map[*session]*media.Peer // supervisors watching
+	parts      []*participant // in joining order, the resident first
 	ended      bool
-	unrecorded string // why the call is not being recorded now; empty when it is
-	mediaLost  map[party]time.Time
+	unrecorded string               // why the call is not being recorded now; empty when it is
+	mediaLost  map[string]time.Time // since when each side's media is down
 	events     *eventWriter
+	transfer   *time.Timer // while a transfer waits for an agent: brings it back
+	consulting bool        // a consultation waits for an agent in the queue
 }
 
-func (c *call) partyOf(sess *session) party {
-	if sess == c.station {
-		return partyStation
+// newCall makes the call of an accepted request between a station and
+// the agent who accepted it.
+func newCall(req queue.Request, item catalog.Item, room callRoom, station, agent *session, unrecorded string) *call {
+	return &call{
+		id: req.ID, req: req, item: item, room: room, started: time.Now(), unrecorded: unrecorded,
+		parts: []*participant{
+			{sess: station, role: roleResident, party: string(partyStation), rights: fullRights},
+			{sess: agent, role: roleAgent, party: string(partyAgent), rights: fullRights},
+		},
 	}
-	return partyAgent
 }
 
-func (c *call) session(p party) *session {
-	if p == partyStation {
-		return c.station
+// find returns sess's participant, nil if sess is not in the call. c.mu held.
+func (c *call) find(sess *session) *participant {
+	for _, p := range c.parts {
+		if p.sess == sess {
+			return p
+		}
 	}
-	return c.agent
+	return nil
 }
 
-// other is the session on the far side from p.
-func (c *call) other(p party) *session {
-	if p == partyStation {
-		return c.agent
+// byRole returns the first participant in role r. c.mu held.
+func (c *call) byRole(r role) *participant {
+	for _, p := range c.parts {
+		if p.role == r {
+			return p
+		}
 	}
-	return c.station
+	return nil
 }
 
-func (c *call) startedData(p party) callStartedData {
-	peer := peerInfo{Name: c.agent.ident.DisplayName}
-	if p == partyAgent {
-		peer = peerInfo{Name: c.station.ident.DisplayName, Island: c.station.ident.Island}
+// roleOf returns sess's role in the call; false if they are not in it.
+func (c *call) roleOf(sess *session) (role, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p := c.find(sess); p != nil {
+		return p.role, true
+	}
+	return "", false
+}
+
+// resident is the station's session; it stays for the call's whole life.
+func (c *call) resident() *session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.parts[0].sess
+}
+
+// handler is the session of the agent handling the call now.
+func (c *call) handler() *session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p := c.byRole(roleAgent); p != nil {
+		return p.sess
+	}
+	return nil
+}
+
+// sessions lists the participants' sessions, without the ones in except.
+func (c *call) sessions(except ...*session) []*session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]*session, 0, len(c.parts))
+	for _, p := range c.parts {
+		if !slices.Contains(except, p.sess) {
+			out = append(out, p.sess)
+		}
+	}
+	return out
+}
+
+// withRole lists the sessions of the participants in role r.
+func (c *call) withRole(r role) []*session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []*session
+	for _, p := range c.parts {
+		if p.role == r {
+			out = append(out, p.sess)
+		}
+	}
+	return out
+}
+
+// finish marks the call ended and returns who was in it; false if it had
+// already ended. The room is closed by the caller, outside the lock.
+func (c *call) finish() ([]*session, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended {
+		return nil, false
+	}
+	c.ended = true
+	out := make([]*session, 0, len(c.parts))
+	for _, p := range c.parts {
+		out = append(out, p.sess)
+	}
+	return out, true
+}
+
+// join adds sess in role r with rights rt. A participant already in the
+// call is refused.
+func (c *call) join(sess *session, r role, rt rights) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended {
+		return protoErr(CodeNotFound, "call %s has ended", c.id)
+	}
+	if c.find(sess) != nil {
+		return protoErr(CodeInvalidState, "you are already in call %s", c.id)
+	}
+	c.parts = append(c.parts, &participant{sess: sess, role: r, party: partyOf(r, rt), rights: rt})
+	return nil
+}
+
+// leave takes sess out of the call and closes its media; false if it was
+// not in it. The resident never leaves a running call: it ends.
+func (c *call) leave(sess *session) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	i := slices.IndexFunc(c.parts, func(p *participant) bool { return p.sess == sess })
+	if i <= 0 {
+		return false
+	}
+	p := c.parts[i]
+	c.parts = slices.Delete(c.parts, i, i+1)
+	if p.peer != nil {
+		p.peer.Close()
+	}
+	c.applyRouting()
+	return true
+}
+
+// applyRouting tells the room who may receive whom now. c.mu held.
+func (c *call) applyRouting() {
+	if c.ended {
+		return
+	}
+	byPeer := make(map[string]routeView, len(c.parts))
+	for _, p := range c.parts {
+		if p.peerID != "" {
+			byPeer[p.peerID] = p.view()
+		}
+	}
+	c.room.SetRouting(routing(byPeer))
+}
+
+func (c *call) unrecordedCode() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.unrecorded
+}
+
+// setRecording records whether the call is being recorded now; changed
+// is false when nothing changed or the call has ended.
+func (c *call) setRecording(recording bool, code string) (changed bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	was := c.unrecorded
+	c.unrecorded = ""
+	if !recording {
+		c.unrecorded = code
+	}
+	return !c.ended && (was == "") != recording
+}
+
+// startedFor is the call.started data for sess, as they see the call.
+func (c *call) startedFor(sess *session) callStartedData {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	station, agent := c.parts[0].sess, c.parts[0].sess
+	if h := c.byRole(roleAgent); h != nil {
+		agent = h.sess
+	}
+	me := c.find(sess)
+	partyName, peer := string(partyStation), peerInfo{Name: agent.ident.DisplayName}
+	if me != nil && me.role != roleResident {
+		partyName = me.party
+	}
+	if me != nil && (me.role == roleAgent || me.role == roleConsulted) {
+		peer = peerInfo{Name: station.ident.DisplayName, Island: station.ident.Island}
 	}
 	return callStartedData{
-		CallID: c.id, Party: string(p), StartedAt: c.started.UTC().Format(time.RFC3339),
+		CallID: c.id, Party: partyName, StartedAt: c.started.UTC().Format(time.RFC3339),
 		Peer: peer, Station: stationOf(c.req), GreenChannel: c.req.GreenReason, Item: itemJSON(c.item),
 		CaseID: c.caseID, CaseNumber: c.caseNo,
 	}
@@ -80,165 +236,4 @@ func (c *call) startedData(p party) callStartedData {
 func stationOf(r queue.Request) stationInfo {
 	return stationInfo{ID: r.StationID, Name: r.StationName, Region: r.Region, Island: r.Island,
 		AudioOnly: r.AudioOnly, Link: linkOf(r.LinkRTT)}
-}
-
-// startCall sets up the room of an accepted request and tells both parties.
-func (s *Server) startCall(ctx context.Context, agent, station *session, req queue.Request, item catalog.Item) (*call, error) {
-	unrecorded, err := s.checkRecording()
-	if err != nil {
-		return nil, err
-	}
-	room, err := s.deps.SFU.NewRoom(req.ID)
-	if err != nil {
-		return nil, err
-	}
-	c := &call{id: req.ID, req: req, item: item, station: station, agent: agent, room: room,
-		started: time.Now(), peers: map[party]*media.Peer{}, monitors: map[*session]*media.Peer{}, unrecorded: unrecorded,
-		mediaLost: map[party]time.Time{}, events: s.events}
-	rec := calls.Call{
-		ID: c.id, StationID: req.StationID, StationName: req.StationName, Island: req.Island,
-		AgentID: agent.ident.AccountID, AgentName: agent.ident.DisplayName, ItemID: item.ID,
-		ItemName: item.NameZh, Category: item.Category, Green: req.Green,
-		RequestedAt: req.EnqueuedAt, AcceptedAt: c.started, Node: s.cfg.Node,
-	}
-	if err := s.deps.Calls.Create(ctx, rec); err != nil {
-		room.Close()
-		return nil, err
-	}
-	cs, err := s.deps.Cases.OpenForCall(ctx, rec)
-	if err != nil {
-		room.Close()
-		// Close the record too, or it would count as a live call.
-		if endErr := s.deps.Calls.End(ctx, c.id, time.Now(), "failed"); endErr != nil {
-			s.log.Error("record failed call", "call", c.id, "err", endErr)
-		}
-		return nil, err
-	}
-	c.caseID, c.caseNo = cs.ID, cs.Number
-	if s.deps.Recorder != nil {
-		room.AddSink(s.deps.Recorder.SinkFactory(rec))
-	}
-	s.mu.Lock()
-	s.callsByID[c.id] = c
-	s.mu.Unlock()
-	s.metrics.callsActive.Inc()
-	station.setWaitingRequest("")
-	s.ticketStarted(req)
-	station.setCall(c)
-	agent.setCall(c)
-	s.events.add(c.id, calls.Event{At: c.started, Type: "accepted", Actor: agent.ident.DisplayName})
-	station.push(TypeCallStarted, c.startedData(partyStation))
-	s.watchLink(c)
-	return c, nil
-}
-
-// endCall ends c once, for both parties, whoever asks first.
-func (s *Server) endCall(c *call, reason, by string) {
-	c.mu.Lock()
-	if c.ended {
-		c.mu.Unlock()
-		return
-	}
-	c.ended = true
-	c.mu.Unlock()
-
-	c.room.Close()
-	s.mu.Lock()
-	delete(s.callsByID, c.id)
-	s.mu.Unlock()
-	s.metrics.callsActive.Dec()
-	s.metrics.callsEnded.WithLabelValues(reason).Inc()
-	for _, sess := range []*session{c.station, c.agent} {
-		sess.mu.Lock()
-		if sess.call == c {
-			sess.call = nil
-		}
-		sess.mu.Unlock()
-	}
-	c.agent.mu.Lock()
-	c.agent.lastCallID = c.id
-	c.agent.mu.Unlock()
-
-	now := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := s.deps.Calls.End(ctx, c.id, now, reason); err != nil {
-		s.log.Error("record call end", "call", c.id, "err", err)
-	}
-	s.events.add(c.id, calls.Event{At: now, Type: "hangup", Actor: by, Detail: reason})
-	ended := callEndedData{CallID: c.id, Reason: reason, By: by, DurationS: seconds(now.Sub(c.started))}
-	c.station.push(TypeCallEnded, ended)
-	c.agent.push(TypeCallEnded, ended)
-	for _, w := range c.watchers() {
-		w.push(TypeCallEnded, ended)
-	}
-	if err := s.queue.CallEnded(ctx, c.agent.ident.AccountID, now.Sub(c.started)); err != nil {
-		s.log.Warn("queue call ended", "call", c.id, "err", err)
-	}
-}
-
-func (s *Server) handleHangup(_ context.Context, sess *session, m Message) error {
-	var d callRef
-	if err := decodeData(m.Data, &d); err != nil {
-		return err
-	}
-	c, err := sess.callByID(d.CallID)
-	if err != nil {
-		return err
-	}
-	sess.reply(m.ID, TypeOK, empty{})
-	s.endCall(c, "hangup", string(c.partyOf(sess)))
-	return nil
-}
-
-func (s *Server) handleChat(_ context.Context, sess *session, m Message) error {
-	var d chatSendData
-	if err := decodeData(m.Data, &d); err != nil {
-		return err
-	}
-	c, err := sess.callByID(d.CallID)
-	if err != nil {
-		return err
-	}
-	now := time.Now()
-	from := c.partyOf(sess)
-	msg := chatMessageData{CallID: c.id, From: string(from), Name: sess.ident.DisplayName, Text: d.Text, At: now.UTC().Format(time.RFC3339)}
-	sess.reply(m.ID, TypeOK, empty{})
-	c.station.push(TypeChatMessage, msg)
-	c.agent.push(TypeChatMessage, msg)
-	s.events.add(c.id, calls.Event{At: now, Type: "chat", Actor: string(from), Detail: d.Text})
-	return nil
-}
-
-// peerSignaler carries one party's negotiation from the SFU to its client,
-// and tells the other party when this one's media connection wavers.
-type peerSignaler struct {
-	call  *call
-	party party
-}
-
-func (p peerSignaler) self() *session { return p.call.session(p.party) }
-
-func (p peerSignaler) SendOffer(sdp string) {
-	p.self().push(TypeRTCOffer, rtcAnswerData{CallID: p.call.id, SDP: sdp})
-}
-
-func (p peerSignaler) SendCandidate(ci webrtc.ICECandidateInit) {
-	p.self().push(TypeRTCCandidate, rtcCandidateData{CallID: p.call.id, Candidate: ci.Candidate, SDPMid: ci.SDPMid, SDPMLineIndex: ci.SDPMLineIndex})
-}
-
-func (p peerSignaler) ConnectionState(st webrtc.PeerConnectionState) {
-	p.call.noteMediaState(p.party, st, time.Now())
-	var state string
-	switch st {
-	case webrtc.PeerConnectionStateConnected:
-		state = "connected"
-	case webrtc.PeerConnectionStateDisconnected:
-		state = "reconnecting"
-	case webrtc.PeerConnectionStateFailed:
-		state = "disconnected"
-	default:
-		return
-	}
-	p.call.other(p.party).push(TypePeerState, peerStateData{CallID: p.call.id, Party: string(p.party), State: state})
 }

@@ -150,18 +150,22 @@ func (s *Server) onForward(ctx context.Context, b []byte) ([]byte, error) {
 	if c != nil && f.Watcher != nil {
 		return s.onWatchForward(c, f)
 	}
-	if c == nil || c.station.ident.AccountID != f.Account || c.station.remote == nil {
+	var station *session
+	if c != nil {
+		station = c.resident()
+	}
+	if station == nil || station.ident.AccountID != f.Account || station.remote == nil {
 		return nil, fmt.Errorf("no call %s of %s on this node", f.CallID, f.Account)
 	}
 	switch f.Op {
 	case "expired":
 		s.endCall(c, "disconnected", string(partyStation))
 	case "resumed":
-		if peer := c.peer(partyStation); peer != nil {
+		if peer := c.peerOf(station); peer != nil {
 			peer.ResendOffer()
 		}
 	default:
-		s.dispatch(c.station, f.Msg)
+		s.dispatch(station, f.Msg)
 	}
 	return []byte("{}"), nil
 }

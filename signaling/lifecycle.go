@@ -52,7 +52,7 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 	}
 	if c := sess.currentCall(); resumed && c != nil {
 		// A server offer sent while the socket was down is lost; send it again.
-		if peer := c.peer(c.partyOf(sess)); peer != nil {
+		if peer := c.peerOf(sess); peer != nil {
 			peer.ResendOffer()
 		}
 	}
@@ -109,8 +109,7 @@ func (s *Server) welcome(ctx context.Context, sess *session, resumed bool) welco
 		w.LinkProfile = s.linkSettings(ctx, sess.ident.AccountID)
 	}
 	if c := sess.currentCall(); c != nil {
-		started := c.startedData(c.partyOf(sess))
-		w.Call, _ = json.Marshal(started)
+		w.Call, _ = json.Marshal(c.startedFor(sess))
 	}
 	if away := sess.awayCall(); away != nil {
 		w.Call = away.started
@@ -138,7 +137,7 @@ func (s *Server) release(sess *session) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if c := sess.currentCall(); c != nil {
-		s.endCall(c, "disconnected", string(c.partyOf(sess)))
+		s.leaveCall(c, sess, "disconnected")
 	}
 	if away := sess.awayCall(); away != nil {
 		s.forwardToCall(ctx, sess, away, "expired", Message{})

@@ -67,7 +67,9 @@ func (w *linkWatch) tick(now time.Time) {
 	if d.RTTMs == 0 && d.BitrateKbps == 0 {
 		return // no media yet
 	}
-	w.c.agent.push(TypeCallLink, d)
+	if agent := w.c.handler(); agent != nil {
+		agent.push(TypeCallLink, d)
+	}
 	if w.ticks%linkSampleEvery == 0 {
 		w.keep(now, d)
 	}

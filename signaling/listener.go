@@ -58,6 +58,9 @@ func (s *Server) PositionChanged(stationID string, pos queue.Position) {
 		return
 	}
 	if sess := s.session(stationID); sess != nil {
+		if c := sess.currentCall(); c != nil && c.id == pos.RequestID {
+			return // a call being transferred: the resident sees the transfer notice
+		}
 		sess.push(TypeQueuePosition, positionData{RequestID: pos.RequestID, Position: pos.Position, EstimatedWaitS: seconds(pos.EstimatedWait)})
 	}
 }

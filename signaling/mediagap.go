@@ -16,24 +16,25 @@ const (
 	eventMediaRestored = "media_restored"
 )
 
-// noteMediaState marks a gap in a party's media on the call's timeline: once
+// noteMediaState marks a gap in a participant's media on the call's timeline: once
 // when its connection is lost, once when it is back (with the gap's length).
 // The recording pauses over the gap; these events say why.
-func (c *call) noteMediaState(p party, st webrtc.PeerConnectionState, now time.Time) {
+func (c *call) noteMediaState(who *participant, st webrtc.PeerConnectionState, now time.Time) {
 	if c.events == nil {
 		return
 	}
 	c.mu.Lock()
+	p := who.party
 	lostAt, lost := c.mediaLost[p]
 	var ev *calls.Event
 	switch {
 	case !lost && (st == webrtc.PeerConnectionStateDisconnected || st == webrtc.PeerConnectionStateFailed):
 		c.mediaLost[p] = now
-		ev = &calls.Event{At: now, Type: eventMediaLost, Actor: string(p)}
+		ev = &calls.Event{At: now, Type: eventMediaLost, Actor: p}
 	case lost && st == webrtc.PeerConnectionStateConnected:
 		delete(c.mediaLost, p)
 		gap := now.Sub(lostAt).Round(100 * time.Millisecond)
-		ev = &calls.Event{At: now, Type: eventMediaRestored, Actor: string(p), Detail: fmt.Sprintf("%.1f s", gap.Seconds())}
+		ev = &calls.Event{At: now, Type: eventMediaRestored, Actor: p, Detail: fmt.Sprintf("%.1f s", gap.Seconds())}
 	}
 	ended := c.ended
 	c.mu.Unlock()

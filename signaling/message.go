@@ -62,6 +62,15 @@ const (
 	TypeRatingSubmit    = "rating.submit"
 	TypeRecordingStatus = "recording.status"
 
+	// Calls with more than two people.
+	TypeCallSupervise    = "call.supervise"
+	TypeCallParticipants = "call.participants"
+	TypeCallTransfer     = "call.transfer"
+	TypeTransferStatus   = "call.transfer_status"
+	TypeCallConsult      = "call.consult"
+	TypeCallConsultEnd   = "call.consult_end"
+	TypeCallHold         = "call.hold"
+
 	// A kiosk's devices and version, for the center's station list.
 	TypeStationHeartbeat = "station.heartbeat"
 
@@ -88,6 +97,8 @@ var allTypes = []string{
 	TypeTicketTake, TypeTicketTaken, TypeTicketCancel, TypeTicketList, TypeTicketCall,
 	TypeTicketAnswer, TypeTicketCallEnded,
 	TypeStationLinkCheck, TypeCallLink,
+	TypeCallSupervise, TypeCallParticipants, TypeCallTransfer, TypeTransferStatus,
+	TypeCallConsult, TypeCallConsultEnd, TypeCallHold,
 }
 
 // Error codes sent in error messages.

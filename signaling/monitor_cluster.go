@@ -100,7 +100,7 @@ func (s *Server) onWatchForward(c *call, f forward) ([]byte, error) {
 		if watcher == nil {
 			watcher = s.remoteSession(*f.Watcher)
 		}
-		started, err := c.startMonitor(watcher)
+		started, err := c.watch(watcher)
 		if err != nil {
 			return json.Marshal(watchReply{Error: asProtocolError(err)})
 		}
@@ -108,7 +108,7 @@ func (s *Server) onWatchForward(c *call, f forward) ([]byte, error) {
 		return json.Marshal(watchReply{Started: b})
 	case opWatchStop:
 		if watcher != nil {
-			c.stopMonitor(watcher)
+			s.leaveCall(c, watcher, "monitor_stop")
 		}
 	case opWatchMessage:
 		if watcher == nil {
@@ -124,9 +124,9 @@ func (s *Server) onWatchForward(c *call, f forward) ([]byte, error) {
 func (c *call) remoteWatcher(account string) *session {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for sess := range c.monitors {
-		if sess.remote != nil && sess.ident.AccountID == account {
-			return sess
+	for _, p := range c.parts {
+		if p.sess.remote != nil && p.sess.ident.AccountID == account && p.role == roleSupervisor {
+			return p.sess
 		}
 	}
 	return nil

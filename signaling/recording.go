@@ -39,16 +39,8 @@ func (s *Server) RecordingStatus(callID string, recording bool, code string) {
 	if c == nil {
 		return
 	}
-	c.mu.Lock()
-	was := c.unrecorded
-	c.unrecorded = ""
-	if !recording {
-		c.unrecorded = code
-	}
-	ended := c.ended
-	c.mu.Unlock()
-	if ended || (was == "") == recording {
-		return // no change
+	if !c.setRecording(recording, code) {
+		return
 	}
 	s.announceRecording(c, recording, code)
 }
@@ -62,9 +54,9 @@ func (s *Server) announceRecording(c *call, recording bool, code string) {
 	}
 	s.events.add(c.id, ev)
 	data := recordingStatusData{CallID: c.id, Recording: recording, Code: code}
-	to := map[*session]bool{c.agent: true}
-	for _, w := range c.watchers() {
-		to[w] = true
+	to := map[*session]bool{}
+	for _, sess := range c.sessions(c.resident()) {
+		to[sess] = true
 	}
 	s.mu.Lock()
 	for _, sess := range s.sessions {
@@ -78,17 +70,14 @@ func (s *Server) announceRecording(c *call, recording bool, code string) {
 	}
 }
 
-func (c *call) unrecordedCode() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.unrecorded
-}
-
 // repeatRecordingStatus tells an agent back after a reload or a dropped
 // link that its call is still not being recorded.
 func (s *Server) repeatRecordingStatus(sess *session) {
 	c := sess.currentCall()
-	if c == nil || c.agent != sess {
+	if c == nil {
+		return
+	}
+	if r, _ := c.roleOf(sess); r != roleAgent {
 		return
 	}
 	if code := c.unrecordedCode(); code != "" {

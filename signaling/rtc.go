@@ -2,37 +2,26 @@ package signaling
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/pion/webrtc/v4"
 
 	"cloudwindow/media"
 )
 
-// peer returns the party's current media peer, if any.
-func (c *call) peer(p party) *media.Peer {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.peers[p]
-}
-
-// freshPeer replaces the party's peer with a new one: the client made a new
-// PeerConnection (first offer of the call, or after a page reload).
-func (c *call) freshPeer(p party) (*media.Peer, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.ended {
-		return nil, protoErr(CodeInvalidState, "call %s has ended", c.id)
+// callOf finds the call callID that sess is in: their own call as a
+// station or agent, or one they joined as a supervisor.
+func (s *Server) callOf(sess *session, callID string) (*call, error) {
+	c := sess.currentCall()
+	if (c == nil || c.id != callID) && hasRole(sess.ident.Role, overseers) {
+		c = s.liveCall(callID)
 	}
-	if old := c.peers[p]; old != nil {
-		old.Close()
+	if c == nil || c.id != callID {
+		return nil, protoErr(CodeInvalidState, "you are not in call %s", callID)
 	}
-	peer, err := c.room.Join(newSecret(string(p)+"-"), string(p), peerSignaler{call: c, party: p})
-	if err != nil {
-		return nil, fmt.Errorf("join room %s: %w", c.id, err)
+	if _, ok := c.roleOf(sess); !ok {
+		return nil, protoErr(CodeInvalidState, "you are not in call %s", callID)
 	}
-	c.peers[p] = peer
-	return peer, nil
+	return c, nil
 }
 
 func (s *Server) handleRTCOffer(_ context.Context, sess *session, m Message) error {
@@ -40,14 +29,13 @@ func (s *Server) handleRTCOffer(_ context.Context, sess *session, m Message) err
 	if err := decodeData(m.Data, &d); err != nil {
 		return err
 	}
-	c, err := sess.callByID(d.CallID)
+	c, err := s.callOf(sess, d.CallID)
 	if err != nil {
 		return err
 	}
-	p := c.partyOf(sess)
-	peer := c.peer(p)
+	peer := c.peerOf(sess)
 	if d.Fresh || peer == nil {
-		if peer, err = c.freshPeer(p); err != nil {
+		if peer, err = c.freshPeer(sess); err != nil {
 			return err
 		}
 	}
@@ -99,17 +87,13 @@ func (s *Server) handleRTCCandidate(_ context.Context, sess *session, m Message)
 	return nil
 }
 
-// peerOf finds the peer a session negotiates with in a call: its own as a
-// party, or the one it watches through as a supervisor.
-func (s *Server) peerOf(sess *session, callID string) (*media.Peer, error) {
-	if hasRole(sess.ident.Role, overseers) {
-		return s.monitorPeer(sess, callID)
-	}
-	c, err := sess.callByID(callID)
+// peerOf finds the peer a session negotiates with in a call.
+func (s *Server) peerOf(sess *session, callID string) (callPeer, error) {
+	c, err := s.callOf(sess, callID)
 	if err != nil {
 		return nil, err
 	}
-	peer := c.peer(c.partyOf(sess))
+	peer := c.peerOf(sess)
 	if peer == nil {
 		return nil, protoErr(CodeInvalidState, "send an rtc.offer first")
 	}

@@ -53,6 +53,9 @@ type Config struct {
 	ICEServers    []ICEServer   // STUN/TURN servers for clients
 	TURNSecret    string        // shared with coturn (use-auth-secret); empty: credentials as configured
 	OpeningHours  string        // told to stations when no agent is online
+	// TransferTimeout is how long a transferred call waits for an agent
+	// before it comes back (the queue's ring timeout; default 20s).
+	TransferTimeout time.Duration
 
 	// AuthTimeout is how long a new socket has to authenticate; it does not
 	// move until welcome. Default DefaultAuthTimeout.
@@ -89,6 +92,7 @@ type Deps struct {
 	Health         StationHealth         // nil: heartbeats are accepted and not kept
 	Links          StationLinks          // nil: every station is standard, checks are not kept
 	Appointments   Appointments          // nil: call requests naming a booking are refused
+	Audit          Auditor               // nil: supervision steps are not audited
 	Bus            bus.Bus               // nil on a node running alone
 	Registerer     prometheus.Registerer // may be nil
 	Logger         *slog.Logger          // nil: logs nowhere
@@ -128,6 +132,9 @@ func New(cfg Config, deps Deps) *Server {
 	if cfg.ResumeGrace <= 0 {
 		cfg.ResumeGrace = DefaultResumeGrace
 	}
+	if cfg.TransferTimeout <= 0 {
+		cfg.TransferTimeout = queue.DefaultRingTimeout
+	}
 	if cfg.AuthTimeout <= 0 {
 		cfg.AuthTimeout = DefaultAuthTimeout
 	}
@@ -148,12 +155,14 @@ func New(cfg Config, deps Deps) *Server {
 		callsByID: map[string]*call{},
 		stopCheck: make(chan struct{}),
 	}
-	s.queue = deps.NewQueue(s)
+	// In dependency order: the queue may call the Server back at once, so
+	// what its callbacks use comes first.
 	s.metrics = newMetrics(deps.Registerer)
 	s.admit = newAdmission(cfg.MaxConnsPerAddress, cfg.MaxConns)
 	s.handlers = s.routes()
 	s.events = newEventWriter(deps.Calls, s.log)
 	s.stats = newStatsBroadcaster(s.broadcastStats)
+	s.queue = deps.NewQueue(s)
 	s.startCluster()
 	s.checker.Add(1)
 	go func() {

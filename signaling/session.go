@@ -170,3 +170,12 @@ func (s *session) stillDetached() bool {
 	defer s.mu.Unlock()
 	return s.conn == nil
 }
+
+// setCallIf sets the session's call to to if it is from now.
+func (s *session) setCallIf(from, to *call) {
+	s.mu.Lock()
+	if s.call == from {
+		s.call = to
+	}
+	s.mu.Unlock()
+}

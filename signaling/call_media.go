@@ -1,0 +1,126 @@
+package signaling
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"cloudwindow/media"
+)
+
+// peerOf returns sess's media peer in the call, nil if it has none.
+func (c *call) peerOf(sess *session) callPeer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p := c.find(sess); p != nil {
+		return p.peer
+	}
+	return nil
+}
+
+// freshPeer gives sess a new media peer: the client made a new
+// PeerConnection (its first offer, a page reload, or a watcher who now
+// speaks). The old one, if any, is closed.
+func (c *call) freshPeer(sess *session) (callPeer, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended {
+		return nil, protoErr(CodeInvalidState, "call %s has ended", c.id)
+	}
+	p := c.find(sess)
+	if p == nil {
+		return nil, protoErr(CodeInvalidState, "you are not in call %s", c.id)
+	}
+	return c.connect(p)
+}
+
+// connect joins p's new peer to the room, its routing set first so that it
+// receives only what it may from the start. c.mu held.
+func (c *call) connect(p *participant) (callPeer, error) {
+	if p.peer != nil {
+		p.peer.Close()
+		p.peer = nil
+	}
+	p.party = partyOf(p.role, p.rights)
+	p.peerID = newSecret(p.party + "-")
+	c.applyRouting()
+	peer, err := c.room.Join(p.peerID, p.party, participantSignaler{call: c, p: p})
+	if err != nil {
+		p.peerID = ""
+		return nil, fmt.Errorf("join room %s: %w", c.id, err)
+	}
+	p.peer = peer
+	return peer, nil
+}
+
+// watch joins sess as a supervisor who sees and hears everyone and sends
+// nothing; the server makes the offer.
+func (c *call) watch(sess *session) (callStartedData, error) {
+	if err := c.join(sess, roleSupervisor, hearOnly); err != nil {
+		return callStartedData{}, err
+	}
+	if _, err := c.freshPeer(sess); err != nil {
+		c.leave(sess)
+		return callStartedData{}, err
+	}
+	return c.startedFor(sess), nil
+}
+
+// participantSignaler carries one participant's negotiation from the SFU to
+// their client, and tells the others when their media connection wavers.
+type participantSignaler struct {
+	call *call
+	p    *participant
+}
+
+var _ media.LinkNotifier = participantSignaler{}
+
+func (s participantSignaler) SendOffer(sdp string) {
+	s.p.sess.push(TypeRTCOffer, rtcAnswerData{CallID: s.call.id, SDP: sdp})
+}
+
+func (s participantSignaler) SendCandidate(ci webrtc.ICECandidateInit) {
+	s.p.sess.push(TypeRTCCandidate, rtcCandidateData{CallID: s.call.id, Candidate: ci.Candidate, SDPMid: ci.SDPMid, SDPMLineIndex: ci.SDPMLineIndex})
+}
+
+func (s participantSignaler) ConnectionState(st webrtc.PeerConnectionState) {
+	s.call.noteMediaState(s.p, st, time.Now())
+	var state string
+	switch st {
+	case webrtc.PeerConnectionStateConnected:
+		state = "connected"
+	case webrtc.PeerConnectionStateDisconnected:
+		state = "reconnecting"
+	case webrtc.PeerConnectionStateFailed:
+		state = "disconnected"
+	default:
+		return
+	}
+	if s.p.party == media.PartyMonitor {
+		return // nobody else needs to know how a watcher's link is
+	}
+	for _, sess := range s.call.sessions(s.p.sess) {
+		sess.push(TypePeerState, peerStateData{CallID: s.call.id, Party: s.p.party, State: state})
+	}
+}
+
+// VideoPaused tells everyone in the call that video to this participant
+// paused or resumed.
+func (s participantSignaler) VideoPaused(paused bool) {
+	if s.p.party == media.PartyMonitor {
+		return
+	}
+	d := videoPausedData{CallID: s.call.id, Party: s.p.party, Paused: paused}
+	if paused {
+		d.Message = weakLinkNotice
+	}
+	for _, sess := range s.call.sessions() {
+		sess.push(TypeVideoPaused, d)
+	}
+}
+
+// BitrateLimit tells this participant's client to cap its video encoders.
+func (s participantSignaler) BitrateLimit(bps int) {
+	s.p.sess.push(TypeBitrateLimit, bitrateLimitData{CallID: s.call.id, MaxBitrate: bps})
+}

@@ -1,0 +1,39 @@
+package signaling
+
+// Everyone in a call is told who is in it (call.participants) whenever
+// that changes. The resident is not told of supervisors who only watch or
+// whisper: a whisper is for the agent alone.
+
+type participantInfo struct {
+	Name  string `json:"name"`
+	Role  string `json:"role"`
+	Party string `json:"party"`
+}
+
+type participantsData struct {
+	CallID       string            `json:"call_id"`
+	Participants []participantInfo `json:"participants"`
+}
+
+// members lists the participants as sess may see them.
+func (c *call) members(sess *session) []participantInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	me := c.find(sess)
+	out := make([]participantInfo, 0, len(c.parts))
+	for _, p := range c.parts {
+		hidden := p.role == roleSupervisor && (p.whisper != "" || p.rights&(sendAudio|sendVideo) == 0)
+		if hidden && me != nil && (me.role == roleResident || me.role == roleGuest || me.role == roleInterpreter) {
+			continue
+		}
+		out = append(out, participantInfo{Name: p.sess.ident.DisplayName, Role: string(p.role), Party: p.party})
+	}
+	return out
+}
+
+// announceParticipants tells everyone in c who is in it now.
+func (s *Server) announceParticipants(c *call) {
+	for _, sess := range c.sessions() {
+		sess.push(TypeCallParticipants, participantsData{CallID: c.id, Participants: c.members(sess)})
+	}
+}
