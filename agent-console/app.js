@@ -10,6 +10,8 @@ import { Session } from '/lib/session.js';
 import { Shell, fillLoginScreen } from '/lib/shell.js';
 import { Signaling, State } from '/lib/signaling.js';
 import { AgentCall } from './incall.js';
+import { AgentCollab } from './collab.js';
+import { collabMessages } from './collab-strings.js';
 import { OfferPanel } from './offer.js';
 // Overseers get the supervisor view (wallboard, live calls, 监看).
 import { credentialsKey, langKey, overseerRoles } from './pageshell.js';
@@ -22,8 +24,8 @@ import { FollowUpBooking } from './followup.js';
 import { WrapUp } from './wrapup.js';
 
 const texts = {
-  zh: { ...messages.zh, ...supervisorMessages.zh },
-  en: { ...messages.en, ...supervisorMessages.en },
+  zh: { ...messages.zh, ...supervisorMessages.zh, ...collabMessages.zh },
+  en: { ...messages.en, ...supervisorMessages.en, ...collabMessages.en },
 };
 
 class Console {
@@ -39,6 +41,7 @@ class Console {
   stateBar = new StateBar({ signaling: this.signaling, i18n: this.i18n });
   offer = new OfferPanel({ signaling: this.signaling, i18n: this.i18n });
   call = new AgentCall({ signaling: this.signaling, i18n: this.i18n, session: this.session });
+  collab = new AgentCollab({ signaling: this.signaling, i18n: this.i18n, call: this.call });
   wrapup = new WrapUp({ signaling: this.signaling, session: this.session, i18n: this.i18n });
   followUp = new FollowUpBooking({ session: this.session, i18n: this.i18n, wrapup: this.wrapup });
   unfinished = new UnfinishedCases({ session: this.session, i18n: this.i18n });
@@ -97,6 +100,7 @@ class Console {
       this.wrapup.beginCase(e.detail.case, e.detail.materials);
       this.#route();
     });
+    this.collab.addEventListener('notice', (/** @type {CustomEvent} */ e) => this.shell.toast(e.detail));
     this.supervisor.addEventListener('notice', (/** @type {CustomEvent} */ e) => this.shell.toast(e.detail));
   }
 
