@@ -15,6 +15,7 @@ import { StationCall } from './calling.js';
 import { Heartbeat } from './heartbeat.js';
 import { Inactivity } from './inactivity.js';
 import { CaseLookup } from './lookup.js';
+import { CallParties, addPartiesMessages } from './parties.js';
 import { keepAppOffline } from './offline.js';
 import { SelfCheck } from './selfcheck.js';
 import { kioskSettings } from './settings.js';
@@ -26,6 +27,7 @@ import { TicketBoard } from './tickets.js';
 const leavableScreens = new Set(['green', 'categories', 'items', 'detail', 'camera-problem', 'notice', 'lookup', 'helper-pin', 'selfcheck', 'booking', 'booking-manage']);
 
 addBookingMessages(messages);
+addPartiesMessages(messages);
 
 class Kiosk {
   settings = kioskSettings();
@@ -47,6 +49,7 @@ class Kiosk {
     documentCamera: this.settings.documentCamera,
     camera: this.settings.camera,
   });
+  parties = new CallParties({ signaling: this.signaling, i18n: this.i18n });
   afterCall = new AfterCall({ signaling: this.signaling, session: this.session, i18n: this.i18n, screens: this.screens });
   lookup = new CaseLookup({ session: this.session, i18n: this.i18n, screens: this.screens });
   booking = new Booking({ session: this.session, i18n: this.i18n, screens: this.screens });

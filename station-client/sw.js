@@ -30,6 +30,7 @@ const appFiles = [
   '/station/linkcheck.js',
   '/station/lookup.js',
   '/station/offline.js',
+  '/station/parties.js',
   '/station/scan.js',
   '/station/selfcheck.js',
   '/station/settings.js',
