@@ -1,0 +1,65 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBrowserConsultAndMerge: an agent consults the back office from the
+// console while the kiosk shows the hold screen, then merges all three; the
+// back-office agent sees the call as a consultation, and the kiosk lists
+// the three people in the call by name and role.
+func TestBrowserConsultAndMerge(t *testing.T) {
+	browser := startBrowser(t)
+	n := startNode(t, browserNode)
+	item := itemOf(t, n, "medical_insurance")
+	agent := openConsole(t, browser, n, "agent1")
+	agent.ready()
+	backOffice := openConsole(t, browser, n, "backoffice1")
+	backOffice.ready()
+	kiosk := openStation(t, browser, n, "station1", 1280, 720, "")
+
+	kiosk.request("medical_insurance", item, "")
+	agent.offerFrom(station1Name)
+	agent.click("#offer-accept")
+	agent.screen("call")
+	kiosk.screen("call")
+	kiosk.videoPlaying("#remote-video")
+	if !evalJS[bool](agent.tab, `document.querySelector('#consult-merge').offsetParent === null`) {
+		t.Error("the merge button shows before any consultation")
+	}
+
+	agent.click("#consult")
+	kiosk.waitVisible("#hold-layer")
+	if got := kiosk.text("#hold-text"); !strings.Contains(got, "咨询后台") {
+		t.Errorf("kiosk hold screen says %q, want that the agent consults the back office", got)
+	}
+	backOffice.offerFrom(station1Name)
+	backOffice.click("#offer-accept")
+	backOffice.screen("call")
+	backOffice.waitVisible("#collab-badge")
+	if !evalJS[bool](backOffice.tab, `document.querySelector('#collab-start').hidden`) {
+		t.Error("the consulted agent is offered transfer and consult controls")
+	}
+	agent.waitJS(`[...document.querySelectorAll('#participants li')].some((li) => li.dataset.role === 'consulted')`,
+		"the back office in the agent's participant list")
+	if !evalJS[bool](kiosk.tab, `!document.querySelector('#hold-layer').hidden`) {
+		t.Error("the kiosk left the hold screen before the merge")
+	}
+
+	agent.click("#consult-merge")
+	kiosk.waitJS(`document.querySelector('#hold-layer').hidden`, "the hold screen to go")
+	kiosk.waitJS(`document.querySelectorAll('#call-parties li').length === 3`, "three people listed on the kiosk")
+	people := kiosk.text("#call-parties")
+	for _, want := range []string{"王芳", "赵静", "后台工作人员"} {
+		if !strings.Contains(people, want) {
+			t.Errorf("kiosk participants %q, want %q among them", people, want)
+		}
+	}
+	if os.Getenv("CLOUDWINDOW_SCREENSHOTS") == "1" {
+		kiosk.screenshot(filepath.Join(screenshotDir, "station-three-way-call.png"))
+		agent.screenshot(filepath.Join(screenshotDir, "console-three-way-call.png"))
+	}
+}
