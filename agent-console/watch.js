@@ -7,6 +7,7 @@ import { $ } from '/lib/dom.js';
 import { formatDuration } from '/lib/i18n.js';
 import { playInto } from '/lib/media.js';
 import { MonitorConnection } from './monitor.js';
+import { SuperviseBar, openSpeaking, sendFor, stopStream } from './supervise.js';
 
 // Each view of the call and the <video> it plays in.
 const videos = {
@@ -28,6 +29,8 @@ export class WatchPanel extends EventTarget {
   #mediaTrouble = false;
   #attempt = 0; // counts watch() calls, so a late reply for an earlier one is dropped
   #timer = 0;
+  #bar;
+  #media = null; // the supervisor's own microphone and camera once they step in
 
   // items(id) names a catalog item in the page's language, if known.
   constructor({ signaling, i18n, items }) {
@@ -36,6 +39,8 @@ export class WatchPanel extends EventTarget {
     this.#i18n = i18n;
     this.#items = items;
     signaling.on('call.ended', (d) => this.#isCurrent(d) && this.#ended(d));
+    this.#bar = new SuperviseBar({ i18n });
+    this.#bar.addEventListener('mode', (/** @type {CustomEvent} */ e) => this.supervise(e.detail));
     $('#watch-stop').addEventListener('click', () => this.stop());
     $('#watch-close').addEventListener('click', () => this.#reset());
     $('#watch-sound').addEventListener('click', () => this.#soundOn());
@@ -88,10 +93,48 @@ export class WatchPanel extends EventTarget {
     }
   }
 
-  // stop ends the watch (停止监看); an ended one is just closed.
+  // supervise steps into the call (耳语, 强插, 接管) or back to watching.
+  async supervise(mode) {
+    const callId = this.callId;
+    if (this.#state !== 'live') return;
+    try {
+      await this.#sig.request('call.supervise', { call_id: callId, mode });
+    } catch (err) {
+      this.#emit('notice', this.#i18n.t('sv.supervise_failed', { message: err.message }));
+      return;
+    }
+    if (mode !== 'watch' && !this.#media) await this.#speak(callId);
+    if (this.#media) sendFor(/** @type {any} */ (this.#conn), mode);
+    this.#bar.mode = mode;
+    this.render();
+  }
+
+  async #speak(callId) {
+    const attempt = this.#attempt;
+    const { conn, media } = await openSpeaking({
+      signaling: this.#sig,
+      callId,
+      onStream: (view, stream) => videos[view] && this.#stream({ view, stream }),
+    });
+    if (attempt !== this.#attempt) {
+      conn.close();
+      stopStream(media);
+      return;
+    }
+    this.#conn?.close();
+    this.#conn = conn;
+    this.#media = media ?? new MediaStream();
+  }
+
+  // stop ends the watch (停止监看); an ended one is just closed. A call
+  // taken over is the supervisor's own, so stopping hangs it up.
   async stop() {
     const callId = this.callId;
     const watching = Boolean(this.#conn);
+    if (watching && this.#bar.mode === 'takeover') {
+      await this.#sig.request('call.hangup', { call_id: callId }).catch((err) => console.debug('watch: call.hangup', err.message));
+      return;
+    }
     this.#attempt++;
     this.#reset();
     if (!watching) return;
@@ -193,6 +236,9 @@ export class WatchPanel extends EventTarget {
   #teardown() {
     this.#conn?.close();
     this.#conn = null;
+    stopStream(this.#media);
+    this.#media = null;
+    this.#bar.mode = 'watch';
     this.#mediaTrouble = false;
     for (const sel of Object.values(videos)) {
       const el = $(sel);
@@ -218,6 +264,7 @@ export class WatchPanel extends EventTarget {
     $('#watch-body').hidden = this.#state === 'idle';
     $('#watch-stop').hidden = this.#state !== 'connecting' && this.#state !== 'live';
     $('#watch-close').hidden = this.#state !== 'ended';
+    this.#bar.render(this.#state === 'live');
     $('#watch-videos').hidden = this.#state === 'ended';
     const c = this.#call;
     $('#watch-station').textContent = c?.station?.name ?? '';

@@ -38,6 +38,13 @@ export class CallConnection extends EventTarget {
   #negotiationWanted = false;
   #pendingCandidates = [];
   #remote = { main: null, document: null };
+  // mainId is the stream shown as "main" (the first party's); the voices of
+  // anyone else in the call (a consulted agent, a whispering supervisor)
+  // play from #others, keyed by stream id, unless extraAudio is off.
+  #mainId = '';
+  #extraAudio;
+  /** @type {Map<string, HTMLAudioElement>} */
+  #others = new Map();
   #remoteOps = Promise.resolve();
   #disconnectTimer = 0;
   #retryTimer = 0;
@@ -47,8 +54,9 @@ export class CallConnection extends EventTarget {
   // local is a list of {track, source, stream}: source is "audio", "camera"
   // or "document", as protocol.md labels sent tracks. relayOnly keeps media
   // on the TURN relays (iceTransportPolicy "relay").
-  constructor({ signaling, callId, iceServers = [], local = [], polite = false, relayOnly = false }) {
+  constructor({ signaling, callId, iceServers = [], local = [], polite = false, relayOnly = false, extraAudio = true }) {
     super();
+    this.#extraAudio = extraAudio;
     this.#polite = polite;
     this.#sig = signaling;
     this.#callId = callId;
@@ -128,6 +136,8 @@ export class CallConnection extends EventTarget {
     clearTimeout(this.#retryTimer);
     this.#unsubscribe.forEach((off) => off());
     this.#pc.close();
+    for (const a of this.#others.values()) a.srcObject = null;
+    this.#others.clear();
   }
 
   #createPeer(iceServers, relayOnly) {
@@ -295,6 +305,13 @@ export class CallConnection extends EventTarget {
   #onTrack(e) {
     const streamId = e.streams[0]?.id ?? '';
     const role = streamId.endsWith('-document') || e.track.id === 'document' ? 'document' : 'main';
+    if (role === 'main') {
+      this.#mainId ||= streamId;
+      if (streamId && streamId !== this.#mainId) {
+        this.#playOther(streamId, e.track);
+        return;
+      }
+    }
     const stream = (this.#remote[role] ??= new MediaStream());
     for (const old of stream.getTracks()) {
       if (old.kind === e.track.kind) stream.removeTrack(old);
@@ -305,6 +322,19 @@ export class CallConnection extends EventTarget {
       this.#emit('remotestream', { role, stream });
     });
     this.#emit('remotestream', { role, stream });
+  }
+
+  // playOther plays the voice of someone beyond the first party.
+  #playOther(streamId, track) {
+    if (!this.#extraAudio || track.kind !== 'audio') return;
+    let a = this.#others.get(streamId);
+    if (!a) {
+      a = new Audio();
+      a.autoplay = true;
+      this.#others.set(streamId, a);
+    }
+    a.srcObject = new MediaStream([track]);
+    a.play().catch((err) => console.debug('call: play', streamId, err.message));
   }
 
   #onConnectionState() {
