@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"cloudwindow/client"
 )
 
 // TestBrowserConsultAndMerge: an agent consults the back office from the
@@ -61,5 +64,46 @@ func TestBrowserConsultAndMerge(t *testing.T) {
 	if os.Getenv("CLOUDWINDOW_SCREENSHOTS") == "1" {
 		kiosk.screenshot(filepath.Join(screenshotDir, "station-three-way-call.png"))
 		agent.screenshot(filepath.Join(screenshotDir, "console-three-way-call.png"))
+	}
+}
+
+// TestBrowserSupervisorWhispersFromTheWatch: a supervisor watching a call
+// in the console clicks 耳语; the agent receives their voice and the
+// resident none of it; 回到监看 goes back to watching.
+func TestBrowserSupervisorWhispersFromTheWatch(t *testing.T) {
+	browser := startBrowser(t)
+	n := startNode(t, browserNode)
+	sv := openSupervisor(t, browser, n, "supervisor1")
+	station, agent := dial(t, n, "station1"), dial(t, n, "agent1")
+	ready(t, agent)
+	callID := startCall(t, station, agent, itemOf(t, n, "medical_insurance"))
+	var media []*client.Media
+	for _, party := range []*client.Client{station, agent} {
+		m, err := party.StartMedia(ctxT(t), callID, client.MediaOptions{})
+		if err != nil {
+			t.Fatalf("start media: %v", err)
+		}
+		t.Cleanup(m.Close)
+		waitConnected(t, m)
+		media = append(media, m)
+	}
+	sm, am := media[0], media[1]
+
+	row := fmt.Sprintf(`#live-rows tr[data-call=%q]`, callID)
+	sv.waitVisible(row)
+	sv.click(row + ` button[data-action="watch"]`)
+	sv.waitJS(`document.querySelector('#watch').dataset.state === 'live'`, "the watch to start")
+	sv.waitVisible("#supervise-whisper")
+	sv.click("#supervise-whisper")
+	sv.waitJS(`document.querySelector('#supervise-mode').textContent.includes('耳语')`, "the mode to read 耳语")
+	sendUntil(t, media, func() bool { return am.Received()["supervisor-main/audio"] >= 50 })
+	if got := sm.Received()["supervisor-main/audio"]; got != 0 {
+		t.Errorf("the resident received %d packets of the whisper", got)
+	}
+
+	sv.click("#supervise-watch")
+	sv.waitJS(`document.querySelector('#supervise-mode').textContent.includes('监看')`, "the mode to read 监看 again")
+	if evalJS[bool](sv.tab, `document.querySelector('#supervise-whisper').hidden`) {
+		t.Error("耳语 is not offered again after going back to watching")
 	}
 }
