@@ -64,7 +64,7 @@ export class AgentCollab extends EventTarget {
     const list = h('ul', { class: 'participants', id: 'participants' });
     const title = h('h3', { dataset: { i18n: 'collab.title' } }, t('collab.title'));
     const card = h('section', { class: 'card collab', id: 'collab' }, h('div', { class: 'card-head' }, title), badge, starters, enders, status, list);
-    return { card, group, starters, enders, badge, status, list };
+    return { card, group, starters, enders, merge, badge, status, list };
   }
 
   /** @param {any} d call.started data */
@@ -163,8 +163,11 @@ export class AgentCollab extends EventTarget {
     const t = (/** @type {string} */ k, /** @type {any} */ p) => this.#i18n.t(k, p);
     el.card.hidden = !this.#data;
     el.badge.hidden = !this.#consulted;
-    el.starters.hidden = this.#consulted || this.#consulting;
-    el.enders.hidden = this.#consulted || !this.#consulting;
+    // After a merge the back office may still take the call over, or leave.
+    const withBackOffice = this.#consulting || this.#people.some((p) => p.role === 'consulted');
+    el.starters.hidden = this.#consulted || withBackOffice;
+    el.enders.hidden = this.#consulted || !withBackOffice;
+    el.merge.hidden = !this.#consulting;
     el.status.textContent = this.#status ? t(this.#status, this.#statusParams) : '';
     el.list.replaceChildren(...this.#people.map((p) => h('li', { dataset: { role: p.role } },
       h('span', { class: 'participant-name' }, p.name),

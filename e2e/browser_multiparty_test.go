@@ -107,3 +107,42 @@ func TestBrowserSupervisorWhispersFromTheWatch(t *testing.T) {
 		t.Error("耳语 is not offered again after going back to watching")
 	}
 }
+
+// TestBrowserConsultAndHandOver: after consulting, the agent hands the call
+// over; the agent goes to wrap-up, and the resident and the back office see
+// and hear each other.
+func TestBrowserConsultAndHandOver(t *testing.T) {
+	browser := startBrowser(t)
+	n := startNode(t, browserNode)
+	item := itemOf(t, n, "medical_insurance")
+	agent := openConsole(t, browser, n, "agent1")
+	agent.ready()
+	backOffice := openConsole(t, browser, n, "backoffice1")
+	backOffice.ready()
+	kiosk := openStation(t, browser, n, "station1", 1280, 720, "")
+
+	kiosk.request("medical_insurance", item, "")
+	agent.offerFrom(station1Name)
+	agent.click("#offer-accept")
+	kiosk.screen("call")
+	kiosk.videoPlaying("#remote-video")
+	agent.click("#consult")
+	kiosk.waitVisible("#hold-layer")
+	backOffice.offerFrom(station1Name)
+	backOffice.click("#offer-accept")
+	backOffice.screen("call")
+	agent.waitJS(`[...document.querySelectorAll('#participants li')].some((li) => li.dataset.role === 'consulted')`,
+		"the back office in the agent's participant list")
+
+	agent.click("#consult-handover")
+	agent.screen("wrapup")
+	kiosk.waitJS(`document.querySelector('#hold-layer').hidden`, "the hold screen to go")
+	kiosk.waitJS(`document.querySelector('#call-agent').textContent === '赵静'`, "the back office named as the resident's agent")
+	for _, p := range []*tab{kiosk.tab, backOffice.tab} {
+		video := map[*tab]string{kiosk.tab: "#remote-video", backOffice.tab: "#station-video"}[p]
+		p.waitJS(fmt.Sprintf(`(() => { const s = document.querySelector(%q).srcObject;
+			return s && s.getTracks().length === 2 && s.getTracks().every((t) => t.readyState === 'live' && !t.muted); })()`, video),
+			video+" showing the party who stayed")
+		p.videoPlaying(video)
+	}
+}

@@ -103,6 +103,9 @@ export class CallParties {
   /** @param {Participant[]} list */
   #participants(list) {
     this.#people = list;
+    // After a hand-over the resident talks to someone else.
+    const agent = list.find((p) => p.role === 'agent');
+    if (agent) $('#call-agent').textContent = agent.name;
     this.#render();
   }
 

@@ -40,10 +40,13 @@ export class CallConnection extends EventTarget {
   #remote = { main: null, document: null };
   // mainId is the stream shown as "main" (the first party's); the voices of
   // anyone else in the call (a consulted agent, a whispering supervisor)
-  // play from #others, keyed by stream id, unless extraAudio is off.
+  // play from #others, keyed by stream id, unless extraAudio is off. When
+  // the main party leaves (a hand-over), the next one becomes main.
   #mainId = '';
+  /** @type {MediaStream | null} */
+  #mainNative = null;
   #extraAudio;
-  /** @type {Map<string, HTMLAudioElement>} */
+  /** @type {Map<string, {native: MediaStream, audio: HTMLAudioElement | null}>} */
   #others = new Map();
   #remoteOps = Promise.resolve();
   #disconnectTimer = 0;
@@ -136,7 +139,7 @@ export class CallConnection extends EventTarget {
     clearTimeout(this.#retryTimer);
     this.#unsubscribe.forEach((off) => off());
     this.#pc.close();
-    for (const a of this.#others.values()) a.srcObject = null;
+    for (const o of this.#others.values()) if (o.audio) o.audio.srcObject = null;
     this.#others.clear();
   }
 
@@ -305,10 +308,10 @@ export class CallConnection extends EventTarget {
   #onTrack(e) {
     const streamId = e.streams[0]?.id ?? '';
     const role = streamId.endsWith('-document') || e.track.id === 'document' ? 'document' : 'main';
-    if (role === 'main') {
-      this.#mainId ||= streamId;
-      if (streamId && streamId !== this.#mainId) {
-        this.#playOther(streamId, e.track);
+    if (role === 'main' && e.streams[0]) {
+      if (!this.#mainId || this.#mainNative?.getTracks().length === 0) this.#watchMain(streamId, e.streams[0]);
+      if (streamId !== this.#mainId) {
+        this.#playOther(streamId, e.streams[0]);
         return;
       }
     }
@@ -324,17 +327,44 @@ export class CallConnection extends EventTarget {
     this.#emit('remotestream', { role, stream });
   }
 
+  // watchMain makes a remote stream the main one, and notices when its
+  // party leaves the call (its tracks are removed).
+  #watchMain(streamId, native) {
+    this.#mainId = streamId;
+    this.#mainNative = native;
+    const was = this.#others.get(streamId);
+    if (was?.audio) was.audio.srcObject = null;
+    this.#others.delete(streamId);
+    native.addEventListener('removetrack', () => {
+      if (this.#mainId === streamId && native.getTracks().length === 0) this.#promote();
+    });
+  }
+
+  // promote shows the next party as main once the main one has left.
+  #promote() {
+    const next = [...this.#others].find(([, o]) => o.native.getTracks().length > 0);
+    if (!next) return;
+    const [streamId, other] = next;
+    this.#watchMain(streamId, other.native);
+    const stream = (this.#remote.main ??= new MediaStream());
+    for (const old of stream.getTracks()) stream.removeTrack(old);
+    for (const track of other.native.getTracks()) stream.addTrack(track);
+    this.#emit('remotestream', { role: 'main', stream });
+  }
+
   // playOther plays the voice of someone beyond the first party.
-  #playOther(streamId, track) {
-    if (!this.#extraAudio || track.kind !== 'audio') return;
-    let a = this.#others.get(streamId);
-    if (!a) {
-      a = new Audio();
-      a.autoplay = true;
-      this.#others.set(streamId, a);
+  #playOther(streamId, native) {
+    let other = this.#others.get(streamId);
+    if (!other) {
+      other = { native, audio: null };
+      this.#others.set(streamId, other);
     }
-    a.srcObject = new MediaStream([track]);
-    a.play().catch((err) => console.debug('call: play', streamId, err.message));
+    other.native = native;
+    if (!this.#extraAudio || other.audio) return;
+    other.audio = new Audio();
+    other.audio.autoplay = true;
+    other.audio.srcObject = native;
+    other.audio.play().catch((err) => console.debug('call: play', streamId, err.message));
   }
 
   #onConnectionState() {
