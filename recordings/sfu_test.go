@@ -44,7 +44,9 @@ func TestRecordsACallThroughTheSFU(t *testing.T) {
 	room.AddSink(rec.SinkFactory(testCall))
 
 	c := newStationClient(t, room)
-	c.publish(t, 3*time.Second)
+	// Four seconds: at least 50 video and 100 audio blocks even when a busy
+	// machine delays the publisher.
+	c.publish(t, 4*time.Second)
 	room.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
