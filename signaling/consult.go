@@ -21,18 +21,6 @@ import (
 // holdNotice is what the resident sees while on hold.
 const holdNotice = "请稍候，工作人员正在为您咨询…"
 
-type consultData struct {
-	CallID     string `json:"call_id"`
-	SkillGroup string `json:"skill_group"`
-}
-
-func (d *consultData) check() error {
-	if err := checkLen("call_id", d.CallID, maxIDLen, true); err != nil {
-		return err
-	}
-	return checkLen("skill_group", d.SkillGroup, maxIDLen, true)
-}
-
 type consultEndData struct {
 	CallID string `json:"call_id"`
 	Action string `json:"action"` // merge, handover, cancel
@@ -119,7 +107,7 @@ func (c *call) endConsult(sess *session, action string) (left *session, queued b
 }
 
 func (s *Server) handleConsult(ctx context.Context, sess *session, m Message) error {
-	var d consultData
+	var d groupRequestData
 	if err := decodeData(m.Data, &d); err != nil {
 		return err
 	}

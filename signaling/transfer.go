@@ -21,12 +21,14 @@ import (
 // transferNotice is what the resident sees while the call is transferred.
 const transferNotice = "正在为您转接…"
 
-type transferData struct {
+// groupRequestData sends a running call to a skill group: call.transfer
+// and call.consult carry the same two fields.
+type groupRequestData struct {
 	CallID     string `json:"call_id"`
 	SkillGroup string `json:"skill_group"`
 }
 
-func (d *transferData) check() error {
+func (d *groupRequestData) check() error {
 	if err := checkLen("call_id", d.CallID, maxIDLen, true); err != nil {
 		return err
 	}
@@ -98,7 +100,7 @@ func (c *call) handOver(agent *session) (*session, error) {
 }
 
 func (s *Server) handleTransfer(ctx context.Context, sess *session, m Message) error {
-	var d transferData
+	var d groupRequestData
 	if err := decodeData(m.Data, &d); err != nil {
 		return err
 	}
