@@ -2,7 +2,6 @@ package queue
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -84,18 +83,18 @@ func (c *Cluster) takeOver(ctx context.Context, locked time.Time) *leader {
 func (c *Cluster) startLeader(ctx context.Context) (*leader, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.LeaderTTL/3)
 	defer cancel()
-	saved, err := c.loadState(ctx)
+	saved, term, err := c.loadState(ctx)
 	if err != nil {
 		return nil, err
 	}
 	// Terms grow with each leader, and with the clock in case the saved
 	// state was unreadable, so that nodes can tell stale events apart.
 	lead := &leader{
-		c: c, term: max(saved.Term+1, uint64(time.Now().UnixMilli())),
+		c: c, term: max(term+1, uint64(time.Now().UnixMilli())),
 		wake: make(chan struct{}, 1), flusherDone: make(chan struct{}),
 	}
 	lead.local = NewLocal(c.cfg, lead)
-	if err := lead.local.restore(saved.Queue); err != nil {
+	if err := lead.local.restore(saved); err != nil {
 		c.log.Error("restoring the queue; starting empty", "err", err)
 	}
 	if err := lead.sync(ctx, true); err != nil {
@@ -109,21 +108,20 @@ func (c *Cluster) startLeader(ctx context.Context) (*leader, error) {
 	return lead, nil
 }
 
-// loadState reads the last leader's state; an unreadable one is logged and
-// replaced by an empty queue, since leading beats not leading at all.
-func (c *Cluster) loadState(ctx context.Context) (savedState, error) {
-	data, err := c.lock.Load(ctx)
+// loadState reads the last leader's state and its term; an unreadable one
+// is logged and replaced by an empty queue, since leading beats not leading
+// at all.
+func (c *Cluster) loadState(ctx context.Context) (snapshot, uint64, error) {
+	saved, err := c.lock.Load(ctx)
 	if err != nil {
-		return savedState{}, fmt.Errorf("load queue state: %w", err)
+		return snapshot{}, 0, fmt.Errorf("load queue state: %w", err)
 	}
-	var saved savedState
-	if data != nil {
-		if err := json.Unmarshal(data, &saved); err != nil {
-			c.log.Error("unreadable queue state; starting empty", "err", err)
-			return savedState{}, nil
-		}
+	s, term, err := decodeState(saved)
+	if err != nil {
+		c.log.Error("unreadable queue state; starting empty", "err", err)
+		return snapshot{}, term, nil
 	}
-	return saved, nil
+	return s, term, nil
 }
 
 // stepDown stops leading. Handing over (graceful), the leader saves and

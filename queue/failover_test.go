@@ -49,16 +49,16 @@ func (l *cutLocker) Unlock(ctx context.Context, holder string) error {
 	return l.Locker.Unlock(ctx, holder)
 }
 
-func (l *cutLocker) Save(ctx context.Context, holder string, state []byte) error {
+func (l *cutLocker) Save(ctx context.Context, holder string, c StateChange) error {
 	if l.cut.Load() {
 		return errCut
 	}
-	return l.Locker.Save(ctx, holder, state)
+	return l.Locker.Save(ctx, holder, c)
 }
 
-func (l *cutLocker) Load(ctx context.Context) ([]byte, error) {
+func (l *cutLocker) Load(ctx context.Context) (SavedState, error) {
 	if l.cut.Load() {
-		return nil, errCut
+		return SavedState{}, errCut
 	}
 	return l.Locker.Load(ctx)
 }

@@ -24,18 +24,13 @@ type leader struct {
 	dirty   bool          // changed since the last save
 	wake    chan struct{} // capacity 1: events wait to go out
 
-	syncMu sync.Mutex // one publish-and-save at a time, in order
-	mark   mark       // the last batch published
+	syncMu sync.Mutex   // one publish-and-save at a time, in order
+	mark   mark         // the last batch published
+	saved  savedEntries // what the Locker holds; under syncMu
 
 	stopHandling func()
 	stopFlusher  context.CancelFunc
 	flusherDone  chan struct{}
-}
-
-// savedState is what the leader keeps through the Locker.
-type savedState struct {
-	Term  uint64   `json:"term"`
-	Queue snapshot `json:"queue"`
 }
 
 // Listener calls from the Local.
@@ -174,12 +169,16 @@ func (l *leader) sync(ctx context.Context, changed bool) error {
 	return err
 }
 
+// save writes what changed since the last save; l.syncMu must be held.
 func (l *leader) save(ctx context.Context) error {
-	state, err := json.Marshal(savedState{Term: l.term, Queue: l.local.snapshot()})
-	if err != nil {
-		return fmt.Errorf("encode queue state: %w", err)
+	change, err := l.local.stateChange(&l.saved, l.term)
+	if err == nil && !change.empty() {
+		err = l.c.lock.Save(ctx, l.c.holder, change)
 	}
-	return l.c.lock.Save(ctx, l.c.holder, state)
+	if err != nil {
+		l.saved.invalidate()
+	}
+	return err
 }
 
 // publish sends one batch; l.syncMu must be held. A batch that cannot be

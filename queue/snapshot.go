@@ -3,6 +3,7 @@ package queue
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -11,12 +12,20 @@ import (
 // snapshot is the queue's state as a cluster leader saves it, so that its
 // successor can go on where it stopped: the waiting requests with their
 // enqueue times, offers and rejections, the agents with their states, skills
-// and idle order, and the recent handle times behind the estimates.
+// and idle order, and the recent handle times behind the estimates. It is
+// saved entry by entry (see statesave.go) and read back whole.
 type snapshot struct {
-	Seq         uint64          `json:"seq"` // the queue's ordering counter
-	Requests    []savedRequest  `json:"requests"`
-	Agents      []savedAgent    `json:"agents"`
-	HandleTimes []time.Duration `json:"handle_times"` // oldest first
+	Seq         uint64          // the queue's ordering counter
+	Requests    []savedRequest  // in the queue's order
+	Agents      []savedAgent    // by id
+	HandleTimes []time.Duration // oldest first
+}
+
+// savedMeta is the state's one entry that is neither a request nor an agent.
+type savedMeta struct {
+	Term        uint64          `json:"term"` // of the leader that saved it
+	Seq         uint64          `json:"seq"`
+	HandleTimes []time.Duration `json:"handle_times"`
 }
 
 type savedRequest struct {
@@ -29,35 +38,77 @@ type savedRequest struct {
 }
 
 type savedAgent struct {
-	Agent      Agent         `json:"agent"`
-	State      AgentState    `json:"state"`
-	ReadySeq   uint64        `json:"ready_seq"` // lower: idle longer
+	Agent    Agent      `json:"agent"`
+	State    AgentState `json:"state"`
+	ReadySeq uint64     `json:"ready_seq"` // lower: idle longer
+	// WrapUpDue is when a wrap-up ends: a time rather than what is left, so
+	// that an agent's entry need not be saved again as time passes.
+	WrapUpDue time.Time `json:"wrap_up_due,omitzero"`
+	// WrapUpLeft is what earlier versions saved instead of WrapUpDue.
 	WrapUpLeft time.Duration `json:"wrap_up_left,omitempty"`
 	Station    string        `json:"station,omitempty"` // whose call a busy agent is in
 }
 
-// snapshot returns the queue's current state.
-func (q *Local) snapshot() snapshot {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	now := q.clock.Now()
-	s := snapshot{Seq: q.seq, HandleTimes: q.handle.recent()}
-	for _, w := range q.waiting {
-		s.Requests = append(s.Requests, savedRequest{
-			Request: w.req, Seq: w.seq, OfferedTo: w.offeredTo, RejectedBy: slices.Clone(w.rejectedBy),
-			Calling: q.calling(w), Answered: w.answered,
-		})
-	}
-	for _, a := range q.agents {
-		sa := savedAgent{Agent: a.info, State: a.state, ReadySeq: a.readySeq, Station: a.station}
-		sa.Agent.Skills = slices.Clone(a.info.Skills)
-		if a.wrapUp != nil {
-			sa.WrapUpLeft = max(a.wrapUp.due.Sub(now), 0)
+// decodeState reads a Locker's state back into a snapshot, with the term
+// of the leader that saved it.
+func decodeState(s SavedState) (snapshot, uint64, error) {
+	var meta savedMeta
+	if s.Meta != nil {
+		if err := json.Unmarshal(s.Meta, &meta); err != nil {
+			return snapshot{}, 0, fmt.Errorf("decode queue counters: %w", err)
 		}
-		s.Agents = append(s.Agents, sa)
 	}
-	slices.SortFunc(s.Agents, func(a, b savedAgent) int { return cmp.Compare(a.Agent.ID, b.Agent.ID) })
-	return s
+	snap := snapshot{Seq: meta.Seq, HandleTimes: meta.HandleTimes}
+	snap.Requests = make([]savedRequest, len(s.Requests))
+	for i, e := range s.Requests {
+		if err := json.Unmarshal(e.Data, &snap.Requests[i]); err != nil {
+			return snapshot{}, meta.Term, fmt.Errorf("decode queue request %s: %w", e.ID, err)
+		}
+	}
+	snap.Agents = make([]savedAgent, len(s.Agents))
+	for i, e := range s.Agents {
+		if err := json.Unmarshal(e.Data, &snap.Agents[i]); err != nil {
+			return snapshot{}, meta.Term, fmt.Errorf("decode queue agent %s: %w", e.ID, err)
+		}
+	}
+	return snap, meta.Term, nil
+}
+
+// legacyState turns the whole-queue value of an earlier version into
+// entries, which decode as savedRequest and savedAgent do.
+func legacyState(data []byte) (SavedState, error) {
+	var old struct {
+		Term  uint64 `json:"term"`
+		Queue struct {
+			Seq         uint64            `json:"seq"`
+			Requests    []json.RawMessage `json:"requests"`
+			Agents      []json.RawMessage `json:"agents"`
+			HandleTimes []time.Duration   `json:"handle_times"`
+		} `json:"queue"`
+	}
+	if err := json.Unmarshal(data, &old); err != nil {
+		return SavedState{}, fmt.Errorf("decode earlier queue state: %w", err)
+	}
+	meta, err := json.Marshal(savedMeta{Term: old.Term, Seq: old.Queue.Seq, HandleTimes: old.Queue.HandleTimes})
+	if err != nil {
+		return SavedState{}, fmt.Errorf("encode queue counters: %w", err)
+	}
+	s := SavedState{Meta: meta}
+	for _, raw := range old.Queue.Requests {
+		var r savedRequest
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return SavedState{}, fmt.Errorf("decode earlier queue request: %w", err)
+		}
+		s.Requests = append(s.Requests, StateEntry{ID: r.Request.ID, Order: r.Seq, Data: raw})
+	}
+	for _, raw := range old.Queue.Agents {
+		var a savedAgent
+		if err := json.Unmarshal(raw, &a); err != nil {
+			return SavedState{}, fmt.Errorf("decode earlier queue agent: %w", err)
+		}
+		s.Agents = append(s.Agents, StateEntry{ID: a.Agent.ID, Data: raw})
+	}
+	return s, nil
 }
 
 // restore loads a snapshot into an empty queue. Offers that were ringing ring
@@ -99,13 +150,17 @@ func (q *Local) restore(s snapshot) error {
 
 func (q *Local) restoreAgent(sa savedAgent) {
 	a := newAgent(sa.Agent)
+	left := sa.WrapUpLeft
+	if !sa.WrapUpDue.IsZero() {
+		left = max(sa.WrapUpDue.Sub(q.clock.Now()), 0)
+	}
 	a.state, a.readySeq = sa.State, sa.ReadySeq
 	if a.state == Busy {
 		a.station = sa.Station
 	}
 	q.seq = max(q.seq, a.readySeq)
 	if a.state == WrapUp {
-		q.startWrapUp(a, sa.WrapUpLeft)
+		q.startWrapUp(a, left)
 	}
 	q.agents[a.info.ID] = a
 }

@@ -1,7 +1,6 @@
 package queue
 
 import (
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"slices"
@@ -34,15 +33,35 @@ func savedQueue(t *testing.T, clock *fakeClock) (snapshot, *Local) {
 	green.Green, green.GreenReason = true, GreenElderly
 	h.enqueue(green)
 
-	data, err := json.Marshal(q.snapshot())
+	return savedSnapshot(t, q), q
+}
+
+// savedSnapshot saves the whole queue in a Locker, as a new leader's first
+// save does, and reads it back as its successor would.
+func savedSnapshot(t *testing.T, q *Local) snapshot {
+	t.Helper()
+	ctx := t.Context()
+	lock := NewMemoryLocker()
+	if held, err := lock.Lock(ctx, "leader", time.Minute); !held || err != nil {
+		t.Fatalf("lock: %t, %v", held, err)
+	}
+	var saved savedEntries
+	change, err := q.stateChange(&saved, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s snapshot
-	if err := json.Unmarshal(data, &s); err != nil {
+	if err := lock.Save(ctx, "leader", change); err != nil {
 		t.Fatal(err)
 	}
-	return s, q
+	state, err := lock.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, term, err := decodeState(state)
+	if err != nil || term != 1 {
+		t.Fatalf("decode state: term %d, %v", term, err)
+	}
+	return s
 }
 
 func TestSnapshotRestore(t *testing.T) {

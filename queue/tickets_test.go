@@ -2,7 +2,6 @@ package queue
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"testing"
@@ -241,14 +240,7 @@ func TestSnapshotKeepsTickets(t *testing.T) {
 	old.readyAgent(Agent{ID: "a1", Generalist: true}) // holds t1
 	old.readyAgent(Agent{ID: "a2", Generalist: true}) // holds t2
 	old.must(oq.AnswerTicket(old.ctx, "s2", "t2"))    // rings at a2
-	data, err := json.Marshal(oq.snapshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s snapshot
-	if err := json.Unmarshal(data, &s); err != nil {
-		t.Fatal(err)
-	}
+	s := savedSnapshot(t, oq)
 	oq.Close()
 
 	h := &harness{t: t, ctx: t.Context(), clock: clock, rec: newRecorder()}
