@@ -96,7 +96,7 @@ func TestRedisRestartKeepsAgentsAndWaitingStations(t *testing.T) {
 	if code := client.ErrCode(err); code != "queue_unavailable" {
 		t.Fatalf("call.request with Redis down: %v, want queue_unavailable", err)
 	}
-	time.Sleep(6 * time.Second) // longer than the leader's lock (5 s): the queue is lost
+	time.Sleep(6 * time.Second) // longer than the leader's lock (3 s): the queue is lost
 	rd.start()
 
 	second := requestQueued(t, island, civil)
@@ -159,7 +159,7 @@ func TestRedisOutageKeepsRunningCall(t *testing.T) {
 	sendUntil(t, media, flowing(20))
 
 	rd.kill()
-	outage := time.Now().Add(6 * time.Second) // longer than the leader's lock (5 s)
+	outage := time.Now().Add(6 * time.Second) // longer than the leader's lock (3 s)
 	s, _ := atStation.snapshot()
 	sendUntil(t, media, flowing(s["agent-main/audio"]+100))
 	sendUntil(t, media, func() bool { return time.Now().After(outage) })

@@ -27,7 +27,7 @@ func TestRedisRestartKeepsTickets(t *testing.T) {
 	}
 
 	rd.kill()
-	time.Sleep(6 * time.Second) // longer than the leader's lock (5 s): the queue is lost
+	time.Sleep(6 * time.Second) // longer than the leader's lock (3 s): the queue is lost
 	rd.start()
 	// The island's request, made after the restart, ends up behind both
 	// tickets once the station's node has told the queue of them again.

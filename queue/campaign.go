@@ -76,26 +76,30 @@ func (c *Cluster) takeOver(ctx context.Context, locked time.Time) *leader {
 	c.mu.Lock()
 	c.leading = lead
 	c.mu.Unlock()
-	c.log.Info("leading the queue", "term", lead.term)
+	c.log.Info("leading the queue", "term", lead.term, "waiting", lead.local.Stats(ctx).Waiting, "took", time.Since(locked))
 	return lead
 }
 
 func (c *Cluster) startLeader(ctx context.Context) (*leader, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.LeaderTTL/3)
+	// Half the lock's time: it must be renewed soon after.
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.LeaderTTL/2)
 	defer cancel()
-	saved, term, err := c.loadState(ctx)
+	saved, err := c.loadState(ctx)
 	if err != nil {
 		return nil, err
 	}
 	// Terms grow with each leader, and with the clock in case the saved
 	// state was unreadable, so that nodes can tell stale events apart.
 	lead := &leader{
-		c: c, term: max(term+1, uint64(time.Now().UnixMilli())),
+		c: c, term: max(saved.term+1, uint64(time.Now().UnixMilli())),
 		wake: make(chan struct{}, 1), flusherDone: make(chan struct{}),
 	}
 	lead.local = NewLocal(c.cfg, lead)
-	if err := lead.local.restore(saved); err != nil {
+	switch err := lead.local.restore(saved.snap); {
+	case err != nil:
 		c.log.Error("restoring the queue; starting empty", "err", err)
+	case saved.inPlace:
+		lead.saved.seed(saved.snap) // the first save writes only what restoring changed
 	}
 	if err := lead.sync(ctx, true); err != nil {
 		lead.local.Close()
@@ -108,20 +112,28 @@ func (c *Cluster) startLeader(ctx context.Context) (*leader, error) {
 	return lead, nil
 }
 
-// loadState reads the last leader's state and its term; an unreadable one
-// is logged and replaced by an empty queue, since leading beats not leading
-// at all.
-func (c *Cluster) loadState(ctx context.Context) (snapshot, uint64, error) {
+// loadedState is the last leader's state as a new leader reads it.
+type loadedState struct {
+	snap snapshot
+	term uint64 // the last leader's
+	// inPlace: the snapshot is what the Locker's entries hold, not an
+	// earlier version's whole-queue value or nothing readable.
+	inPlace bool
+}
+
+// loadState reads the last leader's state; an unreadable one is logged and
+// replaced by an empty queue, since leading beats not leading at all.
+func (c *Cluster) loadState(ctx context.Context) (loadedState, error) {
 	saved, err := c.lock.Load(ctx)
 	if err != nil {
-		return snapshot{}, 0, fmt.Errorf("load queue state: %w", err)
+		return loadedState{}, fmt.Errorf("load queue state: %w", err)
 	}
 	s, term, err := decodeState(saved)
 	if err != nil {
 		c.log.Error("unreadable queue state; starting empty", "err", err)
-		return snapshot{}, term, nil
+		return loadedState{term: term}, nil
 	}
-	return s, term, nil
+	return loadedState{snap: s, term: term, inPlace: !saved.legacy}, nil
 }
 
 // stepDown stops leading. Handing over (graceful), the leader saves and

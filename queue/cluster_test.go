@@ -68,6 +68,7 @@ func openPair(t *testing.T, cfg Config, be backend, l Listener) Queue {
 		for _, n := range []*Cluster{p.heard, p.other} {
 			if lead := n.currentLeader(); lead != nil {
 				checkInvariants(t, lead.local)
+				checkSaved(t, be.lock, lead)
 			}
 		}
 	})

@@ -23,7 +23,8 @@ type Config struct {
 	Logger            *slog.Logger // nil: logs nowhere
 
 	// LeaderTTL is how long a Cluster leader's lock lasts unless renewed: a
-	// dead leader's successor takes over within about 4/3 of it. Default 5 s.
+	// dead leader's successor takes over within about 4/3 of it. Default
+	// 3 s, so that a failover takes at most about 4 s.
 	LeaderTTL time.Duration
 	// CallTimeout bounds a Cluster call forwarded to the leader when the
 	// caller's context allows longer; it should outlast a failover.
@@ -38,7 +39,7 @@ const (
 	DefaultTicketAnswer      = 60 * time.Second
 	DefaultHandleTimeSamples = 20
 	DefaultHandleTime        = 5 * time.Minute
-	DefaultLeaderTTL         = 5 * time.Second
+	DefaultLeaderTTL         = 3 * time.Second
 	DefaultCallTimeout       = 10 * time.Second
 )
 

@@ -62,6 +62,9 @@ type SavedState struct {
 	Meta     []byte       // nil if nothing was saved
 	Requests []StateEntry // by Order
 	Agents   []StateEntry // by ID
+	// legacy: read from an earlier version's whole-queue value, not from
+	// the entries a Save writes.
+	legacy bool
 }
 
 // MemoryLocker is a Locker inside one process, for tests.

@@ -93,7 +93,7 @@ func legacyState(data []byte) (SavedState, error) {
 	if err != nil {
 		return SavedState{}, fmt.Errorf("encode queue counters: %w", err)
 	}
-	s := SavedState{Meta: meta}
+	s := SavedState{Meta: meta, legacy: true}
 	for _, raw := range old.Queue.Requests {
 		var r savedRequest
 		if err := json.Unmarshal(raw, &r); err != nil {

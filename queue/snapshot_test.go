@@ -1,8 +1,10 @@
 package queue
 
 import (
+	"context"
 	"errors"
 	"log/slog"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -40,7 +42,7 @@ func savedQueue(t *testing.T, clock *fakeClock) (snapshot, *Local) {
 // save does, and reads it back as its successor would.
 func savedSnapshot(t *testing.T, q *Local) snapshot {
 	t.Helper()
-	ctx := t.Context()
+	ctx := context.Background()
 	lock := NewMemoryLocker()
 	if held, err := lock.Lock(ctx, "leader", time.Minute); !held || err != nil {
 		t.Fatalf("lock: %t, %v", held, err)
@@ -62,6 +64,27 @@ func savedSnapshot(t *testing.T, q *Local) snapshot {
 		t.Fatalf("decode state: term %d, %v", term, err)
 	}
 	return s
+}
+
+// checkSaved fails the test unless what the leader saved change by change
+// is the queue as it is now, as a whole save would have it.
+func checkSaved(t *testing.T, lock Locker, lead *leader) {
+	t.Helper()
+	ctx := context.Background()                   // also from a cleanup, after t.Context ends
+	if err := lead.sync(ctx, false); err != nil { // what timers changed
+		t.Fatalf("save: %v", err)
+	}
+	state, err := lock.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := decodeState(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := savedSnapshot(t, lead.local); !reflect.DeepEqual(got, want) {
+		t.Errorf("saved change by change:\n%+v\nthe queue now:\n%+v", got, want)
+	}
 }
 
 func TestSnapshotRestore(t *testing.T) {

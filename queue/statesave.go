@@ -19,9 +19,10 @@ type savedEntries struct {
 	agents   map[string]agentMark
 }
 
-// requestMark is what a request's saved entry depends on.
+// requestMark is what a request's saved entry depends on, besides the
+// request itself, of which only RequeuedAt changes while it waits.
 type requestMark struct {
-	req        Request
+	requeuedAt time.Time
 	seq        uint64
 	offeredTo  string
 	rejections int // rejections are only ever added
@@ -42,6 +43,29 @@ func (m *agentMark) equal(o *agentMark) bool {
 	return m.info.ID == o.info.ID && m.info.Name == o.info.Name && m.info.Generalist == o.info.Generalist &&
 		slices.Equal(m.info.Skills, o.info.Skills) && m.state == o.state && m.readySeq == o.readySeq &&
 		m.wrapUpDue.Equal(o.wrapUpDue) && m.station == o.station
+}
+
+// seed makes t describe a state just loaded and restored, so that a new
+// leader's first save writes only what restoring it changed (offers that
+// could not ring again, wrap-ups that ended meanwhile) and not the whole
+// queue again.
+func (t *savedEntries) seed(s snapshot) {
+	*t = savedEntries{
+		saved:    true,
+		requests: make(map[string]requestMark, len(s.Requests)),
+		agents:   make(map[string]agentMark, len(s.Agents)),
+	}
+	for _, r := range s.Requests {
+		t.requests[r.Request.ID] = requestMark{
+			requeuedAt: r.Request.RequeuedAt, seq: r.Seq, offeredTo: r.OfferedTo,
+			rejections: len(r.RejectedBy), calling: r.Calling, answered: r.Answered,
+		}
+	}
+	for _, a := range s.Agents {
+		t.agents[a.Agent.ID] = agentMark{
+			info: a.Agent, state: a.State, readySeq: a.ReadySeq, wrapUpDue: a.WrapUpDue, station: a.Station,
+		}
+	}
 }
 
 // invalidate makes the next save write everything: the Locker may hold
@@ -77,7 +101,7 @@ func (q *Local) stateChange(t *savedEntries, term uint64) (StateChange, error) {
 func (q *Local) requestChanges(t *savedEntries, c *StateChange) error {
 	for _, w := range q.waiting {
 		m := requestMark{
-			req: w.req, seq: w.seq, offeredTo: w.offeredTo, rejections: len(w.rejectedBy),
+			requeuedAt: w.req.RequeuedAt, seq: w.seq, offeredTo: w.offeredTo, rejections: len(w.rejectedBy),
 			calling: q.calling(w), answered: w.answered,
 		}
 		if old, ok := t.requests[w.req.ID]; ok && old == m {
