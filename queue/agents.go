@@ -20,7 +20,7 @@ type agent struct {
 // pendingTimer is a timer whose identity tells a late firing from a current one.
 type pendingTimer struct {
 	timer Timer
-	due   time.Time // kept for snapshots
+	due   time.Time // kept in the saved state
 }
 
 func newAgent(info Agent) *agent {

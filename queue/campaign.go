@@ -72,11 +72,11 @@ func (c *Cluster) takeOver(ctx context.Context, locked time.Time) *leader {
 		c.unlock()
 		return nil
 	}
-	lead.renewed = locked
+	lead.renewed, lead.tookOver = locked, time.Since(locked)
 	c.mu.Lock()
 	c.leading = lead
 	c.mu.Unlock()
-	c.log.Info("leading the queue", "term", lead.term, "waiting", lead.local.Stats(ctx).Waiting, "took", time.Since(locked))
+	c.log.Info("leading the queue", "term", lead.term, "waiting", lead.local.Stats(ctx).Waiting, "took", lead.tookOver)
 	return lead
 }
 

@@ -26,8 +26,8 @@ func benchClusterEnqueue(b *testing.B, be backend, waiting int) {
 	waitUntil(b, "a leads", leader.IsLeader)
 	follower := startNode(b, cfg, be, "b", nil)
 	ctx := b.Context()
-	// Filled on the leader's Local directly: the same state, without saving
-	// the growing queue once per request.
+	// Filled on the leader's Local directly: the same state, without a
+	// round trip per request.
 	local := leader.currentLeader().local
 	for i := range waiting {
 		r := request(fmt.Sprintf("r%d", i), fmt.Sprintf("s%d", i), fmt.Sprintf("group%d", i%10))

@@ -17,6 +17,9 @@ type leader struct {
 	term    uint64
 	local   *Local
 	renewed time.Time // when the lock was last renewed; campaign goroutine only
+	// tookOver is how long taking over took: loading, restoring and the
+	// first save and publication.
+	tookOver time.Duration
 
 	evMu    sync.Mutex
 	pending []event       // from the Local, not yet published
