@@ -30,12 +30,13 @@ func TestClusterFigures(t *testing.T) {
 		t.Skip("set CLOUDWINDOW_QUEUE_FIGURES=1 and CLOUDWINDOW_TEST_REDIS to measure the cluster figures")
 	}
 	const trials = 10
-	var failover, resent, restore, route, route99, wholeT, entryT, wholeB, entryB []float64
+	var failover, resent, restore, route, route99, own, wholeT, entryT, wholeB, entryB []float64
 	for range trials {
 		f := measureFailover(t)
 		failover, resent, restore = append(failover, f.routing), append(resent, f.positions), append(restore, f.restore)
 		r := measureRouting(t, 200)
 		route, route99 = append(route, r...), append(route99, percentile(r, 0.99))
+		own = append(own, measureLeaderDecisions(t, 200)...)
 		c := measureSaveCost(t, 100)
 		wholeT, entryT = append(wholeT, c.wholeTime...), append(entryT, c.entryTime...)
 		wholeB, entryB = append(wholeB, c.wholeBytes...), append(entryB, c.entryBytes...)
@@ -50,6 +51,7 @@ func TestClusterFigures(t *testing.T) {
 		row("failover: load, restore and first save on the new leader", "ms", restore),
 		row("routing decision on Redis, all trials", "ms", route),
 		row("routing decision on Redis, p99 of each trial", "ms", route99),
+		row("routing decision, the leader's own part: route and save to Redis", "ms", own),
 		row("save one change, whole queue (before): time", "ms", wholeT),
 		row("save one change, entries (now): time", "ms", entryT),
 		row("save one change, whole queue (before): bytes", "B", wholeB),
@@ -140,6 +142,38 @@ func measureRouting(t *testing.T, n int) []float64 {
 		start := time.Now()
 		h.must(h.q.SetReady(h.ctx, "a1", i%2 == 0))
 		out = append(out, ms(time.Since(start)))
+	}
+	return out
+}
+
+// measureLeaderDecisions times the leader's own part of n routing
+// decisions with 1,000 waiting: the decision in memory and the saving of
+// what it changed to Redis, without the calls and events between nodes.
+func measureLeaderDecisions(t *testing.T, n int) []float64 {
+	client, prefix := bustest.OpenRedis(t)
+	h := wallHarness(t)
+	q := NewLocal(figureConfig(), nil)
+	t.Cleanup(func() { q.Close() })
+	h.q = q
+	fillQueue(h, 1000)
+	h.must(q.AgentOnline(h.ctx, Agent{ID: "a1", Skills: []string{"g7"}}))
+	lock := NewRedisLocker(client, prefix+"queue-leader")
+	if held, err := lock.Lock(h.ctx, "leader", time.Minute); !held || err != nil {
+		t.Fatalf("lock: %t, %v", held, err)
+	}
+	var saved savedEntries
+	var out []float64
+	for i := range n + 1 {
+		start := time.Now()
+		h.must(q.SetReady(h.ctx, "a1", i%2 == 0))
+		change, err := q.stateChange(&saved, 1)
+		if err == nil {
+			err = lock.Save(h.ctx, "leader", change)
+		}
+		h.must(err)
+		if i > 0 { // the first save is whole
+			out = append(out, ms(time.Since(start)))
+		}
 	}
 	return out
 }
