@@ -55,8 +55,8 @@
 // lock's holder, before the call returns and before its events go out. The
 // state is kept entry by entry, an entry per waiting request (with its place
 // in the queue's order) and per agent, and a change writes only the entries
-// it touched (see statesave.go), so that saving costs the same with 1,000
-// waiting as with 10. A new leader restores the queue as it was:
+// it touched (see statesave.go), so that what a change writes to Redis does
+// not grow with the queue. A new leader restores the queue as it was:
 //   - waiting requests keep their order, enqueue times and rejections; agents keep
 //     their states, skills and idle order; handle times keep feeding the estimates;
 //     every waiting station is sent its position again;
