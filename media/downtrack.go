@@ -151,8 +151,9 @@ func (d *downTrack) write(b *trackBinding, src *rtp.Header, payload []byte, pt u
 	return err == nil
 }
 
-// forwardRTP is writeRTP for the publisher's live packets: it skips video while
-// it is paused and closes the sequence gap the pause left when video resumes.
+// forwardRTP is writeRTP for the publisher's live video packets: it skips them
+// while video is paused and closes the sequence gap the pause left when video
+// resumes. Audio goes through forwardAudio.
 func (d *downTrack) forwardRTP(src *rtp.Header, payload []byte, out *rtpScratch) bool {
 	if d.peer.videoPaused.Load() {
 		d.gap.Store(true)
