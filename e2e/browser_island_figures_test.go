@@ -43,7 +43,9 @@ func TestBrowserIslandFigures(t *testing.T) {
 	}
 	t.Logf("\n| profile | adaptation | concealed at station | concealed at agent | station's video of the agent: fps, size | freezes/min (s frozen) | jitter buffer (audio, station) | adapted after | CPU pressure |\n|---|---|---|---|---|---|---|---|---|\n%s",
 		strings.Join(rows, "\n"))
-	t.Run("setup over island-weak", func(t *testing.T) { browserSetupTimes(t, browser, 10) })
+	for _, name := range []string{"good", "island-weak"} {
+		t.Run("setup over "+name, func(t *testing.T) { browserSetupTimes(t, browser, name, 10) })
+	}
 }
 
 // Phases of one measured call: a good link first, then the rate change to
@@ -213,11 +215,12 @@ func (s browserCallStats) jitterBufferMs() float64 {
 	return 1000 * s.Audio.JitterDelay / s.Audio.Emitted
 }
 
-// browserSetupTimes runs calls on island-weak (300 ms round trip, 256
-// kbit/s, bursty loss; the kiosk's WebSocket crosses it too) and logs the
-// times from the agent's accept to the first audio received at both ends.
-func browserSetupTimes(t *testing.T, browser context.Context, calls int) {
-	n, _, islandURL := islandNode(t, linkemu.Profiles["island-weak"], true, browserNode)
+// browserSetupTimes runs calls over a profile (island-weak: 300 ms round
+// trip, 256 kbit/s, bursty loss; the kiosk's WebSocket crosses it too) and
+// logs the times from the agent's accept to the first audio received at both
+// ends.
+func browserSetupTimes(t *testing.T, browser context.Context, profile string, calls int) {
+	n, _, islandURL := islandNode(t, linkemu.Profiles[profile], true, browserNode)
 	item := itemOf(t, n, "medical_insurance")
 	agent := openConsole(t, browser, n, "agent1")
 	kiosk := openStationURL(t, browser, islandURL+"/station/"+kioskSettings, "station1", 1280, 720, "")
@@ -242,7 +245,7 @@ func browserSetupTimes(t *testing.T, browser context.Context, calls int) {
 		agent.wrapUp("done")
 	}
 	slices.Sort(times)
-	t.Logf("set-up over island-weak, %d calls: median %v, p95 %v, max %v (all: %v)",
-		len(times), times[len(times)/2].Round(10*time.Millisecond),
+	t.Logf("set-up over %s, %d calls: median %v, p95 %v, max %v (all: %v)",
+		profile, len(times), times[len(times)/2].Round(10*time.Millisecond),
 		times[(len(times)*95+99)/100-1].Round(10*time.Millisecond), times[len(times)-1].Round(10*time.Millisecond), times)
 }
