@@ -89,6 +89,8 @@ func preferRED(pc *webrtc.PeerConnection) {
 			continue
 		}
 		red := codecs[i]
+		// Best effort: should it fail, the answer keeps the browser's order and
+		// the browser sends plain Opus.
 		_ = t.SetCodecPreferences(append([]webrtc.RTPCodecParameters{red}, slices.Delete(codecs, i, i+1)...))
 	}
 }
