@@ -1,6 +1,10 @@
 package e2e
 
 import (
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
 	"fmt"
 	"net"
 	"os"
@@ -17,6 +21,7 @@ import (
 type turnServer struct {
 	secret        string
 	port, tlsPort int
+	spki          string // base64 SHA-256 of the TLS certificate's public key
 	log           string // coturn's log file, shown when a test fails
 }
 
@@ -43,7 +48,7 @@ func startTURN(t *testing.T) *turnServer {
 	}
 	dir := t.TempDir()
 	cert, key := selfSignedCert(t, dir)
-	s := &turnServer{secret: "turn-test-secret", port: freeUDPTCPPort(t), tlsPort: freeUDPTCPPort(t), log: filepath.Join(dir, "turn.log")}
+	s := &turnServer{secret: "turn-test-secret", port: freeUDPTCPPort(t), tlsPort: freeUDPTCPPort(t), log: filepath.Join(dir, "turn.log"), spki: spkiHash(t, cert)}
 	relayMin := 20000 + (os.Getpid()*7+s.port)%20000
 	args := []string{
 		"-n", "-v", "--no-cli", "--no-software-attribute", "--fingerprint",
@@ -123,4 +128,24 @@ func tail(s string, n int) string {
 		return s
 	}
 	return "…" + s[len(s)-n:]
+}
+
+// spkiHash is what Chromium's --ignore-certificate-errors-spki-list takes
+// for the PEM certificate in file.
+func spkiHash(t *testing.T, file string) string {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(b)
+	if block == nil {
+		t.Fatalf("%s holds no PEM certificate", file)
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatalf("parse %s: %v", file, err)
+	}
+	sum := sha256.Sum256(cert.RawSubjectPublicKeyInfo)
+	return base64.StdEncoding.EncodeToString(sum[:])
 }

@@ -55,6 +55,7 @@ type clientOptions struct {
 	// udpMux is the client's one UDP socket (e.g. over a lossyLink); nil: pion's own.
 	udpMux        ice.UDPMux
 	firefoxCodecs bool // number codecs as Firefox does (Opus 109, VP8 120), not as Chromium and pion do
+	red           bool // offer RED after Opus, as Chromium does, and publish audio as RED
 }
 
 // testClient is an in-process pion client: a browser stand-in for one party.
@@ -63,6 +64,7 @@ type testClient struct {
 	party string
 	pc    *webrtc.PeerConnection
 	peer  *Peer
+	red   bool
 
 	ops     chan func()
 	stop    chan struct{}
@@ -101,6 +103,11 @@ func clientAPI(t *testing.T, opts clientOptions) *webrtc.API {
 		registerFirefoxCodecs(t, m)
 	} else if err := m.RegisterDefaultCodecs(); err != nil {
 		t.Fatal(err)
+	}
+	if opts.red {
+		if err := m.RegisterCodec(redCodec(), webrtc.RTPCodecTypeAudio); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ir := &interceptor.Registry{}
 	if opts.drop != nil {
@@ -142,7 +149,7 @@ func joinClient(t *testing.T, r *Room, peerID, party string, opts clientOptions)
 		t.Fatal(err)
 	}
 	c := &testClient{
-		t: t, party: party, pc: pc,
+		t: t, party: party, pc: pc, red: opts.red,
 		ops: make(chan func(), 256), stop: make(chan struct{}), loopEnd: make(chan struct{}),
 		sources: map[string]Source{}, received: map[string]*receivedTrack{},
 		plis: map[string]*atomic.Int32{}, pubStop: make(chan struct{}),
@@ -362,6 +369,9 @@ func (c *testClient) publish(src Source) {
 	codec := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}
 	if src == SourceAudio {
 		codec = webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}
+		if c.red {
+			codec = redCodec().RTPCodecCapability
+		}
 	}
 	id := c.party + "-" + string(src) + "-track"
 	track, err := webrtc.NewTrackLocalStaticRTP(codec, id, c.party+"-local")
@@ -379,11 +389,11 @@ func (c *testClient) publish(src Source) {
 	c.published[id] = sender
 	c.mu.Unlock()
 	c.wg.Add(2)
-	go c.sendLoop(track, c.party, src)
+	go c.sendLoop(track, c.party, src, c.red && src == SourceAudio)
 	go c.readPublisherRTCP(sender, plis)
 }
 
-func (c *testClient) sendLoop(track *webrtc.TrackLocalStaticRTP, party string, src Source) {
+func (c *testClient) sendLoop(track *webrtc.TrackLocalStaticRTP, party string, src Source, red bool) {
 	defer c.wg.Done()
 	ticker := time.NewTicker(5 * time.Millisecond)
 	defer ticker.Stop()
@@ -396,6 +406,9 @@ func (c *testClient) sendLoop(track *webrtc.TrackLocalStaticRTP, party string, s
 		pkt := &rtp.Packet{
 			Header:  rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(seq) * 3000, Marker: true},
 			Payload: testPayload(party, src, seq),
+		}
+		if red {
+			pkt.Payload = testREDPayload(party, src, seq)
 		}
 		if err := track.WriteRTP(pkt); err != nil && !errors.Is(err, io.ErrClosedPipe) {
 			return
@@ -412,6 +425,16 @@ func testPayload(party string, src Source, seq uint16) []byte {
 		b[i] = byte(int(seq)*7 + i)
 	}
 	return b
+}
+
+// testREDPayload is a RED payload (RFC 2198) with testPayload of seq as its
+// primary block and that of seq-1 as the redundant one, as Chromium sends
+// Opus with RED.
+func testREDPayload(party string, src Source, seq uint16) []byte {
+	older, primary := testPayload(party, src, seq-1), testPayload(party, src, seq)
+	// F=1, PT 111, timestamp offset 3000 (14 bits), block length (10 bits).
+	hdr := []byte{0x80 | 111, byte(3000 >> 6), byte(3000<<2&0xfc | len(older)>>8), byte(len(older))}
+	return bytes.Join([][]byte{hdr, {111}, older, primary}, nil)
 }
 
 func (c *testClient) readPublisherRTCP(sender *webrtc.RTPSender, plis *atomic.Int32) {
@@ -436,6 +459,10 @@ func (c *testClient) onTrack(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 	c.received[key] = rt
 	c.mu.Unlock()
 	party, src := splitStream(remote.StreamID(), remote.ID())
+	want := testPayload
+	if isRED(remote.Codec()) {
+		want = testREDPayload
+	}
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
@@ -445,7 +472,7 @@ func (c *testClient) onTrack(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 			if err != nil {
 				return
 			}
-			if !bytes.Equal(pkt.Payload, testPayload(party, src, pkt.SequenceNumber)) {
+			if !bytes.Equal(pkt.Payload, want(party, src, pkt.SequenceNumber)) {
 				rt.mismatches.Add(1)
 			}
 			rt.seqs.Store(pkt.SequenceNumber, struct{}{})

@@ -3,6 +3,7 @@ package media
 import (
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -34,6 +35,9 @@ type downTrack struct {
 	// publisher's), or 0 when the transceiver offers every negotiated codec.
 	// Set once, before the first offer.
 	offeredPT webrtc.PayloadType
+	// offeredRED is RED's payload type where the server's offers give this
+	// (Opus) track RED too, else 0. Set once, before the first offer.
+	offeredRED webrtc.PayloadType
 }
 
 const seqValid = 1 << 16
@@ -42,6 +46,7 @@ const seqValid = 1 << 16
 type trackBinding struct {
 	ssrc        uint32
 	payloadType uint8
+	redPT       uint8 // the subscriber takes RED under this payload type; 0: Opus only
 	writer      webrtc.TrackLocalWriter
 }
 
@@ -77,14 +82,25 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	if d.offeredPT != 0 {
 		codec.PayloadType = d.offeredPT
 	}
-	d.binding.Store(&trackBinding{
-		ssrc:        uint32(ctx.SSRC()),
-		payloadType: uint8(codec.PayloadType),
-		writer:      ctx.WriteStream(),
-	})
+	b := &trackBinding{ssrc: uint32(ctx.SSRC()), payloadType: uint8(codec.PayloadType), writer: ctx.WriteStream()}
+	if red, ok := d.boundRED(ctx.CodecParameters()); ok {
+		b.redPT, codec = uint8(red.PayloadType), red
+	}
+	d.binding.Store(b)
 	// A new subscriber can only start decoding at a keyframe.
 	d.up.requestKeyframe()
 	return codec, nil
+}
+
+// boundRED is the RED codec the subscriber takes for this track, if the
+// server offered RED and the subscriber negotiated it.
+func (d *downTrack) boundRED(negotiated []webrtc.RTPCodecParameters) (webrtc.RTPCodecParameters, bool) {
+	if d.offeredRED == 0 || d.up.red == nil || !slices.ContainsFunc(negotiated, isRED) {
+		return webrtc.RTPCodecParameters{}, false
+	}
+	red := *d.up.red
+	red.PayloadType = d.offeredRED
+	return red, true
 }
 
 // Unbind stops writes to the subscriber.
@@ -106,22 +122,39 @@ func (d *downTrack) writeRTP(src *rtp.Header, payload []byte, out *rtpScratch) b
 	if b == nil || d.video && d.peer.videoPaused.Load() {
 		return false
 	}
+	return d.write(b, src, payload, b.payloadType, out)
+}
+
+// forwardAudio sends one packet of an Opus track: red is the RED payload that
+// carried primary (nil for plain Opus). A subscriber that negotiated RED gets
+// red, the others the Opus frame.
+func (d *downTrack) forwardAudio(src *rtp.Header, red, primary []byte, out *rtpScratch) bool {
+	b := d.binding.Load()
+	if b == nil {
+		return false
+	}
+	if red != nil && b.redPT != 0 {
+		d.peer.counters.redForwarded.Add(1)
+		return d.write(b, src, red, b.redPT, out)
+	}
+	return d.write(b, src, primary, b.payloadType, out)
+}
+
+func (d *downTrack) write(b *trackBinding, src *rtp.Header, payload []byte, pt uint8, out *rtpScratch) bool {
 	out.hdr = *src
 	out.hdr.SequenceNumber -= uint16(d.seqOffset.Load())
 	out.hdr.SSRC = b.ssrc
-	out.hdr.PayloadType = b.payloadType
+	out.hdr.PayloadType = pt
 	out.hdr.Extension = false
 	out.hdr.Extensions = out.ext[:0]
 	_, err := b.writer.WriteRTP(&out.hdr, payload)
 	return err == nil
 }
 
-// forwardRTP is writeRTP for the publisher's live packets: it skips video while
-// it is paused and closes the sequence gap the pause left when video resumes.
+// forwardRTP is writeRTP for the publisher's live video packets: it skips them
+// while video is paused and closes the sequence gap the pause left when video
+// resumes. Audio goes through forwardAudio.
 func (d *downTrack) forwardRTP(src *rtp.Header, payload []byte, out *rtpScratch) bool {
-	if !d.video {
-		return d.writeRTP(src, payload, out)
-	}
 	if d.peer.videoPaused.Load() {
 		d.gap.Store(true)
 		return false

@@ -15,7 +15,8 @@ type codecEntry struct {
 }
 
 // supportedCodecs lists what the SFU forwards. RTX is not offered: retransmissions
-// from the packet cache reuse the original SSRC, as Galene does.
+// from the packet cache reuse the original SSRC, as Galene does. RED is Opus with
+// redundancy (see red.go).
 func supportedCodecs() []codecEntry {
 	videoFeedback := []webrtc.RTCPFeedback{{Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}}
 	video := func(mime, fmtp string, pt webrtc.PayloadType) webrtc.RTPCodecParameters {
@@ -30,6 +31,7 @@ func supportedCodecs() []codecEntry {
 	}
 	return []codecEntry{
 		{webrtc.RTPCodecTypeAudio, opus},
+		{webrtc.RTPCodecTypeAudio, redCodec()},
 		{webrtc.RTPCodecTypeVideo, video(webrtc.MimeTypeVP8, "", 96)},
 		{webrtc.RTPCodecTypeVideo, video(webrtc.MimeTypeVP9, "profile-id=0", 98)},
 		{webrtc.RTPCodecTypeVideo, video(webrtc.MimeTypeH264, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", 102)},

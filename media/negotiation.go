@@ -81,6 +81,7 @@ func (p *Peer) answer(offer string) (string, error) {
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
 		return "", fmt.Errorf("peer %s: apply offer: %w", p.id, err)
 	}
+	preferRED(p.pc)
 	answer, err := p.pc.CreateAnswer(nil)
 	if err != nil {
 		return "", fmt.Errorf("peer %s: create answer: %w", p.id, err)

@@ -207,11 +207,7 @@ func (p *Peer) subscribe(up *upTrack) {
 	if err := t.SetMid("s" + strconv.Itoa(p.nextMid)); err != nil {
 		p.log.Warn("set mid", "err", err)
 	}
-	if err := t.SetCodecPreferences([]webrtc.RTPCodecParameters{up.info.Codec}); err != nil {
-		p.log.Debug("codec preferences", "codec", up.info.Codec.MimeType, "err", err)
-	} else {
-		d.offeredPT = up.info.Codec.PayloadType
-	}
+	d.offeredPT, d.offeredRED = offerCodecs(t, up)
 	d.sender = t.Sender()
 	p.mu.Lock()
 	p.downs = append(p.downs, d)
@@ -237,4 +233,18 @@ func (p *Peer) unsubscribe(d *downTrack) {
 	}
 	p.needsOffer = true
 	p.trigger()
+}
+
+// offerCodecs makes the publisher's codec, under the publisher's payload type,
+// the only one the transceiver offers, with RED ahead of it where the
+// publisher sends RED and the subscriber's side can take it. It returns the
+// payload types offered; 0 where the preferences did not apply.
+func offerCodecs(t *webrtc.RTPTransceiver, up *upTrack) (pt, redPT webrtc.PayloadType) {
+	if up.red != nil && t.SetCodecPreferences([]webrtc.RTPCodecParameters{*up.red, up.info.Codec}) == nil {
+		return up.info.Codec.PayloadType, up.red.PayloadType
+	}
+	if err := t.SetCodecPreferences([]webrtc.RTPCodecParameters{up.info.Codec}); err != nil {
+		return 0, 0
+	}
+	return up.info.Codec.PayloadType, 0
 }

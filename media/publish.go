@@ -22,11 +22,21 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 		Codec:  remote.Codec(),
 		SSRC:   uint32(remote.SSRC()),
 	}
+	// A RED track is published as the Opus it carries; subscribers that
+	// negotiated RED still get the RED packets.
+	var red *webrtc.RTPCodecParameters
+	if isRED(info.Codec) {
+		if opus, ok := primaryCodec(info.Codec, recv.GetParameters().Codecs); ok {
+			codec := info.Codec
+			red, info.Codec = &codec, opus
+		}
+	}
 	up := newUpTrack(info, &p.counters, p.metrics, p.pc.WriteRTCP)
+	up.red = red
 	p.published = append(p.published, up)
 	p.mu.Unlock()
 
-	p.log.Info("track published", "source", info.Source, "codec", info.Codec.MimeType, "ssrc", info.SSRC)
+	p.log.Info("track published", "source", info.Source, "codec", info.Codec.MimeType, "red", red != nil, "ssrc", info.SSRC)
 	p.room.publish(up)
 	if !p.goTracked(func() { p.readTrack(up, remote) }) {
 		p.unpublish(up)

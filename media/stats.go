@@ -22,6 +22,9 @@ type PeerStats struct {
 	NACKsAnswered uint64
 	// NACKed packets not resent to this peer: the resend cap, or no longer cached.
 	NACKsSuppressed uint64
+	// Audio packets this peer published as RED (redundant Opus), and RED
+	// packets forwarded to it as they came; the others get the Opus inside.
+	REDPublished, REDForwarded uint64
 	// Keyframe requests sent to this peer as a publisher.
 	KeyframeRequests uint64
 	// Downlink adaptation: the last estimate of this peer's downlink (bit/s, 0 when
@@ -40,6 +43,7 @@ type peerCounters struct {
 	packetsForwarded, bytesForwarded atomic.Uint64
 	nacksAnswered, keyframeRequests  atomic.Uint64
 	nacksSuppressed                  atomic.Uint64
+	redPublished, redForwarded       atomic.Uint64
 	downlinkEstimate                 atomic.Int64
 	videoPaused                      atomic.Bool
 	rtt                              atomic.Int64  // ns
@@ -55,6 +59,8 @@ func (c *peerCounters) snapshot(party string) PeerStats {
 		BytesForwarded:   c.bytesForwarded.Load(),
 		NACKsAnswered:    c.nacksAnswered.Load(),
 		NACKsSuppressed:  c.nacksSuppressed.Load(),
+		REDPublished:     c.redPublished.Load(),
+		REDForwarded:     c.redForwarded.Load(),
 		KeyframeRequests: c.keyframeRequests.Load(),
 		DownlinkEstimate: c.downlinkEstimate.Load(),
 		VideoPaused:      c.videoPaused.Load(),

@@ -19,6 +19,9 @@ type upTrack struct {
 	metrics   *metrics
 	keyframes *keyframeLimiter
 	cache     *packetCache // video only
+	// red is the RED codec the publisher wraps this Opus track in, nil if none.
+	// Set before the read loop starts.
+	red       *webrtc.RTPCodecParameters
 	writeRTCP func([]rtcp.Packet) error
 
 	// fanout is replaced, never mutated, so the read loop walks it without a lock.
@@ -69,10 +72,20 @@ func (u *upTrack) forward(raw []byte) {
 	if u.keyframes.due() {
 		u.sendKeyframeRequest()
 	}
+	red, ok := u.unwrapRED()
+	if !ok {
+		return
+	}
 	f := u.fanout.Load()
 	sent := 0
 	for _, d := range f.downs {
-		if d.forwardRTP(&u.pkt.Header, u.pkt.Payload, &u.scratch) {
+		var fwd bool
+		if d.video {
+			fwd = d.forwardRTP(&u.pkt.Header, u.pkt.Payload, &u.scratch)
+		} else {
+			fwd = d.forwardAudio(&u.pkt.Header, red, u.pkt.Payload, &u.scratch)
+		}
+		if fwd {
 			d.peer.counters.packetsForwarded.Add(1)
 			d.peer.counters.bytesForwarded.Add(uint64(len(raw)))
 			sent++
@@ -85,6 +98,22 @@ func (u *upTrack) forward(raw []byte) {
 		u.metrics.forwardedPackets.Add(float64(sent))
 		u.metrics.forwardedBytes.Add(float64(sent * len(raw)))
 	}
+}
+
+// unwrapRED makes u.pkt the Opus packet a RED packet carries and returns the
+// RED payload; red is nil for a plain packet, ok false for a malformed one.
+func (u *upTrack) unwrapRED() (red []byte, ok bool) {
+	if u.red == nil || u.pkt.PayloadType != uint8(u.red.PayloadType) {
+		return nil, true
+	}
+	pt, primary, ok := redPrimary(u.pkt.Payload)
+	if !ok {
+		return nil, false
+	}
+	red = u.pkt.Payload
+	u.pkt.PayloadType, u.pkt.Payload = pt, primary
+	u.publisher.redPublished.Add(1)
+	return red, true
 }
 
 func (u *upTrack) feedSinks(sinks []Sink) {

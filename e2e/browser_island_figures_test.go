@@ -1,0 +1,251 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"cloudwindow/linkemu"
+	"cloudwindow/node"
+)
+
+// TestBrowserIslandFigures measures Chromium's own getStats() figures for a
+// kiosk and console call over each island profile, with downlink adaptation
+// on and off, and call set-up times on a 300 ms RTT link, for BENCHMARKS.md
+// ("Island links"). It takes about ten minutes, so it runs only with
+// CLOUDWINDOW_BROWSER_ISLAND_FIGURES=1 (or a comma-separated list of
+// profiles). It asserts nothing about the figures: they are measured.
+func TestBrowserIslandFigures(t *testing.T) {
+	want := os.Getenv("CLOUDWINDOW_BROWSER_ISLAND_FIGURES")
+	if want == "" {
+		t.Skip("set CLOUDWINDOW_BROWSER_ISLAND_FIGURES=1 to measure Chromium's figures on island links")
+	}
+	// "good" is the control: what the machine itself does to the figures.
+	profiles := []string{"good", "island-4g", "island-weak", "island-bad"}
+	if want != "1" {
+		profiles = strings.Split(want, ",")
+	}
+	browser := startBrowser(t)
+	var rows []string
+	for _, name := range profiles {
+		for _, adapt := range []bool{true, false} {
+			if name == "good" && !adapt {
+				continue
+			}
+			t.Run(fmt.Sprintf("%s/adapt=%v", name, adapt), func(t *testing.T) {
+				rows = append(rows, browserIslandRun(t, browser, name, adapt))
+			})
+		}
+	}
+	t.Logf("\n| profile | adaptation | concealed at station | concealed at agent | station's video of the agent: fps, size | freezes/min (s frozen) | jitter buffer (audio, station) | adapted after | CPU pressure |\n|---|---|---|---|---|---|---|---|---|\n%s",
+		strings.Join(rows, "\n"))
+	for _, name := range []string{"good", "island-weak"} {
+		t.Run("setup over "+name, func(t *testing.T) { browserSetupTimes(t, browser, name, 10) })
+	}
+}
+
+// Phases of one measured call: a good link first, then the rate change to
+// the profile, which is measured for islandPhase.
+const (
+	islandWarmup = 10 * time.Second
+	islandPhase  = 60 * time.Second
+)
+
+// browserIslandRun runs one call whose kiosk (its WebSocket and every media
+// packet: the node announces only the emulator's address, so the console's
+// media crosses the same link) starts on a good link, changes to the profile
+// and stays on it for islandPhase. It returns a table row.
+func browserIslandRun(t *testing.T, browser context.Context, name string, adapt bool) string {
+	p := linkemu.Profiles[name]
+	n, link, islandURL := islandNode(t, linkemu.Profiles["good"], adapt, browserNode)
+	kiosk, agent, callID := islandBrowserCall(t, browser, n, islandURL)
+	mediaKeepsFlowing(t, 2, kiosk.tab, agent.tab)
+	time.Sleep(islandWarmup)
+
+	link.SetProfile(p)
+	changed := time.Now()
+	atStation0, atAgent0 := callStats(kiosk.tab), callStats(agent.tab)
+	adapted := timeToAdapt(t, n, callID, agent.tab, p.Down.RateBps, changed)
+	time.Sleep(time.Until(changed.Add(islandPhase)))
+	atStation, atAgent := callStats(kiosk.tab).since(atStation0), callStats(agent.tab).since(atAgent0)
+	minutes := islandPhase.Minutes()
+	row := fmt.Sprintf("| %s | %s | %s | %s | %.1f fps, %d×%d | %.1f (%.1f s) | %.0f ms | %s | %s |",
+		name, onOff(adapt), atStation.concealed(), atAgent.concealed(),
+		atStation.Video.Frames/islandPhase.Seconds(), atStation.Video.Width, atStation.Video.Height,
+		atStation.Video.Freezes/minutes, atStation.Video.FreezeSeconds, atStation.jitterBufferMs(), adapted, cpuPressure())
+	t.Log(row)
+	return row
+}
+
+// islandBrowserCall has the kiosk (through islandURL) ask for a call and the console
+// accept it.
+func islandBrowserCall(t *testing.T, browser context.Context, n *node.Node, islandURL string) (station, console, string) {
+	t.Helper()
+	item := itemOf(t, n, "medical_insurance")
+	agent := openConsole(t, browser, n, "agent1")
+	agent.ready()
+	kiosk := openStationURL(t, browser, islandURL+"/station/"+kioskSettings, "station1", 1280, 720, "")
+	kiosk.request("medical_insurance", item, "")
+	agent.offerFrom(station1Name)
+	agent.click("#offer-accept")
+	agent.screen("call")
+	kiosk.screen("call")
+	return kiosk, agent, evalJS[string](agent.tab, `window.cloudWindow.call.data.call_id`)
+}
+
+// timeToAdapt is how long after the rate change the agent's camera went
+// down to what the station's downlink carries (rate, less 64 kbit/s for the
+// audio, over one second), or video to the station paused: "—" when neither
+// happened within islandPhase.
+func timeToAdapt(t *testing.T, n *node.Node, callID string, agent *tab, rate int, changed time.Time) string {
+	t.Helper()
+	type sample struct {
+		at    time.Time
+		bytes float64
+	}
+	var samples []sample
+	for time.Since(changed) < islandPhase {
+		now := sample{time.Now(), callStats(agent).SentVideoBytes}
+		samples = append(samples, now)
+		i := slices.IndexFunc(samples, func(s sample) bool { return now.at.Sub(s.at) <= time.Second })
+		if span := now.at.Sub(samples[i].at); span >= 900*time.Millisecond || stationVideoPaused(n, callID) {
+			bps := (now.bytes - samples[i].bytes) * 8 / span.Seconds()
+			if stationVideoPaused(n, callID) || rate > 0 && bps <= float64(rate-64_000) {
+				return fmt.Sprintf("%.1f s", time.Since(changed).Seconds())
+			}
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	return "—"
+}
+
+// cpuPressure is the share of the last minute in which runnable tasks
+// waited for a CPU (Linux PSI), as the kernel reports it.
+func cpuPressure() string {
+	b, err := os.ReadFile("/proc/pressure/cpu")
+	if err != nil {
+		return "?"
+	}
+	for _, f := range strings.Fields(string(b)) {
+		if v, ok := strings.CutPrefix(f, "avg60="); ok {
+			return v + " %"
+		}
+	}
+	return "?"
+}
+
+func stationVideoPaused(n *node.Node, callID string) bool {
+	r := n.SFU.Room(callID)
+	if r == nil {
+		return false
+	}
+	for _, p := range r.Stats().Peers {
+		if p.Party == "station" && p.VideoPaused {
+			return true
+		}
+	}
+	return false
+}
+
+// browserCallStats is what one page's getStats() says about its call's
+// received audio and video (the stream with most frames) and its sent video.
+type browserCallStats struct {
+	Audio struct {
+		Concealed, Total, JitterDelay, Emitted float64
+	}
+	Video struct {
+		Frames, Freezes, FreezeSeconds float64
+		Width, Height                  int
+	}
+	SentVideoBytes float64
+}
+
+func callStats(p *tab) browserCallStats {
+	p.t.Helper()
+	return evalJS[browserCallStats](p, `(async () => {
+		const out = { Audio: { Concealed: 0, Total: 0, JitterDelay: 0, Emitted: 0 },
+			Video: { Frames: 0, Freezes: 0, FreezeSeconds: 0, Width: 0, Height: 0 }, SentVideoBytes: 0 };
+		const pc = window.cloudWindow.call.connection?.pc;
+		if (!pc) return out;
+		for (const s of (await pc.getStats()).values()) {
+			if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+				out.Audio.Concealed += s.concealedSamples ?? 0;
+				out.Audio.Total += s.totalSamplesReceived ?? 0;
+				out.Audio.JitterDelay += s.jitterBufferDelay ?? 0;
+				out.Audio.Emitted += s.jitterBufferEmittedCount ?? 0;
+			} else if (s.type === 'inbound-rtp' && s.kind === 'video' && (s.framesDecoded ?? 0) >= out.Video.Frames) {
+				out.Video = { Frames: s.framesDecoded ?? 0, Freezes: s.freezeCount ?? 0, FreezeSeconds: s.totalFreezesDuration ?? 0,
+					Width: s.frameWidth ?? 0, Height: s.frameHeight ?? 0 };
+			} else if (s.type === 'outbound-rtp' && s.kind === 'video') {
+				out.SentVideoBytes += s.bytesSent ?? 0;
+			}
+		}
+		return out;
+	})()`)
+}
+
+// since is s less the counters of before (the picture size stays the last).
+func (s browserCallStats) since(before browserCallStats) browserCallStats {
+	s.Audio.Concealed -= before.Audio.Concealed
+	s.Audio.Total -= before.Audio.Total
+	s.Audio.JitterDelay -= before.Audio.JitterDelay
+	s.Audio.Emitted -= before.Audio.Emitted
+	s.Video.Frames -= before.Video.Frames
+	s.Video.Freezes -= before.Video.Freezes
+	s.Video.FreezeSeconds -= before.Video.FreezeSeconds
+	s.SentVideoBytes -= before.SentVideoBytes
+	return s
+}
+
+func (s browserCallStats) concealed() string {
+	if s.Audio.Total == 0 {
+		return "no audio"
+	}
+	return fmt.Sprintf("%.2f %%", 100*s.Audio.Concealed/s.Audio.Total)
+}
+
+func (s browserCallStats) jitterBufferMs() float64 {
+	if s.Audio.Emitted == 0 {
+		return 0
+	}
+	return 1000 * s.Audio.JitterDelay / s.Audio.Emitted
+}
+
+// browserSetupTimes runs calls over a profile (island-weak: 300 ms round
+// trip, 256 kbit/s, bursty loss; the kiosk's WebSocket crosses it too) and
+// logs the times from the agent's accept to the first audio received at both
+// ends.
+func browserSetupTimes(t *testing.T, browser context.Context, profile string, calls int) {
+	n, _, islandURL := islandNode(t, linkemu.Profiles[profile], true, browserNode)
+	item := itemOf(t, n, "medical_insurance")
+	agent := openConsole(t, browser, n, "agent1")
+	kiosk := openStationURL(t, browser, islandURL+"/station/"+kioskSettings, "station1", 1280, 720, "")
+	var times []time.Duration
+	for range calls {
+		agent.ready()
+		kiosk.request("medical_insurance", item, "")
+		agent.offerFrom(station1Name)
+		start := time.Now()
+		agent.click("#offer-accept")
+		for _, p := range []*tab{agent.tab, kiosk.tab} {
+			for time.Since(start) < waitLimit && inboundBytes(p)["audio"] == 0 {
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		times = append(times, time.Since(start))
+		agent.click("#hangup")
+		kiosk.screen("ended")
+		kiosk.click("#rating-skip")
+		kiosk.click(`[data-screen="receipt-wait"] [data-action="home"]`)
+		kiosk.screen("idle")
+		agent.wrapUp("done")
+	}
+	slices.Sort(times)
+	t.Logf("set-up over %s, %d calls: median %v, p95 %v, max %v (all: %v)",
+		profile, len(times), times[len(times)/2].Round(10*time.Millisecond),
+		times[(len(times)*95+99)/100-1].Round(10*time.Millisecond), times[len(times)-1].Round(10*time.Millisecond), times)
+}
