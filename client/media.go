@@ -53,6 +53,10 @@ type Media struct {
 	offerID atomic.Pointer[string]
 }
 
+// iceCheckingBindingRequests is pion's checking timeout (5 s disconnected +
+// 25 s failed) over its check interval (200 ms).
+const iceCheckingBindingRequests = 30 * 5
+
 func newAPI(opts MediaOptions) (*webrtc.API, error) {
 	var se webrtc.SettingEngine
 	if opts.AnnounceIP != "" {
@@ -61,6 +65,11 @@ func newAPI(opts MediaOptions) (*webrtc.API, error) {
 			return nil, fmt.Errorf("announce %s: %w", opts.AnnounceIP, err)
 		}
 	}
+	// pion gives up on a candidate pair after 7 unanswered checks (1.6 s): an
+	// ICE restart made while the link is dark would then never see it come
+	// back. Checking every pair for as long as pion waits for a connection
+	// (30 s) catches the link's return within one check interval.
+	se.SetICEMaxBindingRequests(iceCheckingBindingRequests)
 	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	se.SetIncludeLoopbackCandidate(true)
 	networks := []webrtc.NetworkType{webrtc.NetworkTypeUDP4}

@@ -69,54 +69,21 @@ func (oc *outageCall) stationClient() *client.Client {
 	return oc.station
 }
 
-// kiosk is the station's watch over its socket: when nothing crosses it, it
-// resumes the session on a new one and restarts ICE, as the kiosk's
-// signaling and call code do.
-func (oc *outageCall) kiosk(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Second):
-		}
-		c := oc.stationClient()
-		if c.Alive(ctx, 2*time.Second) {
-			continue
-		}
-		back, err := resumeUntil(ctx, c, 90*time.Second)
+// keep holds the station's session as the kiosk does (client.Keep): when
+// nothing crosses its socket it resumes the session on a new one, and the
+// station's KeepICE then restarts ICE. It returns when ctx ends.
+func (oc *outageCall) keep(ctx context.Context) {
+	k := client.Keep(ctx, oc.stationClient(), 90*time.Second, func(back *client.Client, err error) {
 		oc.mu.Lock()
+		defer oc.mu.Unlock()
 		oc.resumedAt, oc.resumeErr = time.Now(), err
 		if err == nil {
 			oc.station = back
 			w, _ := client.Decode[resumedWelcome](back.Welcome)
 			oc.sameCall = w.Resumed && w.Call != nil && w.Call.CallID == oc.callID
 		}
-		oc.mu.Unlock()
-		if err != nil {
-			return
-		}
-		ictx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		_ = oc.sm.RestartICE(ictx)
-		cancel()
-	}
-}
-
-// resumeUntil tries to resume c's session until it succeeds or limit passes,
-// as the kiosk retries its socket.
-func resumeUntil(ctx context.Context, c *client.Client, limit time.Duration) (*client.Client, error) {
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	for {
-		back, err := c.Resume(ctx)
-		if err == nil || ctx.Err() != nil {
-			return back, err
-		}
-		select {
-		case <-ctx.Done():
-			return nil, err
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
+	})
+	<-k.Done()
 }
 
 type resumedWelcome struct {
@@ -261,10 +228,9 @@ func TestOutageOf30sComesBackIntoTheSameCall(t *testing.T) {
 	wg.Add(1)
 	go func() { defer wg.Done(); sendClips(loadClip(t), ms, stop) }()
 	for _, oc := range ocs {
-		// The station restarts ICE once its session is resumed (kiosk); a
-		// second repair loop on its side would restart the restart.
-		wg.Add(2)
-		go func() { defer wg.Done(); oc.kiosk(ctx) }()
+		wg.Add(3)
+		go func() { defer wg.Done(); oc.keep(ctx) }()
+		go func() { defer wg.Done(); oc.sm.KeepICE(ctx) }()
 		go func() { defer wg.Done(); oc.am.KeepICE(ctx) }()
 	}
 	t.Cleanup(func() { cancel(); close(stop); wg.Wait() })

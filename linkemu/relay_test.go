@@ -202,3 +202,30 @@ func TestTCPConnectionDuringOutageReachesTargetAfterIt(t *testing.T) {
 		t.Fatal("the connection never reached the target after the outage")
 	}
 }
+
+// TestUDPSessionsExpire: a client socket that fell silent (as after an ICE
+// restart, which gathers new sockets) loses its session once another client
+// comes, so the relay never fills up with the dead ones.
+func TestUDPSessionsExpire(t *testing.T) {
+	l := New(Profiles["good"], 1)
+	t.Cleanup(func() { l.Close() })
+	r, err := l.relayUDP("127.0.0.1:0", udpEcho(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := echoes(t, r.ln.LocalAddr(), 3, 300*time.Millisecond); got != 3 {
+		t.Fatalf("%d of 3 echoes through the relay", got)
+	}
+	if n := r.count(); n != 1 {
+		t.Fatalf("%d sessions, want 1", n)
+	}
+	later := time.Now().Add(udpSessionIdle)
+	r.session(&net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}, later.Add(-time.Second))
+	if n := r.count(); n != 2 {
+		t.Fatalf("%d sessions before the first one was idle for %v, want 2", n, udpSessionIdle)
+	}
+	r.session(&net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 10}, later.Add(time.Second))
+	if n := r.count(); n != 2 {
+		t.Errorf("%d sessions once the first one was idle for %v, want 2 (it expired, a new one opened)", n, udpSessionIdle)
+	}
+}
