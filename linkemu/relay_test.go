@@ -162,17 +162,22 @@ func TestUDPBlockedLinkCarriesTCPOnly(t *testing.T) {
 }
 
 // A connection opened during an outage reaches the target only once the link
-// is back, as its SYN would: the target never sees a connection it could not
-// have been reached by, and so never times one out.
+// is back, as its SYN would, with what the client sent meanwhile: the target
+// never sees a connection it could not have been reached by, and so never
+// times one out. One the client gave up during the outage never reaches it.
 func TestTCPConnectionDuringOutageReachesTargetAfterIt(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	accepted := make(chan net.Conn, 1)
+	accepted := make(chan net.Conn, 2)
 	go func() {
-		if c, err := ln.Accept(); err == nil {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
 			accepted <- c
 		}
 	}()
@@ -183,23 +188,43 @@ func TestTCPConnectionDuringOutageReachesTargetAfterIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	given, err := net.Dial("tcp", relay.String())
+	if err != nil {
+		t.Fatal(err)
+	}
 	c, err := net.Dial("tcp", relay.String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	if _, err := c.Write([]byte("hello")); err != nil {
+		t.Fatal(err)
+	}
 	select {
 	case s := <-accepted:
 		s.Close()
 		t.Fatal("the target saw a connection opened during the outage")
 	case <-time.After(300 * time.Millisecond):
 	}
+	given.Close()
+	time.Sleep(300 * time.Millisecond) // the relay notices within 100 ms
 	l.SetProfile(Profiles["good"])
 	select {
 	case s := <-accepted:
-		s.Close()
+		defer s.Close()
+		s.SetReadDeadline(time.Now().Add(5 * time.Second))
+		buf := make([]byte, 5)
+		if _, err := io.ReadFull(s, buf); err != nil || string(buf) != "hello" {
+			t.Fatalf("the target read %q (%v), want what the client sent during the outage", buf, err)
+		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the connection never reached the target after the outage")
+	}
+	select {
+	case s := <-accepted:
+		s.Close()
+		t.Error("the target saw a connection its client gave up during the outage")
+	case <-time.After(500 * time.Millisecond):
 	}
 }
 
