@@ -11,8 +11,11 @@ import (
 // call is live: a link that went dark is noticed within a few seconds, and
 // once it is back the next attempt is never more than a second away.
 const (
-	keepPingEvery   = 2 * time.Second
-	keepPingTimeout = 3 * time.Second
+	keepPingEvery = 2 * time.Second
+	// keepSilence is how long a socket may carry nothing before the link is
+	// taken for lost. Any message counts, not only the ping's answer, which
+	// may wait behind a slow request.
+	keepSilence = 5 * time.Second
 	// resumeAttempt bounds one resume: a connection opened while the link
 	// is dark may never get through (its SYN is lost), and a fresh one
 	// started after the link's return gets through at once.
@@ -61,7 +64,8 @@ func (k *Keeper) run(ctx context.Context, limit time.Duration, onResume func(*Cl
 		case <-tick.C:
 		}
 		c := k.Client()
-		if c.Alive(ctx, keepPingTimeout) {
+		c.Alive(ctx, keepPingEvery)
+		if c.Silence() < keepSilence {
 			continue
 		}
 		back, err := resumeWithin(ctx, c, limit)

@@ -60,6 +60,7 @@ type outageCall struct {
 	mu        sync.Mutex
 	resumedAt time.Time
 	resumeErr error
+	resumes   int // sessions resumed, over all rounds
 	sameCall  bool
 }
 
@@ -78,6 +79,7 @@ func (oc *outageCall) keep(ctx context.Context) {
 		defer oc.mu.Unlock()
 		oc.resumedAt, oc.resumeErr = time.Now(), err
 		if err == nil {
+			oc.resumes++
 			oc.station = back
 			w, _ := client.Decode[resumedWelcome](back.Welcome)
 			oc.sameCall = w.Resumed && w.Call != nil && w.Call.CallID == oc.callID
@@ -256,13 +258,18 @@ func runOutage(t *testing.T, calls, rounds, recorded int) {
 	stop := make(chan struct{})
 	wg.Add(1)
 	go func() { defer wg.Done(); sendClips(loadClip(t), ms, stop) }()
+	// The stations' keepers stop before the calls are hung up from their
+	// sockets, which a keeper resuming meanwhile would close.
+	kctx, stopKeeping := context.WithCancel(ctx)
+	var keepers sync.WaitGroup
 	for _, oc := range ocs {
-		wg.Add(3)
-		go func() { defer wg.Done(); oc.keep(ctx) }()
+		wg.Add(2)
+		keepers.Add(1)
+		go func() { defer keepers.Done(); oc.keep(kctx) }()
 		go func() { defer wg.Done(); oc.sm.KeepICE(ctx) }()
 		go func() { defer wg.Done(); oc.am.KeepICE(ctx) }()
 	}
-	t.Cleanup(func() { cancel(); close(stop); wg.Wait() })
+	t.Cleanup(func() { cancel(); close(stop); wg.Wait(); keepers.Wait() })
 
 	var rs []recovered
 	for round := range rounds {
@@ -278,14 +285,22 @@ func runOutage(t *testing.T, calls, rounds, recorded int) {
 		}
 		return quantiles(ds)
 	}
-	t.Logf("came back into the same call: %d of %d outages; after the link's return: all back %s; session resumed %s; station hears agent %s; agent hears station %s",
-		len(rs), rounds*len(ocs), pick(func(r recovered) time.Duration { return r.all }),
+	resumes := 0
+	for _, oc := range ocs {
+		oc.mu.Lock()
+		resumes += oc.resumes
+		oc.mu.Unlock()
+	}
+	t.Logf("came back into the same call: %d of %d outages (%d sessions resumed); after the link's return: all back %s; session resumed %s; station hears agent %s; agent hears station %s",
+		len(rs), rounds*len(ocs), resumes, pick(func(r recovered) time.Duration { return r.all }),
 		pick(func(r recovered) time.Duration { return r.resumed }), pick(func(r recovered) time.Duration { return r.station }),
 		pick(func(r recovered) time.Duration { return r.agent }))
 
 	if t.Failed() {
 		t.FailNow()
 	}
+	stopKeeping()
+	keepers.Wait()
 	checkCallsGoOn(t, n, ocs)
 	checkGapRecorded(t, n, ocs[:min(recorded, len(ocs))])
 }
