@@ -9,7 +9,7 @@ import (
 
 // The session keeper's timing, the kiosk's (webclient/signaling.js) while a
 // call is live: a link that went dark is noticed within a few seconds, and
-// once it is back the next attempt is never more than a second away.
+// when it comes back an attempt is under way or starts within resumeRetry.
 const (
 	keepPingEvery = 2 * time.Second
 	// keepSilence is how long a socket may carry nothing before the link is

@@ -178,10 +178,13 @@ export class Signaling extends EventTarget {
     if (this.#live) {
       clearTimeout(this.#connectTimer);
       this.#connectTimer = setTimeout(() => {
-        if (ws === this.#ws && this.#state !== State.open) this.#lost(ws);
+        if (ws === this.#ws && ws.readyState === WebSocket.CONNECTING) this.#lost(ws);
       }, live.connectLimit);
     }
-    ws.onopen = () => this.#authenticate(ws);
+    ws.onopen = () => {
+      clearTimeout(this.#connectTimer);
+      this.#authenticate(ws);
+    };
     ws.onmessage = (e) => this.#receive(ws, e.data);
     ws.onclose = () => this.#lost(ws);
     ws.onerror = () => {}; // onclose follows and decides
@@ -239,7 +242,6 @@ export class Signaling extends EventTarget {
 
   #welcomed(ws, data) {
     if (ws !== this.#ws) return;
-    clearTimeout(this.#connectTimer);
     this.#attempt = 0;
     this.#forceRefresh = false;
     this.#welcome = data;
