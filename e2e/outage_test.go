@@ -278,6 +278,19 @@ func runOutage(t *testing.T, calls, rounds, recorded int) {
 	if len(rs) == 0 {
 		t.FailNow()
 	}
+	logRecovery(t, rs, ocs, rounds)
+	if t.Failed() {
+		t.FailNow()
+	}
+	stopKeeping()
+	keepers.Wait()
+	checkCallsGoOn(t, n, ocs)
+	checkGapRecorded(t, n, ocs[:min(recorded, len(ocs))])
+}
+
+// logRecovery logs how many outages the calls came back from, and how fast.
+func logRecovery(t *testing.T, rs []recovered, ocs []*outageCall, rounds int) {
+	t.Helper()
 	pick := func(f func(recovered) time.Duration) string {
 		var ds []time.Duration
 		for _, r := range rs {
@@ -295,14 +308,6 @@ func runOutage(t *testing.T, calls, rounds, recorded int) {
 		len(rs), rounds*len(ocs), resumes, pick(func(r recovered) time.Duration { return r.all }),
 		pick(func(r recovered) time.Duration { return r.resumed }), pick(func(r recovered) time.Duration { return r.station }),
 		pick(func(r recovered) time.Duration { return r.agent }))
-
-	if t.Failed() {
-		t.FailNow()
-	}
-	stopKeeping()
-	keepers.Wait()
-	checkCallsGoOn(t, n, ocs)
-	checkGapRecorded(t, n, ocs[:min(recorded, len(ocs))])
 }
 
 // outageRound runs the link through outage-30s and waits for every call to
