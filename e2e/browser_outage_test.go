@@ -54,11 +54,9 @@ func TestBrowserKioskComesBackAfterOutage(t *testing.T) {
 	kiosk.inboundGrowing("audio")
 	before := kiosk.link()
 
-	out := linkemu.Profiles["outage-30s"] // its outage from now on (see outageRound)
-	step := linkemu.Step{Outage: out.Down.Script[0].Outage}
-	out.Up.Script, out.Down.Script = []linkemu.Step{step}, []linkemu.Step{step}
-	link.SetProfile(out)
-	back := time.Now().Add(step.Outage)
+	step := linkemu.Profiles["outage-30s"].Down.Script[0]
+	link.SetProfile(linkemu.Profiles["outage-30s"])
+	back := time.Now().Add(step.At + step.Outage)
 	time.Sleep(time.Until(back))
 	link.SetProfile(linkemu.Profiles["good"])
 	dark := kiosk.link()

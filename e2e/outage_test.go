@@ -314,12 +314,11 @@ func logRecovery(t *testing.T, rs []recovered, ocs []*outageCall, rounds int) {
 // come back; it returns their times to recover.
 func outageRound(t *testing.T, n *node.Node, link *linkemu.Link, ocs []*outageCall, round int) []recovered {
 	t.Helper()
-	// outage-30s's outage, from now: the calls are up already, so the
-	// profile's 10 s of good link before it would only make the test longer.
+	// The profile's 10 s of good link before its outage give the recordings
+	// something to play before the gap.
 	p := linkemu.Profiles["outage-30s"]
-	step := linkemu.Step{Outage: p.Down.Script[0].Outage}
-	p.Up.Script, p.Down.Script = []linkemu.Step{step}, []linkemu.Step{step}
-	back := time.Now().Add(step.Outage)
+	step := p.Down.Script[0]
+	back := time.Now().Add(step.At + step.Outage)
 	for _, oc := range ocs {
 		oc.atStation.first.Store(0)
 		oc.atAgent.first.Store(0)
