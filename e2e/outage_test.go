@@ -339,6 +339,12 @@ func outageRound(t *testing.T, n *node.Node, link *linkemu.Link, ocs []*outageCa
 		for {
 			if r, ok := oc.recovery(back); ok {
 				rs = append(rs, r)
+				if r.all > 5*time.Second {
+					sm, sa := oc.sm.Restarts()
+					am, aa := oc.am.Restarts()
+					t.Logf("round %d: call %d back after %v (resumed %v, station hears %v, agent hears %v); ICE restarts so far (made/answered): station %d/%d, agent %d/%d",
+						round, i, r.all, r.resumed, r.station, r.agent, sm, sa, am, aa)
+				}
 				break
 			}
 			if time.Now().After(deadline) {
