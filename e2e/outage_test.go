@@ -270,6 +270,7 @@ func runOutage(t *testing.T, calls, rounds, recorded int) {
 		go func() { defer wg.Done(); oc.am.KeepICE(ctx) }()
 	}
 	t.Cleanup(func() { cancel(); close(stop); wg.Wait(); keepers.Wait() })
+	checkMediaBothWays(t, n, ocs)
 
 	var rs []recovered
 	for round := range rounds {
@@ -286,6 +287,27 @@ func runOutage(t *testing.T, calls, rounds, recorded int) {
 	keepers.Wait()
 	checkCallsGoOn(t, n, ocs)
 	checkGapRecorded(t, n, ocs[:min(recorded, len(ocs))])
+}
+
+// checkMediaBothWays waits until every call has audio both ways before any
+// outage, so that a call that never had it is told apart from one that did
+// not come back.
+func checkMediaBothWays(t *testing.T, n *node.Node, ocs []*outageCall) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for i, oc := range ocs {
+		for oc.atStation.count.Load() == 0 || oc.atAgent.count.Load() == 0 {
+			if time.Now().After(deadline) {
+				var room any = "gone"
+				if r := n.SFU.Room(oc.callID); r != nil {
+					room = r.Stats().Peers
+				}
+				t.Fatalf("call %d (%s) set up without audio both ways (heard at station %d, at agent %d) before any outage; node: %+v",
+					i, oc.callID, oc.atStation.count.Load(), oc.atAgent.count.Load(), room)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
 }
 
 // logRecovery logs how many outages the calls came back from, and how fast.
