@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -78,6 +79,8 @@ type Client struct {
 	ignored map[string]bool // unsolicited types dropped instead of kept in the inbox
 	done    chan struct{}
 	err     error
+	// heard is when the last message came in, unix ns.
+	heard atomic.Int64
 }
 
 // Dial opens the signaling socket at baseURL (http[s]://host) and
@@ -90,6 +93,7 @@ func Dial(ctx context.Context, baseURL, token string, resume ...string) (*Client
 		return nil, fmt.Errorf("dial %s: %w", wsURL, err)
 	}
 	c := &Client{ws: ws, baseURL: baseURL, token: token, pending: map[string]chan Message{}, notify: make(chan struct{}, 1), done: make(chan struct{})}
+	c.heard.Store(time.Now().UnixNano())
 	go c.readLoop()
 	auth := map[string]string{"token": token}
 	if len(resume) == 2 {
@@ -102,6 +106,11 @@ func Dial(ctx context.Context, baseURL, token string, resume ...string) (*Client
 	}
 	c.Welcome = w
 	return c, nil
+}
+
+// Silence is how long the socket has carried nothing from the server.
+func (c *Client) Silence() time.Duration {
+	return time.Since(time.Unix(0, c.heard.Load()))
 }
 
 // Close closes the socket (and the call's PeerConnection, if any).
@@ -123,7 +132,9 @@ func (c *Client) readLoop() {
 	defer close(c.done)
 	for {
 		var m Message
-		if err := c.ws.ReadJSON(&m); err != nil {
+		err := c.ws.ReadJSON(&m)
+		c.heard.Store(time.Now().UnixNano())
+		if err != nil {
 			c.mu.Lock()
 			c.err = err
 			c.mu.Unlock()

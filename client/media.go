@@ -51,7 +51,13 @@ type Media struct {
 	// offerID is the id of the client's last rtc.offer request, "" while that
 	// offer is being made.
 	offerID atomic.Pointer[string]
+	// restarts counts ICE restarts, and those whose offer was answered.
+	restarts, restartsAnswered atomic.Int32
 }
+
+// iceCheckingBindingRequests is pion's checking timeout (5 s disconnected +
+// 25 s failed) over its check interval (200 ms).
+const iceCheckingBindingRequests = 30 * 5
 
 func newAPI(opts MediaOptions) (*webrtc.API, error) {
 	var se webrtc.SettingEngine
@@ -61,6 +67,11 @@ func newAPI(opts MediaOptions) (*webrtc.API, error) {
 			return nil, fmt.Errorf("announce %s: %w", opts.AnnounceIP, err)
 		}
 	}
+	// pion gives up on a candidate pair after 7 unanswered checks (1.6 s): an
+	// ICE restart made while the link is dark would then never see it come
+	// back. Checking every pair for as long as pion waits for a connection
+	// (30 s) catches the link's return within one check interval.
+	se.SetICEMaxBindingRequests(iceCheckingBindingRequests)
 	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	se.SetIncludeLoopbackCandidate(true)
 	networks := []webrtc.NetworkType{webrtc.NetworkTypeUDP4}
@@ -192,7 +203,18 @@ func (m *Media) offer(ctx context.Context, sources map[string]string, fresh, ice
 // RestartICE renegotiates with new ICE credentials, as a client does after
 // its network changed.
 func (m *Media) RestartICE(ctx context.Context) error {
-	return m.offer(ctx, nil, false, true)
+	m.restarts.Add(1)
+	if err := m.offer(ctx, nil, false, true); err != nil {
+		return fmt.Errorf("ice restart: %w", err)
+	}
+	m.restartsAnswered.Add(1)
+	return nil
+}
+
+// Restarts is how many ICE restarts were made, and how many of them the
+// server answered.
+func (m *Media) Restarts() (made, answered int) {
+	return int(m.restarts.Load()), int(m.restartsAnswered.Load())
 }
 
 func (m *Media) onCandidate(ci *webrtc.ICECandidate) {

@@ -52,14 +52,28 @@ func (c *Client) Alive(ctx context.Context, timeout time.Duration) bool {
 	return err == nil
 }
 
-// KeepICE repairs the media connection as the web client does: an ICE
-// restart when the connection failed or stayed disconnected for
-// disconnectGrace, at most one per restartEvery, until ctx ends. Restarts
-// are only tried while the signaling socket answers.
+// The repair rule of KeepICE, the web client's (webclient/call.js).
+const (
+	// iceDisconnectGrace is how long a disconnected connection may recover
+	// by itself before it is restarted.
+	iceDisconnectGrace = 4 * time.Second
+	// iceConnectFor is how long a restart may stay connecting before it is
+	// made again: its checks run for 30 s, but the server may have given
+	// up on it (its own checks fail after 30 s) or never seen its offer.
+	iceConnectFor = 10 * time.Second
+	// iceRestartGap spaces restarts that fail at once (no answer).
+	iceRestartGap = time.Second
+	icePoll       = 100 * time.Millisecond
+)
+
+// KeepICE repairs the media connection as the web client does, until ctx
+// ends: an ICE restart when the connection failed, stayed disconnected for
+// iceDisconnectGrace, or stayed connecting iceConnectFor after the last
+// restart. Restarts are only made while the signaling socket answers, so
+// after a resumed session (Client.Resume) the next poll restarts at once.
 func (m *Media) KeepICE(ctx context.Context) {
-	const disconnectGrace, restartEvery, poll = 4 * time.Second, 5 * time.Second, 100 * time.Millisecond
 	var badSince, lastRestart time.Time
-	tick := time.NewTicker(poll)
+	tick := time.NewTicker(icePoll)
 	defer tick.Stop()
 	for {
 		select {
@@ -67,28 +81,41 @@ func (m *Media) KeepICE(ctx context.Context) {
 			return
 		case now := <-tick.C:
 			st := m.pc.ConnectionState()
-			switch {
-			case st == webrtc.PeerConnectionStateClosed:
+			if st == webrtc.PeerConnectionStateClosed {
 				return
-			case st != webrtc.PeerConnectionStateFailed && st != webrtc.PeerConnectionStateDisconnected:
-				// Connected, or a restart still connecting: give it its time.
-				badSince = time.Time{}
-				continue
-			case badSince.IsZero():
-				badSince = now
 			}
-			if st != webrtc.PeerConnectionStateFailed && now.Sub(badSince) < disconnectGrace {
+			if !iceNeedsRestart(st, now, &badSince, lastRestart) || now.Sub(lastRestart) < iceRestartGap {
 				continue
 			}
 			// A restart over a socket that carries nothing would only hold
 			// negotiation up until the socket is resumed.
-			if now.Sub(lastRestart) < restartEvery || !m.conn.Load().Alive(ctx, time.Second) {
+			if !m.conn.Load().Alive(ctx, time.Second) {
 				continue
 			}
 			lastRestart = now
-			rctx, cancel := context.WithTimeout(ctx, restartEvery)
+			rctx, cancel := context.WithTimeout(ctx, iceConnectFor)
 			_ = m.RestartICE(rctx)
 			cancel()
 		}
+	}
+}
+
+// iceNeedsRestart applies KeepICE's rule to the state seen at now; badSince
+// is when the connection was last seen going disconnected.
+func iceNeedsRestart(st webrtc.PeerConnectionState, now time.Time, badSince *time.Time, lastRestart time.Time) bool {
+	switch st {
+	case webrtc.PeerConnectionStateConnected:
+		*badSince = time.Time{}
+		return false
+	case webrtc.PeerConnectionStateFailed:
+		return true
+	case webrtc.PeerConnectionStateDisconnected:
+		if badSince.IsZero() {
+			*badSince = now
+		}
+		return now.Sub(*badSince) >= iceDisconnectGrace
+	default: // new, connecting: a restart still checking
+		*badSince = time.Time{}
+		return !lastRestart.IsZero() && now.Sub(lastRestart) >= iceConnectFor
 	}
 }

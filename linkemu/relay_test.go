@@ -162,17 +162,22 @@ func TestUDPBlockedLinkCarriesTCPOnly(t *testing.T) {
 }
 
 // A connection opened during an outage reaches the target only once the link
-// is back, as its SYN would: the target never sees a connection it could not
-// have been reached by, and so never times one out.
+// is back, as its SYN would, with what the client sent meanwhile: the target
+// never sees a connection it could not have been reached by, and so never
+// times one out. One the client gave up during the outage never reaches it.
 func TestTCPConnectionDuringOutageReachesTargetAfterIt(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	accepted := make(chan net.Conn, 1)
+	accepted := make(chan net.Conn, 2)
 	go func() {
-		if c, err := ln.Accept(); err == nil {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
 			accepted <- c
 		}
 	}()
@@ -183,22 +188,69 @@ func TestTCPConnectionDuringOutageReachesTargetAfterIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	given, err := net.Dial("tcp", relay.String())
+	if err != nil {
+		t.Fatal(err)
+	}
 	c, err := net.Dial("tcp", relay.String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	if _, err := c.Write([]byte("hello")); err != nil {
+		t.Fatal(err)
+	}
 	select {
 	case s := <-accepted:
 		s.Close()
 		t.Fatal("the target saw a connection opened during the outage")
 	case <-time.After(300 * time.Millisecond):
 	}
+	given.Close()
+	time.Sleep(300 * time.Millisecond) // the relay notices within 100 ms
 	l.SetProfile(Profiles["good"])
 	select {
 	case s := <-accepted:
-		s.Close()
+		defer s.Close()
+		s.SetReadDeadline(time.Now().Add(5 * time.Second))
+		buf := make([]byte, 5)
+		if _, err := io.ReadFull(s, buf); err != nil || string(buf) != "hello" {
+			t.Fatalf("the target read %q (%v), want what the client sent during the outage", buf, err)
+		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the connection never reached the target after the outage")
+	}
+	select {
+	case s := <-accepted:
+		s.Close()
+		t.Error("the target saw a connection its client gave up during the outage")
+	case <-time.After(500 * time.Millisecond):
+	}
+}
+
+// TestUDPSessionsExpire: a client socket that fell silent (as after an ICE
+// restart, which gathers new sockets) loses its session once another client
+// comes, so the relay never fills up with the dead ones.
+func TestUDPSessionsExpire(t *testing.T) {
+	l := New(Profiles["good"], 1)
+	t.Cleanup(func() { l.Close() })
+	r, err := l.relayUDP("127.0.0.1:0", udpEcho(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := echoes(t, r.ln.LocalAddr(), 3, 300*time.Millisecond); got != 3 {
+		t.Fatalf("%d of 3 echoes through the relay", got)
+	}
+	if n := r.count(); n != 1 {
+		t.Fatalf("%d sessions, want 1", n)
+	}
+	later := time.Now().Add(udpSessionIdle)
+	r.session(&net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}, later.Add(-time.Second))
+	if n := r.count(); n != 2 {
+		t.Fatalf("%d sessions before the first one was idle for %v, want 2", n, udpSessionIdle)
+	}
+	r.session(&net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 10}, later.Add(time.Second))
+	if n := r.count(); n != 2 {
+		t.Errorf("%d sessions once the first one was idle for %v, want 2 (it expired, a new one opened)", n, udpSessionIdle)
 	}
 }

@@ -36,7 +36,8 @@ func (l *Link) RelayTCP(listen, target string) (net.Addr, error) {
 }
 
 func (l *Link) serveTCP(client net.Conn, target string) {
-	if !l.awaitLink() {
+	early, ok := l.awaitLink(client)
+	if !ok {
 		client.Close()
 		return
 	}
@@ -48,6 +49,13 @@ func (l *Link) serveTCP(client net.Conn, target string) {
 		}
 		return
 	}
+	if len(early) > 0 {
+		if _, err := server.Write(early); err != nil {
+			client.Close()
+			server.Close()
+			return
+		}
+	}
 	l.spawn(func() { l.pump(client, server, l.up) })
 	l.pump(server, client, l.down)
 }
@@ -55,19 +63,31 @@ func (l *Link) serveTCP(client net.Conn, target string) {
 // awaitLink holds a connection opened during an outage until the link is back,
 // as its lost SYN would be sent again until it got through: the target never
 // sees a connection that could not have reached it (and would time it out).
-// False once the link closes.
-func (l *Link) awaitLink() bool {
+// A client that gives up meanwhile stops its SYNs: false, and the target never
+// sees it. What the client sent meanwhile is returned, to be sent first. False
+// also once the link closes.
+func (l *Link) awaitLink(client net.Conn) (early []byte, ok bool) {
+	buf := make([]byte, tcpChunk)
 	for {
 		now := time.Now()
 		end := l.up.outageEnd(now)
 		if !end.After(now) {
-			return true
+			return early, true
 		}
 		select {
-		case <-time.After(min(end.Sub(now), 100*time.Millisecond)):
 		case <-l.done:
-			return false
+			return nil, false
+		default:
 		}
+		// Waiting on a read notices a client that closed.
+		_ = client.SetReadDeadline(now.Add(min(end.Sub(now), 100*time.Millisecond)))
+		n, err := client.Read(buf)
+		early = append(early, buf[:n]...)
+		var timeout net.Error
+		if err != nil && !(errors.As(err, &timeout) && timeout.Timeout()) {
+			return nil, false
+		}
+		_ = client.SetReadDeadline(time.Time{})
 	}
 }
 

@@ -4,11 +4,26 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // maxUDPSessions bounds the client addresses one UDP relay serves.
 const maxUDPSessions = 1024
+
+// udpSessionIdle is how long a session may carry nothing either way before it
+// is closed, as a NAT forgets a mapping. Clients that restart ICE gather new
+// sockets and leave their old ones silent; without expiry their sessions would
+// fill the relay until new ones were refused.
+const udpSessionIdle = 30 * time.Second
+
+// udpSession is one client address's socket towards the target.
+type udpSession struct {
+	conn *net.UDPConn
+	last atomic.Int64 // unix ns of the last datagram either way
+}
+
+func (s *udpSession) touch(now time.Time) { s.last.Store(now.UnixNano()) }
 
 const maxDatagram = 65535
 
@@ -20,13 +35,21 @@ type udpRelay struct {
 	downLine chan<- item
 
 	mu       sync.Mutex
-	sessions map[string]*net.UDPConn // by client address: the socket towards the target
+	sessions map[string]*udpSession // by client address
 }
 
 // RelayUDP relays datagrams sent to listen on to target, each client address
 // through its own socket (as a NAT would), and the answers back. It returns the
 // address it listens on.
 func (l *Link) RelayUDP(listen, target string) (net.Addr, error) {
+	r, err := l.relayUDP(listen, target)
+	if err != nil {
+		return nil, err
+	}
+	return r.ln.LocalAddr(), nil
+}
+
+func (l *Link) relayUDP(listen, target string) (*udpRelay, error) {
 	taddr, err := net.ResolveUDPAddr("udp", target)
 	if err != nil {
 		return nil, fmt.Errorf("udp relay target %s: %w", target, err)
@@ -39,14 +62,14 @@ func (l *Link) RelayUDP(listen, target string) (net.Addr, error) {
 	if err != nil {
 		return nil, fmt.Errorf("udp relay listen %s: %w", listen, err)
 	}
-	r := &udpRelay{link: l, ln: ln, target: taddr, sessions: map[string]*net.UDPConn{}}
+	r := &udpRelay{link: l, ln: ln, target: taddr, sessions: map[string]*udpSession{}}
 	if !l.track(ln.Close) {
 		ln.Close()
 		return nil, errClosed("udp relay")
 	}
 	r.upLine, r.downLine = l.newLine(), l.newLine()
 	l.spawn(r.readClients)
-	return ln.LocalAddr(), nil
+	return r, nil
 }
 
 // readClients takes datagrams from clients and sends them up the link.
@@ -60,11 +83,14 @@ func (r *udpRelay) readClients() {
 		if r.link.blockUDP.Load() {
 			continue
 		}
-		conn := r.session(from)
-		if conn == nil {
+		now := time.Now()
+		sess := r.session(from, now)
+		if sess == nil {
 			continue
 		}
-		at, v := r.link.up.admit(time.Now(), n)
+		sess.touch(now)
+		conn := sess.conn
+		at, v := r.link.up.admit(now, n)
 		if v != Deliver {
 			continue
 		}
@@ -72,15 +98,15 @@ func (r *udpRelay) readClients() {
 	}
 }
 
-// session returns the socket towards the target for a client, opening it and its
-// reader on first use.
-func (r *udpRelay) session(from *net.UDPAddr) *net.UDPConn {
+// session returns a client's session, opening it and its reader on first use.
+func (r *udpRelay) session(from *net.UDPAddr, now time.Time) *udpSession {
 	key := from.String()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if c, ok := r.sessions[key]; ok {
-		return c
+	if s, ok := r.sessions[key]; ok {
+		return s
 	}
+	r.expire(now)
 	if len(r.sessions) >= maxUDPSessions {
 		return nil
 	}
@@ -91,17 +117,37 @@ func (r *udpRelay) session(from *net.UDPAddr) *net.UDPConn {
 		}
 		return nil
 	}
-	r.sessions[key] = c
+	s := &udpSession{conn: c}
+	s.touch(now)
+	r.sessions[key] = s
 	client := *from
-	r.link.spawn(func() { r.readTarget(c, &client) })
-	return c
+	r.link.spawn(func() { r.readTarget(s, &client) })
+	return s
+}
+
+// expire closes the sessions idle for udpSessionIdle; their readers end.
+// r.mu is held.
+func (r *udpRelay) expire(now time.Time) {
+	for key, s := range r.sessions {
+		if now.Sub(time.Unix(0, s.last.Load())) >= udpSessionIdle {
+			s.conn.Close()
+			delete(r.sessions, key)
+		}
+	}
+}
+
+// count is how many client addresses the relay holds a socket for.
+func (r *udpRelay) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.sessions)
 }
 
 // readTarget takes the target's datagrams for one client down the link.
-func (r *udpRelay) readTarget(c *net.UDPConn, client *net.UDPAddr) {
+func (r *udpRelay) readTarget(s *udpSession, client *net.UDPAddr) {
 	buf := make([]byte, maxDatagram)
 	for {
-		n, err := c.Read(buf)
+		n, err := s.conn.Read(buf)
 		if err != nil {
 			if isRefused(err) {
 				continue // the target was not listening yet; keep the session
@@ -111,7 +157,9 @@ func (r *udpRelay) readTarget(c *net.UDPConn, client *net.UDPAddr) {
 		if r.link.blockUDP.Load() {
 			continue
 		}
-		at, v := r.link.down.admit(time.Now(), n)
+		now := time.Now()
+		s.touch(now)
+		at, v := r.link.down.admit(now, n)
 		if v != Deliver {
 			continue
 		}

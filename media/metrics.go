@@ -42,7 +42,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}),
 		resendsSuppressedVec: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "cloudwindow", Subsystem: "media", Name: "nack_resends_suppressed_total",
-			Help: "NACKed packets not resent, by reason: limit (resent 3 times), interval (resent within min(100 ms, 2×RTT)), age (too old to be played), not_cached.",
+			Help: "NACKed packets not resent, by reason: limit (resent 3 times), interval (resent within min(100 ms, 2×RTT)), age (too old to be played), not_cached, budget (forwarded and resent bytes would exceed the subscriber's downlink estimate).",
 		}, []string{"reason"}),
 		roomsOpen: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: "cloudwindow", Subsystem: "media", Name: "rooms_open",

@@ -29,6 +29,8 @@ type Peer struct {
 	gate        videoGate
 	capSent     int // the last bit rate limit told to this peer as a publisher
 	videoPaused atomic.Bool
+	// budget holds resends to what the downlink estimate leaves after forwarding.
+	budget sendBudget
 
 	// negMu serialises everything that changes the session description.
 	negMu        sync.Mutex

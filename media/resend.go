@@ -33,10 +33,11 @@ const (
 	suppressInterval                        // resent less than min(100 ms, 2×RTT) ago
 	suppressAge                             // too old for the receiver to use
 	suppressNotCached                       // no longer (or never) in the packet cache
+	suppressBudget                          // the subscriber's downlink estimate is spent
 	numSuppressReasons
 )
 
-var suppressReasonNames = [numSuppressReasons]string{"limit", "interval", "age", "not_cached"}
+var suppressReasonNames = [numSuppressReasons]string{"limit", "interval", "age", "not_cached", "budget"}
 
 // ResendStats counts one subscriber's NACKed packets: resent, or not resent.
 type ResendStats struct {
@@ -110,12 +111,23 @@ func (r *resender) resend(cache *packetCache, seq uint16) {
 	if err := r.pkt.Unmarshal(r.buf[:n]); err != nil {
 		return
 	}
+	// Last, so that only resends that would go out draw on the budget.
+	if !r.withinBudget(n) {
+		r.suppress(suppressBudget)
+		return
+	}
 	if r.d.writeRTP(&r.pkt.Header, r.pkt.Payload, &r.scratch) {
 		st.count++
 		st.last = now
 		r.d.peer.counters.nacksAnswered.Add(1)
 		r.d.peer.metrics.nacksAnswered.Inc()
 	}
+}
+
+// withinBudget takes a resend of n bytes from the subscriber's send budget.
+func (r *resender) withinBudget(n int) bool {
+	c := &r.d.peer.counters
+	return r.d.peer.budget.take(r.now(), c.bytesForwarded.Load(), c.downlinkEstimate.Load(), n)
 }
 
 // gap is the least time between two resends of one packet: min(100 ms, 2×RTT).

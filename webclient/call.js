@@ -22,6 +22,11 @@ import { capEncoding, startEncoding } from './linkprofile.js';
 // How long a "disconnected" ICE state may last before we restart ICE
 // instead of waiting for it to recover on its own.
 const disconnectGrace = 4000;
+// How long a restart may stay "connecting" before it is made again: one
+// made while the link was dark may have given up its checks, or the server
+// may never have seen its offer. The Go client (client.KeepICE) keeps the
+// same rule.
+const connectGrace = 10_000;
 // A refused or unanswered offer is tried again after this pause.
 const negotiationRetry = 3000;
 
@@ -50,6 +55,7 @@ export class CallConnection extends EventTarget {
   #others = new Map();
   #remoteOps = Promise.resolve();
   #disconnectTimer = 0;
+  #connectTimer = 0;
   #retryTimer = 0;
   #closed = false;
   #unsubscribe = [];
@@ -65,7 +71,12 @@ export class CallConnection extends EventTarget {
     this.#callId = callId;
     this.#local = local;
     this.#pc = this.#createPeer(iceServers, relayOnly);
+    signaling.callLive(true);
+    const online = () => this.#repair();
+    window.addEventListener('online', online);
     this.#unsubscribe.push(
+      () => signaling.callLive(false),
+      () => window.removeEventListener('online', online),
       signaling.on('rtc.offer', (d) => this.#forThisCall(d) && this.#queueRemote(() => this.#answer(d))),
       signaling.on('rtc.candidate', (d) => this.#forThisCall(d) && this.#queueRemote(() => this.#addCandidate(d))),
       signaling.on('call.bitrate_limit', (d) => this.#forThisCall(d) && this.#capVideo(d.max_bitrate)),
@@ -116,6 +127,12 @@ export class CallConnection extends EventTarget {
     clearTimeout(this.#retryTimer);
     this.#retryTimer = 0;
     if (this.#negotiationWanted) this.#negotiate();
+    this.#repair();
+  }
+
+  // repair restarts ICE at once if the connection is broken: the link is
+  // back (the socket resumed, or the browser is online again).
+  #repair() {
     const s = this.#pc.connectionState;
     if (s === 'failed' || s === 'disconnected') this.restartIce();
   }
@@ -124,6 +141,11 @@ export class CallConnection extends EventTarget {
     if (this.#closed) return;
     console.info('call: ICE restart');
     this.#pc.restartIce(); // fires negotiationneeded with an iceRestart offer
+    clearTimeout(this.#connectTimer);
+    this.#connectTimer = setTimeout(() => {
+      const s = this.#pc.connectionState;
+      if (s === 'connecting' || s === 'new') this.restartIce();
+    }, connectGrace);
   }
 
   setMuted(kind, muted) {
@@ -136,6 +158,7 @@ export class CallConnection extends EventTarget {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#disconnectTimer);
+    clearTimeout(this.#connectTimer);
     clearTimeout(this.#retryTimer);
     this.#unsubscribe.forEach((off) => off());
     this.#pc.close();
@@ -370,6 +393,7 @@ export class CallConnection extends EventTarget {
   #onConnectionState() {
     const s = this.#pc.connectionState;
     clearTimeout(this.#disconnectTimer);
+    if (s === 'connected') clearTimeout(this.#connectTimer);
     if (s === 'failed') {
       this.restartIce();
     } else if (s === 'disconnected') {

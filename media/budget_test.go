@@ -1,0 +1,81 @@
+package media
+
+import (
+	"testing"
+	"time"
+)
+
+// TestResendBudget runs two seconds of a subscriber's stream on a clock the test
+// moves: a 1120-byte packet forwarded every 40 ms (224 kbit/s), each one NACKed
+// at once. It counts what the budget lets through: no resend once forwarded and
+// resent bytes together reach what the estimate allows so far plus its burst.
+func TestResendBudget(t *testing.T) {
+	const pkt, every, run = 1120, 40 * time.Millisecond, 2 * time.Second
+	tests := []struct {
+		name        string
+		estimate    int64 // bit/s
+		wantAllSent bool
+	}{
+		{"no estimate: every resend", 0, true},
+		{"a wide link: every resend", 10_000_000, true},
+		{"320 kbit/s: forwarded plus resent stay within it", 320_000, false},
+		{"below the forwarded rate: the first burst only", 200_000, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var b sendBudget
+			start := time.Now()
+			var forwarded uint64
+			resent, suppressed := 0, 0
+			for at := time.Duration(0); at < run; at += every {
+				forwarded += pkt
+				if !b.take(start.Add(at), forwarded, tc.estimate, pkt) {
+					suppressed++
+					continue
+				}
+				resent++
+				// Whenever a resend goes out, all that was sent up to it
+				// fits the estimate over the time so far and its burst
+				// (the first packet came before the budget's start).
+				sent := float64(forwarded) + float64(resent*pkt)
+				if limit := float64(tc.estimate)/8*(at+resendBurst).Seconds() + pkt; tc.estimate > 0 && sent > limit {
+					t.Fatalf("at %v: resent with %.0f B sent, more than the estimate allows (%.0f B)", at, sent, limit)
+				}
+			}
+			t.Logf("estimate %d bit/s: forwarded %d B, resent %d, suppressed %d", tc.estimate, forwarded, resent, suppressed)
+			if tc.wantAllSent {
+				if suppressed != 0 {
+					t.Errorf("%d resends suppressed, want none", suppressed)
+				}
+				return
+			}
+			if suppressed == 0 {
+				t.Errorf("no resend suppressed")
+			}
+		})
+	}
+}
+
+// TestResendOverBudgetIsSuppressed: on a link whose estimate the forwarded
+// stream already fills, a NACK is not answered and /metrics says why.
+func TestResendOverBudgetIsSuppressed(t *testing.T) {
+	up, raw := benchTrack(t, 1)
+	d := up.fanout.Load().downs[0]
+	up.forward(raw)
+	d.peer.counters.downlinkEstimate.Store(minEstimate) // 30 kbit/s: a 250-ms burst is < one packet
+	newResender(d).resend(up.cache, 1)
+	if st := d.peer.ResendStats(); st.Resent != 0 || st.Suppressed != 1 {
+		t.Errorf("stats %+v, want the NACK suppressed", st)
+	}
+	if got := value(t, d.peer.metrics.resendsSuppressed[suppressBudget]); got != 1 {
+		t.Errorf("suppressed for reason budget: %v, want 1", got)
+	}
+	d.peer.counters.downlinkEstimate.Store(maxEstimate)
+	r := newResender(d)
+	later := time.Now().Add(100 * time.Millisecond) // the bucket refills at the new rate
+	r.now = func() time.Time { return later }
+	r.resend(up.cache, 1)
+	if st := d.peer.ResendStats(); st.Resent != 1 {
+		t.Errorf("stats %+v: not resent on a wide link", st)
+	}
+}
