@@ -111,6 +111,9 @@ func (s *Server) handleConsult(ctx context.Context, sess *session, m Message) er
 	if err := decodeData(m.Data, &d); err != nil {
 		return err
 	}
+	if d.ToAgent != "" {
+		return protoErr(CodeBadMessage, "a consultation asks a skill group (skill_group), not a named agent")
+	}
 	c, err := sess.callByID(d.CallID)
 	if err != nil {
 		return err
