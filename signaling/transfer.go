@@ -209,6 +209,7 @@ func (s *Server) takeTransfer(ctx context.Context, agent *session, req queue.Req
 	if err != nil {
 		return nil, err
 	}
+	s.recordParticipant(ctx, c, agent, roleAgent)
 	agent.setCall(c)
 	now := time.Now()
 	if first != nil {
