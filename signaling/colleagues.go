@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"cloudwindow/queue"
 )
 
 // An agent who transfers a call to a named colleague picks them from the
@@ -12,9 +14,18 @@ import (
 
 // colleagueInfo is one ready agent, as another agent sees them.
 type colleagueInfo struct {
-	ID     string   `json:"id"`
-	Name   string   `json:"name"`
-	Skills []string `json:"skills"`
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	Skills     []string `json:"skills"`
+	Generalist bool     `json:"generalist,omitempty"` // takes any item
+}
+
+func colleagueOf(a queue.Agent) colleagueInfo {
+	skills := a.Skills
+	if skills == nil {
+		skills = []string{}
+	}
+	return colleagueInfo{ID: a.ID, Name: a.Name, Skills: skills, Generalist: a.Generalist}
 }
 
 type colleaguesData struct {
@@ -29,7 +40,7 @@ func (s *Server) handleColleagues(ctx context.Context, sess *session, m Message)
 	out := colleaguesData{Colleagues: []colleagueInfo{}}
 	for _, a := range ready {
 		if a.ID != sess.ident.AccountID {
-			out.Colleagues = append(out.Colleagues, colleagueInfo{ID: a.ID, Name: a.Name, Skills: a.Skills})
+			out.Colleagues = append(out.Colleagues, colleagueOf(a))
 		}
 	}
 	slices.SortStableFunc(out.Colleagues, func(a, b colleagueInfo) int { return strings.Compare(a.Name, b.Name) })
@@ -46,7 +57,7 @@ func (s *Server) readyColleague(ctx context.Context, accountID string) (colleagu
 	}
 	for _, a := range ready {
 		if a.ID == accountID {
-			return colleagueInfo{ID: a.ID, Name: a.Name, Skills: a.Skills}, nil
+			return colleagueOf(a), nil
 		}
 	}
 	return colleagueInfo{}, protoErr(CodeNoAgents, "that colleague is not ready to take a call now")
