@@ -3,6 +3,8 @@ package signaling
 import (
 	"context"
 	"time"
+
+	"cloudwindow/calls"
 )
 
 // Everyone in a call is told who is in it (call.participants) whenever
@@ -44,10 +46,11 @@ func (s *Server) announceParticipants(c *call) {
 }
 
 // recordParticipant keeps that sess took part in c in role r, so that the
-// call's case and scans stay open to them (calls.Store.Participated).
-// It is written before they are told they joined: the back office opens
-// the scans as soon as it sees the call.
+// call's case and scans stay open to them (calls.Store.Participated), and
+// puts the join on the call's timeline. It is written before they are told
+// they joined: the back office opens the scans as soon as it sees the call.
 func (s *Server) recordParticipant(ctx context.Context, c *call, sess *session, r role) {
+	s.events.add(c.id, calls.Event{At: time.Now(), Type: "joined", Actor: sess.ident.DisplayName, Detail: string(r)})
 	if s.deps.Calls == nil {
 		return
 	}
