@@ -11,9 +11,9 @@ import (
 
 // fourPartyCall runs a call of station1 and agent1 into which the back
 // office is consulted and merged, and a supervisor whispers and then
-// barges in; all four send media together, then the agent hangs up. It
-// returns the call id once the recording is finished.
-func fourPartyCall(t *testing.T, n *node.Node, frames uint32) string {
+// barges in; send drives all four media together, then the agent hangs
+// up. It returns the call id once the recording is finished.
+func fourPartyCall(t *testing.T, n *node.Node, send func(all []*client.Media)) string {
 	t.Helper()
 	station, agent, back, sv := dial(t, n, "station1"), dial(t, n, "agent1"), dial(t, n, "backoffice1"), dial(t, n, "supervisor1")
 	ready(t, agent)
@@ -44,9 +44,8 @@ func fourPartyCall(t *testing.T, n *node.Node, frames uint32) string {
 	vm := start(sv)
 	all := []*client.Media{sm, am, bm, vm}
 	waitConnected(t, all...)
-	sendUntil(t, all, func() bool { return am.Received()["supervisor-main/audio"] >= 20 })
 	request(t, sv, "call.supervise", map[string]string{"call_id": callID, "mode": "barge"})
-	sendSynthetic(frames, all...)
+	send(all)
 
 	request(t, agent, "call.hangup", map[string]string{"call_id": callID})
 	next(t, station, "call.ended")
@@ -62,7 +61,7 @@ func fourPartyCall(t *testing.T, n *node.Node, frames uint32) string {
 // the joins, the hold, the consultation and the whisper.
 func TestRecordingOfFourPartyCall(t *testing.T) {
 	n := startNode(t, nil)
-	callID := fourPartyCall(t, n, 100)
+	callID := fourPartyCall(t, n, func(all []*client.Media) { sendSynthetic(100, all...) })
 	var d recordings.SessionDetail
 	if code := api(t, n, "GET", "/api/v1/recordings/"+callID, token(t, n, "supervisor1"), nil, &d); code != 200 {
 		t.Fatalf("session page = %d", code)
