@@ -3,9 +3,11 @@
 // (转接) to a skill group or to a named colleague who is ready now
 // (agent.colleagues), consulting the back office (咨询后台) while the
 // resident waits on hold, then merging all three or handing the call over,
-// and the list of who is in the call (call.participants).
+// the list of who is in the call (call.participants), and the video of
+// anyone beyond the resident (a supervisor who barged in) as a tile.
 
 import { $, h } from '/lib/dom.js';
+import { OtherTiles } from '/lib/othertiles.js';
 
 // groups a call can be transferred to: the catalog's skill groups.
 const groups = ['medical_insurance', 'social_security', 'long_term_care', 'civil_affairs', 'disability', 'health_birth',
@@ -33,6 +35,7 @@ export class AgentCollab extends EventTarget {
   /** @type {Record<string, string>} */
   #statusParams = {};
   #el;
+  #tiles;
 
   /**
    * @param {{signaling: any, i18n: any, call: EventTarget}} deps
@@ -43,6 +46,10 @@ export class AgentCollab extends EventTarget {
     this.#i18n = i18n;
     this.#el = this.#build();
     $('.call-side').prepend(this.#el.card);
+    const tiles = h('div', { class: 'other-tiles', id: 'other-tiles', hidden: true });
+    $('.call-media .stage').append(tiles);
+    this.#tiles = new OtherTiles(tiles);
+    call.addEventListener('otherstream', (/** @type {CustomEvent} */ e) => this.#tiles.show(e.detail));
     call.addEventListener('started', (/** @type {CustomEvent} */ e) => this.#start(e.detail));
     call.addEventListener('ended', () => this.#stop());
     signaling.on('call.participants', (/** @type {any} */ d) => this.#isCurrent(d) && this.#participants(d.participants ?? []));
@@ -89,6 +96,7 @@ export class AgentCollab extends EventTarget {
   #stop() {
     this.#data = null;
     this.#people = [];
+    this.#tiles.clear();
     this.#consulting = false;
     this.#setStatus('');
     this.#render();
@@ -180,6 +188,7 @@ export class AgentCollab extends EventTarget {
   /** @param {Participant[]} list */
   #participants(list) {
     this.#people = list;
+    this.#tiles.names(list);
     // A consulted agent who joined means the consultation is under way.
     if (this.#consulting && list.some((p) => p.role === 'consulted')) this.#setStatus('collab.consult_joined');
     this.#render();
