@@ -72,7 +72,7 @@ func (c *call) supervise(sess *session, mode string) (left *session, err error) 
 	if p.party == media.PartyMonitor {
 		// The label their next connection will have (see connect), so that
 		// everyone can match the participant to the media they will see.
-		p.party = partyOf(p.role, p.rights)
+		p.party = c.freeParty(p, partyOf(p.role, p.rights))
 	}
 	c.applyRouting()
 	return left, nil
