@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"cloudwindow/client"
+	"cloudwindow/node"
 )
 
 // colleagueID asks agent.colleagues as agent and returns the id of the
@@ -88,6 +89,26 @@ func TestTransferToNamedAgentComesBackWhenRejected(t *testing.T) {
 	request(t, agent1, "call.hangup", map[string]string{"call_id": callID})
 	next(t, station, "call.ended")
 	waitTimeline(t, n, callID, "transfer", "rejected", "transfer_returned")
+}
+
+// TestTransferToNamedAgentComesBackWhenNotAnswered: the named colleague
+// lets the offer ring out; the call comes back to agent1 after the ring
+// timeout, and nobody else was offered it.
+func TestTransferToNamedAgentComesBackWhenNotAnswered(t *testing.T) {
+	n := startNode(t, func(c *node.Config) { c.RingTimeout = 2 * time.Second })
+	station, agent1 := dial(t, n, "station1"), dial(t, n, "agent1")
+	agent2, back := dial(t, n, "agent2"), dial(t, n, "backoffice1")
+	callID, sm, am := namedTransfer(t, station, agent1, []*client.Client{agent2, back}, itemOf(t, n, "medical_insurance"), "李明")
+	next(t, agent2, "call.offer")
+	if st := next(t, station, "call.transfer_status"); field[string](t, st, "state") != "returned" {
+		t.Fatalf("the resident is told %s, want returned", st.Data)
+	}
+	noMessage(t, back, "call.offer")
+	before := sm.Received()["agent-main/audio"]
+	sendUntil(t, []*client.Media{sm, am}, func() bool { return sm.Received()["agent-main/audio"] >= before+30 })
+	request(t, agent1, "call.hangup", map[string]string{"call_id": callID})
+	next(t, station, "call.ended")
+	waitTimeline(t, n, callID, "transfer", "transfer_returned")
 }
 
 // namedTransfer starts a call of station with agent1 about item, makes the
