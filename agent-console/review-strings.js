@@ -1,10 +1,17 @@
 // @ts-check
 // Texts of the recording review, Chinese first.
 
+import { collabMessages } from './collab-strings.js';
 import { loginZh } from './login-strings.js';
+
+/** @param {Record<string, string>} table the skill groups' names, for transfers and consultations */
+const groupNames = (table) => Object.fromEntries(Object.entries(table).filter(([k]) => k.startsWith('group.')));
 
 export const messages = {
   zh: {
+    ...groupNames(collabMessages.zh),
+    'returned.timeout': '无人接听',
+    'returned.rejected': '对方拒接',
     'app.title': '云窗口 · 录像回看',
     'nav.console': '返回工作台',
     'loading': '正在加载…',
@@ -193,6 +200,9 @@ export const messages = {
     'rect.load_failed': '整改记录加载失败：{message}',
   },
   en: {
+    ...groupNames(collabMessages.en),
+    'returned.timeout': 'nobody answered',
+    'returned.rejected': 'declined',
     'app.title': 'Cloud Window · Recordings',
     'nav.console': 'Back to console',
     'loading': 'Loading…',

@@ -124,6 +124,8 @@ function eventDetail(e, i18n) {
   if (e.type === 'hangup') return translated(i18n, `reason.${d}`, d);
   if (e.type === 'recording_failed') return failureText(i18n, d);
   if (e.type === 'joined' || e.type === 'left') return translated(i18n, `role.${d}`, d);
+  if (e.type === 'transfer' || e.type === 'consult') return translated(i18n, `group.${d}`, d);
+  if (e.type === 'transfer_returned') return translated(i18n, `returned.${d}`, d);
   const move = /^([a-z_]+) → ([a-z_]+)(?:: (.*))?$/s.exec(d);
   if (e.type.startsWith('case.') && move) {
     const text = `${translated(i18n, `state.${move[1]}`, move[1])} → ${translated(i18n, `state.${move[2]}`, move[2])}`;

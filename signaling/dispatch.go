@@ -23,26 +23,25 @@ var (
 
 func (s *Server) routes() map[string]handler {
 	return map[string]handler{
-		TypePing:            {anyone, s.handlePing},
-		TypeCallRequest:     {stations, s.handleCallRequest},
-		TypeCallCancel:      {stations, s.handleCallCancel},
-		TypeRatingSubmit:    {stations, s.handleRating},
-		TypeAgentState:      {agents, s.handleAgentState},
-		TypeCallAccept:      {agents, s.handleCallAccept},
-		TypeCallReject:      {agents, s.handleCallReject},
-		TypeCallWrapup:      {agents, s.handleCallWrapup},
-		TypeCallHangup:      {inCall, s.handleHangup}, // supervisors: only a call they took over
-		TypeChatSend:        {callParty, s.handleChat},
-		TypeRTCOffer:        {inCall, s.handleRTCOffer},
-		TypeRTCAnswer:       {inCall, s.handleRTCAnswer},
-		TypeRTCCandidate:    {inCall, s.handleRTCCandidate},
-		TypeMonitorStart:    {overseers, s.handleMonitorStart},
-		TypeMonitorStop:     {overseers, s.handleMonitorStop},
-		TypeCallSupervise:   {overseers, s.handleSupervise},
-		TypeCallTransfer:    {agents, s.handleTransfer},
-		TypeCallConsult:     {agents, s.handleConsult},
-		TypeCallConsultEnd:  {agents, s.handleConsultEnd},
-		TypeAgentColleagues: {agents, s.handleColleagues},
+		TypePing:           {anyone, s.handlePing},
+		TypeCallRequest:    {stations, s.handleCallRequest},
+		TypeCallCancel:     {stations, s.handleCallCancel},
+		TypeRatingSubmit:   {stations, s.handleRating},
+		TypeAgentState:     {agents, s.handleAgentState},
+		TypeCallAccept:     {agents, s.handleCallAccept},
+		TypeCallReject:     {agents, s.handleCallReject},
+		TypeCallWrapup:     {agents, s.handleCallWrapup},
+		TypeCallHangup:     {inCall, s.handleHangup}, // supervisors: only a call they took over
+		TypeChatSend:       {callParty, s.handleChat},
+		TypeRTCOffer:       {inCall, s.handleRTCOffer},
+		TypeRTCAnswer:      {inCall, s.handleRTCAnswer},
+		TypeRTCCandidate:   {inCall, s.handleRTCCandidate},
+		TypeMonitorStart:   {overseers, s.handleMonitorStart},
+		TypeMonitorStop:    {overseers, s.handleMonitorStop},
+		TypeCallSupervise:  {overseers, s.handleSupervise},
+		TypeCallTransfer:   {agents, s.handleTransfer},
+		TypeCallConsult:    {agents, s.handleConsult},
+		TypeCallConsultEnd: {agents, s.handleConsultEnd},
 
 		TypeStationHeartbeat: {stations, s.handleHeartbeat},
 		TypeTicketTake:       {stations, s.handleTicketTake},
@@ -50,6 +49,8 @@ func (s *Server) routes() map[string]handler {
 		TypeTicketAnswer:     {stations, s.handleTicketAnswer},
 		TypeTicketList:       {stations, s.handleTicketList},
 		TypeStationLinkCheck: {stations, s.handleLinkCheck},
+
+		TypeAgentColleagues: {agents, s.handleColleagues},
 	}
 }
 
