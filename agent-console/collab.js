@@ -45,6 +45,7 @@ export class AgentCollab extends EventTarget {
     this.#sig = signaling;
     this.#i18n = i18n;
     this.#el = this.#build();
+    this.#renderColleagues();
     $('.call-side').prepend(this.#el.card);
     const tiles = h('div', { class: 'other-tiles', id: 'other-tiles', hidden: true });
     $('.call-media .stage').append(tiles);
@@ -54,7 +55,10 @@ export class AgentCollab extends EventTarget {
     call.addEventListener('ended', () => this.#stop());
     signaling.on('call.participants', (/** @type {any} */ d) => this.#isCurrent(d) && this.#participants(d.participants ?? []));
     signaling.on('call.transfer_status', (/** @type {any} */ d) => this.#isCurrent(d) && this.#transferStatus(d));
-    i18n.addEventListener('change', () => this.#render());
+    i18n.addEventListener('change', () => {
+      this.#renderColleagues();
+      this.#render();
+    });
   }
 
   #build() {
@@ -231,7 +235,6 @@ export class AgentCollab extends EventTarget {
     el.enders.hidden = this.#consulted || !withBackOffice;
     el.merge.hidden = !this.#consulting;
     el.status.textContent = this.#status ? t(this.#status, this.#statusParams) : '';
-    this.#renderColleagues();
     el.list.replaceChildren(...this.#people.map((p) => h('li', { dataset: { role: p.role } },
       h('span', { class: 'participant-name' }, p.name),
       h('span', { class: 'participant-role' }, t(`role.${p.role}`)))));
