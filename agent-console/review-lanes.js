@@ -72,17 +72,18 @@ function baseParty(/** @type {string} */ party) {
 export function whispers(events, at, end) {
   /** @type {Array<[number, number]>} */
   const out = [];
-  let from = -1;
+  /** @type {number | null} */
+  let from = null; // a whisper may start before the recording: below zero
   const sorted = [...events].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   for (const e of sorted) {
     const stops = e.type.startsWith('supervisor_') || e.type === 'left' || e.type === 'hangup';
-    if (from >= 0 && stops) {
+    if (from !== null && stops) {
       out.push([from, at(e.at)]);
-      from = -1;
+      from = null;
     }
     if (e.type === 'supervisor_whisper') from = at(e.at);
   }
-  if (from >= 0) out.push([from, end]);
+  if (from !== null) out.push([from, end]);
   return out;
 }
 

@@ -86,6 +86,8 @@ const stationSteps = new Set(['queued', 'cancelled', 'rated', 'case.signed']);
 // side itself ("station", "agent", "server").
 function roleOf(e) {
   if (e.type === 'chat' || e.type === 'hangup') return ['station', 'agent', 'server'].includes(e.actor) ? e.actor : '';
+  if (e.type === 'transfer_returned') return 'server';
+  if (e.type.startsWith('supervisor_') || (['joined', 'left'].includes(e.type) && e.detail === 'supervisor')) return 'supervisor';
   if (stationSteps.has(e.type) || e.type.startsWith('document.')) return 'station';
   return 'agent';
 }
@@ -105,6 +107,7 @@ function actorLabel(e, call, i18n) {
     return name ? i18n.t('actor.agent_named', { name }) : i18n.t('actor.agent');
   }
   if (role === 'server') return i18n.t('actor.server');
+  if (role === 'supervisor') return own ? i18n.t('actor.supervisor_named', { name: own }) : i18n.t('actor.supervisor');
   return own;
 }
 

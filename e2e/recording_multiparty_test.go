@@ -10,10 +10,11 @@ import (
 )
 
 // fourPartyCall runs a call of station1 and agent1 into which the back
-// office is consulted and merged, and a supervisor whispers and then
-// barges in; send drives all four media together, then the agent hangs
-// up. It returns the call id once the recording is finished.
-func fourPartyCall(t *testing.T, n *node.Node, send func(all []*client.Media)) string {
+// office is consulted and merged, and a supervisor whispers; send drives
+// all four media together and calls barge to have the supervisor barge in
+// on the way; then the agent hangs up. It returns the call id once the
+// recording is finished.
+func fourPartyCall(t *testing.T, n *node.Node, send func(all []*client.Media, barge func())) string {
 	t.Helper()
 	station, agent, back, sv := dial(t, n, "station1"), dial(t, n, "agent1"), dial(t, n, "backoffice1"), dial(t, n, "supervisor1")
 	ready(t, agent)
@@ -44,8 +45,7 @@ func fourPartyCall(t *testing.T, n *node.Node, send func(all []*client.Media)) s
 	vm := start(sv)
 	all := []*client.Media{sm, am, bm, vm}
 	waitConnected(t, all...)
-	request(t, sv, "call.supervise", map[string]string{"call_id": callID, "mode": "barge"})
-	send(all)
+	send(all, func() { request(t, sv, "call.supervise", map[string]string{"call_id": callID, "mode": "barge"}) })
 
 	request(t, agent, "call.hangup", map[string]string{"call_id": callID})
 	next(t, station, "call.ended")
@@ -61,7 +61,11 @@ func fourPartyCall(t *testing.T, n *node.Node, send func(all []*client.Media)) s
 // the joins, the hold, the consultation and the whisper.
 func TestRecordingOfFourPartyCall(t *testing.T) {
 	n := startNode(t, nil)
-	callID := fourPartyCall(t, n, func(all []*client.Media) { sendSynthetic(100, all...) })
+	callID := fourPartyCall(t, n, func(all []*client.Media, barge func()) {
+		sendSynthetic(50, all...)
+		barge()
+		sendSynthetic(50, all...)
+	})
 	var d recordings.SessionDetail
 	if code := api(t, n, "GET", "/api/v1/recordings/"+callID, token(t, n, "supervisor1"), nil, &d); code != 200 {
 		t.Fatalf("session page = %d", code)

@@ -8,19 +8,21 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"cloudwindow/client"
 )
 
 // TestReviewPagePlaysFourPartiesInStep records a four-party call (the
-// resident, the agent, the back office and a barging supervisor) with real
-// VP8 and Opus, and has a supervisor review it in Chromium: four tiles
-// show pictures, and their times advance together on the one clock.
+// resident, the agent, the back office and a supervisor who whispers, then
+// barges in) with real VP8 and Opus, and has a supervisor review it in
+// Chromium: four tiles show pictures, and their times advance together on
+// the one clock; the supervisor's tile is marked while they whispered.
 func TestReviewPagePlaysFourPartiesInStep(t *testing.T) {
 	browser := startBrowser(t)
 	n := startNode(t, browserNode)
 	c := loadClip(t)
-	callID := fourPartyCall(t, n, func(all []*client.Media) {
+	callID := fourPartyCall(t, n, func(all []*client.Media, barge func()) {
 		var wg sync.WaitGroup
 		for _, m := range all {
 			wg.Add(1)
@@ -29,6 +31,8 @@ func TestReviewPagePlaysFourPartiesInStep(t *testing.T) {
 				c.send(m)
 			}()
 		}
+		time.Sleep(2 * time.Second) // whispering, then in the open
+		barge()
 		wg.Wait()
 	})
 
@@ -57,8 +61,16 @@ func TestReviewPagePlaysFourPartiesInStep(t *testing.T) {
 			t.Errorf("%s tile at %.2f s of the call, player at %.2f s", party, b.At, second.Master)
 		}
 	}
+	mark := `document.querySelector('.lane[data-party="supervisor"] .lane-whisper').hidden`
+	p.click("#play") // pause
+	p.click(`#events li[data-type="supervisor_whisper"] button`)
+	p.waitJS("!"+mark, "the whisper marked on the supervisor's tile")
+	p.click(`#events li[data-type="supervisor_barge"] button`)
+	p.waitJS(mark, "no whisper mark once they barged in")
 	if os.Getenv("CLOUDWINDOW_SCREENSHOTS") == "1" {
-		evalJS[bool](p.tab, `(window.scrollTo(0, 0), true)`)
+		// Just before the barge: everyone on screen, the whisper marked.
+		evalJS[bool](p.tab, `(window.cloudWindowReview.page.player.seek(window.cloudWindowReview.page.player.time - 0.3), window.scrollTo(0, 0), true)`)
+		p.waitJS("!"+mark+` && [...document.querySelectorAll('#players video')].slice(0, 4).every((v) => v.readyState >= 2 && !v.seeking)`, "the frame before the barge")
 		p.screenshot(filepath.Join(screenshotDir, "review-four-party.png"))
 	}
 }
