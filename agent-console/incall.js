@@ -158,6 +158,8 @@ export class AgentCall extends EventTarget {
       local: localTracks(this.#media, null),
     });
     conn.addEventListener('remotestream', (/** @type {CustomEvent} */ e) => this.#remote(e.detail));
+    // Others beyond the main party (a barging supervisor): shown as tiles.
+    conn.addEventListener('otherstream', (/** @type {CustomEvent} */ e) => this.dispatchEvent(new CustomEvent('otherstream', { detail: e.detail })));
     conn.addEventListener('connectionstate', (/** @type {CustomEvent} */ e) => {
       this.#mediaTrouble = e.detail.state === 'disconnected' || e.detail.state === 'failed';
       this.#renderTrouble();

@@ -1,5 +1,5 @@
 // @ts-check
-// The page of one recorded session: both parties' videos (and the document
+// The page of one recorded session: every party's video (and the document
 // camera) in step under one control, the recording's status and legal hold,
 // the resident's rating and its follow-up, the call's time line and the
 // supervisors' notes.
@@ -11,13 +11,14 @@ import { Notes } from './review-notes.js';
 import { Lane, SyncPlayer } from './review-player.js';
 import { RectificationPanel } from './review-rectification.js';
 import { renderLinkSamples } from './review-link.js';
+import { addPartyTiles, markWhispers, whispers } from './review-lanes.js';
 import { renderEvents, renderMarks } from './review-timeline.js';
 
 /**
  * @typedef {object} RecordingFile one party's recorded part
  * @property {string} id
  * @property {string} call_id
- * @property {string} party station, agent or station-document
+ * @property {string} party station, agent, station-document, consult, supervisor …
  * @property {number} part
  * @property {string} status
  * @property {string} started_at
@@ -31,6 +32,8 @@ export class SessionPage extends EventTarget {
   #detail = null;
   #lanes = new Map(); // party → Lane, for the parties that have files
   #zero = 0; // ms, the session clock's origin
+  /** @type {Array<[number, number]>} */
+  #whispers = []; // when a supervisor whispered, on the session clock
   #dragging = false;
   #opening = 0; // counts opens, so a slow answer for a page left behind is dropped
 
@@ -93,15 +96,17 @@ export class SessionPage extends EventTarget {
     const ends = d.files.map((f) => (Date.parse(f.started_at) - this.#zero + f.duration_ms) / 1000);
     const duration = Math.max(d.duration_ms / 1000, ...ends, 0);
     $('#seek').max = String(duration);
+    this.#whispers = whispers(d.events ?? [], (iso) => this.#at(iso), duration);
     this.#player.load(lanes, duration);
     this.render();
     this.rectification.load(d);
   }
 
-  // #makeLanes gives each party's video its files; the document camera's
-  // is shown only when there is one.
+  // #makeLanes gives each party's video its files, in a tile of its own;
+  // the document camera's is shown only when there is one.
   #makeLanes(d) {
     this.#lanes.clear();
+    addPartyTiles($('#players'), d.files, (k) => this.#app.i18n.t(k));
     for (const el of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll('.lane'))) {
       const files = playable(d.files, el.dataset.party);
       el.hidden = el.dataset.party === 'station-document' && files.length === 0;
@@ -213,6 +218,7 @@ export class SessionPage extends EventTarget {
     $('#clock').textContent = formatDuration(t);
     $('#total').textContent = formatDuration(this.#player.duration);
     if (!this.#dragging) $('#seek').value = String(t);
+    markWhispers($('#players'), this.#whispers, t);
     this.notes.renderTime(t);
   }
 

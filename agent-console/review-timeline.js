@@ -86,6 +86,8 @@ const stationSteps = new Set(['queued', 'cancelled', 'rated', 'case.signed']);
 // side itself ("station", "agent", "server").
 function roleOf(e) {
   if (e.type === 'chat' || e.type === 'hangup') return ['station', 'agent', 'server'].includes(e.actor) ? e.actor : '';
+  if (e.type === 'transfer_returned') return 'server';
+  if (e.type.startsWith('supervisor_') || (['joined', 'left'].includes(e.type) && e.detail === 'supervisor')) return 'supervisor';
   if (stationSteps.has(e.type) || e.type.startsWith('document.')) return 'station';
   return 'agent';
 }
@@ -105,6 +107,7 @@ function actorLabel(e, call, i18n) {
     return name ? i18n.t('actor.agent_named', { name }) : i18n.t('actor.agent');
   }
   if (role === 'server') return i18n.t('actor.server');
+  if (role === 'supervisor') return own ? i18n.t('actor.supervisor_named', { name: own }) : i18n.t('actor.supervisor');
   return own;
 }
 
@@ -123,6 +126,9 @@ function eventDetail(e, i18n) {
   if (e.type === 'wrapup') return translated(i18n, `outcome.${d}`, d);
   if (e.type === 'hangup') return translated(i18n, `reason.${d}`, d);
   if (e.type === 'recording_failed') return failureText(i18n, d);
+  if (e.type === 'joined' || e.type === 'left') return translated(i18n, `role.${d}`, d);
+  if (e.type === 'transfer' || e.type === 'consult') return translated(i18n, `group.${d}`, d);
+  if (e.type === 'transfer_returned') return translated(i18n, `returned.${d}`, d);
   const move = /^([a-z_]+) → ([a-z_]+)(?:: (.*))?$/s.exec(d);
   if (e.type.startsWith('case.') && move) {
     const text = `${translated(i18n, `state.${move[1]}`, move[1])} → ${translated(i18n, `state.${move[2]}`, move[2])}`;

@@ -64,7 +64,10 @@ func (s *Service) writeDetail(w http.ResponseWriter, r *http.Request, id string)
 		s.writeError(w, err)
 		return
 	}
-	if !d.OverseenBy(actor) {
+	if ok, err := s.mayView(r.Context(), actor, d.Case); err != nil {
+		s.writeError(w, err)
+		return
+	} else if !ok {
 		s.refuse(w, r, "case.view", "case", d.ID)
 		return
 	}

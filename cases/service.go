@@ -199,6 +199,19 @@ func (c Case) OverseenBy(id identity.Identity) bool {
 	return c.HandledBy(id) || id.Role == identity.RoleSupervisor || id.Role == identity.RoleAdmin
 }
 
+// mayView reports whether id may see the case: those who oversee it, and
+// any agent who is or was in its call (the agent a transfer went to, the
+// back office consulted).
+func (s *Service) mayView(ctx context.Context, id identity.Identity, c Case) (bool, error) {
+	if c.OverseenBy(id) {
+		return true, nil
+	}
+	if id.Role != identity.RoleAgent || c.CallID == "" {
+		return false, nil
+	}
+	return s.calls.Participated(ctx, c.CallID, id.AccountID)
+}
+
 // AtStation reports whether id is the station the case's call came from.
 func (c Case) AtStation(id identity.Identity) bool {
 	return id.Role == identity.RoleStation && id.AccountID != "" && id.AccountID == c.StationID

@@ -19,8 +19,8 @@ import (
 //	POST /api/v1/uploads                      announce a file (the call's station)
 //	PUT  /api/v1/uploads/{id}/chunks/{index}  send a chunk, header X-Chunk-SHA256 (that station)
 //	GET  /api/v1/uploads/{id}                 what is received, to resume (that station)
-//	GET  /api/v1/calls/{callID}/documents     a call's scans (its agent and station, supervisors, admins)
-//	GET  /api/v1/documents/{id}               a scan's content, with ranges (the call's agent, supervisors, admins; audited)
+//	GET  /api/v1/calls/{callID}/documents     a call's scans (its agents and station, supervisors, admins)
+//	GET  /api/v1/documents/{id}               a scan's content, with ranges (the call's agents, supervisors, admins; audited)
 //	POST /api/v1/documents/{id}/rescan        ask the station to scan again (the call's agent)
 //	POST /api/v1/documents/{id}/accept        {"material": "..."}: attach to the case (the call's agent)
 func (s *Service) Routes(mux *http.ServeMux, v httpapi.Verifier) {
@@ -73,7 +73,10 @@ func (s *Service) serveList(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err)
 		return
 	}
-	if !mayList(actor, c) {
+	if ok, err := s.mayList(r.Context(), actor, c); err != nil {
+		s.writeError(w, err)
+		return
+	} else if !ok {
 		s.refuse(w, r, "document.list", "call", c.ID)
 		return
 	}
@@ -98,7 +101,10 @@ func (s *Service) serveContent(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err)
 		return
 	}
-	if !mayView(actor, c) {
+	if ok, err := s.mayView(r.Context(), actor, c); err != nil {
+		s.writeError(w, err)
+		return
+	} else if !ok {
 		s.refuse(w, r, "document.view", "document", d.ID)
 		return
 	}

@@ -120,14 +120,25 @@ func isCallStation(id identity.Identity, c calls.Call) bool {
 	return id.Role == identity.RoleStation && id.AccountID != "" && id.AccountID == c.StationID
 }
 
-// mayView reports whether id may see the content of c's documents: the
-// call's agent, supervisors and admins. Stations never read scans back.
-func mayView(id identity.Identity, c calls.Call) bool {
-	return isCallAgent(id, c) || id.Role == identity.RoleSupervisor || id.Role == identity.RoleAdmin
+// mayView reports whether id may see the content of c's documents: any
+// agent who is or was in the call (its first agent, the agent a transfer
+// went to, the back office consulted), supervisors and admins. Stations
+// never read scans back.
+func (s *Service) mayView(ctx context.Context, id identity.Identity, c calls.Call) (bool, error) {
+	switch {
+	case id.Role == identity.RoleSupervisor || id.Role == identity.RoleAdmin || isCallAgent(id, c):
+		return true, nil
+	case id.Role != identity.RoleAgent:
+		return false, nil
+	}
+	return s.cfg.Calls.Participated(ctx, c.ID, id.AccountID)
 }
 
 // mayList adds the call's own station to mayView: it sees what it sent
 // and whether the agent wants a re-scan.
-func mayList(id identity.Identity, c calls.Call) bool {
-	return mayView(id, c) || isCallStation(id, c)
+func (s *Service) mayList(ctx context.Context, id identity.Identity, c calls.Call) (bool, error) {
+	if isCallStation(id, c) {
+		return true, nil
+	}
+	return s.mayView(ctx, id, c)
 }

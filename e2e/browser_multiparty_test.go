@@ -13,7 +13,8 @@ import (
 // TestBrowserConsultAndMerge: an agent consults the back office from the
 // console while the kiosk shows the hold screen, then merges all three; the
 // back-office agent sees the call as a consultation, and the kiosk lists
-// the three people in the call by name and role.
+// the three people in the call by name and role and shows the back office's
+// picture beside the agent's.
 func TestBrowserConsultAndMerge(t *testing.T) {
 	browser := startBrowser(t)
 	n := startNode(t, browserNode)
@@ -61,6 +62,9 @@ func TestBrowserConsultAndMerge(t *testing.T) {
 			t.Errorf("kiosk participants %q, want %q among them", people, want)
 		}
 	}
+	kiosk.waitJS(`(() => { const t = document.querySelector('#other-tiles .other-tile[data-party="consult"]');
+		return t && t.querySelector('figcaption').textContent === '赵静' && t.querySelector('video').videoWidth > 0; })()`,
+		"the back office's picture and name as a tile on the kiosk")
 	if os.Getenv("CLOUDWINDOW_SCREENSHOTS") == "1" {
 		kiosk.screenshot(filepath.Join(screenshotDir, "station-three-way-call.png"))
 		agent.screenshot(filepath.Join(screenshotDir, "console-three-way-call.png"))

@@ -73,6 +73,12 @@ func (c *Cluster) CanServe(ctx context.Context, skillGroup string) (bool, error)
 	return out.Found, err
 }
 
+// ReadyAgents lists the agents ready now; see Queue.
+func (c *Cluster) ReadyAgents(ctx context.Context) ([]Agent, error) {
+	out, err := c.call(ctx, callMsg{Op: opReadyAgents})
+	return out.Ready, err
+}
+
 // Rejoin brings back agents and requests the queue lost; see Queue.
 func (c *Cluster) Rejoin(ctx context.Context, agents []AgentPresence, requests []Request) error {
 	_, err := c.call(ctx, callMsg{Op: opRejoin, Agents: agents, Requests: requests})

@@ -155,6 +155,11 @@ func (p *pair) Waiting(ctx context.Context, stationID string) (r Request, pos Po
 	return r, pos, ok
 }
 
+func (p *pair) ReadyAgents(ctx context.Context) (out []Agent, err error) {
+	p.via(ctx, func(q Queue) { out, err = q.ReadyAgents(ctx) })
+	return out, err
+}
+
 func (p *pair) CanServe(ctx context.Context, skill string) (ok bool, err error) {
 	p.via(ctx, func(q Queue) { ok, err = q.CanServe(ctx, skill) })
 	return ok, err

@@ -130,6 +130,8 @@ func (l *leader) apply(ctx context.Context, in callMsg) (out replyMsg, changed b
 		out.Stats = q.Stats(ctx)
 	case opCanServe:
 		out.Found, err = q.CanServe(ctx, in.Skill)
+	case opReadyAgents:
+		out.Ready, err = q.ReadyAgents(ctx)
 	case opRejoin:
 		err = q.Rejoin(ctx, in.Agents, in.Requests)
 	case opAnswerTicket:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 )
@@ -156,6 +157,22 @@ func (q *Local) CanServe(ctx context.Context, skillGroup string) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// ReadyAgents lists the agents ready now, longest idle first; see Queue.
+func (q *Local) ReadyAgents(ctx context.Context) ([]Agent, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var out []Agent
+	for _, a := range q.freeAgents() {
+		info := a.info
+		info.Skills = slices.Clone(info.Skills)
+		out = append(out, info)
+	}
+	return out, nil
 }
 
 // Stats returns the wallboard summary as of now.

@@ -24,7 +24,13 @@ func checkInvariants(t *testing.T, q *Local) {
 	for _, n := range q.tickets {
 		tickets += n
 	}
-	if len(q.byID) != len(q.waiting) || len(q.byStation)+tickets != len(q.waiting) {
+	running := 0 // requests of running calls hold no station's place
+	for _, w := range q.waiting {
+		if w.req.Ticket == "" && w.req.forRunningCall() {
+			running++
+		}
+	}
+	if len(q.byID) != len(q.waiting) || len(q.byStation)+tickets+running != len(q.waiting) {
 		t.Errorf("indexes out of step: %d by id, %d by station, %d tickets, %d waiting", len(q.byID), len(q.byStation), tickets, len(q.waiting))
 	}
 	for i, w := range q.waiting {

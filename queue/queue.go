@@ -36,6 +36,9 @@ type Request struct {
 	// Consult marks a running call's request for a consultation: the agent
 	// who takes it joins the call next to the one handling it.
 	Consult bool
+	// ToAgent, when set, is the one agent (account id) a transfer to a
+	// named colleague may be offered to; nobody else is offered it.
+	ToAgent string
 }
 
 // Green-channel reasons accepted in Request.GreenReason.
@@ -135,6 +138,9 @@ type Queue interface {
 	// wait estimate.
 	CallEnded(ctx context.Context, agentID string, handled time.Duration) error
 	FinishWrapUp(ctx context.Context, agentID string) error
+	// ReadyAgents lists the agents ready to take a call now, by name and
+	// skills, for an agent who picks a colleague to transfer to.
+	ReadyAgents(ctx context.Context) ([]Agent, error)
 	// AgentState is Offline for an agent who went offline; ErrNotFound for one
 	// never seen.
 	AgentState(ctx context.Context, agentID string) (AgentState, error)

@@ -35,6 +35,7 @@ func TestQueueBehaviour(t *testing.T) {
 		{name: "agent state rules", run: testAgentStateRules},
 		{name: "wallboard stats", run: testStats},
 		{name: "can serve: skilled or generalist agents online", run: testCanServe},
+		{name: "a transfer to a named agent rings that agent only", run: testToNamedAgent},
 	}
 	for _, impl := range implementations() {
 		for _, c := range cases {
@@ -492,5 +493,30 @@ func testCanServe(h *harness) {
 	h.must(h.q.AgentOffline(h.ctx, "g"))
 	if can("pension") {
 		h.t.Fatal("offline generalist still counts")
+	}
+}
+
+func testToNamedAgent(h *harness) {
+	h.readyAgent(Agent{ID: "a1", Name: "One", Skills: []string{"medicare"}})
+	h.readyAgent(Agent{ID: "a2", Name: "Two", Skills: []string{"housing"}})
+	ready, err := h.q.ReadyAgents(h.ctx)
+	h.must(err)
+	if len(ready) != 2 || ready[0].ID != "a1" || ready[1].Name != "Two" || ready[1].Skills[0] != "housing" {
+		h.t.Fatalf("ready agents %+v, want a1 then a2 with names and skills", ready)
+	}
+	named := request("r1", "s1", "medicare")
+	named.Transfer, named.ToAgent = true, "a2"
+	m := h.mark()
+	h.enqueue(named)
+	h.waitEvent(m, "offered a2 r1")
+	h.noEvent(m, "offered a1 r1")
+	// A plain request behind it still reaches the skilled agent.
+	h.enqueue(request("r2", "s2", "medicare"))
+	h.waitEvent(m, "offered a1 r2")
+	m = h.mark()
+	h.must(h.q.Reject(h.ctx, "a2", "r1"))
+	h.noEvent(m, "offered a2 r1")
+	if ready, _ := h.q.ReadyAgents(h.ctx); len(ready) != 1 || ready[0].ID != "a2" {
+		h.t.Errorf("ready agents %+v, want only a2 (a1 is ringing)", ready)
 	}
 }

@@ -59,7 +59,7 @@ func (q *Local) route(order []*waiting) {
 		if w.offeredTo != "" || (w.req.Ticket != "" && engaged[w.req.StationID]) {
 			continue
 		}
-		if w.group.unserved == q.routePass {
+		if w.group.unserved == q.routePass && w.req.ToAgent == "" {
 			continue
 		}
 		i, outcome := q.pick(free, w)
@@ -72,8 +72,11 @@ func (q *Local) route(order []*waiting) {
 			}
 		case nobodyFree:
 			// The free list only shrinks during a pass, so the whole skill group
-			// can be skipped from here on.
-			w.group.unserved = q.routePass
+			// can be skipped from here on; not for a transfer to one colleague,
+			// whom alone it may go to.
+			if w.req.ToAgent == "" {
+				w.group.unserved = q.routePass
+			}
 		}
 	}
 }
@@ -111,6 +114,12 @@ const (
 )
 
 func rankFor(a *agent, w *waiting) rank {
+	if w.req.ToAgent != "" {
+		if a.info.ID != w.req.ToAgent || w.rejected(a.info.ID) {
+			return rankNone
+		}
+		return rankSkilled
+	}
 	ok, skilled := a.serves(w.req.SkillGroup)
 	switch {
 	case !ok:

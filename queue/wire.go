@@ -30,12 +30,13 @@ const (
 	opSync         = "sync" // changes nothing; waits for the leader's events
 	opRejoin       = "rejoin"
 	opAnswerTicket = "answer_ticket"
+	opReadyAgents  = "ready_agents"
 )
 
 // changes reports whether op may change the queue.
 func changes(op string) bool {
 	switch op {
-	case opAgentState, opWaiting, opStats, opCanServe, opSync:
+	case opAgentState, opWaiting, opStats, opCanServe, opSync, opReadyAgents:
 		return false
 	}
 	return true
@@ -69,6 +70,7 @@ type replyMsg struct {
 	State    AgentState `json:"state,omitempty"`
 	Found    bool       `json:"found,omitempty"`
 	Stats    Stats      `json:"stats,omitzero"`
+	Ready    []Agent    `json:"ready,omitempty"`
 }
 
 // mark is a point in the leader's event stream: its term, and how many event

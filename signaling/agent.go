@@ -103,6 +103,10 @@ func (s *Server) handleCallReject(ctx context.Context, sess *session, m Message)
 	}
 	s.events.add(d.RequestID, calls.Event{At: time.Now(), Type: "rejected", Actor: sess.ident.DisplayName})
 	sess.reply(m.ID, TypeOK, empty{})
+	// Nobody else may take a transfer to this agent: it goes back at once.
+	if c := s.liveCall(d.RequestID); c != nil && c.transferringTo() == sess.ident.AccountID {
+		s.transferBack(c, "rejected")
+	}
 	return nil
 }
 

@@ -40,6 +40,7 @@ type call struct {
 	mediaLost  map[string]time.Time // since when each side's media is down
 	events     *eventWriter
 	transfer   *time.Timer // while a transfer waits for an agent: brings it back
+	transferTo string      // the colleague a pending transfer rings, if named
 	consulting bool        // a consultation waits for an agent in the queue
 }
 

@@ -2,6 +2,7 @@ package signaling
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -42,7 +43,7 @@ func (c *call) connect(p *participant) (callPeer, error) {
 		p.peer.Close()
 		p.peer = nil
 	}
-	p.party = partyOf(p.role, p.rights)
+	p.party = c.freeParty(p, partyOf(p.role, p.rights))
 	p.peerID = newSecret(p.party + "-")
 	c.applyRouting()
 	peer, err := c.room.Join(p.peerID, p.party, participantSignaler{call: c, p: p})
@@ -52,6 +53,24 @@ func (c *call) connect(p *participant) (callPeer, error) {
 	}
 	p.peer = peer
 	return peer, nil
+}
+
+// freeParty is label, or label-2, label-3 … when someone else in the call
+// has it already (two supervisors barged in), so that each participant's
+// media has a stream and a recording of its own. Watchers share theirs:
+// nothing of it is forwarded or recorded. c.mu held.
+func (c *call) freeParty(p *participant, label string) string {
+	if label == media.PartyMonitor {
+		return label
+	}
+	taken := func(l string) bool {
+		return slices.ContainsFunc(c.parts, func(q *participant) bool { return q != p && q.party == l })
+	}
+	out := label
+	for n := 2; taken(out); n++ {
+		out = fmt.Sprintf("%s-%d", label, n)
+	}
+	return out
 }
 
 // watch joins sess as a supervisor who sees and hears everyone and sends

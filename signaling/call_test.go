@@ -1,6 +1,7 @@
 package signaling
 
 import (
+	"slices"
 	"sync"
 	"testing"
 
@@ -238,5 +239,30 @@ func TestSupervisionRoutesTheSupervisorsMedia(t *testing.T) {
 	}
 	if !room.hears(t, c, sup.session, station.session, audio) || !room.hears(t, c, station.session, sup.session, video) {
 		t.Error("the supervisor and the resident do not talk after the take-over")
+	}
+}
+
+func TestEachSendingParticipantHasAMediaLabelOfItsOwn(t *testing.T) {
+	c, _, _, _ := newTestCall(t)
+	var labels []string
+	for _, name := range []string{"sup1", "sup2", "sup3"} {
+		sup := newFakeSession(name, identity.RoleSupervisor)
+		if _, err := c.watch(sup.session); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.supervise(sup.session, modeBarge); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.freshPeer(sup.session); err != nil {
+			t.Fatal(err)
+		}
+		labels = append(labels, c.peerOf(sup.session).(*fakePeer).party)
+	}
+	if want := []string{"supervisor", "supervisor-2", "supervisor-3"}; !slices.Equal(labels, want) {
+		t.Errorf("barging supervisors are labelled %v, want %v", labels, want)
+	}
+	watcher := newFakeSession("sup4", identity.RoleSupervisor)
+	if started, err := c.watch(watcher.session); err != nil || started.Party != media.PartyMonitor {
+		t.Errorf("a watcher beside them: %q, %v; want monitor", started.Party, err)
 	}
 }

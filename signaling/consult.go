@@ -111,6 +111,9 @@ func (s *Server) handleConsult(ctx context.Context, sess *session, m Message) er
 	if err := decodeData(m.Data, &d); err != nil {
 		return err
 	}
+	if d.ToAgent != "" {
+		return protoErr(CodeBadMessage, "a consultation asks a skill group (skill_group), not a named agent")
+	}
 	c, err := sess.callByID(d.CallID)
 	if err != nil {
 		return err
@@ -137,7 +140,7 @@ func (s *Server) handleConsult(ctx context.Context, sess *session, m Message) er
 }
 
 // takeConsult joins the agent who accepted a consultation to its call.
-func (s *Server) takeConsult(_ context.Context, agent *session, req queue.Request) (*call, error) {
+func (s *Server) takeConsult(ctx context.Context, agent *session, req queue.Request) (*call, error) {
 	c := s.liveCall(req.ID)
 	if c == nil {
 		return nil, protoErr(CodeNotFound, "the call has ended")
@@ -145,6 +148,7 @@ func (s *Server) takeConsult(_ context.Context, agent *session, req queue.Reques
 	if err := c.joinConsulted(agent); err != nil {
 		return nil, err
 	}
+	s.recordParticipant(ctx, c, agent, roleConsulted)
 	agent.setCall(c)
 	s.events.add(c.id, calls.Event{At: time.Now(), Type: "consult_answered", Actor: agent.ident.DisplayName})
 	s.announceParticipants(c)

@@ -49,6 +49,8 @@ func (s *Server) routes() map[string]handler {
 		TypeTicketAnswer:     {stations, s.handleTicketAnswer},
 		TypeTicketList:       {stations, s.handleTicketList},
 		TypeStationLinkCheck: {stations, s.handleLinkCheck},
+
+		TypeAgentColleagues: {agents, s.handleColleagues},
 	}
 }
 

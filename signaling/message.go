@@ -71,6 +71,9 @@ const (
 	TypeCallConsultEnd   = "call.consult_end"
 	TypeCallHold         = "call.hold"
 
+	// The ready colleagues an agent may transfer a call to.
+	TypeAgentColleagues = "agent.colleagues"
+
 	// A kiosk's devices and version, for the center's station list.
 	TypeStationHeartbeat = "station.heartbeat"
 
@@ -99,6 +102,7 @@ var allTypes = []string{
 	TypeStationLinkCheck, TypeCallLink,
 	TypeCallSupervise, TypeCallParticipants, TypeCallTransfer, TypeTransferStatus,
 	TypeCallConsult, TypeCallConsultEnd, TypeCallHold,
+	TypeAgentColleagues,
 }
 
 // Error codes sent in error messages.

@@ -26,6 +26,7 @@ func (s *Server) handleMonitorStart(ctx context.Context, sess *session, m Messag
 	if err != nil {
 		return err
 	}
+	s.recordParticipant(ctx, c, sess, roleSupervisor)
 	sess.reply(m.ID, TypeMonitorStarted, started)
 	s.announceParticipants(c)
 	return nil

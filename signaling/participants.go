@@ -1,5 +1,12 @@
 package signaling
 
+import (
+	"context"
+	"time"
+
+	"cloudwindow/calls"
+)
+
 // Everyone in a call is told who is in it (call.participants) whenever
 // that changes. The resident is not told of supervisors who only watch or
 // whisper: a whisper is for the agent alone.
@@ -35,5 +42,19 @@ func (c *call) members(sess *session) []participantInfo {
 func (s *Server) announceParticipants(c *call) {
 	for _, sess := range c.sessions() {
 		sess.push(TypeCallParticipants, participantsData{CallID: c.id, Participants: c.members(sess)})
+	}
+}
+
+// recordParticipant keeps that sess took part in c in role r, so that the
+// call's case and scans stay open to them (calls.Store.Participated), and
+// puts the join on the call's timeline. It is written before they are told
+// they joined: the back office opens the scans as soon as it sees the call.
+func (s *Server) recordParticipant(ctx context.Context, c *call, sess *session, r role) {
+	s.events.add(c.id, calls.Event{At: time.Now(), Type: "joined", Actor: sess.ident.DisplayName, Detail: string(r)})
+	if s.deps.Calls == nil {
+		return
+	}
+	if err := s.deps.Calls.AddParticipant(ctx, c.id, sess.ident.AccountID, string(r), time.Now()); err != nil {
+		s.log.Error("record a call's participant", "call", c.id, "role", r, "err", err)
 	}
 }

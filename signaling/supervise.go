@@ -6,6 +6,7 @@ import (
 
 	"cloudwindow/calls"
 	"cloudwindow/identity"
+	"cloudwindow/media"
 )
 
 // A watching supervisor may step into the call (call.supervise): whisper to
@@ -67,6 +68,11 @@ func (c *call) supervise(sess *session, mode string) (left *session, err error) 
 			c.drop(agent)
 		}
 		p.role, p.rights = roleAgent, fullRights
+	}
+	if p.party == media.PartyMonitor {
+		// The label their next connection will have (see connect), so that
+		// everyone can match the participant to the media they will see.
+		p.party = c.freeParty(p, partyOf(p.role, p.rights))
 	}
 	c.applyRouting()
 	return left, nil

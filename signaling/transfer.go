@@ -10,27 +10,36 @@ import (
 	"cloudwindow/queue"
 )
 
-// Blind transfer (转接): the agent sends the running call to a skill group.
+// Blind transfer (转接): the agent sends the running call to a skill group,
+// or to one named colleague who is ready (agent.colleagues lists them).
 // The resident stays in the call, on hold with a plain message, and the
 // call goes to the head of the queue under its own id, so it keeps its
 // case, its scans and its one recording. The agent who takes the offer
 // joins the call and the first agent leaves for their wrap-up. If nobody
-// has taken it when the ring timeout has passed, the call comes back to
-// the first agent.
+// has taken it when the ring timeout has passed, or the named colleague
+// rejects it, the call comes back to the first agent.
 
 // transferNotice is what the resident sees while the call is transferred.
 const transferNotice = "正在为您转接…"
 
 // groupRequestData sends a running call to a skill group: call.transfer
-// and call.consult carry the same two fields.
+// and call.consult carry the same fields. A transfer may name one agent
+// (to_agent, an account id) instead of a group.
 type groupRequestData struct {
 	CallID     string `json:"call_id"`
-	SkillGroup string `json:"skill_group"`
+	SkillGroup string `json:"skill_group,omitempty"`
+	ToAgent    string `json:"to_agent,omitempty"`
 }
 
 func (d *groupRequestData) check() error {
 	if err := checkLen("call_id", d.CallID, maxIDLen, true); err != nil {
 		return err
+	}
+	if d.ToAgent != "" {
+		if d.SkillGroup != "" {
+			return protoErr(CodeBadMessage, "give skill_group or to_agent, not both")
+		}
+		return checkLen("to_agent", d.ToAgent, maxIDLen, true)
 	}
 	return checkLen("skill_group", d.SkillGroup, maxIDLen, true)
 }
@@ -45,7 +54,7 @@ type transferStatusData struct {
 
 // startTransfer puts the resident on hold for a transfer by sess, the
 // handling agent, and arms the timer that brings the call back.
-func (c *call) startTransfer(sess *session, timeout time.Duration, back func()) error {
+func (c *call) startTransfer(sess *session, toAgent string, timeout time.Duration, back func()) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	p := c.find(sess)
@@ -58,9 +67,21 @@ func (c *call) startTransfer(sess *session, timeout time.Duration, back func()) 
 		return protoErr(CodeInvalidState, "call %s is already being transferred", c.id)
 	}
 	c.parts[0].held = true
+	c.transferTo = toAgent
 	c.transfer = time.AfterFunc(timeout, back)
 	c.applyRouting()
 	return nil
+}
+
+// transferringTo is the colleague a pending transfer rings, empty if the
+// transfer went to a group or none is pending.
+func (c *call) transferringTo() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.transfer == nil {
+		return ""
+	}
+	return c.transferTo
 }
 
 // endTransfer stops a pending transfer and takes the resident off hold;
@@ -72,7 +93,7 @@ func (c *call) endTransfer() bool {
 		return false
 	}
 	c.transfer.Stop()
-	c.transfer = nil
+	c.transfer, c.transferTo = nil, ""
 	c.parts[0].held = false
 	c.applyRouting()
 	return true
@@ -87,7 +108,7 @@ func (c *call) handOver(agent *session) (*session, error) {
 		return nil, protoErr(CodeNotOffered, "call %s is no longer being transferred", c.id)
 	}
 	c.transfer.Stop()
-	c.transfer = nil
+	c.transfer, c.transferTo = nil, ""
 	var first *session
 	if p := c.byRole(roleAgent); p != nil {
 		first = p.sess
@@ -108,21 +129,20 @@ func (s *Server) handleTransfer(ctx context.Context, sess *session, m Message) e
 	if err != nil {
 		return err
 	}
-	if ok, err := s.queue.CanServe(ctx, d.SkillGroup); err != nil {
-		return fmt.Errorf("check agents for %s: %w", d.SkillGroup, err)
-	} else if !ok {
-		return protoErr(CodeNoAgents, "no agent of %s is online", d.SkillGroup)
+	target, err := s.transferTarget(ctx, sess, d)
+	if err != nil {
+		return err
 	}
-	if err := c.startTransfer(sess, s.cfg.TransferTimeout, func() { s.transferTimedOut(c) }); err != nil {
+	if err := c.startTransfer(sess, d.ToAgent, s.cfg.TransferTimeout, func() { s.transferTimedOut(c) }); err != nil {
 		return err
 	}
 	req := c.req
-	req.SkillGroup, req.Transfer, req.AppointmentID, req.AppointmentAt = d.SkillGroup, true, "", time.Time{}
+	req.SkillGroup, req.ToAgent, req.Transfer, req.AppointmentID, req.AppointmentAt = d.SkillGroup, d.ToAgent, true, "", time.Time{}
 	if _, err := s.queue.Enqueue(ctx, req); err != nil {
 		c.endTransfer()
 		return fmt.Errorf("enqueue transfer of %s: %w", c.id, err)
 	}
-	s.events.add(c.id, calls.Event{At: time.Now(), Type: "transfer", Actor: sess.ident.DisplayName, Detail: d.SkillGroup})
+	s.events.add(c.id, calls.Event{At: time.Now(), Type: "transfer", Actor: sess.ident.DisplayName, Detail: target})
 	sess.reply(m.ID, TypeOK, empty{})
 	status := transferStatusData{CallID: c.id, State: "transferring", Message: transferNotice}
 	for _, to := range c.sessions() {
@@ -131,9 +151,35 @@ func (s *Server) handleTransfer(ctx context.Context, sess *session, m Message) e
 	return nil
 }
 
+// transferTarget checks that someone can take the transfer: an online
+// agent of the group, or the named colleague, ready now. It returns how
+// the timeline names the target.
+func (s *Server) transferTarget(ctx context.Context, sess *session, d groupRequestData) (string, error) {
+	if d.ToAgent == "" {
+		if ok, err := s.queue.CanServe(ctx, d.SkillGroup); err != nil {
+			return "", fmt.Errorf("check agents for %s: %w", d.SkillGroup, err)
+		} else if !ok {
+			return "", protoErr(CodeNoAgents, "no agent of %s is online", d.SkillGroup)
+		}
+		return d.SkillGroup, nil
+	}
+	if d.ToAgent == sess.ident.AccountID {
+		return "", protoErr(CodeBadMessage, "you cannot transfer a call to yourself")
+	}
+	colleague, err := s.readyColleague(ctx, d.ToAgent)
+	if err != nil {
+		return "", err
+	}
+	return colleague.Name, nil
+}
+
 // transferTimedOut brings the call back to the first agent when nobody
 // took it in time.
-func (s *Server) transferTimedOut(c *call) {
+func (s *Server) transferTimedOut(c *call) { s.transferBack(c, "timeout") }
+
+// transferBack brings a pending transfer back to the first agent: nobody
+// took it in time, or the named colleague rejected it.
+func (s *Server) transferBack(c *call, reason string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	station := c.resident()
@@ -146,7 +192,7 @@ func (s *Server) transferTimedOut(c *call) {
 	if !c.endTransfer() {
 		return
 	}
-	s.events.add(c.id, calls.Event{At: time.Now(), Type: "transfer_returned", Actor: "server"})
+	s.events.add(c.id, calls.Event{At: time.Now(), Type: "transfer_returned", Actor: "server", Detail: reason})
 	status := transferStatusData{CallID: c.id, State: "returned"}
 	for _, to := range c.sessions() {
 		to.push(TypeTransferStatus, status)
@@ -163,6 +209,7 @@ func (s *Server) takeTransfer(ctx context.Context, agent *session, req queue.Req
 	if err != nil {
 		return nil, err
 	}
+	s.recordParticipant(ctx, c, agent, roleAgent)
 	agent.setCall(c)
 	now := time.Now()
 	if first != nil {

@@ -49,7 +49,7 @@ class Kiosk {
     documentCamera: this.settings.documentCamera,
     camera: this.settings.camera,
   });
-  parties = new CallParties({ signaling: this.signaling, i18n: this.i18n });
+  parties = new CallParties({ signaling: this.signaling, i18n: this.i18n, call: this.call });
   afterCall = new AfterCall({ signaling: this.signaling, session: this.session, i18n: this.i18n, screens: this.screens });
   lookup = new CaseLookup({ session: this.session, i18n: this.i18n, screens: this.screens });
   booking = new Booking({ session: this.session, i18n: this.i18n, screens: this.screens });

@@ -254,6 +254,8 @@ export class StationCall extends EventTarget {
       relayOnly: kioskSettings().relayOnly,
     });
     conn.addEventListener('remotestream', (/** @type {CustomEvent} */ e) => this.#screen.remote(e.detail));
+    // Others beyond the main party (a barging supervisor): shown as tiles.
+    conn.addEventListener('otherstream', (/** @type {CustomEvent} */ e) => this.dispatchEvent(new CustomEvent('otherstream', { detail: e.detail })));
     conn.addEventListener('connectionstate', (/** @type {CustomEvent} */ e) => this.#screen.mediaState(e.detail.state));
     this.#conn = conn;
   }

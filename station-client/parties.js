@@ -1,10 +1,12 @@
 // @ts-check
 // The resident's view of a call with more than two people: the hold screen
 // while the agent transfers the call or consults the back office
-// (call.hold, call.transfer_status), and who is in the call, by name and
-// role (call.participants).
+// (call.hold, call.transfer_status), who is in the call, by name and
+// role (call.participants), and the video of anyone beyond the agent (a
+// supervisor who barged in) as a tile with their name.
 
 import { $, h } from '/lib/dom.js';
+import { OtherTiles } from '/lib/othertiles.js';
 
 const partiesMessages = {
   zh: {
@@ -56,15 +58,19 @@ export class CallParties {
   #layer;
   #holdText;
   #list;
+  #tiles;
 
-  /** @param {{signaling: any, i18n: any}} deps */
-  constructor({ signaling, i18n }) {
+  /** @param {{signaling: any, i18n: any, call: EventTarget}} deps */
+  constructor({ signaling, i18n, call }) {
     this.#i18n = i18n;
     this.#holdText = h('p', { id: 'hold-text' });
     this.#layer = h('div', { class: 'hold-layer', id: 'hold-layer', role: 'status', hidden: true },
       h('div', { class: 'spinner' }), this.#holdText);
     this.#list = h('ul', { class: 'call-parties', id: 'call-parties', 'aria-label': i18n.t('parties.title'), hidden: true });
-    $('.call-stage').append(this.#layer, this.#list);
+    const tiles = h('div', { class: 'other-tiles', id: 'other-tiles', hidden: true });
+    this.#tiles = new OtherTiles(tiles);
+    $('.call-stage').append(tiles, this.#layer, this.#list);
+    call.addEventListener('otherstream', (/** @type {CustomEvent} */ e) => this.#tiles.show(e.detail));
     signaling.on('call.started', (/** @type {any} */ d) => this.#reset(d.call_id));
     signaling.on('call.ended', (/** @type {any} */ d) => d.call_id === this.#callId && this.#reset(''));
     signaling.on('call.hold', (/** @type {any} */ d) => this.#isCurrent(d) && this.#hold(Boolean(d.held)));
@@ -84,6 +90,7 @@ export class CallParties {
     this.#held = false;
     this.#transferring = false;
     this.#people = [];
+    this.#tiles.clear();
     this.#render();
   }
 
@@ -103,6 +110,7 @@ export class CallParties {
   /** @param {Participant[]} list */
   #participants(list) {
     this.#people = list;
+    this.#tiles.names(list);
     // After a hand-over the resident talks to someone else.
     const agent = list.find((p) => p.role === 'agent');
     if (agent) $('#call-agent').textContent = agent.name;

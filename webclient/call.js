@@ -51,7 +51,7 @@ export class CallConnection extends EventTarget {
   /** @type {MediaStream | null} */
   #mainNative = null;
   #extraAudio;
-  /** @type {Map<string, {native: MediaStream, audio: HTMLAudioElement | null}>} */
+  /** @type {Map<string, {native: MediaStream, audio: HTMLAudioElement | null, watched?: boolean}>} */
   #others = new Map();
   #remoteOps = Promise.resolve();
   #disconnectTimer = 0;
@@ -357,6 +357,7 @@ export class CallConnection extends EventTarget {
     this.#mainNative = native;
     const was = this.#others.get(streamId);
     if (was?.audio) was.audio.srcObject = null;
+    if (was) this.#emit('otherstream', { streamId, stream: null }); // now the main video
     this.#others.delete(streamId);
     native.addEventListener('removetrack', () => {
       if (this.#mainId === streamId && native.getTracks().length === 0) this.#promote();
@@ -375,14 +376,22 @@ export class CallConnection extends EventTarget {
     this.#emit('remotestream', { role: 'main', stream });
   }
 
-  // playOther plays the voice of someone beyond the first party.
+  // playOther plays the voice of someone beyond the first party, and tells
+  // (otherstream) of their stream, whose video the page may show as a tile.
   #playOther(streamId, native) {
     let other = this.#others.get(streamId);
     if (!other) {
       other = { native, audio: null };
       this.#others.set(streamId, other);
     }
+    if (other.native !== native || !other.watched) {
+      other.watched = true;
+      native.addEventListener('removetrack', () => {
+        if (this.#others.get(streamId)?.native === native) this.#emit('otherstream', { streamId, stream: native });
+      });
+    }
     other.native = native;
+    this.#emit('otherstream', { streamId, stream: native });
     if (!this.#extraAudio || other.audio) return;
     other.audio = new Audio();
     other.audio.autoplay = true;
