@@ -28,9 +28,9 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 		c.sendError(m.ID, asProtocolError(err))
 		return nil
 	}
-	ident, err := s.deps.Verifier.Verify(ctx, d.Token)
+	ident, err := s.identify(ctx, d)
 	if err != nil {
-		c.sendError(m.ID, protoErr(CodeInvalidToken, "%v", err))
+		c.sendError(m.ID, asProtocolError(err))
 		return nil
 	}
 	sess, resumed, old, err := s.attachSession(ident, d, c)
@@ -47,6 +47,10 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 	}
 	sess.reply(m.ID, TypeWelcome, s.welcome(ctx, sess, resumed))
 	s.repeatRecordingStatus(sess)
+	if ident.Role == identity.RoleGuest {
+		s.guestArrived(ctx, sess, resumed)
+		return sess
+	}
 	if away := sess.awayCall(); resumed && away != nil {
 		s.forwardToCall(ctx, sess, away, "resumed", Message{})
 	}
@@ -65,6 +69,18 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 		s.stats.sendTo(sess)
 	}
 	return sess
+}
+
+// identify checks an auth's token, or a guest's invitation.
+func (s *Server) identify(ctx context.Context, d authData) (identity.Identity, error) {
+	if d.Invitation != "" {
+		return s.guestIdentity(d)
+	}
+	ident, err := s.deps.Verifier.Verify(ctx, d.Token)
+	if err != nil {
+		return identity.Identity{}, protoErr(CodeInvalidToken, "%v", err)
+	}
+	return ident, nil
 }
 
 // attachSession attaches c to the account's session on this node, making
@@ -147,6 +163,9 @@ func (s *Server) release(sess *session) {
 	}
 	if sess.ident.Role == identity.RoleStation {
 		s.releaseTickets(ctx, sess.ident.AccountID)
+	}
+	if sess.ident.Role == identity.RoleGuest {
+		s.guestGone(sess)
 	}
 	if id := sess.waitingRequest(); id != "" {
 		if err := s.queue.Cancel(ctx, sess.ident.AccountID, id); errors.Is(err, queue.ErrUnavailable) {

@@ -71,6 +71,17 @@ const (
 	TypeCallConsultEnd   = "call.consult_end"
 	TypeCallHold         = "call.hold"
 
+	// Station helpers and invited guests.
+	TypeHelperSignIn   = "helper.sign_in"
+	TypeHelperSignedIn = "helper.signed_in"
+	TypeHelperSignOut  = "helper.sign_out"
+	TypeGuestInvite    = "guest.invite"
+	TypeGuestInvited   = "guest.invited"
+	TypeGuestStatus    = "guest.status"
+	TypeGuestConsent   = "guest.consent"
+	TypeGuestRemove    = "guest.remove"
+	TypeGuestLeave     = "guest.leave"
+
 	// A kiosk's devices and version, for the center's station list.
 	TypeStationHeartbeat = "station.heartbeat"
 
@@ -99,6 +110,8 @@ var allTypes = []string{
 	TypeStationLinkCheck, TypeCallLink,
 	TypeCallSupervise, TypeCallParticipants, TypeCallTransfer, TypeTransferStatus,
 	TypeCallConsult, TypeCallConsultEnd, TypeCallHold,
+	TypeHelperSignIn, TypeHelperSignedIn, TypeHelperSignOut,
+	TypeGuestInvite, TypeGuestInvited, TypeGuestStatus, TypeGuestConsent, TypeGuestRemove, TypeGuestLeave,
 }
 
 // Error codes sent in error messages.

@@ -1,0 +1,174 @@
+package signaling
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"sync"
+	"time"
+
+	"cloudwindow/identity"
+)
+
+// DefaultGuestInviteTTL is how long a guest invitation may be used.
+const DefaultGuestInviteTTL = 15 * time.Minute
+
+// maxInvitesPerCall bounds the invitations one call may hand out.
+const maxInvitesPerCall = 8
+
+// Guest kinds and the states of an invitation.
+const (
+	guestFamily      = "family"
+	guestInterpreter = "interpreter"
+
+	guestInvited  = "invited"  // the link is out, not used yet
+	guestWaiting  = "waiting"  // the guest opened it and waits for the resident's consent
+	guestAdmitted = "admitted" // in the call
+	guestRefused  = "refused"  // the resident said no
+	guestRemoved  = "removed"  // the agent took them out
+	guestLeft     = "left"     // they left, or their page went away
+	guestEnded    = "ended"    // the call ended
+)
+
+// invitation is one guest's one-time way into one call. Only the SHA-256
+// of its secret is kept.
+type invitation struct {
+	id      string
+	callID  string
+	kind    string
+	name    string
+	by      string // the inviting agent's name
+	expires time.Time
+	label   string // the guest's media label in the call: guest1, interpreter1 …
+	state   string
+	guest   *session // once used
+}
+
+// identity is who the guest is while the invitation lasts: no account, a
+// name, and nothing the rest of the server grants to a role it knows.
+func (inv *invitation) identity() identity.Identity {
+	return identity.Identity{AccountID: "guest-" + inv.id, Username: inv.label, DisplayName: inv.name, Role: identity.RoleGuest}
+}
+
+// role is the guest's role in the call.
+func (inv *invitation) role() role {
+	if inv.kind == guestInterpreter {
+		return roleInterpreter
+	}
+	return roleGuest
+}
+
+// guestBook holds the invitations of this node's calls, until the call ends.
+type guestBook struct {
+	mu     sync.Mutex
+	byHash map[string]*invitation
+	byID   map[string]*invitation
+}
+
+func hashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// create hands out a new invitation to callID and its secret.
+func (b *guestBook) create(callID, kind, name, by string, expires time.Time) (invitation, string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.byID == nil {
+		b.byHash, b.byID = map[string]*invitation{}, map[string]*invitation{}
+	}
+	n := 1
+	for _, inv := range b.byID {
+		if inv.callID == callID && inv.kind == kind {
+			n++
+		}
+	}
+	if n > maxInvitesPerCall {
+		return invitation{}, "", protoErr(CodeInvalidState, "call %s has handed out %d invitations already", callID, maxInvitesPerCall)
+	}
+	secret := newSecret("")
+	inv := &invitation{id: newSecret("inv-")[:20], callID: callID, kind: kind, name: name, by: by,
+		expires: expires, label: kind + strconv.Itoa(n), state: guestInvited}
+	if kind == guestFamily {
+		inv.label = "guest" + strconv.Itoa(n)
+	}
+	b.byHash[hashSecret(secret)], b.byID[inv.id] = inv, inv
+	return *inv, secret, nil
+}
+
+// claim uses the invitation with secret once, at now; the guest then
+// waits for the resident's consent.
+func (b *guestBook) claim(secret string, now time.Time) (invitation, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	inv := b.byHash[hashSecret(secret)]
+	switch {
+	case inv == nil:
+		return invitation{}, protoErr(CodeInvalidToken, "这个邀请链接无效，或通话已经结束")
+	case inv.state != guestInvited:
+		return invitation{}, protoErr(CodeInvalidToken, "这个邀请链接已经用过了")
+	case !now.Before(inv.expires):
+		return invitation{}, protoErr(CodeInvalidToken, "这个邀请链接已过期，请工作人员重新邀请")
+	}
+	inv.state = guestWaiting
+	return *inv, nil
+}
+
+// bySecret returns the invitation with secret, used or not.
+func (b *guestBook) bySecret(secret string) (invitation, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	inv := b.byHash[hashSecret(secret)]
+	if inv == nil {
+		return invitation{}, false
+	}
+	return *inv, true
+}
+
+// attach notes the session of the guest who used the invitation id.
+func (b *guestBook) attach(id string, sess *session) (invitation, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	inv := b.byID[id]
+	if inv == nil {
+		return invitation{}, false
+	}
+	inv.guest = sess
+	return *inv, true
+}
+
+// move takes invitation id of callID from one of the states from to to.
+func (b *guestBook) move(id, callID, to string, from ...string) (invitation, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	inv := b.byID[id]
+	if inv == nil || inv.callID != callID {
+		return invitation{}, protoErr(CodeNotFound, "no invitation %s in call %s", id, callID)
+	}
+	for _, f := range from {
+		if inv.state == f {
+			inv.state = to
+			return *inv, nil
+		}
+	}
+	return invitation{}, protoErr(CodeInvalidState, "the guest is %s", inv.state)
+}
+
+// endCall forgets callID's invitations and returns those still in use.
+func (b *guestBook) endCall(callID string) []invitation {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []invitation
+	for h, inv := range b.byHash {
+		if inv.callID != callID {
+			continue
+		}
+		if inv.state == guestWaiting || inv.state == guestAdmitted {
+			inv.state = guestEnded
+			out = append(out, *inv)
+		}
+		delete(b.byHash, h)
+		delete(b.byID, inv.id)
+	}
+	return out
+}
