@@ -27,8 +27,9 @@ func (p *tab) audioFlows(n int, what string) {
 	p.waitJS(fmt.Sprintf(`%s.then((t) => t > %f)`, total, start), what+" going on")
 }
 
-// TestBrowserGuestJoinsFromAPhoneAfterConsent: the agent invites a family
-// member from the console; the link opens on a phone-sized page that waits
+// TestBrowserGuestJoinsFromAPhoneAfterConsent: a helper signs in on the
+// kiosk with their PIN and the agent sees them in the call; the agent
+// invites a family member from the console; the link opens on a phone-sized page that waits
 // until the resident taps 同意 on the kiosk; then the guest sees the call
 // and all three hear each other. The agent removes the guest, whose page
 // says so.
@@ -39,6 +40,11 @@ func TestBrowserGuestJoinsFromAPhoneAfterConsent(t *testing.T) {
 	agent := openConsole(t, browser, n, "agent1")
 	agent.ready()
 	kiosk := openStation(t, browser, n, "station1", 1280, 720, "")
+	kiosk.click("#helper-sign-in")
+	kiosk.fill("#helper-sign-username", "helper1")
+	kiosk.fill("#helper-sign-pin", "2468")
+	kiosk.click("#helper-sign-submit")
+	kiosk.waitJS(`document.querySelector('#helper-chip').textContent.includes('东海渔嫂')`, "the helper signed in on the kiosk")
 	kiosk.request("medical_insurance", item, "")
 	agent.offerFrom(station1Name)
 	agent.click("#offer-accept")
@@ -75,6 +81,8 @@ func TestBrowserGuestJoinsFromAPhoneAfterConsent(t *testing.T) {
 	agent.audioFlows(2, "the agent hears the resident and the guest")
 	agent.waitJS(`[...document.querySelectorAll('#participants li')].some((li) => li.dataset.role === 'guest' && li.textContent.includes('女儿小林'))`,
 		"the guest in the agent's participant list")
+	agent.waitJS(`[...document.querySelectorAll('#participants li')].some((li) => li.dataset.role === 'helper' && li.textContent.includes('东海渔嫂'))`,
+		"the kiosk's helper in the agent's participant list")
 	kiosk.waitJS(`document.querySelector('#call-parties').textContent.includes('女儿小林')`, "the guest listed on the kiosk")
 	if os.Getenv("CLOUDWINDOW_SCREENSHOTS") == "1" {
 		phone.screenshot(filepath.Join(screenshotDir, "guest-phone.png"))

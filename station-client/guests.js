@@ -80,7 +80,7 @@ export class KioskGuests {
     this.#entry = h('button', { type: 'button', class: 'helper-signin', id: 'helper-sign-in', onclick: () => this.#openForm() }, t('helper.button'));
     this.#chip = h('span', { class: 'helper-chip', id: 'helper-chip', hidden: true });
     $('#large-text').before(this.#entry, this.#chip);
-    this.#error = h('p', { class: 'form-error', id: 'helper-error', role: 'alert' });
+    this.#error = h('p', { class: 'form-error', id: 'helper-sign-error', role: 'alert' });
     this.#form = this.#buildForm();
     this.#consentText = h('p', { class: 'consent-text', id: 'consent-text' });
     this.#consent = this.#buildConsent();
@@ -95,18 +95,18 @@ export class KioskGuests {
 
   #buildForm() {
     const t = (/** @type {string} */ k) => this.#i18n.t(k);
-    const form = /** @type {HTMLFormElement} */ (h('form', { class: 'modal-layer', id: 'helper-form', autocomplete: 'off', hidden: true, onsubmit: (/** @type {Event} */ e) => this.#submit(e) },
+    const form = /** @type {HTMLFormElement} */ (h('form', { class: 'modal-layer', id: 'helper-sign-form', autocomplete: 'off', hidden: true, onsubmit: (/** @type {Event} */ e) => this.#submit(e) },
       h('div', { class: 'card modal-card' },
         h('h2', { dataset: { i18n: 'helper.title' } }, t('helper.title')),
         h('p', { class: 'muted', dataset: { i18n: 'helper.hint' } }, t('helper.hint')),
         h('label', {}, h('span', { dataset: { i18n: 'helper.username' } }, t('helper.username')),
-          h('input', { name: 'username', id: 'helper-username', required: true, maxlength: '64', autocapitalize: 'off', spellcheck: 'false' })),
+          h('input', { name: 'username', id: 'helper-sign-username', required: true, maxlength: '64', autocapitalize: 'off', spellcheck: 'false' })),
         h('label', {}, h('span', { dataset: { i18n: 'helper.pin' } }, t('helper.pin')),
-          h('input', { name: 'pin', id: 'helper-pin', type: 'password', inputmode: 'numeric', required: true, maxlength: '32' })),
+          h('input', { name: 'pin', id: 'helper-sign-pin', type: 'password', inputmode: 'numeric', required: true, maxlength: '32' })),
         this.#error,
         h('div', { class: 'modal-actions' },
           h('button', { type: 'button', class: 'btn-large', onclick: () => this.#closeForm(), dataset: { i18n: 'helper.cancel' } }, t('helper.cancel')),
-          h('button', { type: 'submit', class: 'btn-primary btn-large', id: 'helper-submit', dataset: { i18n: 'helper.submit' } }, t('helper.submit'))))));
+          h('button', { type: 'submit', class: 'btn-primary btn-large', id: 'helper-sign-submit', dataset: { i18n: 'helper.submit' } }, t('helper.submit'))))));
     return form;
   }
 
@@ -126,7 +126,7 @@ export class KioskGuests {
     this.#error.textContent = '';
     this.#form.reset();
     this.#form.hidden = false;
-    $('#helper-username').focus();
+    $('#helper-sign-username').focus();
   }
 
   #closeForm() {
@@ -144,7 +144,7 @@ export class KioskGuests {
       this.#setHelper(reply.data.name);
     } catch (err) {
       this.#error.textContent = err.message || this.#i18n.t('helper.failed');
-      $('#helper-pin').value = '';
+      $('#helper-sign-pin').value = '';
     }
   }
 
