@@ -1,14 +1,18 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"cloudwindow/audit"
 	"cloudwindow/client"
 	"cloudwindow/node"
+	"cloudwindow/recordings"
 )
 
 // invite has the agent invite a guest of kind into callID and returns the
@@ -53,6 +57,40 @@ func guestState(t *testing.T, guest *client.Client) string {
 		if st := field[string](t, next(t, guest, "guest.status"), "state"); st != "waiting" {
 			return st
 		}
+	}
+}
+
+// audited returns the audit log's actions on objectID.
+func audited(t *testing.T, n *node.Node, objectType, objectID string) []string {
+	t.Helper()
+	entries, err := n.Audit.List(context.Background(), audit.Filter{ObjectType: objectType, ObjectID: objectID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Action)
+	}
+	return out
+}
+
+// waitRecorded waits until the call's recording has a finished file of party.
+func waitRecorded(t *testing.T, n *node.Node, callID, party string) {
+	t.Helper()
+	super := token(t, n, "supervisor1")
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var d recordings.SessionDetail
+		api(t, n, "GET", "/api/v1/recordings/"+callID, super, nil, &d)
+		if slices.ContainsFunc(d.Files, func(f recordings.File) bool {
+			return f.Party == party && f.Status == recordings.StatusFinished && f.SizeBytes > 0
+		}) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no finished recording of %s among %+v", party, d.Files)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
@@ -133,6 +171,13 @@ func TestGuestJoinsAfterConsentIsHeardByBothAndRemovedLosesMedia(t *testing.T) {
 		t.Errorf("the link used a second time: %v, want invalid_token", err)
 	}
 	waitTimeline(t, n, callID, "guest_invited", "guest_waiting", "guest_admitted", "guest_removed")
+	for _, action := range []string{"guest.invite", "guest.arrive", "guest.consent", "guest.remove"} {
+		if got := audited(t, n, "call", callID); !slices.Contains(got, action) {
+			t.Errorf("%s not audited: %v", action, got)
+		}
+	}
+	request(t, agent, "call.hangup", map[string]string{"call_id": callID})
+	waitRecorded(t, n, callID, "guest1")
 }
 
 // TestGuestRefusedWhenConsentDeniedExpiredOrForAnotherCall: a resident who
@@ -157,6 +202,15 @@ func TestGuestRefusedWhenConsentDeniedExpiredOrForAnotherCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	next(t, station, "guest.status")
+	// The kiosk's page reloads while the guest waits: it is asked again.
+	station, err = station.Resume(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(station.Close)
+	if st := next(t, station, "guest.status"); field[string](t, st, "invitation_id") != idA || field[string](t, st, "state") != "waiting" {
+		t.Errorf("the resumed kiosk is told %s, want the guest waiting", st.Data)
+	}
 	if _, err := island.Request(ctx, "guest.consent", map[string]any{"call_id": callB, "invitation_id": idA, "allow": true}); client.ErrCode(err) != "not_found" {
 		t.Errorf("another call's resident lets the guest in: %v, want not_found", err)
 	}
@@ -250,4 +304,7 @@ func TestHelperSignsInOnTheKioskAndIsRecordedOnTheCase(t *testing.T) {
 		t.Errorf("after the helper signed out the agent is shown %v", shown)
 	}
 	waitTimeline(t, n, callID, "case.helper_joined", "helper_left")
+	if got := audited(t, n, "station", field[map[string]any](t, station.Welcome, "identity")["id"].(string)); !slices.Contains(got, "station.helper_sign_in") || !slices.Contains(got, "station.helper_sign_out") {
+		t.Errorf("the helper's sign-in and sign-out audited: %v", got)
+	}
 }

@@ -3,6 +3,7 @@ package signaling
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -152,6 +153,20 @@ func (b *guestBook) move(id, callID, to string, from ...string) (invitation, err
 		}
 	}
 	return invitation{}, protoErr(CodeInvalidState, "the guest is %s", inv.state)
+}
+
+// ofCall lists callID's invitations still in use.
+func (b *guestBook) ofCall(callID string) []invitation {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []invitation
+	for _, inv := range b.byID {
+		if inv.callID == callID && (inv.state == guestInvited || inv.state == guestWaiting || inv.state == guestAdmitted) {
+			out = append(out, *inv)
+		}
+	}
+	slices.SortFunc(out, func(a, b invitation) int { return a.expires.Compare(b.expires) })
+	return out
 }
 
 // endCall forgets callID's invitations and returns those still in use.

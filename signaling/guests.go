@@ -327,6 +327,24 @@ func (s *Server) guestGone(sess *session) {
 	}
 }
 
+// repeatGuestStatus tells a resident or agent whose page came back where
+// the call's guests and helper stand, so that a reload loses no consent
+// question.
+func (s *Server) repeatGuestStatus(sess *session, c *call) {
+	switch r, _ := c.roleOf(sess); r {
+	case roleResident:
+		if h, ok := s.helpers.get(sess.ident.AccountID); ok {
+			sess.push(TypeHelperSignedIn, helperSignedInData{Name: h.DisplayName, CallID: c.id})
+		}
+	case roleAgent:
+	default:
+		return
+	}
+	for _, inv := range s.guests.ofCall(c.id) {
+		sess.push(TypeGuestStatus, statusOf(inv))
+	}
+}
+
 // callEndedForGuests ends the sessions of c's guests, and the sign-in of
 // the helper at its kiosk.
 func (s *Server) callEndedForGuests(c *call) {

@@ -59,6 +59,7 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 		if peer := c.peerOf(sess); peer != nil {
 			peer.ResendOffer()
 		}
+		s.repeatGuestStatus(sess, c)
 	}
 	if ident.Role != identity.RoleStation {
 		if !s.stats.known() {

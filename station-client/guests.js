@@ -86,6 +86,8 @@ export class KioskGuests {
     this.#consent = this.#buildConsent();
     document.body.append(this.#form, this.#consent);
     signaling.on('guest.status', (/** @type {GuestStatus} */ d) => this.#guestStatus(d));
+    // After a reload the server says again who is signed in as the helper.
+    signaling.on('helper.signed_in', (/** @type {any} */ d) => this.#setHelper(d.name));
     signaling.on('call.ended', () => {
       this.#closeConsent();
       this.#setHelper('');
