@@ -13,7 +13,7 @@ import { Signaling, State } from '/lib/signaling.js';
 
 const text = {
   connecting: '正在连接，请稍候…',
-  badLink: '这个邀请链接不完整，请请工作人员重新发一个链接。',
+  badLink: '这个邀请链接不完整，请联系工作人员重新发一个链接。',
   reconnecting: '网络不稳定，正在重新连接…',
   noMedia: '无法打开摄像头或麦克风。请在浏览器里允许使用摄像头和麦克风，然后刷新本页。',
   audioOnly: '摄像头无法打开，只用声音通话。',

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,8 +15,11 @@ import (
 // DefaultGuestInviteTTL is how long a guest invitation may be used.
 const DefaultGuestInviteTTL = 15 * time.Minute
 
-// maxInvitesPerCall bounds the invitations one call may hand out.
+// maxInvitesPerCall bounds the invitations of each kind one call may hand out.
 const maxInvitesPerCall = 8
+
+// labelPrefix names the media of a guest of each kind in the call.
+var labelPrefix = map[string]string{guestFamily: "guest", guestInterpreter: "interpreter"}
 
 // Guest kinds and the states of an invitation.
 const (
@@ -38,7 +42,6 @@ type invitation struct {
 	callID  string
 	kind    string
 	name    string
-	by      string // the inviting agent's name
 	expires time.Time
 	label   string // the guest's media label in the call: guest1, interpreter1 …
 	state   string
@@ -48,7 +51,15 @@ type invitation struct {
 // identity is who the guest is while the invitation lasts: no account, a
 // name, and nothing the rest of the server grants to a role it knows.
 func (inv *invitation) identity() identity.Identity {
-	return identity.Identity{AccountID: "guest-" + inv.id, Username: inv.label, DisplayName: inv.name, Role: identity.RoleGuest}
+	return identity.Identity{AccountID: guestAccount + inv.id, Username: inv.label, DisplayName: inv.name, Role: identity.RoleGuest}
+}
+
+// guestAccount prefixes the account id of a guest's session.
+const guestAccount = "guest-"
+
+// invitationOf is the invitation id of a guest's session.
+func invitationOf(sess *session) string {
+	return strings.TrimPrefix(sess.ident.AccountID, guestAccount)
 }
 
 // role is the guest's role in the call.
@@ -72,7 +83,7 @@ func hashSecret(secret string) string {
 }
 
 // create hands out a new invitation to callID and its secret.
-func (b *guestBook) create(callID, kind, name, by string, expires time.Time) (invitation, string, error) {
+func (b *guestBook) create(callID, kind, name string, expires time.Time) (invitation, string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.byID == nil {
@@ -85,14 +96,11 @@ func (b *guestBook) create(callID, kind, name, by string, expires time.Time) (in
 		}
 	}
 	if n > maxInvitesPerCall {
-		return invitation{}, "", protoErr(CodeInvalidState, "call %s has handed out %d invitations already", callID, maxInvitesPerCall)
+		return invitation{}, "", protoErr(CodeInvalidState, "call %s has handed out %d invitations of this kind already", callID, maxInvitesPerCall)
 	}
 	secret := newSecret("")
-	inv := &invitation{id: newSecret("inv-")[:20], callID: callID, kind: kind, name: name, by: by,
-		expires: expires, label: kind + strconv.Itoa(n), state: guestInvited}
-	if kind == guestFamily {
-		inv.label = "guest" + strconv.Itoa(n)
-	}
+	inv := &invitation{id: newSecret("inv-")[:20], callID: callID, kind: kind, name: name,
+		expires: expires, label: labelPrefix[kind] + strconv.Itoa(n), state: guestInvited}
 	b.byHash[hashSecret(secret)], b.byID[inv.id] = inv, inv
 	return *inv, secret, nil
 }
@@ -124,6 +132,16 @@ func (b *guestBook) bySecret(secret string) (invitation, bool) {
 		return invitation{}, false
 	}
 	return *inv, true
+}
+
+// callOf is the call of invitation id; empty if it is gone.
+func (b *guestBook) callOf(id string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if inv := b.byID[id]; inv != nil {
+		return inv.callID
+	}
+	return ""
 }
 
 // attach notes the session of the guest who used the invitation id.

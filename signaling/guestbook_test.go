@@ -10,12 +10,12 @@ import (
 func TestGuestBookClaimsEachInvitationOnceWithinItsTime(t *testing.T) {
 	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 	var b guestBook
-	inv, secret, err := b.create("call-1", guestFamily, "女儿", "王芳", now.Add(15*time.Minute))
+	inv, secret, err := b.create("call-1", guestFamily, "女儿", now.Add(15*time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, late, _ := b.create("call-1", guestInterpreter, "翻译", "王芳", now.Add(15*time.Minute))
-	_, ended, _ := b.create("call-2", guestFamily, "家属", "李明", now.Add(15*time.Minute))
+	_, late, _ := b.create("call-1", guestInterpreter, "翻译", now.Add(15*time.Minute))
+	_, ended, _ := b.create("call-2", guestFamily, "家属", now.Add(15*time.Minute))
 	b.endCall("call-2")
 	for _, tc := range []struct {
 		name, secret string
@@ -42,7 +42,7 @@ func TestGuestBookClaimsEachInvitationOnceWithinItsTime(t *testing.T) {
 // and leaving apply to the invitation's own call and state only.
 func TestGuestBookMovesOnlyFromTheGivenStatesInItsOwnCall(t *testing.T) {
 	var b guestBook
-	inv, secret, _ := b.create("call-1", guestInterpreter, "手语翻译", "王芳", time.Now().Add(time.Minute))
+	inv, secret, _ := b.create("call-1", guestInterpreter, "手语翻译", time.Now().Add(time.Minute))
 	if inv.label != "interpreter1" || inv.role() != roleInterpreter {
 		t.Errorf("an interpreter is %s in role %s", inv.label, inv.role())
 	}

@@ -128,7 +128,7 @@ func (s *Server) handleGuestInvite(ctx context.Context, sess *session, m Message
 		d.Name = guestNames[d.Kind]
 	}
 	expires := time.Now().Add(s.cfg.GuestInviteTTL)
-	inv, secret, err := s.guests.create(c.id, d.Kind, d.Name, sess.ident.DisplayName, expires)
+	inv, secret, err := s.guests.create(c.id, d.Kind, d.Name, expires)
 	if err != nil {
 		return err
 	}
@@ -168,7 +168,7 @@ func (s *Server) guestArrived(ctx context.Context, sess *session, resumed bool) 
 	if resumed {
 		return // the session goes on where it was
 	}
-	inv, ok := s.guests.attach(strings.TrimPrefix(sess.ident.AccountID, "guest-"), sess)
+	inv, ok := s.guests.attach(invitationOf(sess), sess)
 	c := s.liveCall(inv.callID)
 	if !ok || c == nil {
 		s.endSession(sess, "call ended")
@@ -177,16 +177,6 @@ func (s *Server) guestArrived(ctx context.Context, sess *session, resumed bool) 
 	s.audit(ctx, sess.ident, "guest.arrive", "call", c.id, inv.kind)
 	s.events.add(c.id, calls.Event{At: time.Now(), Type: "guest_waiting", Actor: inv.name, Detail: inv.kind})
 	s.tellGuestStatus(c, inv)
-}
-
-// guestCallID is the call of invitation id.
-func (s *Server) guestCallID(id string) string {
-	s.guests.mu.Lock()
-	defer s.guests.mu.Unlock()
-	if inv := s.guests.byID[id]; inv != nil {
-		return inv.callID
-	}
-	return ""
 }
 
 // tellGuestStatus tells the guest, the resident and the call's agents.
@@ -284,7 +274,7 @@ func (s *Server) handleGuestLeave(ctx context.Context, sess *session, m Message)
 	if err := decodeData(m.Data, &d); err != nil {
 		return err
 	}
-	id := strings.TrimPrefix(sess.ident.AccountID, "guest-")
+	id := invitationOf(sess)
 	c := s.liveCall(d.CallID)
 	if c == nil {
 		return protoErr(CodeNotFound, "call %s has ended", d.CallID)
@@ -318,8 +308,8 @@ func (s *Server) guestOut(c *call, inv invitation, reason, by string) {
 // guestGone notes that a guest's session ended without guest.leave (their
 // page closed and did not come back).
 func (s *Server) guestGone(sess *session) {
-	id := strings.TrimPrefix(sess.ident.AccountID, "guest-")
-	callID := s.guestCallID(id)
+	id := invitationOf(sess)
+	callID := s.guests.callOf(id)
 	inv, err := s.guests.move(id, callID, guestLeft, guestWaiting, guestAdmitted)
 	if c := s.liveCall(callID); err == nil && c != nil {
 		s.events.add(c.id, calls.Event{At: time.Now(), Type: "guest_left", Actor: inv.name, Detail: inv.kind})
