@@ -308,3 +308,51 @@ func TestHelperSignsInOnTheKioskAndIsRecordedOnTheCase(t *testing.T) {
 		t.Errorf("the helper's sign-in and sign-out audited: %v", got)
 	}
 }
+
+// TestGuestOnAnotherNodeJoinsTheCall: in a cluster the guest's link may
+// reach a node other than the call's; they still wait for consent, then
+// hear and are heard by both, and their 离开 reaches the call.
+func TestGuestOnAnotherNodeJoinsTheCall(t *testing.T) {
+	a, b := startCluster(t)
+	station, agent := dial(t, a, "station1"), dial(t, a, "agent1")
+	ready(t, agent)
+	callID := startCall(t, station, agent, itemOf(t, a, "medical_insurance"))
+	ctx := ctxT(t)
+	sm, err := station.StartMedia(ctx, callID, client.MediaOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	am, err := agent.StartMedia(ctx, callID, client.MediaOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, secret := invite(t, agent, callID, "interpreter", "手语翻译")
+	guest, err := dialGuest(t, b, secret)
+	if err != nil {
+		t.Fatalf("the guest opens the link on node B: %v", err)
+	}
+	if st := field[string](t, next(t, guest, "guest.status"), "state"); st != "waiting" {
+		t.Fatalf("the guest on node B is told %s, want to wait", st)
+	}
+	admit(t, station, callID, id, true)
+	next(t, guest, "call.started")
+	gm, err := guest.StartMedia(ctx, callID, client.MediaOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sendUntil(t, []*client.Media{sm, am, gm}, func() bool {
+		return sm.Received()["interpreter1-main/audio"] >= 30 && am.Received()["interpreter1-main/audio"] >= 30 &&
+			gm.Received()["station-main/audio"] >= 30 && gm.Received()["agent-main/audio"] >= 30
+	})
+	if _, err := guest.Request(ctx, "chat.send", map[string]string{"call_id": callID, "text": "hi"}); client.ErrCode(err) != "forbidden" {
+		t.Errorf("a guest on node B chats: %v, want forbidden", err)
+	}
+	request(t, guest, "guest.leave", map[string]string{"call_id": callID})
+	if reason := field[string](t, next(t, guest, "call.ended"), "reason"); reason != "left" {
+		t.Errorf("the guest's call ended with %q, want left", reason)
+	}
+	if _, err := dialGuest(t, b, secret); client.ErrCode(err) != "invalid_token" {
+		t.Errorf("the link used again on node B: %v, want invalid_token", err)
+	}
+	waitTimeline(t, a, callID, "guest_invited", "guest_waiting", "guest_admitted", "guest_left")
+}

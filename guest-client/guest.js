@@ -42,7 +42,7 @@ class GuestPage {
   start() {
     $('#guest-leave').addEventListener('click', () => this.#leave());
     $('#guest-sound').addEventListener('click', () => this.#unmute());
-    if (!/^[0-9a-f]{16,64}$/.test(this.#secret)) {
+    if (!/^[0-9a-f]{32}\.[0-9A-Za-z-]{1,64}$/.test(this.#secret)) {
       this.#end(text.badLink);
       return;
     }

@@ -54,6 +54,9 @@ func (inv *invitation) identity() identity.Identity {
 	return identity.Identity{AccountID: guestAccount + inv.id, Username: inv.label, DisplayName: inv.name, Role: identity.RoleGuest}
 }
 
+// guestAccountOf is the account id of the guest who uses secret.
+func guestAccountOf(secret string) string { return guestAccount + "inv-" + hashSecret(secret)[:16] }
+
 // guestAccount prefixes the account id of a guest's session.
 const guestAccount = "guest-"
 
@@ -75,6 +78,7 @@ type guestBook struct {
 	mu     sync.Mutex
 	byHash map[string]*invitation
 	byID   map[string]*invitation
+	away   map[string]awayGuest // guests signing in here to a call on another node, by account
 }
 
 func hashSecret(secret string) string {
@@ -82,7 +86,9 @@ func hashSecret(secret string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// create hands out a new invitation to callID and its secret.
+// create hands out a new invitation to callID and its secret. The secret
+// ends in the call's id, so that any node of a cluster can tell which node
+// holds the call (see guests_cluster.go).
 func (b *guestBook) create(callID, kind, name string, expires time.Time) (invitation, string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -98,8 +104,8 @@ func (b *guestBook) create(callID, kind, name string, expires time.Time) (invita
 	if n > maxInvitesPerCall {
 		return invitation{}, "", protoErr(CodeInvalidState, "call %s has handed out %d invitations of this kind already", callID, maxInvitesPerCall)
 	}
-	secret := newSecret("")
-	inv := &invitation{id: newSecret("inv-")[:20], callID: callID, kind: kind, name: name,
+	secret := newSecret("") + "." + callID
+	inv := &invitation{id: "inv-" + hashSecret(secret)[:16], callID: callID, kind: kind, name: name,
 		expires: expires, label: labelPrefix[kind] + strconv.Itoa(n), state: guestInvited}
 	b.byHash[hashSecret(secret)], b.byID[inv.id] = inv, inv
 	return *inv, secret, nil
@@ -132,6 +138,36 @@ func (b *guestBook) bySecret(secret string) (invitation, bool) {
 		return invitation{}, false
 	}
 	return *inv, true
+}
+
+// byAccount returns the invitation a guest's account was made from.
+func (b *guestBook) byAccount(account string) (invitation, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	inv := b.byID[strings.TrimPrefix(account, guestAccount)]
+	if inv == nil {
+		return invitation{}, false
+	}
+	return *inv, true
+}
+
+// noteAway keeps a claim the call's node made for a guest signing in here.
+func (b *guestBook) noteAway(account string, g awayGuest) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.away == nil {
+		b.away = map[string]awayGuest{}
+	}
+	b.away[account] = g
+}
+
+// takeAway returns and forgets the claim noteAway kept.
+func (b *guestBook) takeAway(account string) (awayGuest, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	g, ok := b.away[account]
+	delete(b.away, account)
+	return g, ok
 }
 
 // callOf is the call of invitation id; empty if it is gone.

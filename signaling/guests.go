@@ -143,15 +143,13 @@ func (s *Server) handleGuestInvite(ctx context.Context, sess *session, m Message
 
 // guestIdentity is who an auth with an invitation signs in as: a guest
 // using it for the first time, or the same guest resuming their session.
-func (s *Server) guestIdentity(d authData) (identity.Identity, error) {
-	if d.Resume != "" {
-		inv, ok := s.guests.bySecret(d.Invitation)
-		if ok && (inv.state == guestWaiting || inv.state == guestAdmitted) {
-			sess := s.session(inv.identity().AccountID)
-			if sess != nil && sess.id == d.Resume && subtle.ConstantTimeCompare([]byte(d.ResumeToken), []byte(sess.resumeToken)) == 1 {
-				return inv.identity(), nil
-			}
-		}
+func (s *Server) guestIdentity(ctx context.Context, d authData) (identity.Identity, error) {
+	if sess := s.session(guestAccountOf(d.Invitation)); d.Resume != "" && sess != nil && sess.remote == nil &&
+		sess.id == d.Resume && subtle.ConstantTimeCompare([]byte(d.ResumeToken), []byte(sess.resumeToken)) == 1 {
+		return sess.ident, nil
+	}
+	if _, ok := s.guests.bySecret(d.Invitation); !ok {
+		return s.claimAway(ctx, d.Invitation)
 	}
 	inv, err := s.guests.claim(d.Invitation, time.Now())
 	if err != nil {
@@ -167,6 +165,9 @@ func (s *Server) guestIdentity(d authData) (identity.Identity, error) {
 func (s *Server) guestArrived(ctx context.Context, sess *session, resumed bool) {
 	if resumed {
 		return // the session goes on where it was
+	}
+	if s.arrivedAway(sess) {
+		return // the call's node asks the resident
 	}
 	inv, ok := s.guests.attach(invitationOf(sess), sess)
 	c := s.liveCall(inv.callID)

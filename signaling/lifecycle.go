@@ -75,7 +75,7 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 // identify checks an auth's token, or a guest's invitation.
 func (s *Server) identify(ctx context.Context, d authData) (identity.Identity, error) {
 	if d.Invitation != "" {
-		return s.guestIdentity(d)
+		return s.guestIdentity(ctx, d)
 	}
 	ident, err := s.deps.Verifier.Verify(ctx, d.Token)
 	if err != nil {

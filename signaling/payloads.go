@@ -40,7 +40,7 @@ func (d *authData) check() error {
 	if err := checkLen("token", d.Token, maxTokenLen, d.Invitation == ""); err != nil {
 		return err
 	}
-	if err := checkLen("invitation", d.Invitation, maxIDLen, false); err != nil {
+	if err := checkLen("invitation", d.Invitation, 2*maxIDLen, false); err != nil {
 		return err
 	}
 	if err := checkLen("resume", d.Resume, maxIDLen, false); err != nil {
