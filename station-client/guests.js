@@ -28,7 +28,7 @@ const guestMessages = {
     'consent.refuse': '拒绝',
   },
   en: {
-    'helper.button': 'Helper sign-in',
+    'helper.button': 'Helper',
     'helper.title': 'Helper sign-in',
     'helper.hint': 'Helpers: enter your own account and PIN; the call records that you helped.',
     'helper.username': 'Helper account',
