@@ -16,7 +16,7 @@ const guestMessages = {
     'helper.pin': 'PIN 码',
     'helper.submit': '登录',
     'helper.cancel': '取消',
-    'helper.signed_in': '代办员：{name}',
+    'helper.signed_in': '{name}',
     'helper.sign_out': '退出',
     'helper.failed': '登录失败，请重试',
     'role.helper': '代办员',
@@ -35,7 +35,7 @@ const guestMessages = {
     'helper.pin': 'PIN',
     'helper.submit': 'Sign in',
     'helper.cancel': 'Cancel',
-    'helper.signed_in': 'Helper: {name}',
+    'helper.signed_in': '{name}',
     'helper.sign_out': 'Sign out',
     'helper.failed': 'Sign-in failed, please try again',
     'role.helper': 'Helper',
@@ -97,9 +97,10 @@ export class KioskGuests {
 
   #buildForm() {
     const t = (/** @type {string} */ k) => this.#i18n.t(k);
-    const form = /** @type {HTMLFormElement} */ (h('form', { class: 'modal-layer', id: 'helper-sign-form', autocomplete: 'off', hidden: true, onsubmit: (/** @type {Event} */ e) => this.#submit(e) },
+    const form = /** @type {HTMLFormElement} */ (h('form', { class: 'modal-layer', id: 'helper-sign-form', role: 'dialog', 'aria-modal': 'true',
+      'aria-labelledby': 'helper-sign-title', autocomplete: 'off', hidden: true, onsubmit: (/** @type {Event} */ e) => this.#submit(e) },
       h('div', { class: 'card modal-card' },
-        h('h2', { dataset: { i18n: 'helper.title' } }, t('helper.title')),
+        h('h2', { id: 'helper-sign-title', dataset: { i18n: 'helper.title' } }, t('helper.title')),
         h('p', { class: 'muted', dataset: { i18n: 'helper.hint' } }, t('helper.hint')),
         h('label', {}, h('span', { dataset: { i18n: 'helper.username' } }, t('helper.username')),
           h('input', { name: 'username', id: 'helper-sign-username', required: true, maxlength: '64', autocapitalize: 'off', spellcheck: 'false' })),
@@ -114,7 +115,7 @@ export class KioskGuests {
 
   #buildConsent() {
     const t = (/** @type {string} */ k) => this.#i18n.t(k);
-    return h('div', { class: 'modal-layer', id: 'guest-consent', role: 'alertdialog', 'aria-labelledby': 'consent-title', hidden: true },
+    return h('div', { class: 'modal-layer', id: 'guest-consent', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'consent-title', hidden: true },
       h('div', { class: 'card modal-card consent-card' },
         h('h2', { id: 'consent-title', dataset: { i18n: 'consent.title' } }, t('consent.title')),
         this.#consentText,
@@ -124,7 +125,10 @@ export class KioskGuests {
           h('button', { type: 'button', class: 'btn-primary btn-large', id: 'consent-allow', onclick: () => this.#answer(true), dataset: { i18n: 'consent.allow' } }, t('consent.allow')))));
   }
 
+  // openForm shows the sign-in over the screen shown now; a dialog belongs
+  // to its screen, which the kiosk's layout keeps it within.
   #openForm() {
+    $(`[data-screen="${document.body.dataset.view}"]`).append(this.#form);
     this.#error.textContent = '';
     this.#form.reset();
     this.#form.hidden = false;
@@ -168,6 +172,7 @@ export class KioskGuests {
   /** @param {GuestStatus} d */
   #guestStatus(d) {
     if (d.state === 'waiting') {
+      $('[data-screen="call"]').append(this.#consent);
       this.#asking = d;
       this.#render();
       this.#consent.hidden = false;
@@ -198,6 +203,7 @@ export class KioskGuests {
     this.#entry.hidden = Boolean(this.#helper);
     this.#entry.textContent = t('helper.button');
     this.#chip.hidden = !this.#helper;
+    this.#chip.title = `${t('role.helper')} ${this.#helper}`;
     this.#chip.replaceChildren(t('helper.signed_in', { name: this.#helper }), ' ',
       h('button', { type: 'button', class: 'helper-sign-out', id: 'helper-sign-out', onclick: () => this.#signOut() }, t('helper.sign_out')));
     if (this.#asking) {
