@@ -356,3 +356,37 @@ func TestGuestOnAnotherNodeJoinsTheCall(t *testing.T) {
 	}
 	waitTimeline(t, a, callID, "guest_invited", "guest_waiting", "guest_admitted", "guest_left")
 }
+
+// TestHelperSignsInDuringACallOnAnotherNode: the kiosk is signed in to
+// node A and its call runs on node B; the helper who signs in during the
+// call is still in it and on its case.
+func TestHelperSignsInDuringACallOnAnotherNode(t *testing.T) {
+	a, b := startCluster(t)
+	station, agent := dial(t, a, "station1"), dial(t, b, "agent1")
+	ready(t, agent)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := station.Request(ctxT(t), "call.request", map[string]any{"item_id": "mi-001"})
+		if err == nil {
+			break
+		}
+		if client.ErrCode(err) != "no_agents" || time.Now().After(deadline) {
+			t.Fatalf("call.request on node A: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	offer := next(t, agent, "call.offer")
+	callID := field[string](t, request(t, agent, "call.accept", map[string]string{"request_id": field[string](t, offer, "request_id")}), "call_id")
+	next(t, station, "call.started")
+	signed := request(t, station, "helper.sign_in", map[string]string{"username": "helper1", "pin": "2468"})
+	if field[string](t, signed, "call_id") != callID {
+		t.Errorf("the helper signed in on node A joined %s", signed.Data)
+	}
+	for {
+		shown := field[[]map[string]string](t, next(t, agent, "call.participants"), "participants")
+		if slices.ContainsFunc(shown, func(p map[string]string) bool { return p["role"] == "helper" && p["name"] == "东海渔嫂" }) {
+			break
+		}
+	}
+	waitTimeline(t, b, callID, "case.helper_joined")
+}

@@ -52,6 +52,8 @@ type awayCall struct {
 var forwardedTypes = map[string]bool{
 	TypeRTCOffer: true, TypeRTCAnswer: true, TypeRTCCandidate: true, TypeChatSend: true, TypeCallHangup: true,
 	TypeGuestLeave: true, // a guest's, whose call is on another node
+	// A helper signing in during the call is recorded by the call's node.
+	TypeHelperSignIn: true, TypeHelperSignOut: true,
 }
 
 func (s *Server) startCluster() {
