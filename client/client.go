@@ -67,6 +67,8 @@ type Client struct {
 	Welcome Message
 	baseURL string
 	token   string
+	// invitation is a guest's, who signs in with it instead of a token.
+	invitation string
 
 	writeMu sync.Mutex
 	mu      sync.Mutex
@@ -103,7 +105,8 @@ func dial(ctx context.Context, baseURL, token string, auth map[string]string) (*
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", wsURL, err)
 	}
-	c := &Client{ws: ws, baseURL: baseURL, token: token, pending: map[string]chan Message{}, notify: make(chan struct{}, 1), done: make(chan struct{})}
+	c := &Client{ws: ws, baseURL: baseURL, token: token, invitation: auth["invitation"],
+		pending: map[string]chan Message{}, notify: make(chan struct{}, 1), done: make(chan struct{})}
 	go c.readLoop()
 	w, err := c.Request(ctx, "auth", auth)
 	if err != nil {

@@ -138,6 +138,14 @@ func TestGuestJoinsAfterConsentIsHeardByBothAndRemovedLosesMedia(t *testing.T) {
 		return sm.Received()["guest1-main/audio"] >= 30 && am.Received()["guest1-main/audio"] >= 30 &&
 			gm.Received()["agent-main/audio"] >= 30 && gm.Received()["station-main/audio"] >= 30
 	})
+	// The guest's phone loses its link and comes back to the call.
+	guest, err = guest.Resume(ctx)
+	if err != nil {
+		t.Fatalf("the guest resumes: %v", err)
+	}
+	t.Cleanup(guest.Close)
+	heardBefore := am.Received()["guest1-main/audio"]
+	sendUntil(t, all, func() bool { return am.Received()["guest1-main/audio"] >= heardBefore+30 })
 	shown := field[[]map[string]string](t, next(t, agent, "call.participants"), "participants")
 	for len(shown) != 3 {
 		shown = field[[]map[string]string](t, next(t, agent, "call.participants"), "participants")

@@ -47,10 +47,6 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 	}
 	sess.reply(m.ID, TypeWelcome, s.welcome(ctx, sess, resumed))
 	s.repeatRecordingStatus(sess)
-	if ident.Role == identity.RoleGuest {
-		s.guestArrived(ctx, sess, resumed)
-		return sess
-	}
 	if away := sess.awayCall(); resumed && away != nil {
 		s.forwardToCall(ctx, sess, away, "resumed", Message{})
 	}
@@ -61,7 +57,9 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 		}
 		s.repeatGuestStatus(sess, c)
 	}
-	if ident.Role != identity.RoleStation {
+	if ident.Role == identity.RoleGuest {
+		s.guestArrived(ctx, sess, resumed)
+	} else if ident.Role != identity.RoleStation {
 		if !s.stats.known() {
 			// A node that joined a cluster after the queue last changed
 			// has heard no figures yet: ask the queue for them.
