@@ -12,6 +12,7 @@ import { Signaling, State } from '/lib/signaling.js';
 import { AgentCall } from './incall.js';
 import { AgentCollab } from './collab.js';
 import { collabMessages } from './collab-strings.js';
+import { AgentGuests, guestMessages } from './guests.js';
 import { OfferPanel } from './offer.js';
 // Overseers get the supervisor view (wallboard, live calls, 监看).
 import { credentialsKey, langKey, overseerRoles } from './pageshell.js';
@@ -24,8 +25,8 @@ import { FollowUpBooking } from './followup.js';
 import { WrapUp } from './wrapup.js';
 
 const texts = {
-  zh: { ...messages.zh, ...supervisorMessages.zh, ...collabMessages.zh },
-  en: { ...messages.en, ...supervisorMessages.en, ...collabMessages.en },
+  zh: { ...messages.zh, ...supervisorMessages.zh, ...collabMessages.zh, ...guestMessages.zh },
+  en: { ...messages.en, ...supervisorMessages.en, ...collabMessages.en, ...guestMessages.en },
 };
 
 class Console {
@@ -42,6 +43,7 @@ class Console {
   offer = new OfferPanel({ signaling: this.signaling, i18n: this.i18n });
   call = new AgentCall({ signaling: this.signaling, i18n: this.i18n, session: this.session });
   collab = new AgentCollab({ signaling: this.signaling, i18n: this.i18n, call: this.call });
+  guests = new AgentGuests({ signaling: this.signaling, i18n: this.i18n, call: this.call });
   wrapup = new WrapUp({ signaling: this.signaling, session: this.session, i18n: this.i18n });
   followUp = new FollowUpBooking({ session: this.session, i18n: this.i18n, wrapup: this.wrapup });
   unfinished = new UnfinishedCases({ session: this.session, i18n: this.i18n });
@@ -101,6 +103,7 @@ class Console {
       this.#route();
     });
     this.collab.addEventListener('notice', (/** @type {CustomEvent} */ e) => this.shell.toast(e.detail));
+    this.guests.addEventListener('notice', (/** @type {CustomEvent} */ e) => this.shell.toast(e.detail));
     this.supervisor.addEventListener('notice', (/** @type {CustomEvent} */ e) => this.shell.toast(e.detail));
   }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"cloudwindow/identity"
 	"cloudwindow/store"
 )
 
@@ -55,6 +56,9 @@ func (s *Service) Login(ctx context.Context, username, password, remoteAddr stri
 		if wait > 0 {
 			return Tokens{}, &RateLimitError{RetryAfter: wait}
 		}
+	}
+	if acct.Role == identity.RoleHelper {
+		hash = nil // a helper's PIN signs in on a kiosk only (CheckHelper)
 	}
 	if !s.hasher.check(hash, password) {
 		s.loginFailed(pair, username, remoteAddr, now)

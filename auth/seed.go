@@ -11,6 +11,9 @@ import (
 // DemoPassword is the password of every account SeedDemo creates.
 const DemoPassword = "demo"
 
+// DemoHelperPIN is the PIN of the demo station helper, helper1.
+const DemoHelperPIN = "2468"
+
 func demoAccounts() []Account {
 	return []Account{
 		{Username: "agent1", DisplayName: "王芳", Role: identity.RoleAgent,
@@ -21,6 +24,8 @@ func demoAccounts() []Account {
 		{Username: "supervisor1", DisplayName: "张主任", Role: identity.RoleSupervisor},
 		{Username: "admin", DisplayName: "管理员", Role: identity.RoleAdmin},
 		{Username: "station1", DisplayName: "东海社区远程帮办点", Role: identity.RoleStation, Region: "沈家门街道"},
+		// A station helper (代办员) who signs in on the kiosk with DemoHelperPIN.
+		{Username: "helper1", DisplayName: "东海渔嫂", Role: identity.RoleHelper, Region: "沈家门街道"},
 		{Username: "island1", DisplayName: "鲁家峙岛远程帮办点", Role: identity.RoleStation, Region: "沈家门街道", Island: true},
 	}
 }
@@ -39,7 +44,11 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 		}
 		// The demo password is below the policy on purpose; it is set here
 		// directly rather than through CreateAccount.
-		_, err = s.insertAccount(ctx, a, DemoPassword)
+		password := DemoPassword
+		if a.Role == identity.RoleHelper {
+			password = DemoHelperPIN
+		}
+		_, err = s.insertAccount(ctx, a, password)
 		if err != nil && !errors.Is(err, ErrUsernameTaken) {
 			return fmt.Errorf("seed demo: %w", err)
 		}

@@ -31,6 +31,12 @@ func TestSeedDemoIsIdempotent(t *testing.T) {
 			t.Fatalf("seeding again overwrote an edit: %q", got)
 		}
 		for _, a := range demoAccounts() {
+			if a.Role == identity.RoleHelper {
+				if id, err := s.CheckHelper(ctx, a.Username, DemoHelperPIN, "station-1"); err != nil || id.Role != a.Role {
+					t.Errorf("helper %s with the demo PIN: %v %v", a.Username, id.Role, err)
+				}
+				continue
+			}
 			if tok := mustLogin(t, s, a.Username, DemoPassword); tok.Role != a.Role {
 				t.Errorf("%s logged in as %s, want %s", a.Username, tok.Role, a.Role)
 			}

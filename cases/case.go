@@ -146,6 +146,7 @@ type Detail struct {
 	Forms      []Form      `json:"forms"`
 	Signatures []Signature `json:"signatures"`
 	Events     []Event     `json:"events"`
+	Helpers    []Helper    `json:"helpers"` // station helpers (代办员) who acted for the resident
 	// RecordingURL links to the session recording; set for supervisors and
 	// admins only, by the HTTP layer.
 	RecordingURL string `json:"recording_url,omitempty"`

@@ -185,6 +185,9 @@ func (s *Service) Detail(ctx context.Context, id string) (Detail, error) {
 	if d.Events, err = s.Events(ctx, c); err != nil {
 		return Detail{}, err
 	}
+	if d.Helpers, err = s.Helpers(ctx, c); err != nil {
+		return Detail{}, err
+	}
 	return d, nil
 }
 

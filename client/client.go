@@ -68,6 +68,8 @@ type Client struct {
 	Welcome Message
 	baseURL string
 	token   string
+	// invitation is a guest's, who signs in with it instead of a token.
+	invitation string
 
 	writeMu sync.Mutex
 	mu      sync.Mutex
@@ -87,18 +89,29 @@ type Client struct {
 // authenticates with token. resume, if not nil, is the earlier welcome's
 // session_id and resume_token.
 func Dial(ctx context.Context, baseURL, token string, resume ...string) (*Client, error) {
+	auth := map[string]string{"token": token}
+	if len(resume) == 2 {
+		auth["resume"], auth["resume_token"] = resume[0], resume[1]
+	}
+	return dial(ctx, baseURL, token, auth)
+}
+
+// DialGuest opens the signaling socket at baseURL as a remote guest, with
+// the secret of the invitation (the part of its link after "#").
+func DialGuest(ctx context.Context, baseURL, invitation string) (*Client, error) {
+	return dial(ctx, baseURL, "", map[string]string{"invitation": invitation})
+}
+
+func dial(ctx context.Context, baseURL, token string, auth map[string]string) (*Client, error) {
 	wsURL := "ws" + strings.TrimPrefix(baseURL, "http") + "/ws"
 	ws, _, err := websocket.DefaultDialer.DialContext(ctx, wsURL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", wsURL, err)
 	}
-	c := &Client{ws: ws, baseURL: baseURL, token: token, pending: map[string]chan Message{}, notify: make(chan struct{}, 1), done: make(chan struct{})}
+	c := &Client{ws: ws, baseURL: baseURL, token: token, invitation: auth["invitation"],
+		pending: map[string]chan Message{}, notify: make(chan struct{}, 1), done: make(chan struct{})}
 	c.heard.Store(time.Now().UnixNano())
 	go c.readLoop()
-	auth := map[string]string{"token": token}
-	if len(resume) == 2 {
-		auth["resume"], auth["resume_token"] = resume[0], resume[1]
-	}
 	w, err := c.Request(ctx, "auth", auth)
 	if err != nil {
 		c.Close()

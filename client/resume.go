@@ -28,7 +28,12 @@ func (c *Client) Resume(ctx context.Context) (*Client, error) {
 	c.mu.Unlock()
 	c.ws.Close()
 	<-c.done
-	back, err := Dial(ctx, c.baseURL, c.token, w.SessionID, w.ResumeToken)
+	auth := map[string]string{"token": c.token}
+	if c.invitation != "" {
+		auth = map[string]string{"invitation": c.invitation}
+	}
+	auth["resume"], auth["resume_token"] = w.SessionID, w.ResumeToken
+	back, err := dial(ctx, c.baseURL, c.token, auth)
 	if err != nil {
 		if m != nil {
 			c.mu.Lock()

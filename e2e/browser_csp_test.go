@@ -34,7 +34,10 @@ func TestBrowserContentSecurityPolicy(t *testing.T) {
 		"console":    signIn(t, openTab(t, browser, "agent1", n.URL()+"/console/", 1600, 1000, cspWatch), "agent1", "desk"),
 		"supervisor": signIn(t, openTab(t, browser, "supervisor1", n.URL()+"/console/", 1600, 1000, cspWatch), "supervisor1", "supervise"),
 		"review":     signIn(t, openTab(t, browser, "supervisor1", n.URL()+"/console/review.html", 1600, 1000, cspWatch), "supervisor1", "list"),
+		"guest":      openTab(t, browser, "guest", n.URL()+"/guest/#0123456789abcdef0123456789abcdef.00000000-0000-0000-0000-000000000000", 390, 844, cspWatch),
 	}
+	// An unknown invitation: the guest's page says so and stops.
+	pages["guest"].screen("ended")
 
 	// The kiosk shows a real confirmation sheet and receipt in its frames.
 	form, receipt := formAndReceipt(t, n)

@@ -273,6 +273,7 @@ func inCall(t *testing.T, browser context.Context, n *node.Node, k station, item
 	k.waitJS(`document.querySelectorAll('#captions li').length === 3`, "three captions")
 	fitsEverySize(t, k, "call")
 	captionsClear(t, k)
+	helperAndGuest(t, n, k, agent)
 
 	agent.click("#resident-details summary")
 	agent.fill("#resident-name", "王建国")
@@ -310,6 +311,31 @@ func inCall(t *testing.T, browser context.Context, n *node.Node, k station, item
 
 // captionsClear checks at every size that no caption sits under the
 // self-view or the document camera's view.
+// helperAndGuest checks the helper's sign-in, the call with a helper signed
+// in, and the resident's consent to an invited guest.
+func helperAndGuest(t *testing.T, n *node.Node, k station, agent console) {
+	t.Helper()
+	k.click("#helper-sign-in")
+	k.waitVisible("#helper-sign-form")
+	fitsEverySize(t, k, "helper sign-in")
+	k.fill("#helper-sign-username", "helper1")
+	k.fill("#helper-sign-pin", "2468")
+	k.click("#helper-sign-submit")
+	k.waitVisible("#helper-chip")
+	fitsEverySize(t, k, "call with a helper")
+	agent.click("#guest-invite")
+	agent.waitVisible("#guest-link")
+	link := evalJS[string](agent.tab, `document.querySelector('#guest-link').value`)
+	_, secret, _ := strings.Cut(link, "#")
+	if _, err := dialGuest(t, n, secret); err != nil {
+		t.Fatal(err)
+	}
+	k.waitVisible("#guest-consent")
+	fitsEverySize(t, k, "consent to a guest")
+	k.click("#consent-refuse")
+	k.waitJS(`document.querySelector('#guest-consent').hidden`, "the consent question to go")
+}
+
 func captionsClear(t *testing.T, k station) {
 	t.Helper()
 	const overlap = `(() => {

@@ -12,12 +12,20 @@ const (
 	RoleAgent      Role = "agent"
 	RoleSupervisor Role = "supervisor"
 	RoleAdmin      Role = "admin"
+	// RoleHelper is a station helper (代办员): they sign in on a kiosk with
+	// their PIN to be recorded as acting for the resident, nothing more.
+	RoleHelper Role = "helper"
+	// RoleGuest is someone invited into one call by its agent (a family
+	// member, an interpreter). It is never an account: a guest's identity
+	// comes from a one-time invitation and lasts as long as that call.
+	RoleGuest Role = "guest"
 )
 
-// Valid reports whether r is one of the known roles.
+// Valid reports whether r is one of the known account roles (a guest is
+// not an account).
 func (r Role) Valid() bool {
 	switch r {
-	case RoleStation, RoleAgent, RoleSupervisor, RoleAdmin:
+	case RoleStation, RoleAgent, RoleSupervisor, RoleAdmin, RoleHelper:
 		return true
 	}
 	return false

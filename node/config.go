@@ -56,9 +56,12 @@ type Config struct {
 	// resident at the kiosk before it goes back (once) or lapses.
 	TicketAnswerTimeout time.Duration
 	ResumeGrace         time.Duration
-	Retention           time.Duration // recordings older than this are deleted; 0 keeps them
-	NoRecording         bool          // calls are not recorded (benchmarks of the recorder's cost only)
-	TicketSecret        string        // signs recording play tickets; shared by a cluster's nodes
+	// GuestInviteTTL is how long an agent's invitation of a remote guest
+	// (family member, interpreter) may be used.
+	GuestInviteTTL time.Duration
+	Retention      time.Duration // recordings older than this are deleted; 0 keeps them
+	NoRecording    bool          // calls are not recorded (benchmarks of the recorder's cost only)
+	TicketSecret   string        // signs recording play tickets; shared by a cluster's nodes
 	// RecordingsURL, s3://host[:port]/bucket[/prefix], keeps finished
 	// recordings in an S3-compatible object store; empty keeps them in
 	// DataDir. The credentials are RecordingsAccessKey with the secret in
@@ -124,6 +127,7 @@ func DefaultConfig() Config {
 		WrapUpTimeout:        queue.DefaultWrapUpTimeout,
 		TicketAnswerTimeout:  queue.DefaultTicketAnswer,
 		ResumeGrace:          signaling.DefaultResumeGrace,
+		GuestInviteTTL:       signaling.DefaultGuestInviteTTL,
 		LoginLimits:          auth.DefaultLoginLimits(),
 		SessionCheckInterval: signaling.DefaultSessionCheckInterval,
 		RecordingRetry:       recordings.DefaultRetryInterval,
@@ -165,6 +169,7 @@ func (c *Config) setDefaults() {
 	positiveOr(&c.WrapUpTimeout, d.WrapUpTimeout)
 	positiveOr(&c.TicketAnswerTimeout, d.TicketAnswerTimeout)
 	positiveOr(&c.ResumeGrace, d.ResumeGrace)
+	positiveOr(&c.GuestInviteTTL, d.GuestInviteTTL)
 	l, dl := &c.ConnLimits, d.ConnLimits
 	positiveOr(&l.HTTPReadTimeout, dl.HTTPReadTimeout)
 	positiveOr(&l.HTTPIdleTimeout, dl.HTTPIdleTimeout)

@@ -45,6 +45,7 @@ const demoAccounts = `Demo accounts (password "demo"):
   backoffice1  agent    赵静: back office (backoffice skill), consulted during calls
   supervisor1  supervisor
   admin        admin
+  helper1      helper   东海渔嫂: station helper (代办员), signs in on the kiosk with PIN 2468
 Station kiosk: /station/   Agent and supervisor console: /console/
 `
 
@@ -149,10 +150,11 @@ func (n *Node) open(ctx context.Context) error {
 		MaxConns:             n.cfg.ConnLimits.WSMaxConnections,
 		SessionCheckInterval: n.cfg.SessionCheckInterval,
 		RequireRecording:     n.cfg.RequireRecording,
+		GuestInviteTTL:       n.cfg.GuestInviteTTL,
 	}, signaling.Deps{
 		Verifier: n.Auth, Catalog: n.Catalog, NewQueue: n.newQueue, SFU: n.SFU, Recorder: n.recorder(),
 		Calls: n.Calls, Cases: n.Cases, Rectifications: n.Rectify, Health: n.Health, Links: n.Links,
-		Appointments: n.Bookings, Audit: n.Audit,
+		Appointments: n.Bookings, Audit: n.Audit, Helpers: n.Auth, CaseHelpers: n.Cases,
 		Bus: n.bus, Registerer: n.registry, Logger: n.log,
 	})
 	n.relay.connect(n.Signaling)

@@ -12,6 +12,7 @@ import (
 	agentconsole "cloudwindow/agent-console"
 	"cloudwindow/auth/authhttp"
 	"cloudwindow/cases"
+	guestclient "cloudwindow/guest-client"
 	"cloudwindow/httpapi"
 	stationclient "cloudwindow/station-client"
 	"cloudwindow/stationhealth"
@@ -46,6 +47,7 @@ func (n *Node) routes() http.Handler {
 	serveApp(mux, "/station/", stationclient.Files)
 	serveApp(mux, "/console/", agentconsole.Files)
 	serveApp(mux, "/lib/", webclient.Files)
+	serveApp(mux, "/guest/", guestclient.Files)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/", http.StatusFound)
 	})

@@ -43,7 +43,7 @@ func (c *call) connect(p *participant) (callPeer, error) {
 		p.peer.Close()
 		p.peer = nil
 	}
-	p.party = c.freeParty(p, partyOf(p.role, p.rights))
+	p.party = c.freeParty(p, p.mediaParty())
 	p.peerID = newSecret(p.party + "-")
 	c.applyRouting()
 	peer, err := c.room.Join(p.peerID, p.party, participantSignaler{call: c, p: p})

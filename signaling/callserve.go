@@ -55,6 +55,9 @@ func (s *Server) startCall(ctx context.Context, agent, station *session, req que
 	agent.setCall(c)
 	s.events.add(c.id, calls.Event{At: c.started, Type: "accepted", Actor: agent.ident.DisplayName})
 	station.push(TypeCallStarted, c.startedFor(station))
+	if err := s.helperJoins(ctx, c, station); err != nil {
+		s.log.Warn("add the kiosk's helper to the call", "call", c.id, "err", err)
+	}
 	s.watchLink(c)
 	return c, nil
 }
@@ -97,6 +100,7 @@ func (s *Server) endCall(c *call, reason, by string) {
 	for _, agent := range consulted {
 		s.consultDone(ctx, agent, now.Sub(c.started))
 	}
+	s.callEndedForGuests(c)
 }
 
 // agentDone gives an agent who leaves a call to the queue's wrap-up.

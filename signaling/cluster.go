@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"cloudwindow/identity"
@@ -50,6 +51,9 @@ type awayCall struct {
 // forwardedTypes are what a station in a call on another node sends there.
 var forwardedTypes = map[string]bool{
 	TypeRTCOffer: true, TypeRTCAnswer: true, TypeRTCCandidate: true, TypeChatSend: true, TypeCallHangup: true,
+	TypeGuestLeave: true, // a guest's, whose call is on another node
+	// A helper signing in during the call is recorded by the call's node.
+	TypeHelperSignIn: true, TypeHelperSignOut: true,
 }
 
 func (s *Server) startCluster() {
@@ -149,6 +153,9 @@ func (s *Server) onForward(ctx context.Context, b []byte) ([]byte, error) {
 	c := s.liveCall(f.CallID)
 	if c != nil && f.Watcher != nil {
 		return s.onWatchForward(c, f)
+	}
+	if strings.HasPrefix(f.Account, guestAccount) {
+		return s.onGuestForward(ctx, c, f)
 	}
 	var station *session
 	if c != nil {

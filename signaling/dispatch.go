@@ -14,11 +14,15 @@ type handler struct {
 }
 
 var (
-	anyone    = []identity.Role{identity.RoleStation, identity.RoleAgent, identity.RoleSupervisor, identity.RoleAdmin}
+	anyone    = []identity.Role{identity.RoleStation, identity.RoleAgent, identity.RoleSupervisor, identity.RoleAdmin, identity.RoleGuest}
 	stations  = []identity.Role{identity.RoleStation}
 	agents    = []identity.Role{identity.RoleAgent}
 	callParty = []identity.Role{identity.RoleStation, identity.RoleAgent}
 	inCall    = []identity.Role{identity.RoleStation, identity.RoleAgent, identity.RoleSupervisor, identity.RoleAdmin}
+	// talkers negotiate media: everyone in a call, guests included, who may
+	// do nothing else.
+	talkers = []identity.Role{identity.RoleStation, identity.RoleAgent, identity.RoleSupervisor, identity.RoleAdmin, identity.RoleGuest}
+	guests  = []identity.Role{identity.RoleGuest}
 )
 
 func (s *Server) routes() map[string]handler {
@@ -33,9 +37,9 @@ func (s *Server) routes() map[string]handler {
 		TypeCallWrapup:     {agents, s.handleCallWrapup},
 		TypeCallHangup:     {inCall, s.handleHangup}, // supervisors: only a call they took over
 		TypeChatSend:       {callParty, s.handleChat},
-		TypeRTCOffer:       {inCall, s.handleRTCOffer},
-		TypeRTCAnswer:      {inCall, s.handleRTCAnswer},
-		TypeRTCCandidate:   {inCall, s.handleRTCCandidate},
+		TypeRTCOffer:       {talkers, s.handleRTCOffer},
+		TypeRTCAnswer:      {talkers, s.handleRTCAnswer},
+		TypeRTCCandidate:   {talkers, s.handleRTCCandidate},
 		TypeMonitorStart:   {overseers, s.handleMonitorStart},
 		TypeMonitorStop:    {overseers, s.handleMonitorStop},
 		TypeCallSupervise:  {overseers, s.handleSupervise},
@@ -51,6 +55,12 @@ func (s *Server) routes() map[string]handler {
 		TypeStationLinkCheck: {stations, s.handleLinkCheck},
 
 		TypeAgentColleagues: {agents, s.handleColleagues},
+		TypeHelperSignIn:    {stations, s.handleHelperSignIn},
+		TypeHelperSignOut:   {stations, s.handleHelperSignOut},
+		TypeGuestInvite:     {agents, s.handleGuestInvite},
+		TypeGuestConsent:    {stations, s.handleGuestConsent},
+		TypeGuestRemove:     {agents, s.handleGuestRemove},
+		TypeGuestLeave:      {guests, s.handleGuestLeave},
 	}
 }
 

@@ -28,9 +28,9 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 		c.sendError(m.ID, asProtocolError(err))
 		return nil
 	}
-	ident, err := s.deps.Verifier.Verify(ctx, d.Token)
+	ident, err := s.identify(ctx, d)
 	if err != nil {
-		c.sendError(m.ID, protoErr(CodeInvalidToken, "%v", err))
+		c.sendError(m.ID, asProtocolError(err))
 		return nil
 	}
 	sess, resumed, old, err := s.attachSession(ident, d, c)
@@ -55,8 +55,11 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 		if peer := c.peerOf(sess); peer != nil {
 			peer.ResendOffer()
 		}
+		s.repeatGuestStatus(sess, c)
 	}
-	if ident.Role != identity.RoleStation {
+	if ident.Role == identity.RoleGuest {
+		s.guestArrived(ctx, sess, resumed)
+	} else if ident.Role != identity.RoleStation {
 		if !s.stats.known() {
 			// A node that joined a cluster after the queue last changed
 			// has heard no figures yet: ask the queue for them.
@@ -65,6 +68,18 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 		s.stats.sendTo(sess)
 	}
 	return sess
+}
+
+// identify checks an auth's token, or a guest's invitation.
+func (s *Server) identify(ctx context.Context, d authData) (identity.Identity, error) {
+	if d.Invitation != "" {
+		return s.guestIdentity(ctx, d)
+	}
+	ident, err := s.deps.Verifier.Verify(ctx, d.Token)
+	if err != nil {
+		return identity.Identity{}, protoErr(CodeInvalidToken, "%v", err)
+	}
+	return ident, nil
 }
 
 // attachSession attaches c to the account's session on this node, making
@@ -147,6 +162,9 @@ func (s *Server) release(sess *session) {
 	}
 	if sess.ident.Role == identity.RoleStation {
 		s.releaseTickets(ctx, sess.ident.AccountID)
+	}
+	if sess.ident.Role == identity.RoleGuest {
+		s.guestGone(sess)
 	}
 	if id := sess.waitingRequest(); id != "" {
 		if err := s.queue.Cancel(ctx, sess.ident.AccountID, id); errors.Is(err, queue.ErrUnavailable) {

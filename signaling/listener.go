@@ -94,7 +94,7 @@ func (s *Server) broadcastStats(st queue.Stats) {
 	s.mu.Lock()
 	watchers := make([]*session, 0, len(s.sessions))
 	for _, sess := range s.sessions {
-		if sess.ident.Role != identity.RoleStation {
+		if sess.ident.Role != identity.RoleStation && sess.ident.Role != identity.RoleGuest {
 			watchers = append(watchers, sess)
 		}
 	}

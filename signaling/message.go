@@ -73,6 +73,16 @@ const (
 
 	// The ready colleagues an agent may transfer a call to.
 	TypeAgentColleagues = "agent.colleagues"
+	// Station helpers and invited guests.
+	TypeHelperSignIn   = "helper.sign_in"
+	TypeHelperSignedIn = "helper.signed_in"
+	TypeHelperSignOut  = "helper.sign_out"
+	TypeGuestInvite    = "guest.invite"
+	TypeGuestInvited   = "guest.invited"
+	TypeGuestStatus    = "guest.status"
+	TypeGuestConsent   = "guest.consent"
+	TypeGuestRemove    = "guest.remove"
+	TypeGuestLeave     = "guest.leave"
 
 	// A kiosk's devices and version, for the center's station list.
 	TypeStationHeartbeat = "station.heartbeat"
@@ -103,6 +113,8 @@ var allTypes = []string{
 	TypeCallSupervise, TypeCallParticipants, TypeCallTransfer, TypeTransferStatus,
 	TypeCallConsult, TypeCallConsultEnd, TypeCallHold,
 	TypeAgentColleagues,
+	TypeHelperSignIn, TypeHelperSignedIn, TypeHelperSignOut,
+	TypeGuestInvite, TypeGuestInvited, TypeGuestStatus, TypeGuestConsent, TypeGuestRemove, TypeGuestLeave,
 }
 
 // Error codes sent in error messages.

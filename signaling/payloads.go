@@ -31,12 +31,16 @@ func checkLen(field, v string, max int, required bool) error {
 
 type authData struct {
 	Token       string `json:"token"`
+	Invitation  string `json:"invitation"` // a guest's one-time invitation, instead of a token
 	Resume      string `json:"resume"`
 	ResumeToken string `json:"resume_token"`
 }
 
 func (d *authData) check() error {
-	if err := checkLen("token", d.Token, maxTokenLen, true); err != nil {
+	if err := checkLen("token", d.Token, maxTokenLen, d.Invitation == ""); err != nil {
+		return err
+	}
+	if err := checkLen("invitation", d.Invitation, 2*maxIDLen, false); err != nil {
 		return err
 	}
 	if err := checkLen("resume", d.Resume, maxIDLen, false); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"cloudwindow/auth"
+	"cloudwindow/identity"
 )
 
 // Ending sessions: when an account is disabled, its password changed, or a
@@ -88,6 +89,11 @@ func (s *Server) endSession(sess *session, reason string) {
 func (s *Server) checkSession(sess *session) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	if sess.ident.Role == identity.RoleGuest {
+		// A guest has no account: their session lasts as their invitation does.
+		sess.checkedAt.Store(time.Now().UnixNano())
+		return true
+	}
 	ident := sess.ident
 	ident.Session = sess.loginSession()
 	err := s.deps.Verifier.ActiveSession(ctx, ident)

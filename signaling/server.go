@@ -71,6 +71,9 @@ type Config struct {
 	// RequireRecording refuses to start calls the recorder can't record;
 	// by default they go on and the agent is told.
 	RequireRecording bool
+	// GuestInviteTTL is how long a guest invitation may be used; default
+	// DefaultGuestInviteTTL.
+	GuestInviteTTL time.Duration
 }
 
 // Defaults for Config.
@@ -93,6 +96,8 @@ type Deps struct {
 	Links          StationLinks          // nil: every station is standard, checks are not kept
 	Appointments   Appointments          // nil: call requests naming a booking are refused
 	Audit          Auditor               // nil: supervision steps are not audited
+	Helpers        HelperChecker         // nil: station helpers can't sign in
+	CaseHelpers    CaseHelpers           // nil: helpers are not recorded on cases
 	Bus            bus.Bus               // nil on a node running alone
 	Registerer     prometheus.Registerer // may be nil
 	Logger         *slog.Logger          // nil: logs nowhere
@@ -125,6 +130,8 @@ type Server struct {
 
 	left    leftovers  // what ended sessions left in a queue that could not be reached
 	tickets ticketBook // the tickets of stations signed in here
+	helpers helperDesk // the helpers signed in at kiosks here
+	guests  guestBook  // the guest invitations of calls here
 }
 
 // New returns a Server. Call Close to end every session and call.
@@ -134,6 +141,9 @@ func New(cfg Config, deps Deps) *Server {
 	}
 	if cfg.TransferTimeout <= 0 {
 		cfg.TransferTimeout = queue.DefaultRingTimeout
+	}
+	if cfg.GuestInviteTTL <= 0 {
+		cfg.GuestInviteTTL = DefaultGuestInviteTTL
 	}
 	if cfg.AuthTimeout <= 0 {
 		cfg.AuthTimeout = DefaultAuthTimeout

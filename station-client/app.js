@@ -15,6 +15,7 @@ import { StationCall } from './calling.js';
 import { Heartbeat } from './heartbeat.js';
 import { Inactivity } from './inactivity.js';
 import { CaseLookup } from './lookup.js';
+import { KioskGuests, addGuestMessages } from './guests.js';
 import { CallParties, addPartiesMessages } from './parties.js';
 import { keepAppOffline } from './offline.js';
 import { SelfCheck } from './selfcheck.js';
@@ -28,6 +29,7 @@ const leavableScreens = new Set(['green', 'categories', 'items', 'detail', 'came
 
 addBookingMessages(messages);
 addPartiesMessages(messages);
+addGuestMessages(messages);
 
 class Kiosk {
   settings = kioskSettings();
@@ -50,6 +52,7 @@ class Kiosk {
     camera: this.settings.camera,
   });
   parties = new CallParties({ signaling: this.signaling, i18n: this.i18n, call: this.call });
+  guests = new KioskGuests({ signaling: this.signaling, i18n: this.i18n });
   afterCall = new AfterCall({ signaling: this.signaling, session: this.session, i18n: this.i18n, screens: this.screens });
   lookup = new CaseLookup({ session: this.session, i18n: this.i18n, screens: this.screens });
   booking = new Booking({ session: this.session, i18n: this.i18n, screens: this.screens });

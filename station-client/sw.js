@@ -25,6 +25,8 @@ const appFiles = [
   '/station/callscreen.js',
   '/station/catalog.js',
   '/station/devices.js',
+  '/station/guests.css',
+  '/station/guests.js',
   '/station/heartbeat.js',
   '/station/inactivity.js',
   '/station/linkcheck.js',

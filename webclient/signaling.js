@@ -47,6 +47,7 @@ export const State = Object.freeze({
 export class Signaling extends EventTarget {
   #url;
   #getToken;
+  #invitation;
   #resume;
   #ws = null;
   /** @type {string} */
@@ -64,13 +65,15 @@ export class Signaling extends EventTarget {
   #connectTimer = 0;
   #onOnline = () => this.#retryNow();
 
-  // getToken({force}) returns an access token; resumeKey names the
-  // sessionStorage entry for the resume ticket.
-  /** @param {{getToken: (opts?: {force?: boolean}) => Promise<string>, resumeKey: string, url?: string}} opts */
-  constructor({ getToken, resumeKey, url = defaultURL() }) {
+  // getToken({force}) returns an access token; a remote guest has an
+  // invitation's secret instead. resumeKey names the sessionStorage entry
+  // for the resume ticket.
+  /** @param {{getToken?: (opts?: {force?: boolean}) => Promise<string>, invitation?: string, resumeKey: string, url?: string}} opts */
+  constructor({ getToken, invitation = '', resumeKey, url = defaultURL() }) {
     super();
     this.#url = url;
     this.#getToken = getToken;
+    this.#invitation = invitation;
     this.#resume = new ResumeTicket(resumeKey);
   }
 
@@ -192,16 +195,17 @@ export class Signaling extends EventTarget {
 
   async #authenticate(ws) {
     const force = this.#forceRefresh;
-    let token;
+    /** @type {Record<string, string>} */
+    let creds;
     try {
-      token = await this.#getToken({ force });
+      creds = this.#invitation ? { invitation: this.#invitation } : { token: await this.#getToken({ force }) };
     } catch (err) {
       this.#tokenFailed(ws, err);
       return;
     }
     if (ws !== this.#ws) return;
     const resume = this.#resume.load();
-    this.#call('auth', { token, ...resume }, requestTimeout).then(
+    this.#call('auth', { ...creds, ...resume }, requestTimeout).then(
       (reply) => this.#welcomed(ws, reply.data),
       (err) => this.#authRejected(ws, err, force, Boolean(resume.resume)),
     );
@@ -212,7 +216,7 @@ export class Signaling extends EventTarget {
   // auth, and #lost schedules the retry.
   #authRejected(ws, err, forced, resumed) {
     if (ws !== this.#ws) return;
-    if (err.code === 'invalid_token' && !forced) {
+    if (err.code === 'invalid_token' && !forced && !this.#invitation) {
       this.#forceRefresh = true;
     } else if (err.code === 'invalid_token' || err.code === 'unauthenticated' || err.code === 'forbidden') {
       this.#giveUp(err);

@@ -45,6 +45,7 @@ func parseConfig(args []string) (config, slog.Level, error) {
 	fs.StringVar(&c.TURNSecret, "turn-secret", "", "secret shared with coturn (use-auth-secret): clients get 12 h TURN credentials")
 	fs.StringVar(&c.OpeningHours, "opening-hours", c.OpeningHours, "opening hours told to stations when no agent is online")
 	fs.DurationVar(&c.RingTimeout, "ring-timeout", c.RingTimeout, "how long an offer rings before it goes to the next agent")
+	fs.DurationVar(&c.GuestInviteTTL, "guest-invite-ttl", c.GuestInviteTTL, "how long an invitation of a remote guest (family member, interpreter) to a call may be used, once")
 	fs.DurationVar(&c.TicketAnswerTimeout, "ticket-answer-timeout", c.TicketAnswerTimeout, "how long a called station ticket waits for its resident before it goes back once, then lapses")
 	fs.DurationVar(&c.WrapUpTimeout, "wrapup-timeout", c.WrapUpTimeout, "wrap-up time after a call before the agent is ready again")
 	fs.DurationVar(&c.ResumeGrace, "resume-grace", c.ResumeGrace, "how long a dropped client may come back to its call")
