@@ -55,6 +55,7 @@ func startScriptCluster(t *testing.T) map[string]string {
 		}
 	}
 	trustCA(t, env["CLUSTER_CA"])
+	env["CLUSTER_DIR"] = dir
 	return env
 }
 

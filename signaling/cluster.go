@@ -165,6 +165,15 @@ func (s *Server) onForward(ctx context.Context, b []byte) ([]byte, error) {
 	if c != nil {
 		station = c.resident()
 	}
+	if station != nil && station.ident.AccountID == f.Account && station.remote == nil {
+		// The station's session moved to the sending node; the notice
+		// (onSessionMoved) may still be on its way.
+		remote := s.remoteSession(station.ident)
+		if c.rebind(f.Account, remote) {
+			remote.setCall(c)
+			station = remote
+		}
+	}
 	if station == nil || station.ident.AccountID != f.Account || station.remote == nil {
 		return nil, fmt.Errorf("no call %s of %s on this node", f.CallID, f.Account)
 	}
