@@ -463,6 +463,48 @@ func TestNodeKilledMidCall(t *testing.T) {
 	calls := startFailCalls(t, env["CLUSTER_URL"], 3, "k")
 	victim, _, times, lost := failover(t, env, calls)
 	t.Logf("killed %s: %d calls re-established in %v; audio packets the agent missed: %v", victim, len(times), times, lost)
+	for _, fc := range calls {
+		if fc.node == victim {
+			checkRecordedAcross(t, env["CLUSTER_URL"], fc)
+			break
+		}
+	}
+}
+
+// checkRecordedAcross hangs up a call that moved and checks that its
+// recording went on in a new part and its timeline marks the move.
+func checkRecordedAcross(t *testing.T, url string, fc *failCall) {
+	t.Helper()
+	if _, err := fc.agent.c.Request(ctxT(t), "call.hangup", map[string]string{"call_id": fc.id}); err != nil {
+		t.Fatalf("hang up: %v", err)
+	}
+	token, err := client.Login(ctxT(t), url, "supervisor1", "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Files []struct {
+			Party string `json:"party"`
+			Part  int    `json:"part"`
+		} `json:"files"`
+		Events []struct {
+			Type string `json:"type"`
+		} `json:"events"`
+	}
+	resp, body := httpGet(t, url+"/api/v1/recordings/"+fc.id, token)
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &d) != nil {
+		t.Fatalf("recording of %s: %d %s", fc.id, resp.StatusCode, body)
+	}
+	parts, moved := map[string]int{}, false
+	for _, f := range d.Files {
+		parts[f.Party]++
+	}
+	for _, e := range d.Events {
+		moved = moved || e.Type == "moved"
+	}
+	if parts["agent"] < 2 || parts["station"] < 2 || !moved {
+		t.Fatalf("recording of %s: parts by party %v, moved in timeline %v; want a new part for each party and the move marked", fc.id, parts, moved)
+	}
 }
 
 // startCaseCall has station request a call that agent accepts, and
