@@ -260,7 +260,7 @@ func processOf(t *testing.T, pid int, name string) restartable {
 
 // start runs the node again, logging next to the script's logs, until the
 // test ends.
-func (r restartable) start(t *testing.T, dir string) {
+func (r restartable) start(t *testing.T, dir string) int {
 	t.Helper()
 	log, err := os.Create(fmt.Sprintf("%s/%s-restart-%d.log", dir, r.name, time.Now().UnixNano()))
 	if err != nil {
@@ -276,11 +276,12 @@ func (r restartable) start(t *testing.T, dir string) {
 		cmd.Wait()
 		log.Close()
 	})
+	return cmd.Process.Pid
 }
 
 // killBusiest kills -9 the node that holds the most of calls and returns
 // its name and when it died.
-func killBusiest(t *testing.T, env map[string]string, calls []*failCall) (string, restartable, time.Time) {
+func killBusiest(t *testing.T, env map[string]string, pids map[string]int, calls []*failCall) (string, restartable, time.Time) {
 	t.Helper()
 	live := liveCalls(t, env["CLUSTER_URL"])
 	count := map[string]int{}
@@ -297,7 +298,7 @@ func killBusiest(t *testing.T, env map[string]string, calls []*failCall) (string
 			victim = n
 		}
 	}
-	pid := nodePIDs(t, env["CLUSTER_DIR"])[victim]
+	pid := pids[victim]
 	if pid == 0 {
 		t.Fatalf("no process for %s", victim)
 	}
@@ -383,10 +384,10 @@ func (p *failParty) renegotiate(ctx context.Context, callID string, moved bool) 
 // comes back, the same call with the same case, with audio both ways. It
 // returns, for each call that was on the dead node, how long it took and
 // how many audio packets the agent missed.
-func failover(t *testing.T, env map[string]string, calls []*failCall) (string, restartable, []time.Duration, []int) {
+func failover(t *testing.T, env map[string]string, pids map[string]int, calls []*failCall) (string, restartable, []time.Duration, []int) {
 	t.Helper()
 	url := env["CLUSTER_URL"]
-	victim, proc, killed := killBusiest(t, env, calls)
+	victim, proc, killed := killBusiest(t, env, pids, calls)
 	var wg sync.WaitGroup
 	errs := make(chan error, 2*len(calls))
 	took := make([]time.Duration, len(calls))
@@ -461,7 +462,7 @@ func failover(t *testing.T, env map[string]string, calls []*failCall) (string, r
 func TestNodeKilledMidCall(t *testing.T) {
 	env := startScriptCluster(t)
 	calls := startFailCalls(t, env["CLUSTER_URL"], 3, "k")
-	victim, _, times, lost := failover(t, env, calls)
+	victim, _, times, lost := failover(t, env, nodePIDs(t, env["CLUSTER_DIR"]), calls)
 	t.Logf("killed %s: %d calls re-established in %v; audio packets the agent missed: %v", victim, len(times), times, lost)
 	for _, fc := range calls {
 		if fc.node == victim {
@@ -632,15 +633,16 @@ func TestNodeKillFigures(t *testing.T) {
 	url := env["CLUSTER_URL"]
 	var times []time.Duration
 	var lost []int
+	pids := nodePIDs(t, env["CLUSTER_DIR"])
 	for trial := range trials {
 		fc := startFailCalls(t, url, 1, fmt.Sprintf("b%d", trial))[0]
-		victim, proc, took, missed := failover(t, env, []*failCall{fc})
+		victim, proc, took, missed := failover(t, env, pids, []*failCall{fc})
 		times, lost = append(times, took...), append(lost, missed...)
 		t.Logf("trial %d: killed %s, call back in %v, agent missed %v audio packets", trial+1, victim, took, missed)
 		if _, err := fc.agent.c.Request(ctxT(t), "call.hangup", map[string]string{"call_id": fc.id}); err != nil {
 			t.Fatalf("hang up: %v", err)
 		}
-		proc.start(t, env["CLUSTER_DIR"])
+		pids[victim] = proc.start(t, env["CLUSTER_DIR"])
 		waitNodeReady(t, env, victim)
 	}
 	sort.Ints(lost)
