@@ -455,12 +455,22 @@ func failover(t *testing.T, env map[string]string, pids map[string]int, calls []
 	return victim, proc, times, lost
 }
 
-// TestNodeKilledMidCall runs three calls through HAProxy, kills -9 the
+// TestClusterWithoutStickySessions runs, on one cluster behind HAProxy (no
+// sticky sessions), a reload onto another node and then a node killed
+// mid-call; one cluster start serves both.
+func TestClusterWithoutStickySessions(t *testing.T) {
+	env := startScriptCluster(t)
+	if !t.Run("reload onto another node", func(t *testing.T) { testReloadOntoAnotherNode(t, env) }) {
+		return
+	}
+	t.Run("node killed mid-call", func(t *testing.T) { testNodeKilledMidCall(t, env) })
+}
+
+// testNodeKilledMidCall runs three calls through HAProxy, kills -9 the
 // node holding most of them, and checks that each comes back on a
 // survivor within seconds: the same call and case, audio both ways, and
 // no call left live on the dead node.
-func TestNodeKilledMidCall(t *testing.T) {
-	env := startScriptCluster(t)
+func testNodeKilledMidCall(t *testing.T, env map[string]string) {
 	calls := startFailCalls(t, env["CLUSTER_URL"], 3, "k")
 	victim, _, times, lost := failover(t, env, nodePIDs(t, env["CLUSTER_DIR"]), calls)
 	t.Logf("killed %s: %d calls re-established in %v; audio packets the agent missed: %v", victim, len(times), times, lost)
@@ -582,12 +592,11 @@ func (p *failParty) reload(t *testing.T, url, callID string, moves bool) {
 	}
 }
 
-// TestReloadOntoAnotherNode has the station, then the agent of a call made
+// testReloadOntoAnotherNode has the station, then the agent of a call made
 // through HAProxy reload their pages onto a node other than the call's:
 // each resumes the same session and the same call, the call moves with its
 // agent, and audio flows both ways after each.
-func TestReloadOntoAnotherNode(t *testing.T) {
-	env := startScriptCluster(t)
+func testReloadOntoAnotherNode(t *testing.T, env map[string]string) {
 	url := env["CLUSTER_URL"]
 	fc := startFailCalls(t, url, 1, "r")[0]
 	nodes := strings.Fields(env["CLUSTER_NODE_URLS"])
@@ -616,12 +625,17 @@ func TestReloadOntoAnotherNode(t *testing.T) {
 	if node := liveCalls(t, url)[fc.id]; node != to {
 		t.Fatalf("call %s live on %q after its agent moved to %s", fc.id, node, to)
 	}
+	if _, err := fc.agent.c.Request(ctxT(t), "call.hangup", map[string]string{"call_id": fc.id}); err != nil {
+		t.Fatalf("hang up after the reloads: %v", err)
+	}
+	next(t, fc.station.c, "call.ended")
 }
 
-// TestNodeKillFigures measures, over CLOUDWINDOW_CLUSTER_TRIALS node kills
-// (one call each; the killed node is started again between trials), how
-// long a call takes to flow again both ways and how many audio packets the
-// agent missed. Run it for BENCHMARKS.md:
+// TestNodeKillFigures measures, over CLOUDWINDOW_CLUSTER_TRIALS node kills,
+// how long a call takes to flow again both ways and how many audio packets
+// the agent missed. One call runs throughout: each trial kills the node
+// holding it, and starts the node killed before again. Run it for
+// BENCHMARKS.md:
 //
 //	CLOUDWINDOW_TEST_CLUSTER=1 CLOUDWINDOW_CLUSTER_TRIALS=10 go test -count=1 -run TestNodeKillFigures -v ./e2e/
 func TestNodeKillFigures(t *testing.T) {
@@ -630,18 +644,14 @@ func TestNodeKillFigures(t *testing.T) {
 		t.Skip("CLOUDWINDOW_CLUSTER_TRIALS is not set: no node-kill figures")
 	}
 	env := startScriptCluster(t)
-	url := env["CLUSTER_URL"]
 	var times []time.Duration
 	var lost []int
 	pids := nodePIDs(t, env["CLUSTER_DIR"])
+	fc := startFailCalls(t, env["CLUSTER_URL"], 1, "b")[0]
 	for trial := range trials {
-		fc := startFailCalls(t, url, 1, fmt.Sprintf("b%d", trial))[0]
 		victim, proc, took, missed := failover(t, env, pids, []*failCall{fc})
 		times, lost = append(times, took...), append(lost, missed...)
 		t.Logf("trial %d: killed %s, call back in %v, agent missed %v audio packets", trial+1, victim, took, missed)
-		if _, err := fc.agent.c.Request(ctxT(t), "call.hangup", map[string]string{"call_id": fc.id}); err != nil {
-			t.Fatalf("hang up: %v", err)
-		}
 		pids[victim] = proc.start(t, env["CLUSTER_DIR"])
 		waitNodeReady(t, env, victim)
 	}

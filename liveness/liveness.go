@@ -14,8 +14,8 @@ import (
 
 // Defaults for a Heartbeat.
 const (
-	DefaultInterval = time.Second
-	DefaultTTL      = 3 * time.Second
+	DefaultInterval = 500 * time.Millisecond
+	DefaultTTL      = 2 * time.Second
 )
 
 // Heartbeat keeps one node's key alive and answers for the others'.

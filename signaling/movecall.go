@@ -21,7 +21,7 @@ import (
 // timeline marks the gap ("moved").
 
 // deadWait bounds how long a take-over waits for a node that does not
-// answer to be known dead (the liveness key's expiry and a beat).
+// answer to be known dead (more than the liveness key's expiry).
 const deadWait = 5 * time.Second
 
 // takeOverCall re-establishes here the call of an agent whose session was
@@ -39,23 +39,36 @@ func (s *Server) takeOverCall(ctx context.Context, agent *session, rec sessionst
 	}
 }
 
-// handOver asks node to give up its room of call id; if it does not
-// answer, it waits until node is known dead, so that two rooms never run.
+// handOver asks node to give up its room of call id. A node just killed
+// still looks alive until its heartbeat expires, and nobody answers there:
+// it returns as soon as node answers or is known dead, so that two rooms
+// never run, or after deadWait.
 func (s *Server) handOver(ctx context.Context, id, node, agentID string) {
 	if s.deps.Bus == nil {
 		return
 	}
-	rctx, cancel := context.WithTimeout(ctx, forwardTimeout)
-	defer cancel()
-	if alive, _ := s.deps.Nodes.Alive(rctx, node); alive {
+	ctx, cancel := context.WithTimeout(ctx, deadWait)
+	answered, done := make(chan struct{}), make(chan struct{})
+	defer func() { cancel(); <-done }()
+	go func() {
+		defer close(done)
 		b, _ := json.Marshal(forward{Account: agentID, CallID: id, Op: "handover"})
-		if _, err := s.deps.Bus.Request(rctx, nodeTopic(node), b); err == nil {
-			return
+		if _, err := s.deps.Bus.Request(ctx, nodeTopic(node), b); err == nil {
+			close(answered)
 		}
-	}
-	for deadline := time.Now().Add(deadWait); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if alive, err := s.deps.Nodes.Alive(ctx, node); err == nil && !alive {
+	}()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-answered:
 			return
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if alive, err := s.deps.Nodes.Alive(ctx, node); err == nil && !alive {
+				return
+			}
 		}
 	}
 }
