@@ -145,28 +145,35 @@ func startFailCalls(t *testing.T, url string, n int, tag string) []*failCall {
 		ready(t, fc.agent.c)
 		fc.id, fc.caseID = startCaseCall(t, fc.station.c, fc.agent.c)
 		out = append(out, fc)
-		for _, p := range []*failParty{fc.station, fc.agent} {
-			m, err := p.c.StartMedia(ctxT(t), fc.id, client.MediaOptions{OnPacket: p.onPacket})
-			if err != nil {
-				t.Fatalf("media of %s: %v", p.name, err)
-			}
-			p.m.Store(m)
-		}
-		go fc.send()
-		t.Cleanup(func() {
-			close(fc.stop)
-			<-fc.done
-			for _, p := range []*failParty{fc.station, fc.agent} {
-				if m := p.m.Load(); m != nil {
-					m.Close()
-				}
-			}
-		})
+		startFailMedia(t, fc)
 	}
 	for _, fc := range out {
 		waitHeard(t, fc, 20, 20*time.Second)
 	}
 	return out
+}
+
+// startFailMedia opens both sides' media and sends on it until the test
+// ends.
+func startFailMedia(t *testing.T, fc *failCall) {
+	t.Helper()
+	for _, p := range []*failParty{fc.station, fc.agent} {
+		m, err := p.c.StartMedia(ctxT(t), fc.id, client.MediaOptions{OnPacket: p.onPacket})
+		if err != nil {
+			t.Fatalf("media of %s: %v", p.name, err)
+		}
+		p.m.Store(m)
+	}
+	go fc.send()
+	t.Cleanup(func() {
+		close(fc.stop)
+		<-fc.done
+		for _, p := range []*failParty{fc.station, fc.agent} {
+			if m := p.m.Load(); m != nil {
+				m.Close()
+			}
+		}
+	})
 }
 
 // waitHeard waits until both sides of fc heard more audio packets of the
@@ -389,7 +396,7 @@ func failover(t *testing.T, env map[string]string, pids map[string]int, calls []
 	url := env["CLUSTER_URL"]
 	victim, proc, killed := killBusiest(t, env, pids, calls)
 	var wg sync.WaitGroup
-	errs := make(chan error, 2*len(calls))
+	errs := make(chan error, 3*len(calls))
 	took := make([]time.Duration, len(calls))
 	for i, fc := range calls {
 		moved := fc.node == victim
@@ -414,6 +421,9 @@ func failover(t *testing.T, env map[string]string, pids map[string]int, calls []
 				}()
 			}
 			inner.Wait()
+			if len(errs) > 0 {
+				return
+			}
 			s0, a0 := fc.station.heardCount(), fc.agent.heardCount()
 			for fc.station.heardCount() < s0+10 || fc.agent.heardCount() < a0+10 {
 				if ctx.Err() != nil {

@@ -51,10 +51,18 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 	if !resumed && ident.Role == identity.RoleAgent {
 		s.agentOnline(ctx, ident)
 	}
-	if stored != nil {
-		s.adopt(ctx, sess, *stored)
+	qctx := ctx
+	if stored != nil && stored.CallID != "" {
+		// Bringing the call back comes first: the queue may be changing
+		// leader (its node may be the one that died) and answer late.
+		var cancel context.CancelFunc
+		qctx, cancel = context.WithTimeout(ctx, queueLookupTimeout)
+		defer cancel()
 	}
-	w := s.welcome(ctx, sess, resumed)
+	if stored != nil {
+		s.adopt(qctx, sess, *stored)
+	}
+	w := s.welcome(qctx, sess, resumed)
 	if stored != nil && w.Call == nil {
 		w.Call = stored.Call // an agent's call, re-established below
 	}
@@ -76,7 +84,7 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 		if !s.stats.known() {
 			// A node that joined a cluster after the queue last changed
 			// has heard no figures yet: ask the queue for them.
-			s.stats.update(s.queue.Stats(ctx))
+			s.stats.update(s.queue.Stats(qctx))
 		}
 		s.stats.sendTo(sess)
 	}

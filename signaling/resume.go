@@ -26,6 +26,10 @@ type sessionMoved struct {
 	Node    string `json:"node"`
 }
 
+// queueLookupTimeout bounds what the queue is asked while a session with a
+// call resumes on another node.
+const queueLookupTimeout = 2 * time.Second
+
 // forwardTimeout bounds a message to the node holding a call: a node just
 // killed still looks alive for a few seconds, and nobody answers there.
 const forwardTimeout = 3 * time.Second
@@ -39,7 +43,9 @@ func (s *Server) storedSession(ctx context.Context, ident identity.Identity, d a
 	lctx, cancel := context.WithTimeout(ctx, recordSaveTimeout)
 	defer cancel()
 	rec, err := s.deps.Sessions.Load(lctx, ident.AccountID)
-	if errors.Is(err, sessionstate.ErrNotFound) || (err == nil && rec.ID != d.Resume) {
+	// A session last held here ended here (or in this node's last run):
+	// what it held is gone.
+	if errors.Is(err, sessionstate.ErrNotFound) || (err == nil && (rec.ID != d.Resume || rec.Node == s.cfg.Node)) {
 		return nil, nil
 	}
 	if err != nil {
@@ -64,7 +70,7 @@ func (s *Server) adopt(ctx context.Context, sess *session, rec sessionstate.Reco
 			s.log.Warn("tell the session's last node it moved", "account", rec.AccountID, "err", err)
 		}
 	}
-	if sess.ident.Role == identity.RoleStation {
+	if sess.ident.Role == identity.RoleStation && rec.CallID == "" {
 		if req, _, ok := s.queue.Waiting(ctx, sess.ident.AccountID); ok {
 			sess.setWaiting(req)
 		}

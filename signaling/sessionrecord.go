@@ -77,19 +77,22 @@ func (s *Server) saveRecords(stop <-chan struct{}) {
 // flushRecords saves the pending sessions' records as they are now, and
 // deletes those of sessions that ended here. A session that moved to
 // another node is its business now.
+//
+// One deadline bounds the whole batch: while Redis is unreachable a
+// shutdown must not wait for every session in turn.
 func (s *Server) flushRecords() {
+	ctx, cancel := context.WithTimeout(context.Background(), recordSaveTimeout)
+	defer cancel()
 	for _, sess := range s.saver.take() {
 		if sess.movedAway.Load() {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), recordSaveTimeout)
 		var err error
 		if s.session(sess.ident.AccountID) == sess {
 			err = s.deps.Sessions.Save(ctx, s.recordOf(sess))
 		} else {
 			err = s.deps.Sessions.Delete(ctx, sess.ident.AccountID, sess.id)
 		}
-		cancel()
 		if err != nil {
 			s.log.Warn("keep session for resume", "account", sess.ident.AccountID, "err", err)
 		}
@@ -110,10 +113,24 @@ func (s *Server) recordOf(sess *session) sessionstate.Record {
 	}
 	switch {
 	case c != nil:
+		started := c.startedFor(sess)
+		started.Moved = false
 		r.CallID, r.CallNode = c.id, s.cfg.Node
-		r.Call, _ = json.Marshal(c.startedFor(sess))
+		r.Call, _ = json.Marshal(started)
 	case away != nil:
-		r.CallID, r.CallNode, r.Call = away.id, away.node, away.started
+		r.CallID, r.CallNode, r.Call = away.id, away.node, settled(away.started)
 	}
 	return r
+}
+
+// settled is call.started data without "moved": the client has made its
+// new connection already, and a later resume must not make another.
+func settled(started json.RawMessage) json.RawMessage {
+	var d callStartedData
+	if json.Unmarshal(started, &d) != nil || !d.Moved {
+		return started
+	}
+	d.Moved = false
+	b, _ := json.Marshal(d)
+	return b
 }
