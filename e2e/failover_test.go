@@ -29,11 +29,11 @@ type failParty struct {
 	c              *client.Client
 	m              atomic.Pointer[client.Media]
 
-	mu       sync.Mutex
-	heard    int    // audio packets from the other side
+	mu        sync.Mutex
+	heard     int    // audio packets from the other side
 	lastHeard uint32 // the number of the last one
-	gapFrom  uint32 // lastHeard when the node was killed
-	gapTo    uint32 // the first number heard after it
+	gapFrom   uint32 // lastHeard when the node was killed
+	gapTo     uint32 // the first number heard after it
 }
 
 func (p *failParty) onPacket(_, track string, pkt *rtp.Packet) {
