@@ -251,6 +251,7 @@ func (c *call) rebind(accountID string, sess *session) bool {
 	for _, p := range c.parts {
 		if p.sess.ident.AccountID == accountID {
 			p.sess = sess
+			p.sink.Store(sess)
 			return true
 		}
 	}
