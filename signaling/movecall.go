@@ -3,10 +3,14 @@ package signaling
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
+	"cloudwindow/bus"
 	"cloudwindow/calls"
+	"cloudwindow/cases"
+	"cloudwindow/catalog"
 	"cloudwindow/queue"
 	"cloudwindow/sessionstate"
 )
@@ -31,7 +35,10 @@ func (s *Server) takeOverCall(ctx context.Context, agent *session, rec sessionst
 		return
 	}
 	if rec.CallNode != s.cfg.Node {
-		s.handOver(ctx, rec.CallID, rec.CallNode, agent.ident.AccountID)
+		if err := s.handOver(ctx, rec.CallID, rec.CallNode, agent.ident.AccountID); err != nil {
+			s.log.Warn("take a call over", "call", rec.CallID, "from", rec.CallNode, "err", err)
+			return
+		}
 	}
 	if _, err := s.rebuildCall(ctx, agent, rec.CallID, rec.CallNode); err != nil {
 		s.log.Warn("re-establish call", "call", rec.CallID, "from", rec.CallNode, "err", err)
@@ -41,33 +48,34 @@ func (s *Server) takeOverCall(ctx context.Context, agent *session, rec sessionst
 
 // handOver asks node to give up its room of call id. A node just killed
 // still looks alive until its heartbeat expires, and nobody answers there:
-// it returns as soon as node answers or is known dead, so that two rooms
-// never run, or after deadWait.
-func (s *Server) handOver(ctx context.Context, id, node, agentID string) {
+// it returns nil as soon as node has given the call up or is known dead, so
+// that two rooms never run; an error if node refused, or neither happened
+// within deadWait.
+func (s *Server) handOver(ctx context.Context, id, node, agentID string) error {
 	if s.deps.Bus == nil {
-		return
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, deadWait)
-	answered, done := make(chan struct{}), make(chan struct{})
+	answer, done := make(chan error, 1), make(chan struct{})
 	defer func() { cancel(); <-done }()
 	go func() {
 		defer close(done)
 		b, _ := json.Marshal(forward{Account: agentID, CallID: id, Op: "handover"})
-		if _, err := s.deps.Bus.Request(ctx, nodeTopic(node), b); err == nil {
-			close(answered)
+		if _, err := s.deps.Bus.Request(ctx, nodeTopic(node), b); err == nil || errors.Is(err, bus.ErrHandlerFailed) {
+			answer <- err
 		}
 	}()
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		select {
-		case <-answered:
-			return
+		case err := <-answer:
+			return err
 		case <-ctx.Done():
-			return
+			return fmt.Errorf("%s neither gave call %s up nor died: %w", node, id, ctx.Err())
 		case <-tick.C:
 			if alive, err := s.deps.Nodes.Alive(ctx, node); err == nil && !alive {
-				return
+				return nil
 			}
 		}
 	}
@@ -101,28 +109,16 @@ func (s *Server) giveUpCall(id, agentID string) error {
 // rebuildCall re-establishes call id, whose room was on node from, here,
 // with agent handling it.
 func (s *Server) rebuildCall(ctx context.Context, agent *session, id, from string) (*call, error) {
-	rec, err := s.deps.Calls.Get(ctx, id)
+	rec, item, cs, err := s.takeRecord(ctx, agent, id, from)
 	if err != nil {
 		return nil, err
 	}
-	if !rec.EndedAt.IsZero() || rec.AgentID != agent.ident.AccountID {
-		return nil, fmt.Errorf("call %s has ended or is not %s's", id, agent.ident.Username)
-	}
-	item, err := s.deps.Catalog.Item(ctx, rec.ItemID)
-	if err != nil {
-		return nil, fmt.Errorf("item of call %s: %w", id, err)
-	}
-	cs, err := s.deps.Cases.OpenForCall(ctx, rec) // the call's case, opened when it started
-	if err != nil {
-		return nil, fmt.Errorf("case of call %s: %w", id, err)
-	}
-	if from != s.cfg.Node {
-		if moved, err := s.deps.Calls.Move(ctx, id, from, s.cfg.Node); err != nil || !moved {
-			return nil, fmt.Errorf("take call %s over from %s: moved %v: %w", id, from, moved, err)
-		}
-	}
 	room, err := s.deps.SFU.NewRoom(id)
 	if err != nil {
+		// The record is this node's now: close it, or it would stay live.
+		if endErr := s.deps.Calls.End(ctx, id, time.Now(), "failed"); endErr != nil {
+			s.log.Error("record failed call", "call", id, "err", endErr)
+		}
 		return nil, err
 	}
 	req := queue.Request{ID: id, StationID: rec.StationID, StationName: rec.StationName, Island: rec.Island,
@@ -135,9 +131,8 @@ func (s *Server) rebuildCall(ctx context.Context, agent *session, id, from strin
 	c := newCall(req, item, mediaRoom{room}, station, agent, unrecorded)
 	c.started, c.caseID, c.caseNo, c.moved = rec.AcceptedAt, cs.ID, cs.Number, true
 	c.mediaLost, c.events = map[string]time.Time{}, s.events
-	rec.Node = s.cfg.Node
 	if s.deps.Recorder != nil {
-		room.AddSink(s.deps.Recorder.SinkFactory(rec))
+		room.AddSink(s.deps.Recorder.SinkFactory(rec)) // a new part, on this node
 	}
 	s.mu.Lock()
 	s.callsByID[c.id] = c
@@ -156,6 +151,37 @@ func (s *Server) rebuildCall(ctx context.Context, agent *session, id, from strin
 	s.watchLink(c)
 	s.log.Info("call re-established here", "call", id, "from", from)
 	return c, nil
+}
+
+// takeRecord moves the record of call id from node from to this one, if it
+// is still open and agent's, and returns it with its item and case.
+func (s *Server) takeRecord(ctx context.Context, agent *session, id, from string) (calls.Call, catalog.Item, cases.Case, error) {
+	rec, err := s.deps.Calls.Get(ctx, id)
+	if err != nil {
+		return rec, catalog.Item{}, cases.Case{}, err
+	}
+	if !rec.EndedAt.IsZero() || rec.AgentID != agent.ident.AccountID {
+		return rec, catalog.Item{}, cases.Case{}, fmt.Errorf("call %s has ended or is not %s's", id, agent.ident.Username)
+	}
+	item, err := s.deps.Catalog.Item(ctx, rec.ItemID)
+	if err != nil {
+		return rec, item, cases.Case{}, fmt.Errorf("item of call %s: %w", id, err)
+	}
+	cs, err := s.deps.Cases.OpenForCall(ctx, rec) // the case opened when the call started
+	if err != nil {
+		return rec, item, cs, fmt.Errorf("case of call %s: %w", id, err)
+	}
+	if from != s.cfg.Node {
+		moved, err := s.deps.Calls.Move(ctx, id, from, s.cfg.Node)
+		if err != nil {
+			return rec, item, cs, err
+		}
+		if !moved {
+			return rec, item, cs, fmt.Errorf("call %s is no longer open on %s", id, from)
+		}
+	}
+	rec.Node = s.cfg.Node
+	return rec, item, cs, nil
 }
 
 // retargetRecord points a station's kept session at the call's new node,
