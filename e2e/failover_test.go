@@ -286,11 +286,11 @@ func (r restartable) start(t *testing.T, dir string) int {
 	return cmd.Process.Pid
 }
 
-// killBusiest kills -9 the node that holds the most of calls and returns
-// its name and when it died.
-func killBusiest(t *testing.T, env map[string]string, pids map[string]int, calls []*failCall) (string, restartable, time.Time) {
+// busiest is the node that holds the most of calls (the first by name of
+// those holding as many), noting in each call where it is.
+func busiest(t *testing.T, url string, calls []*failCall) string {
 	t.Helper()
-	live := liveCalls(t, env["CLUSTER_URL"])
+	live := liveCalls(t, url)
 	count := map[string]int{}
 	for _, fc := range calls {
 		fc.node = live[fc.id]
@@ -305,6 +305,14 @@ func killBusiest(t *testing.T, env map[string]string, pids map[string]int, calls
 			victim = n
 		}
 	}
+	return victim
+}
+
+// killBusiest kills -9 the node that holds the most of calls and returns
+// its name and when it died.
+func killBusiest(t *testing.T, env map[string]string, pids map[string]int, calls []*failCall) (string, restartable, time.Time) {
+	t.Helper()
+	victim := busiest(t, env["CLUSTER_URL"], calls)
 	pid := pids[victim]
 	if pid == 0 {
 		t.Fatalf("no process for %s", victim)
@@ -482,8 +490,12 @@ func TestClusterWithoutStickySessions(t *testing.T) {
 // no call left live on the dead node.
 func testNodeKilledMidCall(t *testing.T, env map[string]string) {
 	calls := startFailCalls(t, env["CLUSTER_URL"], 3, "k")
+	waiting := waitOn(t, env, busiest(t, env["CLUSTER_URL"], calls), 2)
 	victim, _, times, lost := failover(t, env, nodePIDs(t, env["CLUSTER_DIR"]), calls)
 	t.Logf("killed %s: %d calls re-established in %v; audio packets the agent missed: %v", victim, len(times), times, lost)
+	for _, w := range waiting {
+		w.comeBack(t, env["CLUSTER_URL"])
+	}
 	for _, fc := range calls {
 		if fc.node == victim {
 			checkRecordedAcross(t, env["CLUSTER_URL"], fc)
@@ -686,5 +698,60 @@ func waitNodeReady(t *testing.T, env map[string]string, node string) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s did not come back", node)
 		}
+	}
+}
+
+// waiter is a station waiting in the queue, signed in to a given node.
+type waiter struct {
+	p         *failParty
+	requestID string
+	position  float64
+}
+
+// waitOn signs n new stations in to node directly and has each ask for a
+// call, which waits: every agent is busy.
+func waitOn(t *testing.T, env map[string]string, node string, n int) []*waiter {
+	t.Helper()
+	i, _ := strconv.Atoi(strings.TrimPrefix(node, "node"))
+	nodeURL := strings.Fields(env["CLUSTER_NODE_URLS"])[i-1]
+	admin, err := client.Login(ctxT(t), env["CLUSTER_URL"], "admin", "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*waiter
+	for j := range n {
+		p := &failParty{name: fmt.Sprintf("fw%d", j)}
+		p.password = adminCreate(t, env["CLUSTER_URL"], admin, "/api/v1/admin/stations",
+			map[string]any{"username": p.name, "name": "等候帮办点" + p.name, "region": "沈家门街道"})
+		loginDial(t, nodeURL, p)
+		queued := request(t, p.c, "call.request", map[string]any{"item_id": "mi-001"})
+		out = append(out, &waiter{p: p, requestID: field[string](t, queued, "request_id"), position: field[float64](t, queued, "position")})
+	}
+	return out
+}
+
+// comeBack resumes the waiting station through the load balancer after its
+// node died, and checks that it kept its request and its place.
+func (w *waiter) comeBack(t *testing.T, url string) {
+	t.Helper()
+	var welcome struct {
+		SessionID   string `json:"session_id"`
+		ResumeToken string `json:"resume_token"`
+		Resumed     bool   `json:"resumed"`
+		Waiting     *struct {
+			RequestID string  `json:"request_id"`
+			Position  float64 `json:"position"`
+		} `json:"waiting"`
+	}
+	json.Unmarshal(w.p.c.Welcome.Data, &welcome)
+	w.p.c.Close()
+	back, err := client.Dial(ctxT(t), url, w.p.token, welcome.SessionID, welcome.ResumeToken)
+	if err != nil {
+		t.Fatalf("%s: resume through the load balancer: %v", w.p.name, err)
+	}
+	w.p.c = back
+	json.Unmarshal(back.Welcome.Data, &welcome)
+	if !welcome.Resumed || welcome.Waiting == nil || welcome.Waiting.RequestID != w.requestID || welcome.Waiting.Position != w.position {
+		t.Fatalf("%s: after its node died: %s; want request %s at place %v", w.p.name, back.Welcome.Data, w.requestID, w.position)
 	}
 }
