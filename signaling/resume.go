@@ -64,7 +64,7 @@ func (s *Server) storedSession(ctx context.Context, ident identity.Identity, d a
 // agent's call, whose room was on the node they left, is re-established
 // here afterwards (takeOverCall).
 func (s *Server) adopt(ctx context.Context, sess *session, rec sessionstate.Record) {
-	if rec.Node != s.cfg.Node && s.deps.Bus != nil {
+	if s.deps.Bus != nil {
 		b, _ := json.Marshal(sessionMoved{Account: rec.AccountID, Session: rec.ID, Node: s.cfg.Node})
 		if err := s.deps.Bus.Publish(ctx, sessionMovedTopic, b); err != nil {
 			s.log.Warn("tell the session's last node it moved", "account", rec.AccountID, "err", err)
