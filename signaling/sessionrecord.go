@@ -61,6 +61,15 @@ func (s *Server) track(sess *session) {
 	s.saver.mark(sess)
 }
 
+// saveAllRecords saves every session's record again.
+func (s *Server) saveAllRecords() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sess := range s.sessions {
+		s.saver.mark(sess)
+	}
+}
+
 // saveRecords saves what changed until stop is closed, then once more.
 func (s *Server) saveRecords(stop <-chan struct{}) {
 	for {
