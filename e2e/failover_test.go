@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -102,7 +103,33 @@ func TestClusterWithoutStickySessions(t *testing.T) {
 	if !t.Run("reload onto another node", func(t *testing.T) { testReloadOntoAnotherNode(t, env) }) {
 		return
 	}
-	t.Run("node killed mid-call", func(t *testing.T) { testNodeKilledMidCall(t, env) })
+	if !t.Run("node killed mid-call", func(t *testing.T) { testNodeKilledMidCall(t, env) }) {
+		return
+	}
+	t.Run("a dead node's call nobody comes back to is closed", func(t *testing.T) { testLostCallClosed(t, env) })
+}
+
+// testLostCallClosed closes both pages of a call and kills its node: once
+// the node has been dead for the resume grace, a survivor closes the call,
+// which leaves the live list.
+func testLostCallClosed(t *testing.T, env map[string]string) {
+	url := env["CLUSTER_URL"]
+	fc := startFailCalls(t, url, 1, "l")[0]
+	node := busiest(t, url, []*failCall{fc})
+	fc.station.c.Close()
+	fc.agent.c.Close()
+	if err := syscall.Kill(nodePIDs(t, env["CLUSTER_DIR"])[node], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(clusterResumeGrace + 30*time.Second); ; time.Sleep(time.Second) {
+		live := liveCalls(t, url)
+		if _, ok := live[fc.id]; !ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("call %s of the dead %s still live: %v", fc.id, node, live)
+		}
+	}
 }
 
 // testNodeKilledMidCall runs three calls through HAProxy, kills -9 the
@@ -116,6 +143,9 @@ func testNodeKilledMidCall(t *testing.T, env map[string]string) {
 	t.Logf("killed %s: %d calls re-established in %v; audio packets the agent missed: %v", victim, len(times), times, lost)
 	for _, w := range waiting {
 		w.comeBack(t, env["CLUSTER_URL"])
+	}
+	for _, w := range waiting {
+		w.leave(t)
 	}
 	for _, fc := range calls {
 		if fc.node == victim {

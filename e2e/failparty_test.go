@@ -372,3 +372,9 @@ func (w *waiter) comeBack(t *testing.T, url string) {
 		t.Fatalf("%s: after its node died: %s; want request %s at place %v", w.p.name, back.Welcome.Data, w.requestID, w.position)
 	}
 }
+
+// leave cancels the waiting request: the resident goes home.
+func (w *waiter) leave(t *testing.T) {
+	t.Helper()
+	request(t, w.p.c, "call.cancel", map[string]string{"request_id": w.requestID})
+}
