@@ -136,7 +136,7 @@ func killBusiest(t *testing.T, env map[string]string, pids map[string]int, calls
 	for _, fc := range calls {
 		for _, p := range []*failParty{fc.station, fc.agent} {
 			p.mu.Lock()
-			p.gapFrom, p.gapTo = p.lastHeard, 0
+			p.maxGap = 0
 			p.mu.Unlock()
 		}
 	}

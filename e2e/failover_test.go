@@ -83,7 +83,7 @@ func failover(t *testing.T, env map[string]string, pids map[string]int, calls []
 		if fc.node == victim {
 			times = append(times, took[i])
 			fc.agent.mu.Lock()
-			lost = append(lost, int(fc.agent.gapTo)-int(fc.agent.gapFrom)-1)
+			lost = append(lost, int(fc.agent.maxGap))
 			fc.agent.mu.Unlock()
 		}
 	}

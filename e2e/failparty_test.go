@@ -31,8 +31,9 @@ type failParty struct {
 	mu        sync.Mutex
 	heard     int    // audio packets from the other side
 	lastHeard uint32 // the number of the last one
-	gapFrom   uint32 // lastHeard when the node was killed
-	gapTo     uint32 // the first number heard after it
+	// maxGap is the most packets missing between two heard in a row since
+	// the node was killed: the failover's gap.
+	maxGap uint32
 }
 
 func (p *failParty) onPacket(_, track string, pkt *rtp.Packet) {
@@ -43,10 +44,10 @@ func (p *failParty) onPacket(_, track string, pkt *rtp.Packet) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.heard++
-	if p.gapFrom != 0 && p.gapTo == 0 && n > p.gapFrom {
-		p.gapTo = n
+	if n > p.lastHeard+1 && p.lastHeard != 0 {
+		p.maxGap = max(p.maxGap, n-p.lastHeard-1)
 	}
-	p.lastHeard = n
+	p.lastHeard = max(p.lastHeard, n)
 }
 
 func (p *failParty) heardCount() int {

@@ -7,6 +7,8 @@ package sessionstate
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"time"
@@ -14,17 +16,25 @@ import (
 
 // Record is a session as another node needs it to resume it.
 type Record struct {
-	ID          string `json:"id"`
-	ResumeToken string `json:"resume_token"`
-	AccountID   string `json:"account_id"`
-	Role        string `json:"role"`
-	Node        string `json:"node"` // the node its socket was last on
+	ID string `json:"id"`
+	// TokenHash is the SHA-256 of the resume token (see TokenHash): the token
+	// itself is never kept, so reading Redis does not let anyone resume.
+	TokenHash string `json:"token_hash"`
+	AccountID string `json:"account_id"`
+	Role      string `json:"role"`
+	Node      string `json:"node"` // the node its socket was last on
 	// CallID is the call the session is in, held on CallNode; Call is the
 	// call.started data as this session sees it, for a resume's welcome.
 	CallID    string          `json:"call_id,omitempty"`
 	CallNode  string          `json:"call_node,omitempty"`
 	Call      json.RawMessage `json:"call,omitempty"`
 	ExpiresAt time.Time       `json:"expires_at"`
+}
+
+// TokenHash is the hex SHA-256 of a resume token, as a Record keeps it.
+func TokenHash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
 }
 
 // ErrNotFound: no session is kept for the account (never signed in, ended,

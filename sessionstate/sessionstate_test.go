@@ -29,13 +29,13 @@ func TestStoreKeepsTheSessionForResume(t *testing.T) {
 			if _, err := st.Load(ctx, "a1"); !errors.Is(err, sessionstate.ErrNotFound) {
 				t.Fatalf("load before save: %v", err)
 			}
-			rec := sessionstate.Record{ID: "s-1", ResumeToken: "r-1", AccountID: "a1", Role: "station", Node: "node1",
+			rec := sessionstate.Record{ID: "s-1", TokenHash: sessionstate.TokenHash("r-1"), AccountID: "a1", Role: "station", Node: "node1",
 				CallID: "c1", CallNode: "node2", Call: []byte(`{"call_id":"c1"}`), ExpiresAt: time.Now().Add(time.Minute)}
 			if err := st.Save(ctx, rec); err != nil {
 				t.Fatal(err)
 			}
 			got, err := st.Load(ctx, "a1")
-			if err != nil || got.ID != "s-1" || got.ResumeToken != "r-1" || got.CallNode != "node2" || string(got.Call) != `{"call_id":"c1"}` {
+			if err != nil || got.ID != "s-1" || got.TokenHash != sessionstate.TokenHash("r-1") || got.CallNode != "node2" || string(got.Call) != `{"call_id":"c1"}` {
 				t.Fatalf("load: %+v %v", got, err)
 			}
 		})
@@ -46,7 +46,7 @@ func TestStoreDeletesOnlyItsOwnSession(t *testing.T) {
 	for name, st := range stores(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			rec := sessionstate.Record{ID: "s-2", ResumeToken: "r", AccountID: "a2", ExpiresAt: time.Now().Add(time.Minute)}
+			rec := sessionstate.Record{ID: "s-2", AccountID: "a2", ExpiresAt: time.Now().Add(time.Minute)}
 			if err := st.Save(ctx, rec); err != nil {
 				t.Fatal(err)
 			}

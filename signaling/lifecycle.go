@@ -109,7 +109,7 @@ func (s *Server) attachSession(ident identity.Identity, d authData, c *conn, sto
 	case !resumed:
 		sess = &session{id: newSecret("s-"), resumeToken: newSecret("r-"), ident: ident}
 		if stored != nil {
-			sess.id, sess.resumeToken, resumed = stored.ID, stored.ResumeToken, true
+			sess.id, sess.resumeToken, resumed = stored.ID, d.ResumeToken, true // checked by storedSession
 		}
 		sess.checkedAt.Store(time.Now().UnixNano())
 		s.sessions[ident.AccountID] = sess

@@ -53,7 +53,7 @@ func (s *Server) storedSession(ctx context.Context, ident identity.Identity, d a
 		s.log.Warn("load session to resume", "account", ident.AccountID, "err", err)
 		return nil, nil
 	}
-	if subtle.ConstantTimeCompare([]byte(d.ResumeToken), []byte(rec.ResumeToken)) != 1 {
+	if subtle.ConstantTimeCompare([]byte(sessionstate.TokenHash(d.ResumeToken)), []byte(rec.TokenHash)) != 1 {
 		return nil, protoErr(CodeInvalidToken, "resume token does not match")
 	}
 	return &rec, nil

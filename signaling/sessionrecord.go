@@ -111,7 +111,7 @@ func (s *Server) flushRecords() {
 // recordOf is sess's resume state now.
 func (s *Server) recordOf(sess *session) sessionstate.Record {
 	r := sessionstate.Record{
-		ID: sess.id, ResumeToken: sess.resumeToken, AccountID: sess.ident.AccountID,
+		ID: sess.id, TokenHash: sessionstate.TokenHash(sess.resumeToken), AccountID: sess.ident.AccountID,
 		Role: string(sess.ident.Role), Node: s.cfg.Node, ExpiresAt: time.Now().Add(attachedTTL),
 	}
 	sess.mu.Lock()
