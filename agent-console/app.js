@@ -155,7 +155,8 @@ class Console {
   #resumeCall(w) {
     if (w.call) {
       if (this.call.data?.call_id === w.call.call_id && w.resumed) {
-        this.call.signalingResumed();
+        if (w.call.moved) this.call.start(w.call);
+        else this.call.signalingResumed();
       } else {
         this.call.drop();
         this.call.start(w.call);

@@ -74,9 +74,13 @@ export class AgentCall extends EventTarget {
   }
 
   // start opens the call screen for call.started data (or welcome.call after
-  // a reload); a second call.started for the same call is ignored.
+  // a reload); a second call.started for the same call is ignored, unless
+  // the call moved to another server: then only the media connects anew.
   async start(d) {
-    if (this.#data?.call_id === d.call_id) return;
+    if (this.#data?.call_id === d.call_id) {
+      if (d.moved && this.#conn) this.#connect(d);
+      return;
+    }
     this.#data = d;
     this.#guide = null;
     this.#resetScreen(d);

@@ -110,16 +110,61 @@ func (s *Store) CloseLost(ctx context.Context, node string, at time.Time) ([]str
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list open calls of node %s: %w", node, err)
 	}
+	closed := ids[:0]
 	for _, id := range ids {
-		if err := s.End(ctx, id, at, EndReasonNodeLost); err != nil {
-			return nil, err
+		// Only while still open on node: a survivor may have moved it, or
+		// another closed it, since the list was read.
+		res, err := s.db.Exec(ctx, `UPDATE calls SET ended_at = ?, end_reason = ? WHERE id = ? AND node = ? AND ended_at = 0`,
+			store.Millis(at), EndReasonNodeLost, id, node)
+		if err != nil {
+			return nil, fmt.Errorf("close lost call %s: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			continue
 		}
 		ev := Event{At: at, Type: "hangup", Actor: node, Detail: EndReasonNodeLost}
 		if err := s.AddEvent(ctx, id, ev); err != nil {
 			return nil, err
 		}
+		closed = append(closed, id)
 	}
-	return ids, nil
+	return closed, nil
+}
+
+// Move hands the open call id from node from to node to, as a survivor
+// re-establishes it; false if it is no longer open on from (ended, or
+// moved by another node first).
+func (s *Store) Move(ctx context.Context, id, from, to string) (bool, error) {
+	res, err := s.db.Exec(ctx, `UPDATE calls SET node = ? WHERE id = ? AND node = ? AND ended_at = 0`, to, id, from)
+	if err != nil {
+		return false, fmt.Errorf("move call %s from %s to %s: %w", id, from, to, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("move call %s: %w", id, err)
+	}
+	return n == 1, nil
+}
+
+// OpenNodes lists the nodes that hold open calls.
+func (s *Store) OpenNodes(ctx context.Context) ([]string, error) {
+	rows, err := s.db.Query(ctx, `SELECT DISTINCT node FROM calls WHERE ended_at = 0`)
+	if err != nil {
+		return nil, fmt.Errorf("list nodes with open calls: %w", err)
+	}
+	defer rows.Close()
+	var nodes []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("scan node with open calls: %w", err)
+		}
+		nodes = append(nodes, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list nodes with open calls: %w", err)
+	}
+	return nodes, nil
 }
 
 // WrapUp records the agent's outcome and notes.

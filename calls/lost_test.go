@@ -44,3 +44,38 @@ func TestCloseLostEndsOnlyTheNodesOpenCalls(t *testing.T) {
 		}
 	})
 }
+
+func TestMovedCallIsNotClosedAsLost(t *testing.T) {
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx, s := context.Background(), NewStore(db)
+		now := time.Now()
+		for _, id := range []string{"moves", "stays"} {
+			c := Call{ID: id, Node: "dead", StationID: "st-1", AgentID: "ag-1", AcceptedAt: now}
+			if err := s.Create(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if moved, err := s.Move(ctx, "moves", "dead", "alive"); err != nil || !moved {
+			t.Fatalf("move: %v %v", moved, err)
+		}
+		// A second survivor that was slower finds it gone.
+		if moved, err := s.Move(ctx, "moves", "dead", "other"); err != nil || moved {
+			t.Fatalf("moved twice: %v %v", moved, err)
+		}
+		nodes, err := s.OpenNodes(ctx)
+		slices.Sort(nodes)
+		if err != nil || !slices.Equal(nodes, []string{"alive", "dead"}) {
+			t.Fatalf("nodes with open calls %q, %v", nodes, err)
+		}
+		ids, err := s.CloseLost(ctx, "dead", now)
+		if err != nil || !slices.Equal(ids, []string{"stays"}) {
+			t.Fatalf("closed %q, %v; want stays only", ids, err)
+		}
+		if c, _ := s.Get(ctx, "moves"); !c.EndedAt.IsZero() || c.Node != "alive" {
+			t.Fatalf("the moved call: %+v", c)
+		}
+		if moved, err := s.Move(ctx, "stays", "dead", "alive"); err != nil || moved {
+			t.Fatalf("a closed call moved: %v %v", moved, err)
+		}
+	})
+}

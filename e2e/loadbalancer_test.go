@@ -17,6 +17,9 @@ import (
 	"cloudwindow/client"
 )
 
+// clusterResumeGrace is the resume grace of the script's nodes in tests.
+const clusterResumeGrace = 15 * time.Second
+
 // startScriptCluster runs scripts/cluster (PostgreSQL, Redis, coturn, three
 // nodes, HAProxy with TLS) and returns its settings (cluster.env). Slow:
 // only with CLOUDWINDOW_TEST_CLUSTER set.
@@ -33,7 +36,8 @@ func startScriptCluster(t *testing.T) map[string]string {
 	os.Chmod(dir, 0o755)
 	script := func(cmd string) ([]byte, error) {
 		c := exec.Command("../scripts/cluster", cmd)
-		c.Env = append(os.Environ(), "CLUSTER_DIR="+dir)
+		// A short resume grace: a dead node's calls are closed sooner.
+		c.Env = append(os.Environ(), "CLUSTER_DIR="+dir, "CLUSTER_RESUME_GRACE="+clusterResumeGrace.String())
 		return c.CombinedOutput()
 	}
 	t.Cleanup(func() {
@@ -55,6 +59,7 @@ func startScriptCluster(t *testing.T) map[string]string {
 		}
 	}
 	trustCA(t, env["CLUSTER_CA"])
+	env["CLUSTER_DIR"] = dir
 	return env
 }
 

@@ -25,11 +25,13 @@ import (
 	"cloudwindow/catalog"
 	"cloudwindow/diskspace"
 	"cloudwindow/documents"
+	"cloudwindow/liveness"
 	"cloudwindow/media"
 	"cloudwindow/objectstore"
 	"cloudwindow/queue"
 	"cloudwindow/recordings"
 	"cloudwindow/rectify"
+	"cloudwindow/sessionstate"
 	"cloudwindow/signaling"
 	"cloudwindow/stationhealth"
 	"cloudwindow/stationlink"
@@ -72,8 +74,10 @@ type Node struct {
 	relay     callRelay // the services' hooks into Signaling
 	registry  *prometheus.Registry
 	disk      *diskspace.Guard
-	redis     *redis.Client // nil when running alone
-	bus       bus.Bus       // nil when running alone
+	redis     *redis.Client       // nil when running alone
+	bus       bus.Bus             // nil when running alone
+	heartbeat *liveness.Heartbeat // nil when running alone
+	stopBeat  func()              // stops the heartbeat and waits for it
 
 	listener net.Listener
 	http     *http.Server
@@ -143,6 +147,7 @@ func (n *Node) open(ctx context.Context) error {
 	if err := n.openCluster(ctx); err != nil {
 		return err
 	}
+	sessions, nodes := n.sessionDeps()
 	n.Signaling = signaling.New(signaling.Config{
 		Node: n.cfg.NodeName, ResumeGrace: n.cfg.ResumeGrace, WrapUpTimeout: n.cfg.WrapUpTimeout, TransferTimeout: n.cfg.RingTimeout,
 		ICEServers: n.cfg.ICEServers, TURNSecret: n.cfg.TURNSecret, OpeningHours: n.cfg.OpeningHours,
@@ -155,7 +160,7 @@ func (n *Node) open(ctx context.Context) error {
 		Verifier: n.Auth, Catalog: n.Catalog, NewQueue: n.newQueue, SFU: n.SFU, Recorder: n.recorder(),
 		Calls: n.Calls, Cases: n.Cases, Rectifications: n.Rectify, Health: n.Health, Links: n.Links,
 		Appointments: n.Bookings, Audit: n.Audit, Helpers: n.Auth, CaseHelpers: n.Cases,
-		Bus: n.bus, Registerer: n.registry, Logger: n.log,
+		Bus: n.bus, Sessions: sessions, Nodes: nodes, Registerer: n.registry, Logger: n.log,
 	})
 	n.relay.connect(n.Signaling)
 	return nil
@@ -190,7 +195,24 @@ func (n *Node) openCluster(ctx context.Context) error {
 		return fmt.Errorf("reach redis: %w", err)
 	}
 	n.bus = bus.NewRedis(n.redis, n.cfg.RedisPrefix, n.log)
+	n.heartbeat = liveness.NewHeartbeat(n.redis, n.cfg.RedisPrefix, n.cfg.NodeName)
+	bg, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		n.heartbeat.Run(bg)
+	}()
+	n.stopBeat = func() { cancel(); <-done }
 	return nil
+}
+
+// sessionDeps are where signaling keeps sessions for resume and learns
+// which nodes run: Redis in a cluster, memory alone.
+func (n *Node) sessionDeps() (sessionstate.Store, signaling.Liveness) {
+	if n.redis == nil {
+		return sessionstate.NewMemory(), nil
+	}
+	return sessionstate.NewRedis(n.redis, n.cfg.RedisPrefix), n.heartbeat
 }
 
 // newQueue is the queue signaling feeds: in memory when alone, led by one
@@ -419,6 +441,9 @@ func (n *Node) closeServices() {
 	}
 	if n.bus != nil {
 		n.bus.Close()
+	}
+	if n.stopBeat != nil {
+		n.stopBeat()
 	}
 	if n.redis != nil {
 		n.redis.Close()

@@ -32,6 +32,7 @@ type call struct {
 	started time.Time
 	caseID  string
 	caseNo  string
+	moved   bool // re-established on this node after its first node gave it up or died
 
 	mu         sync.Mutex
 	parts      []*participant // in joining order, the resident first
@@ -230,11 +231,30 @@ func (c *call) startedFor(sess *session) callStartedData {
 	return callStartedData{
 		CallID: c.id, Party: partyName, StartedAt: c.started.UTC().Format(time.RFC3339),
 		Peer: peer, Station: stationOf(c.req), GreenChannel: c.req.GreenReason, Item: itemJSON(c.item),
-		CaseID: c.caseID, CaseNumber: c.caseNo,
+		CaseID: c.caseID, CaseNumber: c.caseNo, Moved: c.moved,
 	}
 }
 
 func stationOf(r queue.Request) stationInfo {
 	return stationInfo{ID: r.StationID, Name: r.StationName, Region: r.Region, Island: r.Island,
 		AudioOnly: r.AudioOnly, Link: linkOf(r.LinkRTT)}
+}
+
+// rebind makes sess the participant signed in as accountID, whose session
+// resumed on another node or came back from one; false if they are not in
+// the call.
+func (c *call) rebind(accountID string, sess *session) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended {
+		return false
+	}
+	for _, p := range c.parts {
+		if p.sess.ident.AccountID == accountID {
+			p.sess = sess
+			p.sink.Store(sess)
+			return true
+		}
+	}
+	return false
 }

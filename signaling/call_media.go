@@ -45,6 +45,7 @@ func (c *call) connect(p *participant) (callPeer, error) {
 	}
 	p.party = c.freeParty(p, p.mediaParty())
 	p.peerID = newSecret(p.party + "-")
+	p.sink.Store(p.sess)
 	c.applyRouting()
 	peer, err := c.room.Join(p.peerID, p.party, participantSignaler{call: c, p: p})
 	if err != nil {
@@ -96,11 +97,11 @@ type participantSignaler struct {
 var _ media.LinkNotifier = participantSignaler{}
 
 func (s participantSignaler) SendOffer(sdp string) {
-	s.p.sess.push(TypeRTCOffer, rtcAnswerData{CallID: s.call.id, SDP: sdp})
+	s.p.sink.Load().push(TypeRTCOffer, rtcAnswerData{CallID: s.call.id, SDP: sdp})
 }
 
 func (s participantSignaler) SendCandidate(ci webrtc.ICECandidateInit) {
-	s.p.sess.push(TypeRTCCandidate, rtcCandidateData{CallID: s.call.id, Candidate: ci.Candidate, SDPMid: ci.SDPMid, SDPMLineIndex: ci.SDPMLineIndex})
+	s.p.sink.Load().push(TypeRTCCandidate, rtcCandidateData{CallID: s.call.id, Candidate: ci.Candidate, SDPMid: ci.SDPMid, SDPMLineIndex: ci.SDPMLineIndex})
 }
 
 func (s participantSignaler) ConnectionState(st webrtc.PeerConnectionState) {
@@ -119,7 +120,7 @@ func (s participantSignaler) ConnectionState(st webrtc.PeerConnectionState) {
 	if s.p.party == media.PartyMonitor {
 		return // nobody else needs to know how a watcher's link is
 	}
-	for _, sess := range s.call.sessions(s.p.sess) {
+	for _, sess := range s.call.sessions(s.p.sink.Load()) {
 		sess.push(TypePeerState, peerStateData{CallID: s.call.id, Party: s.p.party, State: state})
 	}
 }
@@ -141,5 +142,5 @@ func (s participantSignaler) VideoPaused(paused bool) {
 
 // BitrateLimit tells this participant's client to cap its video encoders.
 func (s participantSignaler) BitrateLimit(bps int) {
-	s.p.sess.push(TypeBitrateLimit, bitrateLimitData{CallID: s.call.id, MaxBitrate: bps})
+	s.p.sink.Load().push(TypeBitrateLimit, bitrateLimitData{CallID: s.call.id, MaxBitrate: bps})
 }

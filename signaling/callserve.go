@@ -79,11 +79,7 @@ func (s *Server) endCall(c *call, reason, by string) {
 	s.metrics.callsActive.Dec()
 	s.metrics.callsEnded.WithLabelValues(reason).Inc()
 	for _, sess := range members {
-		sess.mu.Lock()
-		if sess.call == c {
-			sess.call = nil
-		}
-		sess.mu.Unlock()
+		sess.setCallIf(c, nil)
 	}
 	now := time.Now()
 	if err := s.deps.Calls.End(ctx, c.id, now, reason); err != nil {

@@ -32,10 +32,13 @@ type delivery struct {
 
 // forward is a station's message for the node that holds its call.
 type forward struct {
-	Account string  `json:"account"`
-	CallID  string  `json:"call_id"`
-	Op      string  `json:"op"` // "message", "expired" (the station did not come back), "resumed"
-	Msg     Message `json:"msg"`
+	Account string `json:"account"`
+	CallID  string `json:"call_id"`
+	// "message", "expired" (the station did not come back), "resumed", or
+	// "handover" (the call's agent resumed on the sending node, which takes
+	// the call over).
+	Op  string  `json:"op"`
+	Msg Message `json:"msg"`
 	// Watcher is set for a supervisor watching the call from another node
 	// (see monitor_cluster.go); Op is then one of the opWatch operations.
 	Watcher *identity.Identity `json:"watcher,omitempty"`
@@ -62,6 +65,7 @@ func (s *Server) startCluster() {
 	}
 	s.unsubscribe = s.deps.Bus.Subscribe(deliverTopic, s.onDelivery)
 	s.unsubEnded = s.deps.Bus.Subscribe(sessionsEndedTopic, s.onSessionsEnded)
+	s.unsubMoved = s.deps.Bus.Subscribe(sessionMovedTopic, s.onSessionMoved)
 	s.stopHandler = s.deps.Bus.Handle(nodeTopic(s.cfg.Node), s.onForward)
 }
 
@@ -69,6 +73,7 @@ func (s *Server) stopCluster() {
 	if s.unsubscribe != nil {
 		s.unsubscribe()
 		s.unsubEnded()
+		s.unsubMoved()
 		s.stopHandler()
 	}
 }
@@ -137,6 +142,9 @@ func (s *Server) remoteSession(ident identity.Identity) *session {
 
 // forwardToCall sends a station's message to the node that holds its call.
 func (s *Server) forwardToCall(ctx context.Context, sess *session, away *awayCall, op string, m Message) error {
+	if alive, _ := s.deps.Nodes.Alive(ctx, away.node); !alive {
+		return protoErr(CodeInvalidState, "the call is moving to another server; wait a moment")
+	}
 	b, _ := json.Marshal(forward{Account: sess.ident.AccountID, CallID: away.id, Op: op, Msg: m})
 	if _, err := s.deps.Bus.Request(ctx, nodeTopic(away.node), b); err != nil {
 		return protoErr(CodeInternal, "the call's server cannot be reached; try again")
@@ -150,6 +158,9 @@ func (s *Server) onForward(ctx context.Context, b []byte) ([]byte, error) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, fmt.Errorf("decode forwarded message: %w", err)
 	}
+	if f.Op == "handover" {
+		return []byte("{}"), s.giveUpCall(f.CallID, f.Account)
+	}
 	c := s.liveCall(f.CallID)
 	if c != nil && f.Watcher != nil {
 		return s.onWatchForward(c, f)
@@ -160,6 +171,15 @@ func (s *Server) onForward(ctx context.Context, b []byte) ([]byte, error) {
 	var station *session
 	if c != nil {
 		station = c.resident()
+	}
+	if station != nil && station.ident.AccountID == f.Account && station.remote == nil {
+		// The station's session moved to the sending node; the notice
+		// (onSessionMoved) may still be on its way.
+		remote := s.remoteSession(station.ident)
+		if c.rebind(f.Account, remote) {
+			remote.setCall(c)
+			station = remote
+		}
 	}
 	if station == nil || station.ident.AccountID != f.Account || station.remote == nil {
 		return nil, fmt.Errorf("no call %s of %s on this node", f.CallID, f.Account)

@@ -9,6 +9,7 @@ import (
 
 	"cloudwindow/identity"
 	"cloudwindow/queue"
+	"cloudwindow/sessionstate"
 )
 
 // authenticate reads the first message, which must be a valid auth, and
@@ -33,7 +34,12 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 		c.sendError(m.ID, asProtocolError(err))
 		return nil
 	}
-	sess, resumed, old, err := s.attachSession(ident, d, c)
+	stored, err := s.storedSession(ctx, ident, d)
+	if err != nil {
+		c.sendError(m.ID, asProtocolError(err))
+		return nil
+	}
+	sess, resumed, old, err := s.attachSession(ident, d, c, stored)
 	if err != nil {
 		c.sendError(m.ID, asProtocolError(err))
 		return nil
@@ -45,10 +51,28 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 	if !resumed && ident.Role == identity.RoleAgent {
 		s.agentOnline(ctx, ident)
 	}
-	sess.reply(m.ID, TypeWelcome, s.welcome(ctx, sess, resumed))
+	qctx := ctx
+	if stored != nil && stored.CallID != "" {
+		// Bringing the call back comes first: the queue may be changing
+		// leader (its node may be the one that died) and answer late.
+		var cancel context.CancelFunc
+		qctx, cancel = context.WithTimeout(ctx, queueLookupTimeout)
+		defer cancel()
+	}
+	if stored != nil {
+		s.adopt(qctx, sess, *stored)
+	}
+	w := s.welcome(qctx, sess, resumed)
+	if stored != nil && w.Call == nil {
+		w.Call = stored.Call // an agent's call, re-established below
+	}
+	sess.reply(m.ID, TypeWelcome, w)
+	if stored != nil && stored.CallID != "" && ident.Role == identity.RoleAgent {
+		s.takeOverCall(ctx, sess, *stored)
+	}
 	s.repeatRecordingStatus(sess)
 	if away := sess.awayCall(); resumed && away != nil {
-		s.forwardToCall(ctx, sess, away, "resumed", Message{})
+		s.resumeAway(ctx, sess, away)
 	}
 	if c := sess.currentCall(); resumed && c != nil {
 		// A server offer sent while the socket was down is lost; send it again.
@@ -63,7 +87,7 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 		if !s.stats.known() {
 			// A node that joined a cluster after the queue last changed
 			// has heard no figures yet: ask the queue for them.
-			s.stats.update(s.queue.Stats(ctx))
+			s.stats.update(s.queue.Stats(qctx))
 		}
 		s.stats.sendTo(sess)
 	}
@@ -86,7 +110,10 @@ func (s *Server) identify(ctx context.Context, d authData) (identity.Identity, e
 // one if needed, and returns the socket it took over. An account has one
 // session: a new socket (another tab, a reload) takes the earlier one over.
 // It runs under s.mu so that expire cannot remove a session being resumed.
-func (s *Server) attachSession(ident identity.Identity, d authData, c *conn) (sess *session, resumed bool, old *conn, err error) {
+//
+// stored, if not nil, is the record of the session being resumed, which
+// another node held.
+func (s *Server) attachSession(ident identity.Identity, d authData, c *conn, stored *sessionstate.Record) (sess *session, resumed bool, old *conn, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -96,8 +123,12 @@ func (s *Server) attachSession(ident identity.Identity, d authData, c *conn) (se
 	switch {
 	case !resumed:
 		sess = &session{id: newSecret("s-"), resumeToken: newSecret("r-"), ident: ident}
+		if stored != nil {
+			sess.id, sess.resumeToken, resumed = stored.ID, d.ResumeToken, true // checked by storedSession
+		}
 		sess.checkedAt.Store(time.Now().UnixNano())
 		s.sessions[ident.AccountID] = sess
+		s.track(sess)
 		s.metrics.sessions.WithLabelValues(string(ident.Role)).Inc()
 	case d.Resume == sess.id && subtle.ConstantTimeCompare([]byte(d.ResumeToken), []byte(sess.resumeToken)) != 1:
 		return nil, false, nil, protoErr(CodeInvalidToken, "resume token does not match")

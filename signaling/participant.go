@@ -1,6 +1,8 @@
 package signaling
 
 import (
+	"sync/atomic"
+
 	"github.com/pion/webrtc/v4"
 
 	"cloudwindow/media"
@@ -47,6 +49,10 @@ type participant struct {
 	held    bool // on hold: nothing reaches them, nothing of theirs reaches others
 	peer    callPeer
 	peerID  string // the peer being joined or joined; routing knows it before the room does
+	// sink is sess for the media's signaler, which runs without the call's
+	// lock: a participant whose session resumed on another node is rebound
+	// (call.rebind) while its media may still be signalling.
+	sink atomic.Pointer[session]
 }
 
 // partyOf is the label a participant's media gets with the given rights: a

@@ -169,6 +169,10 @@ type callStartedData struct {
 	Item         json.RawMessage `json:"item"`
 	CaseID       string          `json:"case_id"`
 	CaseNumber   string          `json:"case_number"`
+	// Moved: the call was re-established on another server (its first one
+	// stopped, or its agent's session moved); the client makes a new
+	// PeerConnection for it.
+	Moved bool `json:"moved,omitempty"`
 }
 
 type callRef struct {

@@ -29,6 +29,7 @@ const rejoinTimeout = 3 * time.Second
 func (s *Server) Rejoin(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, rejoinTimeout)
 	defer cancel()
+	s.saveAllRecords() // a Redis that restarted empty lost them too
 	agents, requests := s.presence()
 	if len(agents) > 0 || len(requests) > 0 {
 		if err := s.queue.Rejoin(ctx, agents, requests); err != nil {

@@ -20,6 +20,7 @@ import (
 	"cloudwindow/identity"
 	"cloudwindow/media"
 	"cloudwindow/queue"
+	"cloudwindow/sessionstate"
 )
 
 // Verifier turns a token into an identity, and tells whether a signed-in
@@ -92,15 +93,19 @@ type Deps struct {
 	Cases          Cases
 	Rectifications Rectifications // nil: bad ratings are not followed up
 	Recorder       Recorder
-	Health         StationHealth         // nil: heartbeats are accepted and not kept
-	Links          StationLinks          // nil: every station is standard, checks are not kept
-	Appointments   Appointments          // nil: call requests naming a booking are refused
-	Audit          Auditor               // nil: supervision steps are not audited
-	Helpers        HelperChecker         // nil: station helpers can't sign in
-	CaseHelpers    CaseHelpers           // nil: helpers are not recorded on cases
-	Bus            bus.Bus               // nil on a node running alone
-	Registerer     prometheus.Registerer // may be nil
-	Logger         *slog.Logger          // nil: logs nowhere
+	Health         StationHealth // nil: heartbeats are accepted and not kept
+	Links          StationLinks  // nil: every station is standard, checks are not kept
+	Appointments   Appointments  // nil: call requests naming a booking are refused
+	Audit          Auditor       // nil: supervision steps are not audited
+	Helpers        HelperChecker // nil: station helpers can't sign in
+	CaseHelpers    CaseHelpers   // nil: helpers are not recorded on cases
+	Bus            bus.Bus       // nil on a node running alone
+	// Sessions keeps every session's resume state (nil: in memory); in a
+	// cluster it is shared, so that any node can resume any session.
+	Sessions   sessionstate.Store
+	Nodes      Liveness              // which nodes of the cluster run; nil: all of them
+	Registerer prometheus.Registerer // may be nil
+	Logger     *slog.Logger          // nil: logs nowhere
 }
 
 // Server accepts signaling WebSockets. It implements queue.Listener.
@@ -119,6 +124,7 @@ type Server struct {
 	unsubscribe func() // cluster: deliveries from other nodes
 	stopHandler func() // cluster: station messages forwarded to this node
 	unsubEnded  func() // cluster: sessions other nodes ended
+	unsubMoved  func() // cluster: sessions other nodes resumed
 	stopCheck   chan struct{}
 	checker     sync.WaitGroup
 
@@ -127,6 +133,9 @@ type Server struct {
 	sessions  map[string]*session // by account id
 	conns     sync.WaitGroup
 	callsByID map[string]*call
+
+	saver     *recordSaver         // sessions whose resume state is due to be saved
+	deadSince map[string]time.Time // nodes with open calls found dead, since when (sweep.go)
 
 	left    leftovers  // what ended sessions left in a queue that could not be reached
 	tickets ticketBook // the tickets of stations signed in here
@@ -154,6 +163,12 @@ func New(cfg Config, deps Deps) *Server {
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
+	if deps.Sessions == nil {
+		deps.Sessions = sessionstate.NewMemory()
+	}
+	if deps.Nodes == nil {
+		deps.Nodes = allAlive{}
+	}
 	s := &Server{
 		cfg:  cfg,
 		deps: deps,
@@ -164,6 +179,8 @@ func New(cfg Config, deps Deps) *Server {
 		sessions:  map[string]*session{},
 		callsByID: map[string]*call{},
 		stopCheck: make(chan struct{}),
+		saver:     newRecordSaver(),
+		deadSince: map[string]time.Time{},
 	}
 	// In dependency order: the queue may call the Server back at once, so
 	// what its callbacks use comes first.
@@ -179,6 +196,18 @@ func New(cfg Config, deps Deps) *Server {
 		defer s.checker.Done()
 		s.checkSessions(cfg.SessionCheckInterval, s.stopCheck)
 	}()
+	s.checker.Add(1)
+	go func() {
+		defer s.checker.Done()
+		s.saveRecords(s.stopCheck)
+	}()
+	if deps.Bus != nil {
+		s.checker.Add(1)
+		go func() {
+			defer s.checker.Done()
+			s.sweepLostNodes(s.stopCheck)
+		}()
+	}
 	return s
 }
 

@@ -32,6 +32,20 @@ type session struct {
 	request    queue.Request     // a station's waiting request, with when it was enqueued
 	agentState queue.AgentState  // an agent's state as the queue last told it
 	watching   map[string]string // a supervisor's watched calls on other nodes: node by call id
+
+	// changed, if set, is told when what a resume on another node needs
+	// changes (its socket, its call): the record kept for it is saved again.
+	changed func()
+	// movedAway is set when the session was resumed on another node: this
+	// node forgets it without ending anything, and keeps no record of it.
+	movedAway atomic.Bool
+}
+
+// touch tells changed, outside s.mu.
+func (s *session) touch() {
+	if s.changed != nil {
+		s.changed()
+	}
 }
 
 // loginSession is the login session whose token opened the current socket.
@@ -71,6 +85,7 @@ func (s *session) setAway(a *awayCall) {
 	s.mu.Lock()
 	s.away = a
 	s.mu.Unlock()
+	s.touch()
 }
 
 func (s *session) push(typ string, data any) { s.reply("", typ, data) }
@@ -93,6 +108,7 @@ func (s *session) setCall(c *call) {
 	s.mu.Lock()
 	s.call = c
 	s.mu.Unlock()
+	s.touch()
 }
 
 // callByID returns the session's call if its id is id.
@@ -139,6 +155,7 @@ func (s *session) setWaiting(req queue.Request) {
 
 // attach makes c the session's socket, returning the one it replaces.
 func (s *session) attach(c *conn, login string) (old *conn) {
+	defer s.touch()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, s.conn = s.conn, c
@@ -156,12 +173,14 @@ func (s *session) attach(c *conn, login string) (old *conn) {
 // timer; expire runs unless a new socket attaches in time.
 func (s *session) detach(c *conn, grace time.Duration, expire func()) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.conn != c {
+		s.mu.Unlock()
 		return
 	}
 	s.conn = nil
 	s.grace = time.AfterFunc(grace, expire)
+	s.mu.Unlock()
+	s.touch()
 }
 
 // stillDetached reports whether no socket came back (checked by expire).
@@ -178,4 +197,5 @@ func (s *session) setCallIf(from, to *call) {
 		s.call = to
 	}
 	s.mu.Unlock()
+	s.touch()
 }

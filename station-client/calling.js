@@ -218,6 +218,12 @@ export class StationCall extends EventTarget {
   }
 
   async #onStarted(d) {
+    if (d.moved && this.#conn && this.#call?.call_id === d.call_id) {
+      // The call went on on another server: same call, new media connection.
+      this.#call = d;
+      this.#connect(d);
+      return;
+    }
     if (this.#requestId) sayPrompt('speech.turn'); // not when a reload comes back to the call
     this.#requestId = '';
     this.#call = d;
@@ -333,7 +339,7 @@ export class StationCall extends EventTarget {
       this.#sig.request('call.hangup', { call_id: c.call_id }).catch(() => {});
       return;
     }
-    if (this.#conn && this.#call?.call_id === c.call_id && welcome.resumed) {
+    if (this.#conn && this.#call?.call_id === c.call_id && welcome.resumed && !c.moved) {
       this.#conn.signalingResumed();
       return;
     }
