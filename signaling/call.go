@@ -94,6 +94,14 @@ func (c *call) resident() *session {
 	return c.parts[0].sess
 }
 
+// holdState tells whether the resident is on hold, and whether for a
+// transfer under way.
+func (c *call) holdState() (held, transferring bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.parts[0].held, c.transfer != nil
+}
+
 // handler is the session of the agent handling the call now.
 func (c *call) handler() *session {
 	c.mu.Lock()

@@ -79,6 +79,7 @@ func (s *Server) authenticate(ctx context.Context, c *conn) *session {
 		if peer := c.peerOf(sess); peer != nil {
 			peer.ResendOffer()
 		}
+		s.repeatCallState(sess, c)
 		s.repeatGuestStatus(sess, c)
 	}
 	if ident.Role == identity.RoleGuest {

@@ -45,6 +45,24 @@ func (s *Server) announceParticipants(c *call) {
 	}
 }
 
+// repeatCallState tells a participant who resumed their session (a kiosk
+// restarted on hold) where the call stands, since what was pushed while
+// their socket was down is lost: who is in it and, for the resident,
+// whether they wait on hold for a consultation or a transfer.
+func (s *Server) repeatCallState(sess *session, c *call) {
+	sess.push(TypeCallParticipants, participantsData{CallID: c.id, Participants: c.members(sess)})
+	if r, _ := c.roleOf(sess); r != roleResident {
+		return
+	}
+	held, transferring := c.holdState()
+	if held {
+		sess.push(TypeCallHold, holdData{CallID: c.id, Held: true, Message: holdNotice})
+	}
+	if transferring {
+		sess.push(TypeTransferStatus, transferStatusData{CallID: c.id, State: "transferring", Message: transferNotice})
+	}
+}
+
 // recordParticipant keeps that sess took part in c in role r, so that the
 // call's case and scans stay open to them (calls.Store.Participated), and
 // puts the join on the call's timeline. It is written before they are told

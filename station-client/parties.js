@@ -72,6 +72,12 @@ export class CallParties {
     $('.call-stage').append(tiles, this.#layer, this.#list);
     call.addEventListener('otherstream', (/** @type {CustomEvent} */ e) => this.#tiles.show(e.detail));
     signaling.on('call.started', (/** @type {any} */ d) => this.#reset(d.call_id));
+    // A restarted kiosk learns its call from the welcome; the server then
+    // repeats the hold and who is in the call.
+    signaling.addEventListener('welcome', (/** @type {CustomEvent} */ e) => {
+      const id = e.detail.call?.call_id ?? '';
+      if (id !== this.#callId) this.#reset(id);
+    });
     signaling.on('call.ended', (/** @type {any} */ d) => d.call_id === this.#callId && this.#reset(''));
     signaling.on('call.hold', (/** @type {any} */ d) => this.#isCurrent(d) && this.#hold(Boolean(d.held)));
     signaling.on('call.transfer_status', (/** @type {any} */ d) => this.#isCurrent(d) && this.#transfer(d.state));
@@ -121,6 +127,9 @@ export class CallParties {
     const t = (/** @type {string} */ k) => this.#i18n.t(k);
     const waiting = this.#held || this.#transferring;
     this.#layer.hidden = !waiting;
+    // The call's header stays in view above the hold screen: who, what and
+    // how long, so the resident sees the call is still there.
+    this.#layer.parentElement?.classList.toggle('on-hold', waiting);
     this.#holdText.textContent = waiting ? t(this.#transferring ? 'hold.transfer' : 'hold.consult') : '';
     // Two people need no list; it matters once someone else joins.
     this.#list.hidden = this.#people.length < 3;

@@ -141,6 +141,8 @@ export class TicketBoard extends EventTarget {
     this.#render();
     const here = this.#screens.current;
     if (here === 'tickets' && !this.active) this.dispatchEvent(new CustomEvent('empty'));
+    // A kiosk restarted while residents wait with numbers goes back to the list.
+    else if (here === 'idle' && this.active) this.show();
   }
 
   /** @param {TicketCall} d */
