@@ -150,3 +150,19 @@ func (p *tab) inboundGrowing(kind string) {
 	}
 	p.t.Fatalf("%s: inbound %s bytes did not grow (first sample %.0f)", p.name, kind, first)
 }
+
+// browserCall sets up a call in the browser: agent1, ready in the console,
+// accepts station1's request about a medical insurance item.
+func browserCall(t *testing.T, browser context.Context, n *node.Node) (console, station) {
+	t.Helper()
+	item := itemOf(t, n, "medical_insurance")
+	agent := openConsole(t, browser, n, "agent1")
+	agent.ready()
+	kiosk := openStation(t, browser, n, "station1", 1280, 720, "")
+	kiosk.request("medical_insurance", item, "")
+	agent.offerFrom(station1Name)
+	agent.click("#offer-accept")
+	agent.screen("call")
+	kiosk.screen("call")
+	return agent, kiosk
+}

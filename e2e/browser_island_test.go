@@ -16,15 +16,7 @@ func TestBrowserWeakLinkNotice(t *testing.T) {
 	thin.Up = linkemu.Profiles["good"].Up
 	thin.Down.RateBps = 100_000
 	n, link, _ := islandNode(t, thin, true, browserNode)
-	item := itemOf(t, n, "medical_insurance")
-	agent := openConsole(t, browser, n, "agent1")
-	agent.ready()
-	kiosk := openStation(t, browser, n, "station1", 1280, 720, "")
-	kiosk.request("medical_insurance", item, "")
-	agent.offerFrom(station1Name)
-	agent.click("#offer-accept")
-	agent.screen("call")
-	kiosk.screen("call")
+	agent, kiosk := browserCall(t, browser, n)
 
 	shown := fmt.Sprintf(`(() => { const el = document.querySelector('#call-weak-link');
 		return !el.hidden && el.textContent === %q && el.offsetParent !== null; })()`, "网络较差，已暂停视频，通话继续")

@@ -21,15 +21,7 @@ import (
 func TestBrowserCallNegotiatesRED(t *testing.T) {
 	browser := startBrowser(t)
 	n := startNode(t, browserNode)
-	item := itemOf(t, n, "medical_insurance")
-	agent := openConsole(t, browser, n, "agent1")
-	agent.ready()
-	kiosk := openStation(t, browser, n, "station1", 1280, 720, "")
-	kiosk.request("medical_insurance", item, "")
-	agent.offerFrom(station1Name)
-	agent.click("#offer-accept")
-	agent.screen("call")
-	kiosk.screen("call")
+	agent, kiosk := browserCall(t, browser, n)
 	callID := evalJS[string](agent.tab, `window.cloudWindow.call.data.call_id`)
 
 	for _, p := range []*tab{kiosk.tab, agent.tab} {

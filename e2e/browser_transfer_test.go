@@ -15,15 +15,7 @@ import (
 func TestBrowserTransferToNamedColleague(t *testing.T) {
 	browser := startBrowser(t)
 	n := startNode(t, browserNode)
-	item := itemOf(t, n, "medical_insurance")
-	agent := openConsole(t, browser, n, "agent1")
-	agent.ready()
-	kiosk := openStation(t, browser, n, "station1", 1280, 720, "")
-	kiosk.request("medical_insurance", item, "")
-	agent.offerFrom(station1Name)
-	agent.click("#offer-accept")
-	agent.screen("call")
-	kiosk.screen("call")
+	agent, kiosk := browserCall(t, browser, n)
 	kiosk.videoPlaying("#remote-video")
 
 	colleague := openConsole(t, browser, n, "agent2")
