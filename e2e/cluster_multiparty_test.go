@@ -111,7 +111,8 @@ func TestConsultAcrossNodesThenMergeThenHandOver(t *testing.T) {
 
 // TestWhisperFromAnotherNode: a supervisor on node B watching a call on
 // node A whispers; the agent receives the supervisor's audio and the
-// resident's client not one packet of it.
+// resident's client not one packet of it. Then the supervisor takes the
+// call over, is heard by the resident, and hangs up through node B.
 func TestWhisperFromAnotherNode(t *testing.T) {
 	a, b := startCluster(t)
 	station, agent := dial(t, a, "station1"), dial(t, a, "agent1")
@@ -144,7 +145,14 @@ func TestWhisperFromAnotherNode(t *testing.T) {
 	if got := sm.Received()["supervisor-main/audio"]; got != 0 {
 		t.Fatalf("the resident received %d packets of the whisper from node B", got)
 	}
-	request(t, agent, "call.hangup", map[string]string{"call_id": callID})
+
+	request(t, supervisor, "call.supervise", map[string]string{"call_id": callID, "mode": "takeover"})
+	if reason := field[string](t, next(t, agent, "call.ended"), "reason"); reason != "taken_over" {
+		t.Errorf("the agent's call ended with %q, want taken_over", reason)
+	}
+	sendUntil(t, []*client.Media{sm, supm}, func() bool { return sm.Received()["supervisor-main/audio"] >= 30 })
+	request(t, supervisor, "call.hangup", map[string]string{"call_id": callID})
+	next(t, station, "call.ended")
 	next(t, supervisor, "call.ended")
-	waitTimeline(t, a, callID, "supervisor_whisper")
+	waitTimeline(t, a, callID, "supervisor_whisper", "supervisor_takeover")
 }
