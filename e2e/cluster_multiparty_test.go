@@ -8,8 +8,8 @@ import (
 
 // TestTransferAnsweredOnAnotherNode: the call runs on node A; the named
 // colleague on node B who rejects it gives it back to agent1 at once, and
-// the one on node B who takes the next transfer talks with the resident
-// (audio both ways) and hangs up through node B.
+// the back office on node B, who takes the next transfer (to its group),
+// talks with the resident (audio both ways) and hangs up through node B.
 func TestTransferAnsweredOnAnotherNode(t *testing.T) {
 	a, b := startCluster(t)
 	station, agent1 := dial(t, a, "station1"), dial(t, a, "agent1")
@@ -26,14 +26,14 @@ func TestTransferAnsweredOnAnotherNode(t *testing.T) {
 	before := sm.Received()["agent-main/audio"]
 	sendUntil(t, []*client.Media{sm, am}, func() bool { return sm.Received()["agent-main/audio"] >= before+20 })
 
-	request(t, agent1, "call.transfer", map[string]string{"call_id": callID, "to_agent": colleagueID(t, agent1, "赵静")})
+	request(t, agent1, "call.transfer", map[string]string{"call_id": callID, "skill_group": "backoffice"})
 	next(t, station, "call.transfer_status")
 	if id := field[string](t, next(t, back, "call.offer"), "request_id"); id != callID {
-		t.Fatalf("赵静 on node B is offered %s, want %s", id, callID)
+		t.Fatalf("the back office on node B is offered %s, want %s", id, callID)
 	}
 	started := request(t, back, "call.accept", map[string]string{"request_id": callID})
 	if field[string](t, started, "call_id") != callID || field[string](t, started, "case_number") == "" {
-		t.Fatalf("赵静 on node B started %s, want call %s with its case", started.Data, callID)
+		t.Fatalf("the back office on node B started %s, want call %s with its case", started.Data, callID)
 	}
 	if reason := field[string](t, next(t, agent1, "call.ended"), "reason"); reason != "transferred" {
 		t.Errorf("agent1's call ended with %q, want transferred", reason)
