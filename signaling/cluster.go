@@ -50,7 +50,8 @@ type forward struct {
 	Joiner *identity.Identity `json:"joiner,omitempty"`
 }
 
-// awayCall is a call of a local station whose room is on another node.
+// awayCall is a call of a local session (a station, or an agent who took
+// a transfer or consultation) whose room is on another node.
 type awayCall struct {
 	id      string
 	node    string
