@@ -2,6 +2,7 @@ package signaling
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -35,7 +36,7 @@ func (s *Server) handleCallAccept(ctx context.Context, sess *session, m Message)
 	if err := decodeData(m.Data, &d); err != nil {
 		return err
 	}
-	if sess.currentCall() != nil {
+	if sess.currentCall() != nil || sess.awayCall() != nil {
 		return protoErr(CodeInvalidState, "you are already in a call")
 	}
 	req, err := s.queue.Accept(ctx, sess.ident.AccountID, d.RequestID)
@@ -43,6 +44,11 @@ func (s *Server) handleCallAccept(ctx context.Context, sess *session, m Message)
 		return protoErr(CodeNotOffered, "this call is not offered to you")
 	} else if err != nil {
 		return fmt.Errorf("accept %s: %w", d.RequestID, err)
+	}
+	if req.Transfer {
+		if node, err := s.callNode(ctx, req.ID); err != nil || node != "" {
+			return s.acceptAway(ctx, sess, m, node, req, err)
+		}
 	}
 	connect := s.connect
 	switch {
@@ -53,14 +59,7 @@ func (s *Server) handleCallAccept(ctx context.Context, sess *session, m Message)
 	}
 	c, err := connect(ctx, sess, req)
 	if err != nil {
-		// The request has left the queue: give the agent back to it, and
-		// tell the station rather than leave it waiting for nothing.
-		s.queue.CallEnded(ctx, sess.ident.AccountID, 0)
-		s.queue.FinishWrapUp(ctx, sess.ident.AccountID)
-		if station := s.session(req.StationID); station != nil {
-			station.setWaitingRequest("")
-		}
-		s.pushTo(req.StationID, TypeCallEnded, callEndedData{CallID: req.ID, Reason: "failed", By: "server"})
+		s.acceptFailed(ctx, sess, req)
 		return err
 	}
 	sess.reply(m.ID, TypeCallStarted, c.startedFor(sess))
@@ -68,6 +67,33 @@ func (s *Server) handleCallAccept(ctx context.Context, sess *session, m Message)
 		s.announceRecording(c, false, code)
 	}
 	return nil
+}
+
+// acceptAway joins sess to the transfer or consultation req, whose call
+// runs on node (found unless err).
+func (s *Server) acceptAway(ctx context.Context, sess *session, m Message, node string, req queue.Request, err error) error {
+	var started json.RawMessage
+	if err == nil {
+		started, err = s.joinAway(ctx, sess, node, req)
+	}
+	if err != nil {
+		s.acceptFailed(ctx, sess, req)
+		return err
+	}
+	sess.send(Message{Type: TypeCallStarted, Re: m.ID, Data: started})
+	return nil
+}
+
+// acceptFailed cleans up after an accepted request could not be
+// connected: it has left the queue, so the agent goes back to it, and the
+// station is told rather than left waiting for nothing.
+func (s *Server) acceptFailed(ctx context.Context, sess *session, req queue.Request) {
+	s.queue.CallEnded(ctx, sess.ident.AccountID, 0)
+	s.queue.FinishWrapUp(ctx, sess.ident.AccountID)
+	if station := s.session(req.StationID); station != nil {
+		station.setWaitingRequest("")
+	}
+	s.pushTo(req.StationID, TypeCallEnded, callEndedData{CallID: req.ID, Reason: "failed", By: "server"})
 }
 
 // connect starts the call of an accepted request with its station.
@@ -106,6 +132,8 @@ func (s *Server) handleCallReject(ctx context.Context, sess *session, m Message)
 	// Nobody else may take a transfer to this agent: it goes back at once.
 	if c := s.liveCall(d.RequestID); c != nil && c.transferringTo() == sess.ident.AccountID {
 		s.transferBack(c, "rejected")
+	} else if c == nil {
+		s.rejectedAway(ctx, sess, d.RequestID)
 	}
 	return nil
 }

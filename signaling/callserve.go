@@ -104,6 +104,10 @@ func (s *Server) agentDone(ctx context.Context, agent *session, callID string, t
 	agent.mu.Lock()
 	agent.lastCallID = callID
 	agent.mu.Unlock()
+	if agent.remote != nil {
+		// The wrap-up is sent to the agent's own node.
+		s.publish(delivery{Account: agent.ident.AccountID, From: s.cfg.Node, WrapUp: callID})
+	}
 	if err := s.queue.CallEnded(ctx, agent.ident.AccountID, talked); err != nil {
 		s.log.Warn("queue call ended", "call", callID, "err", err)
 	}

@@ -28,6 +28,9 @@ type delivery struct {
 	Account string  `json:"account"`
 	From    string  `json:"from"` // the sending node
 	Msg     Message `json:"msg"`
+	// WrapUp, instead of a message, names the call the account, an agent
+	// who was in it from this node, is to wrap up.
+	WrapUp string `json:"wrap_up,omitempty"`
 }
 
 // forward is a station's message for the node that holds its call.
@@ -42,9 +45,13 @@ type forward struct {
 	// Watcher is set for a supervisor watching the call from another node
 	// (see monitor_cluster.go); Op is then one of the opWatch operations.
 	Watcher *identity.Identity `json:"watcher,omitempty"`
+	// Joiner is set for an agent signed in to another node who accepted
+	// the call's transfer or consultation (see agents_cluster.go).
+	Joiner *identity.Identity `json:"joiner,omitempty"`
 }
 
-// awayCall is a call of a local station whose room is on another node.
+// awayCall is a call of a local session (a station, or an agent who took
+// a transfer or consultation) whose room is on another node.
 type awayCall struct {
 	id      string
 	node    string
@@ -57,6 +64,9 @@ var forwardedTypes = map[string]bool{
 	TypeGuestLeave: true, // a guest's, whose call is on another node
 	// A helper signing in during the call is recorded by the call's node.
 	TypeHelperSignIn: true, TypeHelperSignOut: true,
+	// An agent's, who took a transfer or consultation of a call on another
+	// node (their role lets them send these; a station's does not).
+	TypeCallTransfer: true, TypeCallConsult: true, TypeCallConsultEnd: true,
 }
 
 func (s *Server) startCluster() {
@@ -109,6 +119,12 @@ func (s *Server) onDelivery(b []byte) {
 	}
 	sess := s.session(d.Account)
 	if sess == nil {
+		return
+	}
+	if d.WrapUp != "" {
+		sess.mu.Lock()
+		sess.lastCallID = d.WrapUp
+		sess.mu.Unlock()
 		return
 	}
 	switch d.Msg.Type {
@@ -167,6 +183,9 @@ func (s *Server) onForward(ctx context.Context, b []byte) ([]byte, error) {
 	}
 	if strings.HasPrefix(f.Account, guestAccount) {
 		return s.onGuestForward(ctx, c, f)
+	}
+	if strings.HasPrefix(f.Op, "agent_") || (c != nil && c.remoteMember(f.Account) != nil) {
+		return s.onAgentForward(ctx, c, f)
 	}
 	var station *session
 	if c != nil {

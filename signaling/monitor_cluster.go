@@ -24,8 +24,12 @@ const (
 )
 
 // watchForwarded are the messages of a supervisor that go to the node of
-// a call they watch there.
-var watchForwarded = map[string]bool{TypeRTCAnswer: true, TypeRTCCandidate: true}
+// a call they watch there: media, and stepping in (whisper, barge, take
+// over), after which they offer their microphone and may talk or hang up.
+var watchForwarded = map[string]bool{
+	TypeRTCAnswer: true, TypeRTCCandidate: true, TypeRTCOffer: true,
+	TypeCallSupervise: true, TypeChatSend: true, TypeCallHangup: true,
+}
 
 // watchReply is the room's node's answer to opWatchStart.
 type watchReply struct {
@@ -94,7 +98,7 @@ func (s *Server) onWatchForward(c *call, f forward) ([]byte, error) {
 	if !hasRole(f.Watcher.Role, overseers) || f.Watcher.AccountID != f.Account {
 		return nil, fmt.Errorf("watch of call %s by %s refused: role %s", f.CallID, f.Account, f.Watcher.Role)
 	}
-	watcher := c.remoteWatcher(f.Account)
+	watcher := c.remoteMember(f.Account)
 	switch f.Op {
 	case opWatchStart:
 		if watcher == nil {
@@ -117,19 +121,6 @@ func (s *Server) onWatchForward(c *call, f forward) ([]byte, error) {
 		s.dispatch(watcher, f.Msg)
 	}
 	return []byte("{}"), nil
-}
-
-// remoteWatcher returns the session standing for account's watch of c,
-// made for a supervisor signed in to another node.
-func (c *call) remoteWatcher(account string) *session {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, p := range c.parts {
-		if p.sess.remote != nil && p.sess.ident.AccountID == account && p.role == roleSupervisor {
-			return p.sess
-		}
-	}
-	return nil
 }
 
 // watchTarget returns the call a supervisor's message is about and its

@@ -37,6 +37,10 @@ func (s *Server) takeOverCall(ctx context.Context, agent *session, rec sessionst
 	if rec.CallNode != s.cfg.Node {
 		if err := s.handOver(ctx, rec.CallID, rec.CallNode, agent.ident.AccountID); err != nil {
 			s.log.Warn("take a call over", "call", rec.CallID, "from", rec.CallNode, "err", err)
+			// One in the call who does not handle it (a consulted agent
+			// who joined from another node) follows it from here.
+			agent.setAway(&awayCall{id: rec.CallID, node: rec.CallNode, started: rec.Call})
+			s.resumeAway(ctx, agent, agent.awayCall())
 			return
 		}
 	}

@@ -23,7 +23,7 @@ type session struct {
 	conn        *conn         // nil while detached
 	grace       *time.Timer   // runs while detached
 	call        *call         // the call this session is in
-	away        *awayCall     // a station's call whose room is on another node
+	away        *awayCall     // a call (a station's, or a joined agent's) whose room is on another node
 	remote      func(Message) // set for a station signed in to another node: how to reach it
 	agentReason string        // why an agent is not ready: "break" or "busy"
 	lastCallID  string        // an agent's ended call awaiting wrap-up
