@@ -204,8 +204,9 @@ export class WrapUp extends EventTarget {
   // resident quotes and, for forwarded work, the promised date.
   #renderResult() {
     const r = this.#result;
-    $('#last-case').hidden = !r;
-    if (!r) return;
+    // A call handed on to a colleague is theirs to wrap up: no case here.
+    $('#last-case').hidden = !r?.number;
+    if (!r?.number) return;
     $('#last-case-number').textContent = r.number ?? '';
     $('#last-case-state').textContent = this.#i18n.t(`outcome.${r.state}`);
     $('#last-case-due').hidden = !r.due_date;

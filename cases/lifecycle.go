@@ -33,7 +33,11 @@ func (s *Service) WrapUp(ctx context.Context, callID string, actor identity.Iden
 	if err != nil {
 		return Case{}, err
 	}
-	if !c.OverseenBy(actor) {
+	// The agent who ends the call wraps it up: after a transfer or a
+	// hand-over that is not the agent who took it first.
+	if ok, err := s.mayView(ctx, actor, c); err != nil {
+		return Case{}, fmt.Errorf("wrap up case %s: %w", c.Number, err)
+	} else if !ok {
 		return Case{}, fmt.Errorf("wrap up case %s: %s is not its agent: %w", c.Number, actor.Username, ErrForbidden)
 	}
 	if c.State == to && c.Notes == notes && slices.Equal(c.Missing, missing) {

@@ -70,8 +70,17 @@ func TestTransferIsAnsweredByAnotherGroup(t *testing.T) {
 	sendUntil(t, []*client.Media{sm, am2}, func() bool {
 		return sm.Received()["agent-main/audio"] >= before+30 && am2.Received()["station-main/audio"] >= 30
 	})
+	// agent1 wraps up their part; the case stays open for agent2, who
+	// ends the call and wraps it up.
+	if got := request(t, agent1, "call.wrapup", map[string]string{"call_id": callID, "outcome": "done"}); got.Type != "ok" {
+		t.Errorf("agent1's wrap-up of the transferred call answered %s %s, want ok", got.Type, got.Data)
+	}
 	request(t, agent2, "call.hangup", map[string]string{"call_id": callID})
 	next(t, station, "call.ended")
+	updated := request(t, agent2, "call.wrapup", map[string]string{"call_id": callID, "outcome": "forwarded", "notes": "转后台审批"})
+	if state := field[string](t, updated, "state"); state != "forwarded" {
+		t.Errorf("agent2's wrap-up left the case %q, want forwarded", state)
+	}
 	waitTimeline(t, n, callID, "transfer", "offered", "transfer_answered")
 }
 

@@ -149,6 +149,11 @@ func (s *Server) handleCallWrapup(ctx context.Context, sess *session, m Message)
 	if last != d.CallID {
 		return protoErr(CodeInvalidState, "call %s is not waiting for your wrap-up", d.CallID)
 	}
+	if running, err := s.callRunning(ctx, d.CallID); err != nil {
+		return err
+	} else if running {
+		return s.wrapUpHandedOn(ctx, sess, m, d.CallID)
+	}
 	if err := s.deps.Calls.WrapUp(ctx, d.CallID, d.Outcome, d.Notes); err != nil {
 		return fmt.Errorf("wrap up %s: %w", d.CallID, err)
 	}
@@ -168,5 +173,30 @@ func (s *Server) handleCallWrapup(ctx context.Context, sess *session, m Message)
 	data := caseDataOf(cs)
 	sess.reply(m.ID, TypeCaseUpdated, data)
 	s.pushTo(cs.StationID, TypeCaseUpdated, data)
+	return nil
+}
+
+// callRunning tells whether a call still runs: an agent who transferred it
+// or handed it over wraps up only their own part, and the agent who ends
+// it wraps up its case.
+func (s *Server) callRunning(ctx context.Context, callID string) (bool, error) {
+	c, err := s.deps.Calls.Get(ctx, callID)
+	if err != nil {
+		return false, fmt.Errorf("look up call %s: %w", callID, err)
+	}
+	return c.EndedAt.IsZero(), nil
+}
+
+// wrapUpHandedOn ends the wrap-up of an agent whose call went on with
+// someone else, leaving the call's record and its case as they are.
+func (s *Server) wrapUpHandedOn(ctx context.Context, sess *session, m Message, callID string) error {
+	sess.mu.Lock()
+	sess.lastCallID = ""
+	sess.mu.Unlock()
+	s.events.add(callID, calls.Event{At: time.Now(), Type: "wrapup", Actor: sess.ident.DisplayName, Detail: "handed_on"})
+	if err := s.queue.FinishWrapUp(ctx, sess.ident.AccountID); err != nil && !errors.Is(err, queue.ErrInvalidState) {
+		return fmt.Errorf("finish wrap-up of %s: %w", sess.ident.Username, err)
+	}
+	sess.reply(m.ID, TypeOK, empty{})
 	return nil
 }
