@@ -61,6 +61,7 @@ type server struct {
 	cmd     *exec.Cmd
 	done    chan struct{}
 	url     string // ws://
+	health  string // http://, 200 when ready
 	metrics string // http:// Prometheus endpoint
 	dir     string
 }
@@ -72,6 +73,21 @@ func startServer(ctx context.Context, bin string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s, err := launch(dir, bin)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	if err := s.waitReady(ctx); err != nil {
+		log, _ := os.ReadFile(filepath.Join(dir, "livekit.log"))
+		s.stop() // removes dir: the log goes into the error
+		return nil, fmt.Errorf("%w; its log:\n%s", err, log[max(0, len(log)-2000):])
+	}
+	return s, nil
+}
+
+// launch writes the config into dir and starts LiveKit on it.
+func launch(dir, bin string) (*server, error) {
 	ports, err := freePorts(3)
 	if err != nil {
 		return nil, err
@@ -109,21 +125,19 @@ prometheus:
 	cmd := exec.Command(bin, "--config", path)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
+		logf.Close()
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
 	s := &server{cmd: cmd, done: make(chan struct{}), dir: dir,
-		url: fmt.Sprintf("ws://127.0.0.1:%d", ports[0]), metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", ports[2])}
+		health: fmt.Sprintf("http://127.0.0.1:%d/", ports[0]),
+		url:    fmt.Sprintf("ws://127.0.0.1:%d", ports[0]), metrics: fmt.Sprintf("http://127.0.0.1:%d/metrics", ports[2])}
 	go func() { cmd.Wait(); logf.Close(); close(s.done) }()
-	if err := s.waitReady(ctx, fmt.Sprintf("http://127.0.0.1:%d/", ports[0])); err != nil {
-		s.stop()
-		return nil, fmt.Errorf("%w (log: %s)", err, logf.Name())
-	}
 	return s, nil
 }
 
-func (s *server) waitReady(ctx context.Context, url string) error {
+func (s *server) waitReady(ctx context.Context) error {
 	for range 300 {
-		if resp, err := http.Get(url); err == nil {
+		if resp, err := http.Get(s.health); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return nil
