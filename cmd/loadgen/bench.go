@@ -60,6 +60,9 @@ func cmdBench(ctx context.Context, args []string) error {
 	if *peer != "" && *peer != "livekit" {
 		return fmt.Errorf("unknown -peer %q (known: livekit)", *peer)
 	}
+	if *peer != "" && *bin == "" {
+		*bin, _ = os.Executable() // the pairs run `loadgen node` (recording off): no cloudwindow build needed
+	}
 	if *quick && !flagGiven(fs, "repeat") {
 		*repeat = 1 // a median of tiny runs says nothing more than one run
 	}
