@@ -40,6 +40,7 @@ type benchResults struct {
 	RampConfirm  *loadgen.Report              `json:"ramp_confirm,omitempty"`
 	Setup        map[string][]*loadgen.Report `json:"setup"`
 	Queue        []*loadgen.QueueReport       `json:"queue"`
+	Peer         []peerPair                   `json:"peer,omitempty"`
 	Notes        []string                     `json:"notes"`
 }
 
@@ -52,8 +53,15 @@ func cmdBench(ctx context.Context, args []string) error {
 	only := fs.String("only", "", "comma-separated scenarios: idle,forwarding,recording,ramp,setup,queue (default all)")
 	profile := fs.String("profile-dir", "", "run the forwarding and setup nodes in `loadgen node` under the CPU profiler, profiles here")
 	udpBuf := fs.Int("node-udp-buffer", 0, "run every node as `loadgen node` with this media socket receive buffer (bytes)")
+	peer := fs.String("peer", "", "livekit: instead of the scenarios, alternate this node and LiveKit v1.11.0 at the forwarding load, -repeat pairs")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *peer != "" && *peer != "livekit" {
+		return fmt.Errorf("unknown -peer %q (known: livekit)", *peer)
+	}
+	if *peer != "" && *bin == "" {
+		*bin, _ = os.Executable() // the pairs run `loadgen node` (recording off): no cloudwindow build needed
 	}
 	if *quick && !flagGiven(fs, "repeat") {
 		*repeat = 1 // a median of tiny runs says nothing more than one run
@@ -67,7 +75,12 @@ func cmdBench(ctx context.Context, args []string) error {
 	if b.udpBuf > 0 {
 		b.note(fmt.Sprintf("every node runs as `loadgen node` with a %d-byte media socket receive buffer", b.udpBuf))
 	}
-	runErr := b.run(ctx, *only)
+	var runErr error
+	if *peer == "livekit" {
+		runErr = b.livekitPairs(ctx)
+	} else {
+		runErr = b.run(ctx, *only)
+	}
 	b.results.Minutes = time.Since(b.results.StartedAt).Minutes()
 	if err := writeJSON(*out, b.results); err != nil {
 		return err

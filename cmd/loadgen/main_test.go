@@ -15,6 +15,7 @@ func TestCommandsRefuseBadInvocations(t *testing.T) {
 		{[]string{"idle", "-url", "http://example.org"}, "loopback"},
 		{[]string{"relay", "-addr", "0.0.0.0:0"}, "loopback"},
 		{[]string{"run", "-duration", "0s"}, "duration"},
+		{[]string{"bench", "-peer", "janus"}, "unknown -peer"},
 	}
 	for _, tt := range tests {
 		err := run(t.Context(), tt.args)
