@@ -51,6 +51,7 @@ const appFiles = [
   '/lib/linknotice.js',
   '/lib/linkprofile.js',
   '/lib/media.js',
+  '/lib/othertiles.js',
   '/lib/session.js',
   '/lib/shell.js',
   '/lib/signaling.js',
