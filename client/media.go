@@ -241,12 +241,15 @@ func (m *Media) handles(msg Message) bool {
 			SDP    string `json:"sdp"`
 		}
 		json.Unmarshal(msg.Data, &d)
+		// Counted before looking at offerID, so that an offer of ours
+		// starting in between is either seen there or counted after.
+		sent := m.offersSent.Load()
 		if id := m.offerID.Load(); id != nil && (*id == "" || m.conn.Load().awaitingReply(*id)) {
 			// It crossed the client's own offer: the server drops it and
 			// offers again after its answer.
 			return true
 		}
-		go m.answer(d.SDP, m.offersSent.Load())
+		go m.answer(d.SDP, sent)
 		return true
 	case "rtc.candidate":
 		var d struct {
@@ -261,8 +264,8 @@ func (m *Media) handles(msg Message) bool {
 	return false
 }
 
-// answer applies a server offer received when the client had made sent
-// offers of its own. It runs off the read loop because it waits for the
+// answer applies a server offer received when the client had put sent
+// offers of its own on the wire. It runs off the read loop because it waits for the
 // server's acknowledgement, and so it may get negMu only after an offer of
 // ours that the server took as a collision: that offer withdrew this one, and
 // answering it would hand the server an answer to an offer it no longer has
