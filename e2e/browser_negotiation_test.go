@@ -35,6 +35,7 @@ class FakeSignaling {
   send() {
     return true;
   }
+  callLive() {}
   request(type, data) {
     return this.onRequest(type, data);
   }
