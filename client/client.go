@@ -93,16 +93,20 @@ func Dial(ctx context.Context, baseURL, token string, resume ...string) (*Client
 	if len(resume) == 2 {
 		auth["resume"], auth["resume_token"] = resume[0], resume[1]
 	}
-	return dial(ctx, baseURL, token, auth)
+	return dial(ctx, baseURL, token, auth, nil)
 }
 
 // DialGuest opens the signaling socket at baseURL as a remote guest, with
 // the secret of the invitation (the part of its link after "#").
 func DialGuest(ctx context.Context, baseURL, invitation string) (*Client, error) {
-	return dial(ctx, baseURL, "", map[string]string{"invitation": invitation})
+	return dial(ctx, baseURL, "", map[string]string{"invitation": invitation}, nil)
 }
 
-func dial(ctx context.Context, baseURL, token string, auth map[string]string) (*Client, error) {
+// dial opens a socket and authenticates. m, if set, is a call's media taken
+// over by the new socket before it reads anything: a resumed session's server
+// sends the offer it is still waiting to have answered right behind the
+// welcome, and it must not land in the inbox.
+func dial(ctx context.Context, baseURL, token string, auth map[string]string, m *Media) (*Client, error) {
 	wsURL := "ws" + strings.TrimPrefix(baseURL, "http") + "/ws"
 	ws, _, err := websocket.DefaultDialer.DialContext(ctx, wsURL, nil)
 	if err != nil {
@@ -111,9 +115,15 @@ func dial(ctx context.Context, baseURL, token string, auth map[string]string) (*
 	c := &Client{ws: ws, baseURL: baseURL, token: token, invitation: auth["invitation"],
 		pending: map[string]chan Message{}, notify: make(chan struct{}, 1), done: make(chan struct{})}
 	c.heard.Store(time.Now().UnixNano())
+	if m != nil {
+		m.moveTo(c)
+	}
 	go c.readLoop()
 	w, err := c.Request(ctx, "auth", auth)
 	if err != nil {
+		c.mu.Lock()
+		c.media = nil // the media is the caller's still, not closed with c
+		c.mu.Unlock()
 		c.Close()
 		return nil, err
 	}

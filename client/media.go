@@ -51,6 +51,10 @@ type Media struct {
 	// offerID is the id of the client's last rtc.offer request, "" while that
 	// offer is being made.
 	offerID atomic.Pointer[string]
+	// offersSent counts the client's offers put on the wire. A server offer
+	// received before one of them was withdrawn by the server when ours
+	// reached it, even if we only get to apply it afterwards.
+	offersSent atomic.Int64
 	// restarts counts ICE restarts, and those whose offer was answered.
 	restarts, restartsAnswered atomic.Int32
 }
@@ -191,7 +195,10 @@ func (m *Media) offer(ctx context.Context, sources map[string]string, fresh, ice
 		return fmt.Errorf("set local offer: %w", err)
 	}
 	payload := map[string]any{"call_id": m.callID, "sdp": offer.SDP, "fresh": fresh, "sources": sources}
-	reply, err := m.conn.Load().request(ctx, "rtc.offer", payload, func(id string) { m.offerID.Store(&id) })
+	reply, err := m.conn.Load().request(ctx, "rtc.offer", payload, func(id string) {
+		m.offerID.Store(&id)
+		m.offersSent.Add(1)
+	})
 	if err != nil {
 		return err
 	}
@@ -234,12 +241,15 @@ func (m *Media) handles(msg Message) bool {
 			SDP    string `json:"sdp"`
 		}
 		json.Unmarshal(msg.Data, &d)
+		// Counted before looking at offerID, so that an offer of ours
+		// starting in between is either seen there or counted after.
+		sent := m.offersSent.Load()
 		if id := m.offerID.Load(); id != nil && (*id == "" || m.conn.Load().awaitingReply(*id)) {
 			// It crossed the client's own offer: the server drops it and
 			// offers again after its answer.
 			return true
 		}
-		go m.answer(d.SDP)
+		go m.answer(d.SDP, sent)
 		return true
 	case "rtc.candidate":
 		var d struct {
@@ -254,11 +264,19 @@ func (m *Media) handles(msg Message) bool {
 	return false
 }
 
-// answer applies a server offer. It runs off the read loop because it
-// waits for the server's acknowledgement.
-func (m *Media) answer(sdp string) {
+// answer applies a server offer received when the client had put sent
+// offers of its own on the wire. It runs off the read loop because it waits for the
+// server's acknowledgement, and so it may get negMu only after an offer of
+// ours that the server took as a collision: that offer withdrew this one, and
+// answering it would hand the server an answer to an offer it no longer has
+// (applied to its next offer instead, or with the ICE credentials of before an
+// ICE restart). The server offers again after its answer.
+func (m *Media) answer(sdp string, sent int64) {
 	m.negMu.Lock()
 	defer m.negMu.Unlock()
+	if m.offersSent.Load() != sent {
+		return
+	}
 	if err := m.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
 		return
 	}

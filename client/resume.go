@@ -33,17 +33,12 @@ func (c *Client) Resume(ctx context.Context) (*Client, error) {
 		auth = map[string]string{"invitation": c.invitation}
 	}
 	auth["resume"], auth["resume_token"] = w.SessionID, w.ResumeToken
-	back, err := dial(ctx, c.baseURL, c.token, auth)
+	back, err := dial(ctx, c.baseURL, c.token, auth, m)
 	if err != nil {
 		if m != nil {
-			c.mu.Lock()
-			c.media = m
-			c.mu.Unlock()
+			m.moveTo(c)
 		}
 		return nil, fmt.Errorf("resume session %s: %w", w.SessionID, err)
-	}
-	if m != nil {
-		m.moveTo(back)
 	}
 	return back, nil
 }

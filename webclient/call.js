@@ -39,6 +39,9 @@ export class CallConnection extends EventTarget {
   #fresh = true;
   #makingOffer = false;
   #ignoredOffer = null;
+  // offersSent counts our offers put on the wire: a server offer received
+  // before one of them was withdrawn by the server when ours reached it.
+  #offersSent = 0;
   #negotiating = false;
   #negotiationWanted = false;
   #pendingCandidates = [];
@@ -77,7 +80,11 @@ export class CallConnection extends EventTarget {
     this.#unsubscribe.push(
       () => signaling.callLive(false),
       () => window.removeEventListener('online', online),
-      signaling.on('rtc.offer', (d) => this.#forThisCall(d) && this.#queueRemote(() => this.#answer(d))),
+      signaling.on('rtc.offer', (d) => {
+        if (!this.#forThisCall(d)) return;
+        const sent = this.#offersSent;
+        this.#queueRemote(() => this.#answer(d, sent));
+      }),
       signaling.on('rtc.candidate', (d) => this.#forThisCall(d) && this.#queueRemote(() => this.#addCandidate(d))),
       signaling.on('call.bitrate_limit', (d) => this.#forThisCall(d) && this.#capVideo(d.max_bitrate)),
     );
@@ -233,6 +240,7 @@ export class CallConnection extends EventTarget {
       this.#makingOffer = false;
     }
     console.debug(`call: offer sent (fresh: ${this.#fresh})`);
+    this.#offersSent++;
     const reply = await this.#sig.request('rtc.offer', {
       call_id: this.#callId,
       sdp: this.#pc.localDescription.sdp,
@@ -257,7 +265,8 @@ export class CallConnection extends EventTarget {
     this.#ignoredOffer = null;
     if (d && answerVersion !== null && sdpVersion(d.sdp) > answerVersion) {
       console.debug('call: answering the server offer made after its answer');
-      this.#queueRemote(() => this.#answer(d));
+      const sent = this.#offersSent;
+      this.#queueRemote(() => this.#answer(d, sent));
     }
   }
 
@@ -273,7 +282,14 @@ export class CallConnection extends EventTarget {
   // answer applies a server offer. On a collision with our own offer the
   // impolite side ignores it (the server withdraws it and offers again after
   // answering ours); the polite side lets setRemoteDescription roll ours back.
-  async #answer(d) {
+  // sent is #offersSent when the offer arrived: an offer of ours sent since,
+  // while this one waited in #remoteOps, withdrew it too, and an answer to it
+  // would be taken by the server for its next offer.
+  async #answer(d, sent) {
+    if (sent !== this.#offersSent && !this.#polite) {
+      console.debug('call: server offer ignored, withdrawn by our later offer');
+      return;
+    }
     const collision = this.#makingOffer || this.#pc.signalingState !== 'stable';
     if (collision && !this.#polite) {
       console.debug('call: server offer ignored, ours is outstanding');
