@@ -266,6 +266,7 @@ func inCall(t *testing.T, browser context.Context, n *node.Node, k station, item
 	agent.click("#offer-accept")
 	k.screen("call")
 	k.videoPlaying("#document-video")
+	k.videoPlaying("#remote-video") // the call as it settles, not while the agent's video is on its way
 	for _, m := range []string{"您好，我是王芳。", "请把身份证放到高拍仪下面。", "好的，看到了，请稍等。"} {
 		agent.fill("#chat-input", m)
 		agent.click(".chat-form button")
