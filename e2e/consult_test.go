@@ -14,18 +14,8 @@ import (
 func TestConsultTheBackOfficeThenMergeThenHandOver(t *testing.T) {
 	n := startNode(t, nil)
 	station, agent, back := dial(t, n, "station1"), dial(t, n, "agent1"), dial(t, n, "backoffice1")
-	ready(t, agent)
-	callID := startCall(t, station, agent, itemOf(t, n, "medical_insurance"))
+	callID, sm, am := talkingCall(t, station, agent, itemOf(t, n, "medical_insurance"))
 	ctx := ctxT(t)
-	sm, err := station.StartMedia(ctx, callID, client.MediaOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	am, err := agent.StartMedia(ctx, callID, client.MediaOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sendUntil(t, []*client.Media{sm, am}, func() bool { return sm.Received()["agent-main/audio"] >= 20 })
 
 	request(t, agent, "call.consult", map[string]string{"call_id": callID, "skill_group": "backoffice"})
 	if hold := next(t, station, "call.hold"); !field[bool](t, hold, "held") || field[string](t, hold, "message") == "" {

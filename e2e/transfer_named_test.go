@@ -115,18 +115,7 @@ func TestTransferToNamedAgentComesBackWhenNotAnswered(t *testing.T) {
 // others ready, and transfers the call to the colleague called name.
 func namedTransfer(t *testing.T, station, agent1 *client.Client, others []*client.Client, item, name string) (callID string, sm, am *client.Media) {
 	t.Helper()
-	ready(t, agent1)
-	callID = startCall(t, station, agent1, item)
-	ctx := ctxT(t)
-	sm, err := station.StartMedia(ctx, callID, client.MediaOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	am, err = agent1.StartMedia(ctx, callID, client.MediaOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sendUntil(t, []*client.Media{sm, am}, func() bool { return sm.Received()["agent-main/audio"] >= 20 })
+	callID, sm, am = talkingCall(t, station, agent1, item)
 	for _, o := range others {
 		ready(t, o)
 	}

@@ -11,18 +11,7 @@ import (
 // which agent1 does not serve.
 func transferredCall(t *testing.T, station, agent1 *client.Client, item string) (callID string, sm, am *client.Media) {
 	t.Helper()
-	ready(t, agent1)
-	callID = startCall(t, station, agent1, item)
-	ctx := ctxT(t)
-	sm, err := station.StartMedia(ctx, callID, client.MediaOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	am, err = agent1.StartMedia(ctx, callID, client.MediaOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sendUntil(t, []*client.Media{sm, am}, func() bool { return sm.Received()["agent-main/audio"] >= 20 })
+	callID, sm, am = talkingCall(t, station, agent1, item)
 	request(t, agent1, "call.transfer", map[string]string{"call_id": callID, "skill_group": "housing"})
 	st := next(t, station, "call.transfer_status")
 	if field[string](t, st, "state") != "transferring" || field[string](t, st, "message") != "正在为您转接…" {
@@ -103,4 +92,23 @@ func TestTransferComesBackWhenNobodyAnswers(t *testing.T) {
 	request(t, agent1, "call.hangup", map[string]string{"call_id": callID})
 	next(t, station, "call.ended")
 	waitTimeline(t, n, callID, "transfer", "transfer_returned")
+}
+
+// talkingCall makes agent ready, starts a call of station with them about
+// item, and returns once the resident hears the agent.
+func talkingCall(t *testing.T, station, agent *client.Client, item string) (callID string, sm, am *client.Media) {
+	t.Helper()
+	ready(t, agent)
+	callID = startCall(t, station, agent, item)
+	ctx := ctxT(t)
+	sm, err := station.StartMedia(ctx, callID, client.MediaOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	am, err = agent.StartMedia(ctx, callID, client.MediaOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sendUntil(t, []*client.Media{sm, am}, func() bool { return sm.Received()["agent-main/audio"] >= 20 })
+	return callID, sm, am
 }
