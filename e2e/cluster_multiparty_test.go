@@ -60,17 +60,8 @@ func TestConsultAcrossNodesThenMergeThenHandOver(t *testing.T) {
 	a, b := startCluster(t)
 	station, agent := dial(t, a, "station1"), dial(t, a, "agent1")
 	back := dial(t, b, "backoffice1")
-	ready(t, agent)
-	callID := startCall(t, station, agent, itemOf(t, a, "medical_insurance"))
+	callID, sm, am := talkingCall(t, station, agent, itemOf(t, a, "medical_insurance"))
 	ctx := ctxT(t)
-	sm, err := station.StartMedia(ctx, callID, client.MediaOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	am, err := agent.StartMedia(ctx, callID, client.MediaOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ready(t, back)
 	request(t, agent, "call.consult", map[string]string{"call_id": callID, "skill_group": "backoffice"})
 	next(t, station, "call.hold")
@@ -117,17 +108,8 @@ func TestWhisperFromAnotherNode(t *testing.T) {
 	a, b := startCluster(t)
 	station, agent := dial(t, a, "station1"), dial(t, a, "agent1")
 	supervisor := dial(t, b, "supervisor1")
-	ready(t, agent)
-	callID := startCall(t, station, agent, itemOf(t, a, "medical_insurance"))
+	callID, sm, am := talkingCall(t, station, agent, itemOf(t, a, "medical_insurance"))
 	ctx := ctxT(t)
-	sm, err := station.StartMedia(ctx, callID, client.MediaOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	am, err := agent.StartMedia(ctx, callID, client.MediaOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	watch, err := supervisor.Watch(ctx, callID, client.MediaOptions{})
 	if err != nil {
 		t.Fatalf("watch through node B: %v", err)

@@ -102,17 +102,8 @@ func waitRecorded(t *testing.T, n *node.Node, callID, party string) {
 func TestGuestJoinsAfterConsentIsHeardByBothAndRemovedLosesMedia(t *testing.T) {
 	n := startNode(t, nil)
 	station, agent := dial(t, n, "station1"), dial(t, n, "agent1")
-	ready(t, agent)
-	callID := startCall(t, station, agent, itemOf(t, n, "medical_insurance"))
+	callID, sm, am := talkingCall(t, station, agent, itemOf(t, n, "medical_insurance"))
 	ctx := ctxT(t)
-	sm, err := station.StartMedia(ctx, callID, client.MediaOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	am, err := agent.StartMedia(ctx, callID, client.MediaOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	id, secret := invite(t, agent, callID, "family", "女儿小林")
 	guest, err := dialGuest(t, n, secret)
@@ -323,17 +314,8 @@ func TestHelperSignsInOnTheKioskAndIsRecordedOnTheCase(t *testing.T) {
 func TestGuestOnAnotherNodeJoinsTheCall(t *testing.T) {
 	a, b := startCluster(t)
 	station, agent := dial(t, a, "station1"), dial(t, a, "agent1")
-	ready(t, agent)
-	callID := startCall(t, station, agent, itemOf(t, a, "medical_insurance"))
+	callID, sm, am := talkingCall(t, station, agent, itemOf(t, a, "medical_insurance"))
 	ctx := ctxT(t)
-	sm, err := station.StartMedia(ctx, callID, client.MediaOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	am, err := agent.StartMedia(ctx, callID, client.MediaOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	id, secret := invite(t, agent, callID, "interpreter", "手语翻译")
 	guest, err := dialGuest(t, b, secret)
 	if err != nil {

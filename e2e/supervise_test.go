@@ -21,17 +21,8 @@ import (
 func TestSupervisorWhispersBargesAndTakesOver(t *testing.T) {
 	n := startNode(t, nil)
 	station, agent, supervisor := dial(t, n, "station1"), dial(t, n, "agent1"), dial(t, n, "supervisor1")
-	ready(t, agent)
-	callID := startCall(t, station, agent, itemOf(t, n, "medical_insurance"))
+	callID, sm, am := talkingCall(t, station, agent, itemOf(t, n, "medical_insurance"))
 	ctx := ctxT(t)
-	sm, err := station.StartMedia(ctx, callID, client.MediaOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	am, err := agent.StartMedia(ctx, callID, client.MediaOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	watch, err := supervisor.Watch(ctx, callID, client.MediaOptions{})
 	if err != nil {
 		t.Fatalf("watch: %v", err)
