@@ -75,7 +75,13 @@ type console struct{ *tab }
 
 func openConsole(t *testing.T, browser context.Context, n *node.Node, username string) console {
 	t.Helper()
-	p := openTab(t, browser, username, n.URL()+"/console/", 1920, 1080, "")
+	return openConsoleWith(t, browser, n, username, "")
+}
+
+// openConsoleWith is openConsole with script run in the page before its own.
+func openConsoleWith(t *testing.T, browser context.Context, n *node.Node, username, script string) console {
+	t.Helper()
+	p := openTab(t, browser, username, n.URL()+"/console/", 1920, 1080, script)
 	p.screen("login")
 	p.fill("#login-username", username)
 	p.fill("#login-password", "demo")

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -96,4 +97,45 @@ func TestKioskHoldAndPartiesFitAndSurviveARestart(t *testing.T) {
 	kiosk.do("press F5", chromedp.Reload())
 	kiosk.screen("call")
 	kiosk.waitJS(`document.querySelectorAll('#call-parties li').length === 3`, "three people listed after the restart")
+}
+
+// TestKioskVoiceCallCaptionsLeaveTheStatus: in a call without the agent's
+// picture, long chat captions never cover 声音通话中 on any kiosk screen,
+// and the newest caption stays in full view.
+func TestKioskVoiceCallCaptionsLeaveTheStatus(t *testing.T) {
+	browser := startBrowser(t)
+	n := startNode(t, browserNode)
+	item := itemOf(t, n, "medical_insurance")
+	agent := openConsoleWith(t, browser, n, "agent1", denyCamera)
+	agent.ready()
+	kiosk := openStation(t, browser, n, "station1", 1280, 800, "")
+	kiosk.request("medical_insurance", item, "")
+	agent.offerFrom(station1Name)
+	agent.click("#offer-accept")
+	kiosk.screen("call")
+	kiosk.waitJS(`document.querySelector('#call-waiting p').textContent === '声音通话中'`, "声音通话中 on the call screen")
+
+	long := strings.Repeat("请您把户口本首页和本人页依次放到高拍仪下面，", 3)
+	for i := range 3 {
+		agent.fill("#chat-input", long+string(rune('一'+i)))
+		agent.click(".chat-form button")
+	}
+	kiosk.waitJS(`document.querySelectorAll('#captions li').length === 3`, "three captions")
+	const layout = `(() => {
+		const over = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+		const status = document.querySelector('#call-waiting p').getBoundingClientRect();
+		const list = document.querySelector('#captions').getBoundingClientRect();
+		const newest = document.querySelector('#captions li:last-child').getBoundingClientRect();
+		return {covers: over(status, list), newestShown: newest.top >= list.top - 1 && newest.bottom <= list.bottom + 1};
+	})()`
+	for _, s := range kioskSizes {
+		kiosk.resize(s.w, s.h)
+		got := evalJS[struct{ Covers, NewestShown bool }](kiosk.tab, layout)
+		if got.Covers {
+			t.Errorf("%d×%d: the captions cover 声音通话中", s.w, s.h)
+		}
+		if !got.NewestShown {
+			t.Errorf("%d×%d: the newest caption is cut off", s.w, s.h)
+		}
+	}
 }

@@ -310,8 +310,6 @@ func inCall(t *testing.T, browser context.Context, n *node.Node, k station, item
 	fitsEverySize(t, k, "case status")
 }
 
-// captionsClear checks at every size that no caption sits under the
-// self-view or the document camera's view.
 // helperAndGuest checks the helper's sign-in, the call with a helper signed
 // in, and the resident's consent to an invited guest.
 func helperAndGuest(t *testing.T, n *node.Node, k station, agent console) {
@@ -337,6 +335,8 @@ func helperAndGuest(t *testing.T, n *node.Node, k station, agent console) {
 	k.waitJS(`document.querySelector('#guest-consent').hidden`, "the consent question to go")
 }
 
+// captionsClear checks at every size that no caption sits under the
+// self-view or the document camera's view.
 func captionsClear(t *testing.T, k station) {
 	t.Helper()
 	const overlap = `(() => {

@@ -117,6 +117,7 @@ export class CallScreen {
   #renderWaiting() {
     const stream = $('#remote-video').srcObject;
     const audioOnly = stream && !stream.getVideoTracks().length;
+    $('#call-waiting').classList.toggle('voice', Boolean(audioOnly));
     $('#call-waiting p').textContent = this.#i18n.t(audioOnly ? 'call.audio_only' : 'call.connecting');
   }
 
