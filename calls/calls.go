@@ -67,8 +67,12 @@ type Store struct{ db *store.DB }
 func NewStore(db *store.DB) *Store { return &Store{db: db} }
 
 // Create records a call when the agent accepts it.
-func (s *Store) Create(ctx context.Context, c Call) error {
-	_, err := s.db.Exec(ctx, `INSERT INTO calls (id, station_id, station_name, island, agent_id, agent_name, item_id, item_name,
+func (s *Store) Create(ctx context.Context, c Call) error { return Insert(ctx, s.db, c) }
+
+// Insert records a new call on q, which may be a transaction that records
+// more with it (the case a call opens, see cases.Service.StartCall).
+func Insert(ctx context.Context, q store.Querier, c Call) error {
+	_, err := q.Exec(ctx, `INSERT INTO calls (id, station_id, station_name, island, agent_id, agent_name, item_id, item_name,
 		category, green, requested_at, accepted_at, ended_at, end_reason, outcome, notes, node)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, '', '', '', ?)`,
 		c.ID, c.StationID, c.StationName, c.Island, c.AgentID, c.AgentName, c.ItemID, c.ItemName,

@@ -49,6 +49,7 @@ type Service struct {
 	audit   *audit.Log
 	now     func() time.Time
 	opts    Options
+	starts  startCommitter
 }
 
 // NewService returns a Service on db. now is the clock (time.Now if nil);
@@ -79,25 +80,12 @@ func (s *Service) OpenForCall(ctx context.Context, c calls.Call) (Case, error) {
 	if existing, err := s.ForCall(ctx, c.ID); !errors.Is(err, ErrNotFound) {
 		return existing, err
 	}
-	now := s.now()
-	cs := Case{
-		ID: uuid.NewString(), CallID: c.ID, StationID: c.StationID, StationName: c.StationName,
-		AgentID: c.AgentID, AgentName: c.AgentName, ItemID: c.ItemID, ItemName: c.ItemName,
-		State: StateOpen, Missing: []string{}, OpenedAt: now, UpdatedAt: now,
-	}
-	agent := identity.Identity{AccountID: c.AgentID, DisplayName: c.AgentName}
-	ev := s.newEvent(cs, "opened", agent, StateOpen, c.ItemName)
+	var cs Case
+	var ev Event
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		number, err := nextNumber(ctx, tx, s.today().Format("20060102"))
-		if err != nil {
-			return err
-		}
-		cs.Number = number
-		ev.Detail = number + " " + c.ItemName
-		if err := insertCase(ctx, tx, cs); err != nil {
-			return err
-		}
-		return insertEvent(ctx, tx, ev)
+		var err error
+		cs, ev, err = s.openIn(ctx, tx, c)
+		return err
 	})
 	if err != nil {
 		// The usual cause is a concurrent opening for the same call, which
@@ -109,6 +97,32 @@ func (s *Service) OpenForCall(ctx context.Context, c calls.Call) (Case, error) {
 	}
 	s.emit(ev)
 	return cs, nil
+}
+
+// openIn opens the case of call c on q: its number, the case and its
+// "opened" event.
+func (s *Service) openIn(ctx context.Context, q store.Querier, c calls.Call) (Case, Event, error) {
+	now := s.now()
+	cs := Case{
+		ID: uuid.NewString(), CallID: c.ID, StationID: c.StationID, StationName: c.StationName,
+		AgentID: c.AgentID, AgentName: c.AgentName, ItemID: c.ItemID, ItemName: c.ItemName,
+		State: StateOpen, Missing: []string{}, OpenedAt: now, UpdatedAt: now,
+	}
+	agent := identity.Identity{AccountID: c.AgentID, DisplayName: c.AgentName}
+	ev := s.newEvent(cs, "opened", agent, StateOpen, c.ItemName)
+	number, err := nextNumber(ctx, q, s.today().Format("20060102"))
+	if err != nil {
+		return Case{}, Event{}, err
+	}
+	cs.Number = number
+	ev.Detail = number + " " + c.ItemName
+	if err := insertCase(ctx, q, cs); err != nil {
+		return Case{}, Event{}, err
+	}
+	if err := insertEvent(ctx, q, ev); err != nil {
+		return Case{}, Event{}, err
+	}
+	return cs, ev, nil
 }
 
 // Get returns a case by id, with the resident's details in full: only for

@@ -11,6 +11,8 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"cloudwindow/media/dtlscert"
 )
 
 // MediaOptions chooses what a client publishes.
@@ -94,13 +96,48 @@ func newAPI(opts MediaOptions) (*webrtc.API, error) {
 	return webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir)), nil
 }
 
+// apiKey is what of MediaOptions shapes the pion API.
+type apiKey struct {
+	announceIP string
+	tcp        bool
+}
+
+// The clients of one process share their pion APIs and DTLS certificate, as a
+// browser does: a load generator with hundreds of parties would otherwise
+// spend its CPU on media engines and ECDSA keys while calls start.
+var (
+	apisMu sync.Mutex
+	apis   = map[apiKey]*webrtc.API{}
+	certs  = dtlscert.New(0, nil)
+)
+
+// sharedAPI returns the process's API for opts, made on first use.
+func sharedAPI(opts MediaOptions) (*webrtc.API, error) {
+	key := apiKey{announceIP: opts.AnnounceIP, tcp: opts.TCP}
+	apisMu.Lock()
+	defer apisMu.Unlock()
+	if api, ok := apis[key]; ok {
+		return api, nil
+	}
+	api, err := newAPI(opts)
+	if err != nil {
+		return nil, err
+	}
+	apis[key] = api
+	return api, nil
+}
+
 // newMedia opens a loopback-only PeerConnection for a call.
 func (c *Client) newMedia(callID string, opts MediaOptions) (*Media, error) {
-	api, err := newAPI(opts)
+	api, err := sharedAPI(opts)
 	if err != nil {
 		return nil, fmt.Errorf("media engine: %w", err)
 	}
-	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	cfg, err := certs.Configuration(webrtc.Configuration{})
+	if err != nil {
+		return nil, fmt.Errorf("new peer connection: %w", err)
+	}
+	pc, err := api.NewPeerConnection(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("new peer connection: %w", err)
 	}

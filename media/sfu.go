@@ -8,6 +8,8 @@ import (
 
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/webrtc/v4"
+
+	"cloudwindow/media/dtlscert"
 )
 
 // SFU owns the shared ICE sockets and the rooms of one node.
@@ -17,9 +19,14 @@ type SFU struct {
 	transport *transport
 	metrics   *metrics
 	adapt     *AdaptConfig // nil: downlink adaptation off
+	// certs is the node's one DTLS certificate: making one per PeerConnection
+	// cost an ECDSA key generation on every call start.
+	certs *dtlscert.Rotating
 
-	// pcMu serialises PeerConnection creation, so that the downlink estimator the
-	// interceptor factory just made (handoff) belongs to the PeerConnection made.
+	// pcMu serialises PeerConnection creation when downlink adaptation is on,
+	// so that the downlink estimator the interceptor factory just made (handoff)
+	// belongs to the PeerConnection made. Without adaptation nothing is handed
+	// off and PeerConnections are made in parallel.
 	pcMu    sync.Mutex
 	handoff *downlinkBWE
 
@@ -48,7 +55,7 @@ func New(cfg Config) (*SFU, error) {
 		_ = t.close()
 		return nil, err
 	}
-	s := &SFU{log: log, transport: t, metrics: m, rooms: make(map[string]*Room)}
+	s := &SFU{log: log, transport: t, metrics: m, rooms: make(map[string]*Room), certs: dtlscert.New(0, nil)}
 	var newBWE cc.BandwidthEstimatorFactory
 	if cfg.AdaptDownlink {
 		a := cfg.Adapt.withDefaults()
@@ -70,10 +77,18 @@ func New(cfg Config) (*SFU, error) {
 // newPeerConnection makes a PeerConnection and returns its downlink estimator
 // (nil when adaptation is off).
 func (s *SFU) newPeerConnection() (*webrtc.PeerConnection, *downlinkBWE, error) {
+	cfg, err := s.certs.Configuration(webrtc.Configuration{BundlePolicy: webrtc.BundlePolicyMaxBundle})
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.adapt == nil {
+		pc, err := s.api.NewPeerConnection(cfg)
+		return pc, nil, err
+	}
 	s.pcMu.Lock()
 	defer s.pcMu.Unlock()
 	s.handoff = nil
-	pc, err := s.api.NewPeerConnection(webrtc.Configuration{BundlePolicy: webrtc.BundlePolicyMaxBundle})
+	pc, err := s.api.NewPeerConnection(cfg)
 	return pc, s.handoff, err
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/pion/dtls/v3"
 	"github.com/pion/ice/v4"
@@ -21,6 +22,9 @@ type transport struct {
 	tcpLn   net.Listener // nil when ICE-TCP is disabled
 	tcpMux  ice.TCPMux
 }
+
+// dtlsRetransmitInterval is the first wait before a DTLS flight is resent.
+const dtlsRetransmitInterval = 250 * time.Millisecond
 
 // udpSocketBuffer is the size asked for the media socket's kernel buffers.
 const udpSocketBuffer = 4 << 20
@@ -107,6 +111,12 @@ func (t *transport) settingEngine(cfg Config, logs logging.LoggerFactory) (webrt
 		}
 	}
 	se.SetNetworkTypes(networks)
+	// The node is the DTLS client (it answers the clients' offers), so its
+	// timer decides how soon a lost handshake flight is sent again. pion's
+	// default 1 s, doubling, turned a moment of socket overflow during a burst
+	// of call starts into seconds of set-up; a quarter second, still doubling,
+	// is above the round trip of an island 4G link.
+	se.SetDTLSRetransmissionInterval(dtlsRetransmitInterval)
 	if len(cfg.PublicIPs) > 0 {
 		rule := webrtc.ICEAddressRewriteRule{External: cfg.PublicIPs, AsCandidateType: webrtc.ICECandidateTypeHost}
 		if err := se.SetICEAddressRewriteRules(rule); err != nil {

@@ -458,6 +458,9 @@ func (n *Node) closeServices() {
 		n.Recorder.Close()
 	}
 	n.wg.Wait()
+	if n.Cases != nil {
+		n.Cases.Close() // after signaling: no call starts any more
+	}
 	if n.objects != nil {
 		n.objects.Close()
 	}

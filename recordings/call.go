@@ -26,6 +26,7 @@ type callRecording struct {
 	indexed    bool
 	failure    string            // the last writer error, for the recording row
 	down       map[string]string // groups stopped by a failure, and why
+	forgotten  bool              // dropped from Recorder.calls: tracks go to a new callRecording
 }
 
 func newCallRecording(rec *Recorder, info CallInfo) *callRecording {
@@ -43,14 +44,19 @@ func groupOf(spec trackSpec) string {
 	return spec.party
 }
 
-// attach hands a new track to its group's writer, starting one if needed.
-// The caller holds rec.mu.
-func (c *callRecording) attach(s *trackSink) {
+// attach hands a new track to its group's writer, starting one if needed;
+// started says a writer was started, which takes over the caller's
+// reservation in rec.wg. ok is false if the call was forgotten: the caller
+// must look it up again.
+func (c *callRecording) attach(s *trackSink) (started, ok bool) {
 	group := groupOf(s.spec)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.forgotten {
+		return false, false
+	}
 	if w := c.writers[group]; w != nil && w.attach(s) {
-		return
+		return false, true
 	}
 	w := newFileWriter(c, group)
 	w.attach(s)
@@ -59,8 +65,8 @@ func (c *callRecording) attach(s *trackSink) {
 		c.idle, c.idleClosed = make(chan struct{}), false
 	}
 	c.active++
-	c.rec.wg.Add(1)
 	go w.run()
+	return true, true
 }
 
 // ensureIndexed creates the recording row before the first file; it is
@@ -130,12 +136,6 @@ func (c *callRecording) idleChan() <-chan struct{} {
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
-
-func (c *callRecording) isIdle() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.active == 0
-}
 
 // groupDown records that a group stopped after a failure; the first one
 // tells that the call is no longer recorded.

@@ -137,6 +137,27 @@ func (rec *Recorder) newSink(call CallInfo, spec trackSpec, requestKeyframe func
 		return nil
 	}
 	s := &trackSink{spec: spec, codec: codec, requestKeyframe: requestKeyframe}
+	for {
+		c := rec.callFor(call)
+		if c == nil {
+			return nil
+		}
+		started, ok := c.attach(s)
+		if !started {
+			rec.wg.Done() // callFor's reservation was not needed
+		}
+		if ok {
+			return s
+		}
+		// The call went idle and was forgotten in between: start afresh.
+	}
+}
+
+// callFor returns the recording of call, made on first use, and reserves a
+// writer in rec.wg for the track about to attach (nil once closed). Only
+// the lookup holds rec.mu: every track of every call starting at once
+// passes here, so attaching happens under the call's own lock.
+func (rec *Recorder) callFor(call CallInfo) *callRecording {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	if rec.closed {
@@ -147,16 +168,20 @@ func (rec *Recorder) newSink(call CallInfo, spec trackSpec, requestKeyframe func
 		c = newCallRecording(rec, call)
 		rec.calls[call.ID] = c
 	}
-	c.attach(s)
-	return s
+	// Added under rec.mu, so Close's Wait sees it.
+	rec.wg.Add(1)
+	return c
 }
 
 // forget drops an idle call from memory; its index row stays.
 func (rec *Recorder) forget(c *callRecording) {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	if rec.calls[c.info.ID] == c && c.isIdle() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if rec.calls[c.info.ID] == c && c.active == 0 {
 		delete(rec.calls, c.info.ID)
+		c.forgotten = true
 	}
 }
 

@@ -88,6 +88,7 @@ func (s *Server) acceptAway(ctx context.Context, sess *session, m Message, node 
 // connected: it has left the queue, so the agent goes back to it, and the
 // station is told rather than left waiting for nothing.
 func (s *Server) acceptFailed(ctx context.Context, sess *session, req queue.Request) {
+	s.metrics.startFailures.Inc()
 	s.queue.CallEnded(ctx, sess.ident.AccountID, 0)
 	s.queue.FinishWrapUp(ctx, sess.ident.AccountID)
 	if station := s.session(req.StationID); station != nil {

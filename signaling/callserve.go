@@ -28,17 +28,11 @@ func (s *Server) startCall(ctx context.Context, agent, station *session, req que
 		ItemName: item.NameZh, Category: item.Category, Green: req.Green,
 		RequestedAt: req.EnqueuedAt, AcceptedAt: c.started, Node: s.cfg.Node,
 	}
-	if err := s.deps.Calls.Create(ctx, rec); err != nil {
-		room.Close()
-		return nil, err
-	}
-	cs, err := s.deps.Cases.OpenForCall(ctx, rec)
+	// The call's record and its case are written together, and batched with
+	// the other calls starting at the same time.
+	cs, err := s.deps.Cases.StartCall(ctx, rec)
 	if err != nil {
 		room.Close()
-		// Close the record too, or it would count as a live call.
-		if endErr := s.deps.Calls.End(ctx, c.id, time.Now(), "failed"); endErr != nil {
-			s.log.Error("record failed call", "call", c.id, "err", endErr)
-		}
 		return nil, err
 	}
 	c.caseID, c.caseNo = cs.ID, cs.Number

@@ -10,9 +10,11 @@ import (
 	"cloudwindow/identity"
 )
 
-// Cases opens a case (办件) for every call and records the agent's
+// Cases records every call and opens its case (办件), and records the agent's
 // wrap-up outcome on it (the cases service).
 type Cases interface {
+	// StartCall records a new call and opens its case, atomically.
+	StartCall(ctx context.Context, c calls.Call) (cases.Case, error)
 	OpenForCall(ctx context.Context, c calls.Call) (cases.Case, error)
 	WrapUp(ctx context.Context, callID string, actor identity.Identity, outcome string, missing []string, notes string) (cases.Case, error)
 }

@@ -32,7 +32,8 @@ const (
 type conn struct {
 	ws      *websocket.Conn
 	log     *slog.Logger
-	out     chan []byte
+	out     chan *queuedFrame
+	latest  latestFrames // open frames of conn.sendLatest
 	done    chan struct{}
 	pingNow chan struct{} // asks the write loop for a ping out of turn
 	once    sync.Once
@@ -51,7 +52,7 @@ func newConn(ws *websocket.Conn, log *slog.Logger) *conn {
 	return &conn{
 		ws:      ws,
 		log:     log,
-		out:     make(chan []byte, sendBuffer),
+		out:     make(chan *queuedFrame, sendBuffer),
 		done:    make(chan struct{}),
 		pingNow: make(chan struct{}, 1),
 		limiter: rate.NewLimiter(msgRate, msgBurst),
@@ -89,19 +90,43 @@ func (c *conn) roundTrip() time.Duration { return time.Duration(c.rtt.Load()) }
 
 // send queues m for writing. It never blocks: a client too slow to take its
 // messages is disconnected (it can resume) rather than stall the server.
-func (c *conn) send(m Message) {
+func (c *conn) send(m Message) { c.sendLatest(m, "") }
+
+// sendLatest is send for a message of which only the latest with the same
+// key matters (key "" is send): while an earlier one waits in the queue, m
+// takes its place there.
+func (c *conn) sendLatest(m Message, key string) {
 	b, err := json.Marshal(m)
 	if err != nil {
 		c.log.Error("encode message", "type", m.Type, "err", err)
 		return
 	}
+	q := &queuedFrame{frame: &frame{b: b}, key: key}
+	if key != "" && c.latest.replace(key, b, q.frame) {
+		return
+	}
 	select {
-	case c.out <- b:
+	case c.out <- q:
 	case <-c.done:
 	default:
 		c.log.Warn("client too slow, closing", "type", m.Type)
 		c.close()
 	}
+}
+
+// queuedFrame is a frame in c.out, with the key it is open under ("" for none).
+type queuedFrame struct {
+	*frame
+	key string
+}
+
+// bytes takes the frame for writing.
+func (c *conn) bytes(q *queuedFrame) []byte {
+	b := q.take()
+	if q.key != "" {
+		c.latest.forget(q.key, q.frame)
+	}
+	return b
 }
 
 func (c *conn) close() {
@@ -134,9 +159,9 @@ func (c *conn) writeLoop() {
 				c.close()
 				return
 			}
-		case b := <-c.out:
+		case q := <-c.out:
 			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+			if err := c.ws.WriteMessage(websocket.TextMessage, c.bytes(q)); err != nil {
 				c.close()
 				return
 			}
@@ -157,9 +182,9 @@ func (c *conn) writeLoop() {
 func (c *conn) flush() {
 	for {
 		select {
-		case b := <-c.out:
+		case q := <-c.out:
 			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-			if c.ws.WriteMessage(websocket.TextMessage, b) != nil {
+			if c.ws.WriteMessage(websocket.TextMessage, c.bytes(q)) != nil {
 				return
 			}
 		default:

@@ -61,7 +61,8 @@ func (s *Server) PositionChanged(stationID string, pos queue.Position) {
 		if c := sess.currentCall(); c != nil && c.id == pos.RequestID {
 			return // a call being transferred: the resident sees the transfer notice
 		}
-		sess.push(TypeQueuePosition, positionData{RequestID: pos.RequestID, Position: pos.Position, EstimatedWaitS: seconds(pos.EstimatedWait)})
+		sess.pushLatest(TypeQueuePosition, TypeQueuePosition+"/"+pos.RequestID,
+			positionData{RequestID: pos.RequestID, Position: pos.Position, EstimatedWaitS: seconds(pos.EstimatedWait)})
 	}
 }
 

@@ -9,8 +9,10 @@ type metrics struct {
 	sessions    *prometheus.GaugeVec   // connected sessions by role
 	callsActive prometheus.Gauge       // calls in progress
 	callsEnded  *prometheus.CounterVec // ended calls by reason
-	errors      *prometheus.CounterVec // protocol errors sent, by code
-	refused     *prometheus.CounterVec // sockets refused over a cap, by cap
+	// startFailures counts accepted calls that could not be started.
+	startFailures prometheus.Counter
+	errors        *prometheus.CounterVec // protocol errors sent, by code
+	refused       *prometheus.CounterVec // sockets refused over a cap, by cap
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -27,12 +29,15 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cloudwindow_signaling_errors_total", Help: "Protocol errors sent to clients, by code.",
 		}, []string{"code"}),
+		startFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "cloudwindow_call_start_failures_total", Help: "Accepted calls that could not be started (the station has left, the store failed).",
+		}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cloudwindow_ws_refused_total", Help: "Signaling sockets refused over a connection cap, by cap (address or total).",
 		}, []string{"cap"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.sessions, m.callsActive, m.callsEnded, m.errors, m.refused)
+		reg.MustRegister(m.sessions, m.callsActive, m.callsEnded, m.startFailures, m.errors, m.refused)
 	}
 	return m
 }

@@ -57,7 +57,19 @@ func (s *session) loginSession() string {
 
 // send writes m to the session's current socket, if it has one. Messages to
 // a detached session are dropped: the welcome of a resume carries the state.
-func (s *session) send(m Message) {
+func (s *session) send(m Message) { s.sendLatest(m, "") }
+
+// pushLatest pushes a message that supersedes any earlier one with the same
+// key still waiting to be written (see conn.sendLatest).
+func (s *session) pushLatest(typ, key string, data any) {
+	b, err := json.Marshal(data)
+	if err != nil {
+		b = []byte("{}")
+	}
+	s.sendLatest(Message{Type: typ, Data: b}, key)
+}
+
+func (s *session) sendLatest(m Message, key string) {
 	if s.remote != nil {
 		s.remote(m)
 		return
@@ -66,7 +78,7 @@ func (s *session) send(m Message) {
 	c := s.conn
 	s.mu.Unlock()
 	if c != nil {
-		c.send(m)
+		c.sendLatest(m, key)
 	}
 }
 

@@ -72,6 +72,10 @@ func connect(url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", url, err)
 	}
+	// database/sql keeps two idle connections by default: under a burst
+	// (a hundred calls starting at once) every further one was closed after
+	// use and the next reopened, and each opening parses the whole schema.
+	sdb.SetMaxIdleConns(16)
 	return &DB{DB: sdb, Dialect: SQLite}, nil
 }
 

@@ -31,6 +31,7 @@ func cmdNode(ctx context.Context, args []string) error {
 	record := fs.Bool("record", true, "record every call, as cloudwindow does")
 	udpBuffer := fs.Int("udp-read-buffer", 0, "set the media UDP socket's receive buffer to this many bytes (0: the system default)")
 	profile := fs.String("cpuprofile", "", "write a CPU profile here")
+	contention := fs.String("contentionprofile", "", "write mutex and block profiles to this path + .mutex and .block at exit")
 	heap := fs.String("memprofile", "", "write a heap profile here, -memprofile-after the start")
 	heapAfter := fs.Duration("memprofile-after", 30*time.Second, "when to write the heap profile")
 	limit := fs.Duration("max-duration", 30*time.Minute, "stop after this even if not told to")
@@ -44,6 +45,10 @@ func cmdNode(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		defer stop()
+	}
+	if *contention != "" {
+		stop := startContentionProfile(*contention, cfg.Logger)
 		defer stop()
 	}
 	ctx, cancel := context.WithTimeout(ctx, *limit)
@@ -98,4 +103,31 @@ func startProfile(path string) (stop func(), err error) {
 		pprof.StopCPUProfile()
 		f.Close()
 	}, nil
+}
+
+// startContentionProfile samples lock contention and blocking (one in five
+// mutex events, blocking of 10 µs and more) until stop, which writes both
+// profiles next to prefix.
+func startContentionProfile(prefix string, log *slog.Logger) (stop func()) {
+	runtime.SetMutexProfileFraction(5)
+	runtime.SetBlockProfileRate(10_000)
+	return func() {
+		for _, name := range []string{"mutex", "block"} {
+			if err := writeProfile(name, prefix+"."+name); err != nil {
+				log.Error("contention profile", "profile", name, "err", err)
+			}
+		}
+	}
+}
+
+func writeProfile(name, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create %s profile: %w", name, err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup(name).WriteTo(f, 0); err != nil {
+		return fmt.Errorf("write %s profile: %w", name, err)
+	}
+	return nil
 }
