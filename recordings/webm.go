@@ -72,7 +72,15 @@ type pendingCluster struct {
 	open    bool
 	startMs int64
 	cued    bool
-	blocks  []ebml.Block
+	blocks  []pendingBlock
+}
+
+// pendingBlock is a frame waiting in the open cluster.
+type pendingBlock struct {
+	track    uint64
+	timecode int16 // relative to the cluster
+	key      bool
+	data     []byte
 }
 
 type infoElement struct {
@@ -197,9 +205,7 @@ func (w *webmWriter) writeBlock(track uint64, ms int64, key bool, data []byte) e
 		c.open, c.startMs, c.cued = true, max(ms, c.startMs), startsCue
 	}
 	ms = max(ms, c.startMs-math.MaxInt16)
-	c.blocks = append(c.blocks, ebml.Block{
-		TrackNumber: track, Timecode: int16(ms - c.startMs), Keyframe: key, Data: [][]byte{data},
-	})
+	c.blocks = append(c.blocks, pendingBlock{track: track, timecode: int16(ms - c.startMs), key: key, data: data})
 	w.endMs = max(w.endMs, ms)
 	return nil
 }
@@ -236,10 +242,10 @@ func (w *webmWriter) encodeCluster() error {
 	tcLen := max(1, (bits.Len64(uint64(c.startMs))+7)/8)
 	size := 2 + tcLen
 	for _, b := range c.blocks {
-		if b.TrackNumber >= 0x7F || len(b.Data) != 1 {
-			return fmt.Errorf("block of track %d with %d frames", b.TrackNumber, len(b.Data))
+		if b.track >= 0x7F {
+			return fmt.Errorf("block of track %d: track numbers past 126 are not written", b.track)
 		}
-		size += 1 + 8 + 4 + len(b.Data[0])
+		size += 1 + 8 + 4 + len(b.data)
 	}
 	w.buf.Grow(4 + 8 + size)
 	w.buf.WriteString(clusterID)
@@ -251,13 +257,13 @@ func (w *webmWriter) encodeCluster() error {
 	}
 	for _, b := range c.blocks {
 		w.buf.WriteByte(simpleBlockID)
-		writeSize(&w.buf, uint64(4+len(b.Data[0])))
+		writeSize(&w.buf, uint64(4+len(b.data)))
 		var flags byte
-		if b.Keyframe {
+		if b.key {
 			flags = 0x80
 		}
-		w.buf.Write([]byte{0x80 | byte(b.TrackNumber), byte(uint16(b.Timecode) >> 8), byte(b.Timecode), flags})
-		w.buf.Write(b.Data[0])
+		w.buf.Write([]byte{0x80 | byte(b.track), byte(uint16(b.timecode) >> 8), byte(b.timecode), flags})
+		w.buf.Write(b.data)
 	}
 	return nil
 }
