@@ -13,7 +13,7 @@
 // On the media path a Sink only copies each packet into a pooled buffer and
 // queues it for the file's writer goroutine; a full queue drops and counts
 // the packet instead of slowing the call. The writer rebuilds frames with
-// pion's sample builder, drops video frames that would not decode after a
+// its frame builder (pion's sample builder's algorithm on a small ring), drops video frames that would not decode after a
 // loss until the next keyframe (asking for one), and puts every frame on
 // the wall clock from the RTCP sender reports, holding the first frames
 // until the reports are in so that audio and video line up from the start.

@@ -20,7 +20,8 @@ const (
 
 // timeline orders frames of all tracks of a file by wall-clock time.
 type timeline struct {
-	queue   []sample // sorted by wall
+	queue   []sample // sorted by wall, a window moving along base
+	base    []sample // the array queue lives in
 	newest  int64
 	preroll []sample // audio emitted before the file started
 }
@@ -28,11 +29,21 @@ type timeline struct {
 // add inserts s in order; frames mostly come in order, so the search
 // starts at the end.
 func (tl *timeline) add(s sample) {
+	if len(tl.queue) == cap(tl.queue) && 2*len(tl.queue) <= cap(tl.base) {
+		// The queue reached the end of its array while most of it lies
+		// free behind: move it back to the start instead of growing.
+		tl.queue = append(tl.base[:0], tl.queue...)
+		clear(tl.base[len(tl.queue):cap(tl.base)])
+	}
+	room := cap(tl.queue)
 	i := len(tl.queue)
 	for i > 0 && tl.queue[i-1].wall > s.wall {
 		i--
 	}
 	tl.queue = append(tl.queue, sample{})
+	if cap(tl.queue) != room {
+		tl.base = tl.queue[:0] // a new array
+	}
 	copy(tl.queue[i+1:], tl.queue[i:])
 	tl.queue[i] = s
 	tl.newest = max(tl.newest, s.wall)

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
-	"github.com/pion/webrtc/v4/pkg/media"
-	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
 )
 
 const (
@@ -32,7 +30,7 @@ type sample struct {
 // frames can be decoded.
 type track struct {
 	sink    *trackSink
-	builder *samplebuilder.SampleBuilder
+	builder *frameBuilder
 	clock   rtpClock
 
 	adopted bool      // the writer knows it (see fileWriter.adoptNew)
@@ -53,15 +51,13 @@ type track struct {
 }
 
 func newTrack(s *trackSink, pool *sync.Pool) *track {
-	release := samplebuilder.WithPacketReleaseHandler(func(p *rtp.Packet) { pool.Put(p) })
-	late := samplebuilder.WithMaxTimeDelay(time.Second)
 	rate := s.spec.codec.ClockRate
 	if rate == 0 {
 		rate = 90000
 	}
 	return &track{
 		sink:    s,
-		builder: samplebuilder.New(s.codec.maxLate, s.codec.newDepacketizer(), rate, release, late),
+		builder: newFrameBuilder(s.codec.maxLate, s.codec.newDepacketizer(), rate, time.Second, func(p *rtp.Packet) { pool.Put(p) }),
 		clock:   rtpClock{rate: int64(rate)},
 		needKey: s.codec.video,
 	}
@@ -77,19 +73,19 @@ func (t *track) push(p *rtp.Packet, arrival int64, now time.Time) []sample {
 		t.askKeyframe(now)
 	}
 	t.clock.observePacket(p.Timestamp, arrival)
-	t.builder.Push(p)
+	t.builder.push(p)
 	return t.pop(now)
 }
 
 // flush returns every frame still buffered, for the end of the track.
 func (t *track) flush(now time.Time) []sample {
-	t.builder.Flush()
+	t.builder.flush()
 	return t.pop(now)
 }
 
 func (t *track) pop(now time.Time) []sample {
 	t.popped = t.popped[:0]
-	for s := t.builder.Pop(); s != nil; s = t.builder.Pop() {
+	for s, ok := t.builder.pop(); ok; s, ok = t.builder.pop() {
 		if out, ok := t.prepare(s, now); ok {
 			t.popped = append(t.popped, out)
 		}
@@ -99,19 +95,19 @@ func (t *track) pop(now time.Time) []sample {
 
 // prepare places a frame on the wall clock and drops video frames that
 // can't be decoded: after a loss, until the next keyframe.
-func (t *track) prepare(s *media.Sample, now time.Time) (sample, bool) {
-	if t.popAny && s.PacketTimestamp == t.lastTS {
+func (t *track) prepare(s frame, now time.Time) (sample, bool) {
+	if t.popAny && s.ts == t.lastTS {
 		// A second frame with one timestamp: the sample builder hands out
 		// the tail of the last frame again when flushed.
 		return sample{}, false
 	}
-	t.popAny, t.lastTS = true, s.PacketTimestamp
-	out := sample{t: t, ts: s.PacketTimestamp, wall: t.clock.wall(s.PacketTimestamp), dur: int64(s.Duration), key: true, data: s.Data}
+	t.popAny, t.lastTS = true, s.ts
+	out := sample{t: t, ts: s.ts, wall: t.clock.wall(s.ts), dur: int64(s.dur), key: true, data: s.data}
 	if !t.video() {
 		t.ready = true
 		return out, true
 	}
-	info := t.sink.codec.inspect(s.Data)
+	info := t.sink.codec.inspect(s.data)
 	out.key = info.key
 	if t.lastWall != 0 && out.wall-t.lastWall > int64(longGap) {
 		t.askKeyframe(now) // a gap is rare enough to need no throttling
@@ -124,7 +120,7 @@ func (t *track) prepare(s *media.Sample, now time.Time) (sample, bool) {
 		}
 		return out, true
 	}
-	if s.PrevDroppedPackets > 0 && !t.needKey {
+	if s.dropped > 0 && !t.needKey {
 		t.needKey = true
 		t.requestKeyframe(now)
 	}

@@ -68,11 +68,14 @@ type webmWriter struct {
 	buf         bytes.Buffer
 }
 
+// pendingCluster is the cluster being written: it is encoded into the
+// writer's buffer frame by frame, and reaches the file whole once it ends,
+// so frames need not be kept until then.
 type pendingCluster struct {
 	open    bool
 	startMs int64
 	cued    bool
-	blocks  []ebml.Block
+	sizeAt  int // where in the buffer its size goes
 }
 
 type infoElement struct {
@@ -182,8 +185,12 @@ func (w *webmWriter) seekRegion(cuesPos uint64) ([]byte, error) {
 }
 
 // writeBlock adds one frame at ms (relative to the file's start). Frames of
-// all tracks must come in roughly increasing time order.
+// all tracks must come in roughly increasing time order. data is copied:
+// the caller may reuse it.
 func (w *webmWriter) writeBlock(track uint64, ms int64, key bool, data []byte) error {
+	if track >= 0x7F {
+		return fmt.Errorf("block of track %d: track numbers past 126 are not written", track)
+	}
 	c := &w.cluster
 	startsCue := track == w.cueTrack && key
 	if c.open && (startsCue || ms-c.startMs >= maxClusterMs) {
@@ -194,14 +201,38 @@ func (w *webmWriter) writeBlock(track uint64, ms int64, key bool, data []byte) e
 	if !c.open {
 		// Cluster times never go back, so a late frame of another track
 		// gets a negative offset in the next cluster instead.
-		c.open, c.startMs, c.cued = true, max(ms, c.startMs), startsCue
+		w.openCluster(max(ms, c.startMs), startsCue)
 	}
 	ms = max(ms, c.startMs-math.MaxInt16)
-	c.blocks = append(c.blocks, ebml.Block{
-		TrackNumber: track, Timecode: int16(ms - c.startMs), Keyframe: key, Data: [][]byte{data},
-	})
+	timecode := int16(ms - c.startMs)
+	var flags byte
+	if key {
+		flags = 0x80
+	}
+	w.buf.WriteByte(simpleBlockID)
+	writeSize(&w.buf, uint64(4+len(data)))
+	w.buf.Write([]byte{0x80 | byte(track), byte(uint16(timecode) >> 8), byte(timecode), flags})
+	w.buf.Write(data)
 	w.endMs = max(w.endMs, ms)
 	return nil
+}
+
+// openCluster starts a cluster at startMs: its ID, room for its size, and
+// its Timecode. The cluster is encoded by hand because the generic
+// marshaller builds a buffer per element, which was most of the recorder's
+// garbage.
+func (w *webmWriter) openCluster(startMs int64, cued bool) {
+	c := &w.cluster
+	c.open, c.startMs, c.cued = true, startMs, cued
+	w.buf.WriteString(clusterID)
+	c.sizeAt = w.buf.Len()
+	writeSize(&w.buf, 0)
+	tcLen := max(1, (bits.Len64(uint64(startMs))+7)/8)
+	w.buf.WriteByte(timecodeID)
+	w.buf.WriteByte(0x80 | byte(tcLen))
+	for i := tcLen - 1; i >= 0; i-- {
+		w.buf.WriteByte(byte(uint64(startMs) >> (8 * i)))
+	}
 }
 
 func (w *webmWriter) flushCluster() error {
@@ -209,56 +240,21 @@ func (w *webmWriter) flushCluster() error {
 	if !c.open {
 		return nil
 	}
-	if err := w.encodeCluster(); err != nil {
-		return fmt.Errorf("encode cluster at %d ms: %w", c.startMs, err)
-	}
+	b := w.buf.Bytes()
+	binary.BigEndian.PutUint64(b[c.sizeAt:], uint64(len(b)-c.sizeAt-8))
+	b[c.sizeAt] = 0x01 // an 8-byte EBML size
 	cues := len(w.cues)
 	if c.cued {
 		w.cues = append(w.cues, cuePoint{timeMs: uint64(c.startMs), track: w.cueTrack, clusterPos: uint64(w.off - w.segData)})
 	}
-	clear(c.blocks) // drop references to frame data
-	c.blocks, c.open = c.blocks[:0], false
+	c.open = false
 	if err := w.flushBuf(); err != nil {
 		// The cluster is lost: the file ends, and can be finished, at the
 		// one before.
 		w.cues, w.endMs = w.cues[:cues], w.flushedMs
-		return err
+		return fmt.Errorf("cluster at %d ms: %w", c.startMs, err)
 	}
 	w.flushedMs = w.endMs
-	return nil
-}
-
-// encodeCluster appends the pending cluster to w.buf: a Timecode and one
-// SimpleBlock per frame. It is written by hand because the generic marshaller
-// builds a buffer per element, which was most of the recorder's garbage.
-func (w *webmWriter) encodeCluster() error {
-	c := &w.cluster
-	tcLen := max(1, (bits.Len64(uint64(c.startMs))+7)/8)
-	size := 2 + tcLen
-	for _, b := range c.blocks {
-		if b.TrackNumber >= 0x7F || len(b.Data) != 1 {
-			return fmt.Errorf("block of track %d with %d frames", b.TrackNumber, len(b.Data))
-		}
-		size += 1 + 8 + 4 + len(b.Data[0])
-	}
-	w.buf.Grow(4 + 8 + size)
-	w.buf.WriteString(clusterID)
-	writeSize(&w.buf, uint64(size))
-	w.buf.WriteByte(timecodeID)
-	w.buf.WriteByte(0x80 | byte(tcLen))
-	for i := tcLen - 1; i >= 0; i-- {
-		w.buf.WriteByte(byte(uint64(c.startMs) >> (8 * i)))
-	}
-	for _, b := range c.blocks {
-		w.buf.WriteByte(simpleBlockID)
-		writeSize(&w.buf, uint64(4+len(b.Data[0])))
-		var flags byte
-		if b.Keyframe {
-			flags = 0x80
-		}
-		w.buf.Write([]byte{0x80 | byte(b.TrackNumber), byte(uint16(b.Timecode) >> 8), byte(b.Timecode), flags})
-		w.buf.Write(b.Data[0])
-	}
 	return nil
 }
 

@@ -21,42 +21,55 @@ const (
 	pingInterval   = 20 * time.Second
 	pongWait       = 45 * time.Second
 	writeWait      = 10 * time.Second
+	closeWait      = time.Second
 	sendBuffer     = 64
 	msgRate        = 20
 	msgBurst       = 40
+	// readBufferSize is the socket's read buffer: most messages are small,
+	// and a larger one (an SDP offer) is read through it in a few calls.
+	// Every idle kiosk holds one, so it stays small.
+	readBufferSize = 1024
 )
 
-// conn is one WebSocket. Its read loop runs on the HTTP handler's goroutine
-// and owns the handling of incoming messages (one at a time, in order); its
-// write loop owns every write, so nothing else ever blocks on the socket.
+// conn is one WebSocket. One goroutine reads it (the HTTP handler's until
+// sign-in, then the server's serve) and handles incoming messages one at a
+// time, in order. Writes go through a queue drained by a writer goroutine
+// that runs only while something is queued, so an idle connection costs
+// one goroutine, and nothing else ever blocks on the socket.
 type conn struct {
 	ws      *websocket.Conn
 	log     *slog.Logger
-	out     chan *queuedFrame
-	latest  latestFrames // open frames of conn.sendLatest
-	done    chan struct{}
-	pingNow chan struct{} // asks the write loop for a ping out of turn
-	once    sync.Once
+	remote  string
 	limiter *rate.Limiter
 	// live is set once the socket is authenticated; only then does a frame
 	// extend the read deadline. Before, the auth deadline stays fixed, so
 	// junk frames cannot keep an anonymous socket open. Read-loop only.
-	live   bool
-	opened time.Time
-	pinged atomic.Int64 // when the last ping went, in ns since opened
-	rtt    atomic.Int64 // last keepalive round trip in ns, 0 until the first pong
+	live     bool
+	pongWait time.Duration // how long a live socket may stay silent
+	opened   time.Time
+	pinged   atomic.Int64 // when the last ping went, in ns since opened
+	rtt      atomic.Int64 // last keepalive round trip in ns, 0 until the first pong
+	slot     int          // the keepalive wheel's slot, -1 if not on it (keepalive.mu)
+
+	mu      sync.Mutex
+	queue   []queued      // encoded messages waiting for the writer
+	pingDue bool          // a ping waits for the writer
+	writing bool          // a writer goroutine runs (or the socket is closed)
+	closing bool          // close was asked: the writer flushes, then closes
+	closed  chan struct{} // closed once the socket is
 }
 
-func newConn(ws *websocket.Conn, log *slog.Logger) *conn {
+func newConn(ws *websocket.Conn, log *slog.Logger, remote string) *conn {
 	ws.SetReadLimit(maxMessageSize)
 	return &conn{
-		ws:      ws,
-		log:     log,
-		out:     make(chan *queuedFrame, sendBuffer),
-		done:    make(chan struct{}),
-		pingNow: make(chan struct{}, 1),
-		limiter: rate.NewLimiter(msgRate, msgBurst),
-		opened:  time.Now(),
+		ws:       ws,
+		log:      log,
+		remote:   remote,
+		limiter:  rate.NewLimiter(msgRate, msgBurst),
+		pongWait: pongWait,
+		opened:   time.Now(),
+		slot:     -1,
+		closed:   make(chan struct{}),
 	}
 }
 
@@ -88,111 +101,168 @@ func (c *conn) pong(payload string) {
 // roundTrip is the last measured round trip, 0 if none yet.
 func (c *conn) roundTrip() time.Duration { return time.Duration(c.rtt.Load()) }
 
+// queued is an encoded message waiting for the writer, with the key it was
+// sent under ("" for none, see sendLatest).
+type queued struct {
+	b   []byte
+	key string
+}
+
 // send queues m for writing. It never blocks: a client too slow to take its
 // messages is disconnected (it can resume) rather than stall the server.
 func (c *conn) send(m Message) { c.sendLatest(m, "") }
 
 // sendLatest is send for a message of which only the latest with the same
 // key matters (key "" is send): while an earlier one waits in the queue, m
-// takes its place there.
+// takes its place there. A burst of queue positions (a hundred calls
+// starting at once move every waiting station a hundred times) then costs
+// each station one queue slot, and a client the node could not write to for
+// a moment keeps its connection.
 func (c *conn) sendLatest(m Message, key string) {
 	b, err := json.Marshal(m)
 	if err != nil {
 		c.log.Error("encode message", "type", m.Type, "err", err)
 		return
 	}
-	q := &queuedFrame{frame: &frame{b: b}, key: key}
-	if key != "" && c.latest.replace(key, b, q.frame) {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
 		return
 	}
-	select {
-	case c.out <- q:
-	case <-c.done:
-	default:
-		c.log.Warn("client too slow, closing", "type", m.Type)
+	if c.replaceQueuedLocked(key, b) {
+		c.mu.Unlock()
+		return
+	}
+	if len(c.queue) >= sendBuffer {
+		c.mu.Unlock()
+		c.log.Warn("client too slow, closing", "type", m.Type, "remote", c.remote)
 		c.close()
+		return
 	}
+	c.queue = append(c.queue, queued{b: b, key: key})
+	c.startWriterLocked()
+	c.mu.Unlock()
 }
 
-// queuedFrame is a frame in c.out, with the key it is open under ("" for none).
-type queuedFrame struct {
-	*frame
-	key string
-}
-
-// bytes takes the frame for writing.
-func (c *conn) bytes(q *queuedFrame) []byte {
-	b := q.take()
-	if q.key != "" {
-		c.latest.forget(q.key, q.frame)
+// replaceQueuedLocked puts b in place of the queued message sent under key,
+// if one still waits.
+func (c *conn) replaceQueuedLocked(key string, b []byte) bool {
+	if key == "" {
+		return false
 	}
-	return b
-}
-
-func (c *conn) close() {
-	c.once.Do(func() { close(c.done) })
+	for i := range c.queue {
+		if c.queue[i].key == key {
+			c.queue[i].b = b
+			return true
+		}
+	}
+	return false
 }
 
 // measure asks for a ping at once, so the link is measured before a station
 // asks for a call. It is called after welcome: a ping to a client that is
 // still authenticating could make it answer with a pong into a socket the
-// server is closing, and lose the error that says why.
+// server is closing, and lose the error that says why. The keepalive wheel
+// calls it too.
 func (c *conn) measure() {
-	select {
-	case c.pingNow <- struct{}{}:
-	default:
+	c.mu.Lock()
+	if !c.closing {
+		c.pingDue = true
+		c.startWriterLocked()
+	}
+	c.mu.Unlock()
+}
+
+// close ends the connection: what is already queued (a final error,
+// session.replaced) is written, then a close frame, then the socket closes.
+// It does not wait; done tells when the socket is closed.
+func (c *conn) close() {
+	c.mu.Lock()
+	c.closing = true
+	c.startWriterLocked()
+	c.mu.Unlock()
+}
+
+// done is closed once the socket is closed.
+func (c *conn) done() <-chan struct{} { return c.closed }
+
+// startWriterLocked starts the writer unless one runs. c.mu is held.
+func (c *conn) startWriterLocked() {
+	if !c.writing {
+		c.writing = true
+		go c.writeLoop()
 	}
 }
 
-// writeLoop writes queued messages and keepalive pings until the conn
-// closes.
+// writeAction is what the writer does next.
+type writeAction int
+
+const (
+	writeIdle writeAction = iota // nothing queued: the writer exits
+	writeMessage
+	writePing
+	writeClose
+)
+
+// next takes the writer's next job; on writeIdle the writer has stopped
+// being the writer.
+func (c *conn) next() (writeAction, []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case len(c.queue) > 0:
+		b := c.queue[0].b
+		c.queue[0] = queued{}
+		c.queue = c.queue[1:]
+		if len(c.queue) == 0 {
+			c.queue = nil // an idle connection holds no backing array
+		}
+		return writeMessage, b
+	case c.closing:
+		return writeClose, nil
+	case c.pingDue:
+		c.pingDue = false
+		return writePing, nil
+	}
+	c.writing = false
+	return writeIdle, nil
+}
+
+// writeLoop writes what is queued and exits when nothing is left; after a
+// close it closes the socket. It is the only writer of data frames.
 func (c *conn) writeLoop() {
-	ticker := time.NewTicker(pingInterval)
-	defer func() {
-		ticker.Stop()
-		c.ws.Close()
-	}()
 	for {
-		select {
-		case <-c.pingNow:
-			if err := c.ping(); err != nil {
-				c.close()
-				return
-			}
-		case q := <-c.out:
+		action, b := c.next()
+		var err error
+		switch action {
+		case writeIdle:
+			return
+		case writeMessage:
 			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.ws.WriteMessage(websocket.TextMessage, c.bytes(q)); err != nil {
-				c.close()
-				return
-			}
-		case <-ticker.C:
-			if err := c.ping(); err != nil {
-				c.close()
-				return
-			}
-		case <-c.done:
-			c.flush()
+			err = c.ws.WriteMessage(websocket.TextMessage, b)
+		case writePing:
+			err = c.ping()
+		case writeClose:
+			c.ws.WriteControl(websocket.CloseMessage,
+				websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(closeWait))
+			c.shut()
+			return
+		}
+		if err != nil {
+			c.shut()
 			return
 		}
 	}
 }
 
-// flush writes what is already queued (a final error, session.replaced)
-// before the socket closes.
-func (c *conn) flush() {
-	for {
-		select {
-		case q := <-c.out:
-			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-			if c.ws.WriteMessage(websocket.TextMessage, c.bytes(q)) != nil {
-				return
-			}
-		default:
-			c.ws.WriteControl(websocket.CloseMessage,
-				websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
-			return
-		}
-	}
+// shut closes the socket at once and drops what is queued; the writer
+// calling it stays marked as running, so that no other starts.
+func (c *conn) shut() {
+	c.ws.Close()
+	c.mu.Lock()
+	c.closing, c.queue = true, nil
+	c.mu.Unlock()
+	close(c.closed)
 }
 
 // read returns the next message. A frame that is not a valid envelope is
@@ -212,7 +282,7 @@ func (c *conn) read() (Message, error) {
 			return Message{}, errBinaryFrame
 		}
 		if c.live {
-			c.ws.SetReadDeadline(time.Now().Add(pongWait))
+			c.ws.SetReadDeadline(time.Now().Add(c.pongWait))
 		}
 		if !c.limiter.Allow() {
 			c.sendError("", protoErr(CodeRateLimited, "too many messages; slow down"))

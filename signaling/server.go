@@ -114,6 +114,7 @@ type Server struct {
 	deps     Deps
 	log      *slog.Logger
 	upgrader websocket.Upgrader
+	keep     *keepalive // pings every signed-in socket
 	handlers map[string]handler
 	queue    queue.Queue
 	events   *eventWriter
@@ -173,9 +174,11 @@ func New(cfg Config, deps Deps) *Server {
 		cfg:  cfg,
 		deps: deps,
 		log:  deps.Logger,
-		// Buffer sizes 0 reuse the HTTP server's buffers, and the pool holds a
-		// write buffer only while writing: most sessions sit idle at a kiosk.
-		upgrader:  websocket.Upgrader{WriteBufferPool: &sync.Pool{}},
+		// A small read buffer of its own (the HTTP server's is dropped with
+		// the request), and a pool that holds a write buffer only while
+		// writing: most sessions sit idle at a kiosk.
+		upgrader:  websocket.Upgrader{ReadBufferSize: readBufferSize, WriteBufferPool: &sync.Pool{}},
+		keep:      newKeepalive(pingInterval),
 		sessions:  map[string]*session{},
 		callsByID: map[string]*call{},
 		stopCheck: make(chan struct{}),
@@ -211,7 +214,10 @@ func New(cfg Config, deps Deps) *Server {
 	return s
 }
 
-// ServeHTTP upgrades to a WebSocket and serves it until it closes.
+// ServeHTTP upgrades to a WebSocket and signs it in; serve then reads it on
+// a goroutine of its own and this handler returns, so that the HTTP
+// server's state for the request (its goroutine, buffers and context) is
+// not kept for as long as a kiosk stays connected.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	addr := httpapi.ClientIP(r)
 	if ok, reason := s.admit.admit(addr); !ok {
@@ -219,35 +225,42 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(w, reason)
 		return
 	}
-	defer s.admit.release(addr)
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
+		s.admit.release(addr)
 		return // the upgrader has answered
 	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		ws.Close()
+		s.admit.release(addr)
 		return
 	}
 	s.conns.Add(1)
 	s.mu.Unlock()
-	defer s.conns.Done()
 
-	c := newConn(ws, s.log.With("remote", r.RemoteAddr))
-	go c.writeLoop()
-	defer c.close()
+	c := newConn(ws, s.log, r.RemoteAddr)
 	sess := s.authenticate(r.Context(), c)
 	if sess == nil {
+		s.hangUp(nil, c, addr)
 		return
 	}
 	c.live = true
 	ws.SetPongHandler(func(p string) error {
 		c.pong(p)
-		return ws.SetReadDeadline(time.Now().Add(pongWait))
+		return ws.SetReadDeadline(time.Now().Add(c.pongWait))
 	})
-	ws.SetReadDeadline(time.Now().Add(pongWait))
+	ws.SetReadDeadline(time.Now().Add(c.pongWait))
 	c.measure()
+	s.keep.add(c)
+	go s.serve(sess, c, addr)
+}
+
+// serve reads and handles sess's messages on c until the socket closes or
+// the session ends. The HTTP handler has returned: nothing here may use its
+// request or context. Server.Close waits for it (s.conns).
+func (s *Server) serve(sess *session, c *conn, addr string) {
 	for {
 		m, err := c.read()
 		if err != nil {
@@ -257,10 +270,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
-	sess.detach(c, s.cfg.ResumeGrace, func() { s.expire(sess) })
-	if sess.ident.Role == identity.RoleStation && sess.stillDetached() {
-		s.stationGone(sess)
+	s.hangUp(sess, c, addr)
+}
+
+// hangUp ends c: sess (nil if it never signed in) keeps its place for the
+// resume grace, what is queued is written, and the socket closes.
+func (s *Server) hangUp(sess *session, c *conn, addr string) {
+	s.keep.remove(c)
+	if sess != nil {
+		sess.detach(c, s.cfg.ResumeGrace, func() { s.expire(sess) })
+		if sess.ident.Role == identity.RoleStation && sess.stillDetached() {
+			s.stationGone(sess)
+		}
 	}
+	c.close()
+	<-c.done()
+	s.admit.release(addr)
+	s.conns.Done()
 }
 
 // Close ends every call and session; clients are told the server is
@@ -290,6 +316,7 @@ func (s *Server) Close() {
 		}
 	}
 	s.conns.Wait()
+	s.keep.close()
 	close(s.stopCheck)
 	s.checker.Wait()
 	s.stopCluster()
