@@ -99,7 +99,8 @@ export class CallConnection extends EventTarget {
       const source = this.#local.find((l) => l.track === sender.track)?.source ?? 'camera';
       const params = sender.getParameters();
       if (!params.encodings?.length) params.encodings = [{}];
-      for (const e of params.encodings) capEncoding(e, source, bps, this.#linkProfile);
+      const width = sender.track.getSettings().width;
+      for (const e of params.encodings) capEncoding(e, source, bps, this.#linkProfile, width);
       try {
         await sender.setParameters(params);
       } catch (err) {
