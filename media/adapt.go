@@ -19,6 +19,11 @@ const (
 	// carries 320×180 at a usable frame rate. Below it video pauses instead
 	// (see videoGate), which needs loss as well as a low estimate.
 	videoCapFloor = 140_000
+	// resendHeadroom is the share of a receiver's delay-based estimate a cap
+	// gives to forwarded video and audio: the rest carries the resends of a lossy
+	// link (the send budget refills at the estimate), which a cap at the whole
+	// estimate would leave no room for, and lost packets would freeze video.
+	resendHeadroom = 0.9
 	// capChange is the relative change of a cap worth a signaling message.
 	capChange = 0.15
 )
@@ -108,7 +113,7 @@ func (p *Peer) notifyLink(f func(LinkNotifier)) {
 // capPublisher tells this peer, as a publisher, the most video its receivers can
 // take: by REMB to its browser's encoder and, on a marked change, by signaling.
 // A receiver that gets video takes its delay-based estimate (random loss does not
-// lower it), at least videoCapFloor; one whose video is paused takes minVideoCap.
+// lower it) less room for resends, at least videoCapFloor; one whose video is paused takes minVideoCap.
 // Monitors do not count (a supervisor's link must not starve the call), nor does
 // the recorder, which is local.
 func (p *Peer) capPublisher(now time.Time, peers []*Peer) {
@@ -121,7 +126,7 @@ func (p *Peer) capPublisher(now time.Time, peers []*Peer) {
 		if s.bwe == nil || s.party == p.party || s.party == PartyMonitor {
 			continue
 		}
-		est := max(s.bwe.delayEstimate()-audioAllowance, videoCapFloor)
+		est := max(int(resendHeadroom*float64(s.bwe.delayEstimate()))-audioAllowance, videoCapFloor)
 		if s.gate.videoOff() {
 			est, paused = minVideoCap, true
 		}

@@ -17,7 +17,7 @@
 // ICE failures are repaired with an ICE restart, and a reconnected WebSocket
 // re-sends whatever negotiation it missed.
 
-import { capEncoding, startEncoding } from './linkprofile.js';
+import { cameraDegradation, capEncoding, startEncoding } from './linkprofile.js';
 
 // How long a "disconnected" ICE state may last before we restart ICE
 // instead of waiting for it to recover on its own.
@@ -101,6 +101,11 @@ export class CallConnection extends EventTarget {
       if (!params.encodings?.length) params.encodings = [{}];
       const width = sender.track.getSettings().width;
       for (const e of params.encodings) capEncoding(e, source, bps, this.#linkProfile, width);
+      if (source === 'camera') {
+        const pref = cameraDegradation(bps);
+        if (pref) params.degradationPreference = pref;
+        else delete params.degradationPreference;
+      }
       try {
         await sender.setParameters(params);
       } catch (err) {

@@ -80,6 +80,18 @@ export function capEncoding(e, source, bps, profile, width) {
 }
 
 /**
+ * cameraDegradation is how the camera's encoder should give way when it
+ * cannot keep up under a cap of bps: small (320×180) and still short of bits
+ * or CPU, it drops frames rather than go below 320×180 (Chromium's default
+ * for a camera keeps the frame rate and shrinks the picture).
+ * @param {number} bps
+ * @returns {RTCDegradationPreference | undefined} undefined: the browser's default
+ */
+export function cameraDegradation(bps) {
+  return bps < cameraSmallBelow ? 'maintain-resolution' : undefined;
+}
+
+/**
  * capCamera makes the camera's encoding small (or no longer) within the
  * profile's limits.
  * @param {SendEncoding} e
