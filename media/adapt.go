@@ -10,8 +10,9 @@ import (
 
 const (
 	// audioAllowance is kept out of a publisher's video cap for the audio that
-	// shares the subscriber's link (Opus with FEC and packet overhead).
-	audioAllowance = 40_000
+	// shares the subscriber's link: Opus with FEC, doubled by RED where it is
+	// negotiated, and 50 packets a second of headers.
+	audioAllowance = 80_000
 	// minVideoCap is the least video cap told to a publisher: it still feeds the
 	// local recorder while the far end receives audio only.
 	minVideoCap = 60_000
