@@ -16,10 +16,12 @@
 const documentSlowBelow = 300_000;
 const documentSlowFps = 2;
 const documentMinBitrate = 30_000;
-// Below this cap the camera sends 320×180 at 15 fps: at a weak link's rate the
-// encoder would otherwise keep its size and drop frames, a picture that
-// freezes instead of one that is small and moves.
-const cameraSmallBelow = 400_000;
+// Below this cap the camera sends 320×180 at 15 fps: at a weak link's rate
+// (island-weak's caps are 140–230 kbit/s) the encoder would otherwise shrink
+// the picture below that. Not higher: the receiver's estimate grows only with
+// what it is sent, and a small camera that cannot fill a higher cap would hold
+// the cap, and itself, small after the link got better.
+const cameraSmallBelow = 250_000;
 const cameraSmallWidth = 320;
 const cameraSmallFps = 15;
 
