@@ -41,7 +41,7 @@ func TestBrowserIslandFigures(t *testing.T) {
 			})
 		}
 	}
-	t.Logf("\n| profile | adaptation | concealed at station | concealed at agent | station's video of the agent: fps, size | freezes/min (s frozen) | jitter buffer (audio, station) | adapted after | CPU pressure |\n|---|---|---|---|---|---|---|---|---|\n%s",
+	t.Logf("\n| profile | adaptation | concealed at station | concealed at agent | station's video of the agent: fps, size | freezes/min (s frozen) | jitter buffer (audio, station) | adapted after | video paused for | back to ≥ 10 fps after the link recovers | CPU pressure |\n|---|---|---|---|---|---|---|---|---|---|---|\n%s",
 		strings.Join(rows, "\n"))
 	for _, name := range []string{"good", "island-weak"} {
 		t.Run("setup over "+name, func(t *testing.T) { browserSetupTimes(t, browser, name, 10) })
@@ -56,29 +56,76 @@ const (
 )
 
 // browserIslandRun runs one call whose kiosk (its WebSocket and every media
-// packet: the node announces only the emulator's address, so the console's
-// media crosses the same link) starts on a good link, changes to the profile
-// and stays on it for islandPhase. It returns a table row.
+// packet: the node announces only the emulator's address) starts on a good
+// link, changes to the profile, stays on it for islandPhase and goes back to
+// a good link. The console's media is exempt from the link: only the station's
+// side is on the profile, as in the field. It returns a table row.
 func browserIslandRun(t *testing.T, browser context.Context, name string, adapt bool) string {
 	p := linkemu.Profiles[name]
 	n, link, islandURL := islandNode(t, linkemu.Profiles["good"], adapt, browserNode)
 	kiosk, agent, callID := islandBrowserCall(t, browser, n, islandURL)
 	mediaKeepsFlowing(t, 2, kiosk.tab, agent.tab)
+	link.Exempt(selectedLocalAddress(t, agent.tab))
 	time.Sleep(islandWarmup)
 
 	link.SetProfile(p)
 	changed := time.Now()
 	atStation0, atAgent0 := callStats(kiosk.tab), callStats(agent.tab)
-	adapted := timeToAdapt(t, n, callID, agent.tab, p.Down.RateBps, changed)
+	adapted, pausedPolls := timeToAdapt(t, n, callID, agent.tab, p.Down.RateBps, changed)
 	time.Sleep(time.Until(changed.Add(islandPhase)))
 	atStation, atAgent := callStats(kiosk.tab).since(atStation0), callStats(agent.tab).since(atAgent0)
+	link.SetProfile(linkemu.Profiles["good"])
+	recovered := timeToRecover(t, n, callID, kiosk.tab, time.Now())
 	minutes := islandPhase.Minutes()
-	row := fmt.Sprintf("| %s | %s | %s | %s | %.1f fps, %d×%d | %.1f (%.1f s) | %.0f ms | %s | %s |",
+	row := fmt.Sprintf("| %s | %s | %s | %s | %.1f fps, %d×%d | %.1f (%.1f s) | %.0f ms | %s | %.1f s | %s | %s |",
 		name, onOff(adapt), atStation.concealed(), atAgent.concealed(),
 		atStation.Video.Frames/islandPhase.Seconds(), atStation.Video.Width, atStation.Video.Height,
-		atStation.Video.Freezes/minutes, atStation.Video.FreezeSeconds, atStation.jitterBufferMs(), adapted, cpuPressure())
+		atStation.Video.Freezes/minutes, atStation.Video.FreezeSeconds, atStation.jitterBufferMs(), adapted,
+		pausedPolls.Seconds(), recovered, cpuPressure())
 	t.Log(row)
 	return row
+}
+
+// selectedLocalAddress is the ip:port a page's media is sent from, as the
+// link emulator sees it (its selected candidate pair's local candidate).
+func selectedLocalAddress(t *testing.T, p *tab) string {
+	t.Helper()
+	addr := evalJS[string](p, `(async () => {
+		const st = await window.cloudWindow.call.connection.pc.getStats();
+		for (const s of st.values()) {
+			if (s.type !== 'transport' || !s.selectedCandidatePairId) continue;
+			const l = st.get(st.get(s.selectedCandidatePairId)?.localCandidateId);
+			if (l?.address) return l.address + ':' + l.port;
+		}
+		return '';
+	})()`)
+	if addr == "" {
+		t.Fatal("no selected candidate pair on the page")
+	}
+	t.Logf("exempt from the link: %s", addr)
+	return addr
+}
+
+// timeToRecover is how long after the link came back the kiosk decoded the
+// agent's video at ≥ 10 fps over a second again, with video not paused.
+func timeToRecover(t *testing.T, n *node.Node, callID string, kiosk *tab, back time.Time) string {
+	t.Helper()
+	type sample struct {
+		at     time.Time
+		frames float64
+	}
+	var samples []sample
+	for time.Since(back) < 30*time.Second {
+		now := sample{time.Now(), callStats(kiosk).Video.Frames}
+		samples = append(samples, now)
+		i := slices.IndexFunc(samples, func(s sample) bool { return now.at.Sub(s.at) <= time.Second })
+		if span := now.at.Sub(samples[i].at); span >= 900*time.Millisecond && !stationVideoPaused(n, callID) &&
+			(now.frames-samples[i].frames)/span.Seconds() >= 10 {
+			return fmt.Sprintf("%.1f s", time.Since(back).Seconds())
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	return "> 30 s"
 }
 
 // islandBrowserCall has the kiosk (through islandURL) ask for a call and the console
@@ -100,27 +147,33 @@ func islandBrowserCall(t *testing.T, browser context.Context, n *node.Node, isla
 // timeToAdapt is how long after the rate change the agent's camera went
 // down to what the station's downlink carries (rate, less 64 kbit/s for the
 // audio, over one second), or video to the station paused: "—" when neither
-// happened within islandPhase.
-func timeToAdapt(t *testing.T, n *node.Node, callID string, agent *tab, rate int, changed time.Time) string {
+// happened within islandPhase. It watches the whole phase and also returns
+// how long video to the station was seen paused (polled every 250 ms).
+func timeToAdapt(t *testing.T, n *node.Node, callID string, agent *tab, rate int, changed time.Time) (string, time.Duration) {
 	t.Helper()
 	type sample struct {
 		at    time.Time
 		bytes float64
 	}
 	var samples []sample
-	for time.Since(changed) < islandPhase {
+	adapted, paused := "—", time.Duration(0)
+	for time.Since(changed) < islandPhase-time.Second {
 		now := sample{time.Now(), callStats(agent).SentVideoBytes}
 		samples = append(samples, now)
+		isPaused := stationVideoPaused(n, callID)
+		if isPaused {
+			paused += 250 * time.Millisecond
+		}
 		i := slices.IndexFunc(samples, func(s sample) bool { return now.at.Sub(s.at) <= time.Second })
-		if span := now.at.Sub(samples[i].at); span >= 900*time.Millisecond || stationVideoPaused(n, callID) {
+		if span := now.at.Sub(samples[i].at); adapted == "—" && (span >= 900*time.Millisecond || isPaused) {
 			bps := (now.bytes - samples[i].bytes) * 8 / span.Seconds()
-			if stationVideoPaused(n, callID) || rate > 0 && bps <= float64(rate-64_000) {
-				return fmt.Sprintf("%.1f s", time.Since(changed).Seconds())
+			if isPaused || rate > 0 && bps <= float64(rate-64_000) {
+				adapted = fmt.Sprintf("%.1f s", time.Since(changed).Seconds())
 			}
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	return "—"
+	return adapted, paused
 }
 
 // cpuPressure is the share of the last minute in which runnable tasks

@@ -37,8 +37,7 @@ func TestIslandLinkFigures(t *testing.T) {
 }
 
 // recovery is how long the good link after a profile's phase is watched: paused
-// video is tried again at most every ProbeMax (30 s by default; 16 s with the
-// tests' 2-s first try).
+// video is tried again at most every ProbeMax (4 s by default).
 const recovery = 20 * time.Second
 
 // islandFigures runs one call: the station's downlink on the profile for its

@@ -113,11 +113,14 @@ func (c *mediaCounter) get(key string) int {
 }
 
 // talker sends a party's media every 20 ms: Opus audio and a VP8 camera of
-// videoBytes per packet (a keyframe every 25), until stopped. It counts audio sent.
+// videoBytes per packet (a keyframe every 25), until stopped; with caps, the
+// camera keeps within the latest cap. It counts audio and video sent.
 type talker struct {
 	m          *client.Media
 	videoBytes int
+	caps       *capFollower
 	audioSent  atomic.Int64
+	videoSent  atomic.Int64
 }
 
 func (tk *talker) run(stop <-chan struct{}, wg *sync.WaitGroup) {
@@ -135,9 +138,15 @@ func (tk *talker) run(stop <-chan struct{}, wg *sync.WaitGroup) {
 		if tk.m.Tracks["audio"].WriteRTP(a) == nil {
 			tk.audioSent.Add(1)
 		}
+		size := tk.videoBytes
+		if tk.caps != nil {
+			size = tk.caps.videoBytes(size)
+		}
 		v := &rtp.Packet{Header: rtp.Header{Version: 2, Marker: true, PayloadType: 96, SequenceNumber: uint16(n), Timestamp: n * 1800},
-			Payload: append(client.VP8Payload(n, 25), pad...)}
-		tk.m.Tracks["camera"].WriteRTP(v)
+			Payload: append(client.VP8Payload(n, 25), pad[:size]...)}
+		if tk.m.Tracks["camera"].WriteRTP(v) == nil {
+			tk.videoSent.Add(1)
+		}
 	}
 }
 
@@ -184,7 +193,8 @@ type islandCall struct {
 	wg                 sync.WaitGroup
 }
 
-func startIslandCall(t *testing.T, p linkemu.Profile, adapt bool) *islandCall {
+// startIslandCall starts the call; opts run before the media is sent.
+func startIslandCall(t *testing.T, p linkemu.Profile, adapt bool, opts ...func(*islandCall)) *islandCall {
 	t.Helper()
 	c := &islandCall{atStation: newMediaCounter(), atAgent: newMediaCounter(), stop: make(chan struct{})}
 	var islandURL string
@@ -201,6 +211,9 @@ func startIslandCall(t *testing.T, p linkemu.Profile, adapt bool) *islandCall {
 		t.Fatalf("agent media: %v", err)
 	}
 	c.st, c.ag = &talker{m: c.sm}, &talker{m: c.am, videoBytes: 950}
+	for _, opt := range opts {
+		opt(c)
+	}
 	c.wg.Add(2)
 	go c.st.run(c.stop, &c.wg)
 	go c.ag.run(c.stop, &c.wg)

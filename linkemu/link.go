@@ -19,6 +19,7 @@ import (
 type Link struct {
 	up, down *shaper
 	blockUDP atomic.Bool
+	exempt   sync.Map // client address (ip:port) → struct{}: crosses unshaped
 
 	mu      sync.Mutex
 	closers []func() error
@@ -45,6 +46,17 @@ func (l *Link) SetProfile(p Profile) {
 	l.up.reset(p.Up, now)
 	l.down.reset(p.Down, now)
 	l.blockUDP.Store(p.BlockUDP)
+}
+
+// Exempt lets the datagrams of one client address (ip:port, as the relay sees
+// it) cross the link unshaped both ways, as if that client sat on another
+// link: a test can put one party of a call on the profile and leave the other
+// on a good link although both reach the same relayed address.
+func (l *Link) Exempt(addr string) { l.exempt.Store(addr, struct{}{}) }
+
+func (l *Link) exempted(addr *net.UDPAddr) bool {
+	_, ok := l.exempt.Load(addr.String())
+	return ok
 }
 
 // Stats returns the counters of both directions.

@@ -254,3 +254,38 @@ func TestUDPSessionsExpire(t *testing.T) {
 		t.Errorf("%d sessions once the first one was idle for %v, want 2 (it expired, a new one opened)", n, udpSessionIdle)
 	}
 }
+
+// TestExemptClientCrossesUnshaped puts two clients behind a link that loses
+// everything: the exempt one gets every echo back, the other none.
+func TestExemptClientCrossesUnshaped(t *testing.T) {
+	lossy := Direction{Loss: 1}
+	l := newTestLink(t, Profile{Name: "lost", Up: lossy, Down: lossy})
+	relay, err := l.RelayUDP("127.0.0.1:0", udpEcho(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 50
+	for _, exempt := range []bool{true, false} {
+		c, err := net.DialUDP("udp", nil, relay.(*net.UDPAddr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		if exempt {
+			l.Exempt(c.LocalAddr().String())
+		}
+		for i := range n {
+			c.Write([]byte{byte(i), 1, 2, 3})
+		}
+		c.SetReadDeadline(time.Now().Add(time.Second))
+		got, buf := 0, make([]byte, 64)
+		for ; ; got++ {
+			if _, err := c.Read(buf); err != nil {
+				break
+			}
+		}
+		if want := map[bool]int{true: n, false: 0}[exempt]; got != want {
+			t.Errorf("exempt %v: %d of %d echoes came back, want %d", exempt, got, n, want)
+		}
+	}
+}

@@ -90,6 +90,10 @@ func (r *udpRelay) readClients() {
 		}
 		sess.touch(now)
 		conn := sess.conn
+		if r.link.exempted(from) {
+			_, _ = conn.Write(buf[:n])
+			continue
+		}
 		at, v := r.link.up.admit(now, n)
 		if v != Deliver {
 			continue
@@ -159,6 +163,10 @@ func (r *udpRelay) readTarget(s *udpSession, client *net.UDPAddr) {
 		}
 		now := time.Now()
 		s.touch(now)
+		if r.link.exempted(client) {
+			_, _ = r.ln.WriteToUDP(buf[:n], client)
+			continue
+		}
 		at, v := r.link.down.admit(now, n)
 		if v != Deliver {
 			continue

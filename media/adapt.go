@@ -10,11 +10,21 @@ import (
 
 const (
 	// audioAllowance is kept out of a publisher's video cap for the audio that
-	// shares the subscriber's link (Opus with FEC and packet overhead).
-	audioAllowance = 40_000
+	// shares the subscriber's link: Opus with FEC, doubled by RED where it is
+	// negotiated, and 50 packets a second of headers.
+	audioAllowance = 80_000
 	// minVideoCap is the least video cap told to a publisher: it still feeds the
 	// local recorder while the far end receives audio only.
 	minVideoCap = 60_000
+	// videoCapFloor is the least cap while video flows to every receiver: it
+	// carries 320×180 at a usable frame rate. Below it video pauses instead
+	// (see videoGate), which needs loss as well as a low estimate.
+	videoCapFloor = 140_000
+	// resendHeadroom is the share of a receiver's delay-based estimate a cap
+	// gives to forwarded video and audio: the rest carries the resends of a lossy
+	// link (the send budget refills at the estimate), which a cap at the whole
+	// estimate would leave no room for, and lost packets would freeze video.
+	resendHeadroom = 0.9
 	// capChange is the relative change of a cap worth a signaling message.
 	capChange = 0.15
 )
@@ -47,7 +57,7 @@ func (r *Room) adaptOnce(now time.Time) {
 		p.adaptVideo(now)
 	}
 	for _, p := range peers {
-		p.capPublisher(peers)
+		p.capPublisher(now, peers)
 	}
 }
 
@@ -58,10 +68,11 @@ func (p *Peer) adaptVideo(now time.Time) {
 	}
 	est := p.bwe.GetTargetBitrate()
 	p.counters.downlinkEstimate.Store(int64(est))
-	switch p.gate.step(now, est) {
+	loss, known := p.gate.win.next(&p.bwe.loss)
+	switch p.gate.step(now, gateInput{estimate: est, loss: loss, lossKnown: known}) {
 	case gatePause:
 		p.setVideoPaused(true)
-		p.log.Info("video paused: downlink too weak, audio goes on", "estimate_bps", est)
+		p.log.Info("video paused: downlink too weak, audio goes on", "estimate_bps", est, "loss", loss)
 		p.notifyLink(func(n LinkNotifier) { n.VideoPaused(true) })
 	case gateProbe:
 		if err := p.bwe.reset(p.gate.cfg.ProbeStart); err != nil {
@@ -102,26 +113,32 @@ func (p *Peer) notifyLink(f func(LinkNotifier)) {
 
 // capPublisher tells this peer, as a publisher, the most video its receivers can
 // take: by REMB to its browser's encoder and, on a marked change, by signaling.
+// A receiver that gets video takes its delay-based estimate (random loss does not
+// lower it) less room for resends, at least videoCapFloor; one whose video is paused takes minVideoCap.
 // Monitors do not count (a supervisor's link must not starve the call), nor does
 // the recorder, which is local.
-func (p *Peer) capPublisher(peers []*Peer) {
+func (p *Peer) capPublisher(now time.Time, peers []*Peer) {
 	ssrcs := p.videoSSRCs()
 	if len(ssrcs) == 0 || p.isClosed() {
 		return
 	}
-	limit := 0
+	limit, paused := 0, false
 	for _, s := range peers {
 		if s.bwe == nil || s.party == p.party || s.party == PartyMonitor {
 			continue
 		}
-		if est := s.bwe.GetTargetBitrate() - audioAllowance; limit == 0 || est < limit {
+		est := max(int(resendHeadroom*float64(s.bwe.delayEstimate()))-audioAllowance, videoCapFloor)
+		if s.gate.videoOff() {
+			est, paused = minVideoCap, true
+		}
+		if limit == 0 || est < limit {
 			limit = est
 		}
 	}
 	if limit == 0 {
 		return
 	}
-	limit = max(limit, minVideoCap)
+	limit = p.cap.next(now, limit, paused, p.counters.videoBytesPublished.Load())
 	remb := &rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: float32(limit), SSRCs: ssrcs}
 	if err := p.pc.WriteRTCP([]rtcp.Packet{remb}); err != nil {
 		p.log.Debug("send remb", "err", err)

@@ -32,6 +32,8 @@ type downlinkBWE struct {
 	closed  bool
 
 	cur atomic.Pointer[bweState]
+	// loss counts what the feedback reports lost, across resets.
+	loss lossCounter
 }
 
 type bweStream struct {
@@ -95,12 +97,23 @@ func cloneWriters(m map[uint32]interceptor.RTPWriter) map[uint32]interceptor.RTP
 // WriteRTCP feeds the subscriber's feedback to the estimator. Errors are not
 // returned: they would end the RTCP reader that also carries NACKs and PLIs.
 func (b *downlinkBWE) WriteRTCP(pkts []rtcp.Packet, a interceptor.Attributes) error {
+	b.loss.add(pkts)
 	_ = b.cur.Load().gcc.WriteRTCP(pkts, a)
 	return nil
 }
 
 // GetTargetBitrate is the current estimate in bit/s.
 func (b *downlinkBWE) GetTargetBitrate() int { return b.cur.Load().gcc.GetTargetBitrate() }
+
+// delayEstimate is the delay-based part of the estimate in bit/s: what the link
+// carries before its queue grows. Random loss does not pull it down, so it is
+// what a sender is capped to. Before any feedback it is the whole estimate.
+func (b *downlinkBWE) delayEstimate() int {
+	if d, ok := b.GetStats()["delayTargetBitrate"].(int); ok && d > 0 {
+		return d
+	}
+	return b.GetTargetBitrate()
+}
 
 // OnTargetBitrateChange is not used: the room polls the estimate.
 func (b *downlinkBWE) OnTargetBitrateChange(func(int)) {}

@@ -5,20 +5,25 @@ import "time"
 // AdaptConfig tunes downlink adaptation. Zero fields take the defaults.
 type AdaptConfig struct {
 	Tick       time.Duration // how often estimates are read
-	PauseBelow int           // bit/s: below this, video to the subscriber pauses
-	Hold       int           // ticks below PauseBelow before video pauses
+	PauseBelow int           // bit/s: video may pause only with the estimate below this
+	PauseLoss  float64       // and this share of packets reported lost
+	Hold       int           // ticks both hold before video pauses
 	ProbeAfter time.Duration // first try to resume video after this long paused
 	ProbeMax   time.Duration // tries back off (doubling) up to this
 	ProbeFor   time.Duration // a try must keep the estimate up this long
 	ProbeStart int           // bit/s a try's fresh estimate starts from
 }
 
-// Default adaptation: video needs ~100 kbit/s at 320×180 plus ~50 kbit/s of Opus
-// with FEC and packet overhead, so below 150 kbit/s only audio goes through.
+// Default adaptation: video needs ~100 kbit/s at 320×180 plus ~40 kbit/s of Opus
+// with FEC and packet overhead, so below 140 kbit/s only audio goes through —
+// but only when the link also loses a tenth of what it is sent for 3 s. A weak
+// link that merely loses a few packets in bursts (island-weak: 5 %) keeps its
+// video, capped (see capPublisher): a frozen picture is worse than a small one.
+// Tries come every 4 s at most, so video is back within seconds of a recovery.
 var defaultAdapt = AdaptConfig{
-	Tick: 500 * time.Millisecond, PauseBelow: 150_000, Hold: 2,
-	ProbeAfter: 4 * time.Second, ProbeMax: 30 * time.Second, ProbeFor: 3 * time.Second,
-	ProbeStart: 400_000,
+	Tick: 500 * time.Millisecond, PauseBelow: 140_000, PauseLoss: 0.10, Hold: 6,
+	ProbeAfter: 2 * time.Second, ProbeMax: 4 * time.Second, ProbeFor: 2 * time.Second,
+	ProbeStart: 250_000,
 }
 
 func (c AdaptConfig) withDefaults() AdaptConfig {
@@ -28,6 +33,9 @@ func (c AdaptConfig) withDefaults() AdaptConfig {
 	}
 	if c.PauseBelow > 0 {
 		d.PauseBelow = c.PauseBelow
+	}
+	if c.PauseLoss > 0 {
+		d.PauseLoss = c.PauseLoss
 	}
 	if c.Hold > 0 {
 		d.Hold = c.Hold
@@ -58,12 +66,14 @@ const (
 	gateResume                // the trial held: tell both sides video is back
 )
 
-// videoGate decides, from one subscriber's downlink estimate, whether video goes
-// to it. Paused, it tries video again after a while, backing off after each
-// failed try, so the link's recovery is found without anyone pressing a button.
+// videoGate decides, from one subscriber's downlink estimate and the loss its
+// feedback reports, whether video goes to it. Paused, it tries video again after
+// a while, backing off after each failed try, so the link's recovery is found
+// without anyone pressing a button.
 type videoGate struct {
 	cfg      AdaptConfig
-	low      int // consecutive ticks below PauseBelow
+	win      lossWindow
+	low      int // consecutive ticks with too low an estimate and too much loss
 	paused   bool
 	probing  bool
 	backoff  time.Duration
@@ -71,7 +81,15 @@ type videoGate struct {
 	probeEnd time.Time
 }
 
-func (g *videoGate) step(now time.Time, estimate int) gateAction {
+// gateInput is what the gate reads at one tick.
+type gateInput struct {
+	estimate  int     // bit/s
+	loss      float64 // share of packets reported lost since the last tick
+	lossKnown bool    // false: no feedback came since the last tick
+}
+
+func (g *videoGate) step(now time.Time, in gateInput) gateAction {
+	estimate := in.estimate
 	switch {
 	case g.probing:
 		if estimate < g.cfg.PauseBelow {
@@ -93,7 +111,10 @@ func (g *videoGate) step(now time.Time, estimate int) gateAction {
 		g.probeEnd = now.Add(g.cfg.ProbeFor)
 		return gateProbe
 	}
-	if estimate >= g.cfg.PauseBelow {
+	switch {
+	case !in.lossKnown && estimate < g.cfg.PauseBelow:
+		return gateNone // no feedback: nothing to tell, either way
+	case !in.lossKnown || estimate >= g.cfg.PauseBelow || in.loss < g.cfg.PauseLoss:
 		g.low = 0
 		return gateNone
 	}

@@ -28,6 +28,7 @@ type Peer struct {
 	bwe         *downlinkBWE
 	gate        videoGate
 	capSent     int // the last bit rate limit told to this peer as a publisher
+	cap         publisherCap
 	videoPaused atomic.Bool
 	// budget holds resends to what the downlink estimate leaves after forwarding.
 	budget sendBudget

@@ -40,6 +40,7 @@ type PeerStats struct {
 // peerCounters is updated from read loops without locks.
 type peerCounters struct {
 	packetsPublished, bytesPublished atomic.Uint64
+	videoBytesPublished              atomic.Uint64
 	packetsForwarded, bytesForwarded atomic.Uint64
 	nacksAnswered, keyframeRequests  atomic.Uint64
 	nacksSuppressed                  atomic.Uint64

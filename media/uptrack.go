@@ -66,6 +66,9 @@ func (u *upTrack) forward(raw []byte) {
 	}
 	u.publisher.packetsPublished.Add(1)
 	u.publisher.bytesPublished.Add(uint64(len(raw)))
+	if u.info.Kind == webrtc.RTPCodecTypeVideo {
+		u.publisher.videoBytesPublished.Add(uint64(len(raw)))
+	}
 	if u.cache != nil {
 		u.cache.store(u.pkt.SequenceNumber, raw)
 	}

@@ -17,7 +17,7 @@
 // ICE failures are repaired with an ICE restart, and a reconnected WebSocket
 // re-sends whatever negotiation it missed.
 
-import { capEncoding, startEncoding } from './linkprofile.js';
+import { cameraDegradation, capEncoding, startEncoding } from './linkprofile.js';
 
 // How long a "disconnected" ICE state may last before we restart ICE
 // instead of waiting for it to recover on its own.
@@ -99,7 +99,13 @@ export class CallConnection extends EventTarget {
       const source = this.#local.find((l) => l.track === sender.track)?.source ?? 'camera';
       const params = sender.getParameters();
       if (!params.encodings?.length) params.encodings = [{}];
-      for (const e of params.encodings) capEncoding(e, source, bps, this.#linkProfile);
+      const width = sender.track.getSettings().width;
+      for (const e of params.encodings) capEncoding(e, source, bps, this.#linkProfile, width);
+      if (source === 'camera') {
+        const pref = cameraDegradation(bps);
+        if (pref) params.degradationPreference = pref;
+        else delete params.degradationPreference;
+      }
       try {
         await sender.setParameters(params);
       } catch (err) {

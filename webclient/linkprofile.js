@@ -16,6 +16,14 @@
 const documentSlowBelow = 300_000;
 const documentSlowFps = 2;
 const documentMinBitrate = 30_000;
+// Below this cap the camera sends 320×180 at 15 fps: at a weak link's rate
+// (island-weak's caps are 140–230 kbit/s) the encoder would otherwise shrink
+// the picture below that. Not higher: the receiver's estimate grows only with
+// what it is sent, and a small camera that cannot fill a higher cap would hold
+// the cap, and itself, small after the link got better.
+const cameraSmallBelow = 250_000;
+const cameraSmallWidth = 320;
+const cameraSmallFps = 15;
 
 /**
  * limitsFor returns the profile's limits for a video source, or null.
@@ -49,14 +57,16 @@ export function startEncoding(profile, source) {
 
 /**
  * capEncoding applies the server's cap (bit/s) to one encoding of a video
- * sender: the camera gets the cap, the document camera a third of it and, on a
- * weak link, a slideshow's frame rate; the profile's limits stay the ceiling.
+ * sender: the camera gets the cap and, under cameraSmallBelow, 320 px wide at
+ * 15 fps; the document camera a third of it and, on a weak link, a
+ * slideshow's frame rate; the profile's limits stay the ceiling.
  * @param {SendEncoding} e the encoding, changed in place
  * @param {string} source
  * @param {number} bps
  * @param {LinkProfile | null | undefined} profile
+ * @param {number} [width] the width the source captures at, if known
  */
-export function capEncoding(e, source, bps, profile) {
+export function capEncoding(e, source, bps, profile, width) {
   const l = limitsFor(profile, source);
   let max = source === 'document' ? Math.max(documentMinBitrate, Math.round(bps / 3)) : bps;
   if (l) max = Math.min(max, l.max_bitrate);
@@ -66,5 +76,37 @@ export function capEncoding(e, source, bps, profile) {
     const fps = l?.max_framerate ?? slow;
     if (fps !== undefined) e.maxFramerate = Math.min(fps, slow ?? fps);
     else delete e.maxFramerate;
+  } else if (source === 'camera') {
+    capCamera(e, bps < cameraSmallBelow, l, width);
   }
+}
+
+/**
+ * cameraDegradation is how the camera's encoder should give way when it
+ * cannot keep up under a cap of bps: small (320×180) and still short of bits
+ * or CPU, it drops frames rather than go below 320×180 (Chromium's default
+ * for a camera keeps the frame rate and shrinks the picture).
+ * @param {number} bps
+ * @returns {RTCDegradationPreference | undefined} undefined: the browser's default
+ */
+export function cameraDegradation(bps) {
+  return bps < cameraSmallBelow ? 'maintain-resolution' : undefined;
+}
+
+/**
+ * capCamera makes the camera's encoding small (or no longer) within the
+ * profile's limits.
+ * @param {SendEncoding} e
+ * @param {boolean} small
+ * @param {EncodingLimits | null} l
+ * @param {number | undefined} width
+ */
+function capCamera(e, small, l, width) {
+  const scale = small && width ? Math.max(1, width / cameraSmallWidth) : 1;
+  const fps = small ? Math.min(cameraSmallFps, l?.max_framerate ?? cameraSmallFps) : l?.max_framerate;
+  const profileScale = l?.scale_resolution_down_by ?? 1;
+  if (Math.max(scale, profileScale) > 1) e.scaleResolutionDownBy = Math.max(scale, profileScale);
+  else delete e.scaleResolutionDownBy;
+  if (fps !== undefined) e.maxFramerate = fps;
+  else delete e.maxFramerate;
 }

@@ -1,0 +1,43 @@
+package media
+
+import (
+	"testing"
+	"time"
+)
+
+// TestLowerCapWaitsForASenderThatUsesItsCap feeds a publisher's cap ticks of
+// what its receivers take and what it sends: a lower cap reaches a sender using
+// its cap or sending more than the receivers take, not a starved one; a higher
+// cap and a pause apply at once.
+func TestLowerCapWaitsForASenderThatUsesItsCap(t *testing.T) {
+	var c publisherCap
+	now := time.Unix(0, 0)
+	var sent uint64
+	tick := func(want int, sendingBps int, paused bool) int {
+		now = now.Add(500 * time.Millisecond)
+		sent += uint64(sendingBps / 8 / 2)
+		return c.next(now, want, paused, sent)
+	}
+	steps := []struct {
+		name    string
+		want    int
+		sending int
+		paused  bool
+		cap     int
+	}{
+		{"first cap", 500_000, 0, false, 500_000},
+		{"starved sender keeps its cap", 300_000, 100_000, false, 500_000},
+		{"still starved", 200_000, 100_000, false, 500_000},
+		{"higher cap at once", 600_000, 100_000, false, 600_000},
+		{"pause at once", minVideoCap, 100_000, true, minVideoCap},
+		{"resume", 400_000, 50_000, false, 400_000},
+		{"sender ramps up", 400_000, 380_000, false, 400_000},
+		{"sender uses its cap: lower", 250_000, 380_000, false, 250_000},
+		{"sends more than taken: lower", 200_000, 240_000, false, 200_000},
+	}
+	for _, s := range steps {
+		if got := tick(s.want, s.sending, s.paused); got != s.cap {
+			t.Fatalf("%s: cap %d, want %d", s.name, got, s.cap)
+		}
+	}
+}

@@ -1,0 +1,71 @@
+package media
+
+import (
+	"sync/atomic"
+
+	"github.com/pion/rtcp"
+)
+
+// lossCounter counts the packets a subscriber's transport-wide feedback reports
+// as received and as lost. The estimator's own loss figure is smoothed and
+// drives its estimate; the video gate needs the plain share of packets lost
+// over its own window, to tell a link that loses most of what it is sent
+// (pause video) from one that loses a few packets in bursts (cap, keep video).
+type lossCounter struct {
+	received, lost atomic.Uint64
+}
+
+// add counts the packet statuses of the feedback in pkts.
+func (c *lossCounter) add(pkts []rtcp.Packet) {
+	for _, p := range pkts {
+		if cc, ok := p.(*rtcp.TransportLayerCC); ok {
+			rcv, lost := countStatuses(cc)
+			c.received.Add(rcv)
+			c.lost.Add(lost)
+		}
+	}
+}
+
+// countStatuses counts one feedback's received and lost packets, up to its
+// PacketStatusCount (the last chunk may be padded).
+func countStatuses(cc *rtcp.TransportLayerCC) (received, lost uint64) {
+	left := int(cc.PacketStatusCount)
+	count := func(symbol uint16, n int) {
+		n = min(n, left)
+		left -= n
+		if symbol == rtcp.TypeTCCPacketNotReceived {
+			lost += uint64(n)
+		} else {
+			received += uint64(n)
+		}
+	}
+	for _, chunk := range cc.PacketChunks {
+		switch ch := chunk.(type) {
+		case *rtcp.RunLengthChunk:
+			count(ch.PacketStatusSymbol, int(ch.RunLength))
+		case *rtcp.StatusVectorChunk:
+			for _, s := range ch.SymbolList {
+				count(s, 1)
+			}
+		}
+	}
+	return received, lost
+}
+
+// lossWindow turns a lossCounter's running totals into the share lost since
+// the last call. It belongs to the room's adaptation loop.
+type lossWindow struct {
+	received, lost uint64
+}
+
+// next returns the fraction of packets lost since the previous call, and
+// false if no feedback came in between (nothing is known then).
+func (w *lossWindow) next(c *lossCounter) (float64, bool) {
+	rcv, lost := c.received.Load(), c.lost.Load()
+	dr, dl := rcv-w.received, lost-w.lost
+	w.received, w.lost = rcv, lost
+	if dr+dl == 0 {
+		return 0, false
+	}
+	return float64(dl) / float64(dr+dl), true
+}
