@@ -114,7 +114,7 @@ func (p *Peer) capPublisher(peers []*Peer) {
 		if s.bwe == nil || s.party == p.party || s.party == PartyMonitor {
 			continue
 		}
-		if est := s.bwe.GetTargetBitrate() - audioAllowance; limit == 0 || est < limit {
+		if est := s.bwe.GetTargetBitrate() - audioAllowance - s.redundancyRate(); limit == 0 || est < limit {
 			limit = est
 		}
 	}

@@ -12,11 +12,12 @@ import (
 
 // SFU owns the shared ICE sockets and the rooms of one node.
 type SFU struct {
-	log       *slog.Logger
-	api       *webrtc.API
-	transport *transport
-	metrics   *metrics
-	adapt     *AdaptConfig // nil: downlink adaptation off
+	log        *slog.Logger
+	api        *webrtc.API
+	transport  *transport
+	metrics    *metrics
+	adapt      *AdaptConfig // nil: downlink adaptation off
+	redundancy int          // most redundant Opus frames per packet; 0: no RED built
 
 	// pcMu serialises PeerConnection creation, so that the downlink estimator the
 	// interceptor factory just made (handoff) belongs to the PeerConnection made.
@@ -48,7 +49,7 @@ func New(cfg Config) (*SFU, error) {
 		_ = t.close()
 		return nil, err
 	}
-	s := &SFU{log: log, transport: t, metrics: m, rooms: make(map[string]*Room)}
+	s := &SFU{log: log, transport: t, metrics: m, rooms: make(map[string]*Room), redundancy: cfg.AudioRedundancy}
 	var newBWE cc.BandwidthEstimatorFactory
 	if cfg.AdaptDownlink {
 		a := cfg.Adapt.withDefaults()
