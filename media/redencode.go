@@ -117,6 +117,30 @@ func (e *redEncoder) push(ts uint32, primary []byte) {
 	e.kept = min(e.kept+1, maxRedundancy)
 }
 
+// keepRedundant keeps the earlier frames a publisher's own RED payload (at ts)
+// carries that are newer than the newest kept: frames lost on the publisher's
+// uplink are then still repeated to subscribers.
+func (e *redEncoder) keepRedundant(ts uint32, red []byte) {
+	var hdr [maxRedundancy + 8]uint32
+	n, off := 0, 0
+	for ; off < len(red) && red[off]&0x80 != 0; off += 4 {
+		if off+4 > len(red) || n == len(hdr) {
+			return
+		}
+		hdr[n] = binary.BigEndian.Uint32(red[off:])
+		n++
+	}
+	off++ // the primary's header
+	for _, h := range hdr[:n] {
+		size := int(h & 0x3ff)
+		if off+size > len(red) {
+			return
+		}
+		e.push(ts-(h>>10&0x3fff), red[off:off+size])
+		off += size
+	}
+}
+
 // redBlocks counts the redundant blocks of a RED payload.
 func redBlocks(payload []byte) int {
 	n := 0

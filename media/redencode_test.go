@@ -179,3 +179,25 @@ func TestRedundancyStaysWithinTheEstimate(t *testing.T) {
 		}
 	}
 }
+
+// TestREDEncoderKeepsThePublishersRedundancy: a frame lost on the publisher's
+// uplink but repeated in its own RED is repeated on to subscribers too.
+func TestREDEncoderKeepsThePublishersRedundancy(t *testing.T) {
+	e := newREDEncoder()
+	e.push(0, opusFrame(0, 40))
+	// Frame 1 (at 960) never arrived; frame 2's RED repeats it.
+	fromPublisher := append([]byte{0x80 | 111, 0x0f, 0x00, 40, 111}, append(opusFrame(1, 40), opusFrame(2, 40)...)...)
+	e.keepRedundant(1920, fromPublisher)
+	e.push(1920, opusFrame(2, 40))
+	redundant, _, err := client.SplitRED(e.encode(2880, 111, opusFrame(3, 40), 3))
+	if err != nil {
+		t.Fatalf("split: %v", err)
+	}
+	var got []uint32
+	for _, b := range redundant {
+		got = append(got, b.TimestampOffset)
+	}
+	if fmt.Sprint(got) != fmt.Sprint([]uint32{2880, 1920, 960}) || !bytes.Equal(redundant[1].Payload, opusFrame(1, 40)) {
+		t.Errorf("redundant frames at offsets %v, want frames 0, 1 and 2 (offsets [2880 1920 960])", got)
+	}
+}

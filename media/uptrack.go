@@ -82,6 +82,9 @@ func (u *upTrack) forward(raw []byte) {
 	if !ok {
 		return
 	}
+	if red != nil && u.redEnc != nil {
+		u.redEnc.keepRedundant(u.pkt.Timestamp, red)
+	}
 	f := u.fanout.Load()
 	sent := 0
 	for _, d := range f.downs {
