@@ -29,7 +29,7 @@ type redundancyRun struct {
 	sent, heard, rebuilt int
 	redForwarded         uint64
 	estimate             int64   // the station's downlink estimate at the end of the spell, bit/s
-	lost                 float64 // the loss the station last reported
+	lost                 float64 // the loss the station last reported, on any track
 }
 
 func (r redundancyRun) playable() float64 { return pct(r.heard, int64(r.sent)) }
@@ -122,7 +122,7 @@ func TestIslandBadAudioRedundancy(t *testing.T) {
 		t.Run(fmt.Sprintf("redundancy %d", redundancy), func(t *testing.T) {
 			runs[redundancy] = runIslandBadAudio(t, redundancy, 12*time.Second)
 			r := runs[redundancy]
-			t.Logf("redundancy up to %d: %d of %d frames playable (%.1f %%), %d rebuilt from redundancy, %d RED packets sent to the station; its estimate %d bit/s, reported loss %.1f %%",
+			t.Logf("redundancy up to %d: %d of %d frames playable (%.1f %%), %d rebuilt from redundancy, %d RED packets sent to the station; its downlink estimate %d bit/s, last loss it reported (any track) %.1f %%",
 				redundancy, r.heard, r.sent, r.playable(), r.rebuilt, r.redForwarded, r.estimate, 100*r.lost)
 		})
 	}
