@@ -36,7 +36,8 @@ func (r redundancyRun) playable() float64 { return pct(r.heard, int64(r.sent)) }
 
 // runIslandBadAudio sets a call up on a good link with the node's audio
 // redundancy at most redundancy frames, puts the station's downlink on
-// island-bad for spell and counts the agent's audio frames the station can play.
+// island-bad and, once video to it is paused, counts over spell the agent's
+// audio frames the station can play.
 func runIslandBadAudio(t *testing.T, redundancy int, spell time.Duration) redundancyRun {
 	t.Helper()
 	n, link, islandURL := islandNode(t, linkemu.Profiles["good"], true, func(c *node.Config) { c.AudioRedundancy = redundancy })
@@ -79,7 +80,18 @@ func runIslandBadAudio(t *testing.T, redundancy int, spell time.Duration) redund
 		}
 	}
 
+	// Counted once video to the station is paused: from then on what is lost
+	// is island-bad's random 20 %, which redundancy is for; the full queue
+	// before the pause is adaptation's part (TestIslandWeakLinkPausesVideo…).
 	link.SetProfile(islandBadDown())
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if st, ok := stationStats(n, callID); ok && st.VideoPaused {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("video to the station was not paused on island-bad within 20 s")
+		}
+	}
 	from := ag.audioSent.Load()
 	time.Sleep(spell)
 	to := ag.audioSent.Load()
@@ -120,7 +132,7 @@ func TestIslandBadAudioRedundancy(t *testing.T) {
 	runs := map[int]redundancyRun{}
 	for _, redundancy := range []int{0, 3} {
 		t.Run(fmt.Sprintf("redundancy %d", redundancy), func(t *testing.T) {
-			runs[redundancy] = runIslandBadAudio(t, redundancy, 12*time.Second)
+			runs[redundancy] = runIslandBadAudio(t, redundancy, 10*time.Second)
 			r := runs[redundancy]
 			t.Logf("redundancy up to %d: %d of %d frames playable (%.1f %%), %d rebuilt from redundancy, %d RED packets sent to the station; its downlink estimate %d bit/s, last loss it reported (any track) %.1f %%",
 				redundancy, r.heard, r.sent, r.playable(), r.rebuilt, r.redForwarded, r.estimate, 100*r.lost)
