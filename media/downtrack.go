@@ -133,8 +133,8 @@ func (d *downTrack) writeRTP(src *rtp.Header, payload []byte, out *rtpScratch) b
 // forwardAudio sends one packet of an Opus track: red is the RED payload that
 // carried primary (nil for plain Opus), enc the track's RED encoder (nil when the
 // node builds no RED). A subscriber that negotiated RED gets red when it carries
-// as much redundancy as the subscriber's loss asks for and its estimate allows,
-// else RED built by enc; the others get the Opus frame.
+// as much redundancy as the subscriber's loss asks for, else RED built by enc;
+// the others get the Opus frame.
 func (d *downTrack) forwardAudio(src *rtp.Header, red, primary []byte, enc *redEncoder, out *rtpScratch) bool {
 	b := d.binding.Load()
 	if b == nil {
@@ -145,9 +145,8 @@ func (d *downTrack) forwardAudio(src *rtp.Header, red, primary []byte, enc *redE
 	}
 	payload := red
 	if enc != nil {
-		estimate := d.peer.counters.downlinkEstimate.Load()
-		k := d.redLoss.redundancy(d.up.redMax, len(primary), estimate)
-		if n := redBlocks(red); red == nil || n < k || n > k && !redFits(len(primary), n, estimate) {
+		k := d.redLoss.redundancy(d.up.redMax, len(primary), d.peer.counters.downlinkEstimate.Load())
+		if red == nil || redBlocks(red) < k {
 			payload = enc.encode(src.Timestamp, b.payloadType, primary, k)
 			// Forwarding counts the packet as received; what the node adds is
 			// counted here, so resends see it in the subscriber's budget.

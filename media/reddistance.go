@@ -75,10 +75,3 @@ func (l *redLoss) redundancy(limit, frameBytes int, estimate int64) int {
 	}
 	return k
 }
-
-// redFits reports whether audio of frameBytes frames with k redundant ones
-// stays within estimate (bit/s; 0: no estimate): a publisher's own RED that
-// would not is sent on with less redundancy, built by the node.
-func redFits(frameBytes, k int, estimate int64) bool {
-	return estimate <= 0 || audioRate(frameBytes, k) <= estimate
-}

@@ -201,24 +201,3 @@ func TestREDEncoderKeepsThePublishersRedundancy(t *testing.T) {
 		t.Errorf("redundant frames at offsets %v, want frames 0, 1 and 2 (offsets [2880 1920 960])", got)
 	}
 }
-
-// TestPublishersREDMustFitTheEstimate: a publisher's RED is passed on only
-// while it fits the subscriber's estimate.
-func TestPublishersREDMustFitTheEstimate(t *testing.T) {
-	tests := []struct {
-		blocks   int
-		estimate int64
-		want     bool
-	}{
-		{2, 0, true},
-		{2, audioRate(80, 2), true},
-		{2, audioRate(80, 2) - 1, false},
-		{1, 100_000, true},
-		{3, 100_000, false},
-	}
-	for _, tc := range tests {
-		if got := redFits(80, tc.blocks, tc.estimate); got != tc.want {
-			t.Errorf("%d blocks of 80 bytes within %d bit/s: %v, want %v", tc.blocks, tc.estimate, got, tc.want)
-		}
-	}
-}
