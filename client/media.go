@@ -28,6 +28,14 @@ type MediaOptions struct {
 	// TCP also tries ICE-TCP (as the active side), for a network that
 	// blocks UDP.
 	TCP bool
+	// RED negotiates redundant audio (RFC 2198) for the audio received: the
+	// node then repeats earlier Opus frames inside later packets. OnPacket sees
+	// each packet's own (primary) frame as plain Opus.
+	RED bool
+	// OnRedundant, if set, sees every earlier frame a RED packet repeats, as a
+	// packet with that frame's timestamp: a receiver rebuilds lost frames from
+	// them.
+	OnRedundant func(stream, track string, p *rtp.Packet)
 }
 
 // Media is the client's PeerConnection in a call.
@@ -88,6 +96,11 @@ func newAPI(opts MediaOptions) (*webrtc.API, error) {
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterDefaultCodecs(); err != nil {
 		return nil, err
+	}
+	if opts.RED {
+		if err := me.RegisterCodec(redCodec(), webrtc.RTPCodecTypeAudio); err != nil {
+			return nil, fmt.Errorf("register red: %w", err)
+		}
 	}
 	ir := &interceptor.Registry{}
 	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
@@ -351,7 +364,9 @@ func (m *Media) onTrack(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 			m.mu.Lock()
 			m.received[key]++
 			m.mu.Unlock()
-			if m.opts.OnPacket != nil {
+			if isRED(tr) && p.PayloadType == uint8(tr.Codec().PayloadType) {
+				m.splitREDPacket(tr.StreamID(), tr.ID(), p)
+			} else if m.opts.OnPacket != nil {
 				m.opts.OnPacket(tr.StreamID(), tr.ID(), p)
 			}
 		}

@@ -64,6 +64,9 @@ func launchChromium(t *testing.T, path, dataDir string, extra ...chromedp.ExecAl
 		chromedp.Flag("use-fake-device-for-media-stream", "device-count=3"),
 		chromedp.Flag("use-fake-ui-for-media-stream", true),
 		chromedp.Flag("hide-scrollbars", true),
+		// As the kiosks are launched (README): Opus sent as RED with two
+		// redundant frames.
+		chromedp.Flag("force-fieldtrials", chromiumFieldTrials()),
 	)
 	opts = append(opts, extra...)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -79,6 +82,18 @@ func launchChromium(t *testing.T, path, dataDir string, extra ...chromedp.ExecAl
 	}
 	return ctx, stop
 }
+
+// chromiumFieldTrials is the kiosks' field trials, or
+// CLOUDWINDOW_CHROMIUM_FIELDTRIALS when set (a figure run without them).
+func chromiumFieldTrials() string {
+	if v, ok := os.LookupEnv("CLOUDWINDOW_CHROMIUM_FIELDTRIALS"); ok {
+		return v
+	}
+	return kioskFieldTrials
+}
+
+// kioskFieldTrials is what README's kiosk launch line passes to Chrome.
+const kioskFieldTrials = "WebRTC-Audio-Red-For-Opus/Enabled-2/"
 
 func findChromium() string {
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {

@@ -127,7 +127,7 @@ func (p *Peer) capPublisher(now time.Time, peers []*Peer) {
 		if s.bwe == nil || s.party == p.party || s.party == PartyMonitor {
 			continue
 		}
-		est := max(int(resendHeadroom*float64(s.bwe.delayEstimate()))-audioAllowance, videoCapFloor)
+		est := max(int(resendHeadroom*float64(s.bwe.delayEstimate()))-audioAllowance-s.redundancyRate(), videoCapFloor)
 		if s.gate.videoOff() {
 			est, paused = minVideoCap, true
 		}

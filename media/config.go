@@ -21,6 +21,12 @@ type Config struct {
 	// pauses video (never audio) to a subscriber whose link cannot carry it.
 	AdaptDownlink bool
 	Adapt         AdaptConfig // tuning of AdaptDownlink; zero fields take defaults
+
+	// AudioRedundancy is the most earlier Opus frames (0–3) the node adds to
+	// each audio packet, as RED, for receivers that negotiated RED; how many
+	// follows each receiver's reported loss. 0 turns it off (a publisher's own
+	// RED is still passed through).
+	AudioRedundancy int
 }
 
 func (c Config) validate() error {
@@ -29,6 +35,9 @@ func (c Config) validate() error {
 	}
 	if c.TCPPort > 65535 {
 		return fmt.Errorf("tcp port %d out of range (negative disables ICE-TCP)", c.TCPPort)
+	}
+	if c.AudioRedundancy < 0 || c.AudioRedundancy > maxRedundancy {
+		return fmt.Errorf("audio redundancy %d out of range 0–%d", c.AudioRedundancy, maxRedundancy)
 	}
 	for _, ip := range c.PublicIPs {
 		if net.ParseIP(ip) == nil {

@@ -38,6 +38,11 @@ type downTrack struct {
 	// offeredRED is RED's payload type where the server's offers give this
 	// (Opus) track RED too, else 0. Set once, before the first offer.
 	offeredRED webrtc.PayloadType
+
+	// redLoss is the loss the subscriber reports on this (audio) track, which
+	// sets how much redundancy it gets; redBps is what that redundancy adds.
+	redLoss redLoss
+	redBps  atomic.Int64
 }
 
 const seqValid = 1 << 16
@@ -95,10 +100,10 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 // boundRED is the RED codec the subscriber takes for this track, if the
 // server offered RED and the subscriber negotiated it.
 func (d *downTrack) boundRED(negotiated []webrtc.RTPCodecParameters) (webrtc.RTPCodecParameters, bool) {
-	if d.offeredRED == 0 || d.up.red == nil || !slices.ContainsFunc(negotiated, isRED) {
+	if d.offeredRED == 0 || d.up.redOffer == nil || !slices.ContainsFunc(negotiated, isRED) {
 		return webrtc.RTPCodecParameters{}, false
 	}
-	red := *d.up.red
+	red := *d.up.redOffer
 	red.PayloadType = d.offeredRED
 	return red, true
 }
@@ -126,18 +131,36 @@ func (d *downTrack) writeRTP(src *rtp.Header, payload []byte, out *rtpScratch) b
 }
 
 // forwardAudio sends one packet of an Opus track: red is the RED payload that
-// carried primary (nil for plain Opus). A subscriber that negotiated RED gets
-// red, the others the Opus frame.
-func (d *downTrack) forwardAudio(src *rtp.Header, red, primary []byte, out *rtpScratch) bool {
+// carried primary (nil for plain Opus), enc the track's RED encoder (nil when the
+// node builds no RED). A subscriber that negotiated RED gets red when it carries
+// as much redundancy as the subscriber's loss asks for, else RED built by enc;
+// the others get the Opus frame.
+func (d *downTrack) forwardAudio(src *rtp.Header, red, primary []byte, enc *redEncoder, out *rtpScratch) bool {
 	b := d.binding.Load()
 	if b == nil {
 		return false
 	}
-	if red != nil && b.redPT != 0 {
-		d.peer.counters.redForwarded.Add(1)
-		return d.write(b, src, red, b.redPT, out)
+	if b.redPT == 0 {
+		return d.write(b, src, primary, b.payloadType, out)
 	}
-	return d.write(b, src, primary, b.payloadType, out)
+	payload := red
+	if enc != nil {
+		k := d.redLoss.redundancy(d.up.redMax, len(primary), d.peer.counters.downlinkEstimate.Load())
+		if red == nil || redBlocks(red) < k {
+			payload = enc.encode(src.Timestamp, b.payloadType, primary, k)
+			// Forwarding counts the packet as received; what the node adds is
+			// counted here, so resends see it in the subscriber's budget.
+			if extra := len(payload) - len(red) - len(primary); red == nil && extra > 0 {
+				d.peer.counters.bytesForwarded.Add(uint64(extra))
+			}
+		}
+		d.redBps.Store(audioRate(len(primary), k) - audioRate(len(primary), 0))
+	}
+	if payload == nil {
+		return d.write(b, src, primary, b.payloadType, out)
+	}
+	d.peer.counters.redForwarded.Add(1)
+	return d.write(b, src, payload, b.redPT, out)
 }
 
 func (d *downTrack) write(b *trackBinding, src *rtp.Header, payload []byte, pt uint8, out *rtpScratch) bool {

@@ -240,11 +240,11 @@ func (p *Peer) unsubscribe(d *downTrack) {
 
 // offerCodecs makes the publisher's codec, under the publisher's payload type,
 // the only one the transceiver offers, with RED ahead of it where the
-// publisher sends RED and the subscriber's side can take it. It returns the
+// publisher sends RED or the node builds it, and the subscriber's side can take it. It returns the
 // payload types offered; 0 where the preferences did not apply.
 func offerCodecs(t *webrtc.RTPTransceiver, up *upTrack) (pt, redPT webrtc.PayloadType) {
-	if up.red != nil && t.SetCodecPreferences([]webrtc.RTPCodecParameters{*up.red, up.info.Codec}) == nil {
-		return up.info.Codec.PayloadType, up.red.PayloadType
+	if up.redOffer != nil && t.SetCodecPreferences([]webrtc.RTPCodecParameters{*up.redOffer, up.info.Codec}) == nil {
+		return up.info.Codec.PayloadType, up.redOffer.PayloadType
 	}
 	if err := t.SetCodecPreferences([]webrtc.RTPCodecParameters{up.info.Codec}); err != nil {
 		return 0, 0

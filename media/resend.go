@@ -155,6 +155,7 @@ func (r *resender) observe(rr *rtcp.ReceiverReport) {
 			continue
 		}
 		r.d.peer.counters.fractionLost.Store(uint32(rep.FractionLost))
+		r.d.redLoss.observe(rep.FractionLost)
 		if rep.LastSenderReport == 0 {
 			continue
 		}

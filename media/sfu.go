@@ -14,11 +14,12 @@ import (
 
 // SFU owns the shared ICE sockets and the rooms of one node.
 type SFU struct {
-	log       *slog.Logger
-	api       *webrtc.API
-	transport *transport
-	metrics   *metrics
-	adapt     *AdaptConfig // nil: downlink adaptation off
+	log        *slog.Logger
+	api        *webrtc.API
+	transport  *transport
+	metrics    *metrics
+	adapt      *AdaptConfig // nil: downlink adaptation off
+	redundancy int          // most redundant Opus frames per packet; 0: no RED built
 	// certs is the node's one DTLS certificate: making one per PeerConnection
 	// cost an ECDSA key generation on every call start.
 	certs *dtlscert.Rotating
@@ -55,7 +56,8 @@ func New(cfg Config) (*SFU, error) {
 		_ = t.close()
 		return nil, err
 	}
-	s := &SFU{log: log, transport: t, metrics: m, rooms: make(map[string]*Room), certs: dtlscert.New(0, nil)}
+	s := &SFU{log: log, transport: t, metrics: m, rooms: make(map[string]*Room),
+		redundancy: cfg.AudioRedundancy, certs: dtlscert.New(0, nil)}
 	var newBWE cc.BandwidthEstimatorFactory
 	if cfg.AdaptDownlink {
 		a := cfg.Adapt.withDefaults()

@@ -21,7 +21,13 @@ type upTrack struct {
 	cache     *packetCache // video only
 	// red is the RED codec the publisher wraps this Opus track in, nil if none.
 	// Set before the read loop starts.
-	red       *webrtc.RTPCodecParameters
+	red *webrtc.RTPCodecParameters
+	// redOffer is the RED codec offered to subscribers (red, or RED over the
+	// Opus the publisher sends when the node builds RED), nil if none; redEnc
+	// builds RED and redMax bounds its redundancy. Set before the read loop.
+	redOffer  *webrtc.RTPCodecParameters
+	redEnc    *redEncoder
+	redMax    int
 	writeRTCP func([]rtcp.Packet) error
 
 	// fanout is replaced, never mutated, so the read loop walks it without a lock.
@@ -79,6 +85,9 @@ func (u *upTrack) forward(raw []byte) {
 	if !ok {
 		return
 	}
+	if red != nil && u.redEnc != nil {
+		u.redEnc.keepRedundant(u.pkt.Timestamp, red)
+	}
 	f := u.fanout.Load()
 	sent := 0
 	for _, d := range f.downs {
@@ -86,13 +95,16 @@ func (u *upTrack) forward(raw []byte) {
 		if d.video {
 			fwd = d.forwardRTP(&u.pkt.Header, u.pkt.Payload, &u.scratch)
 		} else {
-			fwd = d.forwardAudio(&u.pkt.Header, red, u.pkt.Payload, &u.scratch)
+			fwd = d.forwardAudio(&u.pkt.Header, red, u.pkt.Payload, u.redEnc, &u.scratch)
 		}
 		if fwd {
 			d.peer.counters.packetsForwarded.Add(1)
 			d.peer.counters.bytesForwarded.Add(uint64(len(raw)))
 			sent++
 		}
+	}
+	if u.redEnc != nil {
+		u.redEnc.push(u.pkt.Timestamp, u.pkt.Payload)
 	}
 	if len(f.sinks) > 0 {
 		u.feedSinks(f.sinks)
