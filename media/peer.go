@@ -16,12 +16,15 @@ import (
 // Peer is one party's PeerConnection to the server.
 type Peer struct {
 	id, party string
-	room      *Room
-	sig       Signaler
-	pc        *webrtc.PeerConnection
-	log       *slog.Logger
-	metrics   *metrics
-	counters  peerCounters
+	// room is the room the peer is in: its standby room until a call
+	// adopts it (Room.Adopt). Read it with currentRoom.
+	roomMu   sync.Mutex
+	room     *Room
+	sig      Signaler
+	pc       *webrtc.PeerConnection
+	log      *slog.Logger
+	metrics  *metrics
+	counters peerCounters
 
 	// Downlink adaptation (nil bwe: off). The gate and cap belong to the room's
 	// adaptation loop; videoPaused is read by the forwarding hot path.
@@ -90,7 +93,11 @@ func (p *Peer) Party() string { return p.party }
 // peer. The subscribers of its tracks are renegotiated without them.
 func (p *Peer) Close() {
 	p.closeOnce.Do(func() {
-		p.room.detach(p)
+		room := p.currentRoom()
+		room.detach(p)
+		if room.standby {
+			room.Close() // a standby room holds one peer and ends with it
+		}
 		p.mu.Lock()
 		p.closed = true
 		wasConnected := p.connected
@@ -107,6 +114,16 @@ func (p *Peer) Close() {
 		p.log.Info("peer closed")
 	})
 }
+
+// currentRoom is the room the peer is in now.
+func (p *Peer) currentRoom() *Room {
+	p.roomMu.Lock()
+	defer p.roomMu.Unlock()
+	return p.room
+}
+
+// Done is closed when the peer is closed.
+func (p *Peer) Done() <-chan struct{} { return p.done }
 
 // RequestKeyframes asks every video track this peer publishes for a keyframe.
 func (p *Peer) RequestKeyframes() {

@@ -15,6 +15,9 @@ type Room struct {
 	log  *slog.Logger
 	done chan struct{}
 	wg   sync.WaitGroup // the adaptation loop
+	// standby: the room holds one peer connected ahead of a call, whose
+	// tracks go nowhere until a call's room adopts it. It is not a call.
+	standby bool
 
 	mu      sync.Mutex
 	closed  bool
@@ -181,7 +184,7 @@ func (r *Room) Stats() RoomStats {
 // publish subscribes the other parties to a new track and offers it to the sinks.
 func (r *Room) publish(up *upTrack) {
 	r.mu.Lock()
-	if r.closed {
+	if r.closed || slices.Contains(r.tracks, up) || up.isEnded() {
 		r.mu.Unlock()
 		return
 	}

@@ -160,6 +160,13 @@ func (u *upTrack) addDown(d *downTrack) bool {
 	return true
 }
 
+// isEnded tells whether the track has ended.
+func (u *upTrack) isEnded() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.ended
+}
+
 // downFor returns the downTrack that forwards to sub, nil if none.
 func (u *upTrack) downFor(sub *Peer) *downTrack {
 	for _, d := range u.fanout.Load().downs {
