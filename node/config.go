@@ -47,6 +47,9 @@ type Config struct {
 	// pauses video (never audio) to a receiver whose link cannot carry it.
 	AdaptDownlink bool
 	Adapt         media.AdaptConfig // tuning of AdaptDownlink (tests); zero takes defaults
+	// PreconnectMedia lets ready agents and queued stations keep a media
+	// connection up ahead of the call, so that video flows at accept.
+	PreconnectMedia bool
 
 	ConnLimits ConnLimits
 
@@ -106,14 +109,15 @@ type Config struct {
 // Retention, DiskReserve) are taken from it only by the command.
 func DefaultConfig() Config {
 	return Config{
-		Addr:          ":8080",
-		DataDir:       "data",
-		RedisPrefix:   "cloudwindow:",
-		NodeName:      hostname(),
-		UDPPort:       50000,
-		TCPPort:       50000,
-		AdaptDownlink: true,
-		OpeningHours:  "工作日 8:30–11:30，13:30–17:00",
+		Addr:            ":8080",
+		DataDir:         "data",
+		RedisPrefix:     "cloudwindow:",
+		NodeName:        hostname(),
+		UDPPort:         50000,
+		TCPPort:         50000,
+		AdaptDownlink:   true,
+		PreconnectMedia: true,
+		OpeningHours:    "工作日 8:30–11:30，13:30–17:00",
 		ConnLimits: ConnLimits{
 			HTTPReadTimeout:  30 * time.Second,
 			HTTPIdleTimeout:  30 * time.Second,
