@@ -88,7 +88,7 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	}
 	d.binding.Store(b)
 	// A new subscriber can only start decoding at a keyframe.
-	d.up.requestKeyframe()
+	d.up.requestFreshKeyframe()
 	return codec, nil
 }
 

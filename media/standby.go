@@ -40,8 +40,10 @@ func (s *SFU) Standby(peerID, party string, sig Signaler) (*Peer, error) {
 
 // Adopt moves a peer connected by SFU.Standby into the call's room on the
 // same PeerConnection: from now on it receives the other parties' tracks,
-// its own go to them and to the room's sinks, and its video publishers are
-// asked for a keyframe so that the first frame needs no wait for the next one.
+// and its own go to them and to the room's sinks. Each new subscription asks
+// for a keyframe as soon as it is negotiated (downTrack.Bind); one asked
+// earlier would be forwarded to nobody and hold the next one back for the
+// keyframe interval.
 func (r *Room) Adopt(p *Peer) error {
 	old := p.currentRoom()
 	if old == r {
@@ -65,7 +67,6 @@ func (r *Room) Adopt(p *Peer) error {
 	for _, up := range ups {
 		r.publish(up)
 	}
-	p.RequestKeyframes()
 	p.log.Info("peer adopted", "room", r.id)
 	return nil
 }

@@ -140,6 +140,14 @@ func (u *upTrack) requestKeyframe() {
 	}
 }
 
+// requestFreshKeyframe is requestKeyframe for a subscriber just bound, which
+// no keyframe sent before can serve (see keyframeFresh).
+func (u *upTrack) requestFreshKeyframe() {
+	if u.info.Kind == webrtc.RTPCodecTypeVideo && u.keyframes.requestFresh() {
+		u.sendKeyframeRequest()
+	}
+}
+
 func (u *upTrack) sendKeyframeRequest() {
 	err := u.writeRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: u.info.SSRC}})
 	if err == nil {
