@@ -149,8 +149,14 @@ func goCallSetup(t *testing.T, station, agent *client.Client, item string, p *pa
 	if !standing {
 		var wg sync.WaitGroup
 		wg.Add(2)
-		go func() { defer wg.Done(); sm, _ = station.StartMedia(ctx, callID, client.MediaOptions{OnPacket: atStation.onPacket}) }()
-		go func() { defer wg.Done(); am, _ = agent.StartMedia(ctx, callID, client.MediaOptions{OnPacket: atAgent.onPacket}) }()
+		go func() {
+			defer wg.Done()
+			sm, _ = station.StartMedia(ctx, callID, client.MediaOptions{OnPacket: atStation.onPacket})
+		}()
+		go func() {
+			defer wg.Done()
+			am, _ = agent.StartMedia(ctx, callID, client.MediaOptions{OnPacket: atAgent.onPacket})
+		}()
 		wg.Wait()
 		if sm == nil || am == nil {
 			t.Fatal("media per call did not start")
