@@ -74,7 +74,9 @@ func browserCallSetup(t *testing.T, agent console, kiosk station, item string, s
 	agent.offerFrom(station1Name)
 	if standing {
 		for _, p := range []*tab{agent.tab, kiosk.tab} {
-			p.waitJS(`window.cloudWindow.call.standbyConnection?.pc.connectionState === 'connected'`, "standing connection")
+			// The ringing call's tracks are negotiated (held) on both ends,
+			// as for a station that waited a moment in the queue.
+			p.waitJS(`window.cloudWindow.call.standbyConnection?.remoteStream('main')?.getVideoTracks().length > 0`, "prepared standing connection")
 		}
 	}
 	watchFirstFrame(agent.tab, "#station-video")

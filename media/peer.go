@@ -16,6 +16,9 @@ import (
 // Peer is one party's PeerConnection to the server.
 type Peer struct {
 	id, party string
+	// prepared are the standing peers a ringing call pairs this one with
+	// (SFU.Prepare); guarded by roomMu.
+	prepared []*Peer
 	// room is the room the peer is in: its standby room until a call
 	// adopts it (Room.Adopt). Read it with currentRoom.
 	roomMu   sync.Mutex
@@ -95,6 +98,7 @@ func (p *Peer) Close() {
 	p.closeOnce.Do(func() {
 		room := p.currentRoom()
 		room.detach(p)
+		p.forgetHeld()
 		if room.standby {
 			room.Close() // a standby room holds one peer and ends with it
 		}
@@ -207,8 +211,12 @@ func (p *Peer) onConnectionState(s webrtc.PeerConnectionState) {
 
 // subscribe adds a downTrack for a track of another party. The downTrack joins the
 // track's fanout first: once there, the track's end is sure to unsubscribe it.
-func (p *Peer) subscribe(up *upTrack) {
+func (p *Peer) subscribe(up *upTrack) { p.subscribeHeld(up, false) }
+
+// subscribeHeld is subscribe, with the downTrack held back if held.
+func (p *Peer) subscribeHeld(up *upTrack, held bool) {
 	d := newDownTrack(up, p)
+	d.held.Store(held)
 	p.negMu.Lock()
 	defer p.negMu.Unlock()
 	if p.isClosed() || !up.addDown(d) {

@@ -191,7 +191,14 @@ func (r *Room) publish(up *upTrack) {
 	r.tracks = append(r.tracks, up)
 	for _, p := range r.peers {
 		if r.forwards(up, p) {
-			p.subscribe(up)
+			deliver(up, p)
+		}
+	}
+	if r.standby {
+		if pub := r.peers[up.info.PeerID]; pub != nil {
+			for _, q := range pub.preparedPeers() {
+				q.prepare(up)
+			}
 		}
 	}
 	var factories []SinkFactory
@@ -210,7 +217,7 @@ func (r *Room) unpublish(up *upTrack, downs []*downTrack) {
 	r.tracks = slices.DeleteFunc(r.tracks, func(x *upTrack) bool { return x == up })
 	closed := r.closed
 	r.mu.Unlock()
-	if closed {
+	if closed && !r.standby {
 		return // the subscribers are closing too; renegotiating them is pointless
 	}
 	for _, d := range downs {

@@ -96,8 +96,18 @@ func (r *Room) admit(p *Peer) error {
 	r.peers[p.id] = p
 	for _, up := range r.tracks {
 		if r.forwards(up, p) {
-			p.subscribe(up)
+			deliver(up, p)
 		}
 	}
 	return nil
+}
+
+// deliver starts forwarding up to p: by releasing the downTrack a ringing
+// call prepared, or by subscribing p.
+func deliver(up *upTrack, p *Peer) {
+	if d := up.downFor(p); d != nil {
+		d.release()
+		return
+	}
+	p.subscribe(up)
 }

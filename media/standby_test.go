@@ -91,3 +91,64 @@ func TestClosingAStandingPeerClosesItsStandbyRoom(t *testing.T) {
 		t.Errorf("the station cannot stand by again after its peer closed: %v", err)
 	}
 }
+
+// boundHeld counts the peer's held downTracks negotiated with its client.
+func boundHeld(p *Peer) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, d := range p.downs {
+		if d.held.Load() && d.binding.Load() != nil {
+			n++
+		}
+	}
+	return n
+}
+
+func TestPreparedCallForwardsNothingUntilAdopted(t *testing.T) {
+	s := newTestSFU(t)
+	station := standbyClient(t, s, "station-1", "station")
+	agent := standbyClient(t, s, "agent-1", "agent")
+	waitFor(t, "standing peers publish", func() bool {
+		return len(station.peer.publishedTracks()) == 2 && len(agent.peer.publishedTracks()) == 2
+	})
+	s.Prepare(agent.peer, station.peer)
+	waitFor(t, "the ringing call's tracks negotiated, held", func() bool {
+		return boundHeld(agent.peer) == 2 && boundHeld(station.peer) == 2
+	})
+	published := station.peer.counters.packetsPublished.Load()
+	waitFor(t, "the station publishes on", func() bool { return station.peer.counters.packetsPublished.Load() > published+100 })
+	for _, c := range []*testClient{station, agent} {
+		if n := c.peer.counters.packetsForwarded.Load(); n != 0 {
+			t.Errorf("%s was forwarded %d packets while the call rang", c.party, n)
+		}
+	}
+
+	r := newTestRoom(t, s, "call-1")
+	for _, c := range []*testClient{station, agent} {
+		if err := r.Adopt(c.peer); err != nil {
+			t.Fatalf("adopt %s: %v", c.party, err)
+		}
+	}
+	agent.waitPackets("station-main", "camera", 50)
+	agent.waitPackets("station-main", "audio", 50)
+	station.waitPackets("agent-main", "camera", 50)
+}
+
+func TestUnpreparedCallLeavesNothingHeld(t *testing.T) {
+	s := newTestSFU(t)
+	station := standbyClient(t, s, "station-1", "station")
+	agent := standbyClient(t, s, "agent-1", "agent")
+	waitFor(t, "standing peers publish", func() bool {
+		return len(station.peer.publishedTracks()) == 2 && len(agent.peer.publishedTracks()) == 2
+	})
+	s.Prepare(agent.peer, station.peer)
+	waitFor(t, "held tracks negotiated", func() bool { return boundHeld(agent.peer) == 2 })
+	s.Unprepare(agent.peer, station.peer)
+	agent.peer.mu.Lock()
+	n := len(agent.peer.downs)
+	agent.peer.mu.Unlock()
+	if n != 0 {
+		t.Errorf("the agent still has %d downTracks of a call that did not come about", n)
+	}
+}

@@ -79,6 +79,9 @@ func (u *upTrack) forward(raw []byte) {
 	f := u.fanout.Load()
 	sent := 0
 	for _, d := range f.downs {
+		if d.held.Load() {
+			continue
+		}
 		var fwd bool
 		if d.video {
 			fwd = d.forwardRTP(&u.pkt.Header, u.pkt.Payload, &u.scratch)

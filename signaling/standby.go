@@ -114,6 +114,14 @@ func (s *Server) handleStandbyOffer(sess *session, d rtcOfferData, m Message) er
 	if err != nil {
 		return protoErr(CodeBadSDP, "offer refused: %v", err)
 	}
+	if d.Fresh {
+		// A call may already ring for it.
+		if sess.ident.Role == identity.RoleStation {
+			s.ringingFor(sess)
+		} else {
+			s.prepareRing(sess)
+		}
+	}
 	return nil
 }
 
@@ -126,6 +134,9 @@ func (s *Server) adoptStanding(c *call) {
 		return
 	}
 	for _, sess := range c.sessions() {
+		sess.mu.Lock()
+		sess.ringing = "" // the call rang and came about
+		sess.mu.Unlock()
 		st := sess.standingPeer()
 		if st == nil {
 			continue
