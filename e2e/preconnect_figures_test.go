@@ -165,7 +165,7 @@ func goCallSetup(t *testing.T, station, agent *client.Client, item string, p *pa
 	}
 	for atStation.at.Load() == 0 || atAgent.at.Load() == 0 {
 		if time.Since(start) > 20*time.Second {
-			t.Fatal("no media within 20 s")
+			t.Fatalf("standing=%v: no media within 20 s (the station received %v, the agent %v)", standing, sm.Received(), am.Received())
 		}
 		time.Sleep(time.Millisecond)
 	}
