@@ -135,6 +135,7 @@ class Console {
     if (!w.resumed) this.offer.clear();
     if (w.agent_state) this.stateBar.setStatus({ state: w.agent_state, reason: this.#keptReason(w) });
     this.#resumeCall(w);
+    if (w.agent_state && !w.call) this.call.standBy(w.agent_state);
     this.#route();
     this.#loadUnfinished();
   }
@@ -175,6 +176,7 @@ class Console {
       this.wrapup.close(); // the server ended wrap-up by its timeout
     }
     if (s.state === 'ready') this.#missed = false;
+    this.call.standBy(s.state);
     this.#route();
   }
 

@@ -25,6 +25,11 @@ export class AgentCall extends EventTarget {
   #mediaTrouble = false;
   #recording = null; // the last recording.status
   #case;
+  // standby is the media connection kept up while the agent is ready between
+  // calls (welcome.preconnect): the accepted call adopts it, so the first
+  // frame needs no new connection. The node forwards nothing of it before.
+  /** @type {{conn: CallConnection | null, media: MediaStream | null} | null} */
+  #standby = null;
 
   constructor({ signaling, i18n, session }) {
     super();
@@ -73,6 +78,11 @@ export class AgentCall extends EventTarget {
     return this.#conn;
   }
 
+  // standbyConnection is the standing connection while ready, for diagnostics.
+  get standbyConnection() {
+    return this.#standby?.conn ?? null;
+  }
+
   // start opens the call screen for call.started data (or welcome.call after
   // a reload); a second call.started for the same call is ignored, unless
   // the call moved to another server: then only the media connects anew.
@@ -81,15 +91,56 @@ export class AgentCall extends EventTarget {
       if (d.moved && this.#conn) this.#connect(d);
       return;
     }
+    const standing = d.standby && this.#standby?.conn ? this.#standby : null;
+    this.#standby = null;
+    if (!standing) this.#dropStandby();
     this.#data = d;
     this.#guide = null;
     this.#resetScreen(d);
     this.#case.start(d);
     this.dispatchEvent(new CustomEvent('started', { detail: d }));
+    if (standing) {
+      this.#media = standing.media;
+      this.#showSelf();
+      this.#use(standing.conn);
+      this.#loadGuide(d.item?.id);
+      return;
+    }
     await this.#openMedia();
     if (this.#data !== d) return; // ended meanwhile
     this.#connect(d);
     this.#loadGuide(d.item?.id);
+  }
+
+  // standBy keeps a standing media connection while the agent is ready
+  // (state "ready"), and closes it when they go not ready or offline.
+  async standBy(state) {
+    if (state === 'not_ready' || state === 'offline') {
+      this.#dropStandby();
+      return;
+    }
+    if (state !== 'ready' || !this.#sig.welcome?.preconnect || this.#standby || this.#data) return;
+    const slot = { conn: null, media: null };
+    this.#standby = slot;
+    const media = await openCamera().catch(() => openCamera({ video: false }).catch(() => null));
+    if (this.#standby !== slot) {
+      stopStream(media);
+      return;
+    }
+    slot.media = media;
+    slot.conn = new CallConnection({
+      signaling: this.#sig,
+      callId: 'standby',
+      iceServers: this.#sig.welcome?.ice_servers ?? [],
+      local: localTracks(media, null),
+    });
+  }
+
+  #dropStandby() {
+    const s = this.#standby;
+    this.#standby = null;
+    s?.conn?.close();
+    stopStream(s?.media ?? null);
   }
 
   // signalingResumed: the WebSocket came back to the same session.
@@ -148,6 +199,10 @@ export class AgentCall extends EventTarget {
       this.dispatchEvent(new CustomEvent('notice', { detail: this.#i18n.t('call.no_camera') }));
       this.#media = await openCamera({ video: false }).catch(() => null);
     }
+    this.#showSelf();
+  }
+
+  #showSelf() {
     const hasVideo = Boolean(this.#media?.getVideoTracks().length);
     $('.self-pip').hidden = !hasVideo;
     if (hasVideo) playInto($('#self-video'), this.#media);
@@ -155,12 +210,17 @@ export class AgentCall extends EventTarget {
 
   #connect(d) {
     this.#conn?.close();
-    const conn = new CallConnection({
+    this.#use(new CallConnection({
       signaling: this.#sig,
       callId: d.call_id,
       iceServers: this.#sig.welcome?.ice_servers ?? [],
       local: localTracks(this.#media, null),
-    });
+    }));
+  }
+
+  // use makes conn the call's media connection; a standing one may have had
+  // the station's tracks already.
+  #use(conn) {
     conn.addEventListener('remotestream', (/** @type {CustomEvent} */ e) => this.#remote(e.detail));
     // Others beyond the main party (a barging supervisor): shown as tiles.
     conn.addEventListener('otherstream', (/** @type {CustomEvent} */ e) => this.dispatchEvent(new CustomEvent('otherstream', { detail: e.detail })));
@@ -169,6 +229,10 @@ export class AgentCall extends EventTarget {
       this.#renderTrouble();
     });
     this.#conn = conn;
+    for (const role of ['main', 'document']) {
+      const stream = conn.remoteStream(role);
+      if (stream) this.#remote({ role, stream });
+    }
   }
 
   #remote({ role, stream }) {

@@ -201,7 +201,7 @@ func (c *Client) StartMedia(ctx context.Context, callID string, opts MediaOption
 	}
 	sources := map[string]string{}
 	for _, t := range tracks {
-		if err := m.publish(t[0], t[1], t[0][:1]+"-"+callID[:8], sources); err != nil {
+		if err := m.publish(t[0], t[1], t[0][:1]+"-"+callID[:min(8, len(callID))], sources); err != nil {
 			m.pc.Close()
 			return nil, err
 		}
@@ -212,6 +212,17 @@ func (c *Client) StartMedia(ctx context.Context, callID string, opts MediaOption
 		return nil, err
 	}
 	return m, nil
+}
+
+// StandbyCallID is the call_id of a standing media connection.
+const StandbyCallID = "standby"
+
+// StartStandby connects the client's media ahead of a call (a ready agent,
+// a queued station) as StartMedia does, under the call_id "standby". The
+// node forwards nothing of it until a call adopts it at accept; the call's
+// call.started then says "standby": true and this Media carries the call.
+func (c *Client) StartStandby(ctx context.Context, opts MediaOptions) (*Media, error) {
+	return c.StartMedia(ctx, StandbyCallID, opts)
 }
 
 // Watch joins a running call as a watching supervisor: the server offers

@@ -144,6 +144,12 @@ func clientAPI(t *testing.T, opts clientOptions) *webrtc.API {
 // joinClient joins a room as party with a fresh pion client.
 func joinClient(t *testing.T, r *Room, peerID, party string, opts clientOptions) *testClient {
 	t.Helper()
+	return connectClient(t, party, opts, func(sig Signaler) (*Peer, error) { return r.Join(peerID, party, sig) })
+}
+
+// connectClient makes a fresh pion client of party whose server side join makes.
+func connectClient(t *testing.T, party string, opts clientOptions, join func(Signaler) (*Peer, error)) *testClient {
+	t.Helper()
 	pc, err := clientAPI(t, opts).NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		t.Fatal(err)
@@ -157,9 +163,9 @@ func joinClient(t *testing.T, r *Room, peerID, party string, opts clientOptions)
 	}
 	pc.OnTrack(c.onTrack)
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) { c.state.Store(s) })
-	peer, err := r.Join(peerID, party, testSignaler{c})
+	peer, err := join(testSignaler{c})
 	if err != nil {
-		t.Fatalf("join %s: %v", peerID, err)
+		t.Fatalf("join %s: %v", party, err)
 	}
 	c.peer = peer
 	// Started after Join: a server offer sent meanwhile waits in ops.

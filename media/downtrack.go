@@ -22,6 +22,9 @@ type downTrack struct {
 	stream  string
 	sender  *webrtc.RTPSender
 	binding atomic.Pointer[trackBinding]
+	// held: negotiated ahead of a call that rings (SFU.Prepare); nothing is
+	// forwarded until the call's room adopts both peers.
+	held atomic.Bool
 
 	// While video to the subscriber is paused its packets are skipped; the
 	// sequence numbers it sees are shifted down by seqOffset so that the skipped
@@ -93,7 +96,7 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	}
 	d.binding.Store(b)
 	// A new subscriber can only start decoding at a keyframe.
-	d.up.requestKeyframe()
+	d.up.requestFreshKeyframe()
 	return codec, nil
 }
 

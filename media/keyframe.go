@@ -28,11 +28,23 @@ func newKeyframeLimiter(interval time.Duration, now func() time.Time) *keyframeL
 }
 
 // request reports whether a keyframe request may go upstream now.
-func (k *keyframeLimiter) request() bool {
+func (k *keyframeLimiter) request() bool { return k.requestWithin(k.interval) }
+
+// keyframeFresh is how recent a keyframe request must be for a subscriber that
+// just started to wait for its answer instead of asking again: about a
+// keyframe's round trip. An older request was answered before the subscriber
+// could use it (a recorder asked as a call adopted a standing peer).
+const keyframeFresh = 100 * time.Millisecond
+
+// requestFresh is request for a subscriber that can only start at a keyframe
+// still to come: it goes upstream unless one went within keyframeFresh.
+func (k *keyframeLimiter) requestFresh() bool { return k.requestWithin(keyframeFresh) }
+
+func (k *keyframeLimiter) requestWithin(interval time.Duration) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	now := k.now()
-	if !k.last.IsZero() && now.Sub(k.last) < k.interval {
+	if !k.last.IsZero() && now.Sub(k.last) < interval {
 		k.pending.Store(true)
 		return false
 	}

@@ -16,12 +16,18 @@ import (
 // Peer is one party's PeerConnection to the server.
 type Peer struct {
 	id, party string
-	room      *Room
-	sig       Signaler
-	pc        *webrtc.PeerConnection
-	log       *slog.Logger
-	metrics   *metrics
-	counters  peerCounters
+	// prepared are the standing peers a ringing call pairs this one with
+	// (SFU.Prepare); guarded by roomMu.
+	prepared []*Peer
+	// room is the room the peer is in: its standby room until a call
+	// adopts it (Room.Adopt). Read it with currentRoom.
+	roomMu   sync.Mutex
+	room     *Room
+	sig      Signaler
+	pc       *webrtc.PeerConnection
+	log      *slog.Logger
+	metrics  *metrics
+	counters peerCounters
 
 	// Downlink adaptation (nil bwe: off). The gate and cap belong to the room's
 	// adaptation loop; videoPaused is read by the forwarding hot path.
@@ -91,7 +97,12 @@ func (p *Peer) Party() string { return p.party }
 // peer. The subscribers of its tracks are renegotiated without them.
 func (p *Peer) Close() {
 	p.closeOnce.Do(func() {
-		p.room.detach(p)
+		room := p.currentRoom()
+		room.detach(p)
+		p.forgetHeld()
+		if room.standby {
+			room.Close() // a standby room holds one peer and ends with it
+		}
 		p.mu.Lock()
 		p.closed = true
 		wasConnected := p.connected
@@ -108,6 +119,16 @@ func (p *Peer) Close() {
 		p.log.Info("peer closed")
 	})
 }
+
+// currentRoom is the room the peer is in now.
+func (p *Peer) currentRoom() *Room {
+	p.roomMu.Lock()
+	defer p.roomMu.Unlock()
+	return p.room
+}
+
+// Done is closed when the peer is closed.
+func (p *Peer) Done() <-chan struct{} { return p.done }
 
 // RequestKeyframes asks every video track this peer publishes for a keyframe.
 func (p *Peer) RequestKeyframes() {
@@ -191,8 +212,12 @@ func (p *Peer) onConnectionState(s webrtc.PeerConnectionState) {
 
 // subscribe adds a downTrack for a track of another party. The downTrack joins the
 // track's fanout first: once there, the track's end is sure to unsubscribe it.
-func (p *Peer) subscribe(up *upTrack) {
+func (p *Peer) subscribe(up *upTrack) { p.subscribeHeld(up, false) }
+
+// subscribeHeld is subscribe, with the downTrack held back if held.
+func (p *Peer) subscribeHeld(up *upTrack, held bool) {
 	d := newDownTrack(up, p)
+	d.held.Store(held)
 	p.negMu.Lock()
 	defer p.negMu.Unlock()
 	if p.isClosed() || !up.addDown(d) {

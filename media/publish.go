@@ -38,7 +38,7 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	p.mu.Unlock()
 
 	p.log.Info("track published", "source", info.Source, "codec", info.Codec.MimeType, "red", red != nil, "ssrc", info.SSRC)
-	p.room.publish(up)
+	p.currentRoom().publish(up)
 	if !p.goTracked(func() { p.readTrack(up, remote) }) {
 		p.unpublish(up)
 		return
@@ -93,7 +93,7 @@ func (p *Peer) unpublish(up *upTrack) {
 	p.published = slices.DeleteFunc(p.published, func(x *upTrack) bool { return x == up })
 	p.mu.Unlock()
 	downs := up.end()
-	p.room.unpublish(up, downs)
+	p.currentRoom().unpublish(up, downs)
 	p.log.Info("track ended", "source", up.info.Source)
 }
 

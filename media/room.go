@@ -15,6 +15,9 @@ type Room struct {
 	log  *slog.Logger
 	done chan struct{}
 	wg   sync.WaitGroup // the adaptation loop
+	// standby: the room holds one peer connected ahead of a call, whose
+	// tracks go nowhere until a call's room adopts it. It is not a call.
+	standby bool
 
 	mu      sync.Mutex
 	closed  bool
@@ -181,14 +184,21 @@ func (r *Room) Stats() RoomStats {
 // publish subscribes the other parties to a new track and offers it to the sinks.
 func (r *Room) publish(up *upTrack) {
 	r.mu.Lock()
-	if r.closed {
+	if r.closed || slices.Contains(r.tracks, up) || up.isEnded() {
 		r.mu.Unlock()
 		return
 	}
 	r.tracks = append(r.tracks, up)
 	for _, p := range r.peers {
 		if r.forwards(up, p) {
-			p.subscribe(up)
+			deliver(up, p)
+		}
+	}
+	if r.standby {
+		if pub := r.peers[up.info.PeerID]; pub != nil {
+			for _, q := range pub.preparedPeers() {
+				q.prepare(up)
+			}
 		}
 	}
 	var factories []SinkFactory
@@ -207,7 +217,7 @@ func (r *Room) unpublish(up *upTrack, downs []*downTrack) {
 	r.tracks = slices.DeleteFunc(r.tracks, func(x *upTrack) bool { return x == up })
 	closed := r.closed
 	r.mu.Unlock()
-	if closed {
+	if closed && !r.standby {
 		return // the subscribers are closing too; renegotiating them is pointless
 	}
 	for _, d := range downs {

@@ -132,7 +132,9 @@ func (s *SFU) forget(r *Room) {
 	defer s.mu.Unlock()
 	if s.rooms[r.id] == r {
 		delete(s.rooms, r.id)
-		s.metrics.roomsOpen.Dec()
+		if !r.standby {
+			s.metrics.roomsOpen.Dec()
+		}
 	}
 }
 

@@ -138,3 +138,30 @@ func TestStreamIDsGroupCameraWithAudio(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyframeForANewSubscriberWaitsOnlyForAFreshRequest(t *testing.T) {
+	start := time.Unix(1000, 0)
+	now := start
+	k := newKeyframeLimiter(500*time.Millisecond, func() time.Time { return now })
+	steps := []struct {
+		at    time.Duration
+		fresh bool // a subscriber just bound (requestFresh) or anyone else (request)
+		want  bool
+	}{
+		{0, false, true},                     // a recorder asks
+		{50 * time.Millisecond, true, false}, // its keyframe is still to come: the subscriber gets it too
+		{200 * time.Millisecond, true, true}, // that one came and went: ask again at once
+		{300 * time.Millisecond, false, false},
+		{400 * time.Millisecond, true, true},
+	}
+	for i, s := range steps {
+		now = start.Add(s.at)
+		got := k.request
+		if s.fresh {
+			got = k.requestFresh
+		}
+		if g := got(); g != s.want {
+			t.Errorf("step %d at %v (fresh=%v): got %v, want %v", i, s.at, s.fresh, g, s.want)
+		}
+	}
+}

@@ -91,6 +91,9 @@ func (u *upTrack) forward(raw []byte) {
 	f := u.fanout.Load()
 	sent := 0
 	for _, d := range f.downs {
+		if d.held.Load() {
+			continue
+		}
 		var fwd bool
 		if d.video {
 			fwd = d.forwardRTP(&u.pkt.Header, u.pkt.Payload, &u.scratch)
@@ -155,6 +158,14 @@ func (u *upTrack) requestKeyframe() {
 	}
 }
 
+// requestFreshKeyframe is requestKeyframe for a subscriber just bound, which
+// no keyframe sent before can serve (see keyframeFresh).
+func (u *upTrack) requestFreshKeyframe() {
+	if u.info.Kind == webrtc.RTPCodecTypeVideo && u.keyframes.requestFresh() {
+		u.sendKeyframeRequest()
+	}
+}
+
 func (u *upTrack) sendKeyframeRequest() {
 	err := u.writeRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: u.info.SSRC}})
 	if err == nil {
@@ -173,6 +184,13 @@ func (u *upTrack) addDown(d *downTrack) bool {
 	f := u.fanout.Load()
 	u.fanout.Store(&fanout{downs: append(slices.Clip(f.downs), d), sinks: f.sinks})
 	return true
+}
+
+// isEnded tells whether the track has ended.
+func (u *upTrack) isEnded() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.ended
 }
 
 // downFor returns the downTrack that forwards to sub, nil if none.

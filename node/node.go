@@ -156,6 +156,7 @@ func (n *Node) open(ctx context.Context) error {
 		SessionCheckInterval: n.cfg.SessionCheckInterval,
 		RequireRecording:     n.cfg.RequireRecording,
 		GuestInviteTTL:       n.cfg.GuestInviteTTL,
+		PreconnectMedia:      n.cfg.PreconnectMedia,
 	}, signaling.Deps{
 		Verifier: n.Auth, Catalog: n.Catalog, NewQueue: n.newQueue, SFU: n.SFU, Recorder: n.recorder(),
 		Calls: n.Calls, Cases: n.Cases, Rectifications: n.Rectify, Health: n.Health, Links: n.Links,

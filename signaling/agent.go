@@ -129,6 +129,7 @@ func (s *Server) handleCallReject(ctx context.Context, sess *session, m Message)
 		return fmt.Errorf("reject %s: %w", d.RequestID, err)
 	}
 	s.events.add(d.RequestID, calls.Event{At: time.Now(), Type: "rejected", Actor: sess.ident.DisplayName})
+	s.stopRinging(sess)
 	sess.reply(m.ID, TypeOK, empty{})
 	// Nobody else may take a transfer to this agent: it goes back at once.
 	if c := s.liveCall(d.RequestID); c != nil && c.transferringTo() == sess.ident.AccountID {

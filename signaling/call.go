@@ -230,6 +230,7 @@ func (c *call) startedFor(sess *session) callStartedData {
 	}
 	me := c.find(sess)
 	partyName, peer := string(partyStation), peerInfo{Name: agent.ident.DisplayName}
+	standby := me != nil && me.standby
 	if me != nil && me.role != roleResident {
 		partyName = me.party
 	}
@@ -239,7 +240,7 @@ func (c *call) startedFor(sess *session) callStartedData {
 	return callStartedData{
 		CallID: c.id, Party: partyName, StartedAt: c.started.UTC().Format(time.RFC3339),
 		Peer: peer, Station: stationOf(c.req), GreenChannel: c.req.GreenReason, Item: itemJSON(c.item),
-		CaseID: c.caseID, CaseNumber: c.caseNo, Moved: c.moved,
+		CaseID: c.caseID, CaseNumber: c.caseNo, Moved: c.moved, Standby: standby,
 	}
 }
 

@@ -43,6 +43,7 @@ func (c *call) connect(p *participant) (callPeer, error) {
 		p.peer.Close()
 		p.peer = nil
 	}
+	p.standby = false
 	p.party = c.freeParty(p, p.mediaParty())
 	p.peerID = newSecret(p.party + "-")
 	p.sink.Store(p.sess)

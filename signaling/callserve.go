@@ -48,6 +48,7 @@ func (s *Server) startCall(ctx context.Context, agent, station *session, req que
 	station.setCall(c)
 	agent.setCall(c)
 	s.events.add(c.id, calls.Event{At: c.started, Type: "accepted", Actor: agent.ident.DisplayName})
+	s.adoptStanding(c)
 	station.push(TypeCallStarted, c.startedFor(station))
 	if err := s.helperJoins(ctx, c, station); err != nil {
 		s.log.Warn("add the kiosk's helper to the call", "call", c.id, "err", err)

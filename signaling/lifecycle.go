@@ -141,6 +141,7 @@ func (s *Server) welcome(ctx context.Context, sess *session, resumed bool) welco
 	w := welcomeData{
 		SessionID: sess.id, ResumeToken: sess.resumeToken, Resumed: resumed,
 		Identity: sess.ident, ICEServers: s.iceServersFor(sess.ident.AccountID),
+		Preconnect: s.cfg.PreconnectMedia,
 	}
 	switch sess.ident.Role {
 	case identity.RoleAgent:
@@ -198,6 +199,7 @@ func (s *Server) release(sess *session) {
 	if sess.ident.Role == identity.RoleGuest {
 		s.guestGone(sess)
 	}
+	s.closeStanding(sess)
 	if id := sess.waitingRequest(); id != "" {
 		if err := s.queue.Cancel(ctx, sess.ident.AccountID, id); errors.Is(err, queue.ErrUnavailable) {
 			s.left.cancelLater(sess.ident.AccountID, id)

@@ -37,6 +37,7 @@ func (s *Server) Offered(agentID string, req queue.Request, ringTimeout time.Dur
 		offer.Item = itemJSON(item)
 	}
 	sess.push(TypeCallOffer, offer)
+	s.ringStanding(sess, req.StationID)
 	s.events.add(req.ID, calls.Event{At: time.Now(), Type: "offered", Actor: sess.ident.DisplayName})
 }
 
@@ -47,6 +48,7 @@ func (s *Server) OfferWithdrawn(agentID, requestID, reason string) {
 		return // every node hears every queue event; the agent's node records it
 	}
 	sess.push(TypeOfferWithdrawn, offerWithdrawnData{RequestID: requestID, Reason: reason})
+	s.stopRinging(sess)
 	if reason == "timeout" {
 		s.events.add(requestID, calls.Event{At: time.Now(), Type: "ring_timeout", Actor: sess.ident.DisplayName})
 	}

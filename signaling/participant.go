@@ -49,6 +49,7 @@ type participant struct {
 	held    bool // on hold: nothing reaches them, nothing of theirs reaches others
 	peer    callPeer
 	peerID  string // the peer being joined or joined; routing knows it before the room does
+	standby bool   // peer is the participant's standing connection, adopted at accept
 	// sink is sess for the media's signaler, which runs without the call's
 	// lock: a participant whose session resumed on another node is rebound
 	// (call.rebind) while its media may still be signalling.

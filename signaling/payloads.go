@@ -61,6 +61,9 @@ type welcomeData struct {
 	Call        json.RawMessage   `json:"call,omitempty"`
 	// A station's link profile: how its kiosk starts its video encoders.
 	LinkProfile *stationlink.Settings `json:"link_profile,omitempty"`
+	// Preconnect: the node takes standing media connections (call_id
+	// "standby") made ahead of a call.
+	Preconnect bool `json:"preconnect,omitempty"`
 }
 
 // ICEServer is a STUN or TURN server the clients may use.
@@ -173,6 +176,9 @@ type callStartedData struct {
 	// stopped, or its agent's session moved); the client makes a new
 	// PeerConnection for it.
 	Moved bool `json:"moved,omitempty"`
+	// Standby: the call adopted this client's standing media connection,
+	// which carries the call from now on; no new PeerConnection is made.
+	Standby bool `json:"standby,omitempty"`
 }
 
 type callRef struct {

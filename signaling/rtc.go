@@ -29,6 +29,9 @@ func (s *Server) handleRTCOffer(_ context.Context, sess *session, m Message) err
 	if err := decodeData(m.Data, &d); err != nil {
 		return err
 	}
+	if d.CallID == standbyCallID {
+		return s.handleStandbyOffer(sess, d, m)
+	}
 	c, err := s.callOf(sess, d.CallID)
 	if err != nil {
 		return err
@@ -89,6 +92,13 @@ func (s *Server) handleRTCCandidate(_ context.Context, sess *session, m Message)
 
 // peerOf finds the peer a session negotiates with in a call.
 func (s *Server) peerOf(sess *session, callID string) (callPeer, error) {
+	if callID == standbyCallID {
+		st, err := s.standingFor(sess, false)
+		if err != nil {
+			return nil, err
+		}
+		return st.peer, nil
+	}
 	c, err := s.callOf(sess, callID)
 	if err != nil {
 		return nil, err

@@ -75,6 +75,9 @@ type Config struct {
 	// GuestInviteTTL is how long a guest invitation may be used; default
 	// DefaultGuestInviteTTL.
 	GuestInviteTTL time.Duration
+	// PreconnectMedia takes standing media connections made ahead of a
+	// call (call_id "standby"), adopted by the call on accept.
+	PreconnectMedia bool
 }
 
 // Defaults for Config.

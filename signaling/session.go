@@ -32,6 +32,8 @@ type session struct {
 	request    queue.Request     // a station's waiting request, with when it was enqueued
 	agentState queue.AgentState  // an agent's state as the queue last told it
 	watching   map[string]string // a supervisor's watched calls on other nodes: node by call id
+	standby    *standing         // the media connection made ahead of a call, if any
+	ringing    string            // an agent's ringing offer: the station's account id
 
 	// changed, if set, is told when what a resume on another node needs
 	// changes (its socket, its call): the record kept for it is saved again.

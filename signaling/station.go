@@ -68,6 +68,7 @@ func (s *Server) handleCallCancel(ctx context.Context, sess *session, m Message)
 		return fmt.Errorf("cancel request %s: %w", d.RequestID, err)
 	}
 	sess.setWaitingRequest("")
+	s.closeStanding(sess)
 	s.events.add(d.RequestID, calls.Event{At: time.Now(), Type: "cancelled", Actor: sess.ident.DisplayName})
 	sess.reply(m.ID, TypeOK, empty{})
 	return nil

@@ -37,6 +37,11 @@ export class StationCall extends EventTarget {
   #requestId = '';
   #call = null;
   #conn = null;
+  // standby is the media connection made while the request waits
+  // (welcome.preconnect): the call adopts it on accept. The node forwards and
+  // records nothing of it before, and the queue screen says so.
+  /** @type {CallConnection | null} */
+  #standby = null;
   #endedCallId = '';
   #scans;
   #signing;
@@ -177,10 +182,32 @@ export class StationCall extends EventTarget {
     renderGreenFlags(this.#i18n, this.#green);
     this.#onPosition(pos);
     const hasVideo = Boolean(this.#media?.getVideoTracks().length);
+    const standing = this.#standBy();
     $('#queue-self').hidden = !hasVideo;
-    $('.queue-preview p').textContent = this.#i18n.t(hasVideo ? 'queue.preview' : 'queue.audio_only');
+    let note = hasVideo ? 'queue.preview' : 'queue.audio_only';
+    if (hasVideo && standing) note = 'queue.preconnected';
+    $('.queue-preview p').textContent = this.#i18n.t(note);
     if (hasVideo) playInto($('#queue-self'), this.#media);
     this.#screens.show('queue');
+  }
+
+  // standBy connects the waiting station's media ahead of the call when the
+  // node takes standing connections; it reports whether one is up.
+  #standBy() {
+    if (!this.#sig.welcome?.preconnect || !this.#media) return false;
+    this.#standby ??= new CallConnection({
+      signaling: this.#sig,
+      callId: 'standby',
+      iceServers: this.#sig.welcome?.ice_servers ?? [],
+      local: localTracks(this.#media, this.#document),
+      relayOnly: kioskSettings().relayOnly,
+    });
+    return true;
+  }
+
+  #dropStandby() {
+    this.#standby?.close();
+    this.#standby = null;
   }
 
   #renderQueueItem() {
@@ -206,6 +233,7 @@ export class StationCall extends EventTarget {
     const id = this.#requestId;
     this.#requestId = '';
     this.#clearPending();
+    this.#dropStandby();
     this.#releaseMedia();
     this.dispatchEvent(new CustomEvent('done'));
     if (!id) return;
@@ -236,7 +264,13 @@ export class StationCall extends EventTarget {
     this.#scans.start(d.call_id, this.#document);
     this.#signing.start(d.call_id);
     this.#screens.show('call');
-    this.#connect(d);
+    const standing = this.#standby;
+    this.#standby = null;
+    if (d.standby && standing) this.#use(standing);
+    else {
+      standing?.close();
+      this.#connect(d);
+    }
   }
 
   // reopenMedia gets the devices back after a reload, without questions:
@@ -252,23 +286,37 @@ export class StationCall extends EventTarget {
 
   #connect(d) {
     this.#conn?.close();
-    const conn = new CallConnection({
+    this.#use(new CallConnection({
       signaling: this.#sig,
       callId: d.call_id,
       iceServers: this.#sig.welcome?.ice_servers ?? [],
       local: localTracks(this.#media, this.#document),
       relayOnly: kioskSettings().relayOnly,
-    });
+    }));
+  }
+
+  // use makes conn the call's media connection; a standing one may have had
+  // the agent's tracks already.
+  #use(conn) {
     conn.addEventListener('remotestream', (/** @type {CustomEvent} */ e) => this.#screen.remote(e.detail));
     // Others beyond the main party (a barging supervisor): shown as tiles.
     conn.addEventListener('otherstream', (/** @type {CustomEvent} */ e) => this.dispatchEvent(new CustomEvent('otherstream', { detail: e.detail })));
     conn.addEventListener('connectionstate', (/** @type {CustomEvent} */ e) => this.#screen.mediaState(e.detail.state));
     this.#conn = conn;
+    for (const role of ['main', 'document']) {
+      const stream = conn.remoteStream(role);
+      if (stream) this.#screen.remote({ role, stream });
+    }
   }
 
   // connection exposes the running call's PeerConnection for diagnostics.
   get connection() {
     return this.#conn;
+  }
+
+  // standbyConnection is the connection made while waiting, for diagnostics.
+  get standbyConnection() {
+    return this.#standby;
   }
 
   async hangup() {
@@ -297,6 +345,7 @@ export class StationCall extends EventTarget {
     const call = this.#call ?? { call_id: callId };
     this.#endedCallId = callId;
     this.#call = null;
+    this.#dropStandby();
     this.#conn?.close();
     this.#conn = null;
     this.#scans.stop();

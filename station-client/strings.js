@@ -158,6 +158,7 @@ export const messages = {
     'queue.note': '请在座位上稍候，接通后会自动进入视频',
     'queue.preview': '请看着摄像头，让工作人员看清您',
     'queue.audio_only': '本次只用声音通话',
+    'queue.preconnected': '摄像头已开启，接通后工作人员才能看到您',
     'queue.cancel': '取消呼叫',
     'speech.position': '您前面还有 {n} 位，请稍候',
     'speech.next': '马上就轮到您了，请稍候',
@@ -428,6 +429,7 @@ export const messages = {
     'queue.note': 'Please stay seated; the video starts by itself',
     'queue.preview': 'Look at the camera so the agent can see you',
     'queue.audio_only': 'Voice only this time',
+    'queue.preconnected': 'Your camera is on; the agent sees you only once the call is answered',
     'queue.cancel': 'Cancel the call',
 
     'call.connecting': 'Connecting the video…',

@@ -1,0 +1,120 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp/kb"
+
+	"cloudwindow/node"
+	"cloudwindow/recordings"
+)
+
+func browserPreconnectNode(c *node.Config) {
+	browserNode(c)
+	c.PreconnectMedia = true
+}
+
+// standbyBytes sums the standing connection's RTP bytes of a direction
+// ("inbound-rtp" or "outbound-rtp") in a page; -1 while it has none.
+func standbyBytes(p *tab, statType string) float64 {
+	return evalJS[float64](p, fmt.Sprintf(`(async () => {
+		const pc = window.cloudWindow.call.standbyConnection?.pc;
+		if (!pc || pc.connectionState !== 'connected') return -1;
+		let bytes = 0;
+		for (const s of (await pc.getStats()).values()) {
+			if (s.type === %q) bytes += s.bytesReceived ?? s.bytesSent ?? 0;
+		}
+		return bytes;
+	})()`, statType))
+}
+
+// metricValue reads one unlabelled counter or gauge from the node's /metrics.
+func metricValue(t *testing.T, n *node.Node, name string) float64 {
+	t.Helper()
+	_, body := httpGet(t, n.URL()+"/metrics", "")
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("metric %s: %v", name, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("/metrics has no %s", name)
+	return 0
+}
+
+// TestBrowserPreconnect: a queued kiosk's camera goes to the node while it
+// waits, but reaches neither the agent nor the recorder before the accept;
+// after it the call plays on the same connections.
+func TestBrowserPreconnect(t *testing.T) {
+	browser := startBrowser(t)
+	n := startNode(t, browserPreconnectNode)
+	item := itemOf(t, n, "medical_insurance")
+	agent := openConsole(t, browser, n, "agent1")
+	agent.ready()
+	kiosk := openStation(t, browser, n, "station1", 1280, 720, "")
+	kiosk.request("medical_insurance", item, "")
+	if got := kiosk.text(".queue-preview p"); !strings.Contains(got, "接通后工作人员才能看到您") {
+		t.Errorf("the queue screen says %q, not that the agent sees the resident only once answered", got)
+	}
+	agent.offerFrom(station1Name)
+
+	// Both standing connections are up and the kiosk sends its camera.
+	deadline := time.Now().Add(waitLimit)
+	var sent float64
+	for sent < 200_000 && time.Now().Before(deadline) {
+		time.Sleep(300 * time.Millisecond)
+		if standbyBytes(agent.tab, "outbound-rtp") < 0 {
+			continue
+		}
+		sent = standbyBytes(kiosk.tab, "outbound-rtp")
+	}
+	if sent < 200_000 {
+		t.Fatalf("the kiosk's standing connection sent %.0f bytes while waiting", sent)
+	}
+	if got := standbyBytes(agent.tab, "inbound-rtp"); got != 0 {
+		t.Errorf("the agent received %.0f bytes of media before the accept", got)
+	}
+	if got := metricValue(t, n, "cloudwindow_media_forwarded_packets_total"); got != 0 {
+		t.Errorf("the node forwarded %.0f packets before the accept", got)
+	}
+	var page recordings.Page
+	if code := api(t, n, "GET", "/api/v1/recordings?station="+stationID(t, n, "station1"), token(t, n, "supervisor1"), nil, &page); code != 200 || len(page.Sessions) != 0 {
+		t.Errorf("recordings before the accept: %d, %+v", code, page.Sessions)
+	}
+	kioskPC := evalJS[bool](kiosk.tab, `(window.__standing = window.cloudWindow.call.standbyConnection) !== null`)
+
+	agent.click("#offer-accept")
+	agent.screen("call")
+	kiosk.screen("call")
+	agent.videoPlaying("#station-video")
+	kiosk.videoPlaying("#remote-video")
+	agent.inboundGrowing("audio")
+	if same := evalJS[bool](kiosk.tab, `window.cloudWindow.call.connection === window.__standing`); !kioskPC || !same {
+		t.Error("the kiosk's call does not run on the connection it made while waiting")
+	}
+
+	// The next call: the agent stood by again after the wrap-up.
+	agent.key(kb.F9)
+	kiosk.screen("ended")
+	kiosk.click("#rating-skip")
+	kiosk.screen("receipt-wait")
+	kiosk.click(`[data-screen="receipt-wait"] [data-action="home"]`)
+	kiosk.screen("idle")
+	agent.wrapUp("done")
+	agent.waitJS(`window.cloudWindow.call.standbyConnection?.pc.connectionState === 'connected'`, "a standing connection after the wrap-up")
+	kiosk.request("medical_insurance", item, "")
+	agent.offerFrom(station1Name)
+	agent.click("#offer-accept")
+	agent.videoPlaying("#station-video")
+	kiosk.videoPlaying("#remote-video")
+}

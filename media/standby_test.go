@@ -1,0 +1,154 @@
+package media
+
+import (
+	"testing"
+)
+
+// standbyClient connects a client that publishes audio and camera ahead of a call.
+func standbyClient(t *testing.T, s *SFU, peerID, party string) *testClient {
+	t.Helper()
+	c := connectClient(t, party, clientOptions{}, func(sig Signaler) (*Peer, error) { return s.Standby(peerID, party, sig) })
+	c.publish(SourceAudio)
+	c.publish(SourceCamera)
+	if _, err := c.negotiate(nil, nil); err != nil {
+		t.Fatalf("%s standby offer: %v", party, err)
+	}
+	return c
+}
+
+func TestAdoptedPeersForwardOnlyFromTheCall(t *testing.T) {
+	s := newTestSFU(t)
+	// Another call runs on the node: nothing of the standing peers may reach it.
+	other := newTestRoom(t, s, "call-other")
+	otherStation, otherAgent := startCall(t, other, clientOptions{}, clientOptions{})
+	station := standbyClient(t, s, "station-1", "station")
+	agent := standbyClient(t, s, "agent-1", "agent")
+	waitFor(t, "standing peers publish", func() bool {
+		return station.peer.counters.packetsPublished.Load() > 100 && agent.peer.counters.packetsPublished.Load() > 100
+	})
+	for _, c := range []*testClient{station, agent} {
+		if n := c.peer.counters.packetsForwarded.Load(); n != 0 {
+			t.Errorf("%s was forwarded %d packets while standing by", c.party, n)
+		}
+		for _, stream := range []string{"station-main", "agent-main"} {
+			if rt := c.track(stream, "camera"); rt != nil {
+				t.Errorf("%s receives %s while standing by", c.party, stream)
+			}
+		}
+	}
+
+	r := newTestRoom(t, s, "call-1")
+	rec := newSinkRecorder()
+	r.AddSink(rec.factory)
+	if rec.sink("station/camera") != nil {
+		t.Fatal("the station's camera is recorded before the call adopts it")
+	}
+	stationPC, agentPC := station.pc, agent.pc
+	for _, c := range []*testClient{station, agent} {
+		if err := r.Adopt(c.peer); err != nil {
+			t.Fatalf("adopt %s: %v", c.party, err)
+		}
+	}
+	agent.waitPackets("station-main", "camera", 50)
+	agent.waitPackets("station-main", "audio", 50)
+	station.waitPackets("agent-main", "camera", 50)
+	waitFor(t, "the station's camera is recorded", func() bool {
+		sk := rec.sink("station/camera")
+		if sk == nil {
+			return false
+		}
+		sk.mu.Lock()
+		defer sk.mu.Unlock()
+		return len(sk.seqs) > 20
+	})
+	if station.pc != stationPC || agent.pc != agentPC {
+		t.Error("the call did not keep the standing connections")
+	}
+	for _, c := range []*testClient{otherStation, otherAgent} {
+		c.mu.Lock()
+		n := len(c.received)
+		c.mu.Unlock()
+		if n != 2 {
+			t.Errorf("the %s of the other call receives %d tracks, want its own call's 2", c.party, n)
+		}
+	}
+	if n := len(r.Stats().Peers); n != 2 {
+		t.Errorf("the call's room has %d peers, want the 2 adopted", n)
+	}
+	if s.Room(standbyPrefix+"station-1") != nil {
+		t.Error("the station's standby room is still open after the call adopted it")
+	}
+}
+
+func TestClosingAStandingPeerClosesItsStandbyRoom(t *testing.T) {
+	s := newTestSFU(t)
+	station := standbyClient(t, s, "station-1", "station")
+	station.peer.Close()
+	if s.Room(standbyPrefix+"station-1") != nil {
+		t.Error("the standby room outlives its peer")
+	}
+	if _, err := s.Standby("station-1", "station", testSignaler{station}); err != nil {
+		t.Errorf("the station cannot stand by again after its peer closed: %v", err)
+	}
+}
+
+// boundHeld counts the peer's held downTracks negotiated with its client.
+func boundHeld(p *Peer) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, d := range p.downs {
+		if d.held.Load() && d.binding.Load() != nil {
+			n++
+		}
+	}
+	return n
+}
+
+func TestPreparedCallForwardsNothingUntilAdopted(t *testing.T) {
+	s := newTestSFU(t)
+	station := standbyClient(t, s, "station-1", "station")
+	agent := standbyClient(t, s, "agent-1", "agent")
+	waitFor(t, "standing peers publish", func() bool {
+		return len(station.peer.publishedTracks()) == 2 && len(agent.peer.publishedTracks()) == 2
+	})
+	s.Prepare(agent.peer, station.peer)
+	waitFor(t, "the ringing call's tracks negotiated, held", func() bool {
+		return boundHeld(agent.peer) == 2 && boundHeld(station.peer) == 2
+	})
+	published := station.peer.counters.packetsPublished.Load()
+	waitFor(t, "the station publishes on", func() bool { return station.peer.counters.packetsPublished.Load() > published+100 })
+	for _, c := range []*testClient{station, agent} {
+		if n := c.peer.counters.packetsForwarded.Load(); n != 0 {
+			t.Errorf("%s was forwarded %d packets while the call rang", c.party, n)
+		}
+	}
+
+	r := newTestRoom(t, s, "call-1")
+	for _, c := range []*testClient{station, agent} {
+		if err := r.Adopt(c.peer); err != nil {
+			t.Fatalf("adopt %s: %v", c.party, err)
+		}
+	}
+	agent.waitPackets("station-main", "camera", 50)
+	agent.waitPackets("station-main", "audio", 50)
+	station.waitPackets("agent-main", "camera", 50)
+}
+
+func TestUnpreparedCallLeavesNothingHeld(t *testing.T) {
+	s := newTestSFU(t)
+	station := standbyClient(t, s, "station-1", "station")
+	agent := standbyClient(t, s, "agent-1", "agent")
+	waitFor(t, "standing peers publish", func() bool {
+		return len(station.peer.publishedTracks()) == 2 && len(agent.peer.publishedTracks()) == 2
+	})
+	s.Prepare(agent.peer, station.peer)
+	waitFor(t, "held tracks negotiated", func() bool { return boundHeld(agent.peer) == 2 })
+	s.Unprepare(agent.peer, station.peer)
+	agent.peer.mu.Lock()
+	n := len(agent.peer.downs)
+	agent.peer.mu.Unlock()
+	if n != 0 {
+		t.Errorf("the agent still has %d downTracks of a call that did not come about", n)
+	}
+}

@@ -1,0 +1,206 @@
+package signaling
+
+import (
+	"sync/atomic"
+
+	"github.com/pion/webrtc/v4"
+
+	"cloudwindow/identity"
+	"cloudwindow/media"
+)
+
+// standbyCallID is the call_id of the rtc.* messages of a standing media
+// connection: a ready agent's between calls, a queued station's while it
+// waits. The connection is made ahead of the call so that on accept the
+// node only has to start forwarding; until then it forwards and records
+// nothing of it.
+const standbyCallID = "standby"
+
+// standing is a session's standing media connection.
+type standing struct {
+	peer *media.Peer
+	sig  *standbySignaler
+}
+
+// closed tells whether the connection has ended (a call that adopted it
+// ended, the client went away).
+func (st *standing) closed() bool {
+	select {
+	case <-st.peer.Done():
+		return true
+	default:
+		return false
+	}
+}
+
+// standingPeer is sess's open standing connection, nil if none.
+func (s *session) standingPeer() *standing {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.standby == nil || s.standby.closed() {
+		return nil
+	}
+	return s.standby
+}
+
+// replaceStanding makes st sess's standing connection and returns the one
+// it replaces, if any.
+func (s *session) replaceStanding(st *standing) *standing {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.standby
+	s.standby = st
+	return old
+}
+
+// closeStanding ends sess's standing connection unless a call uses it: a
+// station that leaves the queue or a session that is gone.
+func (s *Server) closeStanding(sess *session) {
+	st := sess.standingPeer()
+	if st == nil || st.sig.adopted.Load() != nil {
+		return
+	}
+	sess.replaceStanding(nil)
+	st.peer.Close()
+}
+
+// standingFor is the standing connection sess negotiates over; an offer
+// marked fresh (a new PeerConnection) replaces it.
+func (s *Server) standingFor(sess *session, fresh bool) (*standing, error) {
+	if !s.cfg.PreconnectMedia {
+		return nil, protoErr(CodeInvalidState, "this node connects media per call")
+	}
+	if r := sess.ident.Role; r != identity.RoleStation && r != identity.RoleAgent {
+		return nil, protoErr(CodeForbidden, "only stations and agents keep a standing media connection")
+	}
+	st := sess.standingPeer()
+	if !fresh {
+		if st == nil {
+			return nil, protoErr(CodeInvalidState, "send an rtc.offer first")
+		}
+		return st, nil
+	}
+	if sess.currentCall() != nil || sess.awayCall() != nil {
+		return nil, protoErr(CodeInvalidState, "you are in a call: negotiate with its call_id")
+	}
+	party := string(partyAgent)
+	if sess.ident.Role == identity.RoleStation {
+		party = string(partyStation)
+	}
+	sig := &standbySignaler{sess: sess}
+	peer, err := s.deps.SFU.Standby(newSecret(party+"-"), party, sig)
+	if err != nil {
+		return nil, err
+	}
+	st = &standing{peer: peer, sig: sig}
+	if old := sess.replaceStanding(st); old != nil {
+		old.peer.Close()
+	}
+	return st, nil
+}
+
+func (s *Server) handleStandbyOffer(sess *session, d rtcOfferData, m Message) error {
+	st, err := s.standingFor(sess, d.Fresh)
+	if err != nil {
+		return err
+	}
+	sources := make(map[string]media.Source, len(d.Sources))
+	for id, src := range d.Sources {
+		sources[id] = media.Source(src)
+	}
+	err = st.peer.AnswerOffer(d.SDP, sources, func(answer string) {
+		sess.reply(m.ID, TypeRTCAnswer, rtcAnswerData{CallID: standbyCallID, SDP: answer})
+	})
+	if err != nil {
+		return protoErr(CodeBadSDP, "offer refused: %v", err)
+	}
+	if d.Fresh {
+		// A call may already ring for it.
+		if sess.ident.Role == identity.RoleStation {
+			s.ringingFor(sess)
+		} else {
+			s.prepareRing(sess)
+		}
+	}
+	return nil
+}
+
+// adoptStanding moves the standing connections of the call's station and
+// agent into its room: forwarding starts at once on connections that are
+// already up. A party without one connects per call as before.
+func (s *Server) adoptStanding(c *call) {
+	room, ok := c.room.(mediaRoom)
+	if !ok {
+		return
+	}
+	for _, sess := range c.sessions() {
+		sess.mu.Lock()
+		sess.ringing = "" // the call rang and came about
+		sess.mu.Unlock()
+		st := sess.standingPeer()
+		if st == nil {
+			continue
+		}
+		sig, err := c.adopt(sess, st.peer, room)
+		if err != nil {
+			s.log.Warn("adopt standing media", "call", c.id, "err", err)
+			continue
+		}
+		st.sig.adopted.Store(&sig)
+	}
+}
+
+// adopt makes peer sess's media in the call.
+func (c *call) adopt(sess *session, peer *media.Peer, room mediaRoom) (participantSignaler, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.find(sess)
+	if c.ended || p == nil || p.peer != nil {
+		return participantSignaler{}, protoErr(CodeInvalidState, "not adoptable in call %s", c.id)
+	}
+	p.peerID, p.standby = peer.ID(), true
+	p.sink.Store(sess)
+	c.applyRouting()
+	if err := room.Adopt(peer); err != nil {
+		p.peerID, p.standby = "", false
+		return participantSignaler{}, err
+	}
+	p.peer = peer
+	return participantSignaler{call: c, p: p}, nil
+}
+
+// standbySignaler carries a standing connection's negotiation, under the
+// call_id "standby" for as long as it lives; once a call adopts it, what the
+// call needs to know of its link goes to the call.
+type standbySignaler struct {
+	sess    *session
+	adopted atomic.Pointer[participantSignaler]
+}
+
+var _ media.LinkNotifier = (*standbySignaler)(nil)
+
+func (s *standbySignaler) SendOffer(sdp string) {
+	s.sess.push(TypeRTCOffer, rtcAnswerData{CallID: standbyCallID, SDP: sdp})
+}
+
+func (s *standbySignaler) SendCandidate(ci webrtc.ICECandidateInit) {
+	s.sess.push(TypeRTCCandidate, rtcCandidateData{CallID: standbyCallID, Candidate: ci.Candidate, SDPMid: ci.SDPMid, SDPMLineIndex: ci.SDPMLineIndex})
+}
+
+func (s *standbySignaler) ConnectionState(st webrtc.PeerConnectionState) {
+	if a := s.adopted.Load(); a != nil {
+		a.ConnectionState(st)
+	}
+}
+
+func (s *standbySignaler) VideoPaused(paused bool) {
+	if a := s.adopted.Load(); a != nil {
+		a.VideoPaused(paused)
+	}
+}
+
+func (s *standbySignaler) BitrateLimit(bps int) {
+	if a := s.adopted.Load(); a != nil {
+		a.BitrateLimit(bps)
+	}
+}
