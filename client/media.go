@@ -113,6 +113,7 @@ func newAPI(opts MediaOptions) (*webrtc.API, error) {
 type apiKey struct {
 	announceIP string
 	tcp        bool
+	red        bool
 }
 
 // The clients of one process share their pion APIs and DTLS certificate, as a
@@ -126,7 +127,7 @@ var (
 
 // sharedAPI returns the process's API for opts, made on first use.
 func sharedAPI(opts MediaOptions) (*webrtc.API, error) {
-	key := apiKey{announceIP: opts.AnnounceIP, tcp: opts.TCP}
+	key := apiKey{announceIP: opts.AnnounceIP, tcp: opts.TCP, red: opts.RED}
 	apisMu.Lock()
 	defer apisMu.Unlock()
 	if api, ok := apis[key]; ok {
