@@ -265,9 +265,10 @@ func (c *conn) shut() {
 	close(c.closed)
 }
 
-// read returns the next message. A frame that is not a valid envelope is
-// answered with an error and skipped; an oversized or binary one ends the
-// connection (the protocol is JSON text only).
+// read returns the next message, no sooner than the message rate allows
+// (throttle). A frame that is not a valid envelope is answered with an error
+// and skipped; an oversized or binary one ends the connection (the protocol
+// is JSON text only).
 func (c *conn) read() (Message, error) {
 	for {
 		kind, b, err := c.ws.ReadMessage()
@@ -284,10 +285,7 @@ func (c *conn) read() (Message, error) {
 		if c.live {
 			c.ws.SetReadDeadline(time.Now().Add(c.pongWait))
 		}
-		if !c.limiter.Allow() {
-			c.sendError("", protoErr(CodeRateLimited, "too many messages; slow down"))
-			continue
-		}
+		c.throttle()
 		m, err := decodeEnvelope(b)
 		if err != nil {
 			c.sendError("", protoErr(CodeBadMessage, "a message is a JSON object with a type, an optional id and data, and nothing else"))
@@ -298,6 +296,27 @@ func (c *conn) read() (Message, error) {
 }
 
 var errBinaryFrame = errors.New("binary frame")
+
+// throttle holds the reader until the next message is within msgRate
+// (bursts of msgBurst). A client over the rate is read more slowly rather
+// than refused: dropping its messages broke the promise that a request gets
+// one reply (the refusal could not say which request it was for), and a
+// dropped rtc.candidate or call.hangup leaves a call without media or
+// without end. A flooding client only fills its own socket's buffers, and
+// the node handles no more of its messages than before.
+func (c *conn) throttle() {
+	d := c.limiter.Reserve().Delay()
+	if d <= 0 {
+		return
+	}
+	c.log.Debug("client over the message rate, reading it more slowly", "remote", c.remote, "wait", d)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-c.closed: // the next read fails at once
+	}
+}
 
 // decodeEnvelope parses one frame strictly: unknown envelope fields and
 // trailing content are refused, as they are in data.

@@ -229,3 +229,45 @@ func TestQueuePositionAfterWriteIsSent(t *testing.T) {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// A client that sends faster than the message rate has every message
+// handled, in order, and none refused: a refusal could not name the request
+// it was for, which then never got its reply.
+func TestConnOverTheRateIsReadSlowerNotRefused(t *testing.T) {
+	noLeaks(t)
+	c, client := connPair(t)
+	c.live = true
+	const n = msgBurst + 10
+	read := make(chan string, n)
+	go func() {
+		for {
+			m, err := c.read()
+			if err != nil {
+				return
+			}
+			read <- m.ID
+		}
+	}()
+	refused := make(chan string, 1)
+	go func() {
+		_, b, err := client.ReadMessage()
+		if err == nil {
+			refused <- string(b)
+		}
+	}()
+	for i := range n {
+		if err := client.WriteJSON(Message{Type: TypePing, ID: fmt.Sprint(i), Data: json.RawMessage("{}")}); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	for i := range n {
+		select {
+		case id := <-read:
+			if id != fmt.Sprint(i) {
+				t.Fatalf("message %d read as %s", i, id)
+			}
+		case b := <-refused:
+			t.Fatalf("after %d messages of %d the server answered %s", i, n, b)
+		}
+	}
+}
