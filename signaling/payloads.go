@@ -152,6 +152,11 @@ type callOfferData struct {
 	Item         json.RawMessage `json:"item"`
 }
 
+// standbyClosedData: the node closed the client's standing connection.
+type standbyClosedData struct {
+	Reason string `json:"reason"`
+}
+
 type offerWithdrawnData struct {
 	RequestID string `json:"request_id"`
 	Reason    string `json:"reason"`
