@@ -117,11 +117,12 @@ export class AgentCall extends EventTarget {
 
   // standBy keeps a standing media connection while the agent is ready
   // (state "ready"), and closes it when they go not ready or offline.
-  async standBy(state) {
-    if (state === 'not_ready' || state === 'offline') {
-      this.#dropStandby();
-      return;
-    }
+  // held false (a welcome without standby: the node has none of ours) makes
+  // it anew.
+  async standBy(state, held = true) {
+    const off = state === 'not_ready' || state === 'offline';
+    if (off || !held) this.#dropStandby();
+    if (off) return;
     if (state !== 'ready' || !this.#sig.welcome?.preconnect || this.#standby || this.#data) return;
     const slot = { conn: null, media: null };
     this.#standby = slot;

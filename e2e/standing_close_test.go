@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"testing"
 
 	"cloudwindow/client"
@@ -97,4 +98,38 @@ func TestTakingAConsultationClosesTheStandingConnection(t *testing.T) {
 	next(t, back, "call.offer")
 	request(t, back, "call.accept", map[string]string{"request_id": callID})
 	closedStanding(t, n, back, bm, "not_adopted")
+}
+
+// welcomeStandby reads whether a welcome says the node holds the session's
+// standing connection.
+func welcomeStandby(t *testing.T, c *client.Client) bool {
+	t.Helper()
+	var w struct {
+		Standby bool `json:"standby"`
+	}
+	if err := json.Unmarshal(c.Welcome.Data, &w); err != nil {
+		t.Fatalf("welcome: %v", err)
+	}
+	return w.Standby
+}
+
+// A kiosk back on its session learns whether the node still holds its
+// standing connection, and makes a new one if not.
+func TestTheWelcomeSaysWhetherTheStandingConnectionIsHeld(t *testing.T) {
+	n := startNode(t, preconnectOn)
+	station, agent := dial(t, n, "station1"), dial(t, n, "agent1")
+	if welcomeStandby(t, station) {
+		t.Fatal("a fresh session's welcome says the node holds its standing connection")
+	}
+	request(t, agent, "agent.state", map[string]string{"state": "not_ready", "reason": "busy"})
+	request(t, station, "call.request", map[string]any{"item_id": itemOf(t, n, "medical_insurance")})
+	standby(t, n, station)
+	back, err := station.Resume(ctxT(t))
+	if err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	t.Cleanup(back.Close)
+	if !welcomeStandby(t, back) {
+		t.Error("the resumed kiosk is not told that the node still holds its standing connection")
+	}
 }

@@ -398,7 +398,7 @@ export class StationCall extends EventTarget {
       localStorage.removeItem(callKey);
       this.#notice('notice.call_lost');
     } else if (welcome.waiting) {
-      this.#resumeWaiting(welcome.waiting);
+      this.#resumeWaiting(welcome.waiting, Boolean(welcome.standby));
     } else if (this.#requestId) {
       this.#requestId = '';
       this.#clearPending();
@@ -420,10 +420,16 @@ export class StationCall extends EventTarget {
     this.#onStarted(c);
   }
 
-  #resumeWaiting(w) {
+  // resumeWaiting picks the wait up again. A node that holds no standing
+  // connection of the kiosk (another node took it over) gets a new one.
+  #resumeWaiting(w, standing) {
     const pending = this.#loadPending();
     if (this.#requestId === w.request_id) {
       this.#onPosition(w);
+      if (!standing && this.#standby) {
+        this.#dropStandby();
+        this.#showQueue(w);
+      }
       return;
     }
     if (!pending || pending.request_id !== w.request_id) {
