@@ -33,7 +33,7 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	}
 	up := newUpTrack(info, &p.counters, p.metrics, p.pc.WriteRTCP)
 	up.red = red
-	up.setRedundancy(p.room.sfu.redundancy)
+	up.setRedundancy(p.currentRoom().sfu.redundancy) // an adopted peer changes rooms
 	p.published = append(p.published, up)
 	p.mu.Unlock()
 
