@@ -156,3 +156,32 @@ func TestBrowserPreconnectAfterReload(t *testing.T) {
 		t.Error("the call does not run on the standing connection made after the reload")
 	}
 }
+
+// TestBrowserKioskClosesItsStandingConnectionWithItsRequest: the agent's
+// accept fails (calls must be recorded and cannot be), so the request is
+// gone; the kiosk closes the camera connection it made for it and says the
+// call could not be made.
+func TestBrowserKioskClosesItsStandingConnectionWithItsRequest(t *testing.T) {
+	browser := startBrowser(t)
+	dataDir := t.TempDir()
+	n := startNode(t, func(c *node.Config) {
+		browserPreconnectNode(c)
+		c.DataDir, c.RequireRecording = dataDir, true
+	})
+	breakRecordings(t, dataDir)
+	agent := dial(t, n, "agent1")
+	ready(t, agent)
+	kiosk := openStation(t, browser, n, "station1", 1280, 720, "")
+	kiosk.request("medical_insurance", itemOf(t, n, "medical_insurance"), "")
+	kiosk.waitJS(`window.cloudWindow.call.standbyConnection?.pc.connectionState === 'connected'`, "the standing connection while waiting")
+	evalJS[bool](kiosk.tab, `(window.__standing = window.cloudWindow.call.standbyConnection) !== null`)
+	reqID := field[string](t, next(t, agent, "call.offer"), "request_id")
+	if _, err := agent.Request(ctxT(t), "call.accept", map[string]string{"request_id": reqID}); err == nil {
+		t.Fatal("the accept of a call that cannot be recorded succeeded")
+	}
+	kiosk.screen("notice")
+	kiosk.waitJS(`window.__standing.pc.connectionState === 'closed' && window.cloudWindow.call.standbyConnection === null`, "the standing connection closed")
+	if got := n.SFU.StandingBy(); got != 0 {
+		t.Errorf("the node holds %d standing connections after the request failed", got)
+	}
+}
