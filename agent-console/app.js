@@ -135,7 +135,7 @@ class Console {
     if (!w.resumed) this.offer.clear();
     if (w.agent_state) this.stateBar.setStatus({ state: w.agent_state, reason: this.#keptReason(w) });
     this.#resumeCall(w);
-    if (w.agent_state && !w.call) this.call.standBy(w.agent_state);
+    if (w.agent_state && !w.call) this.call.standBy(w.agent_state, Boolean(w.standby));
     this.#route();
     this.#loadUnfinished();
   }

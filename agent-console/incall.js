@@ -40,6 +40,9 @@ export class AgentCall extends EventTarget {
     this.#case.addEventListener('notice', (/** @type {CustomEvent} */ e) => this.dispatchEvent(new CustomEvent('notice', { detail: e.detail })));
     signaling.on('call.started', (d) => this.start(d));
     signaling.on('call.ended', (d) => this.#ended(d));
+    // The node closed the standing connection (not ready, or a call taken on
+    // another connection): close this end and its camera too.
+    signaling.on('standby.closed', () => this.#dropStandby());
     signaling.on('call.peer_state', (d) => this.#isCurrent(d) && d.party !== 'agent' && this.#peerState(d.state));
     signaling.on('chat.message', (d) => this.#isCurrent(d) && this.#chatMessage(d));
     watchVideoPause(signaling, $('#call-weak-link'), (d) => this.#isCurrent(d));
@@ -114,11 +117,12 @@ export class AgentCall extends EventTarget {
 
   // standBy keeps a standing media connection while the agent is ready
   // (state "ready"), and closes it when they go not ready or offline.
-  async standBy(state) {
-    if (state === 'not_ready' || state === 'offline') {
-      this.#dropStandby();
-      return;
-    }
+  // held false (a welcome without standby: the node has none of ours) makes
+  // it anew.
+  async standBy(state, held = true) {
+    const off = state === 'not_ready' || state === 'offline';
+    if (off || !held) this.#dropStandby();
+    if (off) return;
     if (state !== 'ready' || !this.#sig.welcome?.preconnect || this.#standby || this.#data) return;
     const slot = { conn: null, media: null };
     this.#standby = slot;

@@ -12,7 +12,11 @@ import (
 
 // browserNode gives people in a browser time to react: an offer rings long
 // enough for a slow test machine to click it.
+// browserNode is the browser tests' node: the production defaults where
+// they matter to a page (standing media connections are on, as
+// node.DefaultConfig has them), with room for slow pages.
 func browserNode(c *node.Config) {
+	c.PreconnectMedia = node.DefaultConfig().PreconnectMedia
 	c.RingTimeout = 30 * time.Second
 	c.ResumeGrace = 10 * time.Second
 	c.HelperPIN = helperPIN

@@ -9,12 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
 	"cloudwindow/node"
 	"cloudwindow/recordings"
 )
 
+// browserPreconnectNode is browserNode with standing connections on
+// whatever the default becomes: these tests are about them.
 func browserPreconnectNode(c *node.Config) {
 	browserNode(c)
 	c.PreconnectMedia = true
@@ -117,4 +120,68 @@ func TestBrowserPreconnect(t *testing.T) {
 	agent.click("#offer-accept")
 	agent.videoPlaying("#station-video")
 	kiosk.videoPlaying("#remote-video")
+}
+
+// TestBrowserPreconnectAfterReload: a kiosk reloaded while it waits comes
+// back to its place in the queue with a new standing connection, which the
+// node takes in place of the old one, and the call runs on it.
+func TestBrowserPreconnectAfterReload(t *testing.T) {
+	browser := startBrowser(t)
+	n := startNode(t, browserPreconnectNode)
+	item := itemOf(t, n, "medical_insurance")
+	agent := openConsole(t, browser, n, "agent1")
+	kiosk := openStation(t, browser, n, "station1", 1280, 720, "")
+	kiosk.request("medical_insurance", item, "")
+	standingUp := `window.cloudWindow.call.standbyConnection?.pc.connectionState === 'connected'`
+	kiosk.waitJS(standingUp, "the standing connection while waiting")
+
+	kiosk.do("reload the kiosk", chromedp.Reload())
+	kiosk.screen("queue")
+	kiosk.waitJS(standingUp, "the standing connection after the reload")
+	if got := kiosk.text(".queue-preview p"); !strings.Contains(got, "接通后工作人员才能看到您") {
+		t.Errorf("after the reload the queue screen says %q, not that the camera is on", got)
+	}
+	if got := n.SFU.StandingBy(); got != 1 {
+		t.Errorf("the node holds %d standing connections of the kiosk, want 1 (the old one closed)", got)
+	}
+	evalJS[bool](kiosk.tab, `(window.__standing = window.cloudWindow.call.standbyConnection) !== null`)
+
+	agent.ready()
+	agent.offerFrom(station1Name)
+	agent.click("#offer-accept")
+	kiosk.screen("call")
+	agent.videoPlaying("#station-video")
+	kiosk.videoPlaying("#remote-video")
+	if !evalJS[bool](kiosk.tab, `window.cloudWindow.call.connection === window.__standing`) {
+		t.Error("the call does not run on the standing connection made after the reload")
+	}
+}
+
+// TestBrowserKioskClosesItsStandingConnectionWithItsRequest: the agent's
+// accept fails (calls must be recorded and cannot be), so the request is
+// gone; the kiosk closes the camera connection it made for it and says the
+// call could not be made.
+func TestBrowserKioskClosesItsStandingConnectionWithItsRequest(t *testing.T) {
+	browser := startBrowser(t)
+	dataDir := t.TempDir()
+	n := startNode(t, func(c *node.Config) {
+		browserPreconnectNode(c)
+		c.DataDir, c.RequireRecording = dataDir, true
+	})
+	breakRecordings(t, dataDir)
+	agent := dial(t, n, "agent1")
+	ready(t, agent)
+	kiosk := openStation(t, browser, n, "station1", 1280, 720, "")
+	kiosk.request("medical_insurance", itemOf(t, n, "medical_insurance"), "")
+	kiosk.waitJS(`window.cloudWindow.call.standbyConnection?.pc.connectionState === 'connected'`, "the standing connection while waiting")
+	evalJS[bool](kiosk.tab, `(window.__standing = window.cloudWindow.call.standbyConnection) !== null`)
+	reqID := field[string](t, next(t, agent, "call.offer"), "request_id")
+	if _, err := agent.Request(ctxT(t), "call.accept", map[string]string{"request_id": reqID}); err == nil {
+		t.Fatal("the accept of a call that cannot be recorded succeeded")
+	}
+	kiosk.screen("notice")
+	kiosk.waitJS(`window.__standing.pc.connectionState === 'closed' && window.cloudWindow.call.standbyConnection === null`, "the standing connection closed")
+	if got := n.SFU.StandingBy(); got != 0 {
+		t.Errorf("the node holds %d standing connections after the request failed", got)
+	}
 }

@@ -15,6 +15,7 @@ type metrics struct {
 	keyframeRequests prometheus.Counter
 	nacksAnswered    prometheus.Counter
 	roomsOpen        prometheus.Gauge
+	standbyOpen      prometheus.Gauge
 	peersConnected   prometheus.Gauge
 
 	// resendsSuppressed are the children of one labelled counter, bound once.
@@ -48,6 +49,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Namespace: "cloudwindow", Subsystem: "media", Name: "rooms_open",
 			Help: "Rooms (calls) currently open.",
 		}),
+		standbyOpen: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "cloudwindow", Subsystem: "media", Name: "standby_connections",
+			Help: "Standing media connections currently open that no call has adopted (a ready agent's, a queued station's).",
+		}),
 		peersConnected: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: "cloudwindow", Subsystem: "media", Name: "peers_connected",
 			Help: "PeerConnections currently in the connected state.",
@@ -69,7 +74,7 @@ func (m *metrics) register(reg prometheus.Registerer) error {
 	}
 	for _, c := range []prometheus.Collector{
 		m.forwardedPackets, m.forwardedBytes, m.keyframeRequests,
-		m.nacksAnswered, m.resendsSuppressedVec, m.roomsOpen, m.peersConnected,
+		m.nacksAnswered, m.resendsSuppressedVec, m.roomsOpen, m.standbyOpen, m.peersConnected,
 	} {
 		if err := reg.Register(c); err != nil {
 			var already prometheus.AlreadyRegisteredError

@@ -126,13 +126,28 @@ func (s *SFU) Room(id string) *Room {
 	return s.rooms[id]
 }
 
+// StandingBy counts the standing connections no call has adopted yet.
+func (s *SFU) StandingBy() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.rooms {
+		if r.standby {
+			n++
+		}
+	}
+	return n
+}
+
 // forget is called by a closing room.
 func (s *SFU) forget(r *Room) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.rooms[r.id] == r {
 		delete(s.rooms, r.id)
-		if !r.standby {
+		if r.standby {
+			s.metrics.standbyOpen.Dec()
+		} else {
 			s.metrics.roomsOpen.Dec()
 		}
 	}

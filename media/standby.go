@@ -29,6 +29,7 @@ func (s *SFU) Standby(peerID, party string, sig Signaler) (*Peer, error) {
 	}
 	r := &Room{id: id, sfu: s, log: s.log.With("room", id), done: make(chan struct{}), peers: map[string]*Peer{}, standby: true}
 	s.rooms[id] = r
+	s.metrics.standbyOpen.Inc()
 	s.mu.Unlock()
 	p, err := r.Join(peerID, party, sig)
 	if err != nil {

@@ -78,12 +78,21 @@ func TestAdoptedPeersForwardOnlyFromTheCall(t *testing.T) {
 	if s.Room(standbyPrefix+"station-1") != nil {
 		t.Error("the station's standby room is still open after the call adopted it")
 	}
+	if got := value(t, s.metrics.standbyOpen); got != 0 || s.StandingBy() != 0 {
+		t.Errorf("standing connections after the call adopted both: gauge %v, count %d; want 0", got, s.StandingBy())
+	}
 }
 
 func TestClosingAStandingPeerClosesItsStandbyRoom(t *testing.T) {
 	s := newTestSFU(t)
 	station := standbyClient(t, s, "station-1", "station")
+	if got := value(t, s.metrics.standbyOpen); got != 1 || s.StandingBy() != 1 {
+		t.Errorf("one standing peer: gauge %v, count %d; want 1", got, s.StandingBy())
+	}
 	station.peer.Close()
+	if got := value(t, s.metrics.standbyOpen); got != 0 || s.StandingBy() != 0 {
+		t.Errorf("after its peer closed: gauge %v, count %d; want 0", got, s.StandingBy())
+	}
 	if s.Room(standbyPrefix+"station-1") != nil {
 		t.Error("the standby room outlives its peer")
 	}

@@ -92,7 +92,7 @@ func (s *Server) acceptFailed(ctx context.Context, sess *session, req queue.Requ
 	s.queue.CallEnded(ctx, sess.ident.AccountID, 0)
 	s.queue.FinishWrapUp(ctx, sess.ident.AccountID)
 	if station := s.session(req.StationID); station != nil {
-		station.setWaitingRequest("")
+		s.requestGone(station, req.ID)
 	}
 	s.pushTo(req.StationID, TypeCallEnded, callEndedData{CallID: req.ID, Reason: "failed", By: "server"})
 }

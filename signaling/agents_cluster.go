@@ -68,6 +68,7 @@ func (s *Server) joinAway(ctx context.Context, sess *session, node string, req q
 		return nil, rep.Error
 	}
 	sess.setAway(&awayCall{id: req.ID, node: node, started: rep.Started})
+	s.dropStanding(sess, standbyNotAdopted) // the call's media is on its node
 	return rep.Started, nil
 }
 

@@ -133,11 +133,15 @@ func (s *Server) onDelivery(b []byte) {
 		json.Unmarshal(d.Msg.Data, &ref)
 		sess.setAway(&awayCall{id: ref.CallID, node: d.From, started: d.Msg.Data})
 		sess.setWaitingRequest("")
+		s.dropStanding(sess, standbyNotAdopted) // the call's media is on its node
 	case TypeCallEnded:
 		sess.setAway(nil)
 		var ref callRef
 		json.Unmarshal(d.Msg.Data, &ref)
 		sess.setWatch(ref.CallID, "")
+		if sess.ident.Role == identity.RoleStation {
+			s.requestGone(sess, ref.CallID) // an accepted request whose call failed
+		}
 	}
 	sess.send(d.Msg)
 }

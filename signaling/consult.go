@@ -150,6 +150,7 @@ func (s *Server) takeConsult(ctx context.Context, agent *session, req queue.Requ
 	}
 	s.recordParticipant(ctx, c, agent, roleConsulted)
 	agent.setCall(c)
+	s.dropStanding(agent, standbyNotAdopted) // a consultation comes on a connection of its own
 	s.events.add(c.id, calls.Event{At: time.Now(), Type: "consult_answered", Actor: agent.ident.DisplayName})
 	s.announceParticipants(c)
 	return c, nil

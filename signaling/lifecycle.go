@@ -142,6 +142,7 @@ func (s *Server) welcome(ctx context.Context, sess *session, resumed bool) welco
 		SessionID: sess.id, ResumeToken: sess.resumeToken, Resumed: resumed,
 		Identity: sess.ident, ICEServers: s.iceServersFor(sess.ident.AccountID),
 		Preconnect: s.cfg.PreconnectMedia,
+		Standby:    sess.standingPeer() != nil,
 	}
 	switch sess.ident.Role {
 	case identity.RoleAgent:

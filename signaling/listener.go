@@ -78,6 +78,9 @@ func (s *Server) AgentStateChanged(agentID string, state queue.AgentState) {
 	sess.mu.Lock()
 	sess.agentState = state
 	sess.mu.Unlock()
+	if state == queue.NotReady || state == queue.Offline {
+		s.dropStanding(sess, standbyNotReady)
+	}
 	switch state {
 	case queue.NotReady:
 		sess.mu.Lock()

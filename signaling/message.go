@@ -40,6 +40,7 @@ const (
 	TypeQueueStats      = "queue.stats"
 	TypeCallOffer       = "call.offer"
 	TypeOfferWithdrawn  = "call.offer_withdrawn"
+	TypeStandbyClosed   = "standby.closed"
 	TypeCallAccept      = "call.accept"
 	TypeCallReject      = "call.reject"
 	TypeCallStarted     = "call.started"
@@ -102,7 +103,7 @@ var allTypes = []string{
 	TypeError, TypeAuth, TypeWelcome, TypeSessionReplaced, TypePing, TypePong, TypeOK,
 	TypeCallRequest, TypeCallQueued, TypeQueuePosition, TypeCallCancel,
 	TypeAgentState, TypeAgentStatus, TypeQueueStats, TypeCallOffer, TypeOfferWithdrawn,
-	TypeCallAccept, TypeCallReject, TypeCallStarted, TypeRTCOffer, TypeRTCAnswer, TypeRTCCandidate,
+	TypeCallAccept, TypeCallReject, TypeCallStarted, TypeRTCOffer, TypeRTCAnswer, TypeRTCCandidate, TypeStandbyClosed,
 	TypePeerState, TypeChatSend, TypeChatMessage, TypeCallHangup, TypeCallEnded, TypeCallWrapup,
 	TypeCaseUpdated, TypeFormPushed, TypeFormSigned, TypeDocumentUpdated,
 	TypeMonitorStart, TypeMonitorStarted, TypeMonitorStop, TypeRatingSubmit, TypeRecordingStatus,

@@ -145,6 +145,9 @@ func (s *Server) rebuildCall(ctx context.Context, agent *session, id, from strin
 	station.setAway(nil)
 	station.setCall(c)
 	agent.setCall(c)
+	for _, sess := range []*session{station, agent} {
+		s.dropStanding(sess, standbyNotAdopted) // a moved call connects anew
+	}
 	s.events.add(c.id, calls.Event{At: time.Now(), Type: "moved", Actor: s.cfg.Node, Detail: from})
 	started := c.startedFor(station)
 	station.push(TypeCallStarted, started)

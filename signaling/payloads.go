@@ -64,6 +64,10 @@ type welcomeData struct {
 	// Preconnect: the node takes standing media connections (call_id
 	// "standby") made ahead of a call.
 	Preconnect bool `json:"preconnect,omitempty"`
+	// Standby: the node holds this session's standing media connection; a
+	// client with one but no Standby (another node took the session over)
+	// connects it anew.
+	Standby bool `json:"standby,omitempty"`
 }
 
 // ICEServer is a STUN or TURN server the clients may use.
@@ -150,6 +154,11 @@ type callOfferData struct {
 	RingTimeoutS int             `json:"ring_timeout_s"`
 	Station      stationInfo     `json:"station"`
 	Item         json.RawMessage `json:"item"`
+}
+
+// standbyClosedData: the node closed the client's standing connection.
+type standbyClosedData struct {
+	Reason string `json:"reason"`
 }
 
 type offerWithdrawnData struct {

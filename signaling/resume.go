@@ -103,6 +103,7 @@ func (s *Server) onSessionMoved(b []byte) {
 	delete(s.sessions, d.Account)
 	s.mu.Unlock()
 	sess.movedAway.Store(true)
+	s.closeStanding(sess) // the client connects anew to the node it moved to
 	s.metrics.sessions.WithLabelValues(string(sess.ident.Role)).Dec()
 	if old := sess.attach(nil, ""); old != nil {
 		old.send(Message{Type: TypeSessionReplaced, Data: []byte("{}")})

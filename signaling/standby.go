@@ -54,14 +54,42 @@ func (s *session) replaceStanding(st *standing) *standing {
 }
 
 // closeStanding ends sess's standing connection unless a call uses it: a
-// station that leaves the queue or a session that is gone.
-func (s *Server) closeStanding(sess *session) {
+// station that leaves the queue or a session that is gone. It reports
+// whether it closed one.
+func (s *Server) closeStanding(sess *session) bool {
 	st := sess.standingPeer()
 	if st == nil || st.sig.adopted.Load() != nil {
-		return
+		return false
 	}
 	sess.replaceStanding(nil)
 	st.peer.Close()
+	return true
+}
+
+// Reasons given in standby.closed.
+const (
+	standbyRequestGone = "request_gone" // the station's request left the queue
+	standbyNotReady    = "not_ready"    // the agent went not ready or offline
+	standbyNotAdopted  = "not_adopted"  // a call started on another connection
+)
+
+// dropStanding closes sess's standing connection, which has lost its
+// reason to be, and tells the client so that it closes its end too: a
+// kiosk's camera connection must not outlive the request it was made for.
+func (s *Server) dropStanding(sess *session, reason string) {
+	if s.closeStanding(sess) {
+		sess.push(TypeStandbyClosed, standbyClosedData{Reason: reason})
+	}
+}
+
+// requestGone forgets the station's waiting request requestID when it has
+// left the queue other than by the station's own call.cancel, and closes
+// the standing connection made for it.
+func (s *Server) requestGone(station *session, requestID string) {
+	if id := station.waitingRequest(); id == "" || id == requestID {
+		station.setWaitingRequest("")
+		s.dropStanding(station, standbyRequestGone)
+	}
 }
 
 // standingFor is the standing connection sess negotiates over; an offer
@@ -85,6 +113,9 @@ func (s *Server) standingFor(sess *session, fresh bool) (*standing, error) {
 	}
 	party := string(partyAgent)
 	if sess.ident.Role == identity.RoleStation {
+		if sess.waitingRequest() == "" {
+			return nil, protoErr(CodeInvalidState, "a station stands by only while it waits in the queue")
+		}
 		party = string(partyStation)
 	}
 	sig := &standbySignaler{sess: sess}
@@ -147,6 +178,9 @@ func (s *Server) adoptStanding(c *call) {
 			continue
 		}
 		st.sig.adopted.Store(&sig)
+	}
+	for _, sess := range c.sessions() {
+		s.dropStanding(sess, standbyNotAdopted) // adoption failed
 	}
 }
 

@@ -211,6 +211,7 @@ func (s *Server) takeTransfer(ctx context.Context, agent *session, req queue.Req
 	}
 	s.recordParticipant(ctx, c, agent, roleAgent)
 	agent.setCall(c)
+	s.dropStanding(agent, standbyNotAdopted) // a transfer comes on a connection of its own
 	now := time.Now()
 	if first != nil {
 		first.setCallIf(c, nil)

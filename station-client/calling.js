@@ -67,6 +67,7 @@ export class StationCall extends EventTarget {
     signaling.on('queue.position', (d) => this.#onPosition(d));
     signaling.on('call.started', (d) => this.#onStarted(d));
     signaling.on('call.ended', (d) => this.#onEnded(d));
+    signaling.on('standby.closed', () => this.#standbyClosed());
     signaling.on('call.peer_state', (d) => this.#isCurrent(d) && d.party !== 'station' && this.#screen.peerState(d.state));
     signaling.on('chat.message', (d) => this.#isCurrent(d) && d.from !== 'station' && this.#screen.caption(d));
     watchVideoPause(signaling, $('#call-weak-link'), (d) => this.#isCurrent(d));
@@ -210,6 +211,16 @@ export class StationCall extends EventTarget {
     this.#standby = null;
   }
 
+  // standbyClosed: the node closed the standing connection (the request
+  // left the queue, or a call started without it). The camera no longer
+  // goes anywhere, and the queue screen must not say it does.
+  #standbyClosed() {
+    this.#dropStandby();
+    if (this.#requestId && this.#media?.getVideoTracks().length) {
+      $('.queue-preview p').textContent = this.#i18n.t('queue.preview');
+    }
+  }
+
   #renderQueueItem() {
     $('#queue-item').textContent = this.#item ? this.#i18n.pick(this.#item, 'name') : '';
   }
@@ -333,6 +344,10 @@ export class StationCall extends EventTarget {
   }
 
   #onEnded(d) {
+    if (!this.#call && this.#requestId && d.call_id === this.#requestId) {
+      this.#requestLost(); // accepted, but the call could not be set up
+      return;
+    }
     if (!this.#isCurrent(d)) return;
     let reason = d.reason === 'hangup' ? (d.by === 'station' ? 'by_station' : 'by_agent') : d.reason;
     if (!['by_station', 'by_agent', 'disconnected', 'shutdown'].includes(reason)) reason = 'by_agent';
@@ -358,6 +373,16 @@ export class StationCall extends EventTarget {
     this.dispatchEvent(new CustomEvent('ended', { detail: { call, reason: `ended.${reason}` } }));
   }
 
+  // requestLost ends the wait for a request the server gave up: the
+  // resident may ask again.
+  #requestLost() {
+    this.#requestId = '';
+    this.#clearPending();
+    this.#dropStandby();
+    this.#releaseMedia();
+    this.#notice('notice.error');
+  }
+
   #isCurrent(d) {
     return Boolean(this.#call) && d.call_id === this.#call.call_id;
   }
@@ -373,7 +398,7 @@ export class StationCall extends EventTarget {
       localStorage.removeItem(callKey);
       this.#notice('notice.call_lost');
     } else if (welcome.waiting) {
-      this.#resumeWaiting(welcome.waiting);
+      this.#resumeWaiting(welcome.waiting, Boolean(welcome.standby));
     } else if (this.#requestId) {
       this.#requestId = '';
       this.#clearPending();
@@ -395,10 +420,16 @@ export class StationCall extends EventTarget {
     this.#onStarted(c);
   }
 
-  #resumeWaiting(w) {
+  // resumeWaiting picks the wait up again. A node that holds no standing
+  // connection of the kiosk (another node took it over) gets a new one.
+  #resumeWaiting(w, standing) {
     const pending = this.#loadPending();
     if (this.#requestId === w.request_id) {
       this.#onPosition(w);
+      if (!standing && this.#standby) {
+        this.#dropStandby();
+        this.#showQueue(w);
+      }
       return;
     }
     if (!pending || pending.request_id !== w.request_id) {
