@@ -31,46 +31,60 @@ func openIslandDesk(t *testing.T, browser context.Context, profile string, stand
 	return d
 }
 
+// setupArm is one way of setting a call up: on standing connections or
+// per call, and whether the accept waits for the ringing call to have
+// prepared the standing connections.
+type setupArm struct {
+	name            string
+	standing, ready bool
+}
+
+var setupArms = []setupArm{
+	{"standing, accepted once prepared", true, true},
+	{"standing, accepted at once", true, false},
+	{"per call", false, false},
+}
+
 // browserSetupTimes runs calls over a profile (island-weak: 300 ms round
-// trip, 256 kbit/s, bursty loss; the kiosk's WebSocket crosses it too), with
-// standing media connections and per call alternated on two nodes, and logs
+// trip, 256 kbit/s, bursty loss; the kiosk's WebSocket crosses it too), each
+// setupArm in turn, on two nodes (standing connections on and off), and logs
 // the times from the agent's accept to the first audio received at both
-// ends, and for standing connections how long the ringing call took to
-// prepare them.
+// ends, and how long the ringing call took to prepare the standing
+// connections when the accept waited for it.
 func browserSetupTimes(t *testing.T, browser context.Context, profile string, calls int) {
 	desks := map[bool]islandDesk{
 		true:  openIslandDesk(t, browser, profile, true),
 		false: openIslandDesk(t, browser, profile, false),
 	}
-	times := map[bool][]time.Duration{}
+	times := make([][]time.Duration, len(setupArms))
 	var prepared []time.Duration
 	cpu := procStat()
-	for i := range 2 * calls {
-		standing := i%2 == 0
-		took, prep := islandCallSetup(t, desks[standing], standing)
-		times[standing] = append(times[standing], took)
-		if standing {
+	for i := range len(setupArms) * calls {
+		arm := setupArms[i%len(setupArms)]
+		took, prep := islandCallSetup(t, desks[arm.standing], arm.ready)
+		times[i%len(setupArms)] = append(times[i%len(setupArms)], took)
+		if arm.ready {
 			prepared = append(prepared, prep)
 		}
 	}
 	busy := machineBusy(cpu)
-	for _, standing := range []bool{true, false} {
-		t.Logf("set-up over %s, standing=%v: %s", profile, standing, summary(times[standing]))
+	for i, arm := range setupArms {
+		t.Logf("set-up over %s, %s: %s", profile, arm.name, summary(times[i]))
 	}
 	t.Logf("offer → standing connections prepared at both ends over %s: %s", profile, summary(prepared))
 	t.Logf("machine busy %.0f %% over the run, CPU pressure (avg60) %s at the end", busy*100, cpuPressure())
 }
 
 // islandCallSetup runs one call and returns accept → first audio at both
-// ends and, with standing connections, offer → both prepared (the remote
-// tracks held on both ends), which the accept waits for as a ringing call
-// a moment long would.
-func islandCallSetup(t *testing.T, d islandDesk, standing bool) (took, prep time.Duration) {
+// ends and, with prepared, offer → both standing connections prepared (the
+// remote tracks held on both ends), which the accept then waits for as a
+// ringing call a moment long would.
+func islandCallSetup(t *testing.T, d islandDesk, prepared bool) (took, prep time.Duration) {
 	t.Helper()
 	d.kiosk.request("medical_insurance", d.item, "")
 	d.agent.offerFrom(station1Name)
 	offered := time.Now()
-	if standing {
+	if prepared {
 		for _, p := range []*tab{d.agent.tab, d.kiosk.tab} {
 			p.waitJS(`window.cloudWindow.call.standbyConnection?.remoteStream('main')?.getAudioTracks().length > 0`, "prepared standing connection")
 		}
