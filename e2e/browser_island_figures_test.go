@@ -16,7 +16,7 @@ import (
 // TestBrowserIslandFigures measures Chromium's own getStats() figures for a
 // kiosk and console call over each island profile, with downlink adaptation
 // on and off, and call set-up times on a 300 ms RTT link, for BENCHMARKS.md
-// ("Island links"). It takes about ten minutes, so it runs only with
+// ("Island links"). It takes about twenty minutes, so it runs only with
 // CLOUDWINDOW_BROWSER_ISLAND_FIGURES=1 (or a comma-separated list of
 // profiles; "setup" for the set-up times alone). It asserts nothing about
 // the figures: they are measured.
