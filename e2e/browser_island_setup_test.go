@@ -98,6 +98,9 @@ func islandCallSetup(t *testing.T, d islandDesk, prepared bool) (took, prep time
 	for _, p := range []*tab{d.agent.tab, d.kiosk.tab} {
 		p.waitJS(`window.__firstAudio > 0`, "first audio")
 		last = max(last, evalJS[float64](p, `window.__firstAudio`))
+		if prepared && !evalJS[bool](p, `window.cloudWindow.call.connection === window.__standing`) {
+			t.Errorf("%s: the call does not run on the standing connection it prepared", p.name)
+		}
 	}
 	d.agent.click("#hangup")
 	d.kiosk.screen("ended")
@@ -111,10 +114,12 @@ func islandCallSetup(t *testing.T, d islandDesk, prepared bool) (took, prep time
 // watchFirstAudio notes in the page (window.__firstAudio, Date.now()) when
 // the call's connection first has more audio bytes received than it had
 // now: a standing connection is the same before and after the accept, a per
-// call one is new.
+// call one is new. It keeps the standing connection of now in
+// window.__standing, to tell whether the call adopted it.
 func watchFirstAudio(p *tab) {
 	evalJS[bool](p, `(async () => {
 		window.__firstAudio = 0;
+		window.__standing = window.cloudWindow.call.standbyConnection;
 		const audioBytes = async (pc) => {
 			let bytes = 0;
 			// A connection closed meanwhile has no stats: nothing received.
