@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -193,22 +194,23 @@ type islandCall struct {
 	wg                 sync.WaitGroup
 }
 
+// islandPreconnect tells the island calls to run on standing media
+// connections (CLOUDWINDOW_ISLAND_PRECONNECT=1), made across the link before
+// the call as a ready agent and a queued station make them.
+func islandPreconnect() bool { return os.Getenv("CLOUDWINDOW_ISLAND_PRECONNECT") == "1" }
+
 // startIslandCall starts the call; opts run before the media is sent.
 func startIslandCall(t *testing.T, p linkemu.Profile, adapt bool, opts ...func(*islandCall)) *islandCall {
 	t.Helper()
 	c := &islandCall{atStation: newMediaCounter(), atAgent: newMediaCounter(), stop: make(chan struct{})}
 	var islandURL string
-	c.n, c.link, islandURL = islandNode(t, p, adapt)
+	c.n, c.link, islandURL = islandNode(t, p, adapt, func(cfg *node.Config) { cfg.PreconnectMedia = islandPreconnect() })
 	c.station, c.agent = dialURL(t, islandURL, "station1"), dial(t, c.n, "agent1")
 	ready(t, c.agent)
-	c.callID = startCall(t, c.station, c.agent, itemOf(t, c.n, "medical_insurance"))
-	ctx := ctxT(t)
-	var err error
-	if c.sm, err = c.station.StartMedia(ctx, c.callID, client.MediaOptions{OnPacket: c.atStation.onPacket, AnnounceIP: nowhereIP}); err != nil {
-		t.Fatalf("station media: %v", err)
-	}
-	if c.am, err = c.agent.StartMedia(ctx, c.callID, client.MediaOptions{OnPacket: c.atAgent.onPacket, AnnounceIP: nowhereIP}); err != nil {
-		t.Fatalf("agent media: %v", err)
+	if islandPreconnect() {
+		c.startStanding(t)
+	} else {
+		c.startPerCall(t)
 	}
 	c.st, c.ag = &talker{m: c.sm}, &talker{m: c.am, videoBytes: 950}
 	for _, opt := range opts {
@@ -219,6 +221,49 @@ func startIslandCall(t *testing.T, p linkemu.Profile, adapt bool, opts ...func(*
 	go c.ag.run(c.stop, &c.wg)
 	t.Cleanup(c.stopMedia)
 	return c
+}
+
+// startPerCall connects both parties' media for the call once it started.
+func (c *islandCall) startPerCall(t *testing.T) {
+	t.Helper()
+	c.callID = startCall(t, c.station, c.agent, itemOf(t, c.n, "medical_insurance"))
+	ctx := ctxT(t)
+	var err error
+	if c.sm, err = c.station.StartMedia(ctx, c.callID, client.MediaOptions{OnPacket: c.atStation.onPacket, AnnounceIP: nowhereIP}); err != nil {
+		t.Fatalf("station media: %v", err)
+	}
+	if c.am, err = c.agent.StartMedia(ctx, c.callID, client.MediaOptions{OnPacket: c.atAgent.onPacket, AnnounceIP: nowhereIP}); err != nil {
+		t.Fatalf("agent media: %v", err)
+	}
+}
+
+// startStanding connects the ready agent's and the queued station's standing
+// connections and accepts the call at once, before they need be up: the
+// call adopts them whatever state the link has left them in.
+func (c *islandCall) startStanding(t *testing.T) {
+	t.Helper()
+	ctx := ctxT(t)
+	var err error
+	if c.am, err = c.agent.StartStandby(ctx, client.MediaOptions{OnPacket: c.atAgent.onPacket, AnnounceIP: nowhereIP}); err != nil {
+		t.Fatalf("agent standby: %v", err)
+	}
+	t.Cleanup(c.am.Close)
+	queued := request(t, c.station, "call.request", map[string]any{"item_id": itemOf(t, c.n, "medical_insurance")})
+	reqID := field[string](t, queued, "request_id")
+	if c.sm, err = c.station.StartStandby(ctx, client.MediaOptions{OnPacket: c.atStation.onPacket, AnnounceIP: nowhereIP}); err != nil {
+		t.Fatalf("station standby: %v", err)
+	}
+	t.Cleanup(c.sm.Close)
+	if got := field[string](t, next(t, c.agent, "call.offer"), "request_id"); got != reqID {
+		t.Fatalf("agent offered %s, want %s", got, reqID)
+	}
+	started := request(t, c.agent, "call.accept", map[string]string{"request_id": reqID})
+	c.callID = field[string](t, started, "call_id")
+	for _, m := range []client.Message{started, next(t, c.station, "call.started")} {
+		if !field[bool](t, m, "standby") {
+			t.Fatalf("call.started does not say the standing connection carries the call: %s", m.Data)
+		}
+	}
 }
 
 // stopMedia stops sending and lets what is still on the link arrive.
