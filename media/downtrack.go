@@ -150,10 +150,14 @@ func (d *downTrack) forwardAudio(src *rtp.Header, red, primary []byte, enc *redE
 	if enc != nil {
 		k := d.redLoss.redundancy(d.up.redMax, len(primary), d.peer.counters.downlinkEstimate.Load())
 		if red == nil || redBlocks(red) < k {
-			payload = enc.encode(src.Timestamp, b.payloadType, primary, k)
 			// Forwarding counts the packet as received; what the node adds is
 			// counted here, so resends see it in the subscriber's budget.
-			if extra := len(payload) - len(red) - len(primary); red == nil && extra > 0 {
+			received := len(red)
+			if red == nil {
+				received = len(primary)
+			}
+			payload = enc.encode(src.Timestamp, b.payloadType, primary, k)
+			if extra := len(payload) - received; extra > 0 {
 				d.peer.counters.bytesForwarded.Add(uint64(extra))
 			}
 		}

@@ -49,6 +49,9 @@ func audioRate(frameBytes, k int) int64 {
 type redLoss struct {
 	bits atomic.Uint64 // math.Float64bits of the smoothed share
 	seen atomic.Bool   // a report came
+	// want is the redundancy the smoothed share asks for, up to
+	// maxRedundancy: worked out per report, not per forwarded packet.
+	want atomic.Int32
 }
 
 // observe takes one report's fraction lost (of 256).
@@ -59,6 +62,7 @@ func (l *redLoss) observe(fractionLost uint8) {
 		p = old - (old-p)/4
 	}
 	l.bits.Store(math.Float64bits(p))
+	l.want.Store(int32(redundancyFor(p, maxRedundancy)))
 	l.seen.Store(true)
 }
 
@@ -68,7 +72,7 @@ func (l *redLoss) observe(fractionLost uint8) {
 func (l *redLoss) redundancy(limit, frameBytes int, estimate int64) int {
 	k := min(redUnknownLoss, limit)
 	if l.seen.Load() {
-		k = redundancyFor(math.Float64frombits(l.bits.Load()), limit)
+		k = min(int(l.want.Load()), limit)
 	}
 	for k > 0 && estimate > 0 && audioRate(frameBytes, k) > estimate {
 		k--
