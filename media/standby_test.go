@@ -16,6 +16,28 @@ func standbyClient(t *testing.T, s *SFU, peerID, party string) *testClient {
 	return c
 }
 
+// standingPair stands a station and an agent by, each publishing its two
+// tracks.
+func standingPair(t *testing.T, s *SFU) (station, agent *testClient) {
+	t.Helper()
+	station = standbyClient(t, s, "station-1", "station")
+	agent = standbyClient(t, s, "agent-1", "agent")
+	waitFor(t, "standing peers publish", func() bool {
+		return len(station.peer.publishedTracks()) == 2 && len(agent.peer.publishedTracks()) == 2
+	})
+	return station, agent
+}
+
+// adopt moves the clients' standing peers into r, as an accepted call does.
+func adopt(t *testing.T, r *Room, clients ...*testClient) {
+	t.Helper()
+	for _, c := range clients {
+		if err := r.Adopt(c.peer); err != nil {
+			t.Fatalf("adopt %s: %v", c.party, err)
+		}
+	}
+}
+
 func TestAdoptedPeersForwardOnlyFromTheCall(t *testing.T) {
 	s := newTestSFU(t)
 	// Another call runs on the node: nothing of the standing peers may reach it.
@@ -44,11 +66,7 @@ func TestAdoptedPeersForwardOnlyFromTheCall(t *testing.T) {
 		t.Fatal("the station's camera is recorded before the call adopts it")
 	}
 	stationPC, agentPC := station.pc, agent.pc
-	for _, c := range []*testClient{station, agent} {
-		if err := r.Adopt(c.peer); err != nil {
-			t.Fatalf("adopt %s: %v", c.party, err)
-		}
-	}
+	adopt(t, r, station, agent)
 	agent.waitPackets("station-main", "camera", 50)
 	agent.waitPackets("station-main", "audio", 50)
 	station.waitPackets("agent-main", "camera", 50)
@@ -116,11 +134,7 @@ func boundHeld(p *Peer) int {
 
 func TestPreparedCallForwardsNothingUntilAdopted(t *testing.T) {
 	s := newTestSFU(t)
-	station := standbyClient(t, s, "station-1", "station")
-	agent := standbyClient(t, s, "agent-1", "agent")
-	waitFor(t, "standing peers publish", func() bool {
-		return len(station.peer.publishedTracks()) == 2 && len(agent.peer.publishedTracks()) == 2
-	})
+	station, agent := standingPair(t, s)
 	s.Prepare(agent.peer, station.peer)
 	waitFor(t, "the ringing call's tracks negotiated, held", func() bool {
 		return boundHeld(agent.peer) == 2 && boundHeld(station.peer) == 2
@@ -134,11 +148,7 @@ func TestPreparedCallForwardsNothingUntilAdopted(t *testing.T) {
 	}
 
 	r := newTestRoom(t, s, "call-1")
-	for _, c := range []*testClient{station, agent} {
-		if err := r.Adopt(c.peer); err != nil {
-			t.Fatalf("adopt %s: %v", c.party, err)
-		}
-	}
+	adopt(t, r, station, agent)
 	agent.waitPackets("station-main", "camera", 50)
 	agent.waitPackets("station-main", "audio", 50)
 	station.waitPackets("agent-main", "camera", 50)
@@ -146,11 +156,7 @@ func TestPreparedCallForwardsNothingUntilAdopted(t *testing.T) {
 
 func TestUnpreparedCallLeavesNothingHeld(t *testing.T) {
 	s := newTestSFU(t)
-	station := standbyClient(t, s, "station-1", "station")
-	agent := standbyClient(t, s, "agent-1", "agent")
-	waitFor(t, "standing peers publish", func() bool {
-		return len(station.peer.publishedTracks()) == 2 && len(agent.peer.publishedTracks()) == 2
-	})
+	station, agent := standingPair(t, s)
 	s.Prepare(agent.peer, station.peer)
 	waitFor(t, "held tracks negotiated", func() bool { return boundHeld(agent.peer) == 2 })
 	s.Unprepare(agent.peer, station.peer)
