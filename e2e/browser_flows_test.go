@@ -74,6 +74,17 @@ func (s station) request(category, itemID, green string) {
 	s.screen("queue")
 }
 
+// leaveAfterCall goes from the ended call back to the first screen: no
+// rating, and no waiting for the receipt while the agent wraps up.
+func (s station) leaveAfterCall() {
+	s.t.Helper()
+	s.screen("ended")
+	s.click("#rating-skip")
+	s.screen("receipt-wait")
+	s.click(`[data-screen="receipt-wait"] [data-action="home"]`)
+	s.screen("idle")
+}
+
 // console is the agent console of one agent account.
 type console struct{ *tab }
 

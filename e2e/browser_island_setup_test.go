@@ -103,10 +103,7 @@ func islandCallSetup(t *testing.T, d islandDesk, prepared bool) (took, prep time
 		}
 	}
 	d.agent.click("#hangup")
-	d.kiosk.screen("ended")
-	d.kiosk.click("#rating-skip")
-	d.kiosk.click(`[data-screen="receipt-wait"] [data-action="home"]`)
-	d.kiosk.screen("idle")
+	d.kiosk.leaveAfterCall()
 	d.agent.wrapUp("done")
 	return time.Duration((last - start) * float64(time.Millisecond)), prep
 }

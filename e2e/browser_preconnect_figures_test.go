@@ -94,11 +94,7 @@ func browserCallSetup(t *testing.T, agent console, kiosk station, item string, s
 	}
 	took := time.Duration((last - start) * float64(time.Millisecond))
 	agent.key(kb.F9)
-	kiosk.screen("ended")
-	kiosk.click("#rating-skip")
-	kiosk.screen("receipt-wait")
-	kiosk.click(`[data-screen="receipt-wait"] [data-action="home"]`)
-	kiosk.screen("idle")
+	kiosk.leaveAfterCall()
 	agent.wrapUp("done")
 	return took
 }

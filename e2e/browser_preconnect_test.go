@@ -108,11 +108,7 @@ func TestBrowserPreconnect(t *testing.T) {
 
 	// The next call: the agent stood by again after the wrap-up.
 	agent.key(kb.F9)
-	kiosk.screen("ended")
-	kiosk.click("#rating-skip")
-	kiosk.screen("receipt-wait")
-	kiosk.click(`[data-screen="receipt-wait"] [data-action="home"]`)
-	kiosk.screen("idle")
+	kiosk.leaveAfterCall()
 	agent.wrapUp("done")
 	agent.waitJS(`window.cloudWindow.call.standbyConnection?.pc.connectionState === 'connected'`, "a standing connection after the wrap-up")
 	kiosk.request("medical_insurance", item, "")

@@ -94,10 +94,7 @@ func TestBrowserRelayOnlyCallOverTURN(t *testing.T) {
 				t.Errorf("kiosk media goes over %q, want relay/%s", got, transport)
 			}
 			agent.click("#hangup")
-			kiosk.screen("ended")
-			kiosk.click("#rating-skip")
-			kiosk.click(`[data-screen="receipt-wait"] [data-action="home"]`)
-			kiosk.screen("idle")
+			kiosk.leaveAfterCall()
 			agent.wrapUp("done")
 		})
 	}
