@@ -160,7 +160,7 @@ func TestAgentBooksTheFollowUpAtWrapUp(t *testing.T) {
 	agent.offerFrom(station1Name)
 	agent.click("#offer-accept")
 	agent.screen("call")
-	agent.click("#resident-details summary")
+	agent.expand("#resident-details")
 	agent.fill("#resident-name", "赵六")
 	agent.fill("#resident-phone", "13912345678")
 	agent.click("#resident-save")

@@ -191,7 +191,7 @@ func acceptScan(t *testing.T, agent console, kiosk station, docID string) {
 // it with a finger.
 func signForm(t *testing.T, agent console, kiosk station, number string) {
 	t.Helper()
-	agent.click("#resident-details summary")
+	agent.expand("#resident-details")
 	agent.fill("#resident-name", "王建国")
 	agent.click("#push-form")
 	agent.waitJS(`document.querySelector('#form-status').dataset.state === 'waiting'`, "the form pushed")

@@ -163,6 +163,25 @@ func (p *tab) click(sel string) {
 	p.do("click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 }
 
+// expand opens a <details> by clicking its summary as a user would, again if
+// the first click missed it: a call screen still settling its layout can move
+// the summary between where the click was aimed and where it landed, and the
+// fields of a closed <details> still report a size but take no focus.
+func (p *tab) expand(details string) {
+	p.t.Helper()
+	open := fmt.Sprintf(`document.querySelector(%q).open`, details)
+	for try := 0; try < 3; try++ {
+		p.click(details + " summary")
+		ctx, cancel := context.WithTimeout(p.ctx, time.Second)
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](open, chromedp.WithPollingInterval(50*time.Millisecond)))
+		cancel()
+		if err == nil {
+			return
+		}
+	}
+	p.t.Fatalf("%s: %s stays closed after three clicks on its summary", p.name, details)
+}
+
 func (p *tab) fill(sel, text string) {
 	p.t.Helper()
 	p.do("type into "+sel, chromedp.SendKeys(chromedp.CSS(sel), text, chromedp.NodeVisible))

@@ -36,7 +36,7 @@ func TestBrowserFormSignedAtOnceStaysSigned(t *testing.T) {
 	agent.screen("call")
 	next(t, station, "call.started")
 
-	agent.click("#resident-details summary")
+	agent.expand("#resident-details")
 	agent.fill("#resident-name", "王建国")
 	agent.click("#push-form")
 	signPushedForm(t, ctxT(t), n, station, stTok, "王建国")

@@ -276,7 +276,7 @@ func inCall(t *testing.T, browser context.Context, n *node.Node, k station, item
 	captionsClear(t, k)
 	helperAndGuest(t, n, k, agent)
 
-	agent.click("#resident-details summary")
+	agent.expand("#resident-details")
 	agent.fill("#resident-name", "王建国")
 	agent.click("#push-form")
 	k.waitVisible("#sign-layer")
