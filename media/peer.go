@@ -51,6 +51,11 @@ type Peer struct {
 	// candidates go out inside the answer instead of ahead of it.
 	inlineCandidates atomic.Bool
 
+	// stateMu serialises the reports of connection state changes, and
+	// reported is the last one passed on.
+	stateMu  sync.Mutex
+	reported webrtc.PeerConnectionState
+
 	mu        sync.Mutex
 	closed    bool
 	connected bool
@@ -189,7 +194,20 @@ func (p *Peer) onLocalCandidate(c *webrtc.ICECandidate) {
 	p.sig.SendCandidate(c.ToJSON())
 }
 
-func (p *Peer) onConnectionState(s webrtc.PeerConnectionState) {
+// onConnectionState passes on a change of the connection's state. pion calls
+// it on a goroutine of its own for each change, so two calls can run out of
+// order: each passes on the connection's state as it is by then,
+// once. A disconnection handled after the reconnection that followed it would
+// otherwise leave the call marked as reconnecting, and its timeline with a gap
+// that never ends.
+func (p *Peer) onConnectionState(webrtc.PeerConnectionState) {
+	p.stateMu.Lock()
+	defer p.stateMu.Unlock()
+	s := p.pc.ConnectionState()
+	if s == p.reported {
+		return
+	}
+	p.reported = s
 	p.mu.Lock()
 	was := p.connected
 	now := s == webrtc.PeerConnectionStateConnected && !p.closed
