@@ -82,6 +82,7 @@ type testClient struct {
 	sources   map[string]Source
 	received  map[string]*receivedTrack // by "<stream>/<track>"
 	plis      map[string]*atomic.Int32  // keyframe requests seen, by published track id
+	lastSent  sync.Map                  // Source → *atomic.Uint32: sequence number last written
 	pubStop   chan struct{}
 	published map[string]*webrtc.RTPSender
 }
@@ -92,7 +93,8 @@ type receivedTrack struct {
 	ended      atomic.Bool
 	packets    atomic.Int64
 	mismatches atomic.Int64
-	seqs       sync.Map // uint16 → struct{}
+	seqs       sync.Map      // uint16 → struct{}
+	firstSeq   atomic.Uint32 // the first packet's sequence number | seqValid
 	payloadPTs sync.Map // webrtc.PayloadType → struct{}: the payload types the packets came with
 }
 
@@ -403,6 +405,7 @@ func (c *testClient) sendLoop(track *webrtc.TrackLocalStaticRTP, party string, s
 	defer c.wg.Done()
 	ticker := time.NewTicker(5 * time.Millisecond)
 	defer ticker.Stop()
+	last, _ := c.lastSent.LoadOrStore(src, &atomic.Uint32{})
 	for seq := uint16(1); ; seq++ {
 		select {
 		case <-c.pubStop:
@@ -419,15 +422,33 @@ func (c *testClient) sendLoop(track *webrtc.TrackLocalStaticRTP, party string, s
 		if err := track.WriteRTP(pkt); err != nil && !errors.Is(err, io.ErrClosedPipe) {
 			return
 		}
+		last.(*atomic.Uint32).Store(uint32(seq))
 	}
 }
+
+// sent is the sequence number the client last wrote on its track of src.
+func (c *testClient) sent(src Source) uint16 {
+	last, ok := c.lastSent.Load(src)
+	if !ok {
+		return 0
+	}
+	return uint16(last.(*atomic.Uint32).Load())
+}
+
+// testKeyframeEvery is how often, in packets, a test client's video starts a
+// keyframe.
+const testKeyframeEvery = 50
 
 func testPayload(party string, src Source, seq uint16) []byte {
 	n := 40 + int(seq%300)
 	b := make([]byte, n)
-	b[0] = 0x10 // a VP8 payload descriptor with S set, for realism
-	copy(b[1:], party+"/"+string(src))
-	for i := 1 + len(party) + 1 + len(src); i < n; i++ {
+	b[0] = 0x10 // a VP8 payload descriptor with S set, then the frame tag
+	b[1] = 0x01 // an interframe
+	if seq%testKeyframeEvery == 0 {
+		b[1] = 0x00
+	}
+	copy(b[2:], party+"/"+string(src))
+	for i := 2 + len(party) + 1 + len(src); i < n; i++ {
 		b[i] = byte(int(seq)*7 + i)
 	}
 	return b
@@ -482,6 +503,7 @@ func (c *testClient) onTrack(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 				rt.mismatches.Add(1)
 			}
 			rt.seqs.Store(pkt.SequenceNumber, struct{}{})
+			rt.firstSeq.CompareAndSwap(0, uint32(pkt.SequenceNumber)|seqValid)
 			rt.payloadPTs.Store(webrtc.PayloadType(pkt.PayloadType), struct{}{})
 			rt.packets.Add(1)
 		}

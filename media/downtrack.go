@@ -22,9 +22,11 @@ type downTrack struct {
 	stream  string
 	sender  *webrtc.RTPSender
 	binding atomic.Pointer[trackBinding]
-	// held: negotiated ahead of a call that rings (SFU.Prepare); nothing is
-	// forwarded until the call's room adopts both peers.
-	held atomic.Bool
+	// hold is holdOff, or the state of a downTrack negotiated ahead of a
+	// call that rings (hold.go); kept is what an armed one keeps, owned by
+	// the track's read loop.
+	hold atomic.Int32
+	kept [][]byte
 
 	// While video to the subscriber is paused its packets are skipped; the
 	// sequence numbers it sees are shifted down by seqOffset so that the skipped

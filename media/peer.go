@@ -235,7 +235,9 @@ func (p *Peer) subscribe(up *upTrack) { p.subscribeHeld(up, false) }
 // subscribeHeld is subscribe, with the downTrack held back if held.
 func (p *Peer) subscribeHeld(up *upTrack, held bool) {
 	d := newDownTrack(up, p)
-	d.held.Store(held)
+	if held {
+		d.hold.Store(holdOn)
+	}
 	p.negMu.Lock()
 	defer p.negMu.Unlock()
 	if p.isClosed() || !up.addDown(d) {

@@ -71,24 +71,9 @@ func (p *Peer) prepare(up *upTrack) {
 
 // dropHeld removes the held downTracks of the tracks of publisher pubID.
 func (p *Peer) dropHeld(pubID string) {
-	p.mu.Lock()
-	var drop []*downTrack
-	for _, d := range p.downs {
-		if d.held.Load() && d.up.info.PeerID == pubID {
-			drop = append(drop, d)
-		}
-	}
-	p.mu.Unlock()
-	for _, d := range drop {
+	for _, d := range p.heldFrom(pubID) {
 		d.up.removeDowns(func(x *downTrack) bool { return x == d })
 		p.unsubscribe(d)
-	}
-}
-
-// release starts forwarding a held downTrack, from a fresh keyframe.
-func (d *downTrack) release() {
-	if d.held.Swap(false) && d.video {
-		d.up.requestFreshKeyframe()
 	}
 }
 

@@ -2,6 +2,8 @@ package media
 
 import (
 	"testing"
+
+	"github.com/pion/webrtc/v4"
 )
 
 // standbyClient connects a client that publishes audio and camera ahead of a call.
@@ -125,7 +127,7 @@ func boundHeld(p *Peer) int {
 	defer p.mu.Unlock()
 	n := 0
 	for _, d := range p.downs {
-		if d.held.Load() && d.binding.Load() != nil {
+		if d.isHeld() && d.binding.Load() != nil {
 			n++
 		}
 	}
@@ -165,5 +167,68 @@ func TestUnpreparedCallLeavesNothingHeld(t *testing.T) {
 	agent.peer.mu.Unlock()
 	if n != 0 {
 		t.Errorf("the agent still has %d downTracks of a call that did not come about", n)
+	}
+}
+
+func TestArmedCallStartsAtTheKeyframeAskedForAtAccept(t *testing.T) {
+	s := newTestSFU(t)
+	station, agent := standingPair(t, s)
+	s.Prepare(agent.peer, station.peer)
+	waitFor(t, "held tracks negotiated", func() bool { return boundHeld(agent.peer) == 2 && boundHeld(station.peer) == 2 })
+	armedAt := station.sent(SourceCamera)
+	s.Arm(agent.peer, station.peer)
+	// The accept's records take a while: two keyframes' worth of packets.
+	waitFor(t, "the station publishes on", func() bool { return station.sent(SourceCamera)-armedAt > 2*testKeyframeEvery })
+	if n := station.peer.counters.packetsForwarded.Load() + agent.peer.counters.packetsForwarded.Load(); n != 0 {
+		t.Errorf("%d packets forwarded before the call was adopted", n)
+	}
+	releasedAt := station.sent(SourceCamera)
+	adopt(t, newTestRoom(t, s, "call-1"), station, agent)
+	rt := agent.waitPackets("station-main", "camera", 50)
+	first := rt.firstSeq.Load()
+	seq := uint16(first)
+	switch {
+	case first&seqValid == 0 || seq%testKeyframeEvery != 0:
+		t.Errorf("the agent's first video packet is %d, not a keyframe's", seq)
+	case seq <= armedAt:
+		t.Errorf("the agent's video starts at %d, captured before the accept (%d)", seq, armedAt)
+	case seq > releasedAt:
+		t.Errorf("the agent's video starts at %d, after the release (%d): nothing kept", seq, releasedAt)
+	}
+	for k := seq; k != seq+50; k++ {
+		if _, ok := rt.seqs.Load(k); !ok {
+			t.Errorf("packet %d after the kept keyframe %d never came", k, seq)
+			break
+		}
+	}
+	if rt.mismatches.Load() != 0 {
+		t.Errorf("%d packets came altered", rt.mismatches.Load())
+	}
+}
+
+func TestKeyframeStart(t *testing.T) {
+	for _, tc := range []struct {
+		name, mime string
+		payload    []byte
+		want       bool
+	}{
+		{"vp8 key", webrtc.MimeTypeVP8, []byte{0x10, 0x00, 0x9d}, true},
+		{"vp8 inter", webrtc.MimeTypeVP8, []byte{0x10, 0x01}, false},
+		{"vp8 not the start", webrtc.MimeTypeVP8, []byte{0x00, 0x00}, false},
+		{"vp8 key, 15-bit picture id and TL0PICIDX", webrtc.MimeTypeVP8, []byte{0x90, 0xc0, 0x81, 0x02, 0x07, 0x00}, true},
+		{"vp8 inter, 7-bit picture id", webrtc.MimeTypeVP8, []byte{0x90, 0x80, 0x05, 0x01}, false},
+		{"vp8 truncated", webrtc.MimeTypeVP8, []byte{0x90, 0x80}, false},
+		{"vp9 key start", webrtc.MimeTypeVP9, []byte{0x08}, true},
+		{"vp9 predicted", webrtc.MimeTypeVP9, []byte{0x48}, false},
+		{"h264 idr", webrtc.MimeTypeH264, []byte{0x65, 0x88}, true},
+		{"h264 stap-a with sps", webrtc.MimeTypeH264, []byte{0x78, 0x00, 0x02, 0x09, 0xf0, 0x00, 0x02, 0x67, 0x42}, true},
+		{"h264 fu-a idr start", webrtc.MimeTypeH264, []byte{0x7c, 0x85}, true},
+		{"h264 fu-a idr middle", webrtc.MimeTypeH264, []byte{0x7c, 0x05}, false},
+		{"h264 slice", webrtc.MimeTypeH264, []byte{0x41, 0x9a}, false},
+		{"opus", webrtc.MimeTypeOpus, []byte{0x10, 0x00}, false},
+	} {
+		if got := keyframeStart(tc.mime, tc.payload); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

@@ -91,7 +91,7 @@ func (u *upTrack) forward(raw []byte) {
 	f := u.fanout.Load()
 	sent := 0
 	for _, d := range f.downs {
-		if d.held.Load() {
+		if h := d.hold.Load(); h != holdOff && !d.whileHeld(h, u, raw) {
 			continue
 		}
 		var fwd bool

@@ -106,6 +106,7 @@ func (s *Server) connect(ctx context.Context, agent *session, req queue.Request)
 	if station == nil {
 		return nil, protoErr(CodeNotFound, "the station has left")
 	}
+	s.armStanding(agent, req.StationID)
 	item, err := s.deps.Catalog.Item(ctx, req.ItemID)
 	if err != nil {
 		return nil, fmt.Errorf("look up item %s: %w", req.ItemID, err)

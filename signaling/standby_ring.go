@@ -34,6 +34,18 @@ func (s *Server) prepareRing(agent *session) {
 	}
 }
 
+// armStanding asks, as agent accepts stationID's call, for the keyframes the
+// held video of their prepared connections will start with (media.SFU.Arm).
+func (s *Server) armStanding(agent *session, stationID string) {
+	a, station := agent.standingPeer(), s.session(stationID)
+	if a == nil || station == nil {
+		return
+	}
+	if st := station.standingPeer(); st != nil {
+		s.deps.SFU.Arm(a.peer, st.peer)
+	}
+}
+
 // stopRinging undoes ringStanding when the offer is withdrawn or rejected;
 // a call that came about has adopted the connections instead.
 func (s *Server) stopRinging(agent *session) {
