@@ -95,7 +95,7 @@ type receivedTrack struct {
 	mismatches atomic.Int64
 	seqs       sync.Map      // uint16 → struct{}
 	firstSeq   atomic.Uint32 // the first packet's sequence number | seqValid
-	payloadPTs sync.Map // webrtc.PayloadType → struct{}: the payload types the packets came with
+	payloadPTs sync.Map      // webrtc.PayloadType → struct{}: the payload types the packets came with
 }
 
 func clientAPI(t *testing.T, opts clientOptions) *webrtc.API {
