@@ -97,8 +97,12 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 		b.redPT, codec = uint8(red.PayloadType), red
 	}
 	d.binding.Store(b)
-	// A new subscriber can only start decoding at a keyframe.
-	d.up.requestFreshKeyframe()
+	// A new subscriber can only start decoding at a keyframe. A held one
+	// asks when the call is accepted (hold.go): a keyframe now would be
+	// dropped, and browsers ignore a request that soon after their last one.
+	if !d.isHeld() {
+		d.up.requestFreshKeyframe()
+	}
 	return codec, nil
 }
 
