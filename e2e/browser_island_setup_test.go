@@ -20,7 +20,7 @@ type islandDesk struct {
 // media connections on or off, and opens a console (ready) and a kiosk.
 func openIslandDesk(t *testing.T, browser context.Context, profile string, standing bool) islandDesk {
 	t.Helper()
-	mod := browserNode
+	mod := browserPerCallNode
 	if standing {
 		mod = browserPreconnectNode
 	}

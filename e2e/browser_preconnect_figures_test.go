@@ -30,7 +30,7 @@ func TestBrowserPreconnectFigures(t *testing.T) {
 		d.kiosk = openStation(t, browser, n, "station1", 1280, 720, "")
 		return d
 	}
-	desks := map[bool]desk{true: open(browserPreconnectNode), false: open(browserNode)}
+	desks := map[bool]desk{true: open(browserPreconnectNode), false: open(browserPerCallNode)}
 	times := map[bool][]time.Duration{}
 	cpu := procStat()
 	for i := 0; i < 2*calls; i++ {

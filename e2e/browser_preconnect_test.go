@@ -23,6 +23,13 @@ func browserPreconnectNode(c *node.Config) {
 	c.PreconnectMedia = true
 }
 
+// browserPerCallNode is browserNode with standing connections off: both ends
+// connect their media after call.started, the path the figures compare with.
+func browserPerCallNode(c *node.Config) {
+	browserNode(c)
+	c.PreconnectMedia = false
+}
+
 // standbyBytes sums the standing connection's RTP bytes of a direction
 // ("inbound-rtp" or "outbound-rtp") in a page; -1 while it has none.
 func standbyBytes(p *tab, statType string) float64 {
