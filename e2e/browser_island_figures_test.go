@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -79,6 +78,9 @@ func browserIslandRun(t *testing.T, browser context.Context, name string, adapt 
 	adapted, pausedPolls := timeToAdapt(t, n, callID, agent.tab, p.Down.RateBps, changed)
 	time.Sleep(time.Until(changed.Add(islandPhase)))
 	atStation, atAgent := callStats(kiosk.tab).since(atStation0), callStats(agent.tab).since(atAgent0)
+	if testing.Verbose() {
+		logVideoPath(t, n, kiosk.tab, agent.tab)
+	}
 	link.SetProfile(linkemu.Profiles["good"])
 	recovered := timeToRecover(t, n, callID, kiosk.tab, time.Now())
 	minutes := islandPhase.Minutes()
@@ -115,17 +117,10 @@ func selectedLocalAddress(t *testing.T, p *tab) string {
 // agent's video at ≥ 10 fps over a second again, with video not paused.
 func timeToRecover(t *testing.T, n *node.Node, callID string, kiosk *tab, back time.Time) string {
 	t.Helper()
-	type sample struct {
-		at     time.Time
-		frames float64
-	}
-	var samples []sample
+	var frames series
 	for time.Since(back) < 30*time.Second {
-		now := sample{time.Now(), callStats(kiosk).Video.Frames}
-		samples = append(samples, now)
-		i := slices.IndexFunc(samples, func(s sample) bool { return now.at.Sub(s.at) <= time.Second })
-		if span := now.at.Sub(samples[i].at); span >= 900*time.Millisecond && !stationVideoPaused(n, callID) &&
-			(now.frames-samples[i].frames)/span.Seconds() >= 10 {
+		frames.add(time.Now(), callStats(kiosk).Video.Frames)
+		if fps, ok := frames.perSecond(); ok && fps >= 10 && !stationVideoPaused(n, callID) {
 			return fmt.Sprintf("%.1f s", time.Since(back).Seconds())
 		}
 		time.Sleep(250 * time.Millisecond)
@@ -156,29 +151,43 @@ func islandBrowserCall(t *testing.T, browser context.Context, n *node.Node, isla
 // how long video to the station was seen paused (polled every 250 ms).
 func timeToAdapt(t *testing.T, n *node.Node, callID string, agent *tab, rate int, changed time.Time) (string, time.Duration) {
 	t.Helper()
-	type sample struct {
-		at    time.Time
-		bytes float64
-	}
-	var samples []sample
+	var sent series
 	adapted, paused := "—", time.Duration(0)
 	for time.Since(changed) < islandPhase-time.Second {
-		now := sample{time.Now(), callStats(agent).SentVideoBytes}
-		samples = append(samples, now)
+		sent.add(time.Now(), callStats(agent).SentVideoBytes)
 		isPaused := stationVideoPaused(n, callID)
 		if isPaused {
 			paused += 250 * time.Millisecond
 		}
-		i := slices.IndexFunc(samples, func(s sample) bool { return now.at.Sub(s.at) <= time.Second })
-		if span := now.at.Sub(samples[i].at); adapted == "—" && (span >= 900*time.Millisecond || isPaused) {
-			bps := (now.bytes - samples[i].bytes) * 8 / span.Seconds()
-			if isPaused || rate > 0 && bps <= float64(rate-64_000) {
-				adapted = fmt.Sprintf("%.1f s", time.Since(changed).Seconds())
-			}
+		if bytes, ok := sent.perSecond(); adapted == "—" && (isPaused || ok && rate > 0 && bytes*8 <= float64(rate-64_000)) {
+			adapted = fmt.Sprintf("%.1f s", time.Since(changed).Seconds())
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
 	return adapted, paused
+}
+
+// series holds timed readings of a growing count, for its rate.
+type series struct {
+	at []time.Time
+	v  []float64
+}
+
+func (s *series) add(at time.Time, v float64) {
+	s.at, s.v = append(s.at, at), append(s.v, v)
+}
+
+// perSecond is the count's rate over the newest span of at least a second
+// that the readings allow; false until they span one. Readings are not
+// evenly spaced (getStats takes its time), so the span is not fixed.
+func (s *series) perSecond() (float64, bool) {
+	last := len(s.at) - 1
+	for i := last - 1; i >= 0; i-- {
+		if span := s.at[last].Sub(s.at[i]); span >= time.Second {
+			return (s.v[last] - s.v[i]) / span.Seconds(), true
+		}
+	}
+	return 0, false
 }
 
 // cpuPressure is the share of the last minute in which runnable tasks
@@ -271,4 +280,49 @@ func (s browserCallStats) jitterBufferMs() float64 {
 		return 0
 	}
 	return 1000 * s.Audio.JitterDelay / s.Audio.Emitted
+}
+
+// logVideoPath logs, for a verbose run, what became of the agent's video on
+// its way to the kiosk: the encoder's output, the node's resends and
+// keyframe requests, and what the kiosk received, lost and asked for.
+func logVideoPath(t *testing.T, n *node.Node, kiosk, agent *tab) {
+	t.Helper()
+	videoStats := func(p *tab, typ string, fields ...string) string {
+		return evalJS[string](p, fmt.Sprintf(`(async () => {
+			const pc = window.cloudWindow.call.connection?.pc;
+			if (!pc) return 'no connection';
+			const out = [];
+			for (const s of (await pc.getStats()).values()) {
+				if (s.type !== %q || s.kind !== 'video' && s.type !== 'candidate-pair' || s.type === 'candidate-pair' && !s.nominated) continue;
+				out.push(%q.split(',').map((f) => f + '=' + s[f]).join(' '));
+			}
+			return out.join(' | ');
+		})()`, typ, strings.Join(fields, ",")))
+	}
+	t.Logf("agent sends: %s", videoStats(agent, "outbound-rtp", "packetsSent", "retransmittedPacketsSent",
+		"framesEncoded", "keyFramesEncoded", "pliCount", "nackCount", "targetBitrate", "qualityLimitationReason", "frameWidth"))
+	t.Logf("agent's video as the node reports it: %s", videoStats(agent, "remote-inbound-rtp", "packetsLost", "fractionLost", "roundTripTime"))
+	t.Logf("agent's media now leaves from %s", selectedLocalAddress(t, agent))
+	t.Logf("agent's pairs: %s", evalJS[string](agent, `(async () => {
+		const out = [];
+		for (const pc of [window.cloudWindow.call.connection?.pc, window.cloudWindow.call.standbyConnection?.pc]) {
+			if (!pc) { out.push('none'); continue; }
+			const st = await pc.getStats();
+			for (const s of st.values()) {
+				if (s.type !== 'candidate-pair' || !s.bytesSent) continue;
+				const l = st.get(s.localCandidateId), r = st.get(s.remoteCandidateId);
+				out.push(l.candidateType + ' ' + l.address + ':' + l.port + ' -> ' + r.candidateType + ' ' + r.address + ':' + r.port + ' sent ' + s.bytesSent + ' rtt ' + s.currentRoundTripTime + ' nominated ' + s.nominated);
+			}
+		}
+		return out.join(' || ');
+	})()`))
+	t.Logf("agent's pair: %s", videoStats(agent, "candidate-pair", "currentRoundTripTime", "availableOutgoingBitrate", "bytesSent"))
+	t.Logf("kiosk receives: %s", videoStats(kiosk, "inbound-rtp", "packetsReceived", "packetsLost", "nackCount",
+		"pliCount", "firCount", "framesDecoded", "keyFramesDecoded", "framesDropped", "freezeCount", "totalFreezesDuration"))
+	_, body := httpGet(t, n.URL()+"/metrics", "")
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, "cloudwindow_media_nack") || strings.HasPrefix(line, "cloudwindow_media_keyframe") {
+			t.Log(line)
+		}
+	}
 }

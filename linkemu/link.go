@@ -48,14 +48,20 @@ func (l *Link) SetProfile(p Profile) {
 	l.blockUDP.Store(p.BlockUDP)
 }
 
-// Exempt lets the datagrams of one client address (ip:port, as the relay sees
-// it) cross the link unshaped both ways, as if that client sat on another
-// link: a test can put one party of a call on the profile and leave the other
-// on a good link although both reach the same relayed address.
+// Exempt lets the datagrams of one client cross the link unshaped both ways,
+// as if that client sat on another link: a test can put one party of a call on
+// the profile and leave the other on a good link although both reach the same
+// relayed address. addr (ip:port) is the client's address as the relay sees
+// it, or the address the relay forwards the client's datagrams from: the one
+// the target sees, which a WebRTC client learns as its peer-reflexive
+// candidate and reports as its selected pair's local address.
 func (l *Link) Exempt(addr string) { l.exempt.Store(addr, struct{}{}) }
 
-func (l *Link) exempted(addr *net.UDPAddr) bool {
-	_, ok := l.exempt.Load(addr.String())
+func (l *Link) exempted(client *net.UDPAddr, s *udpSession) bool {
+	_, ok := l.exempt.Load(client.String())
+	if !ok {
+		_, ok = l.exempt.Load(s.outward)
+	}
 	return ok
 }
 

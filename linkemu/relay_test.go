@@ -289,3 +289,46 @@ func TestExemptClientCrossesUnshaped(t *testing.T) {
 		}
 	}
 }
+
+// TestExemptByTheAddressTheTargetSees exempts a client by the address its
+// datagrams reach the target from, as a WebRTC client reports it.
+func TestExemptByTheAddressTheTargetSees(t *testing.T) {
+	lossy := Direction{Loss: 1}
+	l := newTestLink(t, Profile{Name: "lost", Up: lossy, Down: lossy})
+	r, err := l.relayUDP("127.0.0.1:0", udpEcho(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.DialUDP("udp", nil, r.ln.LocalAddr().(*net.UDPAddr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.Write([]byte{0}) // opens the client's session; lost on the link
+	var outward string
+	for deadline := time.Now().Add(time.Second); outward == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		r.mu.Lock()
+		for _, s := range r.sessions {
+			outward = s.outward
+		}
+		r.mu.Unlock()
+	}
+	if outward == "" || outward == c.LocalAddr().String() {
+		t.Fatalf("the client's outward address %q", outward)
+	}
+	l.Exempt(outward)
+	const n = 20
+	for i := range n {
+		c.Write([]byte{byte(i), 1, 2, 3})
+	}
+	c.SetReadDeadline(time.Now().Add(time.Second))
+	got, buf := 0, make([]byte, 64)
+	for ; ; got++ {
+		if _, err := c.Read(buf); err != nil {
+			break
+		}
+	}
+	if got != n {
+		t.Errorf("%d of %d echoes came back", got, n)
+	}
+}

@@ -19,8 +19,9 @@ const udpSessionIdle = 30 * time.Second
 
 // udpSession is one client address's socket towards the target.
 type udpSession struct {
-	conn *net.UDPConn
-	last atomic.Int64 // unix ns of the last datagram either way
+	conn    *net.UDPConn
+	outward string       // conn's local address: the client's, as the target sees it
+	last    atomic.Int64 // unix ns of the last datagram either way
 }
 
 func (s *udpSession) touch(now time.Time) { s.last.Store(now.UnixNano()) }
@@ -90,7 +91,7 @@ func (r *udpRelay) readClients() {
 		}
 		sess.touch(now)
 		conn := sess.conn
-		if r.link.exempted(from) {
+		if r.link.exempted(from, sess) {
 			_, _ = conn.Write(buf[:n])
 			continue
 		}
@@ -121,7 +122,7 @@ func (r *udpRelay) session(from *net.UDPAddr, now time.Time) *udpSession {
 		}
 		return nil
 	}
-	s := &udpSession{conn: c}
+	s := &udpSession{conn: c, outward: c.LocalAddr().String()}
 	s.touch(now)
 	r.sessions[key] = s
 	client := *from
@@ -163,7 +164,7 @@ func (r *udpRelay) readTarget(s *udpSession, client *net.UDPAddr) {
 		}
 		now := time.Now()
 		s.touch(now)
-		if r.link.exempted(client) {
+		if r.link.exempted(client, s) {
 			_, _ = r.ln.WriteToUDP(buf[:n], client)
 			continue
 		}
