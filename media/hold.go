@@ -176,7 +176,7 @@ func (s *SFU) Arm(a, b *Peer) {
 		sub, pub := x[0], x[1]
 		for _, d := range sub.heldFrom(pub.id) {
 			if d.arm() {
-					d.up.requestFreshKeyframe()
+				d.up.requestFreshKeyframe()
 			}
 		}
 	}
