@@ -17,9 +17,12 @@ const (
 	// min(resendMaxGap, 2×RTT), and resendMaxGap alone while the RTT is unknown.
 	resendMaxGap = 100 * time.Millisecond
 	// resendMaxAge is how old a packet may be when its resend reaches the receiver
-	// (age in the cache plus half the RTT). Browsers play conversational video
-	// with a jitter buffer of a few hundred milliseconds; a packet a second late
-	// belongs to a frame that was already skipped or is waiting for a keyframe.
+	// (age in the cache plus half the RTT), plus one RTT. Browsers play
+	// conversational video with a jitter buffer of a few hundred milliseconds,
+	// which grows by the round trip a retransmission takes; a packet later than
+	// that belongs to a frame that was already skipped or waits for a keyframe.
+	// On a 300 ms island link whose bottleneck queues another few hundred, the
+	// first NACK of a lost packet reaches the node about a second after it.
 	resendMaxAge = time.Second
 	// rttMax discards RTT samples that can only come from a clock or report error.
 	rttMax = 10 * time.Second
@@ -104,7 +107,7 @@ func (r *resender) resend(cache *packetCache, seq uint16) {
 	case st.count > 0 && time.Duration(now-st.last) < r.gap():
 		r.suppress(suppressInterval)
 		return
-	case time.Duration(now-at)+r.rtt/2 > resendMaxAge:
+	case time.Duration(now-at)+r.rtt/2 > resendMaxAge+r.rtt:
 		r.suppress(suppressAge)
 		return
 	}

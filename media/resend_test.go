@@ -215,8 +215,8 @@ func TestResendCap(t *testing.T) {
 		{"not when older than a second", 0, suppressAge, []nack{
 			{1100 * time.Millisecond, false},
 		}},
-		{"not when half the RTT makes it older than a second", 400 * time.Millisecond, suppressAge, []nack{
-			{700 * time.Millisecond, true}, {100 * time.Millisecond, false},
+		{"not when older than a second and half the RTT", 400 * time.Millisecond, suppressAge, []nack{
+			{1050 * time.Millisecond, true}, {100 * time.Millisecond, true}, {100 * time.Millisecond, false},
 		}},
 	}
 	for _, tc := range tests {
