@@ -39,6 +39,11 @@ func echoes(t *testing.T, relay net.Addr, n int, wait time.Duration) int {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	return echoesOn(c, n, wait)
+}
+
+// echoesOn is echoes over a client socket of the caller's.
+func echoesOn(c *net.UDPConn, n int, wait time.Duration) int {
 	got := make(chan int)
 	go func() {
 		buf, count := make([]byte, 2048), 0
@@ -274,16 +279,7 @@ func TestExemptClientCrossesUnshaped(t *testing.T) {
 		if exempt {
 			l.Exempt(c.LocalAddr().String())
 		}
-		for i := range n {
-			c.Write([]byte{byte(i), 1, 2, 3})
-		}
-		c.SetReadDeadline(time.Now().Add(time.Second))
-		got, buf := 0, make([]byte, 64)
-		for ; ; got++ {
-			if _, err := c.Read(buf); err != nil {
-				break
-			}
-		}
+		got := echoesOn(c, n, time.Second)
 		if want := map[bool]int{true: n, false: 0}[exempt]; got != want {
 			t.Errorf("exempt %v: %d of %d echoes came back, want %d", exempt, got, n, want)
 		}
@@ -318,17 +314,7 @@ func TestExemptByTheAddressTheTargetSees(t *testing.T) {
 	}
 	l.Exempt(outward)
 	const n = 20
-	for i := range n {
-		c.Write([]byte{byte(i), 1, 2, 3})
-	}
-	c.SetReadDeadline(time.Now().Add(time.Second))
-	got, buf := 0, make([]byte, 64)
-	for ; ; got++ {
-		if _, err := c.Read(buf); err != nil {
-			break
-		}
-	}
-	if got != n {
+	if got := echoesOn(c, n, time.Second); got != n {
 		t.Errorf("%d of %d echoes came back", got, n)
 	}
 }
