@@ -67,6 +67,8 @@ type Media struct {
 	offersSent atomic.Int64
 	// restarts counts ICE restarts, and those whose offer was answered.
 	restarts, restartsAnswered atomic.Int32
+	// serverOffers counts the server's offers this client answered.
+	serverOffers atomic.Int32
 }
 
 // iceCheckingBindingRequests is pion's checking timeout (5 s disconnected +
@@ -349,8 +351,15 @@ func (m *Media) answer(sdp string, sent int64) {
 	if err := m.pc.SetLocalDescription(ans); err != nil {
 		return
 	}
-	m.conn.Load().Request(context.Background(), "rtc.answer", map[string]string{"call_id": m.callID, "sdp": ans.SDP})
+	if _, err := m.conn.Load().Request(context.Background(), "rtc.answer", map[string]string{"call_id": m.callID, "sdp": ans.SDP}); err == nil {
+		m.serverOffers.Add(1)
+	}
 }
+
+// ServerOffersAnswered is how many of the server's offers this client has
+// answered and the server has taken. On a standing connection the first
+// one is the ringing call's preparation: the other party's tracks, held.
+func (m *Media) ServerOffersAnswered() int { return int(m.serverOffers.Load()) }
 
 func (m *Media) onTrack(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	key := tr.StreamID() + "/" + tr.ID()

@@ -20,6 +20,7 @@ type callRecord struct {
 	started      time.Time    // station got call.started
 	negotiated   [2]time.Time // by side (station, agent): the node answered its offer
 	connected    [2]time.Time // by side: ICE and DTLS done
+	standing     [2]bool      // by side: a standing connection carried the call
 	stationMedia time.Time    // first packet at the station
 	agentMedia   time.Time    // first packet at the agent
 	ended        bool
@@ -33,6 +34,13 @@ func (c *callRecord) set(field *time.Time, at time.Time) {
 	if field.IsZero() {
 		*field = at
 	}
+}
+
+// carriedByStanding marks party's side as carried by its standing connection.
+func (c *callRecord) carriedByStanding(party string) {
+	c.mu.Lock()
+	c.standing[side(party)] = true
+	c.mu.Unlock()
 }
 
 // side indexes the per-side times.

@@ -34,15 +34,23 @@ func (r *runner) stationCall(ctx context.Context, st *client.Client) {
 	q, _ := client.Decode[callRef](m)
 	rec := r.book.get(q.RequestID)
 	rec.set(&rec.requested, asked)
-	if !r.awaitAnswer(ctx, st, rec) {
+	standing := r.openStanding(ctx, st, "station")
+	if standing != nil {
+		r.serve(standing, rec)
+	}
+	started, ok := r.awaitAnswer(ctx, st, rec)
+	if !ok {
+		if standing != nil {
+			r.stopMedia(standing)
+		}
 		return
 	}
-	r.stationInCall(ctx, st, rec)
+	r.stationInCall(ctx, st, rec, standing, started)
 }
 
 // awaitAnswer waits for call.started; a call nobody answers in time, or
 // still waiting when the run ends, leaves the queue.
-func (r *runner) awaitAnswer(ctx context.Context, st *client.Client, rec *callRecord) bool {
+func (r *runner) awaitAnswer(ctx context.Context, st *client.Client, rec *callRecord) (client.Message, bool) {
 	actx, cancel := context.WithTimeout(ctx, answerTimeout)
 	defer cancel()
 	for {
@@ -56,19 +64,19 @@ func (r *runner) awaitAnswer(ctx context.Context, st *client.Client, rec *callRe
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), replyTimeout)
 			st.Request(cctx, "call.cancel", map[string]string{"request_id": rec.id})
 			cancel()
-			return false
+			return client.Message{}, false
 		}
 		if d, _ := client.Decode[callRef](m); d.CallID == rec.id {
 			rec.set(&rec.started, time.Now())
-			return true
+			return m, true
 		}
 	}
 }
 
 // stationInCall carries the station's media until the call ends.
-func (r *runner) stationInCall(ctx context.Context, st *client.Client, rec *callRecord) {
+func (r *runner) stationInCall(ctx context.Context, st *client.Client, rec *callRecord, standing *partyMedia, started client.Message) {
 	defer rec.end()
-	pm, err := r.startMedia(ctx, st, rec, "station")
+	pm, err := r.callMedia(ctx, st, rec, "station", standing, started)
 	if err != nil {
 		rec.fail("station media")
 		r.log.Warn("station media", "call", rec.id, "err", err)
@@ -104,6 +112,12 @@ func awaitEnd(ctx context.Context, c *client.Client, callID string, wait time.Du
 
 // agentLoop answers offers until ctx ends.
 func (r *runner) agentLoop(ctx context.Context, a *client.Client) {
+	standing := r.openStanding(ctx, a, "agent")
+	defer func() {
+		if standing != nil {
+			r.stopMedia(standing)
+		}
+	}()
 	for {
 		m, err := a.Next(ctx, "call.offer")
 		if err != nil {
@@ -112,30 +126,44 @@ func (r *runner) agentLoop(ctx context.Context, a *client.Client) {
 		d, _ := client.Decode[callRef](m)
 		rec := r.book.get(d.RequestID)
 		rec.set(&rec.offered, time.Now())
+		if standing != nil {
+			r.serve(standing, rec)
+			awaitPrepared(ctx, standing)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(r.cfg.AcceptDelay):
 		}
-		r.agentCall(ctx, a, rec)
+		if r.line != nil {
+			r.line.wait(ctx)
+		}
+		if r.agentCall(ctx, a, rec, standing) {
+			// The call took the standing connection; a ready agent makes
+			// the next one.
+			standing = nil
+			if ctx.Err() == nil {
+				standing = r.openStanding(ctx, a, "agent")
+			}
+		}
 	}
 }
 
 // agentCall accepts an offered call, talks for CallLength once media flows
-// both ways, hangs up and wraps up.
-func (r *runner) agentCall(ctx context.Context, a *client.Client, rec *callRecord) {
+// both ways, hangs up and wraps up. It reports whether the call started.
+func (r *runner) agentCall(ctx context.Context, a *client.Client, rec *callRecord, standing *partyMedia) bool {
 	rec.set(&rec.acceptSent, time.Now())
 	rctx, cancel := context.WithTimeout(ctx, replyTimeout)
-	_, err := a.Request(rctx, "call.accept", map[string]string{"request_id": rec.id})
+	started, err := a.Request(rctx, "call.accept", map[string]string{"request_id": rec.id})
 	cancel()
 	if err != nil {
 		if code := errCode(err); code != "not_offered" && ctx.Err() == nil {
 			rec.fail("accept: " + code)
 			r.log.Warn("accept failed", "call", rec.id, "err", err)
 		}
-		return
+		return false
 	}
-	pm, err := r.startMedia(ctx, a, rec, "agent")
+	pm, err := r.callMedia(ctx, a, rec, "agent", standing, started)
 	if err != nil {
 		rec.fail("agent media")
 		r.log.Warn("agent media", "call", rec.id, "err", err)
@@ -146,6 +174,7 @@ func (r *runner) agentCall(ctx context.Context, a *client.Client, rec *callRecor
 	if pm != nil {
 		r.stopMedia(pm)
 	}
+	return true
 }
 
 // talk waits for media at every receiving side, then for the call length;

@@ -23,7 +23,7 @@ func (r *runner) agg(label string) *trackAgg {
 
 // collect adds a finished party's sent and received figures to the run.
 func (r *runner) collect(pm *partyMedia) {
-	received := pm.recv.ended()
+	received := pm.recv.Load().ended()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if pm.send != nil {
@@ -110,6 +110,9 @@ func (r *runner) count(calls *CallCounts, c *callRecord, steps map[string][]time
 		return
 	}
 	calls.Completed++
+	if c.standing == [2]bool{true, true} {
+		calls.Standing++
+	}
 	both := c.agentMedia
 	if c.needBoth {
 		both = later(c.agentMedia, c.stationMedia)

@@ -52,9 +52,15 @@ type Config struct {
 	MaxCalls    int           // calls at once; default Agents
 	TotalCalls  int           // stop after this many calls; 0: no limit
 	AcceptDelay time.Duration // an agent's pause between offer and accept
-	CallLength  time.Duration // from media flowing to the agent's hang-up
-	GreenShare  float64       // share of requests on the green channel
-	Items       []string      // item ids, used in turn; empty: one per catalog category
+	// AcceptTogether, if set, holds every agent's accept until this many
+	// have an offer to accept, so that the calls start at the same moment.
+	AcceptTogether int
+	// Standing connects ready agents and queued stations' media ahead of the
+	// call (the node's --preconnect-media), as the web apps do.
+	Standing   bool
+	CallLength time.Duration // from media flowing to the agent's hang-up
+	GreenShare float64       // share of requests on the green channel
+	Items      []string      // item ids, used in turn; empty: one per catalog category
 
 	Media Media
 

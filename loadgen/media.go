@@ -3,7 +3,10 @@ package loadgen
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
+
+	"github.com/pion/rtp"
 
 	"cloudwindow/client"
 )
@@ -13,27 +16,52 @@ import (
 type partyMedia struct {
 	party    string
 	media    *client.Media
-	recv     *receiver
-	send     *sender // nil when this side only receives
+	recv     atomic.Pointer[receiver] // nil until the connection serves a call
+	send     *sender                  // nil when this side only receives
 	stopSend context.CancelFunc
 	sendDone chan struct{}
+}
+
+// onPacket hands a packet to the call's receiver.
+func (pm *partyMedia) onPacket(stream, track string, p *rtp.Packet) {
+	if recv := pm.recv.Load(); recv != nil {
+		recv.onPacket(stream, track, p)
+	}
+}
+
+// serve makes pm's receiver measure rec.
+func (r *runner) serve(pm *partyMedia, rec *callRecord) {
+	pm.recv.Store(newReceiver(pm.party, &r.flow, func() { rec.firstMedia(pm.party, time.Now()) }))
 }
 
 // startMedia negotiates party's PeerConnection for the call and starts
 // sending as soon as it connects, as a browser does.
 func (r *runner) startMedia(ctx context.Context, c *client.Client, rec *callRecord, party string) (*partyMedia, error) {
-	recv := newReceiver(party, &r.flow, func() { rec.firstMedia(party, time.Now()) })
+	pm, err := r.openMedia(ctx, c, party, rec.id, func() { rec.set(&rec.connected[side(party)], time.Now()) })
+	if err != nil {
+		return nil, err
+	}
+	r.serve(pm, rec)
+	rec.set(&rec.negotiated[side(party)], time.Now())
+	return pm, nil
+}
+
+// openMedia negotiates a PeerConnection under callID (a call's, or
+// client.StandbyCallID) and sends on it once it connects; onConnected, if
+// set, is told when it does.
+func (r *runner) openMedia(ctx context.Context, c *client.Client, party, callID string, onConnected func()) (*partyMedia, error) {
+	pm := &partyMedia{party: party, sendDone: make(chan struct{})}
 	// Negotiation runs to its end even when the run stops meanwhile, so the
 	// call is torn down from a known state.
 	nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), replyTimeout)
 	defer cancel()
-	m, err := c.StartMedia(nctx, rec.id, client.MediaOptions{OnPacket: recv.onPacket})
+	m, err := c.StartMedia(nctx, callID, client.MediaOptions{OnPacket: pm.onPacket})
 	if err != nil {
 		return nil, fmt.Errorf("start %s media: %w", party, err)
 	}
-	rec.set(&rec.negotiated[side(party)], time.Now())
+	pm.media = m
 	sendCtx, stop := context.WithCancel(context.Background())
-	pm := &partyMedia{party: party, media: m, recv: recv, stopSend: stop, sendDone: make(chan struct{})}
+	pm.stopSend = stop
 	if party != "agent" || !r.cfg.Media.OneWay {
 		pm.send = &sender{pat: r.pat, video: m.Tracks["camera"], audio: m.Tracks["audio"]}
 		m.ReadFeedback(pm.send.requestKeyframe)
@@ -43,7 +71,9 @@ func (r *runner) startMedia(ctx context.Context, c *client.Client, rec *callReco
 		if !waitConnected(sendCtx, m) {
 			return
 		}
-		rec.set(&rec.connected[side(party)], time.Now())
+		if onConnected != nil {
+			onConnected()
+		}
 		if pm.send != nil {
 			pm.send.run(sendCtx)
 		}
@@ -71,10 +101,12 @@ func waitConnected(ctx context.Context, m *client.Media) bool {
 }
 
 // stop ends the sending, closes the PeerConnection and hands the figures
-// to the run.
+// of the call it served, if any, to the run.
 func (r *runner) stopMedia(pm *partyMedia) {
 	pm.stopSend()
 	<-pm.sendDone
 	pm.media.Close()
-	r.collect(pm)
+	if pm.recv.Load() != nil {
+		r.collect(pm)
+	}
 }

@@ -41,11 +41,14 @@ type ConfigSummary struct {
 
 // CallCounts counts calls by outcome.
 type CallCounts struct {
-	Requested int            `json:"requested"`
-	Completed int            `json:"completed"`
-	Failed    int            `json:"failed"`
-	CutAtEnd  int            `json:"cut_at_end"` // still setting up when the run ended
-	Failures  map[string]int `json:"failures,omitempty"`
+	Requested int `json:"requested"`
+	Completed int `json:"completed"`
+	Failed    int `json:"failed"`
+	CutAtEnd  int `json:"cut_at_end"` // still setting up when the run ended
+	// Standing counts the completed calls carried at both ends by standing
+	// connections (Config.Standing).
+	Standing int            `json:"standing,omitempty"`
+	Failures map[string]int `json:"failures,omitempty"`
 }
 
 // FailedShare is the share of finished calls that failed.
@@ -183,6 +186,9 @@ func (r *Report) Print(w io.Writer) {
 	c := r.Calls
 	fmt.Fprintf(w, "calls: %d requested, %d completed, %d failed, %d cut at end %v\n",
 		c.Requested, c.Completed, c.Failed, c.CutAtEnd, failuresText(c.Failures))
+	if c.Standing > 0 {
+		fmt.Fprintf(w, "calls on standing connections at both ends: %d\n", c.Standing)
+	}
 	for _, step := range setupSteps() {
 		if p, ok := r.Setup[step]; ok && p.N > 0 {
 			fmt.Fprintf(w, "setup %-28s n=%-4d p50 %7.1f ms  p95 %7.1f ms  p99 %7.1f ms  max %7.1f ms\n", step, p.N, p.P50, p.P95, p.P99, p.Max)

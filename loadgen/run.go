@@ -19,6 +19,7 @@ type runner struct {
 	probe Probe
 	book  *callBook
 	flow  flow
+	line  *startLine // nil unless the accepts wait for each other
 	items []string
 
 	stations []*client.Client
@@ -48,6 +49,9 @@ func Run(ctx context.Context, name string, cfg Config) (*Report, error) {
 		cfg: cfg, log: cfg.Logger.With("run", name), pat: pat, items: cfg.Items,
 		probe: Probe{BaseURL: cfg.BaseURL, PID: cfg.ServerPID},
 		book:  newCallBook(!cfg.Media.OneWay), tracks: map[string]*trackAgg{}, failures: map[string]int{},
+	}
+	if cfg.AcceptTogether > 0 {
+		r.line = newStartLine(cfg.AcceptTogether)
 	}
 	defer r.close()
 	if err := r.connect(ctx); err != nil {

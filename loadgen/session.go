@@ -11,10 +11,12 @@ import (
 
 // stationPushes and agentPushes are server pushes a load party never
 // reads; dropping them keeps a long run's memory flat.
-func stationPushes() []string { return []string{"queue.position", "call.peer_state", "chat.message"} }
+func stationPushes() []string {
+	return []string{"queue.position", "call.peer_state", "chat.message", "standby.closed"}
+}
 
 func agentPushes() []string {
-	return []string{"queue.stats", "agent.status", "call.offer_withdrawn", "call.peer_state", "chat.message"}
+	return []string{"queue.stats", "agent.status", "call.offer_withdrawn", "call.peer_state", "chat.message", "standby.closed"}
 }
 
 // signIn logs username in and opens its signaling session.

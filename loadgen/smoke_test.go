@@ -16,14 +16,24 @@ import (
 // accounts.
 func startNode(t *testing.T, stations, agents int) *node.Node {
 	t.Helper()
+	return startNodeWith(t, stations, agents, nil)
+}
+
+// startNodeWith is startNode with changes to the node's configuration.
+func startNodeWith(t *testing.T, stations, agents int, change func(*node.Config)) *node.Node {
+	t.Helper()
 	dir := t.TempDir()
 	if err := PrepareDataDir(context.Background(), dir, stations, agents, DefaultPassword); err != nil {
 		t.Fatalf("prepare data dir: %v", err)
 	}
-	n, err := node.Start(context.Background(), node.Config{
+	cfg := node.Config{
 		Addr: "127.0.0.1:0", DataDir: dir, LoopbackOnly: true, UDPPort: 0, TCPPort: -1,
 		Logger: quietLogger(),
-	})
+	}
+	if change != nil {
+		change(&cfg)
+	}
+	n, err := node.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("start node: %v", err)
 	}
@@ -84,5 +94,32 @@ func TestRunFailsWhenCallsFailBeyondTheThreshold(t *testing.T) {
 	}
 	if rep == nil || rep.Calls.Failed != 2 || rep.Calls.Failures["request: not_found"] != 2 {
 		t.Fatalf("report %+v, want both requests failed as not_found", rep)
+	}
+}
+
+func TestSetupOnStandingConnections(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		preconnect bool
+		standing   int
+	}{
+		{"the node adopts them", true, 3},
+		{"a node without them connects per call", false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := startNodeWith(t, 3, 3, func(c *node.Config) { c.PreconnectMedia = tc.preconnect })
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			rep, err := SetupTimes(ctx, Config{BaseURL: n.URL(), Logger: quietLogger()}, 3, true)
+			if err != nil {
+				t.Fatalf("run: %v", err)
+			}
+			if rep.Calls.Completed != 3 || rep.Calls.Standing != tc.standing {
+				t.Fatalf("calls %+v: want 3 completed, %d of them on standing connections", rep.Calls, tc.standing)
+			}
+			if p := rep.Setup["accept→media both ends"]; p.N != 3 {
+				t.Errorf("setup of %d calls measured, want 3", p.N)
+			}
+		})
 	}
 }

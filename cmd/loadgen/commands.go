@@ -156,6 +156,7 @@ func cmdRamp(ctx context.Context, args []string) error {
 func cmdSetupTime(ctx context.Context, args []string) error {
 	f := newFlags("setuptime")
 	list := f.fs.String("concurrency", "1,20,100", "comma-separated numbers of calls started at once")
+	standing := f.fs.Bool("standing", false, "parties connect their media ahead of the call (the node's --preconnect-media)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -165,7 +166,7 @@ func cmdSetupTime(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("-concurrency: %w", err)
 		}
-		rep, err := loadgen.SetupTimes(ctx, f.cfg, n)
+		rep, err := loadgen.SetupTimes(ctx, f.cfg, n, *standing)
 		if rep != nil {
 			rep.Print(os.Stdout)
 			reps = append(reps, rep)

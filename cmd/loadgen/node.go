@@ -29,6 +29,7 @@ func cmdNode(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.ConnLimits.WSMaxPerAddress, "ws-max-per-address", 0, "signaling sockets per client address (0: the node's default)")
 	fs.String("log-level", "warn", "ignored: the node logs warnings only")
 	record := fs.Bool("record", true, "record every call, as cloudwindow does")
+	fs.BoolVar(&cfg.PreconnectMedia, "preconnect-media", node.DefaultConfig().PreconnectMedia, "let ready agents and queued stations keep a standing media connection")
 	udpBuffer := fs.Int("udp-read-buffer", 0, "set the media UDP socket's receive buffer to this many bytes (0: the system default)")
 	profile := fs.String("cpuprofile", "", "write a CPU profile here")
 	contention := fs.String("contentionprofile", "", "write mutex and block profiles to this path + .mutex and .block at exit")

@@ -144,24 +144,35 @@ func (b *bench) ramp(ctx context.Context) error {
 	})
 }
 
+// setup times calls started at once, per call and on standing
+// connections, the two alternated run by run.
 func (b *bench) setup(ctx context.Context) error {
 	for _, n := range []int{1, b.scale(20, 5), b.scale(100, 10)} {
 		for i := range b.repeat {
-			spec := nodeSpec{stations: n, agents: n, record: true, profile: fmt.Sprintf("setup-%d-%d.pprof", n, i+1)}
-			err := b.withNode(ctx, spec, func(base loadgen.Config) error {
-				rep, err := loadgen.SetupTimes(ctx, base, n)
-				if rep != nil {
-					rep.Print(os.Stdout)
-					b.results.Setup[strconv.Itoa(n)] = append(b.results.Setup[strconv.Itoa(n)], rep)
+			for _, standing := range []bool{false, true} {
+				if err := b.setupRun(ctx, n, i, standing); err != nil {
+					return err
 				}
-				return err
-			})
-			if err != nil {
-				return err
 			}
 		}
 	}
 	return nil
+}
+
+func (b *bench) setupRun(ctx context.Context, n, i int, standing bool) error {
+	key := strconv.Itoa(n)
+	if standing {
+		key += "-standing"
+	}
+	spec := nodeSpec{stations: n, agents: n, record: true, profile: fmt.Sprintf("setup-%s-%d.pprof", key, i+1)}
+	return b.withNode(ctx, spec, func(base loadgen.Config) error {
+		rep, err := loadgen.SetupTimes(ctx, base, n, standing)
+		if rep != nil {
+			rep.Print(os.Stdout)
+			b.results.Setup[key] = append(b.results.Setup[key], rep)
+		}
+		return err
+	})
 }
 
 func (b *bench) queue(ctx context.Context) error {
