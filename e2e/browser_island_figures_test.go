@@ -310,7 +310,7 @@ func logVideoPath(t *testing.T, n *node.Node, kiosk, agent *tab) {
 		})()`, typ, strings.Join(fields, ",")))
 	}
 	t.Logf("agent sends: %s", videoStats(agent, "outbound-rtp", "packetsSent", "retransmittedPacketsSent",
-		"framesEncoded", "keyFramesEncoded", "pliCount", "nackCount", "targetBitrate", "qualityLimitationReason", "frameWidth"))
+		"framesEncoded", "keyFramesEncoded", "pliCount", "nackCount", "targetBitrate", "qualityLimitationReason", "frameWidth", "scalabilityMode"))
 	t.Logf("agent's video as the node reports it: %s", videoStats(agent, "remote-inbound-rtp", "packetsLost", "fractionLost", "roundTripTime"))
 	t.Logf("agent's pair: %s", videoStats(agent, "candidate-pair", "currentRoundTripTime", "availableOutgoingBitrate", "bytesSent"))
 	t.Logf("kiosk receives: %s", videoStats(kiosk, "inbound-rtp", "packetsReceived", "packetsLost", "nackCount",

@@ -14,7 +14,8 @@ import (
 
 // TestBrowserIslandStationStartsLow: the demo's island station is marked low
 // bandwidth, so its kiosk's camera and document camera encoders start low (the
-// browser's own sender parameters and sent resolution say so); over island-4g
+// browser's own sender parameters and sent resolution say so), the camera in
+// temporal layers; over island-4g
 // the console shows the station's link as a bar; a scan still arrives at the
 // document camera's full resolution though the live picture is small.
 func TestBrowserIslandStationStartsLow(t *testing.T) {
@@ -66,6 +67,14 @@ func TestBrowserIslandStationStartsLow(t *testing.T) {
 		}
 		return false;
 	})()`, "an outbound video at half the camera's width")
+	// The camera goes in three temporal layers: a frame lost on the way spoils
+	// only the frames that refer to it.
+	kiosk.waitJS(`(async () => {
+		for (const s of (await window.cloudWindow.call.connection.pc.getStats()).values()) {
+			if (s.type === 'outbound-rtp' && s.kind === 'video' && s.scalabilityMode === 'L1T3' && s.framesEncoded > 0) return true;
+		}
+		return false;
+	})()`, "the camera encoded in three temporal layers")
 
 	agent.waitJS(`(() => { const el = document.querySelector('#call-link');
 		return el && !el.hidden && ['good', 'fair', 'poor'].includes(el.dataset.quality) && el.textContent.includes('kbit/s'); })()`,

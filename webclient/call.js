@@ -29,6 +29,8 @@ const disconnectGrace = 4000;
 const connectGrace = 10_000;
 // A refused or unanswered offer is tried again after this pause.
 const negotiationRetry = 3000;
+// The camera's temporal layers (addLocal).
+const cameraLayers = 'L1T3';
 
 export class CallConnection extends EventTarget {
   #sig;
@@ -189,17 +191,32 @@ export class CallConnection extends EventTarget {
       if (!this.#retryTimer) this.#negotiate();
     };
     pc.onconnectionstatechange = () => this.#onConnectionState();
-    for (const { track, stream, source } of this.#local) {
-      // A station on a weak link starts its encoders low (welcome.link_profile).
-      const start = startEncoding(this.#linkProfile, source);
-      if (start) pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream], sendEncodings: [start] });
-      else pc.addTrack(track, stream);
-    }
+    for (const local of this.#local) this.#addLocal(pc, local);
     if (this.#local.length === 0) {
       // Nothing to send still needs an offer the server can answer.
       pc.addTransceiver('audio', { direction: 'recvonly' });
     }
     return pc;
+  }
+
+  // addLocal sends one local track. A station on a weak link starts its
+  // encoders low (welcome.link_profile). The camera is encoded in three
+  // temporal layers where the browser can: a frame lost on a weak link then
+  // spoils only the frames that refer to it, not every frame up to the next
+  // keyframe, and the far end asks for far fewer keyframes.
+  #addLocal(pc, { track, stream, source }) {
+    const start = startEncoding(this.#linkProfile, source);
+    if (source === 'camera') {
+      try {
+        const layered = { ...start, scalabilityMode: cameraLayers };
+        pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream], sendEncodings: [layered] });
+        return;
+      } catch (err) {
+        console.warn('call: camera without temporal layers', err);
+      }
+    }
+    if (start) pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream], sendEncodings: [start] });
+    else pc.addTrack(track, stream);
   }
 
   get #linkProfile() {
