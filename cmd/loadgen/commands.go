@@ -48,7 +48,12 @@ func (f *flags) callFlags() {
 	f.fs.Float64Var(&c.GreenShare, "green-share", 0.1, "share of green-channel requests")
 	f.fs.StringVar(&f.items, "items", "", "comma-separated item ids (default: one per catalog category)")
 	f.fs.Float64Var(&c.MaxFailedShare, "max-failed", 0.05, "exit 1 when a larger share of calls fails")
+	f.standingFlag()
 	f.mediaFlags()
+}
+
+func (f *flags) standingFlag() {
+	f.fs.BoolVar(&f.cfg.Standing, "standing", false, "parties connect their media ahead of the call (the node's --preconnect-media)")
 }
 
 func (f *flags) mediaFlags() {
@@ -156,7 +161,7 @@ func cmdRamp(ctx context.Context, args []string) error {
 func cmdSetupTime(ctx context.Context, args []string) error {
 	f := newFlags("setuptime")
 	list := f.fs.String("concurrency", "1,20,100", "comma-separated numbers of calls started at once")
-	standing := f.fs.Bool("standing", false, "parties connect their media ahead of the call (the node's --preconnect-media)")
+	f.standingFlag()
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -166,7 +171,7 @@ func cmdSetupTime(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("-concurrency: %w", err)
 		}
-		rep, err := loadgen.SetupTimes(ctx, f.cfg, n, *standing)
+		rep, err := loadgen.SetupTimes(ctx, f.cfg, n, f.cfg.Standing)
 		if rep != nil {
 			rep.Print(os.Stdout)
 			reps = append(reps, rep)
