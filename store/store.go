@@ -51,6 +51,10 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	return db, nil
 }
 
+// sqliteConns bounds the embedded database's connections: readers beside
+// the one writer.
+const sqliteConns = 32
+
 func connect(url string) (*DB, error) {
 	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
 		sdb, err := sql.Open("pgx", url)
@@ -72,10 +76,13 @@ func connect(url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", url, err)
 	}
-	// database/sql keeps two idle connections by default: under a burst
-	// (a hundred calls starting at once) every further one was closed after
-	// use and the next reopened, and each opening parses the whole schema.
-	sdb.SetMaxIdleConns(16)
+	// Every connection opened parses the whole schema again, which cost a
+	// tenth of the node's CPU while a hundred calls started at once: with
+	// more connections open than kept idle, each burst closed the extra
+	// ones after use and the next burst reopened them. So as many are kept
+	// as may be open; SQLite writes one at a time anyway.
+	sdb.SetMaxOpenConns(sqliteConns)
+	sdb.SetMaxIdleConns(sqliteConns)
 	return &DB{DB: sdb, Dialect: SQLite}, nil
 }
 

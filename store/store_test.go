@@ -105,3 +105,33 @@ func TestStatementsForOneDialect(t *testing.T) {
 		}
 	}
 }
+
+// A burst of queries must not close the connections it opened: each new
+// SQLite connection parses the whole schema again.
+func TestSQLiteKeepsItsConnectionsAfterABurst(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, t.TempDir()+"/burst.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	for range 3 {
+		var wg sync.WaitGroup
+		for range 100 {
+			wg.Go(func() {
+				rows, err := db.Query(ctx, `SELECT id FROM audit_log`)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				time.Sleep(5 * time.Millisecond) // hold the connection, as a slow reader does
+				rows.Close()
+			})
+		}
+		wg.Wait()
+	}
+	if st := db.Stats(); st.MaxIdleClosed > 0 || st.MaxLifetimeClosed > 0 || st.OpenConnections == 0 {
+		t.Errorf("after three bursts: %d connections open, %d closed as idle beyond the pool, %d for their age; want none closed",
+			st.OpenConnections, st.MaxIdleClosed, st.MaxLifetimeClosed)
+	}
+}
