@@ -217,9 +217,15 @@ func (p *Peer) onConnectionState(webrtc.PeerConnectionState) {
 	switch {
 	case now && !was:
 		p.metrics.peersConnected.Inc()
-		// After a (re)connection the subscriber's decoders need a fresh keyframe.
+		// After a (re)connection the subscriber's decoders need a fresh
+		// keyframe. A held track gets its own at the accept (SFU.Arm): one
+		// asked for now would be dropped, and a browser ignores a request
+		// that soon after its last keyframe (300 ms in Chromium), so the
+		// accept's would go unanswered.
 		for _, d := range downs {
-			d.up.requestKeyframe()
+			if !d.isHeld() {
+				d.up.requestKeyframe()
+			}
 		}
 	case was && !now:
 		p.metrics.peersConnected.Dec()

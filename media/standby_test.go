@@ -2,6 +2,7 @@ package media
 
 import (
 	"testing"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -204,6 +205,57 @@ func TestArmedCallStartsAtTheKeyframeAskedForAtAccept(t *testing.T) {
 	if rt.mismatches.Load() != 0 {
 		t.Errorf("%d packets came altered", rt.mismatches.Load())
 	}
+}
+
+// A standing connection that connects while its call rings must not ask the
+// publisher of its held video for a keyframe: the keyframe would be dropped,
+// and the browser would ignore the accept's own request, made soon after.
+// Once the call carries the track, a reconnection asks as before.
+func TestReconnectionAsksKeyframesOnlyForVideoThatFlows(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		adopted bool
+		want    bool
+	}{
+		{"held while the call rings", false, false},
+		{"in the call", true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newTestSFU(t)
+			station, agent := standingPair(t, s)
+			s.Prepare(agent.peer, station.peer)
+			waitFor(t, "held tracks negotiated", func() bool { return boundHeld(agent.peer) == 2 })
+			if tc.adopted {
+				adopt(t, newTestRoom(t, s, "call-1"), station, agent)
+				agent.waitPackets("station-main", "camera", 10)
+			}
+			// Past the keyframe limiter's interval, so that a request goes at once.
+			time.Sleep(2 * keyframeInterval)
+			before := station.peer.counters.keyframeRequests.Load()
+			reconnected(agent.peer)
+			asked := func() bool { return station.peer.counters.keyframeRequests.Load() > before }
+			if tc.want {
+				waitFor(t, "a keyframe request to the station's camera", asked)
+				return
+			}
+			time.Sleep(2 * keyframeInterval)
+			if asked() {
+				t.Error("the held camera's publisher was asked for a keyframe when the subscriber connected")
+			}
+		})
+	}
+}
+
+// reconnected makes p handle its connection's coming back, as after a
+// disconnection.
+func reconnected(p *Peer) {
+	p.stateMu.Lock()
+	p.reported = webrtc.PeerConnectionStateDisconnected
+	p.stateMu.Unlock()
+	p.mu.Lock()
+	p.connected = false
+	p.mu.Unlock()
+	p.onConnectionState(webrtc.PeerConnectionStateConnected)
 }
 
 func TestKeyframeStart(t *testing.T) {
