@@ -37,20 +37,23 @@ func (r *runner) serve(pm *partyMedia, rec *callRecord) {
 // startMedia negotiates party's PeerConnection for the call and starts
 // sending as soon as it connects, as a browser does.
 func (r *runner) startMedia(ctx context.Context, c *client.Client, rec *callRecord, party string) (*partyMedia, error) {
-	pm, err := r.openMedia(ctx, c, party, rec.id, func() { rec.set(&rec.connected[side(party)], time.Now()) })
+	pm, err := r.openMedia(ctx, c, party, rec.id, rec)
 	if err != nil {
 		return nil, err
 	}
-	r.serve(pm, rec)
 	rec.set(&rec.negotiated[side(party)], time.Now())
 	return pm, nil
 }
 
-// openMedia negotiates a PeerConnection under callID (a call's, or
-// client.StandbyCallID) and sends on it once it connects; onConnected, if
-// set, is told when it does.
-func (r *runner) openMedia(ctx context.Context, c *client.Client, party, callID string, onConnected func()) (*partyMedia, error) {
+// openMedia negotiates a PeerConnection under callID and sends on it once
+// it connects. rec is the call it carries from the start, measured from the
+// first packet on; nil for a standing connection (client.StandbyCallID),
+// which serves the call that adopts it.
+func (r *runner) openMedia(ctx context.Context, c *client.Client, party, callID string, rec *callRecord) (*partyMedia, error) {
 	pm := &partyMedia{party: party, sendDone: make(chan struct{})}
+	if rec != nil {
+		r.serve(pm, rec)
+	}
 	// Negotiation runs to its end even when the run stops meanwhile, so the
 	// call is torn down from a known state.
 	nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), replyTimeout)
@@ -71,8 +74,8 @@ func (r *runner) openMedia(ctx context.Context, c *client.Client, party, callID 
 		if !waitConnected(sendCtx, m) {
 			return
 		}
-		if onConnected != nil {
-			onConnected()
+		if rec != nil {
+			rec.set(&rec.connected[side(party)], time.Now())
 		}
 		if pm.send != nil {
 			pm.send.run(sendCtx)
