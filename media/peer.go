@@ -234,8 +234,9 @@ func (p *Peer) onConnectionState(webrtc.PeerConnectionState) {
 	p.sig.ConnectionState(s)
 }
 
-// subscribe adds a downTrack for a track of another party. The downTrack joins the
-// track's fanout first: once there, the track's end is sure to unsubscribe it.
+// subscribe adds a downTrack for a track of another party, unless p receives it
+// already. The downTrack joins the track's fanout first: once there, the track's
+// end is sure to unsubscribe it.
 func (p *Peer) subscribe(up *upTrack) { p.subscribeHeld(up, false) }
 
 // subscribeHeld is subscribe, with the downTrack held back if held.
@@ -246,6 +247,16 @@ func (p *Peer) subscribeHeld(up *upTrack, held bool) {
 	}
 	p.negMu.Lock()
 	defer p.negMu.Unlock()
+	// Checked under negMu, which orders this peer's subscriptions: a call is
+	// prepared from more than one place at once, and a track offered twice
+	// makes a browser refuse the whole offer (duplicate a=msid). A track
+	// already there, held, is released if it is now to be forwarded.
+	if have := up.downFor(p); have != nil {
+		if !held {
+			have.release()
+		}
+		return
+	}
 	if p.isClosed() || !up.addDown(d) {
 		return
 	}

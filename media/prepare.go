@@ -63,11 +63,7 @@ func (p *Peer) publishedTracks() []*upTrack {
 }
 
 // prepare subscribes p, held, to a track it does not receive yet.
-func (p *Peer) prepare(up *upTrack) {
-	if up.downFor(p) == nil {
-		p.subscribeHeld(up, true)
-	}
-}
+func (p *Peer) prepare(up *upTrack) { p.subscribeHeld(up, true) }
 
 // dropHeld removes the held downTracks of the tracks of publisher pubID.
 func (p *Peer) dropHeld(pubID string) {

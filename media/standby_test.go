@@ -1,6 +1,7 @@
 package media
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -155,6 +156,28 @@ func TestPreparedCallForwardsNothingUntilAdopted(t *testing.T) {
 	agent.waitPackets("station-main", "camera", 50)
 	agent.waitPackets("station-main", "audio", 50)
 	station.waitPackets("agent-main", "camera", 50)
+}
+
+// The node prepares a ringing call from more than one place at once (the
+// offer ringing, the station's standing connection arriving, a track
+// published late): each track must still reach each side once, or the
+// client is offered the same track twice and refuses the offer.
+func TestPreparingTwiceAtOnceSubscribesOnce(t *testing.T) {
+	s := newTestSFU(t)
+	station, agent := standingPair(t, s)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() { s.Prepare(agent.peer, station.peer) })
+	}
+	wg.Wait()
+	for _, c := range []*testClient{station, agent} {
+		c.peer.mu.Lock()
+		n := len(c.peer.downs)
+		c.peer.mu.Unlock()
+		if n != 2 {
+			t.Errorf("the %s receives %d tracks, want the other side's 2 once each", c.party, n)
+		}
+	}
 }
 
 func TestUnpreparedCallLeavesNothingHeld(t *testing.T) {
