@@ -88,10 +88,16 @@ func (r *runner) openMedia(ctx context.Context, c *client.Client, party, callID 
 // callback belongs to the client, and a few milliseconds do not matter
 // next to a DTLS handshake.
 func waitConnected(ctx context.Context, m *client.Media) bool {
+	return pollUntil(ctx, mediaTimeout, m.Connected)
+}
+
+// pollUntil checks cond every 2 ms until it holds (true), wait has passed
+// or ctx ends.
+func pollUntil(ctx context.Context, wait time.Duration, cond func() bool) bool {
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
-	deadline := time.After(mediaTimeout)
-	for !m.Connected() {
+	deadline := time.After(wait)
+	for !cond() {
 		select {
 		case <-ctx.Done():
 			return false

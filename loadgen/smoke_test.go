@@ -110,7 +110,7 @@ func TestSetupOnStandingConnections(t *testing.T) {
 			n := startNodeWith(t, 3, 3, func(c *node.Config) { c.PreconnectMedia = tc.preconnect })
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			rep, err := SetupTimes(ctx, Config{BaseURL: n.URL(), Logger: quietLogger()}, 3, true)
+			rep, err := SetupTimes(ctx, Config{BaseURL: n.URL(), Standing: true, Logger: quietLogger()}, 3)
 			if err != nil {
 				t.Fatalf("run: %v", err)
 			}

@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"context"
-	"time"
 
 	"cloudwindow/client"
 )
@@ -32,18 +31,7 @@ func (r *runner) openStanding(ctx context.Context, c *client.Client, party strin
 // happens while a person reads the offer. A connection that is not
 // prepared in time still carries the call, renegotiated at accept.
 func awaitPrepared(ctx context.Context, pm *partyMedia) {
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(replyTimeout)
-	for pm.media.ServerOffersAnswered() == 0 {
-		select {
-		case <-ctx.Done():
-			return
-		case <-deadline:
-			return
-		case <-tick.C:
-		}
-	}
+	pollUntil(ctx, replyTimeout, func() bool { return pm.media.ServerOffersAnswered() > 0 })
 }
 
 // callMedia returns the media that carries a started call: the standing

@@ -101,7 +101,7 @@ func (p *Peer) requestVideoKeyframes() {
 	downs := append([]*downTrack(nil), p.downs...)
 	p.mu.Unlock()
 	for _, d := range downs {
-		d.up.requestKeyframe()
+		d.requestKeyframe(false)
 	}
 }
 

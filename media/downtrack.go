@@ -97,12 +97,8 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 		b.redPT, codec = uint8(red.PayloadType), red
 	}
 	d.binding.Store(b)
-	// A new subscriber can only start decoding at a keyframe. A held one
-	// asks when the call is accepted (hold.go): a keyframe now would be
-	// dropped, and browsers ignore a request that soon after their last one.
-	if !d.isHeld() {
-		d.up.requestFreshKeyframe()
-	}
+	// A new subscriber can only start decoding at a keyframe.
+	d.requestKeyframe(true)
 	return codec, nil
 }
 
@@ -247,7 +243,7 @@ func (d *downTrack) readRTCP() {
 		for _, pkt := range pkts {
 			switch pkt := pkt.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				d.up.requestKeyframe()
+				d.requestKeyframe(false)
 			case *rtcp.TransportLayerNack:
 				resend.answer(d.publisherNack(pkt))
 			case *rtcp.ReceiverReport:

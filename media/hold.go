@@ -34,6 +34,22 @@ func (d *downTrack) isHeld() bool {
 	return h == holdOn || h == holdArmed
 }
 
+// requestKeyframe asks the publisher for a keyframe for this subscriber, or
+// fresh, only if none was asked for just now (see keyframeFresh). A held
+// downTrack asks none: its keyframe comes with the accept (SFU.Arm), one
+// asked for now would be dropped, and browsers ignore a request that soon
+// after their last one (300 ms in Chromium), so the accept's would go
+// unanswered.
+func (d *downTrack) requestKeyframe(fresh bool) {
+	switch {
+	case d.isHeld():
+	case fresh:
+		d.up.requestFreshKeyframe()
+	default:
+		d.up.requestKeyframe()
+	}
+}
+
 // arm starts keeping a held video downTrack's packets from its next keyframe.
 func (d *downTrack) arm() bool {
 	return d.video && d.hold.CompareAndSwap(holdOn, holdArmed)

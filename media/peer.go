@@ -217,15 +217,9 @@ func (p *Peer) onConnectionState(webrtc.PeerConnectionState) {
 	switch {
 	case now && !was:
 		p.metrics.peersConnected.Inc()
-		// After a (re)connection the subscriber's decoders need a fresh
-		// keyframe. A held track gets its own at the accept (SFU.Arm): one
-		// asked for now would be dropped, and a browser ignores a request
-		// that soon after its last keyframe (300 ms in Chromium), so the
-		// accept's would go unanswered.
+		// After a (re)connection the subscriber's decoders need a fresh keyframe.
 		for _, d := range downs {
-			if !d.isHeld() {
-				d.up.requestKeyframe()
-			}
+			d.requestKeyframe(false)
 		}
 	case was && !now:
 		p.metrics.peersConnected.Dec()
@@ -234,17 +228,13 @@ func (p *Peer) onConnectionState(webrtc.PeerConnectionState) {
 	p.sig.ConnectionState(s)
 }
 
-// subscribe adds a downTrack for a track of another party, unless p receives it
-// already. The downTrack joins the track's fanout first: once there, the track's
+// subscribe starts forwarding a track of another party to p: it adds a
+// downTrack, or releases the one a ringing call prepared. The downTrack joins the track's fanout first: once there, the track's
 // end is sure to unsubscribe it.
 func (p *Peer) subscribe(up *upTrack) { p.subscribeHeld(up, false) }
 
 // subscribeHeld is subscribe, with the downTrack held back if held.
 func (p *Peer) subscribeHeld(up *upTrack, held bool) {
-	d := newDownTrack(up, p)
-	if held {
-		d.hold.Store(holdOn)
-	}
 	p.negMu.Lock()
 	defer p.negMu.Unlock()
 	// Checked under negMu, which orders this peer's subscriptions: a call is
@@ -256,6 +246,10 @@ func (p *Peer) subscribeHeld(up *upTrack, held bool) {
 			have.release()
 		}
 		return
+	}
+	d := newDownTrack(up, p)
+	if held {
+		d.hold.Store(holdOn)
 	}
 	if p.isClosed() || !up.addDown(d) {
 		return

@@ -191,7 +191,7 @@ func (r *Room) publish(up *upTrack) {
 	r.tracks = append(r.tracks, up)
 	for _, p := range r.peers {
 		if r.forwards(up, p) {
-			deliver(up, p)
+			p.subscribe(up)
 		}
 	}
 	if r.standby {

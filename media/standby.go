@@ -97,18 +97,8 @@ func (r *Room) admit(p *Peer) error {
 	r.peers[p.id] = p
 	for _, up := range r.tracks {
 		if r.forwards(up, p) {
-			deliver(up, p)
+			p.subscribe(up) // releases what a ringing call prepared
 		}
 	}
 	return nil
-}
-
-// deliver starts forwarding up to p: by releasing the downTrack a ringing
-// call prepared, or by subscribing p.
-func deliver(up *upTrack, p *Peer) {
-	if d := up.downFor(p); d != nil {
-		d.release()
-		return
-	}
-	p.subscribe(up)
 }

@@ -171,7 +171,7 @@ func cmdSetupTime(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("-concurrency: %w", err)
 		}
-		rep, err := loadgen.SetupTimes(ctx, f.cfg, n, f.cfg.Standing)
+		rep, err := loadgen.SetupTimes(ctx, f.cfg, n)
 		if rep != nil {
 			rep.Print(os.Stdout)
 			reps = append(reps, rep)

@@ -166,7 +166,8 @@ func (b *bench) setupRun(ctx context.Context, n, i int, standing bool) error {
 	}
 	spec := nodeSpec{stations: n, agents: n, record: true, profile: fmt.Sprintf("setup-%s-%d.pprof", key, i+1)}
 	return b.withNode(ctx, spec, func(base loadgen.Config) error {
-		rep, err := loadgen.SetupTimes(ctx, base, n, standing)
+		base.Standing = standing
+		rep, err := loadgen.SetupTimes(ctx, base, n)
 		if rep != nil {
 			rep.Print(os.Stdout)
 			b.results.Setup[key] = append(b.results.Setup[key], rep)
