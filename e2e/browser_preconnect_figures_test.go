@@ -32,6 +32,8 @@ func TestBrowserPreconnectFigures(t *testing.T) {
 	}
 	desks := map[bool]desk{true: open(browserPreconnectNode), false: open(browserPerCallNode)}
 	times := map[bool][]time.Duration{}
+	const keyframes = "cloudwindow_media_keyframe_requests_total"
+	asked := map[bool]float64{true: metricValue(t, desks[true].n, keyframes), false: metricValue(t, desks[false].n, keyframes)}
 	cpu := procStat()
 	for i := 0; i < 2*calls; i++ {
 		standing := i%2 == 0
@@ -40,7 +42,8 @@ func TestBrowserPreconnectFigures(t *testing.T) {
 	}
 	busy := machineBusy(cpu)
 	for _, standing := range []bool{true, false} {
-		t.Logf("standing=%v %s", standing, summary(times[standing]))
+		perCall := (metricValue(t, desks[standing].n, keyframes) - asked[standing]) / float64(calls)
+		t.Logf("standing=%v %s; keyframe requests per call %.1f", standing, summary(times[standing]), perCall)
 	}
 	t.Logf("machine busy %.0f %% over the run", busy*100)
 }

@@ -14,6 +14,10 @@ const keyframeInterval = 500 * time.Millisecond
 // keyframeLimiter coalesces keyframe requests for one track. A request inside the
 // interval is not dropped: it is remembered and released once the interval has
 // passed, so a subscriber that joins just after another still gets its keyframe.
+// While the keyframe last asked for has not come, a request inside the interval
+// is not even remembered: the subscriber asking is already attached and gets
+// that keyframe, and remembering it would cost the publisher a second one half a
+// second later (a recorder that starts as a call is accepted, say).
 type keyframeLimiter struct {
 	interval time.Duration
 	now      func() time.Time
@@ -21,6 +25,7 @@ type keyframeLimiter struct {
 	mu      sync.Mutex
 	last    time.Time // when the last request went upstream; zero: never
 	pending atomic.Bool
+	awaited atomic.Bool // a request went upstream and no keyframe has come since
 }
 
 func newKeyframeLimiter(interval time.Duration, now func() time.Time) *keyframeLimiter {
@@ -45,13 +50,25 @@ func (k *keyframeLimiter) requestWithin(interval time.Duration) bool {
 	defer k.mu.Unlock()
 	now := k.now()
 	if !k.last.IsZero() && now.Sub(k.last) < interval {
-		k.pending.Store(true)
+		if !k.awaited.Load() || now.Sub(k.last) >= k.interval {
+			k.pending.Store(true)
+		}
 		return false
 	}
-	k.last = now
-	k.pending.Store(false)
+	k.sent(now)
 	return true
 }
+
+// sent notes a request that goes upstream now. Called with mu held.
+func (k *keyframeLimiter) sent(now time.Time) {
+	k.last = now
+	k.pending.Store(false)
+	k.awaited.Store(true)
+}
+
+// arrived notes the start of a keyframe from the publisher. It costs one
+// atomic store, and the read loop calls it only while one is awaited.
+func (k *keyframeLimiter) arrived() { k.awaited.Store(false) }
 
 // due reports whether a remembered request may go upstream now. It costs one atomic
 // load when nothing is pending, so the read loop calls it for every packet.
@@ -65,7 +82,6 @@ func (k *keyframeLimiter) due() bool {
 	if !k.pending.Load() || now.Sub(k.last) < k.interval {
 		return false
 	}
-	k.last = now
-	k.pending.Store(false)
+	k.sent(now)
 	return true
 }

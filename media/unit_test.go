@@ -2,45 +2,91 @@ package media
 
 import (
 	"bytes"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
 
-func TestKeyframeLimiterAllowsOnePerInterval(t *testing.T) {
+// Limiter operations in the tables below.
+const (
+	kfRequest  = iota // a subscriber asks (request)
+	kfFresh           // a subscriber just bound asks (requestFresh)
+	kfDue             // the read loop checks for a remembered request (due)
+	kfKeyframe        // a keyframe from the publisher passes (arrived)
+)
+
+type keyframeStep struct {
+	at   time.Duration
+	op   int
+	want bool // for the ops that answer
+}
+
+func runKeyframeSteps(t *testing.T, steps []keyframeStep) {
+	t.Helper()
 	start := time.Unix(1000, 0)
 	now := start
 	k := newKeyframeLimiter(500*time.Millisecond, func() time.Time { return now })
-
-	steps := []struct {
-		at      time.Duration
-		request bool // request (true) or the read loop's due check (false)
-		want    bool
-	}{
-		{0, true, true},                        // first request goes out
-		{10 * time.Millisecond, true, false},   // held back…
-		{20 * time.Millisecond, true, false},   // …and coalesced with the previous one
-		{400 * time.Millisecond, false, false}, // not due yet
-		{500 * time.Millisecond, false, true},  // the held request goes out once
-		{510 * time.Millisecond, false, false}, // and only once
-		{600 * time.Millisecond, true, false},  // inside the new interval
-		{1100 * time.Millisecond, false, true},
-		{2000 * time.Millisecond, false, false}, // nothing pending
-		{2000 * time.Millisecond, true, true},   // a lone request is immediate
-	}
 	for i, s := range steps {
 		now = start.Add(s.at)
 		var got bool
-		if s.request {
+		switch s.op {
+		case kfRequest:
 			got = k.request()
-		} else {
+		case kfFresh:
+			got = k.requestFresh()
+		case kfDue:
 			got = k.due()
+		case kfKeyframe:
+			k.arrived()
+			continue
 		}
 		if got != s.want {
-			t.Errorf("step %d at %v (request=%v): got %v, want %v", i, s.at, s.request, got, s.want)
+			t.Errorf("step %d at %v (op %d): got %v, want %v", i, s.at, s.op, got, s.want)
 		}
 	}
+}
+
+func TestKeyframeLimiterAllowsOnePerInterval(t *testing.T) {
+	runKeyframeSteps(t, []keyframeStep{
+		{0, kfRequest, true},                      // first request goes out
+		{5 * time.Millisecond, kfKeyframe, false}, // and is answered
+		{10 * time.Millisecond, kfRequest, false}, // held back…
+		{20 * time.Millisecond, kfRequest, false}, // …and coalesced with the previous one
+		{400 * time.Millisecond, kfDue, false},    // not due yet
+		{500 * time.Millisecond, kfDue, true},     // the held request goes out once
+		{510 * time.Millisecond, kfDue, false},    // and only once
+		{550 * time.Millisecond, kfKeyframe, false},
+		{600 * time.Millisecond, kfRequest, false}, // inside the new interval
+		{1100 * time.Millisecond, kfDue, true},
+		{2000 * time.Millisecond, kfDue, false},    // nothing pending
+		{2000 * time.Millisecond, kfRequest, true}, // a lone request is immediate
+	})
+}
+
+// A request made while the keyframe last asked for is still to come is
+// served by it: nothing is remembered, so the publisher sends one keyframe,
+// not a second one half a second later.
+func TestKeyframeLimiterAsksNothingMoreWhileAKeyframeIsAwaited(t *testing.T) {
+	runKeyframeSteps(t, []keyframeStep{
+		{0, kfFresh, true},                         // the accept asks
+		{50 * time.Millisecond, kfRequest, false},  // a recorder starts: the keyframe is on its way
+		{120 * time.Millisecond, kfRequest, false}, // and asks again
+		{150 * time.Millisecond, kfKeyframe, false},
+		{500 * time.Millisecond, kfDue, false}, // no second keyframe
+		{600 * time.Millisecond, kfRequest, true},
+		// A keyframe that does not come holds nothing back past the interval.
+		{700 * time.Millisecond, kfRequest, false},
+		{1100 * time.Millisecond, kfDue, false},
+		{1100 * time.Millisecond, kfRequest, true},
+		// After a keyframe, a request is remembered as before.
+		{1150 * time.Millisecond, kfKeyframe, false},
+		{1200 * time.Millisecond, kfRequest, false},
+		{1600 * time.Millisecond, kfDue, true},
+	})
 }
 
 func TestKeyframeLimiterBurstSendsAtMostOnePerInterval(t *testing.T) {
@@ -140,28 +186,50 @@ func TestStreamIDsGroupCameraWithAudio(t *testing.T) {
 }
 
 func TestKeyframeForANewSubscriberWaitsOnlyForAFreshRequest(t *testing.T) {
-	start := time.Unix(1000, 0)
-	now := start
-	k := newKeyframeLimiter(500*time.Millisecond, func() time.Time { return now })
-	steps := []struct {
-		at    time.Duration
-		fresh bool // a subscriber just bound (requestFresh) or anyone else (request)
-		want  bool
-	}{
-		{0, false, true},                     // a recorder asks
-		{50 * time.Millisecond, true, false}, // its keyframe is still to come: the subscriber gets it too
-		{200 * time.Millisecond, true, true}, // that one came and went: ask again at once
-		{300 * time.Millisecond, false, false},
-		{400 * time.Millisecond, true, true},
+	runKeyframeSteps(t, []keyframeStep{
+		{0, kfRequest, true},                    // a recorder asks
+		{50 * time.Millisecond, kfFresh, false}, // its keyframe is still to come: the subscriber gets it too
+		{200 * time.Millisecond, kfFresh, true}, // that one came and went: ask again at once
+		{300 * time.Millisecond, kfRequest, false},
+		{400 * time.Millisecond, kfFresh, true},
+	})
+}
+
+// TestUpTrackAsksOneKeyframeForAnAcceptAndItsRecorder: the accept asks the
+// publisher for a keyframe, and a recorder that starts before it comes asks
+// too. The publisher is asked once; once the keyframe has passed, whoever
+// missed it is asked for again.
+func TestUpTrackAsksOneKeyframeForAnAcceptAndItsRecorder(t *testing.T) {
+	m, err := newMetrics(nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for i, s := range steps {
-		now = start.Add(s.at)
-		got := k.request
-		if s.fresh {
-			got = k.requestFresh
+	var plis atomic.Int32
+	info := TrackInfo{Kind: webrtc.RTPCodecTypeVideo, SSRC: 7, Codec: webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8}}}
+	up := newUpTrack(info, &peerCounters{}, m, func([]rtcp.Packet) error { plis.Add(1); return nil })
+	seq := uint16(0)
+	send := func(key bool, d time.Duration) {
+		for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+			tag := byte(0x01) // inter frame
+			if key {
+				tag, key = 0x00, false
+			}
+			seq++
+			raw, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, SSRC: 7}, Payload: []byte{0x10, tag, 0, 0}}).Marshal()
+			up.forward(raw)
 		}
-		if g := got(); g != s.want {
-			t.Errorf("step %d at %v (fresh=%v): got %v, want %v", i, s.at, s.fresh, g, s.want)
-		}
+	}
+
+	up.requestFreshKeyframe() // the accept
+	send(false, 50*time.Millisecond)
+	up.requestKeyframe() // the recorder starts before the keyframe came
+	send(true, 2*keyframeInterval)
+	if n := plis.Load(); n != 1 {
+		t.Fatalf("the publisher was asked %d times for the accept's keyframe, want once", n)
+	}
+	up.requestKeyframe() // someone who missed that keyframe
+	send(false, 2*keyframeInterval)
+	if n := plis.Load(); n != 2 {
+		t.Fatalf("a request after the keyframe: %d requests in all, want 2", n)
 	}
 }
