@@ -10,6 +10,7 @@ import (
 
 	"cloudwindow/client"
 	"cloudwindow/linkemu"
+	"cloudwindow/stationlink"
 )
 
 type welcomeLink struct {
@@ -78,9 +79,24 @@ func TestStationLinkProfileReachesTheKioskAtWelcome(t *testing.T) {
 func TestLinkCheckShownOnTheOffer(t *testing.T) {
 	n := startNode(t, nil)
 	station, agent := dial(t, n, "station1"), dial(t, n, "agent1")
+	good := request(t, station, "station.link_check", map[string]any{"rtt_ms": 20, "down_kbps": 5000, "up_kbps": 5000})
+	if strings.Contains(string(good.Data), "link_profile") {
+		t.Errorf("a good check changes how the kiosk starts: %s", good.Data)
+	}
 	check := map[string]any{"rtt_ms": 310, "loss_pct": 5.5, "down_kbps": 250, "up_kbps": 240}
-	if q := field[string](t, request(t, station, "station.link_check", check), "quality"); q != "poor" {
-		t.Errorf("island-weak check graded %s, want poor", q)
+	var poor struct {
+		Quality     string                `json:"quality"`
+		LinkProfile *stationlink.Settings `json:"link_profile"`
+	}
+	if err := json.Unmarshal(request(t, station, "station.link_check", check).Data, &poor); err != nil {
+		t.Fatal(err)
+	}
+	if poor.Quality != "poor" {
+		t.Errorf("island-weak check graded %s, want poor", poor.Quality)
+	}
+	// The kiosk starts this call's encoders low, as a marked station would.
+	if p := poor.LinkProfile; p == nil || p.Profile != "low_bandwidth" || p.Camera == nil || p.Camera.MaxBitrate > 200_000 {
+		t.Errorf("a poor check tells the kiosk to start with %+v, want the low-bandwidth limits", p)
 	}
 	for _, c := range []struct {
 		who  *client.Client

@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"cloudwindow/client"
 	"cloudwindow/node"
@@ -66,15 +67,39 @@ func TestAFailedRequestClosesTheStationsStandingConnection(t *testing.T) {
 	}
 }
 
-func TestAStationStandsByOnlyWhileItWaits(t *testing.T) {
+// A kiosk connects while it checks its link, before it queues: the call
+// accepted right after the request is carried by that connection.
+func TestAStationStandsByBeforeItQueues(t *testing.T) {
 	n := startNode(t, preconnectOn)
+	station, agent := dial(t, n, "station1"), dial(t, n, "agent1")
+	atAgent := &receivedLog{counts: map[string]int{}}
+	sm := standby(t, n, station)
+	ready(t, agent)
+	am, err := agent.StartStandby(ctxT(t), client.MediaOptions{OnPacket: atAgent.onPacket})
+	if err != nil {
+		t.Fatalf("agent standby: %v", err)
+	}
+	t.Cleanup(am.Close)
+	queued := request(t, station, "call.request", map[string]any{"item_id": itemOf(t, n, "medical_insurance")})
+	reqID := field[string](t, queued, "request_id")
+	next(t, agent, "call.offer")
+	request(t, agent, "call.accept", map[string]string{"request_id": reqID})
+	if !field[bool](t, next(t, station, "call.started"), "standby") {
+		t.Fatal("the call did not adopt the connection the station made before it queued")
+	}
+	sendUntil(t, []*client.Media{sm, am}, func() bool {
+		got, _ := atAgent.snapshot()
+		return got["station-main/audio"] >= 20
+	})
+}
+
+// A station's connection made before it queues closes when no request
+// follows in time.
+func TestAStandingConnectionWithoutARequestCloses(t *testing.T) {
+	n := startNode(t, func(c *node.Config) { c.PreconnectMedia, c.StandbyBeforeQueue = true, 300*time.Millisecond })
 	station := dial(t, n, "station1")
-	if _, err := station.StartStandby(ctxT(t), client.MediaOptions{}); client.ErrCode(err) != "invalid_state" {
-		t.Fatalf("standby of a station not in the queue: %v, want invalid_state", err)
-	}
-	if got := standingConnections(t, n); got != 0 {
-		t.Errorf("standing connections: %v, want 0", got)
-	}
+	sm := standby(t, n, station)
+	closedStanding(t, n, station, sm, "request_gone")
 }
 
 func TestNotReadyClosesTheAgentsStandingConnection(t *testing.T) {

@@ -53,6 +53,10 @@ type Config struct {
 	// PreconnectMedia lets ready agents and queued stations keep a media
 	// connection up ahead of the call, so that video flows at accept.
 	PreconnectMedia bool
+	// StandbyBeforeQueue bounds how long a station's standing connection
+	// made before it queues waits for its request (tests); zero takes the
+	// default.
+	StandbyBeforeQueue time.Duration
 
 	ConnLimits ConnLimits
 

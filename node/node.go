@@ -157,6 +157,7 @@ func (n *Node) open(ctx context.Context) error {
 		RequireRecording:     n.cfg.RequireRecording,
 		GuestInviteTTL:       n.cfg.GuestInviteTTL,
 		PreconnectMedia:      n.cfg.PreconnectMedia,
+		StandbyBeforeQueue:   n.cfg.StandbyBeforeQueue,
 	}, signaling.Deps{
 		Verifier: n.Auth, Catalog: n.Catalog, NewQueue: n.newQueue, SFU: n.SFU, Recorder: n.recorder(),
 		Calls: n.Calls, Cases: n.Cases, Rectifications: n.Rectify, Health: n.Health, Links: n.Links,

@@ -60,6 +60,10 @@ func (d *linkCheckData) asCheck(at time.Time) stationlink.Check {
 
 type linkCheckReply struct {
 	Quality string `json:"quality"`
+	// LinkProfile is how the kiosk starts its encoders for the call it is
+	// about to ask for when the check found the link poor: low, as a station
+	// marked low-bandwidth does, instead of probing down from high.
+	LinkProfile *stationlink.Settings `json:"link_profile,omitempty"`
 }
 
 // handleLinkCheck keeps a kiosk's pre-call check as its station's last
@@ -75,7 +79,12 @@ func (s *Server) handleLinkCheck(ctx context.Context, sess *session, m Message) 
 			return fmt.Errorf("save link check of %s: %w", sess.ident.Username, err)
 		}
 	}
-	sess.reply(m.ID, TypeOK, linkCheckReply{Quality: c.Quality()})
+	reply := linkCheckReply{Quality: c.Quality()}
+	if reply.Quality == stationlink.Poor {
+		low := stationlink.SettingsFor(stationlink.LowBandwidth)
+		reply.LinkProfile = &low
+	}
+	sess.reply(m.ID, TypeOK, reply)
 	return nil
 }
 

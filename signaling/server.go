@@ -78,12 +78,18 @@ type Config struct {
 	// PreconnectMedia takes standing media connections made ahead of a
 	// call (call_id "standby"), adopted by the call on accept.
 	PreconnectMedia bool
+	// StandbyBeforeQueue is how long a station's standing connection made
+	// before it queues may wait for its request (DefaultStandbyBeforeQueue
+	// if 0).
+	StandbyBeforeQueue time.Duration
 }
 
 // Defaults for Config.
 const (
 	DefaultResumeGrace = 60 * time.Second
 	DefaultAuthTimeout = 10 * time.Second
+	// A kiosk connects while it checks its link, seconds before it queues.
+	DefaultStandbyBeforeQueue = time.Minute
 )
 
 // Deps are the services signaling drives.

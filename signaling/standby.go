@@ -2,6 +2,7 @@ package signaling
 
 import (
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 
@@ -113,9 +114,6 @@ func (s *Server) standingFor(sess *session, fresh bool) (*standing, error) {
 	}
 	party := string(partyAgent)
 	if sess.ident.Role == identity.RoleStation {
-		if sess.waitingRequest() == "" {
-			return nil, protoErr(CodeInvalidState, "a station stands by only while it waits in the queue")
-		}
 		party = string(partyStation)
 	}
 	sig := &standbySignaler{sess: sess}
@@ -127,7 +125,27 @@ func (s *Server) standingFor(sess *session, fresh bool) (*standing, error) {
 	if old := sess.replaceStanding(st); old != nil {
 		old.peer.Close()
 	}
+	if party == string(partyStation) && sess.waitingRequest() == "" {
+		s.expectRequest(sess, st)
+	}
 	return st, nil
+}
+
+// expectRequest closes a station's standing connection made before it
+// queued unless a request follows in time. A kiosk connects while it
+// checks its link, so that ICE and DTLS across a slow link are done by the
+// time an agent accepts; a connection whose request never came must not
+// linger.
+func (s *Server) expectRequest(sess *session, st *standing) {
+	wait := s.cfg.StandbyBeforeQueue
+	if wait <= 0 {
+		wait = DefaultStandbyBeforeQueue
+	}
+	time.AfterFunc(wait, func() {
+		if sess.waitingRequest() == "" && sess.standingPeer() == st && st.sig.adopted.Load() == nil {
+			s.dropStanding(sess, standbyRequestGone)
+		}
+	})
 }
 
 func (s *Server) handleStandbyOffer(sess *session, d rtcOfferData, m Message) error {

@@ -42,6 +42,10 @@ export class StationCall extends EventTarget {
   // records nothing of it before, and the queue screen says so.
   /** @type {CallConnection | null} */
   #standby = null;
+  // startProfile starts the encoders of this request's calls low when its
+  // link check found the link poor (null: the station's own profile).
+  /** @type {import('/lib/linkprofile.js').LinkProfile | null} */
+  #startProfile = null;
   #endedCallId = '';
   #scans;
   #signing;
@@ -101,6 +105,7 @@ export class StationCall extends EventTarget {
       return;
     }
     this.#document = await openDocumentCamera(this.#media, this.#documentCamera);
+    this.#preconnect();
     await this.#request();
   }
 
@@ -131,7 +136,8 @@ export class StationCall extends EventTarget {
   }
 
   async #request() {
-    await checkLinkBeforeCall({ signaling: this.#sig, session: this.#session, i18n: this.#i18n });
+    const check = await checkLinkBeforeCall({ signaling: this.#sig, session: this.#session, i18n: this.#i18n });
+    this.#startProfile = check.linkProfile;
     let reply;
     try {
       reply = await this.#sig.request('call.request', {
@@ -141,6 +147,7 @@ export class StationCall extends EventTarget {
         audio_only: !this.#media?.getVideoTracks().length,
       });
     } catch (err) {
+      this.#dropStandby();
       this.#releaseMedia();
       this.#requestFailed(err);
       return;
@@ -192,18 +199,33 @@ export class StationCall extends EventTarget {
     this.#screens.show('queue');
   }
 
-  // standBy connects the waiting station's media ahead of the call when the
-  // node takes standing connections; it reports whether one is up.
+  // preconnect makes the standing connection, sending nothing yet, while
+  // the link check runs: across a slow island link its ICE checks and DTLS
+  // take seconds, which an agent who accepts at once would otherwise wait.
+  #preconnect() {
+    if (!this.#sig.welcome?.preconnect || !this.#media) return;
+    this.#standby ??= this.#standingConnection(true);
+  }
+
+  // standBy sends the waiting station's camera on its standing connection
+  // when the node takes them; it reports whether one is up.
   #standBy() {
     if (!this.#sig.welcome?.preconnect || !this.#media) return false;
-    this.#standby ??= new CallConnection({
+    this.#standby ??= this.#standingConnection(false);
+    this.#standby.resume(this.#startProfile);
+    return true;
+  }
+
+  #standingConnection(paused) {
+    return new CallConnection({
       signaling: this.#sig,
       callId: 'standby',
       iceServers: this.#sig.welcome?.ice_servers ?? [],
       local: localTracks(this.#media, this.#document),
       relayOnly: kioskSettings().relayOnly,
+      paused,
+      linkProfile: this.#startProfile,
     });
-    return true;
   }
 
   #dropStandby() {
@@ -303,6 +325,7 @@ export class StationCall extends EventTarget {
       iceServers: this.#sig.welcome?.ice_servers ?? [],
       local: localTracks(this.#media, this.#document),
       relayOnly: kioskSettings().relayOnly,
+      linkProfile: this.#startProfile,
     }));
   }
 

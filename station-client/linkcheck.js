@@ -90,16 +90,21 @@ async function timed(rtt, bytes, transfer) {
 /**
  * checkLinkBeforeCall measures the link, reports it, and on a poor link shows
  * and says so on the preparing screen for a moment. It never stops the call:
- * a failed check only goes unreported.
+ * a failed check only goes unreported. On a poor link the server says how
+ * to start the encoders (link_profile: low, as for a station marked
+ * low-bandwidth).
  * @param {{signaling: SignalingLike, session: SessionLike, i18n: I18nLike}} deps
- * @returns {Promise<string>} the link's grade, or '' when unknown
+ * @returns {Promise<{quality: string, linkProfile: import('/lib/linkprofile.js').LinkProfile | null}>}
+ *   the link's grade ('' when unknown) and the profile to start with, if any
  */
 export async function checkLinkBeforeCall({ signaling, session, i18n }) {
   let quality = '';
+  let linkProfile = null;
   try {
     const figures = await measureLink(signaling, session);
     const reply = await signaling.request('station.link_check', figures);
     quality = reply?.data?.quality ?? '';
+    linkProfile = reply?.data?.link_profile ?? null;
     console.info('station: link check', figures, quality);
   } catch (err) {
     console.warn('station: link check', err);
@@ -110,7 +115,7 @@ export async function checkLinkBeforeCall({ signaling, session, i18n }) {
     await new Promise((resolve) => setTimeout(resolve, noticeMs));
   }
   showNotice('');
-  return quality;
+  return { quality, linkProfile };
 }
 
 /** @param {string} text */

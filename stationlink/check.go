@@ -56,6 +56,13 @@ const (
 	goodKbps, fairKbps       = 800, 300
 )
 
+// Grades of a link.
+const (
+	Good = "good"
+	Fair = "fair"
+	Poor = "poor"
+)
+
 // Grade rates a link's figures as good, fair or poor. A zero bitrate is
 // unknown and does not count.
 func Grade(rttMs int, lossPct float64, kbps int) string {
@@ -64,9 +71,9 @@ func Grade(rttMs int, lossPct float64, kbps int) string {
 	}
 	switch {
 	case rttMs > fairRTTMs || lossPct >= fairLossPct || kbps < fairKbps:
-		return "poor"
+		return Poor
 	case rttMs > goodRTTMs || lossPct >= goodLossPct || kbps < goodKbps:
-		return "fair"
+		return Fair
 	}
-	return "good"
+	return Good
 }

@@ -63,13 +63,23 @@ export class CallConnection extends EventTarget {
   #connectTimer = 0;
   #retryTimer = 0;
   #closed = false;
+  #paused;
+  /** @type {import('./linkprofile.js').LinkProfile | null} */
+  #profile;
   #unsubscribe = [];
 
   // local is a list of {track, source, stream}: source is "audio", "camera"
   // or "document", as protocol.md labels sent tracks. relayOnly keeps media
-  // on the TURN relays (iceTransportPolicy "relay").
-  constructor({ signaling, callId, iceServers = [], local = [], polite = false, relayOnly = false, extraAudio = true }) {
+  // on the TURN relays (iceTransportPolicy "relay"). paused negotiates the
+  // tracks but sends nothing of them until resume(): a kiosk connects while
+  // it checks its link, so that ICE and DTLS across a slow link are done
+  // before it queues, and the check's probe has the link to itself.
+  // linkProfile, if given, starts the encoders in place of the station's
+  // own (welcome.link_profile).
+  constructor({ signaling, callId, iceServers = [], local = [], polite = false, relayOnly = false, extraAudio = true, paused = false, linkProfile = null }) {
     super();
+    this.#paused = paused;
+    this.#profile = linkProfile;
     this.#extraAudio = extraAudio;
     this.#polite = polite;
     this.#sig = signaling;
@@ -114,6 +124,29 @@ export class CallConnection extends EventTarget {
         console.warn('cap video bitrate', err);
       }
     }
+  }
+
+  // resume starts sending the tracks of a connection made paused, from the
+  // encodings linkProfile starts with if given (the link check found the
+  // link poor after the connection was made). Their transceivers are
+  // negotiated already: no offer, no round trip.
+  async resume(linkProfile = null) {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (linkProfile) this.#profile = linkProfile;
+    // At once, not one after another: the microphone must not wait for a
+    // camera's encoder to be set up anew.
+    await Promise.all(this.#pc.getSenders().filter((s) => s.track).map(async (sender) => {
+      const source = this.#local.find((l) => l.track === sender.track)?.source ?? '';
+      const start = startEncoding(this.#linkProfile, source);
+      const params = sender.getParameters();
+      for (const e of params.encodings ?? []) Object.assign(e, start, { active: true });
+      try {
+        await sender.setParameters(params);
+      } catch (err) {
+        console.warn('call: resume sending', err);
+      }
+    }));
   }
 
   get callId() {
@@ -203,9 +236,12 @@ export class CallConnection extends EventTarget {
   // encoders low (welcome.link_profile). The camera is encoded in three
   // temporal layers where the browser can: a frame lost on a weak link then
   // spoils only the frames that refer to it, not every frame up to the next
-  // keyframe, and the far end asks for far fewer keyframes.
+  // keyframe, and the far end asks for far fewer keyframes. A paused
+  // connection's encodings start inactive.
   #addLocal(pc, { track, stream, source }) {
-    const start = startEncoding(this.#linkProfile, source);
+    /** @type {RTCRtpEncodingParameters | null} */
+    let start = startEncoding(this.#linkProfile, source);
+    if (this.#paused) start = { ...start, active: false };
     if (source === 'camera') {
       try {
         const layered = { ...start, scalabilityMode: cameraLayers };
@@ -220,7 +256,7 @@ export class CallConnection extends EventTarget {
   }
 
   get #linkProfile() {
-    return this.#sig.welcome?.link_profile ?? null;
+    return this.#profile ?? this.#sig.welcome?.link_profile ?? null;
   }
 
   #forThisCall(d) {
