@@ -76,7 +76,8 @@ export class CasePanel extends EventTarget {
       this.#session.api(`/api/v1/calls/${id}/documents`),
     ]);
     if (this.#call !== call) return;
-    this.#fillResident(detail.resident ?? {});
+    // What the agent typed while the case loaded is newer than what it holds.
+    if (JSON.stringify(this.#resident()) === this.#residentSaved) this.#fillResident(detail.resident ?? {});
     if (detail.materials?.length) this.#materials = detail.materials;
     const form = detail.forms?.at(-1);
     const sig = form && detail.signatures?.find((s) => s.form_id === form.id);

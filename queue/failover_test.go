@@ -67,8 +67,9 @@ func (l *cutLocker) Load(ctx context.Context) (SavedState, error) {
 func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	// A bound for a stuck test, not a timing: the full suite runs this
-	// package beside browsers on a shared machine.
-	for deadline := time.Now().Add(30 * time.Second); !cond(); {
+	// package beside browsers on a shared machine, under the race detector
+	// (once 30 s were not enough to re-tell 1,000 positions there).
+	for deadline := time.Now().Add(90 * time.Second); !cond(); {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting until %s", what)
 		}
