@@ -50,7 +50,7 @@ func (k *keyframeLimiter) requestWithin(interval time.Duration) bool {
 	defer k.mu.Unlock()
 	now := k.now()
 	if !k.last.IsZero() && now.Sub(k.last) < interval {
-		if !k.awaited.Load() || now.Sub(k.last) >= k.interval {
+		if !k.awaited.Load() {
 			k.pending.Store(true)
 		}
 		return false
