@@ -36,28 +36,7 @@ func TestBrowserIslandStationStartsLow(t *testing.T) {
 
 	// The encoders start low: every video sender has the profile's limits from
 	// its first frame, not after an adaptation.
-	kiosk.waitJS(`(window.cloudWindow.call.connection?.pc.getSenders() ?? []).filter((s) => s.track?.kind === 'video').length === 2`, "two video senders")
-	var encs []struct {
-		MaxBitrate            float64 `json:"maxBitrate"`
-		MaxFramerate          float64 `json:"maxFramerate"`
-		ScaleResolutionDownBy float64 `json:"scaleResolutionDownBy"`
-	}
-	raw := evalJS[string](kiosk.tab, `JSON.stringify(window.cloudWindow.call.connection.pc.getSenders()
-		.filter((s) => s.track?.kind === 'video').map((s) => s.getParameters().encodings[0]))`)
-	if err := json.Unmarshal([]byte(raw), &encs); err != nil {
-		t.Fatal(err)
-	}
-	var camera, document bool
-	for _, e := range encs {
-		if e.MaxBitrate == 0 || e.MaxBitrate > 150_000 {
-			t.Errorf("a video sender starts at maxBitrate %.0f, want at most 150 kbit/s: %s", e.MaxBitrate, raw)
-		}
-		camera = camera || e.ScaleResolutionDownBy >= 2
-		document = document || (e.MaxFramerate > 0 && e.MaxFramerate <= 2)
-	}
-	if !camera || !document {
-		t.Errorf("sender encodings %s: want the camera scaled down by 2 and the document camera at 2 fps", raw)
-	}
+	startsLow(t, kiosk)
 	// What the browser really sends: the camera at half its size.
 	kiosk.waitJS(`(async () => {
 		const pc = window.cloudWindow.call.connection.pc;
@@ -93,4 +72,56 @@ func TestBrowserIslandStationStartsLow(t *testing.T) {
 		t.Errorf("scan is %dx%d (%d, %v), want the document camera's full %.0fx%.0f though its live video is slowed",
 			cfg.Width, cfg.Height, resp.StatusCode, err, camW, camH)
 	}
+}
+
+// startsLow checks that the kiosk's call sends with the low-bandwidth
+// profile's limits: both video senders at most 150 kbit/s, the camera scaled
+// down by 2, the document camera at 2 fps.
+func startsLow(t *testing.T, kiosk station) {
+	t.Helper()
+	kiosk.waitJS(`(window.cloudWindow.call.connection?.pc.getSenders() ?? []).filter((s) => s.track?.kind === 'video').length === 2`, "two video senders")
+	var encs []struct {
+		MaxBitrate            float64 `json:"maxBitrate"`
+		MaxFramerate          float64 `json:"maxFramerate"`
+		ScaleResolutionDownBy float64 `json:"scaleResolutionDownBy"`
+	}
+	raw := evalJS[string](kiosk.tab, `JSON.stringify(window.cloudWindow.call.connection.pc.getSenders()
+		.filter((s) => s.track?.kind === 'video').map((s) => s.getParameters().encodings[0]))`)
+	if err := json.Unmarshal([]byte(raw), &encs); err != nil {
+		t.Fatal(err)
+	}
+	var camera, document bool
+	for _, e := range encs {
+		if e.MaxBitrate == 0 || e.MaxBitrate > 150_000 {
+			t.Errorf("a video sender starts at maxBitrate %.0f, want at most 150 kbit/s: %s", e.MaxBitrate, raw)
+		}
+		camera = camera || e.ScaleResolutionDownBy >= 2
+		document = document || (e.MaxFramerate > 0 && e.MaxFramerate <= 2)
+	}
+	if !camera || !document {
+		t.Errorf("sender encodings %s: want the camera scaled down by 2 and the document camera at 2 fps", raw)
+	}
+}
+
+// TestBrowserPoorLinkCheckStartsLow: a station no admin has marked, whose
+// pre-call check finds the link poor (island-weak), starts its call's video
+// low as a marked one does, on the connection it made while checking.
+func TestBrowserPoorLinkCheckStartsLow(t *testing.T) {
+	browser := startBrowser(t)
+	n, _, islandURL := islandNode(t, linkemu.Profiles["island-weak"], true, browserPreconnectNode)
+	agent := openConsole(t, browser, n, "agent1")
+	agent.ready()
+	kiosk := openStationURL(t, browser, islandURL+"/station/"+kioskSettings, "station1", 1280, 720, "")
+	kiosk.request("medical_insurance", itemOf(t, n, "medical_insurance"), "")
+	agent.offerFrom(station1Name)
+	if q := evalJS[string](agent.tab, `document.querySelector('#offer-link').dataset.quality`); q != "poor" {
+		t.Fatalf("the offer shows the link as %q, want poor", q)
+	}
+	evalJS[bool](kiosk.tab, `(window.__standing = window.cloudWindow.call.standbyConnection) !== null`)
+	agent.click("#offer-accept")
+	kiosk.screen("call")
+	if !evalJS[bool](kiosk.tab, `window.cloudWindow.call.connection === window.__standing`) {
+		t.Error("the call does not run on the connection the kiosk made while checking its link")
+	}
+	startsLow(t, kiosk)
 }

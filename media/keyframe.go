@@ -66,8 +66,11 @@ func (k *keyframeLimiter) sent(now time.Time) {
 	k.awaited.Store(true)
 }
 
-// arrived notes the start of a keyframe from the publisher. It costs one
-// atomic store, and the read loop calls it only while one is awaited.
+// awaiting reports whether a keyframe asked for has not come yet: one
+// atomic load, for the read loop's every video packet.
+func (k *keyframeLimiter) awaiting() bool { return k.awaited.Load() }
+
+// arrived notes the start of a keyframe from the publisher.
 func (k *keyframeLimiter) arrived() { k.awaited.Store(false) }
 
 // due reports whether a remembered request may go upstream now. It costs one atomic

@@ -229,8 +229,9 @@ func (p *Peer) onConnectionState(webrtc.PeerConnectionState) {
 }
 
 // subscribe starts forwarding a track of another party to p: it adds a
-// downTrack, or releases the one a ringing call prepared. The downTrack joins the track's fanout first: once there, the track's
-// end is sure to unsubscribe it.
+// downTrack, or releases the one a ringing call prepared. The downTrack
+// joins the track's fanout first: once there, the track's end is sure to
+// unsubscribe it.
 func (p *Peer) subscribe(up *upTrack) { p.subscribeHeld(up, false) }
 
 // subscribeHeld is subscribe, with the downTrack held back if held.

@@ -77,7 +77,7 @@ func (u *upTrack) forward(raw []byte) {
 	}
 	if u.cache != nil {
 		u.cache.store(u.pkt.SequenceNumber, raw)
-		if u.keyframes.awaited.Load() && keyframeStart(u.info.Codec.MimeType, u.pkt.Payload) {
+		if u.keyframes.awaiting() && keyframeStart(u.info.Codec.MimeType, u.pkt.Payload) {
 			u.keyframes.arrived()
 		}
 	}

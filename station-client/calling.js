@@ -204,22 +204,24 @@ export class StationCall extends EventTarget {
   // take seconds, which an agent who accepts at once would otherwise wait.
   #preconnect() {
     if (!this.#sig.welcome?.preconnect || !this.#media) return;
-    this.#standby ??= this.#standingConnection(true);
+    this.#standby ??= this.#connection('standby', true);
   }
 
   // standBy sends the waiting station's camera on its standing connection
   // when the node takes them; it reports whether one is up.
   #standBy() {
     if (!this.#sig.welcome?.preconnect || !this.#media) return false;
-    this.#standby ??= this.#standingConnection(false);
+    this.#standby ??= this.#connection('standby');
     this.#standby.resume(this.#startProfile);
     return true;
   }
 
-  #standingConnection(paused) {
+  // connection makes a media connection of the station's camera and
+  // microphone for callId ('standby' or a call's).
+  #connection(callId, paused = false) {
     return new CallConnection({
       signaling: this.#sig,
-      callId: 'standby',
+      callId,
       iceServers: this.#sig.welcome?.ice_servers ?? [],
       local: localTracks(this.#media, this.#document),
       relayOnly: kioskSettings().relayOnly,
@@ -319,14 +321,7 @@ export class StationCall extends EventTarget {
 
   #connect(d) {
     this.#conn?.close();
-    this.#use(new CallConnection({
-      signaling: this.#sig,
-      callId: d.call_id,
-      iceServers: this.#sig.welcome?.ice_servers ?? [],
-      local: localTracks(this.#media, this.#document),
-      relayOnly: kioskSettings().relayOnly,
-      linkProfile: this.#startProfile,
-    }));
+    this.#use(this.#connection(d.call_id));
   }
 
   // use makes conn the call's media connection; a standing one may have had
