@@ -56,6 +56,7 @@ type clientOptions struct {
 	udpMux        ice.UDPMux
 	firefoxCodecs bool // number codecs as Firefox does (Opus 109, VP8 120), not as Chromium and pion do
 	red           bool // offer RED after Opus, as Chromium does, and publish audio as RED
+	holdOffers    bool // hold the server's offers from the start (see deliverHeld)
 }
 
 // testClient is an in-process pion client: a browser stand-in for one party.
@@ -163,6 +164,7 @@ func connectClient(t *testing.T, party string, opts clientOptions, join func(Sig
 		plis: map[string]*atomic.Int32{}, pubStop: make(chan struct{}),
 		published: map[string]*webrtc.RTPSender{},
 	}
+	c.holdOffers.Store(opts.holdOffers)
 	pc.OnTrack(c.onTrack)
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) { c.state.Store(s) })
 	peer, err := join(testSignaler{c})

@@ -81,6 +81,7 @@ func (p *Peer) answer(offer string) (string, error) {
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
 		return "", fmt.Errorf("peer %s: apply offer: %w", p.id, err)
 	}
+	p.addEarlyCandidates()
 	preferRED(p.pc)
 	answer, err := p.pc.CreateAnswer(nil)
 	if err != nil {
@@ -129,6 +130,7 @@ func (p *Peer) HandleAnswer(sdp string) error {
 		// The offer stays committed: a corrected answer can still complete it.
 		return fmt.Errorf("peer %s: apply answer: %w", p.id, err)
 	}
+	p.addEarlyCandidates()
 	p.pendingOffer = ""
 	if p.needsOffer {
 		p.trigger()

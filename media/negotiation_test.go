@@ -102,6 +102,73 @@ func TestMonitorIsAPureSubscriberOfBothParties(t *testing.T) {
 	}
 }
 
+// A client may trickle its first candidates ahead of its answer to the
+// server's first offer. The server keeps them for the answer instead of
+// refusing them, and connects to them.
+func TestCandidatesAheadOfTheFirstAnswerAreKept(t *testing.T) {
+	s := newTestSFU(t)
+	r := newTestRoom(t, s, "call-early-candidates")
+	startCall(t, r, clientOptions{}, clientOptions{})
+	monitor := joinClient(t, r, "supervisor-1", PartyMonitor, clientOptions{holdOffers: true})
+	waitFor(t, "the server's first offer to the monitor", func() bool { return monitor.heldOffers() > 0 })
+
+	var ports []int
+	err := monitor.do(func() error {
+		monitor.mu.Lock()
+		offer := monitor.held[0]
+		monitor.held = nil
+		monitor.mu.Unlock()
+		monitor.holdOffers.Store(false)
+		if err := monitor.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+			return err
+		}
+		answer, err := monitor.pc.CreateAnswer(nil)
+		if err != nil {
+			return err
+		}
+		if err := monitor.setLocalAndGather(answer); err != nil {
+			return err
+		}
+		// The candidates go first, one by one, and the answer without them.
+		var bare []string
+		for _, line := range strings.SplitAfter(monitor.pc.LocalDescription().SDP, "\n") {
+			c, ok := strings.CutPrefix(strings.TrimSpace(line), "a=")
+			if !ok || !strings.HasPrefix(c, "candidate:") {
+				bare = append(bare, line)
+				continue
+			}
+			if fields := strings.Fields(c); len(fields) > 5 {
+				var port int
+				fmt.Sscan(fields[5], &port)
+				ports = append(ports, port)
+			}
+			mid := "0"
+			if err := monitor.peer.AddCandidate(webrtc.ICECandidateInit{Candidate: c, SDPMid: &mid}); err != nil {
+				return fmt.Errorf("candidate before the answer: %w", err)
+			}
+		}
+		return monitor.peer.HandleAnswer(strings.Join(bare, ""))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	monitor.waitPackets("station-main", "camera", 20)
+	if len(ports) == 0 {
+		t.Fatal("the monitor's answer had no candidates to send ahead")
+	}
+	known := map[int]bool{}
+	for _, st := range monitor.peer.pc.GetStats() {
+		if c, ok := st.(webrtc.ICECandidateStats); ok && c.Type == webrtc.StatsTypeRemoteCandidate && c.CandidateType == webrtc.ICECandidateTypeHost {
+			known[int(c.Port)] = true
+		}
+	}
+	for _, p := range ports {
+		if !known[p] {
+			t.Errorf("the server does not know the monitor's candidate on port %d (knows %v)", p, known)
+		}
+	}
+}
+
 func TestMediaFlowsOverICETCP(t *testing.T) {
 	s := newTestSFU(t)
 	if s.TCPPort() <= 0 {

@@ -6,10 +6,12 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/ice/v4"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -45,6 +47,10 @@ type Peer struct {
 	needsOffer   bool      // the local tracks changed since the last offer
 	settleUntil  time.Time // no server offer before this (see answerSettle)
 	nextMid      int
+	// early holds the client's candidates that came before any session
+	// description of theirs: a client may trickle its first candidates
+	// ahead of its answer to the first server offer.
+	early []webrtc.ICECandidateInit
 
 	negotiate chan struct{} // wakes the negotiation loop; capacity 1 coalesces
 	// inlineCandidates is set while HandleOffer waits for gathering: those
@@ -145,7 +151,8 @@ func (p *Peer) RequestKeyframes() {
 	}
 }
 
-// AddCandidate applies a trickled ICE candidate from the client.
+// AddCandidate applies a trickled ICE candidate from the client. One that
+// comes before the client's first session description waits for it.
 func (p *Peer) AddCandidate(c webrtc.ICECandidateInit) error {
 	if len(c.Candidate) > maxCandidateSize {
 		return fmt.Errorf("peer %s: candidate of %d bytes is too long", p.id, len(c.Candidate))
@@ -155,11 +162,50 @@ func (p *Peer) AddCandidate(c webrtc.ICECandidateInit) error {
 	if p.isClosed() {
 		return fmt.Errorf("peer %s: add candidate: %w", p.id, errPeerClosed)
 	}
+	if p.pc.RemoteDescription() != nil {
+		return p.addCandidate(c)
+	}
+	if err := checkCandidate(c.Candidate); err != nil {
+		return fmt.Errorf("peer %s: add candidate %q: %w", p.id, c.Candidate, err)
+	}
+	if len(p.early) >= maxEarlyCandidates {
+		return fmt.Errorf("peer %s: more than %d candidates before a session description", p.id, maxEarlyCandidates)
+	}
+	p.early = append(p.early, c)
+	return nil
+}
+
+func (p *Peer) addCandidate(c webrtc.ICECandidateInit) error {
 	if err := p.pc.AddICECandidate(c); err != nil {
 		return fmt.Errorf("peer %s: add candidate %q: %w", p.id, c.Candidate, err)
 	}
 	return nil
 }
+
+// addEarlyCandidates applies the candidates that waited for the client's
+// first session description; p.negMu must be held.
+func (p *Peer) addEarlyCandidates() {
+	for _, c := range p.early {
+		if err := p.addCandidate(c); err != nil {
+			p.log.Warn("early candidate refused", "err", err)
+		}
+	}
+	p.early = nil
+}
+
+// checkCandidate parses a candidate line as AddICECandidate will; an empty
+// one ends the client's candidates.
+func checkCandidate(line string) error {
+	if line == "" {
+		return nil
+	}
+	_, err := ice.UnmarshalCandidate(strings.TrimPrefix(line, "candidate:"))
+	return err
+}
+
+// maxEarlyCandidates bounds what a client may send ahead of its first
+// description; a browser gathers a handful per network interface.
+const maxEarlyCandidates = 32
 
 var errPeerClosed = errors.New("peer closed")
 

@@ -108,6 +108,7 @@ func (c *Cluster) startLeader(ctx context.Context) (*leader, error) {
 	fctx, stopFlusher := context.WithCancel(context.Background())
 	lead.stopFlusher = stopFlusher
 	go lead.flush(fctx)
+	lead.wakeFlusher() // for what the bus did not take
 	lead.stopHandling = c.bus.Handle(callsTopic, lead.handle)
 	return lead, nil
 }

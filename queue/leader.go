@@ -64,10 +64,7 @@ func (l *leader) add(e event) {
 	inCall := l.inCall
 	l.evMu.Unlock()
 	if !inCall {
-		select {
-		case l.wake <- struct{}{}:
-		default:
-		}
+		l.wakeFlusher()
 	}
 }
 
@@ -92,7 +89,10 @@ func (l *leader) handle(ctx context.Context, msg []byte) ([]byte, error) {
 		// A successor leads from the last saved state: this change is lost.
 		out = replyMsg{Error: toWireError(fmt.Errorf("queue leader lost its lock; try again: %w", ErrUnavailable))}
 	} else if err != nil {
-		l.c.log.Warn("save queue state; retrying with the next change", "err", err)
+		l.c.log.Warn("save queue state; retrying", "err", err)
+	}
+	if l.behind() {
+		l.wakeFlusher()
 	}
 	out.Start, out.End = start, l.currentMark()
 	return json.Marshal(out)
@@ -153,6 +153,9 @@ func (l *leader) currentMark() mark {
 // sync saves the state if it changed, then publishes the pending events:
 // saved first, so that what nodes are told survives a crash. A term's first
 // batch always goes out, even empty, to tell the nodes of the new term.
+// Events the bus does not take stay pending, ahead of newer ones, for the
+// flusher to retry: a station's position is told once, so it must not be
+// lost. The error is the save's.
 func (l *leader) sync(ctx context.Context, changed bool) error {
 	l.syncMu.Lock()
 	defer l.syncMu.Unlock()
@@ -169,9 +172,29 @@ func (l *leader) sync(ctx context.Context, changed bool) error {
 		}
 	}
 	if len(events) > 0 || l.mark.Seq == 0 {
-		l.publish(ctx, events)
+		if perr := l.publish(ctx, events); perr != nil {
+			l.evMu.Lock()
+			l.pending = append(events, l.pending...)
+			l.evMu.Unlock()
+		}
 	}
 	return err
+}
+
+// behind reports whether something is left to save or publish.
+func (l *leader) behind() bool {
+	l.evMu.Lock()
+	left := len(l.pending) > 0 || l.dirty
+	l.evMu.Unlock()
+	return left || l.currentMark().Seq == 0
+}
+
+// wakeFlusher asks the flusher to sync now.
+func (l *leader) wakeFlusher() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
 }
 
 // save writes what changed since the last save; l.syncMu must be held.
@@ -187,8 +210,8 @@ func (l *leader) save(ctx context.Context) error {
 }
 
 // publish sends one batch; l.syncMu must be held. A batch that cannot be
-// sent is lost (logged) and its number reused, so nodes see no gap.
-func (l *leader) publish(ctx context.Context, events []event) {
+// sent keeps its number, so nodes see no gap when it is sent again.
+func (l *leader) publish(ctx context.Context, events []event) error {
 	b := eventBatch{Term: l.term, Seq: l.mark.Seq + 1, Events: make([]wireEvent, len(events))}
 	for i := range events {
 		b.Events[i] = toWireEvent(&events[i])
@@ -198,21 +221,26 @@ func (l *leader) publish(ctx context.Context, events []event) {
 		err = l.c.bus.Publish(ctx, eventsTopic, msg)
 	}
 	if err != nil {
-		l.c.log.Error("publish queue events", "events", len(events), "err", err)
-		return
+		l.c.log.Error("publish queue events; retrying", "events", len(events), "err", err)
+		return err
 	}
 	l.mark = b.mark()
+	return nil
 }
 
-// flush publishes and saves what timers change, until ctx ends.
+// flush publishes and saves what timers change, and retries what could not
+// be saved or published, until ctx ends.
 func (l *leader) flush(ctx context.Context) {
 	defer close(l.flusherDone)
+	var retry <-chan time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-l.wake:
+		case <-retry:
 		}
+		retry = nil
 		l.evMu.Lock()
 		inCall := l.inCall
 		l.evMu.Unlock()
@@ -221,8 +249,11 @@ func (l *leader) flush(ctx context.Context) {
 		}
 		sctx, cancel := context.WithTimeout(ctx, l.c.cfg.LeaderTTL/3)
 		if err := l.sync(sctx, false); err != nil {
-			l.c.log.Warn("save queue state after a timer", "err", err)
+			l.c.log.Warn("save queue state; retrying", "err", err)
 		}
 		cancel()
+		if l.behind() {
+			retry = time.After(l.c.cfg.LeaderTTL / 3)
+		}
 	}
 }
