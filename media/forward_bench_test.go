@@ -62,7 +62,7 @@ func benchTrack(b testing.TB, subs int) (*upTrack, []byte) {
 		d.binding.Store(&trackBinding{ssrc: uint32(5000 + i), payloadType: 100, writer: &discardWriter{}})
 		up.addDown(d)
 	}
-	up.attachSink(func(TrackInfo, func()) Sink { return &discardSink{} })
+	up.attachSink(func(TrackInfo, KeyframeRequester) Sink { return &discardSink{} })
 	pkt := rtp.Packet{
 		Header: rtp.Header{
 			Version: 2, PayloadType: 96, SequenceNumber: 1, Timestamp: 90000, SSRC: 1234, Marker: true,

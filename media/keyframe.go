@@ -88,3 +88,32 @@ func (k *keyframeLimiter) due() bool {
 	k.sent(now)
 	return true
 }
+
+// seekPointMinRate is the publisher's send rate, audio and video, under which a
+// keyframe no one needs is not asked for. Under it the encoder is held to a weak
+// link's rate, by its own estimate or by the node's cap, and a keyframe stalls the
+// picture for about a second: at 250 kbit/s a 480×270 VP8 keyframe is half a
+// second of the link and the frames after it are skipped to pay for it.
+const seekPointMinRate = 500_000 // bit/s
+
+// seekPointGate measures a publisher's send rate between two seek point wishes
+// (the first: since the track was published).
+type seekPointGate struct {
+	mu    sync.Mutex
+	bytes uint64    // the publisher's bytes at the last wish
+	at    time.Time // when
+}
+
+// cheap reports whether the publisher, having sent bytes in all by now, sent at
+// least seekPointMinRate since the last wish.
+func (g *seekPointGate) cheap(bytes uint64, now time.Time) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	prevBytes, prevAt := g.bytes, g.at
+	g.bytes, g.at = bytes, now
+	if !now.After(prevAt) {
+		return false
+	}
+	rate := float64(bytes-min(prevBytes, bytes)) * 8 / now.Sub(prevAt).Seconds()
+	return rate >= seekPointMinRate
+}

@@ -26,6 +26,19 @@ type Sink interface {
 }
 
 // SinkFactory is asked for a Sink whenever a track is published in a room; nil means
-// "not interested". requestKeyframe asks the publisher for a keyframe (coalesced like
-// any other request).
-type SinkFactory func(info TrackInfo, requestKeyframe func()) Sink
+// "not interested". keyframes asks the track's publisher for keyframes on the sink's
+// behalf.
+type SinkFactory func(info TrackInfo, keyframes KeyframeRequester) Sink
+
+// KeyframeRequester asks a published track's publisher for a keyframe; requests are
+// coalesced with everyone else's.
+type KeyframeRequester interface {
+	// RequestKeyframe asks for a keyframe the sink needs to go on: to start, or
+	// after a loss.
+	RequestKeyframe()
+	// RequestSeekPoint asks for one the sink merely wants, such as a seek point in
+	// a file. It is not sent for a publisher that sends little: its encoder pays
+	// for a keyframe, several times a frame's size, by skipping the frames after
+	// it, and everyone watching sees the picture stall.
+	RequestSeekPoint()
+}

@@ -69,19 +69,19 @@ func (s *recordingSink) Close() {
 type sinkRecorder struct {
 	mu    sync.Mutex
 	sinks map[string]*recordingSink // by "<party>/<source>"
-	kf    map[string]func()
+	kf    map[string]KeyframeRequester
 }
 
 func newSinkRecorder() *sinkRecorder {
-	return &sinkRecorder{sinks: map[string]*recordingSink{}, kf: map[string]func(){}}
+	return &sinkRecorder{sinks: map[string]*recordingSink{}, kf: map[string]KeyframeRequester{}}
 }
 
-func (r *sinkRecorder) factory(info TrackInfo, requestKeyframe func()) Sink {
+func (r *sinkRecorder) factory(info TrackInfo, keyframes KeyframeRequester) Sink {
 	s := &recordingSink{info: info, seqs: map[uint16]bool{}}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sinks[info.Party+"/"+string(info.Source)] = s
-	r.kf[info.Party+"/"+string(info.Source)] = requestKeyframe
+	r.kf[info.Party+"/"+string(info.Source)] = keyframes
 	return s
 }
 
@@ -96,7 +96,7 @@ func TestSinkReceivesEveryPacketAndSenderReports(t *testing.T) {
 	r := newTestRoom(t, s, "call-sink")
 	early := newSinkRecorder()
 	r.AddSink(early.factory)
-	r.AddSink(func(TrackInfo, func()) Sink { return nil }) // not interested: must be harmless
+	r.AddSink(func(TrackInfo, KeyframeRequester) Sink { return nil }) // not interested: must be harmless
 	station, _ := startCall(t, r, clientOptions{}, clientOptions{})
 	late := newSinkRecorder()
 	r.AddSink(late.factory) // gets the tracks already published
@@ -117,7 +117,7 @@ func TestSinkReceivesEveryPacketAndSenderReports(t *testing.T) {
 	plis := station.plis["station-camera-track"]
 	time.Sleep(2 * keyframeInterval)
 	before := plis.Load()
-	early.kf["station/camera"]()
+	early.kf["station/camera"].RequestKeyframe()
 	waitFor(t, "the sink's keyframe request at the station", func() bool { return plis.Load() > before })
 
 	station.stopPublishing() // the station stops sending; every packet it sent must be at the sink

@@ -233,3 +233,42 @@ func TestUpTrackAsksOneKeyframeForAnAcceptAndItsRecorder(t *testing.T) {
 		t.Fatalf("a request after the keyframe: %d requests in all, want 2", n)
 	}
 }
+
+// A sink's wish for a seek point is granted only for a publisher that sends
+// enough that a keyframe costs its picture nothing to see; a keyframe the
+// sink needs is always asked for.
+func TestSeekPointsOnlyForPublishersThatSendEnough(t *testing.T) {
+	m, err := newMetrics(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		bytes uint64 // sent in the 10 s since the last wish
+		want  int32  // keyframe requests for the wish
+	}{
+		{"a good link's camera, 1.2 Mbit/s", 1_500_000, 1},
+		{"an island link's, 240 kbit/s", 300_000, 0},
+		{"nothing sent", 0, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			counters := &peerCounters{}
+			counters.bytesPublished.Store(40_000)
+			var plis atomic.Int32
+			info := TrackInfo{Kind: webrtc.RTPCodecTypeVideo, SSRC: 7}
+			up := newUpTrack(info, counters, m, func([]rtcp.Packet) error { plis.Add(1); return nil })
+			up.seekPoints.at = time.Now().Add(-10 * time.Second)
+			counters.bytesPublished.Add(c.bytes)
+			sinkKeyframes{up}.RequestSeekPoint()
+			if got := plis.Load(); got != c.want {
+				t.Fatalf("a seek point wish made %d keyframe requests, want %d", got, c.want)
+			}
+			up.keyframes.last = time.Time{} // past the limiter's interval
+			sinkKeyframes{up}.RequestKeyframe()
+			if got := plis.Load(); got != c.want+1 {
+				t.Errorf("a keyframe the sink needs was not asked for")
+			}
+		})
+	}
+}

@@ -18,7 +18,9 @@ type upTrack struct {
 	publisher *peerCounters
 	metrics   *metrics
 	keyframes *keyframeLimiter
-	cache     *packetCache // video only
+	// seekPoints decides whether a sink's wish for a keyframe is granted.
+	seekPoints seekPointGate
+	cache      *packetCache // video only
 	// red is the RED codec the publisher wraps this Opus track in, nil if none.
 	// Set before the read loop starts.
 	red *webrtc.RTPCodecParameters
@@ -51,11 +53,12 @@ type fanout struct {
 
 func newUpTrack(info TrackInfo, publisher *peerCounters, m *metrics, writeRTCP func([]rtcp.Packet) error) *upTrack {
 	u := &upTrack{
-		info:      info,
-		publisher: publisher,
-		metrics:   m,
-		keyframes: newKeyframeLimiter(keyframeInterval, time.Now),
-		writeRTCP: writeRTCP,
+		info:       info,
+		publisher:  publisher,
+		metrics:    m,
+		keyframes:  newKeyframeLimiter(keyframeInterval, time.Now),
+		seekPoints: seekPointGate{bytes: publisher.bytesPublished.Load(), at: time.Now()},
+		writeRTCP:  writeRTCP,
 	}
 	if info.Kind == webrtc.RTPCodecTypeVideo {
 		u.cache = &packetCache{}
@@ -215,9 +218,20 @@ func (u *upTrack) removeDowns(match func(*downTrack) bool) {
 	u.fanout.Store(&fanout{downs: downs, sinks: f.sinks})
 }
 
+// sinkKeyframes is a sink's KeyframeRequester.
+type sinkKeyframes struct{ u *upTrack }
+
+func (k sinkKeyframes) RequestKeyframe() { k.u.requestKeyframe() }
+
+func (k sinkKeyframes) RequestSeekPoint() {
+	if k.u.seekPoints.cheap(k.u.publisher.bytesPublished.Load(), time.Now()) {
+		k.u.requestKeyframe()
+	}
+}
+
 // attachSink asks a factory for a sink and feeds it from the next packet on.
 func (u *upTrack) attachSink(factory SinkFactory) {
-	sink := factory(u.info, u.requestKeyframe)
+	sink := factory(u.info, sinkKeyframes{u})
 	if sink == nil {
 		return
 	}

@@ -20,7 +20,7 @@ func TestTracksOfCallsStartingTogether(t *testing.T) {
 		wg.Go(func() {
 			p := &party{}
 			p.audio = tr.newSink(call, trackSpec{party: name, source: "audio", codec: opusCodec}, nil)
-			p.video = tr.newSink(call, trackSpec{party: name, source: "camera", codec: vp8Codec}, p.requestKeyframe)
+			p.video = tr.newSink(call, trackSpec{party: name, source: "camera", codec: vp8Codec}, p)
 			parties[i] = p
 		})
 	}

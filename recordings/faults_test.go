@@ -59,8 +59,8 @@ func TestLongVideoGapAsksForKeyframe(t *testing.T) {
 	st := stream{start: tr.clock.Now(), length: 6 * time.Second, keyEvery: 1000, srEvery: time.Second}
 	var cut []arrival
 	for _, a := range st.arrivals() {
-		// The link drops between 2 s and 4 s; no packet is missing from
-		// the sequence, so only the pause can tell.
+		// The link drops between 2 s and 4 s: what was sent meanwhile is
+		// lost, and the frames after it cannot be decoded without a keyframe.
 		if at := a.at.Sub(st.start); at < 2*time.Second || at >= 4*time.Second {
 			cut = append(cut, a)
 		}
@@ -71,6 +71,81 @@ func TestLongVideoGapAsksForKeyframe(t *testing.T) {
 	tr.wait(t, testCall.ID)
 	if n := p.keyRequests.Load(); n < 2 {
 		t.Fatalf("keyframe requests = %d, want the start request and one after the gap", n)
+	}
+}
+
+// A pause with nothing lost (a camera that froze, an encoder on a weak link
+// skipping frames to pay for a keyframe) asks for no keyframe: the frames
+// after it decode, and a keyframe would only cost the publisher's link
+// another pause.
+func TestVideoPauseWithoutLossAsksNoKeyframe(t *testing.T) {
+	tr := newTestRecorder(t, testSQLite(t), t.TempDir())
+	tr.queueLen = 1 << 15
+	st := stream{start: tr.clock.Now(), length: 6 * time.Second, keyEvery: 1000, srEvery: time.Second}
+	var paused []arrival
+	var seq uint16
+	sent := 0
+	for _, a := range st.arrivals() {
+		if a.video && a.pkt != nil {
+			if at := a.at.Sub(st.start); at >= 2*time.Second && at < 4*time.Second {
+				continue // not sent: the sequence goes on after the pause
+			}
+			if sent == 0 {
+				seq = a.pkt.SequenceNumber
+			}
+			a.pkt.SequenceNumber = seq
+			seq++
+			if a.pkt.Marker {
+				sent++
+			}
+		}
+		paused = append(paused, a)
+	}
+	p := tr.join(t, testCall, "station", true)
+	tr.feed(p, paused)
+	p.close()
+	tr.wait(t, testCall.ID)
+	if n := p.keyRequests.Load(); n != 1 {
+		t.Errorf("keyframe requests = %d, want only the one to start the file", n)
+	}
+	files := tr.files(t, testCall.ID)
+	if len(files) != 1 {
+		t.Fatalf("files = %+v", files)
+	}
+	f := parseFile(t, tr.pathOf(files[0]))
+	if vb := f.blocksOf(f.trackNumber(t, "V_VP8")); len(vb) != sent {
+		t.Errorf("%d of the %d video frames sent are in the file", len(vb), sent)
+	}
+}
+
+// A track asks for a keyframe it needs, and only wishes for a seek point:
+// the SFU grants that wish where a keyframe costs the call nothing.
+func TestTrackOnlyWishesForSeekPoints(t *testing.T) {
+	p := &party{}
+	codec, _ := codecFor(vp8Codec.MimeType)
+	tr := newTrack(&trackSink{spec: trackSpec{codec: vp8Codec}, codec: codec, keyframes: p}, newPacketPool())
+	start := time.Unix(1_700_000_000, 0)
+	steps := []struct {
+		at          time.Duration
+		needKey     bool
+		keys, seeks int32
+	}{
+		{0, true, 1, 0},                      // waiting for the first keyframe
+		{500 * time.Millisecond, true, 1, 0}, // asked within keyframeRetry
+		{time.Second, true, 2, 0},            // asked again
+		{2 * time.Second, false, 2, 0},       // the keyframe came at 1.5 s
+		{12 * time.Second, false, 2, 1},      // ten seconds on: a seek point
+		{15 * time.Second, false, 2, 1},      // not again within the interval
+		{22 * time.Second, false, 2, 2},      // ungranted, wished for again
+	}
+	for _, s := range steps {
+		if !s.needKey && tr.needKey {
+			tr.needKey, tr.lastKeyAt = false, start.Add(1500*time.Millisecond)
+		}
+		tr.tick(start.Add(s.at), 10*time.Second)
+		if k, w := p.keyRequests.Load(), p.seekRequests.Load(); k != s.keys || w != s.seeks {
+			t.Fatalf("at %v: %d keyframe requests and %d seek point wishes, want %d and %d", s.at, k, w, s.keys, s.seeks)
+		}
 	}
 }
 

@@ -61,17 +61,19 @@ var testCall = CallInfo{ID: "call-1", StationID: "st-1", StationName: "长兴岛
 // party is a publisher's tracks attached to the recorder.
 type party struct {
 	audio, video *trackSink
-	keyRequests  atomic.Int32
+	keyRequests  atomic.Int32 // keyframes needed
+	seekRequests atomic.Int32 // keyframes wished for as seek points
 }
 
-func (p *party) requestKeyframe() { p.keyRequests.Add(1) }
+func (p *party) RequestKeyframe()  { p.keyRequests.Add(1) }
+func (p *party) RequestSeekPoint() { p.seekRequests.Add(1) }
 
 func (tr *testRecorder) join(t testing.TB, call CallInfo, name string, video bool) *party {
 	t.Helper()
 	p := &party{}
 	p.audio = tr.newSink(call, trackSpec{party: name, source: "audio", codec: opusCodec}, nil)
 	if video {
-		p.video = tr.newSink(call, trackSpec{party: name, source: "camera", codec: vp8Codec}, p.requestKeyframe)
+		p.video = tr.newSink(call, trackSpec{party: name, source: "camera", codec: vp8Codec}, p)
 	}
 	if p.audio == nil || (video && p.video == nil) {
 		t.Fatalf("recorder refused the tracks")

@@ -32,7 +32,7 @@ func TestLateCameraStartsANewPart(t *testing.T) {
 		}
 	}
 	tr.feed(p, early)
-	p.video = tr.newSink(testCall, trackSpec{party: "agent", source: "camera", codec: vp8Codec}, p.requestKeyframe)
+	p.video = tr.newSink(testCall, trackSpec{party: "agent", source: "camera", codec: vp8Codec}, p)
 	tr.feed(p, sortArrivals(late))
 	p.close()
 	tr.wait(t, testCall.ID)
@@ -72,7 +72,7 @@ func TestDocumentCameraHasItsOwnFile(t *testing.T) {
 	st := stream{start: tr.clock.Now(), length: 3 * time.Second, keyEvery: 25, srEvery: time.Second}
 	main := tr.join(t, testCall, "station", true)
 	doc := &party{}
-	doc.video = tr.newSink(testCall, trackSpec{party: "station", source: "document", codec: vp8Codec}, doc.requestKeyframe)
+	doc.video = tr.newSink(testCall, trackSpec{party: "station", source: "document", codec: vp8Codec}, doc)
 	doc.audio = main.audio
 	tr.feed(main, st.arrivals())
 	tr.feed(doc, st.videoPackets())
@@ -94,7 +94,7 @@ func TestH264IsRecordedToMatroska(t *testing.T) {
 	tr.queueLen = 1 << 15
 	h264 := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000}, PayloadType: 102}
 	p := &party{}
-	p.video = tr.newSink(testCall, trackSpec{party: "agent", source: "camera", codec: h264}, p.requestKeyframe)
+	p.video = tr.newSink(testCall, trackSpec{party: "agent", source: "camera", codec: h264}, p)
 	sps, pps := testSPS(66, 40, 30, 0), []byte{0x68, 0xce, 0x38, 0x80}
 	pay := &codecs.H264Payloader{}
 	seq := uint16(0)

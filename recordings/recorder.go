@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"cloudwindow/media"
 	"cloudwindow/store"
 )
 
@@ -27,9 +28,11 @@ type Config struct {
 	// Node names this node. Repair only touches files this node was
 	// writing, so nodes sharing a volume leave each other's live files alone.
 	Node string
-	// KeyframeInterval is how often the recorder asks each camera for a
-	// keyframe, which bounds how far apart seek points are. Default 10 s;
-	// negative: only when recording starts or after a loss.
+	// KeyframeInterval is how often the recorder wishes each camera for a
+	// keyframe, which bounds how far apart seek points are where the SFU
+	// grants the wish (not for a publisher on a weak link: see
+	// media.KeyframeRequester). Default 10 s; negative: only when recording
+	// starts or after a loss.
 	KeyframeInterval time.Duration
 	// TicketSecret keys the play tickets that let a <video> fetch a file
 	// (see Ticket). Nodes that serve the same recordings must share it, so
@@ -130,13 +133,13 @@ func createFile(path string) (recordingFile, error) {
 func (rec *Recorder) now() time.Time { return rec.cfg.Now() }
 
 // newSink starts recording one track of a call; nil if it can't be recorded.
-func (rec *Recorder) newSink(call CallInfo, spec trackSpec, requestKeyframe func()) *trackSink {
+func (rec *Recorder) newSink(call CallInfo, spec trackSpec, keyframes media.KeyframeRequester) *trackSink {
 	codec, ok := codecFor(spec.codec.MimeType)
 	if !ok {
 		rec.log.Warn("track not recorded: codec not supported", "call", call.ID, "party", spec.party, "codec", spec.codec.MimeType)
 		return nil
 	}
-	s := &trackSink{spec: spec, codec: codec, requestKeyframe: requestKeyframe}
+	s := &trackSink{spec: spec, codec: codec, keyframes: keyframes}
 	for {
 		c := rec.callFor(call)
 		if c == nil {

@@ -7,6 +7,8 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"cloudwindow/media"
 )
 
 // maxPayload bounds the RTP payload a pooled packet holds; WebRTC senders
@@ -34,12 +36,12 @@ type event struct {
 // run on the track's read loop, so they only copy and enqueue: a full
 // queue drops the packet rather than slow the call down.
 type trackSink struct {
-	spec            trackSpec
-	codec           codecSpec
-	requestKeyframe func()
-	fw              *fileWriter
-	closed          atomic.Bool
-	state           *track // the writer goroutine's, see track.go
+	spec      trackSpec
+	codec     codecSpec
+	keyframes media.KeyframeRequester
+	fw        *fileWriter
+	closed    atomic.Bool
+	state     *track // the writer goroutine's, see track.go
 }
 
 func newPacketPool() *sync.Pool {

@@ -7,13 +7,8 @@ import (
 	"github.com/pion/rtp"
 )
 
-const (
-	// longGap is a pause in a video track (a dropped island link, a frozen
-	// camera) after which the recorder asks for a fresh keyframe.
-	longGap = time.Second
-	// keyframeRetry spaces out the recorder's own keyframe requests.
-	keyframeRetry = time.Second
-)
+// keyframeRetry spaces out the recorder's own keyframe requests.
+const keyframeRetry = time.Second
 
 // sample is one complete frame on the wall clock.
 type sample struct {
@@ -39,8 +34,7 @@ type track struct {
 	ready   bool      // audio: has frames; video: has had a keyframe
 	gone    bool      // the track ended and its frames are flushed
 
-	needKey       bool // video: frames are dropped until a keyframe
-	lastWall      int64
+	needKey       bool  // video: frames are dropped until a keyframe
 	lastMs        int64 // last block time written, to keep them increasing
 	lastDur       int64
 	lastKeyAt     time.Time
@@ -107,12 +101,11 @@ func (t *track) prepare(s frame, now time.Time) (sample, bool) {
 		t.ready = true
 		return out, true
 	}
+	// A pause without a loss (a camera that froze, an encoder skipping frames
+	// to pay for a keyframe on a weak link) needs no keyframe: what follows
+	// it decodes. A loss does, below.
 	info := t.sink.codec.inspect(s.data)
 	out.key = info.key
-	if t.lastWall != 0 && out.wall-t.lastWall > int64(longGap) {
-		t.askKeyframe(now) // a gap is rare enough to need no throttling
-	}
-	t.lastWall = out.wall
 	if info.key {
 		t.needKey, t.lastKeyAt = false, now
 		if !t.ready {
@@ -137,18 +130,23 @@ func (t *track) requestKeyframe(now time.Time) {
 
 func (t *track) askKeyframe(now time.Time) {
 	t.lastRequestAt = now
-	if t.sink.requestKeyframe != nil {
-		t.sink.requestKeyframe()
+	if t.sink.keyframes != nil {
+		t.sink.keyframes.RequestKeyframe()
 	}
 }
 
-// tick asks again while waiting for a keyframe, and every interval so the
-// file has seek points.
+// tick asks again while waiting for a keyframe, and wishes for one every
+// interval so the file has seek points: a wish the SFU grants only where a
+// keyframe costs the call nothing to see (media.KeyframeRequester).
 func (t *track) tick(now time.Time, interval time.Duration) {
-	if !t.video() || t.gone {
-		return
-	}
-	if t.needKey || (interval > 0 && now.Sub(t.lastKeyAt) >= interval && now.Sub(t.lastRequestAt) >= interval) {
+	switch {
+	case !t.video() || t.gone:
+	case t.needKey:
 		t.requestKeyframe(now)
+	case interval > 0 && now.Sub(t.lastKeyAt) >= interval && now.Sub(t.lastRequestAt) >= interval:
+		t.lastRequestAt = now
+		if t.sink.keyframes != nil {
+			t.sink.keyframes.RequestSeekPoint()
+		}
 	}
 }
