@@ -6,8 +6,12 @@ import (
 )
 
 // resendBurst is how much of the estimate a subscriber's resend budget may save
-// up: resends can fill a short lull in the forwarded stream, never a long one.
-const resendBurst = 250 * time.Millisecond
+// up: resends can fill a lull in the forwarded stream, never a long one. A
+// second, because a burst of loss on a weak link asks for several packets at
+// once, and each one not resent costs the subscriber a keyframe, many times
+// its size. On island-weak, 250 ms held back three times as many resends, and
+// the video froze twice as long (BENCHMARKS.md, "The resend budget's burst").
+const resendBurst = time.Second
 
 // sendBudget is a token bucket over everything sent to one subscriber: forwarded
 // packets drain it (counted by the forwarding path, which never waits on it) and

@@ -5,12 +5,12 @@ import (
 	"time"
 )
 
-// TestResendBudget runs two seconds of a subscriber's stream on a clock the test
+// TestResendBudget runs four seconds of a subscriber's stream on a clock the test
 // moves: a 1120-byte packet forwarded every 40 ms (224 kbit/s), each one NACKed
 // at once. It counts what the budget lets through: no resend once forwarded and
 // resent bytes together reach what the estimate allows so far plus its burst.
 func TestResendBudget(t *testing.T) {
-	const pkt, every, run = 1120, 40 * time.Millisecond, 2 * time.Second
+	const pkt, every, run = 1120, 40 * time.Millisecond, 4 * time.Second
 	tests := []struct {
 		name        string
 		estimate    int64 // bit/s
@@ -61,8 +61,11 @@ func TestResendBudget(t *testing.T) {
 func TestResendOverBudgetIsSuppressed(t *testing.T) {
 	up, raw := benchTrack(t, 1)
 	d := up.fanout.Load().downs[0]
-	up.forward(raw)
-	d.peer.counters.downlinkEstimate.Store(minEstimate) // 30 kbit/s: a 250-ms burst is < one packet
+	d.peer.counters.downlinkEstimate.Store(minEstimate) // 30 kbit/s: a burst of 3.75 kB
+	d.peer.budget.take(time.Now(), 0, minEstimate, 0)   // the budget starts before anything is forwarded
+	for range 4 {
+		up.forward(raw) // 4.5 kB: the burst is spent
+	}
 	newResender(d).resend(up.cache, 1)
 	if st := d.peer.ResendStats(); st.Resent != 0 || st.Suppressed != 1 {
 		t.Errorf("stats %+v, want the NACK suppressed", st)
