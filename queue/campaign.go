@@ -101,14 +101,17 @@ func (c *Cluster) startLeader(ctx context.Context) (*leader, error) {
 	case saved.inPlace:
 		lead.saved.seed(saved.snap) // the first save writes only what restoring changed
 	}
-	if err := lead.sync(ctx, true); err != nil {
+	left, err := lead.sync(ctx, true)
+	if err != nil {
 		lead.local.Close()
 		return nil, fmt.Errorf("save queue state as new leader: %w", err)
 	}
 	fctx, stopFlusher := context.WithCancel(context.Background())
 	lead.stopFlusher = stopFlusher
 	go lead.flush(fctx)
-	lead.wakeFlusher() // for what the bus did not take
+	if left {
+		lead.wakeFlusher() // for what the bus did not take
+	}
 	lead.stopHandling = c.bus.Handle(callsTopic, lead.handle)
 	return lead, nil
 }
@@ -150,7 +153,7 @@ func (c *Cluster) stepDown(lead *leader, graceful bool) {
 	<-lead.flusherDone
 	if graceful {
 		ctx, cancel := context.WithTimeout(context.Background(), c.cfg.LeaderTTL/3)
-		if err := lead.sync(ctx, false); err != nil {
+		if _, err := lead.sync(ctx, false); err != nil {
 			c.log.Warn("save queue state when stepping down", "err", err)
 		}
 		cancel()

@@ -67,13 +67,9 @@ func TestClusterFailoverWith1000Waiting(t *testing.T) {
 	const n = 1000
 	for _, be := range backends() {
 		t.Run(be.name, func(t *testing.T) {
-			clock := newFakeClock()
-			cfg := failoverConfig(clock)
 			backend := be.open(t)
-			a, aLock := startLeader(t, cfg, backend)
-			h := &harness{t: t, ctx: t.Context(), clock: clock, rec: newRecorder()}
-			b := startNode(t, cfg, backend, "b", h.rec)
-			h.q = b
+			h, a, aLock := startFailover(t, backend, backend.lock)
+			b := h.q.(*Cluster)
 
 			// a3 serves g1 and is in a call; a1 serves g1 too and declines
 			// the first g1 request, so the second rings at a1.

@@ -91,6 +91,18 @@ func startLeader(t *testing.T, cfg Config, be backend) (*Cluster, *cutLocker) {
 	return a, lock
 }
 
+// startFailover starts leader a, whose Locker the test can cut, and node b,
+// whose listener h records and through which h calls the queue. bLock is
+// b's view of the Locker.
+func startFailover(t *testing.T, be backend, bLock Locker) (h *harness, a *Cluster, aLock *cutLocker) {
+	clock := newFakeClock()
+	cfg := failoverConfig(clock)
+	a, aLock = startLeader(t, cfg, be)
+	h = &harness{t: t, ctx: t.Context(), clock: clock, rec: newRecorder()}
+	h.q = startNode(t, cfg, backend{newBus: be.newBus, lock: bLock}, "b", h.rec)
+	return h, a, aLock
+}
+
 func TestClusterFailover(t *testing.T) {
 	kills := []struct {
 		name string
@@ -110,12 +122,8 @@ func TestClusterFailover(t *testing.T) {
 }
 
 func testFailover(t *testing.T, be backend, kill func(*Cluster, *cutLocker)) {
-	clock := newFakeClock()
-	cfg := failoverConfig(clock)
-	a, aLock := startLeader(t, cfg, be)
-	h := &harness{t: t, ctx: t.Context(), clock: clock, rec: newRecorder()}
-	b := startNode(t, cfg, be, "b", h.rec)
-	h.q = b
+	h, a, aLock := startFailover(t, be, be.lock)
+	b, clock := h.q.(*Cluster), h.clock
 
 	h.readyAgent(Agent{ID: "a1", Skills: []string{"medicare"}})
 	h.readyAgent(Agent{ID: "a2", Generalist: true})
@@ -336,15 +344,10 @@ func (l *slowLocker) Save(ctx context.Context, holder string, c StateChange) err
 func TestClusterSlowTakeOverTellsEveryStation(t *testing.T) {
 	for _, be := range backends() {
 		t.Run(be.name, func(t *testing.T) {
-			clock := newFakeClock()
-			cfg := failoverConfig(clock)
 			backend := be.open(t)
-			a, aLock := startLeader(t, cfg, backend)
-			h := &harness{t: t, ctx: t.Context(), clock: clock, rec: newRecorder()}
-			slow := backend
-			slow.lock = &slowLocker{Locker: backend.lock, delay: cfg.LeaderTTL * 3 / 4}
-			b := startNode(t, cfg, slow, "b", h.rec)
-			h.q = b
+			slow := &slowLocker{Locker: backend.lock, delay: failoverConfig(nil).LeaderTTL * 3 / 4}
+			h, a, aLock := startFailover(t, backend, slow)
+			b := h.q.(*Cluster)
 			for i := range 3 {
 				h.enqueue(request(fmt.Sprintf("r%d", i), fmt.Sprintf("s%d", i), "medicare"))
 			}

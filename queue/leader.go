@@ -84,14 +84,14 @@ func (l *leader) handle(ctx context.Context, msg []byte) ([]byte, error) {
 	l.setInCall(true)
 	out, changed := l.apply(ctx, in)
 	l.setInCall(false)
-	err := l.sync(ctx, changed)
+	left, err := l.sync(ctx, changed)
 	if errors.Is(err, ErrNotHolder) {
 		// A successor leads from the last saved state: this change is lost.
 		out = replyMsg{Error: toWireError(fmt.Errorf("queue leader lost its lock; try again: %w", ErrUnavailable))}
 	} else if err != nil {
 		l.c.log.Warn("save queue state; retrying", "err", err)
 	}
-	if l.behind() {
+	if left {
 		l.wakeFlusher()
 	}
 	out.Start, out.End = start, l.currentMark()
@@ -155,15 +155,15 @@ func (l *leader) currentMark() mark {
 // batch always goes out, even empty, to tell the nodes of the new term.
 // Events the bus does not take stay pending, ahead of newer ones, for the
 // flusher to retry: a station's position is told once, so it must not be
-// lost. The error is the save's.
-func (l *leader) sync(ctx context.Context, changed bool) error {
+// lost. left reports that something is still to save or publish; the error
+// is the save's.
+func (l *leader) sync(ctx context.Context, changed bool) (left bool, err error) {
 	l.syncMu.Lock()
 	defer l.syncMu.Unlock()
 	l.evMu.Lock()
 	events, dirty := l.pending, l.dirty || changed
 	l.pending, l.dirty = nil, false
 	l.evMu.Unlock()
-	var err error
 	if dirty {
 		if err = l.save(ctx); err != nil {
 			l.evMu.Lock()
@@ -171,22 +171,15 @@ func (l *leader) sync(ctx context.Context, changed bool) error {
 			l.evMu.Unlock()
 		}
 	}
+	unpublished := false
 	if len(events) > 0 || l.mark.Seq == 0 {
-		if perr := l.publish(ctx, events); perr != nil {
+		if unpublished = l.publish(ctx, events) != nil; unpublished {
 			l.evMu.Lock()
 			l.pending = append(events, l.pending...)
 			l.evMu.Unlock()
 		}
 	}
-	return err
-}
-
-// behind reports whether something is left to save or publish.
-func (l *leader) behind() bool {
-	l.evMu.Lock()
-	left := len(l.pending) > 0 || l.dirty
-	l.evMu.Unlock()
-	return left || l.currentMark().Seq == 0
+	return err != nil || unpublished, err
 }
 
 // wakeFlusher asks the flusher to sync now.
@@ -248,11 +241,12 @@ func (l *leader) flush(ctx context.Context) {
 			continue // the call publishes and saves when it ends
 		}
 		sctx, cancel := context.WithTimeout(ctx, l.c.cfg.LeaderTTL/3)
-		if err := l.sync(sctx, false); err != nil {
+		left, err := l.sync(sctx, false)
+		cancel()
+		if err != nil {
 			l.c.log.Warn("save queue state; retrying", "err", err)
 		}
-		cancel()
-		if l.behind() {
+		if left {
 			retry = time.After(l.c.cfg.LeaderTTL / 3)
 		}
 	}

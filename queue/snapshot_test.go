@@ -70,8 +70,8 @@ func savedSnapshot(t *testing.T, q *Local) snapshot {
 // is the queue as it is now, as a whole save would have it.
 func checkSaved(t *testing.T, lock Locker, lead *leader) {
 	t.Helper()
-	ctx := context.Background()                   // also from a cleanup, after t.Context ends
-	if err := lead.sync(ctx, false); err != nil { // what timers changed
+	ctx := context.Background()                      // also from a cleanup, after t.Context ends
+	if _, err := lead.sync(ctx, false); err != nil { // what timers changed
 		t.Fatalf("save: %v", err)
 	}
 	state, err := lock.Load(ctx)
