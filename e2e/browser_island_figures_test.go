@@ -17,8 +17,9 @@ import (
 // on and off, and call set-up times on a 300 ms RTT link, for BENCHMARKS.md
 // ("Island links"). It takes about twenty minutes, so it runs only with
 // CLOUDWINDOW_BROWSER_ISLAND_FIGURES=1 (or a comma-separated list of
-// profiles; "setup" for the set-up times alone). It asserts nothing about
-// the figures: they are measured.
+// profiles; "setup" for the set-up times alone); with
+// CLOUDWINDOW_ISLAND_VIDEO_FEC=off the node sends no video FEC. It asserts
+// nothing about the figures: they are measured.
 func TestBrowserIslandFigures(t *testing.T) {
 	want := os.Getenv("CLOUDWINDOW_BROWSER_ISLAND_FIGURES")
 	if want == "" {
@@ -74,7 +75,9 @@ func islandPhaseFromEnv() time.Duration {
 // side is on the profile, as in the field. It returns a table row.
 func browserIslandRun(t *testing.T, browser context.Context, name string, adapt bool) string {
 	p := linkemu.Profiles[name]
-	n, link, islandURL := islandNode(t, linkemu.Profiles["good"], adapt, browserNode)
+	n, link, islandURL := islandNode(t, linkemu.Profiles["good"], adapt, browserNode, func(c *node.Config) {
+		c.VideoFEC = adapt && os.Getenv("CLOUDWINDOW_ISLAND_VIDEO_FEC") != "off"
+	})
 	kiosk, agent, callID := islandBrowserCall(t, browser, n, islandURL)
 	mediaKeepsFlowing(t, 2, kiosk.tab, agent.tab)
 	link.Exempt(selectedLocalAddress(t, agent.tab))
@@ -311,13 +314,22 @@ func logVideoPath(t *testing.T, n *node.Node, kiosk, agent *tab) {
 	}
 	t.Logf("agent sends: %s", videoStats(agent, "outbound-rtp", "packetsSent", "retransmittedPacketsSent",
 		"framesEncoded", "keyFramesEncoded", "pliCount", "nackCount", "targetBitrate", "qualityLimitationReason", "frameWidth", "scalabilityMode"))
+	t.Logf("agent's camera encoding: %s", evalJS[string](agent, `(() => {
+		const pc = window.cloudWindow.call.connection?.pc;
+		const s = pc?.getSenders().find((x) => x.track?.kind === 'video');
+		if (!s) return 'no video sender';
+		const p = s.getParameters();
+		return JSON.stringify({ encodings: p.encodings, degradation: p.degradationPreference, capture: s.track.getSettings().width });
+	})()`))
 	t.Logf("agent's video as the node reports it: %s", videoStats(agent, "remote-inbound-rtp", "packetsLost", "fractionLost", "roundTripTime"))
 	t.Logf("agent's pair: %s", videoStats(agent, "candidate-pair", "currentRoundTripTime", "availableOutgoingBitrate", "bytesSent"))
 	t.Logf("kiosk receives: %s", videoStats(kiosk, "inbound-rtp", "packetsReceived", "packetsLost", "nackCount",
-		"pliCount", "firCount", "framesDecoded", "keyFramesDecoded", "framesDropped", "freezeCount", "totalFreezesDuration"))
+		"pliCount", "firCount", "framesDecoded", "keyFramesDecoded", "framesDropped", "freezeCount", "totalFreezesDuration",
+		"framesPerSecond", "frameWidth"))
 	_, body := httpGet(t, n.URL()+"/metrics", "")
 	for _, line := range strings.Split(string(body), "\n") {
-		if strings.HasPrefix(line, "cloudwindow_media_nack") || strings.HasPrefix(line, "cloudwindow_media_keyframe") {
+		if strings.HasPrefix(line, "cloudwindow_media_nack") || strings.HasPrefix(line, "cloudwindow_media_keyframe") ||
+			strings.HasPrefix(line, "cloudwindow_media_fec") {
 			t.Log(line)
 		}
 	}

@@ -3,8 +3,10 @@ package e2e
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"cloudwindow/linkemu"
+	"cloudwindow/node"
 )
 
 // TestBrowserWeakLinkNotice runs a kiosk and a console call whose media crosses a
@@ -30,3 +32,64 @@ func TestBrowserWeakLinkNotice(t *testing.T) {
 	kiosk.screen("call") // the call went on throughout
 	agent.screen("call")
 }
+
+// TestBrowserLossyLinkGetsVideoFEC runs a kiosk and console call whose media
+// crosses a link that loses 5 % of packets on the way down, 150 ms away (on a
+// short round trip resends heal most loss before the receiver reports it, and
+// FEC is not needed): the node offers each browser FEC for
+// the video it receives and never takes it for the video the browser sends, sends
+// FEC packets once the browser reports the loss, and the video wrapped in RED
+// with them keeps being decoded at both ends.
+func TestBrowserLossyLinkGetsVideoFEC(t *testing.T) {
+	browser := startBrowser(t)
+	lossy := linkemu.Profiles["good"]
+	lossy.Down.Delay, lossy.Down.Loss = 150*time.Millisecond, 0.05
+	n, _, _ := islandNode(t, lossy, true, browserNode, func(c *node.Config) { c.VideoFEC = true })
+	agent, kiosk := browserCall(t, browser, n)
+	callID := evalJS[string](agent.tab, `window.cloudWindow.call.data.call_id`)
+
+	for _, p := range []*tab{kiosk.tab, agent.tab} {
+		p.waitJS(fecOnlyWhereReceiving, "ULPFEC offered for the video received, not for the video sent")
+	}
+	room := n.SFU.Room(callID)
+	fecTo := func() map[string]uint64 {
+		out := map[string]uint64{}
+		for _, p := range room.Stats().Peers {
+			out[p.Party] += p.FECForwarded
+		}
+		return out
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for got := fecTo(); got["agent"] == 0 || got["station"] == 0; got = fecTo() {
+		if time.Now().After(deadline) {
+			t.Fatalf("FEC packets sent after 30 s at 5 %% loss: %v, want some to each side", got)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	for _, p := range []*tab{kiosk.tab, agent.tab} {
+		decoded := evalJS[float64](p, videoFramesDecoded)
+		p.waitAsync(fmt.Sprintf(`(async () => (await %s) > %g + 30)()`, videoFramesDecoded, decoded),
+			"30 more frames of the other side's video decoded")
+	}
+}
+
+// fecOnlyWhereReceiving is true when the node's latest description to the page
+// lists ULPFEC in every video m-section the page receives on (the node's own,
+// mid s…) and in none it sends on.
+const fecOnlyWhereReceiving = `(() => {
+	const sdp = window.cloudWindow.call.connection?.pc.currentRemoteDescription?.sdp ?? '';
+	const video = sdp.split('\r\nm=').slice(1).filter((m) => m.startsWith('video'));
+	const mid = (m) => (m.match(/a=mid:(\S+)/) ?? [])[1] ?? '';
+	const fec = (m) => /a=rtpmap:\d+ ulpfec\/90000/i.test(m);
+	const received = video.filter((m) => mid(m).startsWith('s'));
+	return received.length > 0 && received.every(fec) && !video.some((m) => !mid(m).startsWith('s') && fec(m));
+})()`
+
+// videoFramesDecoded is the frames of received video the page has decoded.
+const videoFramesDecoded = `(async () => {
+	let n = 0;
+	for (const s of (await window.cloudWindow.call.connection.pc.getStats()).values()) {
+		if (s.type === 'inbound-rtp' && s.kind === 'video') n += s.framesDecoded ?? 0;
+	}
+	return n;
+})()`

@@ -114,7 +114,9 @@ func (p *Peer) notifyLink(f func(LinkNotifier)) {
 // capPublisher tells this peer, as a publisher, the most video its receivers can
 // take: by REMB to its browser's encoder and, on a marked change, by signaling.
 // A receiver that gets video takes its delay-based estimate (random loss does not
-// lower it) less room for resends, at least videoCapFloor; one whose video is paused takes minVideoCap.
+// lower it) less room for resends, audio and its redundancy, and the share FEC
+// adds to its video; at least videoCapFloor. One whose video is paused takes
+// minVideoCap.
 // Monitors do not count (a supervisor's link must not starve the call), nor does
 // the recorder, which is local.
 func (p *Peer) capPublisher(now time.Time, peers []*Peer) {
@@ -127,7 +129,8 @@ func (p *Peer) capPublisher(now time.Time, peers []*Peer) {
 		if s.bwe == nil || s.party == p.party || s.party == PartyMonitor {
 			continue
 		}
-		est := max(int(resendHeadroom*float64(s.bwe.delayEstimate()))-audioAllowance-s.redundancyRate(), videoCapFloor)
+		video := float64(int(resendHeadroom*float64(s.bwe.delayEstimate())) - audioAllowance - s.redundancyRate())
+		est := max(int(video/(1+s.fecOverhead())), videoCapFloor)
 		if s.gate.videoOff() {
 			est, paused = minVideoCap, true
 		}

@@ -66,7 +66,7 @@ func TestResendOverBudgetIsSuppressed(t *testing.T) {
 	for range 4 {
 		up.forward(raw) // 4.5 kB: the burst is spent
 	}
-	newResender(d).resend(up.cache, 1)
+	newResender(d).resend(up.cache, 1, 1)
 	if st := d.peer.ResendStats(); st.Resent != 0 || st.Suppressed != 1 {
 		t.Errorf("stats %+v, want the NACK suppressed", st)
 	}
@@ -77,7 +77,7 @@ func TestResendOverBudgetIsSuppressed(t *testing.T) {
 	r := newResender(d)
 	later := time.Now().Add(100 * time.Millisecond) // the bucket refills at the new rate
 	r.now = func() time.Time { return later }
-	r.resend(up.cache, 1)
+	r.resend(up.cache, 1, 1)
 	if st := d.peer.ResendStats(); st.Resent != 1 {
 		t.Errorf("stats %+v: not resent on a wide link", st)
 	}

@@ -27,6 +27,9 @@ type Config struct {
 	// follows each receiver's reported loss. 0 turns it off (a publisher's own
 	// RED is still passed through).
 	AudioRedundancy int
+	// VideoFEC offers subscribers forward error correction for video (ULPFEC
+	// in RED), sent while a subscriber reports loss and AdaptDownlink is on.
+	VideoFEC bool
 }
 
 func (c Config) validate() error {

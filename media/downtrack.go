@@ -3,12 +3,14 @@ package media
 import (
 	"errors"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"sync/atomic"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -41,13 +43,22 @@ type downTrack struct {
 	// Set once, before the first offer.
 	offeredPT webrtc.PayloadType
 	// offeredRED is RED's payload type where the server's offers give this
-	// (Opus) track RED too, else 0. Set once, before the first offer.
-	offeredRED webrtc.PayloadType
+	// track RED too, else 0; offeredFEC is ULPFEC's where they give this (video)
+	// track FEC. Set once, before the first offer.
+	offeredRED, offeredFEC webrtc.PayloadType
+	// sent maps the sequence numbers the subscriber saw back to the
+	// publisher's, for NACKs; nil for audio.
+	sent *seqMap
+	// fec builds FEC while the subscriber reports loss on this video track
+	// (ulpfec.go); nil until first needed. Owned by the track's read loop.
+	fec *fecEncoder
 
-	// redLoss is the loss the subscriber reports on this (audio) track, which
-	// sets how much redundancy it gets; redBps is what that redundancy adds.
-	redLoss redLoss
-	redBps  atomic.Int64
+	// redLoss is the loss the subscriber reports on this track, which sets how
+	// much redundancy it gets; redBps is what audio redundancy adds, fecRatio
+	// (float64 bits) FEC bytes per video byte, smoothed over FEC groups.
+	redLoss  redLoss
+	redBps   atomic.Int64
+	fecRatio atomic.Uint64
 }
 
 const seqValid = 1 << 16
@@ -57,6 +68,8 @@ type trackBinding struct {
 	ssrc        uint32
 	payloadType uint8
 	redPT       uint8 // the subscriber takes RED under this payload type; 0: Opus only
+	fecPT       uint8 // the subscriber takes ULPFEC (in RED) under this payload type; 0: no FEC
+	twccID      uint8 // the header extension every packet gets a transport-wide sequence number in; 0: none
 	writer      webrtc.TrackLocalWriter
 }
 
@@ -68,13 +81,17 @@ type rtpScratch struct {
 }
 
 func newDownTrack(up *upTrack, sub *Peer) *downTrack {
-	return &downTrack{
+	d := &downTrack{
 		up:     up,
 		peer:   sub,
 		id:     string(up.info.Source),
 		stream: streamID(up.info.Party, up.info.Source),
 		video:  up.info.Kind == webrtc.RTPCodecTypeVideo,
 	}
+	if d.video {
+		d.sent = &seqMap{}
+	}
+	return d
 }
 
 // Bind picks the negotiated codec that matches the publisher's.
@@ -96,6 +113,10 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	if red, ok := d.boundRED(ctx.CodecParameters()); ok {
 		b.redPT, codec = uint8(red.PayloadType), red
 	}
+	if d.boundFEC(ctx.CodecParameters()) {
+		b.redPT, b.fecPT = uint8(d.offeredRED), uint8(d.offeredFEC)
+		b.twccID = twccExtension(ctx.HeaderExtensions())
+	}
 	d.binding.Store(b)
 	// A new subscriber can only start decoding at a keyframe.
 	d.requestKeyframe(true)
@@ -105,12 +126,32 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 // boundRED is the RED codec the subscriber takes for this track, if the
 // server offered RED and the subscriber negotiated it.
 func (d *downTrack) boundRED(negotiated []webrtc.RTPCodecParameters) (webrtc.RTPCodecParameters, bool) {
-	if d.offeredRED == 0 || d.up.redOffer == nil || !slices.ContainsFunc(negotiated, isRED) {
+	if d.video || d.offeredRED == 0 || d.up.redOffer == nil || !slices.ContainsFunc(negotiated, isRED) {
 		return webrtc.RTPCodecParameters{}, false
 	}
 	red := *d.up.redOffer
 	red.PayloadType = d.offeredRED
 	return red, true
+}
+
+// boundFEC reports whether the server offered FEC for this video track and
+// the subscriber negotiated both RED and ULPFEC.
+func (d *downTrack) boundFEC(negotiated []webrtc.RTPCodecParameters) bool {
+	has := func(mime string) bool {
+		return slices.ContainsFunc(negotiated, func(c webrtc.RTPCodecParameters) bool { return strings.EqualFold(c.MimeType, mime) })
+	}
+	return d.offeredFEC != 0 && d.offeredRED != 0 && has(mimeTypeVideoRED) && has(webrtc.MimeTypeUlpFEC)
+}
+
+// twccExtension is the id of the transport-wide sequence number among the
+// negotiated header extensions, 0 if it is not one of them.
+func twccExtension(exts []webrtc.RTPHeaderExtensionParameter) uint8 {
+	for _, e := range exts {
+		if e.URI == sdp.TransportCCURI {
+			return uint8(e.ID)
+		}
+	}
+	return 0
 }
 
 // Unbind stops writes to the subscriber.
@@ -124,15 +165,15 @@ func (d *downTrack) RID() string               { return "" }
 func (d *downTrack) StreamID() string          { return d.stream }
 func (d *downTrack) Kind() webrtc.RTPCodecType { return d.up.info.Kind }
 
-// writeRTP sends one packet with the subscriber's SSRC and payload type and reports
-// whether it was written. out belongs to the calling goroutine. Header extensions are
-// dropped: their ids were negotiated with the publisher, not with this subscriber.
-func (d *downTrack) writeRTP(src *rtp.Header, payload []byte, out *rtpScratch) bool {
+// resendRTP sends a cached packet again under the sequence number seq the
+// subscriber first saw it as, and reports whether it was written. out belongs
+// to the calling goroutine.
+func (d *downTrack) resendRTP(src *rtp.Header, seq uint16, payload []byte, out *rtpScratch) bool {
 	b := d.binding.Load()
 	if b == nil || d.video && d.peer.videoPaused.Load() {
 		return false
 	}
-	return d.write(b, src, payload, b.payloadType, out)
+	return d.write(b, src, seq, payload, b.payloadType, out)
 }
 
 // forwardAudio sends one packet of an Opus track: red is the RED payload that
@@ -145,8 +186,9 @@ func (d *downTrack) forwardAudio(src *rtp.Header, red, primary []byte, enc *redE
 	if b == nil {
 		return false
 	}
+	seq := src.SequenceNumber - uint16(d.seqOffset.Load())
 	if b.redPT == 0 {
-		return d.write(b, src, primary, b.payloadType, out)
+		return d.write(b, src, seq, primary, b.payloadType, out)
 	}
 	payload := red
 	if enc != nil {
@@ -166,15 +208,18 @@ func (d *downTrack) forwardAudio(src *rtp.Header, red, primary []byte, enc *redE
 		d.redBps.Store(audioRate(len(primary), k) - audioRate(len(primary), 0))
 	}
 	if payload == nil {
-		return d.write(b, src, primary, b.payloadType, out)
+		return d.write(b, src, seq, primary, b.payloadType, out)
 	}
 	d.peer.counters.redForwarded.Add(1)
-	return d.write(b, src, payload, b.redPT, out)
+	return d.write(b, src, seq, payload, b.redPT, out)
 }
 
-func (d *downTrack) write(b *trackBinding, src *rtp.Header, payload []byte, pt uint8, out *rtpScratch) bool {
+// write sends one packet with the subscriber's SSRC, sequence number seq and
+// payload type pt. Header extensions are dropped: their ids were negotiated with
+// the publisher, not with this subscriber.
+func (d *downTrack) write(b *trackBinding, src *rtp.Header, seq uint16, payload []byte, pt uint8, out *rtpScratch) bool {
 	out.hdr = *src
-	out.hdr.SequenceNumber -= uint16(d.seqOffset.Load())
+	out.hdr.SequenceNumber = seq
 	out.hdr.SSRC = b.ssrc
 	out.hdr.PayloadType = pt
 	out.hdr.Extension = false
@@ -183,9 +228,10 @@ func (d *downTrack) write(b *trackBinding, src *rtp.Header, payload []byte, pt u
 	return err == nil
 }
 
-// forwardRTP is writeRTP for the publisher's live video packets: it skips them
-// while video is paused and closes the sequence gap the pause left when video
-// resumes. Audio goes through forwardAudio.
+// forwardRTP sends one of the publisher's live video packets: it skips them
+// while video is paused, closes the sequence gap the pause left when video
+// resumes, and adds FEC while the subscriber reports loss. Audio goes through
+// forwardAudio.
 func (d *downTrack) forwardRTP(src *rtp.Header, payload []byte, out *rtpScratch) bool {
 	if d.peer.videoPaused.Load() {
 		d.gap.Store(true)
@@ -197,29 +243,81 @@ func (d *downTrack) forwardRTP(src *rtp.Header, payload []byte, out *rtpScratch)
 		d.resumedAt.Store(uint32(src.SequenceNumber-uint16(off)) | seqValid)
 	}
 	d.lastSeq.Store(uint32(src.SequenceNumber) | seqValid)
-	return d.writeRTP(src, payload, out)
+	b := d.binding.Load()
+	if b == nil {
+		return false
+	}
+	seq := src.SequenceNumber - uint16(d.seqOffset.Load())
+	d.sent.record(seq, src.SequenceNumber)
+	if b.fecPT == 0 || !d.fecWanted() {
+		if d.fec != nil {
+			d.fec.reset()
+			d.fecRatio.Store(0)
+		}
+		return d.write(b, src, seq, payload, b.payloadType, out)
+	}
+	return d.forwardProtected(b, src, seq, payload, out)
 }
 
-// publisherNack maps a subscriber's NACK back to the publisher's sequence numbers,
-// which the packet cache is keyed by. Packets lost before video last paused are
-// not resent: the decoder restarts at the keyframe asked for on resuming, and
-// resends that old fall outside the receiver's SRTP replay window, so on a weak
-// link they would only crowd out the audio.
-func (d *downTrack) publisherNack(n *rtcp.TransportLayerNack) *rtcp.TransportLayerNack {
-	off := uint16(d.seqOffset.Load())
-	if off == 0 {
-		return n
+// fecWanted reports whether the subscriber's link asks for FEC: it reports
+// loss, and adaptation is on (FEC is paid for out of its estimate).
+func (d *downTrack) fecWanted() bool {
+	loss, known := d.redLoss.share()
+	return known && loss >= fecMinLoss && d.peer.counters.downlinkEstimate.Load() > 0
+}
+
+// forwardProtected sends a video packet in RED and, at the end of a frame that
+// closes an FEC group, the group's FEC packets after it, each under the next
+// sequence number.
+func (d *downTrack) forwardProtected(b *trackBinding, src *rtp.Header, seq uint16, payload []byte, out *rtpScratch) bool {
+	if d.fec == nil || d.fec.twccID != b.twccID {
+		d.fec = newFECEncoder(b.twccID)
 	}
-	resumed := d.resumedAt.Load()
-	out := *n
-	out.Nacks = make([]rtcp.NackPair, 0, len(n.Nacks))
-	for _, p := range n.Nacks {
-		if resumed&seqValid != 0 && int16(p.PacketID+16-uint16(resumed)) < 0 {
-			continue
+	f := d.fec
+	if !d.write(b, src, seq, f.wrap(b.payloadType, payload), b.redPT, out) {
+		return false
+	}
+	f.add(seq, src.Marker, b.payloadType, src.Timestamp, payload)
+	if !src.Marker || !f.due(src.Timestamp) {
+		return true
+	}
+	loss, _ := d.redLoss.share()
+	media := f.bytes()
+	sent := 0
+	f.emit(fecPacketsFor(f.size(), loss), b.fecPT, func(p []byte) {
+		fseq := src.SequenceNumber - uint16(d.seqOffset.Add(^uint32(0)))
+		d.sent.recordFEC(fseq)
+		hdr := *src
+		hdr.Marker = false
+		if d.write(b, &hdr, fseq, p, b.redPT, out) {
+			sent += rtpHeaderLen + len(p)
+			d.peer.counters.fecForwarded.Add(1)
+			d.up.metrics.fecPackets.Inc()
 		}
-		out.Nacks = append(out.Nacks, rtcp.NackPair{PacketID: p.PacketID + off, LostPackets: p.LostPackets})
+	})
+	d.peer.counters.bytesForwarded.Add(uint64(sent))
+	old := math.Float64frombits(d.fecRatio.Load())
+	d.fecRatio.Store(math.Float64bits(0.8*old + 0.2*float64(sent)/float64(max(media, 1))))
+	return true
+}
+
+// publisherSeq maps a sequence number the subscriber NACKed back to the
+// publisher's, which the packet cache is keyed by; ok is false for one that is
+// not to be resent. FEC packets are not: the next group protects what matters
+// now. Nor are packets lost before video last paused: the decoder restarts at
+// the keyframe asked for on resuming, and resends that old fall outside the
+// receiver's SRTP replay window, so on a weak link they would only crowd out
+// the audio.
+func (d *downTrack) publisherSeq(seq uint16) (pub uint16, ok bool) {
+	if r := d.resumedAt.Load(); r&seqValid != 0 && int16(seq-uint16(r)) < 0 {
+		return 0, false
 	}
-	return &out
+	if d.sent != nil {
+		if pub, fec, known := d.sent.lookup(seq); known {
+			return pub, !fec
+		}
+	}
+	return seq + uint16(d.seqOffset.Load()), true
 }
 
 // readRTCP serves the subscriber's feedback for this track until the sender stops:
@@ -245,7 +343,7 @@ func (d *downTrack) readRTCP() {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				d.requestKeyframe(false)
 			case *rtcp.TransportLayerNack:
-				resend.answer(d.publisherNack(pkt))
+				resend.answer(pkt)
 			case *rtcp.ReceiverReport:
 				resend.observe(pkt)
 			}

@@ -16,8 +16,9 @@ type codecEntry struct {
 
 // supportedCodecs lists what the SFU forwards. RTX is not offered: retransmissions
 // from the packet cache reuse the original SSRC, as Galene does. RED is Opus with
-// redundancy (see red.go).
-func supportedCodecs() []codecEntry {
+// redundancy (see red.go); video RED and ULPFEC are offered to subscribers only
+// (see ulpfec.go), never taken from publishers.
+func supportedCodecs(videoFEC bool) []codecEntry {
 	videoFeedback := []webrtc.RTCPFeedback{{Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}}
 	video := func(mime, fmtp string, pt webrtc.PayloadType) webrtc.RTPCodecParameters {
 		return webrtc.RTPCodecParameters{
@@ -29,7 +30,7 @@ func supportedCodecs() []codecEntry {
 		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1;usedtx=1"},
 		PayloadType:        111,
 	}
-	return []codecEntry{
+	entries := []codecEntry{
 		{webrtc.RTPCodecTypeAudio, opus},
 		{webrtc.RTPCodecTypeAudio, redCodec()},
 		{webrtc.RTPCodecTypeVideo, video(webrtc.MimeTypeVP8, "", 96)},
@@ -37,15 +38,22 @@ func supportedCodecs() []codecEntry {
 		{webrtc.RTPCodecTypeVideo, video(webrtc.MimeTypeH264, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", 102)},
 		{webrtc.RTPCodecTypeVideo, video(webrtc.MimeTypeH264, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f", 108)},
 	}
+	if videoFEC {
+		for _, c := range fecCodecs() {
+			entries = append(entries, codecEntry{webrtc.RTPCodecTypeVideo, c})
+		}
+	}
+	return entries
 }
 
 // newAPI builds the pion API shared by every PeerConnection of the SFU. NACKs from
 // subscribers are answered by the SFU's own packet cache, so only the NACK generator
 // (towards publishers) is registered, not pion's responder. newBWE, if not nil,
-// makes each PeerConnection's downlink estimator (see downlinkBWE).
-func newAPI(se webrtc.SettingEngine, newBWE cc.BandwidthEstimatorFactory) (*webrtc.API, error) {
+// makes each PeerConnection's downlink estimator (see downlinkBWE). videoFEC
+// offers subscribers FEC for video.
+func newAPI(se webrtc.SettingEngine, newBWE cc.BandwidthEstimatorFactory, videoFEC bool) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
-	for _, c := range supportedCodecs() {
+	for _, c := range supportedCodecs(videoFEC) {
 		if err := m.RegisterCodec(c.codec, c.kind); err != nil {
 			return nil, fmt.Errorf("register codec %s: %w", c.codec.MimeType, err)
 		}

@@ -14,6 +14,7 @@ type metrics struct {
 	forwardedBytes   prometheus.Counter
 	keyframeRequests prometheus.Counter
 	nacksAnswered    prometheus.Counter
+	fecPackets       prometheus.Counter
 	roomsOpen        prometheus.Gauge
 	standbyOpen      prometheus.Gauge
 	peersConnected   prometheus.Gauge
@@ -40,6 +41,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		nacksAnswered: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "cloudwindow", Subsystem: "media", Name: "nacks_answered_total",
 			Help: "Packets retransmitted from the packet cache in answer to NACKs.",
+		}),
+		fecPackets: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "cloudwindow", Subsystem: "media", Name: "fec_packets_total",
+			Help: "Video FEC packets (ULPFEC in RED) sent to subscribers that report loss.",
 		}),
 		resendsSuppressedVec: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "cloudwindow", Subsystem: "media", Name: "nack_resends_suppressed_total",
@@ -74,7 +79,7 @@ func (m *metrics) register(reg prometheus.Registerer) error {
 	}
 	for _, c := range []prometheus.Collector{
 		m.forwardedPackets, m.forwardedBytes, m.keyframeRequests,
-		m.nacksAnswered, m.resendsSuppressedVec, m.roomsOpen, m.standbyOpen, m.peersConnected,
+		m.nacksAnswered, m.fecPackets, m.resendsSuppressedVec, m.roomsOpen, m.standbyOpen, m.peersConnected,
 	} {
 		if err := reg.Register(c); err != nil {
 			var already prometheus.AlreadyRegisteredError

@@ -82,7 +82,7 @@ func (p *Peer) answer(offer string) (string, error) {
 		return "", fmt.Errorf("peer %s: apply offer: %w", p.id, err)
 	}
 	p.addEarlyCandidates()
-	preferRED(p.pc)
+	answerCodecs(p.pc)
 	answer, err := p.pc.CreateAnswer(nil)
 	if err != nil {
 		return "", fmt.Errorf("peer %s: create answer: %w", p.id, err)

@@ -3,7 +3,6 @@ package media
 import (
 	"testing"
 
-	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
@@ -48,9 +47,10 @@ func TestPausedVideoLeavesNoSequenceGap(t *testing.T) {
 		t.Fatalf("%d packets forwarded, want 30 before and 20 after the pause", len(w.seqs))
 	}
 	// The first packet after the pause reached the subscriber as 65530.
-	nack := &rtcp.TransportLayerNack{Nacks: []rtcp.NackPair{{PacketID: 65535}, {PacketID: 65500}}}
-	got := d.publisherNack(nack).Nacks
-	if len(got) != 1 || got[0].PacketID != 105 {
-		t.Fatalf("NACK mapped to %+v, want only publisher packet 105 (the one from before the pause dropped)", got)
+	if pub, ok := d.publisherSeq(65535); !ok || pub != 105 {
+		t.Fatalf("NACK of 65535 mapped to %d (resent %v), want publisher packet 105", pub, ok)
+	}
+	if pub, ok := d.publisherSeq(65500); ok {
+		t.Fatalf("NACK of 65500, lost before the pause, mapped to %d, want it not resent", pub)
 	}
 }

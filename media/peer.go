@@ -313,7 +313,7 @@ func (p *Peer) subscribeHeld(up *upTrack, held bool) {
 	if err := t.SetMid("s" + strconv.Itoa(p.nextMid)); err != nil {
 		p.log.Warn("set mid", "err", err)
 	}
-	d.offeredPT, d.offeredRED = offerCodecs(t, up)
+	d.offeredPT, d.offeredRED, d.offeredFEC = offerCodecs(t, up)
 	d.sender = t.Sender()
 	p.mu.Lock()
 	p.downs = append(p.downs, d)
@@ -342,15 +342,21 @@ func (p *Peer) unsubscribe(d *downTrack) {
 }
 
 // offerCodecs makes the publisher's codec, under the publisher's payload type,
-// the only one the transceiver offers, with RED ahead of it where the
-// publisher sends RED or the node builds it, and the subscriber's side can take it. It returns the
-// payload types offered; 0 where the preferences did not apply.
-func offerCodecs(t *webrtc.RTPTransceiver, up *upTrack) (pt, redPT webrtc.PayloadType) {
-	if up.redOffer != nil && t.SetCodecPreferences([]webrtc.RTPCodecParameters{*up.redOffer, up.info.Codec}) == nil {
-		return up.info.Codec.PayloadType, up.redOffer.PayloadType
+// the only media codec the transceiver offers: for audio with RED ahead of it
+// where the publisher sends RED or the node builds it, for video with RED and
+// ULPFEC after it. It returns the payload types offered; 0 where the
+// preferences did not apply.
+func offerCodecs(t *webrtc.RTPTransceiver, up *upTrack) (pt, redPT, fecPT webrtc.PayloadType) {
+	if up.info.Kind == webrtc.RTPCodecTypeVideo {
+		fec := fecCodecs()
+		if t.SetCodecPreferences(append([]webrtc.RTPCodecParameters{up.info.Codec}, fec...)) == nil {
+			return up.info.Codec.PayloadType, fec[0].PayloadType, fec[1].PayloadType
+		}
+	} else if up.redOffer != nil && t.SetCodecPreferences([]webrtc.RTPCodecParameters{*up.redOffer, up.info.Codec}) == nil {
+		return up.info.Codec.PayloadType, up.redOffer.PayloadType, 0
 	}
 	if err := t.SetCodecPreferences([]webrtc.RTPCodecParameters{up.info.Codec}); err != nil {
-		return 0, 0
+		return 0, 0, 0
 	}
-	return up.info.Codec.PayloadType, 0
+	return up.info.Codec.PayloadType, 0, 0
 }

@@ -71,16 +71,24 @@ func primaryCodec(red webrtc.RTPCodecParameters, negotiated []webrtc.RTPCodecPar
 	return negotiated[i], true
 }
 
-// preferRED puts RED first in the answer to every audio m-section the client
-// sends on, where the client offered RED over a codec it also offered: a
-// browser sends RED only when it leads the answer's list, and Chromium offers
-// it second, after Opus.
-func preferRED(pc *webrtc.PeerConnection) {
+// answerCodecs orders the codecs of the answer to every m-section the client
+// sends on. Audio: RED first, where the client offered RED over a codec it also
+// offered: a browser sends RED only when it leads the answer's list, and
+// Chromium offers it second, after Opus. Video: no RED or ULPFEC, which would
+// make a browser wrap its video in RED; FEC is the node's to add per
+// subscriber (ulpfec.go).
+func answerCodecs(pc *webrtc.PeerConnection) {
 	for _, t := range pc.GetTransceivers() {
-		if t.Kind() != webrtc.RTPCodecTypeAudio || t.Receiver() == nil || strings.HasPrefix(t.Mid(), "s") {
+		if t.Receiver() == nil || strings.HasPrefix(t.Mid(), "s") {
 			continue
 		}
 		codecs := t.Receiver().GetParameters().Codecs
+		if t.Kind() == webrtc.RTPCodecTypeVideo {
+			if slices.ContainsFunc(codecs, isVideoFEC) {
+				_ = t.SetCodecPreferences(slices.DeleteFunc(codecs, isVideoFEC))
+			}
+			continue
+		}
 		i := slices.IndexFunc(codecs, isRED)
 		if i <= 0 {
 			continue

@@ -66,6 +66,11 @@ func (l *redLoss) observe(fractionLost uint8) {
 	l.seen.Store(true)
 }
 
+// share is the smoothed loss share, and whether a report came.
+func (l *redLoss) share() (float64, bool) {
+	return math.Float64frombits(l.bits.Load()), l.seen.Load()
+}
+
 // redundancy is how many redundant frames to send: from the loss, at most
 // limit, and no more than the estimate (bit/s, 0: none) carries with frames of
 // frameBytes.

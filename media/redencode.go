@@ -2,6 +2,7 @@ package media
 
 import (
 	"encoding/binary"
+	"math"
 	"strings"
 
 	"github.com/pion/webrtc/v4"
@@ -179,4 +180,16 @@ func (p *Peer) redundancyRate() int {
 		bps += d.redBps.Load()
 	}
 	return int(bps)
+}
+
+// fecOverhead is what FEC adds to the video sent to this peer, as a share of
+// the video: the most of any of its video tracks.
+func (p *Peer) fecOverhead() float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	share := 0.0
+	for _, d := range p.downs {
+		share = max(share, math.Float64frombits(d.fecRatio.Load()))
+	}
+	return share
 }

@@ -83,13 +83,16 @@ func (r *resender) answer(nack *rtcp.TransportLayerNack) {
 	}
 	for _, pair := range nack.Nacks {
 		pair.Range(func(seq uint16) bool {
-			r.resend(cache, seq)
+			if pub, ok := r.d.publisherSeq(seq); ok {
+				r.resend(cache, pub, seq)
+			}
 			return true
 		})
 	}
 }
 
-func (r *resender) resend(cache *packetCache, seq uint16) {
+// resend sends the publisher's packet seq again as the subscriber's packet as.
+func (r *resender) resend(cache *packetCache, seq, as uint16) {
 	n, at := cache.get(seq, r.buf)
 	if n == 0 {
 		r.suppress(suppressNotCached)
@@ -119,7 +122,7 @@ func (r *resender) resend(cache *packetCache, seq uint16) {
 		r.suppress(suppressBudget)
 		return
 	}
-	if r.d.writeRTP(&r.pkt.Header, r.pkt.Payload, &r.scratch) {
+	if r.d.resendRTP(&r.pkt.Header, as, r.pkt.Payload, &r.scratch) {
 		st.count++
 		st.last = now
 		r.d.peer.counters.nacksAnswered.Add(1)

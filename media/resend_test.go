@@ -233,7 +233,7 @@ func TestResendCap(t *testing.T) {
 			for i, n := range tc.seq {
 				now = now.Add(n.after)
 				before := w.n
-				r.resend(up.cache, 1)
+				r.resend(up.cache, 1, 1)
 				if got := w.n > before; got != n.resent {
 					t.Fatalf("NACK %d (+%v): resent=%v, want %v", i+1, n.after, got, n.resent)
 				}
@@ -262,15 +262,15 @@ func TestResendStartsAfreshForANewPacketInTheSlot(t *testing.T) {
 	now := time.Now()
 	r.now = func() time.Time { return now }
 	for range resendMaxPerPacket + 1 {
-		r.resend(up.cache, 1)
+		r.resend(up.cache, 1, 1)
 		now = now.Add(resendMaxGap)
 	}
 	up.forward(raw) // sequence number 1 again, as after a wrap-around
-	r.resend(up.cache, 1)
+	r.resend(up.cache, 1, 1)
 	if st := d.peer.ResendStats(); st.Resent != resendMaxPerPacket+1 {
 		t.Errorf("stats %+v: the new packet was not resent", st)
 	}
-	r.resend(up.cache, 2)
+	r.resend(up.cache, 2, 2)
 	if got := value(t, d.peer.metrics.resendsSuppressed[suppressNotCached]); got != 1 {
 		t.Errorf("a NACK for a packet never cached counted %v times as not cached", got)
 	}

@@ -68,7 +68,7 @@ func New(cfg Config) (*SFU, error) {
 			return b, err
 		}
 	}
-	if s.api, err = newAPI(se, newBWE); err != nil {
+	if s.api, err = newAPI(se, newBWE, cfg.VideoFEC); err != nil {
 		_ = t.close()
 		return nil, err
 	}

@@ -25,6 +25,8 @@ type PeerStats struct {
 	// Audio packets this peer published as RED (redundant Opus), and RED
 	// packets forwarded to it as they came; the others get the Opus inside.
 	REDPublished, REDForwarded uint64
+	// Video FEC packets (ULPFEC in RED) sent to this peer on a lossy link.
+	FECForwarded uint64
 	// Keyframe requests sent to this peer as a publisher.
 	KeyframeRequests uint64
 	// Downlink adaptation: the last estimate of this peer's downlink (bit/s, 0 when
@@ -45,6 +47,7 @@ type peerCounters struct {
 	nacksAnswered, keyframeRequests  atomic.Uint64
 	nacksSuppressed                  atomic.Uint64
 	redPublished, redForwarded       atomic.Uint64
+	fecForwarded                     atomic.Uint64
 	downlinkEstimate                 atomic.Int64
 	videoPaused                      atomic.Bool
 	rtt                              atomic.Int64  // ns
@@ -62,6 +65,7 @@ func (c *peerCounters) snapshot(party string) PeerStats {
 		NACKsSuppressed:  c.nacksSuppressed.Load(),
 		REDPublished:     c.redPublished.Load(),
 		REDForwarded:     c.redForwarded.Load(),
+		FECForwarded:     c.fecForwarded.Load(),
 		KeyframeRequests: c.keyframeRequests.Load(),
 		DownlinkEstimate: c.downlinkEstimate.Load(),
 		VideoPaused:      c.videoPaused.Load(),

@@ -50,6 +50,8 @@ type Config struct {
 	// AudioRedundancy is the most earlier Opus frames (0–3) added to each audio
 	// packet as RED for receivers that take it, chosen by their loss; 0 is off.
 	AudioRedundancy int
+	// VideoFEC sends video FEC (ULPFEC) to receivers that report loss.
+	VideoFEC bool
 	// PreconnectMedia lets ready agents and queued stations keep a media
 	// connection up ahead of the call, so that video flows at accept.
 	PreconnectMedia bool
@@ -124,6 +126,7 @@ func DefaultConfig() Config {
 		TCPPort:         50000,
 		AdaptDownlink:   true,
 		AudioRedundancy: 3,
+		VideoFEC:        true,
 		PreconnectMedia: true,
 		OpeningHours:    "工作日 8:30–11:30，13:30–17:00",
 		ConnLimits: ConnLimits{

@@ -1,0 +1,297 @@
+package media
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+const (
+	testTWCC  = 3
+	testVP8PT = 96
+)
+
+// sentPacket is one packet as the subscriber received it.
+type sentPacket struct {
+	hdr     rtp.Header
+	payload []byte
+}
+
+// capturingWriter keeps what a downTrack wrote, with the transport-wide sequence
+// number stamped as pion's interceptor stamps it after the write.
+type capturingWriter struct {
+	twcc uint16
+	got  []sentPacket
+}
+
+func (w *capturingWriter) WriteRTP(h *rtp.Header, p []byte) (int, error) {
+	hdr := h.Clone()
+	w.twcc++
+	if err := hdr.SetExtension(testTWCC, []byte{byte(w.twcc >> 8), byte(w.twcc)}); err != nil {
+		return 0, err
+	}
+	w.got = append(w.got, sentPacket{hdr, bytes.Clone(p)})
+	return len(p), nil
+}
+
+func (w *capturingWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+// asDecoderSees is a received media packet as a browser's FEC decoder holds it:
+// the RED header taken off, the payload type the block's, and the transport-wide
+// sequence number zeroed.
+func asDecoderSees(t *testing.T, p sentPacket, redPT uint8) []byte {
+	t.Helper()
+	hdr := p.hdr.Clone()
+	payload := p.payload
+	if hdr.PayloadType == redPT {
+		hdr.PayloadType, payload = payload[0]&0x7f, payload[1:]
+	}
+	if hdr.GetExtension(testTWCC) != nil {
+		if err := hdr.SetExtension(testTWCC, []byte{0, 0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, err := (&rtp.Packet{Header: hdr, Payload: payload}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// recoverPacket rebuilds the one packet an FEC payload (RED header off)
+// protects that is missing from have (by sequence number), as RFC 5109 and
+// browsers' decoders do. It fails when none or more than one is missing.
+func recoverPacket(fec []byte, have map[uint16][]byte, ssrc uint32) ([]byte, error) {
+	maskLen := 2
+	if fec[0]&0x40 != 0 {
+		maskLen = 6
+	}
+	base := binary.BigEndian.Uint16(fec[2:])
+	protect := int(binary.BigEndian.Uint16(fec[10:]))
+	hdr := fecHeaderLen + 2 + maskLen
+	if len(fec) < hdr+protect {
+		return nil, fmt.Errorf("FEC packet of %d bytes, protection length %d", len(fec), protect)
+	}
+	rec := make([]byte, rtpHeaderLen+protect)
+	rec[0], rec[1] = fec[0], fec[1]
+	copy(rec[2:4], fec[8:10]) // the length, for now
+	copy(rec[4:8], fec[4:8])
+	copy(rec[rtpHeaderLen:], fec[hdr:hdr+protect])
+	missing := -1
+	for i := range 8 * maskLen {
+		if fec[12+i/8]&(0x80>>(i%8)) == 0 {
+			continue
+		}
+		seq := base + uint16(i)
+		p, ok := have[seq]
+		if !ok {
+			if missing >= 0 {
+				return nil, fmt.Errorf("packets %d and %d both missing", base+uint16(missing), seq)
+			}
+			missing = i
+			continue
+		}
+		rec[0] ^= p[0]
+		rec[1] ^= p[1]
+		l := uint16(len(p) - rtpHeaderLen)
+		rec[2] ^= byte(l >> 8)
+		rec[3] ^= byte(l)
+		for k := 4; k < 8; k++ {
+			rec[k] ^= p[k]
+		}
+		if len(p)-rtpHeaderLen > protect {
+			return nil, fmt.Errorf("packet %d longer than the protection length", seq)
+		}
+		for k := rtpHeaderLen; k < len(p); k++ {
+			rec[k] ^= p[k]
+		}
+	}
+	if missing < 0 {
+		return nil, fmt.Errorf("nothing missing")
+	}
+	size := int(binary.BigEndian.Uint16(rec[2:])) + rtpHeaderLen
+	if size > len(rec) {
+		return nil, fmt.Errorf("recovered length %d over %d", size, len(rec))
+	}
+	rec = rec[:size]
+	rec[0] = rec[0]&0x3f | 0x80
+	binary.BigEndian.PutUint16(rec[2:], base+uint16(missing))
+	binary.BigEndian.PutUint32(rec[8:], ssrc)
+	return rec, nil
+}
+
+// fecSubscriber is a video downTrack to a subscriber that negotiated FEC and
+// reports loss, writing into w.
+func fecSubscriber(t *testing.T, loss uint8) (*downTrack, *capturingWriter) {
+	t.Helper()
+	m, err := newMetrics(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := &Peer{metrics: m}
+	sub.counters.downlinkEstimate.Store(256_000)
+	up := &upTrack{info: TrackInfo{Kind: webrtc.RTPCodecTypeVideo}, metrics: m}
+	d := newDownTrack(up, sub)
+	w := &capturingWriter{}
+	fec := fecCodecs()
+	d.binding.Store(&trackBinding{ssrc: 7, payloadType: testVP8PT, redPT: uint8(fec[0].PayloadType),
+		fecPT: uint8(fec[1].PayloadType), twccID: testTWCC, writer: w})
+	d.redLoss.observe(loss)
+	return d, w
+}
+
+// TestFECRebuildsLostVideoPackets sends frames to a lossy subscriber and drops
+// packets from what it received: each lost packet must be rebuilt, byte for
+// byte, from the FEC packets and the rest, as the receiver's decoder would.
+func TestFECRebuildsLostVideoPackets(t *testing.T) {
+	cases := []struct {
+		name   string
+		loss   uint8 // reported, of 256
+		frames []int // packets per frame
+		lost   []int // indexes among the media packets sent
+	}{
+		{"one of a small group", 13, []int{2, 2}, []int{1}},
+		{"a burst of two in a keyframe", 26, []int{12}, []int{4, 5}},
+		{"one of a frame too big for the short mask", 13, []int{20}, []int{17}},
+		{"three apart in a big frame", 64, []int{30}, []int{0, 13, 29}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d, w := fecSubscriber(t, c.loss)
+			var out rtpScratch
+			seq, ts := uint16(65530), uint32(1000)
+			for _, n := range c.frames {
+				for i := range n {
+					payload := bytes.Repeat([]byte{byte(seq), byte(i)}, 300+37*i+int(seq%5))
+					hdr := &rtp.Header{Version: 2, PayloadType: 100, SequenceNumber: seq, Timestamp: ts, Marker: i == n-1}
+					if !d.forwardRTP(hdr, payload, &out) {
+						t.Fatal("packet not forwarded")
+					}
+					seq++
+				}
+				ts += fecMaxSpan
+			}
+			checkRecovery(t, d, w, c.lost)
+		})
+	}
+}
+
+// checkRecovery drops the media packets at the indexes lost from what w got and
+// rebuilds each from the FEC packets.
+func checkRecovery(t *testing.T, d *downTrack, w *capturingWriter, lost []int) {
+	t.Helper()
+	b := d.binding.Load()
+	have := map[uint16][]byte{}
+	want := map[uint16][]byte{}
+	var fecs [][]byte
+	media := 0
+	for i, p := range w.got {
+		if i > 0 && p.hdr.SequenceNumber != w.got[i-1].hdr.SequenceNumber+1 {
+			t.Fatalf("sequence jumps from %d to %d", w.got[i-1].hdr.SequenceNumber, p.hdr.SequenceNumber)
+		}
+		if p.hdr.PayloadType != b.redPT {
+			t.Fatalf("packet %d sent under payload type %d, want RED (%d)", i, p.hdr.PayloadType, b.redPT)
+		}
+		if p.payload[0] == b.fecPT {
+			fecs = append(fecs, p.payload[1:])
+			if _, ok := d.publisherSeq(p.hdr.SequenceNumber); ok {
+				t.Fatalf("a NACK of FEC packet %d would be resent", p.hdr.SequenceNumber)
+			}
+			continue
+		}
+		raw := asDecoderSees(t, p, b.redPT)
+		if raw[1]&0x7f != testVP8PT {
+			t.Fatalf("media block of type %d, want %d", raw[1]&0x7f, testVP8PT)
+		}
+		if slices.Contains(lost, media) {
+			want[p.hdr.SequenceNumber] = raw
+		} else {
+			have[p.hdr.SequenceNumber] = raw
+		}
+		media++
+	}
+	if len(fecs) == 0 {
+		t.Fatal("no FEC packet sent")
+	}
+	for len(want) > 0 {
+		progress := false
+		for _, f := range fecs {
+			rec, err := recoverPacket(f, have, b.ssrc)
+			if err != nil {
+				continue
+			}
+			seq := binary.BigEndian.Uint16(rec[2:])
+			if !bytes.Equal(rec, want[seq]) {
+				t.Fatalf("packet %d rebuilt as\n%x\nwant\n%x", seq, rec, want[seq])
+			}
+			have[seq] = rec
+			delete(want, seq)
+			progress = true
+		}
+		if !progress {
+			t.Fatalf("%d lost packets not rebuilt from %d FEC packets over %d media", len(want), len(fecs), media)
+		}
+	}
+}
+
+// TestNoFECWithoutLoss checks that a subscriber reporting no loss gets plain
+// video, no FEC, and its NACKs map back to the publisher's packets.
+func TestNoFECWithoutLoss(t *testing.T) {
+	d, w := fecSubscriber(t, 0)
+	var out rtpScratch
+	for i := range 20 {
+		d.forwardRTP(&rtp.Header{SequenceNumber: uint16(100 + i), Timestamp: uint32(i/2) * fecMaxSpan, Marker: i%2 == 1}, []byte{1, 2, 3}, &out)
+	}
+	for _, p := range w.got {
+		if p.hdr.PayloadType != testVP8PT {
+			t.Fatalf("packet %d under payload type %d with no loss reported, want plain VP8", p.hdr.SequenceNumber, p.hdr.PayloadType)
+		}
+	}
+	if len(w.got) != 20 || d.peer.counters.fecForwarded.Load() != 0 {
+		t.Fatalf("%d packets sent, %d FEC; want 20, none", len(w.got), d.peer.counters.fecForwarded.Load())
+	}
+}
+
+// TestFECOverheadFollowsLoss checks how many FEC packets a group gets.
+func TestFECOverheadFollowsLoss(t *testing.T) {
+	cases := []struct {
+		n    int
+		loss float64
+		want int
+	}{
+		{2, 0.02, 1},
+		{4, 0.05, 1},
+		{12, 0.05, 2},
+		{12, 0.2, 6},
+		{30, 0.05, 6},
+	}
+	for _, c := range cases {
+		if got := fecPacketsFor(c.n, c.loss); got != c.want {
+			t.Errorf("%d packets at %.0f %% loss: %d FEC packets, want %d", c.n, 100*c.loss, got, c.want)
+		}
+	}
+}
+
+// BenchmarkForwardProtected measures forwarding one video packet with FEC on,
+// the FEC packets it closes included.
+func BenchmarkForwardProtected(b *testing.B) {
+	d, _ := fecSubscriber(&testing.T{}, 20)
+	b0 := *d.binding.Load()
+	b0.writer = &discardWriter{}
+	d.binding.Store(&b0)
+	var out rtpScratch
+	payload := bytes.Repeat([]byte{7}, 1100)
+	hdr := &rtp.Header{PayloadType: 100}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		hdr.SequenceNumber, hdr.Marker = uint16(i), i%3 == 2
+		hdr.Timestamp = uint32(i/3) * 3000
+		d.forwardRTP(hdr, payload, &out)
+	}
+}
