@@ -93,3 +93,22 @@ const videoFramesDecoded = `(async () => {
 	}
 	return n;
 })()`
+
+// TestBrowserCapReachesStandingConnections runs a kiosk and console call on
+// standing connections (made ahead of the call, adopted at accept) whose media
+// crosses a 256 kbit/s link: each browser's camera must take the cap the node
+// tells it, under 250 kbit/s and at 320 px wide, not only the node's REMB.
+func TestBrowserCapReachesStandingConnections(t *testing.T) {
+	browser := startBrowser(t)
+	thin := linkemu.Profiles["good"]
+	thin.Down.RateBps = 256_000
+	n, _, _ := islandNode(t, thin, true, browserNode)
+	agent, kiosk := browserCall(t, browser, n)
+	for _, p := range []*tab{kiosk.tab, agent.tab} {
+		p.waitJS(`(() => {
+			const s = window.cloudWindow.call.connection?.pc.getSenders().find((x) => x.track?.kind === 'video');
+			const e = s?.getParameters().encodings?.[0];
+			return e?.maxBitrate > 0 && e.maxBitrate < 250000 && s.track.getSettings().width / e.scaleResolutionDownBy <= 320;
+		})()`, "the camera capped under 250 kbit/s at 320 px wide")
+	}
+}

@@ -251,8 +251,10 @@ func (s *standbySignaler) VideoPaused(paused bool) {
 	}
 }
 
+// BitrateLimit goes to the standing connection under the call_id the client
+// knows it by: the cap is for the connection's encoders, not the call's screen.
 func (s *standbySignaler) BitrateLimit(bps int) {
-	if a := s.adopted.Load(); a != nil {
-		a.BitrateLimit(bps)
+	if s.adopted.Load() != nil {
+		s.sess.push(TypeBitrateLimit, bitrateLimitData{CallID: standbyCallID, MaxBitrate: bps})
 	}
 }
