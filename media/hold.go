@@ -14,8 +14,9 @@ import (
 // downTrack keeps what comes from that keyframe on, while the accept writes
 // the call's records. The release then sends what was kept ahead of the live
 // packets, so the far end decodes its first frame without waiting for a
-// keyframe asked for only then. Nothing that reached the node before the
-// accept is kept.
+// keyframe asked for only then; the call's recorder, attached meanwhile, starts
+// with the same packets (upTrack.startSinks). Nothing that reached the node
+// before the accept is kept.
 const (
 	holdOff   int32 = iota // forwarding
 	holdOn                 // held: nothing forwarded

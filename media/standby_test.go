@@ -207,7 +207,10 @@ func TestArmedCallStartsAtTheKeyframeAskedForAtAccept(t *testing.T) {
 		t.Errorf("%d packets forwarded before the call was adopted", n)
 	}
 	releasedAt := station.sent(SourceCamera)
-	adopt(t, newTestRoom(t, s, "call-1"), station, agent)
+	// As an accept does: the recorder joins the room, then the room adopts the peers.
+	room, rec := newTestRoom(t, s, "call-1"), newSinkRecorder()
+	room.AddSink(rec.factory)
+	adopt(t, room, station, agent)
 	rt := agent.waitPackets("station-main", "camera", 50)
 	first := rt.firstSeq.Load()
 	seq := uint16(first)
@@ -227,6 +230,19 @@ func TestArmedCallStartsAtTheKeyframeAskedForAtAccept(t *testing.T) {
 	}
 	if rt.mismatches.Load() != 0 {
 		t.Errorf("%d packets came altered", rt.mismatches.Load())
+	}
+	// The recording starts where the agent's picture does, at the kept keyframe.
+	waitFor(t, "the recorder gets the station's camera", func() bool { return rec.sink("station/camera") != nil })
+	sink := rec.sink("station/camera")
+	waitFor(t, "the recorder gets the station's camera", func() bool {
+		sink.mu.Lock()
+		defer sink.mu.Unlock()
+		return len(sink.seqs) >= 50
+	})
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if !sink.seqs[seq] {
+		t.Errorf("the recording lacks the kept keyframe %d the agent's picture starts at", seq)
 	}
 }
 

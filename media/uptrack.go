@@ -49,6 +49,8 @@ type upTrack struct {
 type fanout struct {
 	downs []*downTrack
 	sinks []Sink
+	// fresh are sinks attached since the read loop last looked (startSinks).
+	fresh []Sink
 }
 
 func newUpTrack(info TrackInfo, publisher *peerCounters, m *metrics, writeRTCP func([]rtcp.Packet) error) *upTrack {
@@ -95,6 +97,9 @@ func (u *upTrack) forward(raw []byte) {
 		u.redEnc.keepRedundant(u.pkt.Timestamp, red)
 	}
 	f := u.fanout.Load()
+	if len(f.fresh) > 0 {
+		f = u.startSinks(f)
+	}
 	sent := 0
 	for _, d := range f.downs {
 		if h := d.hold.Load(); h != holdOff && !d.whileHeld(h, u, raw) {
@@ -122,6 +127,48 @@ func (u *upTrack) forward(raw []byte) {
 		u.metrics.forwardedPackets.Add(float64(sent))
 		u.metrics.forwardedBytes.Add(float64(sent * len(raw)))
 	}
+}
+
+// startSinks makes f's fresh sinks regular ones, on the read loop. A sink
+// attached while a downTrack is armed (a standing call just accepted, its
+// records being written) is first fed what that downTrack kept from the
+// keyframe asked for at the accept: the recording starts with the call's first
+// frame instead of asking the publisher for a keyframe of its own, which on a
+// weak link costs a stall. It returns the fanout to forward with.
+func (u *upTrack) startSinks(f *fanout) *fanout {
+	if kept := keptSinceAccept(f.downs); len(kept) > 0 {
+		var p rtp.Packet
+		for _, raw := range kept {
+			if p.Unmarshal(raw) != nil {
+				continue
+			}
+			for _, s := range f.fresh {
+				s.WriteRTP(&p)
+			}
+		}
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	cur := u.fanout.Load()
+	if u.ended {
+		return cur
+	}
+	// Only attachSink adds to fresh and only this loop takes from it, so
+	// f.fresh leads cur.fresh.
+	next := &fanout{downs: cur.downs, sinks: slices.Concat(cur.sinks, f.fresh), fresh: slices.Clone(cur.fresh[len(f.fresh):])}
+	u.fanout.Store(next)
+	return next
+}
+
+// keptSinceAccept is what an armed or just released downTrack kept, from a
+// keyframe on; nil if none keeps anything. Read loop only.
+func keptSinceAccept(downs []*downTrack) [][]byte {
+	for _, d := range downs {
+		if h := d.hold.Load(); (h == holdArmed || h == holdFlush) && len(d.kept) > 0 {
+			return d.kept
+		}
+	}
+	return nil
 }
 
 // unwrapRED makes u.pkt the Opus packet a RED packet carries and returns the
@@ -188,7 +235,7 @@ func (u *upTrack) addDown(d *downTrack) bool {
 		return false
 	}
 	f := u.fanout.Load()
-	u.fanout.Store(&fanout{downs: append(slices.Clip(f.downs), d), sinks: f.sinks})
+	u.fanout.Store(&fanout{downs: append(slices.Clip(f.downs), d), sinks: f.sinks, fresh: f.fresh})
 	return true
 }
 
@@ -215,7 +262,7 @@ func (u *upTrack) removeDowns(match func(*downTrack) bool) {
 	defer u.mu.Unlock()
 	f := u.fanout.Load()
 	downs := slices.DeleteFunc(slices.Clone(f.downs), match)
-	u.fanout.Store(&fanout{downs: downs, sinks: f.sinks})
+	u.fanout.Store(&fanout{downs: downs, sinks: f.sinks, fresh: f.fresh})
 }
 
 // sinkKeyframes is a sink's KeyframeRequester.
@@ -229,7 +276,8 @@ func (k sinkKeyframes) RequestSeekPoint() {
 	}
 }
 
-// attachSink asks a factory for a sink and feeds it from the next packet on.
+// attachSink asks a factory for a sink and feeds it from the next packet on,
+// or from the keyframe of a call just accepted (startSinks).
 func (u *upTrack) attachSink(factory SinkFactory) {
 	sink := factory(u.info, sinkKeyframes{u})
 	if sink == nil {
@@ -242,7 +290,7 @@ func (u *upTrack) attachSink(factory SinkFactory) {
 		return
 	}
 	f := u.fanout.Load()
-	u.fanout.Store(&fanout{downs: f.downs, sinks: append(slices.Clip(f.sinks), sink)})
+	u.fanout.Store(&fanout{downs: f.downs, sinks: f.sinks, fresh: append(slices.Clip(f.fresh), sink)})
 	u.mu.Unlock()
 }
 
@@ -252,7 +300,7 @@ func (u *upTrack) end() []*downTrack {
 	u.ended = true
 	f := u.fanout.Swap(&fanout{})
 	u.mu.Unlock()
-	for _, s := range f.sinks {
+	for _, s := range slices.Concat(f.sinks, f.fresh) {
 		s.Close()
 	}
 	return f.downs
