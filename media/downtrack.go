@@ -27,8 +27,9 @@ type downTrack struct {
 	// hold is holdOff, or the state of a downTrack negotiated ahead of a
 	// call that rings (hold.go); kept is what an armed one keeps, owned by
 	// the track's read loop.
-	hold atomic.Int32
-	kept [][]byte
+	hold    atomic.Int32
+	armedAt atomic.Int64 // monoNow when armed
+	kept    [][]byte
 
 	// While video to the subscriber is paused its packets are skipped; the
 	// sequence numbers it sees are shifted down by seqOffset so that the skipped

@@ -3,6 +3,7 @@ package media
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -29,6 +30,12 @@ const (
 // packets are dropped and the release asks for a keyframe as before.
 const maxKept = 512
 
+// armedKeyframeWait is how long a downTrack released before the accept's
+// keyframe came waits for it instead of asking again: a second request that
+// soon is ignored by a browser (Chromium: 300 ms) or costs a second keyframe,
+// each a stall on a weak link.
+const armedKeyframeWait = time.Second
+
 // isHeld reports whether nothing of the track reaches the subscriber yet.
 func (d *downTrack) isHeld() bool {
 	h := d.hold.Load()
@@ -53,11 +60,16 @@ func (d *downTrack) requestKeyframe(fresh bool) {
 
 // arm starts keeping a held video downTrack's packets from its next keyframe.
 func (d *downTrack) arm() bool {
-	return d.video && d.hold.CompareAndSwap(holdOn, holdArmed)
+	if !d.video {
+		return false
+	}
+	d.armedAt.Store(monoNow())
+	return d.hold.CompareAndSwap(holdOn, holdArmed)
 }
 
-// release starts forwarding a held downTrack: with what it kept if it was
-// armed, else from a fresh keyframe.
+// release starts forwarding a held downTrack: if it was armed, with what it
+// kept or from the accept's keyframe still on its way (whileHeld); else from
+// a fresh keyframe.
 func (d *downTrack) release() {
 	if d.hold.CompareAndSwap(holdArmed, holdFlush) {
 		return
@@ -75,6 +87,15 @@ func (d *downTrack) whileHeld(h int32, u *upTrack, raw []byte) bool {
 	case holdArmed:
 		d.keep(u, raw)
 	case holdFlush:
+		if len(d.kept) == 0 {
+			key := keyframeStart(u.info.Codec.MimeType, u.pkt.Payload)
+			if !key && time.Duration(monoNow()-d.armedAt.Load()) < armedKeyframeWait {
+				return false // the accept's keyframe is on its way
+			}
+			if !key {
+				u.requestFreshKeyframe()
+			}
+		}
 		d.flushKept(u)
 		d.hold.CompareAndSwap(holdFlush, holdOff)
 		return true
@@ -93,14 +114,10 @@ func (d *downTrack) keep(u *upTrack, raw []byte) {
 	}
 }
 
-// flushKept sends the kept packets, or asks for a keyframe if none came.
+// flushKept sends the kept packets.
 func (d *downTrack) flushKept(u *upTrack) {
 	kept := d.kept
 	d.kept = nil
-	if len(kept) == 0 {
-		u.requestFreshKeyframe()
-		return
-	}
 	var p rtp.Packet
 	for _, raw := range kept {
 		if p.Unmarshal(raw) != nil {

@@ -323,3 +323,23 @@ func TestKeyframeStart(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseAheadOfTheAcceptsKeyframeWaitsForIt releases a call at once after
+// the accept armed it, before the keyframe asked for then has come: the far end
+// must start at that keyframe, and the publisher must be asked for it once.
+func TestReleaseAheadOfTheAcceptsKeyframeWaitsForIt(t *testing.T) {
+	s := newTestSFU(t)
+	station, agent := standingPair(t, s)
+	s.Prepare(agent.peer, station.peer)
+	waitFor(t, "held tracks negotiated", func() bool { return boundHeld(agent.peer) == 2 && boundHeld(station.peer) == 2 })
+	before := station.peer.counters.keyframeRequests.Load()
+	s.Arm(agent.peer, station.peer)
+	adopt(t, newTestRoom(t, s, "call-1"), station, agent)
+	rt := agent.waitPackets("station-main", "camera", 50)
+	if first := rt.firstSeq.Load(); first&seqValid == 0 || uint16(first)%testKeyframeEvery != 0 {
+		t.Errorf("the agent's first video packet is %d, not a keyframe's", uint16(first))
+	}
+	if n := station.peer.counters.keyframeRequests.Load() - before; n != 1 {
+		t.Errorf("the station's camera was asked for %d keyframes, want the accept's one", n)
+	}
+}
