@@ -268,8 +268,7 @@ func (d *downTrack) fecWanted() bool {
 }
 
 // forwardProtected sends a video packet in RED and, at the end of a frame that
-// closes an FEC group, the group's FEC packets after it, each under the next
-// sequence number.
+// closes an FEC group, the group's FEC packets after it.
 func (d *downTrack) forwardProtected(b *trackBinding, src *rtp.Header, seq uint16, payload []byte, out *rtpScratch) bool {
 	if d.fec == nil || d.fec.twccID != b.twccID {
 		d.fec = newFECEncoder(b.twccID)
@@ -278,12 +277,28 @@ func (d *downTrack) forwardProtected(b *trackBinding, src *rtp.Header, seq uint1
 	if !d.write(b, src, seq, f.wrap(b.payloadType, payload), b.redPT, out) {
 		return false
 	}
-	f.add(seq, src.Marker, b.payloadType, src.Timestamp, payload)
-	if !src.Marker || !f.due(src.Timestamp) {
-		return true
+	f.sent += rtpHeaderLen + 1 + len(payload)
+	// Of video in temporal layers only the base layer is protected, each of
+	// its frames on its own: a frame lost above it spoils a frame or two,
+	// one lost in it every frame up to the next base-layer frame.
+	tid, layered := uint8(0), false
+	if strings.EqualFold(d.up.info.Codec.MimeType, webrtc.MimeTypeVP8) {
+		tid, layered = vp8TemporalLayer(payload)
 	}
+	if tid == 0 {
+		f.add(seq, src.Marker, b.payloadType, src.Timestamp, payload)
+	}
+	if src.Marker && f.size() > 0 && tid == 0 && (layered || f.due(src.Timestamp)) {
+		d.sendFEC(b, src, out)
+	}
+	return true
+}
+
+// sendFEC sends the group's FEC packets after the media packet src, each
+// under the next sequence number, and counts what they add.
+func (d *downTrack) sendFEC(b *trackBinding, src *rtp.Header, out *rtpScratch) {
+	f := d.fec
 	loss, _ := d.redLoss.share()
-	media := f.bytes()
 	sent := 0
 	f.emit(fecPacketsFor(f.size(), loss), b.fecPT, func(p []byte) {
 		fseq := src.SequenceNumber - uint16(d.seqOffset.Add(^uint32(0)))
@@ -298,8 +313,8 @@ func (d *downTrack) forwardProtected(b *trackBinding, src *rtp.Header, seq uint1
 	})
 	d.peer.counters.bytesForwarded.Add(uint64(sent))
 	old := math.Float64frombits(d.fecRatio.Load())
-	d.fecRatio.Store(math.Float64bits(0.8*old + 0.2*float64(sent)/float64(max(media, 1))))
-	return true
+	d.fecRatio.Store(math.Float64bits(0.8*old + 0.2*float64(sent)/float64(max(f.sent, 1))))
+	f.sent = 0
 }
 
 // publisherSeq maps a sequence number the subscriber NACKed back to the

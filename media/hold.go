@@ -154,27 +154,52 @@ func vp8KeyframeStart(p []byte) bool {
 	if len(p) == 0 || p[0]&0x10 == 0 || p[0]&0x07 != 0 { // S set, partition 0
 		return false
 	}
-	i := 1
-	if p[0]&0x80 != 0 { // X: an extension byte follows
-		if len(p) < 3 {
-			return false
-		}
-		ext := p[1]
-		i = 2
-		if ext&0x80 != 0 { // I: picture ID, 7 or 15 bits
-			i++
-			if p[2]&0x80 != 0 {
-				i++
-			}
-		}
-		if ext&0x40 != 0 { // L: TL0PICIDX
-			i++
-		}
-		if ext&0x30 != 0 { // T or K: TID/KEYIDX
-			i++
+	n, _, ok := vp8Descriptor(p)
+	return ok && len(p) > n && p[n]&0x01 == 0
+}
+
+// vp8TemporalLayer returns the temporal layer (TID) a VP8 payload's
+// descriptor names; layered is false when it names none (one layer).
+func vp8TemporalLayer(p []byte) (tid uint8, layered bool) {
+	_, at, ok := vp8Descriptor(p)
+	if !ok || at < 0 {
+		return 0, false
+	}
+	return p[at] >> 6, true
+}
+
+// vp8Descriptor walks a VP8 payload descriptor (RFC 7741): its length, and
+// where its TID byte is (-1 when the T bit is clear); ok is false when the
+// payload ends inside it.
+func vp8Descriptor(p []byte) (n, tidAt int, ok bool) {
+	if len(p) == 0 {
+		return 0, -1, false
+	}
+	n, tidAt = 1, -1
+	if p[0]&0x80 == 0 { // X clear: no extension
+		return n, tidAt, true
+	}
+	if len(p) < 3 {
+		return 0, -1, false
+	}
+	ext := p[1]
+	n = 2
+	if ext&0x80 != 0 { // I: picture ID, 7 or 15 bits
+		n++
+		if p[2]&0x80 != 0 {
+			n++
 		}
 	}
-	return len(p) > i && p[i]&0x01 == 0
+	if ext&0x40 != 0 { // L: TL0PICIDX
+		n++
+	}
+	if ext&0x30 != 0 { // T or K: TID/KEYIDX
+		if ext&0x20 != 0 {
+			tidAt = n
+		}
+		n++
+	}
+	return n, tidAt, len(p) >= n
 }
 
 // h264KeyframeStart finds an IDR slice or a sequence parameter set at the

@@ -16,7 +16,10 @@ import (
 // freezes the picture. Every few video packets the node adds FEC packets, each
 // the XOR of some of them, so that the receiver rebuilds a lost packet from the
 // others at once. Packets are interleaved across the FEC packets of a group, so
-// that a burst of losses falls on different ones.
+// that a burst of losses falls on different ones. Of video sent in temporal
+// layers (VP8 L1T3) only the base layer is protected, each frame a group: a
+// loss above it costs a frame or two, a loss in it freezes the picture until
+// the next base-layer frame.
 //
 // The receiver's decoder sees each media packet as it arrived with the RED
 // header taken off and the transport-wide sequence number zeroed (it is
@@ -87,6 +90,7 @@ type fecEncoder struct {
 	media   []fecMedia
 	bodies  []byte // extension block and payload of each, back to back
 	red     []byte // a media packet in RED, valid until the next wrap
+	sent    int    // bytes of video sent since the last FEC packets, protected or not
 	out     []byte // an FEC packet in RED, valid until the next emit
 }
 
@@ -140,9 +144,6 @@ func (e *fecEncoder) due(ts uint32) bool {
 
 // size is the number of media packets in the group.
 func (e *fecEncoder) size() int { return len(e.media) }
-
-// bytes is what the group's media packets weigh with their RTP headers.
-func (e *fecEncoder) bytes() int { return len(e.bodies) + rtpHeaderLen*len(e.media) }
 
 func (e *fecEncoder) reset() {
 	e.media, e.bodies = e.media[:0], e.bodies[:0]

@@ -295,3 +295,47 @@ func BenchmarkForwardProtected(b *testing.B) {
 		d.forwardRTP(hdr, payload, &out)
 	}
 }
+
+// TestFECProtectsOnlyTheBaseLayer sends VP8 in three temporal layers (the
+// pattern 0 2 1 2) to a lossy subscriber: each base-layer frame, and only
+// those, is followed by FEC over its own packets, and a lost base-layer packet
+// is rebuilt.
+func TestFECProtectsOnlyTheBaseLayer(t *testing.T) {
+	d, w := fecSubscriber(t, 13)
+	d.up.info.Codec.MimeType = webrtc.MimeTypeVP8
+	var out rtpScratch
+	seq, ts := uint16(1000), uint32(0)
+	for frame, tid := range []uint8{0, 2, 1, 2, 0, 2, 1, 2, 0} {
+		n := 1
+		if tid == 0 {
+			n = 3
+		}
+		for i := range n {
+			start := byte(0)
+			if i == 0 {
+				start = 0x10
+			}
+			// X, S; T; TID, then the frame's bytes.
+			payload := append([]byte{0x80 | start, 0x20, tid << 6}, bytes.Repeat([]byte{byte(frame), byte(i)}, 200+9*i)...)
+			d.forwardRTP(&rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts, Marker: i == n-1}, payload, &out)
+			seq++
+		}
+		ts += 3000
+	}
+	b := d.binding.Load()
+	fecs := 0
+	for i, p := range w.got {
+		if p.payload[0] != b.fecPT {
+			continue
+		}
+		fecs++
+		prev := w.got[i-1]
+		if tid, _ := vp8TemporalLayer(prev.payload[1:]); tid != 0 || !prev.hdr.Marker {
+			t.Errorf("FEC packet %d follows a packet of layer %d (marker %v), not a base-layer frame's last", p.hdr.SequenceNumber, tid, prev.hdr.Marker)
+		}
+	}
+	if fecs != 3 {
+		t.Fatalf("%d FEC packets, want one after each of the 3 base-layer frames", fecs)
+	}
+	checkRecovery(t, d, w, []int{7}) // the middle packet of the second base-layer frame
+}
