@@ -35,6 +35,7 @@ type downTrack struct {
 	// sequence numbers it sees are shifted down by seqOffset so that the skipped
 	// ones never look lost (and are never NACKed).
 	video     bool
+	vp8       bool          // its temporal layers are read from the VP8 descriptor (FEC)
 	gap       atomic.Bool   // packets were skipped since the last one forwarded
 	lastSeq   atomic.Uint32 // publisher's sequence number last forwarded, | seqValid
 	seqOffset atomic.Uint32 // low 16 bits used
@@ -88,6 +89,7 @@ func newDownTrack(up *upTrack, sub *Peer) *downTrack {
 		id:     string(up.info.Source),
 		stream: streamID(up.info.Party, up.info.Source),
 		video:  up.info.Kind == webrtc.RTPCodecTypeVideo,
+		vp8:    strings.EqualFold(up.info.Codec.MimeType, webrtc.MimeTypeVP8),
 	}
 	if d.video {
 		d.sent = &seqMap{}
@@ -253,7 +255,9 @@ func (d *downTrack) forwardRTP(src *rtp.Header, payload []byte, out *rtpScratch)
 	if b.fecPT == 0 || !d.fecWanted() {
 		if d.fec != nil {
 			d.fec.reset()
-			d.fecRatio.Store(0)
+			if d.fecRatio.Load() != 0 { // a store per packet would contend with the adaptation loop's reads
+				d.fecRatio.Store(0)
+			}
 		}
 		return d.write(b, src, seq, payload, b.payloadType, out)
 	}
@@ -282,7 +286,7 @@ func (d *downTrack) forwardProtected(b *trackBinding, src *rtp.Header, seq uint1
 	// its frames on its own: a frame lost above it spoils a frame or two,
 	// one lost in it every frame up to the next base-layer frame.
 	tid, layered := uint8(0), false
-	if strings.EqualFold(d.up.info.Codec.MimeType, webrtc.MimeTypeVP8) {
+	if d.vp8 {
 		tid, layered = vp8TemporalLayer(payload)
 	}
 	if tid == 0 {

@@ -302,7 +302,7 @@ func BenchmarkForwardProtected(b *testing.B) {
 // is rebuilt.
 func TestFECProtectsOnlyTheBaseLayer(t *testing.T) {
 	d, w := fecSubscriber(t, 13)
-	d.up.info.Codec.MimeType = webrtc.MimeTypeVP8
+	d.vp8 = true // a VP8 track, whose descriptors name the layers
 	var out rtpScratch
 	seq, ts := uint16(1000), uint32(0)
 	for frame, tid := range []uint8{0, 2, 1, 2, 0, 2, 1, 2, 0} {
