@@ -31,13 +31,14 @@ type downTrack struct {
 	armedAt atomic.Int64 // monoNow when armed
 	kept    [][]byte
 
-	// While video to the subscriber is paused its packets are skipped; the
-	// sequence numbers it sees are shifted down by seqOffset so that the skipped
-	// ones never look lost (and are never NACKed).
+	// While video to the subscriber is paused its packets are skipped, and
+	// padding is never forwarded; the sequence numbers it sees are shifted down
+	// by seqOffset so that the skipped ones never look lost (and are never
+	// NACKed).
 	video     bool
 	vp8       bool          // its temporal layers are read from the VP8 descriptor (FEC)
 	gap       atomic.Bool   // packets were skipped since the last one forwarded
-	lastSeq   atomic.Uint32 // publisher's sequence number last forwarded, | seqValid
+	lastSeq   atomic.Uint32 // publisher's sequence number last forwarded or dropped, | seqValid
 	seqOffset atomic.Uint32 // low 16 bits used
 	resumedAt atomic.Uint32 // subscriber's sequence number video last resumed at, | seqValid
 	// offeredPT is the payload type the server's offers give this track (the
@@ -185,6 +186,10 @@ func (d *downTrack) resendRTP(src *rtp.Header, seq uint16, payload []byte, out *
 // as much redundancy as the subscriber's loss asks for, else RED built by enc;
 // the others get the Opus frame.
 func (d *downTrack) forwardAudio(src *rtp.Header, red, primary []byte, enc *redEncoder, out *rtpScratch) bool {
+	last := d.lastSeq.Swap(uint32(src.SequenceNumber) | seqValid)
+	if d.dropsPadding(src.SequenceNumber, last, primary) {
+		return false
+	}
 	b := d.binding.Load()
 	if b == nil {
 		return false
@@ -217,6 +222,21 @@ func (d *downTrack) forwardAudio(src *rtp.Header, red, primary []byte, enc *redE
 	return d.write(b, src, seq, payload, b.redPT, out)
 }
 
+// dropsPadding reports whether a packet is padding only, which is not
+// forwarded: it is the publisher probing its own link to the node, and the
+// subscriber's link, which has an estimate of its own, would only pay for it.
+// The subscriber's sequence numbers after it shift down so that it never looks
+// lost. last is the publisher's sequence number forwarded before; padding
+// out of order is forwarded as it is, as a shift would renumber what came
+// before it.
+func (d *downTrack) dropsPadding(seq uint16, last uint32, payload []byte) bool {
+	if len(payload) > 0 || last&seqValid == 0 || seq != uint16(last)+1 {
+		return false
+	}
+	d.seqOffset.Add(1)
+	return true
+}
+
 // write sends one packet with the subscriber's SSRC, sequence number seq and
 // payload type pt. Header extensions are dropped: their ids were negotiated with
 // the publisher, not with this subscriber.
@@ -246,6 +266,9 @@ func (d *downTrack) forwardRTP(src *rtp.Header, payload []byte, out *rtpScratch)
 		d.resumedAt.Store(uint32(src.SequenceNumber-uint16(off)) | seqValid)
 	}
 	d.lastSeq.Store(uint32(src.SequenceNumber) | seqValid)
+	if d.dropsPadding(src.SequenceNumber, last, payload) {
+		return false
+	}
 	b := d.binding.Load()
 	if b == nil {
 		return false

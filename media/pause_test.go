@@ -7,13 +7,23 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// seqWriter keeps the sequence numbers a subscriber was sent.
-type seqWriter struct{ seqs []uint16 }
+// seqWriter keeps the sequence numbers a subscriber was sent, and how many
+// packets had no payload.
+type seqWriter struct {
+	seqs  []uint16
+	empty int
+}
 
-func (w *seqWriter) WriteRTP(h *rtp.Header, _ []byte) (int, error) {
+func (w *seqWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
 	w.seqs = append(w.seqs, h.SequenceNumber)
+	if len(payload) == 0 {
+		w.empty++
+	}
 	return 0, nil
 }
+
+// vp8Delta is the payload of a VP8 packet that starts a delta frame.
+var vp8Delta = []byte{0x10, 0x01, 0x00, 0x00}
 
 func (w *seqWriter) Write(b []byte) (int, error) { return len(b), nil }
 
@@ -30,7 +40,7 @@ func TestPausedVideoLeavesNoSequenceGap(t *testing.T) {
 	var out rtpScratch
 	send := func(from, to uint16) {
 		for seq := from; seq != to; seq++ {
-			d.forwardRTP(&rtp.Header{SequenceNumber: seq}, nil, &out)
+			d.forwardRTP(&rtp.Header{SequenceNumber: seq}, vp8Delta, &out)
 		}
 	}
 	send(65500, 65530)
@@ -52,5 +62,52 @@ func TestPausedVideoLeavesNoSequenceGap(t *testing.T) {
 	}
 	if pub, ok := d.publisherSeq(65500); ok {
 		t.Fatalf("NACK of 65500, lost before the pause, mapped to %d, want it not resent", pub)
+	}
+}
+
+// TestPaddingIsNotForwarded sends a subscriber a stream with runs of the
+// publisher's padding-only packets, its probes of its own link to the node: the
+// subscriber gets none of them, sees no gap where they were, and its NACKs
+// still map back to the publisher's packets. Padding out of order goes
+// through as it is.
+func TestPaddingIsNotForwarded(t *testing.T) {
+	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+		t.Run(kind.String(), func(t *testing.T) {
+			d := newDownTrack(&upTrack{info: TrackInfo{Kind: kind}}, &Peer{})
+			w := &seqWriter{}
+			d.binding.Store(&trackBinding{ssrc: 1, writer: w})
+			var out rtpScratch
+			send := func(seq uint16, payload []byte) {
+				h := &rtp.Header{SequenceNumber: seq, Padding: len(payload) == 0}
+				if kind == webrtc.RTPCodecTypeVideo {
+					d.forwardRTP(h, payload, &out)
+				} else {
+					d.forwardAudio(h, nil, payload, nil, &out)
+				}
+			}
+			for seq := uint16(65530); seq != 10; seq++ {
+				payload := vp8Delta
+				if seq%4 == 0 { // 65532, 0, 4, 8: one in four, across the wrap
+					payload = nil
+				}
+				send(seq, payload)
+			}
+			if w.empty != 0 || len(w.seqs) != 12 {
+				t.Fatalf("%d packets sent, %d of them empty; want the 12 with a payload", len(w.seqs), w.empty)
+			}
+			for i := 1; i < len(w.seqs); i++ {
+				if w.seqs[i] != w.seqs[i-1]+1 {
+					t.Fatalf("sequence jumps from %d to %d where padding was dropped", w.seqs[i-1], w.seqs[i])
+				}
+			}
+			if pub, ok := d.publisherSeq(w.seqs[len(w.seqs)-1]); !ok || pub != 9 {
+				t.Errorf("NACK of the last packet sent mapped to %d (%v), want publisher packet 9", pub, ok)
+			}
+			send(12, vp8Delta)
+			send(11, nil) // late
+			if w.empty != 1 {
+				t.Errorf("padding out of order: %d empty packets sent, want it forwarded", w.empty)
+			}
+		})
 	}
 }

@@ -117,7 +117,7 @@ func (u *upTrack) forward(raw []byte) {
 			sent++
 		}
 	}
-	if u.redEnc != nil {
+	if u.redEnc != nil && len(u.pkt.Payload) > 0 {
 		u.redEnc.push(u.pkt.Timestamp, u.pkt.Payload)
 	}
 	if len(f.sinks) > 0 {
@@ -174,8 +174,8 @@ func keptSinceAccept(downs []*downTrack) [][]byte {
 // unwrapRED makes u.pkt the Opus packet a RED packet carries and returns the
 // RED payload; red is nil for a plain packet, ok false for a malformed one.
 func (u *upTrack) unwrapRED() (red []byte, ok bool) {
-	if u.red == nil || u.pkt.PayloadType != uint8(u.red.PayloadType) {
-		return nil, true
+	if u.red == nil || u.pkt.PayloadType != uint8(u.red.PayloadType) || len(u.pkt.Payload) == 0 {
+		return nil, true // plain, or padding (see downTrack.dropsPadding)
 	}
 	pt, primary, ok := redPrimary(u.pkt.Payload)
 	if !ok {

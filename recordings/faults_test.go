@@ -79,30 +79,52 @@ func TestLongVideoGapAsksForKeyframe(t *testing.T) {
 // after it decode, and a keyframe would only cost the publisher's link
 // another pause.
 func TestVideoPauseWithoutLossAsksNoKeyframe(t *testing.T) {
-	tr := newTestRecorder(t, testSQLite(t), t.TempDir())
-	tr.queueLen = 1 << 15
-	st := stream{start: tr.clock.Now(), length: 6 * time.Second, keyEvery: 1000, srEvery: time.Second}
+	st := stream{start: time.Unix(1_700_000_000, 0), length: 6 * time.Second, keyEvery: 1000, srEvery: time.Second}
 	var paused []arrival
 	var seq uint16
-	sent := 0
+	first := true
 	for _, a := range st.arrivals() {
 		if a.video && a.pkt != nil {
 			if at := a.at.Sub(st.start); at >= 2*time.Second && at < 4*time.Second {
 				continue // not sent: the sequence goes on after the pause
 			}
-			if sent == 0 {
-				seq = a.pkt.SequenceNumber
+			if first {
+				seq, first = a.pkt.SequenceNumber, false
 			}
 			a.pkt.SequenceNumber = seq
 			seq++
-			if a.pkt.Marker {
-				sent++
-			}
 		}
 		paused = append(paused, a)
 	}
+	recordsEveryFrameWithOneKeyframe(t, paused)
+}
+
+// A publisher without RTX probes its link with padding-only packets after a
+// frame. Nothing is lost: they ask for no keyframe, which on a weak link would
+// cost a stall, and every frame is written.
+func TestPublisherPaddingAsksNoKeyframe(t *testing.T) {
+	st := stream{start: time.Unix(1_700_000_000, 0), length: 6 * time.Second, keyEvery: 1000, srEvery: time.Second}
+	arrivals, _ := padded(st.arrivals(), 4)
+	recordsEveryFrameWithOneKeyframe(t, arrivals)
+}
+
+// recordsEveryFrameWithOneKeyframe records a video stream that lost nothing
+// and expects only the keyframe request that starts the file, and every frame
+// sent in the file.
+func recordsEveryFrameWithOneKeyframe(t *testing.T, arrivals []arrival) {
+	t.Helper()
+	tr := newTestRecorder(t, testSQLite(t), t.TempDir())
+	tr.queueLen = 1 << 15
+	shift := tr.clock.Now().Sub(arrivals[0].at)
+	sent := 0
+	for i, a := range arrivals {
+		arrivals[i].at = a.at.Add(shift)
+		if a.video && a.pkt != nil && a.pkt.Marker {
+			sent++
+		}
+	}
 	p := tr.join(t, testCall, "station", true)
-	tr.feed(p, paused)
+	tr.feed(p, arrivals)
 	p.close()
 	tr.wait(t, testCall.ID)
 	if n := p.keyRequests.Load(); n != 1 {

@@ -30,6 +30,9 @@ type frameBuilder struct {
 	next     int      // prepared[next] is popped next
 
 	dropped uint16 // packets dropped since the last frame
+	padding uint16 // of those, padding only (see build)
+	lastTS  uint32 // timestamp of the last frame built
+	built   bool   // a frame was built
 	hint    uint32 // while hinted, the timestamp of the packet after those held
 	hinted  bool
 	scratch []byte // a frame's payloads being joined
@@ -41,6 +44,7 @@ type frame struct {
 	ts      uint32 // RTP timestamp
 	dur     time.Duration
 	dropped uint16 // packets lost or dropped since the previous frame
+	padding uint16 // of those, padding only: none was lost
 }
 
 // newFrameBuilder holds up to maxLate packets waiting for a missing one, and
@@ -218,12 +222,18 @@ func (b *frameBuilder) purge(flush bool) {
 }
 
 // frameEnd finds the packets of the oldest frame: up to a partition tail,
-// or up to a packet of another timestamp.
+// or up to a packet of another timestamp. A run of padding ends where the
+// next frame starts, even a frame of one packet, which pion's samplebuilder
+// would take into the run and drop with it.
 func (b *frameBuilder) frameEnd() seqRange {
 	var consume seqRange
 	headTS, hasHead := b.headTS(b.active)
+	padding := hasHead && b.isPadding(b.at(b.active.head))
 	for i := b.active.head; b.at(i) != nil && b.active.compare(i) != seqAfter; i++ {
 		p := b.at(i)
+		if padding && p.Timestamp != headTS {
+			return seqRange{head: b.active.head, tail: i}
+		}
 		if b.depack.IsPartitionTail(p.Marker, p.Payload) {
 			return seqRange{head: b.active.head, tail: i + 1}
 		}
@@ -258,6 +268,9 @@ func (b *frameBuilder) build(purging bool) bool {
 	b.active.head = consume.tail
 	if !b.depack.IsPartitionHead(b.at(consume.head).Payload) {
 		b.dropped += consume.count()
+		if b.isPadding(b.at(consume.head)) {
+			b.padding += consume.count()
+		}
 		b.purgeConsumed(consume, true)
 		b.purgeConsumed(b.active, false)
 		return false
@@ -267,13 +280,22 @@ func (b *frameBuilder) build(purging bool) bool {
 		return false
 	}
 	b.prepared = append(b.prepared, frame{
-		data: data, ts: ts, dropped: b.dropped,
+		data: data, ts: ts, dropped: b.dropped, padding: b.padding,
 		dur: time.Duration(float64(after-ts) / float64(b.rate) * float64(time.Second)),
 	})
-	b.dropped = 0
+	b.dropped, b.padding = 0, 0
+	b.lastTS, b.built = ts, true
 	b.purgeConsumed(consume, true)
 	b.purgeConsumed(b.active, false)
 	return true
+}
+
+// isPadding reports whether p is padding: a packet without payload that
+// carries the last frame's timestamp, which a sender without RTX sends after a
+// frame's last packet to probe its link. Runs of it count as dropped, as in
+// pion's samplebuilder, but nothing was lost.
+func (b *frameBuilder) isPadding(p *rtp.Packet) bool {
+	return b.built && p.Timestamp == b.lastTS && len(p.Payload) == 0
 }
 
 // nextTS is the timestamp of the first packet held from i on, which ends

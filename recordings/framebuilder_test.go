@@ -126,3 +126,39 @@ func compareFrames(t *testing.T, video bool, ours, theirs []frame) {
 		}
 	}
 }
+
+// TestFrameBuilderPassesPadding feeds video with runs of padding after some
+// frames, as a publisher without RTX probes its link: every frame comes out
+// as without them, and what is dropped is all counted as padding.
+func TestFrameBuilderPassesPadding(t *testing.T) {
+	full := stream{start: time.Unix(1_700_000_000, 0), length: 10 * time.Second, keyEvery: 50}.arrivals()
+	videoOf := func(arrivals []arrival) []*rtp.Packet {
+		var pkts []*rtp.Packet
+		for _, a := range arrivals {
+			if a.video && a.pkt != nil {
+				pkts = append(pkts, a.pkt)
+			}
+		}
+		return pkts
+	}
+	want := ourFrames(true, videoOf(full))
+	for _, n := range []int{1, 4} {
+		arrivals, added := padded(full, n)
+		got := ourFrames(true, videoOf(arrivals))
+		if len(got) != len(want) {
+			t.Fatalf("%d padding packets a run: %d frames, want %d", n, len(got), len(want))
+		}
+		padding := 0
+		for i, f := range got {
+			if !bytes.Equal(f.data, want[i].data) || f.ts != want[i].ts || f.dropped != f.padding {
+				t.Fatalf("%d padding packets a run, frame %d: ts %d, %d bytes, dropped %d of which padding %d; want ts %d, %d bytes",
+					n, i, f.ts, len(f.data), f.dropped, f.padding, want[i].ts, len(want[i].data))
+			}
+			padding += int(f.padding)
+		}
+		// The stream's 250 frames end with a run, which no frame follows.
+		if padding != added-n {
+			t.Errorf("%d padding packets a run: %d counted as padding, %d sent before a frame", n, padding, added-n)
+		}
+	}
+}

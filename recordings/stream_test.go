@@ -173,3 +173,38 @@ func disorder(in []arrival, seed int64, swapEvery, dropPercent int) []arrival {
 	}
 	return out
 }
+
+// padded puts n padding-only packets after every 5th video frame, as a sender
+// without RTX probes its link: no payload, the frame's timestamp, and sequence
+// numbers of their own, so the video packets after them are renumbered. It
+// returns how many it added.
+func padded(in []arrival, n int) ([]arrival, int) {
+	out := make([]arrival, 0, len(in))
+	var shift uint16
+	frames, added := 0, 0
+	for _, a := range in {
+		if !a.video || a.pkt == nil {
+			out = append(out, a)
+			continue
+		}
+		p := *a.pkt
+		p.SequenceNumber += shift
+		out = append(out, arrival{at: a.at, video: true, pkt: &p})
+		if !p.Marker {
+			continue
+		}
+		if frames++; frames%5 != 0 {
+			continue
+		}
+		for i := range n {
+			pad := p
+			pad.Header.Marker, pad.Header.Padding, pad.Header.PaddingSize = false, true, 255
+			pad.SequenceNumber += uint16(i + 1)
+			pad.Payload = nil
+			out = append(out, arrival{at: a.at, video: true, pkt: &pad})
+		}
+		added += n
+		shift += uint16(n)
+	}
+	return out, added
+}

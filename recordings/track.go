@@ -103,7 +103,7 @@ func (t *track) prepare(s frame, now time.Time) (sample, bool) {
 	}
 	// A pause without a loss (a camera that froze, an encoder skipping frames
 	// to pay for a keyframe on a weak link) needs no keyframe: what follows
-	// it decodes. A loss does, below.
+	// it decodes; nor does the publisher's padding. A loss does, below.
 	info := t.sink.codec.inspect(s.data)
 	out.key = info.key
 	if info.key {
@@ -113,7 +113,7 @@ func (t *track) prepare(s frame, now time.Time) (sample, bool) {
 		}
 		return out, true
 	}
-	if s.dropped > 0 && !t.needKey {
+	if s.dropped > s.padding && !t.needKey {
 		t.needKey = true
 		t.requestKeyframe(now)
 	}
