@@ -88,7 +88,7 @@ func (d *downTrack) whileHeld(h int32, u *upTrack, raw []byte) bool {
 		d.keep(u, raw)
 	case holdFlush:
 		if len(d.kept) == 0 {
-			key := keyframeStart(u.info.Codec.MimeType, u.pkt.Payload)
+			key := u.keyStart(u.pkt.Payload)
 			if !key && time.Duration(monoNow()-d.armedAt.Load()) < armedKeyframeWait {
 				return false // the accept's keyframe is on its way
 			}
@@ -105,7 +105,7 @@ func (d *downTrack) whileHeld(h int32, u *upTrack, raw []byte) bool {
 
 func (d *downTrack) keep(u *upTrack, raw []byte) {
 	switch {
-	case len(d.kept) == 0 && !keyframeStart(u.info.Codec.MimeType, u.pkt.Payload):
+	case len(d.kept) == 0 && !u.keyStart(u.pkt.Payload):
 	case len(d.kept) >= maxKept:
 		d.kept = nil
 		d.hold.CompareAndSwap(holdArmed, holdOn) // the release asks anew
@@ -132,20 +132,24 @@ func (d *downTrack) flushKept(u *upTrack) {
 	}
 }
 
-// keyframeStart reports whether an RTP payload of the codec starts a
-// keyframe; false for codecs it does not know.
-func keyframeStart(mime string, p []byte) bool {
+// keyframeStarter returns what tells whether an RTP payload of the codec
+// starts a keyframe; for codecs it does not know, it tells false.
+func keyframeStarter(mime string) func([]byte) bool {
 	switch {
 	case strings.EqualFold(mime, webrtc.MimeTypeVP8):
-		return vp8KeyframeStart(p)
+		return vp8KeyframeStart
 	case strings.EqualFold(mime, webrtc.MimeTypeVP9):
-		// Payload descriptor (RFC 9628): P (inter-picture predicted) clear,
-		// B (start of frame) set.
-		return len(p) > 0 && p[0]&0x40 == 0 && p[0]&0x08 != 0
+		return vp9KeyframeStart
 	case strings.EqualFold(mime, webrtc.MimeTypeH264):
-		return h264KeyframeStart(p)
+		return h264KeyframeStart
 	}
-	return false
+	return func([]byte) bool { return false }
+}
+
+// vp9KeyframeStart reads the payload descriptor (RFC 9628): P (inter-picture
+// predicted) clear, B (start of frame) set.
+func vp9KeyframeStart(p []byte) bool {
+	return len(p) > 0 && p[0]&0x40 == 0 && p[0]&0x08 != 0
 }
 
 // vp8KeyframeStart reads the payload descriptor (RFC 7741 §4.2) and the

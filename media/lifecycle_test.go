@@ -75,8 +75,8 @@ func TestRoomCloseReleasesEveryGoroutine(t *testing.T) {
 	if got := value(t, s.metrics.forwardedPackets); got == 0 {
 		t.Errorf("forwarded_packets_total = 0 after a call")
 	}
-	if families, err := reg.Gather(); err != nil || len(families) != 9 {
-		t.Errorf("registry holds %d media series (err %v), want 9", len(families), err)
+	if families, err := reg.Gather(); err != nil || len(families) != 10 {
+		t.Errorf("registry holds %d media series (err %v), want 10", len(families), err)
 	}
 	// Deferred checks run before t.Cleanup, so the clients are closed here.
 	station.close()

@@ -13,6 +13,7 @@ type metrics struct {
 	forwardedPackets prometheus.Counter
 	forwardedBytes   prometheus.Counter
 	keyframeRequests prometheus.Counter
+	lossKeyframes    prometheus.Counter
 	nacksAnswered    prometheus.Counter
 	fecPackets       prometheus.Counter
 	roomsOpen        prometheus.Gauge
@@ -37,6 +38,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		keyframeRequests: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "cloudwindow", Subsystem: "media", Name: "keyframe_requests_total",
 			Help: "Keyframe requests (PLI) sent upstream to publishers after coalescing.",
+		}),
+		lossKeyframes: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "cloudwindow", Subsystem: "media", Name: "unrecovered_losses_total",
+			Help: "Video packets a subscriber still asked for once no more resends were due (age, limit), for each of which a keyframe was asked for at once.",
 		}),
 		nacksAnswered: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "cloudwindow", Subsystem: "media", Name: "nacks_answered_total",
@@ -78,7 +83,7 @@ func (m *metrics) register(reg prometheus.Registerer) error {
 		return nil
 	}
 	for _, c := range []prometheus.Collector{
-		m.forwardedPackets, m.forwardedBytes, m.keyframeRequests,
+		m.forwardedPackets, m.forwardedBytes, m.keyframeRequests, m.lossKeyframes,
 		m.nacksAnswered, m.fecPackets, m.resendsSuppressedVec, m.roomsOpen, m.standbyOpen, m.peersConnected,
 	} {
 		if err := reg.Register(c); err != nil {

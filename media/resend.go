@@ -55,9 +55,10 @@ func (p *Peer) ResendStats() ResendStats {
 
 // resendState is what one resender remembers of one cache slot.
 type resendState struct {
-	at    int64 // the cached packet's arrival; another value means another packet
-	last  int64 // monotonic time of the last resend
-	count uint8
+	at     int64 // the cached packet's arrival; another value means another packet
+	last   int64 // monotonic time of the last resend
+	count  uint8
+	gaveUp bool // no more resends, and the subscriber's loss was dealt with
 }
 
 // resender answers one subscriber's NACKs for one track from the publisher's packet
@@ -106,12 +107,14 @@ func (r *resender) resend(cache *packetCache, seq, as uint16) {
 	switch {
 	case st.count >= resendMaxPerPacket:
 		r.suppress(suppressLimit)
+		r.giveUp(st, seq, n)
 		return
 	case st.count > 0 && time.Duration(now-st.last) < r.gap():
 		r.suppress(suppressInterval)
 		return
 	case time.Duration(now-at)+r.rtt/2 > resendMaxAge+r.rtt:
 		r.suppress(suppressAge)
+		r.giveUp(st, seq, n)
 		return
 	}
 	if err := r.pkt.Unmarshal(r.buf[:n]); err != nil {
@@ -128,6 +131,35 @@ func (r *resender) resend(cache *packetCache, seq, as uint16) {
 		r.d.peer.counters.nacksAnswered.Add(1)
 		r.d.peer.metrics.nacksAnswered.Inc()
 	}
+}
+
+// giveUp deals with the publisher's packet seq, of n bytes in r.buf, that
+// the subscriber still asks for and will not get again. Without it the
+// subscriber's decoder stalls until a keyframe, and a browser asks for one
+// only after seconds without a frame it can decode (libwebrtc: 3 s), so the
+// node asks at once: once per packet, and not for a packet above the base
+// temporal layer (the frames after it decode) or one a keyframe has
+// followed since.
+func (r *resender) giveUp(st *resendState, seq uint16, n int) {
+	if st.gaveUp || !r.d.video || r.d.up.keyframeAfter(seq) {
+		return
+	}
+	st.gaveUp = true
+	if r.d.vp8 {
+		if tid, layered := vp8TemporalLayer(r.payloadOf(n)); layered && tid > 0 {
+			return
+		}
+	}
+	r.d.requestKeyframe(false)
+	r.d.up.metrics.lossKeyframes.Inc()
+}
+
+// payloadOf is the payload of the n-byte packet in r.buf; nil if malformed.
+func (r *resender) payloadOf(n int) []byte {
+	if r.pkt.Unmarshal(r.buf[:n]) != nil {
+		return nil
+	}
+	return r.pkt.Payload
 }
 
 // withinBudget takes a resend of n bytes from the subscriber's send budget.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -325,5 +326,73 @@ func BenchmarkResend(b *testing.B) {
 	}
 	if st := r.d.peer.ResendStats(); st.Resent != uint64(b.N) {
 		b.Fatalf("resent %d of %d", st.Resent, b.N)
+	}
+}
+
+// TestUnrecoverableLossAsksForAKeyframe NACKs one video packet until no more
+// resends are due: the node then asks the publisher for a keyframe at once,
+// once, instead of leaving the subscriber's decoder stalled until the browser
+// asks, seconds later. Not for a packet above the base temporal layer, whose
+// loss spoils no frame after it, nor for one a keyframe has followed.
+func TestUnrecoverableLossAsksForAKeyframe(t *testing.T) {
+	vp8Layer := func(tid byte) []byte { // X, S; T; TID; an interframe's tag
+		return append([]byte{0x90, 0x20, tid << 6, 0x01}, make([]byte, 1000)...)
+	}
+	vp8Key := []byte{0x90, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00}
+	ms := time.Millisecond
+	tests := []struct {
+		name     string
+		payload  []byte // of the packet NACKed; nil: one layer
+		keyAfter bool   // a keyframe follows it
+		nacks    []time.Duration
+		want     int
+	}{
+		{"resent in time", nil, false, []time.Duration{0, 300 * ms}, 0},
+		{"too old to resend, NACKed twice more", nil, false, []time.Duration{0, 1100 * ms, 300 * ms, 300 * ms}, 1},
+		{"resent three times", nil, false, []time.Duration{0, 100 * ms, 100 * ms, 100 * ms, 100 * ms}, 1},
+		{"in the base layer", vp8Layer(0), false, []time.Duration{1100 * ms}, 1},
+		{"above the base layer", vp8Layer(2), false, []time.Duration{1100 * ms}, 0},
+		{"a keyframe since", nil, true, []time.Duration{1100 * ms}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			up, raw := benchTrack(t, 1)
+			var plis atomic.Int32
+			up.writeRTCP = func([]rtcp.Packet) error { plis.Add(1); return nil }
+			d := up.fanout.Load().downs[0]
+			send := func(seq uint16, payload []byte) {
+				var p rtp.Packet
+				if err := p.Unmarshal(raw); err != nil {
+					t.Fatal(err)
+				}
+				p.SequenceNumber = seq
+				if payload != nil {
+					p.Payload = payload
+				}
+				b, err := p.Marshal()
+				if err != nil {
+					t.Fatal(err)
+				}
+				up.forward(b)
+			}
+			send(1, tc.payload)
+			if tc.keyAfter {
+				send(2, vp8Key)
+			}
+			plis.Store(0)
+			r := newResender(d)
+			now := time.Now()
+			r.now = func() time.Time { return now }
+			for _, after := range tc.nacks {
+				now = now.Add(after)
+				r.resend(up.cache, 1, 1)
+			}
+			if got := int(plis.Load()); got != tc.want {
+				t.Errorf("%d keyframe requests, want %d", got, tc.want)
+			}
+			if got := value(t, d.peer.metrics.lossKeyframes); got != float64(tc.want) {
+				t.Errorf("unrecovered losses counted %v, want %d", got, tc.want)
+			}
+		})
 	}
 }

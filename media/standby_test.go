@@ -318,7 +318,7 @@ func TestKeyframeStart(t *testing.T) {
 		{"h264 slice", webrtc.MimeTypeH264, []byte{0x41, 0x9a}, false},
 		{"opus", webrtc.MimeTypeOpus, []byte{0x10, 0x00}, false},
 	} {
-		if got := keyframeStart(tc.mime, tc.payload); got != tc.want {
+		if got := keyframeStarter(tc.mime)(tc.payload); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}

@@ -21,6 +21,10 @@ type upTrack struct {
 	// seekPoints decides whether a sink's wish for a keyframe is granted.
 	seekPoints seekPointGate
 	cache      *packetCache // video only
+	// keyStart tells whether a payload starts a keyframe; lastKey is the
+	// sequence number of the last one that did, | seqValid (video only).
+	keyStart func([]byte) bool
+	lastKey  atomic.Uint32
 	// red is the RED codec the publisher wraps this Opus track in, nil if none.
 	// Set before the read loop starts.
 	red *webrtc.RTPCodecParameters
@@ -59,6 +63,7 @@ func newUpTrack(info TrackInfo, publisher *peerCounters, m *metrics, writeRTCP f
 		publisher:  publisher,
 		metrics:    m,
 		keyframes:  newKeyframeLimiter(keyframeInterval, time.Now),
+		keyStart:   keyframeStarter(info.Codec.MimeType),
 		seekPoints: seekPointGate{bytes: publisher.bytesPublished.Load(), at: time.Now()},
 		writeRTCP:  writeRTCP,
 	}
@@ -82,7 +87,8 @@ func (u *upTrack) forward(raw []byte) {
 	}
 	if u.cache != nil {
 		u.cache.store(u.pkt.SequenceNumber, raw)
-		if u.keyframes.awaiting() && keyframeStart(u.info.Codec.MimeType, u.pkt.Payload) {
+		if u.keyStart(u.pkt.Payload) {
+			u.lastKey.Store(uint32(u.pkt.SequenceNumber) | seqValid)
 			u.keyframes.arrived()
 		}
 	}
@@ -237,6 +243,13 @@ func (u *upTrack) addDown(d *downTrack) bool {
 	f := u.fanout.Load()
 	u.fanout.Store(&fanout{downs: append(slices.Clip(f.downs), d), sinks: f.sinks, fresh: f.fresh})
 	return true
+}
+
+// keyframeAfter reports whether a keyframe started after the publisher's
+// packet seq.
+func (u *upTrack) keyframeAfter(seq uint16) bool {
+	k := u.lastKey.Load()
+	return k&seqValid != 0 && int16(uint16(k)-seq) > 0
 }
 
 // isEnded tells whether the track has ended.
