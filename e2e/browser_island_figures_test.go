@@ -336,7 +336,7 @@ func logVideoPath(t *testing.T, n *node.Node, kiosk, agent *tab) {
 	_, body := httpGet(t, n.URL()+"/metrics", "")
 	for _, line := range strings.Split(string(body), "\n") {
 		if strings.HasPrefix(line, "cloudwindow_media_nack") || strings.HasPrefix(line, "cloudwindow_media_keyframe") ||
-			strings.HasPrefix(line, "cloudwindow_media_fec") {
+			strings.HasPrefix(line, "cloudwindow_media_fec") || strings.HasPrefix(line, "cloudwindow_media_unrecovered") {
 			t.Log(line)
 		}
 	}
