@@ -69,6 +69,7 @@ func (p *Peer) adaptVideo(now time.Time) {
 	est := p.bwe.GetTargetBitrate()
 	p.counters.downlinkEstimate.Store(int64(est))
 	loss, known := p.gate.win.next(&p.bwe.loss)
+	p.probe.observe(now, p.counters.bytesForwarded.Load(), loss, known, p.bwe.delayEstimate(), p.bwe.overusing())
 	switch p.gate.step(now, gateInput{estimate: est, loss: loss, lossKnown: known}) {
 	case gatePause:
 		p.setVideoPaused(true)
@@ -115,7 +116,8 @@ func (p *Peer) notifyLink(f func(LinkNotifier)) {
 // take: by REMB to its browser's encoder and, on a marked change, by signaling.
 // A receiver that gets video takes its delay-based estimate (random loss does not
 // lower it) less room for resends, audio and its redundancy, and the share FEC
-// adds to its video; at least videoCapFloor. One whose video is paused takes
+// adds to its video; at least videoCapFloor, and a step over what it is sent
+// while its link is probed (linkProbe). One whose video is paused takes
 // minVideoCap.
 // Monitors do not count (a supervisor's link must not starve the call), nor does
 // the recorder, which is local.
@@ -130,7 +132,7 @@ func (p *Peer) capPublisher(now time.Time, peers []*Peer) {
 			continue
 		}
 		video := float64(int(resendHeadroom*float64(s.bwe.delayEstimate())) - audioAllowance - s.redundancyRate())
-		est := max(int(video/(1+s.fecOverhead())), videoCapFloor)
+		est := max(int(video/(1+s.fecOverhead())), videoCapFloor, s.probe.minCap())
 		if s.gate.videoOff() {
 			est, paused = minVideoCap, true
 		}

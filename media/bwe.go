@@ -115,6 +115,13 @@ func (b *downlinkBWE) delayEstimate() int {
 	return b.GetTargetBitrate()
 }
 
+// overusing reports whether the delay-based estimator last saw the link's
+// queue grow.
+func (b *downlinkBWE) overusing() bool {
+	u, _ := b.GetStats()["usage"].(string)
+	return u == "overuse"
+}
+
 // OnTargetBitrateChange is not used: the room polls the estimate.
 func (b *downlinkBWE) OnTargetBitrateChange(func(int)) {}
 

@@ -31,10 +31,11 @@ type Peer struct {
 	metrics  *metrics
 	counters peerCounters
 
-	// Downlink adaptation (nil bwe: off). The gate and cap belong to the room's
+	// Downlink adaptation (nil bwe: off). The gate, probe and cap belong to the room's
 	// adaptation loop; videoPaused is read by the forwarding hot path.
 	bwe         *downlinkBWE
 	gate        videoGate
+	probe       linkProbe
 	capSent     int // the last bit rate limit told to this peer as a publisher
 	cap         publisherCap
 	videoPaused atomic.Bool
