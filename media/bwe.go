@@ -116,10 +116,12 @@ func (b *downlinkBWE) delayEstimate() int {
 }
 
 // overusing reports whether the delay-based estimator last saw the link's
-// queue grow.
+// queue grow, or is still bringing its estimate down for it.
 func (b *downlinkBWE) overusing() bool {
-	u, _ := b.GetStats()["usage"].(string)
-	return u == "overuse"
+	st := b.GetStats()
+	usage, _ := st["usage"].(string)
+	state, _ := st["state"].(string)
+	return usage == "overuse" || state == "decrease"
 }
 
 // OnTargetBitrateChange is not used: the room polls the estimate.

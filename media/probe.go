@@ -21,8 +21,9 @@ const (
 	// probeLimited is how close to the sent rate the estimate must be for the
 	// link to count as probed no further than what it carries.
 	probeLimited = 1.6
-	// probeMaxLoss is the smoothed loss share over which no probe is made.
-	probeMaxLoss = 0.02
+	// probeMaxLoss is the smoothed loss share over which no probe is made: over
+	// the 1 % of a 4G link, under the 5 % of a weak one.
+	probeMaxLoss = 0.03
 	// probeCeiling is the estimate over which there is nothing left to probe
 	// for: it carries the camera's full picture.
 	probeCeiling = 1_500_000
@@ -41,7 +42,6 @@ type linkProbe struct {
 	lastAt     time.Time
 	rate       float64 // bit/s sent to the receiver over the last tick
 	loss       float64 // smoothed share of packets lost
-	lastEst    int
 	quietUntil time.Time
 	quiet      time.Duration
 	startEst   int // the estimate when the current probe started; 0: none
@@ -58,8 +58,9 @@ func (lp *linkProbe) observe(now time.Time, bytes uint64, loss float64, lossKnow
 	if lossKnown {
 		lp.loss = 0.7*lp.loss + 0.3*loss
 	}
-	congested := overuse || float64(estimate) < 0.95*float64(lp.lastEst) || lp.loss > probeMaxLoss
-	lp.lastEst = estimate
+	// A fall of the estimate alone is no sign: held to 1.5× the received rate,
+	// it follows every dip of the encoder's output.
+	congested := overuse || lp.loss > probeMaxLoss
 	switch {
 	case lp.startEst > 0 && float64(estimate) >= probeRaised*float64(lp.startEst):
 		lp.startEst, lp.quiet = 0, 0 // the link had more to give
