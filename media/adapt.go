@@ -69,7 +69,8 @@ func (p *Peer) adaptVideo(now time.Time) {
 	est := p.bwe.GetTargetBitrate()
 	p.counters.downlinkEstimate.Store(int64(est))
 	loss, known := p.gate.win.next(&p.bwe.loss)
-	p.probe.observe(now, p.counters.bytesForwarded.Load(), loss, known, p.bwe.delayEstimate(), p.bwe.overusing())
+	delay, overuse := p.bwe.delayState()
+	p.probe.observe(now, p.counters.bytesForwarded.Load(), loss, known, delay, overuse)
 	switch p.gate.step(now, gateInput{estimate: est, loss: loss, lossKnown: known}) {
 	case gatePause:
 		p.setVideoPaused(true)

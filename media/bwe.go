@@ -109,19 +109,22 @@ func (b *downlinkBWE) GetTargetBitrate() int { return b.cur.Load().gcc.GetTarget
 // carries before its queue grows. Random loss does not pull it down, so it is
 // what a sender is capped to. Before any feedback it is the whole estimate.
 func (b *downlinkBWE) delayEstimate() int {
-	if d, ok := b.GetStats()["delayTargetBitrate"].(int); ok && d > 0 {
-		return d
-	}
-	return b.GetTargetBitrate()
+	estimate, _ := b.delayState()
+	return estimate
 }
 
-// overusing reports whether the delay-based estimator last saw the link's
-// queue grow, or is still bringing its estimate down for it.
-func (b *downlinkBWE) overusing() bool {
+// delayState is delayEstimate, and whether the delay-based estimator last saw
+// the link's queue grow or is still bringing its estimate down for it; from
+// one read of the estimator's figures.
+func (b *downlinkBWE) delayState() (estimate int, overuse bool) {
 	st := b.GetStats()
 	usage, _ := st["usage"].(string)
 	state, _ := st["state"].(string)
-	return usage == "overuse" || state == "decrease"
+	estimate, _ = st["delayTargetBitrate"].(int)
+	if estimate <= 0 {
+		estimate = b.GetTargetBitrate()
+	}
+	return estimate, usage == "overuse" || state == "decrease"
 }
 
 // OnTargetBitrateChange is not used: the room polls the estimate.

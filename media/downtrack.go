@@ -38,7 +38,7 @@ type downTrack struct {
 	video     bool
 	vp8       bool          // its temporal layers are read from the VP8 descriptor (FEC)
 	gap       atomic.Bool   // packets were skipped since the last one forwarded
-	lastSeq   atomic.Uint32 // publisher's sequence number last forwarded or dropped, | seqValid
+	lastSeq   atomic.Uint32 // publisher's sequence number last forwarded or skipped as padding, | seqValid
 	seqOffset atomic.Uint32 // low 16 bits used
 	resumedAt atomic.Uint32 // subscriber's sequence number video last resumed at, | seqValid
 	// offeredPT is the payload type the server's offers give this track (the
@@ -186,10 +186,6 @@ func (d *downTrack) resendRTP(src *rtp.Header, seq uint16, payload []byte, out *
 // as much redundancy as the subscriber's loss asks for, else RED built by enc;
 // the others get the Opus frame.
 func (d *downTrack) forwardAudio(src *rtp.Header, red, primary []byte, enc *redEncoder, out *rtpScratch) bool {
-	last := d.lastSeq.Swap(uint32(src.SequenceNumber) | seqValid)
-	if d.dropsPadding(src.SequenceNumber, last, primary) {
-		return false
-	}
 	b := d.binding.Load()
 	if b == nil {
 		return false
@@ -222,19 +218,20 @@ func (d *downTrack) forwardAudio(src *rtp.Header, red, primary []byte, enc *redE
 	return d.write(b, src, seq, payload, b.redPT, out)
 }
 
-// dropsPadding reports whether a packet is padding only, which is not
-// forwarded: it is the publisher probing its own link to the node, and the
-// subscriber's link, which has an estimate of its own, would only pay for it.
-// The subscriber's sequence numbers after it shift down so that it never looks
-// lost. last is the publisher's sequence number forwarded before; padding
-// out of order is forwarded as it is, as a shift would renumber what came
-// before it.
-func (d *downTrack) dropsPadding(seq uint16, last uint32, payload []byte) bool {
-	if len(payload) > 0 || last&seqValid == 0 || seq != uint16(last)+1 {
-		return false
+// skipPadding closes the subscriber's numbering over a padding packet it is
+// not sent (upTrack.dropPadding). While video is paused, or its resume is
+// pending, padding is skipped like any packet: the resume closes the gap.
+func (d *downTrack) skipPadding(seq uint16) {
+	if d.video {
+		if d.peer.videoPaused.Load() {
+			d.gap.Store(true)
+		}
+		if d.gap.Load() {
+			return
+		}
+		d.lastSeq.Store(uint32(seq) | seqValid)
 	}
 	d.seqOffset.Add(1)
-	return true
 }
 
 // write sends one packet with the subscriber's SSRC, sequence number seq and
@@ -265,9 +262,8 @@ func (d *downTrack) forwardRTP(src *rtp.Header, payload []byte, out *rtpScratch)
 		off := d.seqOffset.Add(uint32(src.SequenceNumber - uint16(last) - 1))
 		d.resumedAt.Store(uint32(src.SequenceNumber-uint16(off)) | seqValid)
 	}
-	d.lastSeq.Store(uint32(src.SequenceNumber) | seqValid)
-	if d.dropsPadding(src.SequenceNumber, last, payload) {
-		return false
+	if last&seqValid == 0 || int16(src.SequenceNumber-uint16(last)) > 0 {
+		d.lastSeq.Store(uint32(src.SequenceNumber) | seqValid) // a late packet is not the newest
 	}
 	b := d.binding.Load()
 	if b == nil {

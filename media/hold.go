@@ -123,6 +123,10 @@ func (d *downTrack) flushKept(u *upTrack) {
 		if p.Unmarshal(raw) != nil {
 			continue
 		}
+		if len(p.Payload) == 0 { // kept in order, as it came
+			d.skipPadding(p.SequenceNumber)
+			continue
+		}
 		if d.forwardRTP(&p.Header, p.Payload, &u.scratch) {
 			d.peer.counters.packetsForwarded.Add(1)
 			d.peer.counters.bytesForwarded.Add(uint64(len(raw)))

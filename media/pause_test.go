@@ -3,6 +3,7 @@ package media
 import (
 	"testing"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
@@ -65,25 +66,36 @@ func TestPausedVideoLeavesNoSequenceGap(t *testing.T) {
 	}
 }
 
-// TestPaddingIsNotForwarded sends a subscriber a stream with runs of the
-// publisher's padding-only packets, its probes of its own link to the node: the
-// subscriber gets none of them, sees no gap where they were, and its NACKs
-// still map back to the publisher's packets. Padding out of order goes
-// through as it is.
+// TestPaddingIsNotForwarded sends a publisher's stream with runs of its
+// padding-only packets, its probes of its own link to the node: the subscriber
+// gets none of them, sees no gap where they were, and its NACKs still map back
+// to the publisher's packets. Padding out of order goes through as it is.
 func TestPaddingIsNotForwarded(t *testing.T) {
 	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
 		t.Run(kind.String(), func(t *testing.T) {
-			d := newDownTrack(&upTrack{info: TrackInfo{Kind: kind}}, &Peer{})
+			m, err := newMetrics(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			codec := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, PayloadType: 96}
+			if kind == webrtc.RTPCodecTypeAudio {
+				codec = webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000}, PayloadType: 111}
+			}
+			up := newUpTrack(TrackInfo{Kind: kind, Codec: codec, SSRC: 1234}, &peerCounters{}, m, func([]rtcp.Packet) error { return nil })
+			d := newDownTrack(up, &Peer{metrics: m})
 			w := &seqWriter{}
-			d.binding.Store(&trackBinding{ssrc: 1, writer: w})
-			var out rtpScratch
+			d.binding.Store(&trackBinding{ssrc: 1, payloadType: uint8(codec.PayloadType), writer: w})
+			up.addDown(d)
 			send := func(seq uint16, payload []byte) {
-				h := &rtp.Header{SequenceNumber: seq, Padding: len(payload) == 0}
-				if kind == webrtc.RTPCodecTypeVideo {
-					d.forwardRTP(h, payload, &out)
-				} else {
-					d.forwardAudio(h, nil, payload, nil, &out)
+				pkt := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: uint8(codec.PayloadType), SequenceNumber: seq, SSRC: 1234}, Payload: payload}
+				if payload == nil {
+					pkt.Header.Padding, pkt.Header.PaddingSize = true, 255
 				}
+				raw, err := pkt.Marshal()
+				if err != nil {
+					t.Fatal(err)
+				}
+				up.forward(raw)
 			}
 			for seq := uint16(65530); seq != 10; seq++ {
 				payload := vp8Delta
@@ -107,6 +119,20 @@ func TestPaddingIsNotForwarded(t *testing.T) {
 			send(11, nil) // late
 			if w.empty != 1 {
 				t.Errorf("padding out of order: %d empty packets sent, want it forwarded", w.empty)
+			}
+			if kind != webrtc.RTPCodecTypeVideo {
+				return
+			}
+			// Padding while video is paused, and before the resume's first packet.
+			before := w.seqs[len(w.seqs)-2] // packet 12's: 11 came late
+			d.peer.videoPaused.Store(true)
+			send(13, vp8Delta)
+			send(14, nil)
+			d.peer.videoPaused.Store(false)
+			send(15, nil)
+			send(16, vp8Delta)
+			if got := w.seqs[len(w.seqs)-1]; got != before+1 {
+				t.Errorf("first packet after the pause sent as %d, want %d", got, before+1)
 			}
 		})
 	}

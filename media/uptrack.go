@@ -25,6 +25,8 @@ type upTrack struct {
 	// sequence number of the last one that did, | seqValid (video only).
 	keyStart func([]byte) bool
 	lastKey  atomic.Uint32
+	// lastSeq is the newest sequence number read, | seqValid. Read loop only.
+	lastSeq uint32
 	// red is the RED codec the publisher wraps this Opus track in, nil if none.
 	// Set before the read loop starts.
 	red *webrtc.RTPCodecParameters
@@ -85,7 +87,8 @@ func (u *upTrack) forward(raw []byte) {
 	if u.info.Kind == webrtc.RTPCodecTypeVideo {
 		u.publisher.videoBytesPublished.Add(uint64(len(raw)))
 	}
-	if u.cache != nil {
+	padding := u.inOrderPadding()
+	if u.cache != nil && !padding {
 		u.cache.store(u.pkt.SequenceNumber, raw)
 		if u.keyStart(u.pkt.Payload) {
 			u.lastKey.Store(uint32(u.pkt.SequenceNumber) | seqValid)
@@ -94,6 +97,10 @@ func (u *upTrack) forward(raw []byte) {
 	}
 	if u.keyframes.due() {
 		u.sendKeyframeRequest()
+	}
+	if padding {
+		u.dropPadding(raw)
+		return
 	}
 	red, ok := u.unwrapRED()
 	if !ok {
@@ -123,7 +130,7 @@ func (u *upTrack) forward(raw []byte) {
 			sent++
 		}
 	}
-	if u.redEnc != nil && len(u.pkt.Payload) > 0 {
+	if u.redEnc != nil {
 		u.redEnc.push(u.pkt.Timestamp, u.pkt.Payload)
 	}
 	if len(f.sinks) > 0 {
@@ -132,6 +139,36 @@ func (u *upTrack) forward(raw []byte) {
 	if sent > 0 {
 		u.metrics.forwardedPackets.Add(float64(sent))
 		u.metrics.forwardedBytes.Add(float64(sent * len(raw)))
+	}
+}
+
+// inOrderPadding reports whether u.pkt is padding only and comes right after
+// the newest packet read, which it notes.
+func (u *upTrack) inOrderPadding() bool {
+	seq, last := u.pkt.SequenceNumber, u.lastSeq
+	if last&seqValid == 0 || int16(seq-uint16(last)) > 0 {
+		u.lastSeq = uint32(seq) | seqValid
+	}
+	return len(u.pkt.Payload) == 0 && last&seqValid != 0 && seq == uint16(last)+1
+}
+
+// dropPadding forwards a padding-only packet to no subscriber: it is the
+// publisher probing its own link to the node, and a subscriber's link, which
+// has an estimate of its own, would only pay for it (on a 256 kbit/s link a run
+// of it costs what a keyframe does). Each subscriber's numbering closes over
+// it. Padding out of order is forwarded as it is, as closing over it would
+// renumber what came before. The recorder gets video padding, which it tells
+// from a loss.
+func (u *upTrack) dropPadding(raw []byte) {
+	f := u.fanout.Load()
+	for _, d := range f.downs {
+		if h := d.hold.Load(); h != holdOff && !d.whileHeld(h, u, raw) {
+			continue
+		}
+		d.skipPadding(u.pkt.SequenceNumber)
+	}
+	if u.info.Kind == webrtc.RTPCodecTypeVideo && len(f.sinks) > 0 {
+		u.feedSinks(f.sinks)
 	}
 }
 
@@ -180,8 +217,8 @@ func keptSinceAccept(downs []*downTrack) [][]byte {
 // unwrapRED makes u.pkt the Opus packet a RED packet carries and returns the
 // RED payload; red is nil for a plain packet, ok false for a malformed one.
 func (u *upTrack) unwrapRED() (red []byte, ok bool) {
-	if u.red == nil || u.pkt.PayloadType != uint8(u.red.PayloadType) || len(u.pkt.Payload) == 0 {
-		return nil, true // plain, or padding (see downTrack.dropsPadding)
+	if u.red == nil || u.pkt.PayloadType != uint8(u.red.PayloadType) {
+		return nil, true
 	}
 	pt, primary, ok := redPrimary(u.pkt.Payload)
 	if !ok {
