@@ -92,12 +92,16 @@ func browserIslandRun(t *testing.T, browser context.Context, name string, adapt 
 
 	link.SetProfile(p)
 	changed := time.Now()
+	_, down0 := link.Stats()
 	atStation0, atAgent0 := callStats(kiosk.tab), callStats(agent.tab)
 	adapted, pausedPolls := timeToAdapt(t, n, callID, agent.tab, p.Down.RateBps, changed)
 	time.Sleep(time.Until(changed.Add(islandPhase)))
 	atStation, atAgent := callStats(kiosk.tab).since(atStation0), callStats(agent.tab).since(atAgent0)
 	if testing.Verbose() {
 		logVideoPath(t, n, kiosk.tab, agent.tab)
+		_, down := link.Stats()
+		t.Logf("kiosk's downlink on the profile: %d packets, %d dropped at its queue, %d lost",
+			down.Packets-down0.Packets, down.DroppedQueue-down0.DroppedQueue, down.DroppedLoss-down0.DroppedLoss)
 	}
 	link.SetProfile(linkemu.Profiles["good"])
 	recovered := timeToRecover(t, n, callID, kiosk.tab, time.Now())

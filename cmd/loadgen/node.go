@@ -16,10 +16,11 @@ import (
 // cmdNode runs a node in this process, on loopback only, optionally under
 // the CPU profiler: the same code as cmd/cloudwindow, so a profile taken
 // under load shows where the node's own time goes. It takes the
-// cloudwindow flags the bench passes.
+// cloudwindow flags the bench passes. Its media features are the product's
+// defaults (node.DefaultConfig), each with a flag to measure without it.
 func cmdNode(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("loadgen node", flag.ContinueOnError)
-	var cfg node.Config
+	cfg := node.DefaultConfig()
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "HTTP listen address (loopback)")
 	fs.StringVar(&cfg.DataDir, "data-dir", "data", "data directory")
 	fs.IntVar(&cfg.UDPPort, "media-udp-port", 0, "ICE UDP port")
@@ -29,7 +30,10 @@ func cmdNode(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.ConnLimits.WSMaxPerAddress, "ws-max-per-address", 0, "signaling sockets per client address (0: the node's default)")
 	fs.String("log-level", "warn", "ignored: the node logs warnings only")
 	record := fs.Bool("record", true, "record every call, as cloudwindow does")
-	fs.BoolVar(&cfg.PreconnectMedia, "preconnect-media", node.DefaultConfig().PreconnectMedia, "let ready agents and queued stations keep a standing media connection")
+	fs.BoolVar(&cfg.PreconnectMedia, "preconnect-media", cfg.PreconnectMedia, "let ready agents and queued stations keep a standing media connection")
+	fs.BoolVar(&cfg.AdaptDownlink, "adapt-downlink", cfg.AdaptDownlink, "estimate each receiver's downlink and cap senders to it")
+	fs.BoolVar(&cfg.VideoFEC, "video-fec", cfg.VideoFEC, "send video FEC to receivers that report loss")
+	fs.IntVar(&cfg.AudioRedundancy, "audio-redundancy", cfg.AudioRedundancy, "most earlier Opus frames resent as RED (0 disables)")
 	udpBuffer := fs.Int("udp-read-buffer", 0, "set the media UDP socket's receive buffer to this many bytes (0: the system default)")
 	profile := fs.String("cpuprofile", "", "write a CPU profile here")
 	contention := fs.String("contentionprofile", "", "write mutex and block profiles to this path + .mutex and .block at exit")
