@@ -13,14 +13,26 @@ import (
 	"cloudwindow/node"
 )
 
-// cmdNode runs a node in this process, on loopback only, optionally under
-// the CPU profiler: the same code as cmd/cloudwindow, so a profile taken
-// under load shows where the node's own time goes. It takes the
-// cloudwindow flags the bench passes. Its media features are the product's
-// defaults (node.DefaultConfig), each with a flag to measure without it.
-func cmdNode(ctx context.Context, args []string) error {
+// nodeOptions is what `loadgen node` is told: the node's configuration and
+// how to watch it.
+type nodeOptions struct {
+	cfg        node.Config
+	udpBuffer  int    // media socket receive buffer, bytes; 0 keeps the system's
+	profile    string // CPU profile file
+	contention string // mutex and block profiles' path prefix
+	heap       string // heap profile file, written heapAfter the start
+	heapAfter  time.Duration
+	limit      time.Duration // the node stops after this even if not told to
+}
+
+// parseNodeFlags reads the cloudwindow flags the bench passes. The media
+// features are the product's defaults (node.DefaultConfig), each with a
+// flag to measure without it, so that what the bench measures is the node
+// as deployed.
+func parseNodeFlags(args []string) (nodeOptions, error) {
 	fs := flag.NewFlagSet("loadgen node", flag.ContinueOnError)
-	cfg := node.DefaultConfig()
+	o := nodeOptions{cfg: node.DefaultConfig()}
+	cfg := &o.cfg
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "HTTP listen address (loopback)")
 	fs.StringVar(&cfg.DataDir, "data-dir", "data", "data directory")
 	fs.IntVar(&cfg.UDPPort, "media-udp-port", 0, "ICE UDP port")
@@ -34,42 +46,53 @@ func cmdNode(ctx context.Context, args []string) error {
 	fs.BoolVar(&cfg.AdaptDownlink, "adapt-downlink", cfg.AdaptDownlink, "estimate each receiver's downlink and cap senders to it")
 	fs.BoolVar(&cfg.VideoFEC, "video-fec", cfg.VideoFEC, "send video FEC to receivers that report loss")
 	fs.IntVar(&cfg.AudioRedundancy, "audio-redundancy", cfg.AudioRedundancy, "most earlier Opus frames resent as RED (0 disables)")
-	udpBuffer := fs.Int("udp-read-buffer", 0, "set the media UDP socket's receive buffer to this many bytes (0: the system default)")
-	profile := fs.String("cpuprofile", "", "write a CPU profile here")
-	contention := fs.String("contentionprofile", "", "write mutex and block profiles to this path + .mutex and .block at exit")
-	heap := fs.String("memprofile", "", "write a heap profile here, -memprofile-after the start")
-	heapAfter := fs.Duration("memprofile-after", 30*time.Second, "when to write the heap profile")
-	limit := fs.Duration("max-duration", 30*time.Minute, "stop after this even if not told to")
+	fs.IntVar(&o.udpBuffer, "udp-read-buffer", 0, "set the media UDP socket's receive buffer to this many bytes (0: the system default)")
+	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile here")
+	fs.StringVar(&o.contention, "contentionprofile", "", "write mutex and block profiles to this path + .mutex and .block at exit")
+	fs.StringVar(&o.heap, "memprofile", "", "write a heap profile here, -memprofile-after the start")
+	fs.DurationVar(&o.heapAfter, "memprofile-after", 30*time.Second, "when to write the heap profile")
+	fs.DurationVar(&o.limit, "max-duration", 30*time.Minute, "stop after this even if not told to")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return nodeOptions{}, err
 	}
 	cfg.LoopbackOnly, cfg.NoRecording = true, !*record
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if *profile != "" {
-		stop, err := startProfile(*profile)
+	return o, nil
+}
+
+// cmdNode runs a node in this process, on loopback only, optionally under
+// the CPU profiler: the same code as cmd/cloudwindow, so a profile taken
+// under load shows where the node's own time goes.
+func cmdNode(ctx context.Context, args []string) error {
+	o, err := parseNodeFlags(args)
+	if err != nil {
+		return err
+	}
+	if o.profile != "" {
+		stop, err := startProfile(o.profile)
 		if err != nil {
 			return err
 		}
 		defer stop()
 	}
-	if *contention != "" {
-		stop := startContentionProfile(*contention, cfg.Logger)
+	if o.contention != "" {
+		stop := startContentionProfile(o.contention, o.cfg.Logger)
 		defer stop()
 	}
-	ctx, cancel := context.WithTimeout(ctx, *limit)
+	ctx, cancel := context.WithTimeout(ctx, o.limit)
 	defer cancel()
-	n, err := node.Start(ctx, cfg)
+	n, err := node.Start(ctx, o.cfg)
 	if err != nil {
 		return err
 	}
-	if *udpBuffer > 0 {
-		if err := setUDPReadBuffer(n.SFU.UDPPort(), *udpBuffer); err != nil {
+	if o.udpBuffer > 0 {
+		if err := setUDPReadBuffer(n.SFU.UDPPort(), o.udpBuffer); err != nil {
 			n.Close()
 			return err
 		}
 	}
-	if *heap != "" {
-		stop := writeHeapProfileAfter(*heapAfter, *heap, cfg.Logger)
+	if o.heap != "" {
+		stop := writeHeapProfileAfter(o.heapAfter, o.heap, o.cfg.Logger)
 		defer stop()
 	}
 	<-ctx.Done()
