@@ -158,9 +158,23 @@ func (p *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// click clicks the visible element sel. An element the page renders again
+// between chromedp finding it and clicking it (a list redrawn as the
+// catalog or the link check arrives) is gone by the time of the click:
+// it is found again, as a user would aim again.
 func (p *tab) click(sel string) {
 	p.t.Helper()
-	p.do("click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+	for try := 1; ; try++ {
+		ctx, cancel := context.WithTimeout(p.ctx, waitLimit)
+		err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+		cancel()
+		if err == nil {
+			return
+		}
+		if try == 3 || !strings.Contains(err.Error(), "Could not find node with given id") {
+			p.t.Fatalf("%s: click %s: %v", p.name, sel, err)
+		}
+	}
 }
 
 // expand opens a <details> by clicking its summary as a user would, again if
