@@ -151,11 +151,16 @@ func loadTab(t *testing.T, ctx context.Context, name, url string, width, height 
 // do runs actions with the wait limit, failing the test with what was attempted.
 func (p *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, waitLimit)
-	defer cancel()
-	if err := chromedp.Do(ctx, actions...); err != nil {
+	if err := p.try(actions...); err != nil {
 		p.t.Fatalf("%s: %s: %v", p.name, what, err)
 	}
+}
+
+// try runs actions with the wait limit and returns what went wrong.
+func (p *tab) try(actions ...chromedp.Action[chromedp.Void]) error {
+	ctx, cancel := context.WithTimeout(p.ctx, waitLimit)
+	defer cancel()
+	return chromedp.Do(ctx, actions...)
 }
 
 // click clicks the visible element sel. An element the page renders again
@@ -164,14 +169,12 @@ func (p *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 // it is found again, as a user would aim again.
 func (p *tab) click(sel string) {
 	p.t.Helper()
-	for try := 1; ; try++ {
-		ctx, cancel := context.WithTimeout(p.ctx, waitLimit)
-		err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
-		cancel()
+	for attempt := 1; ; attempt++ {
+		err := p.try(chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 		if err == nil {
 			return
 		}
-		if try == 3 || !strings.Contains(err.Error(), "Could not find node with given id") {
+		if attempt == 3 || !strings.Contains(err.Error(), "Could not find node with given id") {
 			p.t.Fatalf("%s: click %s: %v", p.name, sel, err)
 		}
 	}

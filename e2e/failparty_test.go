@@ -294,6 +294,7 @@ func awaitOffer(t *testing.T, agent *client.Client, reqID string) {
 		if time.Now().After(deadline) {
 			t.Fatalf("agent offered %s, want %s", got, reqID)
 		}
+		t.Logf("agent offered %s, an earlier test's request, while waiting for %s: declined", got, reqID)
 		request(t, agent, "call.reject", map[string]string{"request_id": got})
 	}
 }
