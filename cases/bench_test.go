@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"cloudwindow/calls"
@@ -33,5 +34,32 @@ func BenchmarkOpenAndWrapUp(b *testing.B) {
 		if _, err := e.svc.WrapUp(ctx, c.CallID, agent1, "forwarded", nil, ""); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkStartHundredTogether measures a hundred calls accepted at the same
+// moment on SQLite: their records and cases, committed in the few batched
+// transactions of StartCall. One op is the hundred.
+func BenchmarkStartHundredTogether(b *testing.B) {
+	db, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	e := newEnv(b, db)
+	b.Cleanup(e.svc.Close)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := range b.N {
+		var wg sync.WaitGroup
+		for j := range 100 {
+			c := e.startCall(fmt.Sprintf("bench-%d-%d", i, j))
+			wg.Go(func() {
+				if _, err := e.svc.StartCall(ctx, c); err != nil {
+					b.Error(err)
+				}
+			})
+		}
+		wg.Wait()
 	}
 }

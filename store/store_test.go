@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -134,4 +135,46 @@ func TestSQLiteKeepsItsConnectionsAfterABurst(t *testing.T) {
 		t.Errorf("after three bursts: %d connections open, %d closed as idle beyond the pool, %d for their age; want none closed",
 			st.OpenConnections, st.MaxIdleClosed, st.MaxLifetimeClosed)
 	}
+}
+
+// A statement run again and again in one transaction (prepared from its
+// second run) writes and reads as a plain one does, reports its errors, and
+// a rolled-back transaction leaves nothing.
+func TestTransactionRunsAStatementManyTimes(t *testing.T) {
+	ctx := context.Background()
+	const insert = `INSERT INTO audit_log (id, at, actor_id, actor_name, actor_role, action, object_type, object_id, remote_addr, detail)
+		VALUES (?, ?, 'u', 'n', 'admin', 'view', 'recording', 'r1', '127.0.0.1', '')`
+	storetest.ForEachDB(t, func(t *testing.T, db *store.DB) {
+		err := db.Tx(ctx, func(tx *store.Tx) error {
+			for i := range 5 {
+				if _, err := tx.Exec(ctx, insert, "many-"+strconv.Itoa(i), i); err != nil {
+					return err
+				}
+				var at int64
+				if err := tx.QueryRow(ctx, `SELECT at FROM audit_log WHERE id = ?`, "many-"+strconv.Itoa(i)).Scan(&at); err != nil || at != int64(i) {
+					t.Errorf("run %d reads back at=%d, err %v", i, at, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("transaction: %v", err)
+		}
+		err = db.Tx(ctx, func(tx *store.Tx) error {
+			for i := range 3 {
+				if _, err := tx.Exec(ctx, insert, "undone-"+strconv.Itoa(i), i); err != nil {
+					return err
+				}
+			}
+			_, err := tx.Exec(ctx, insert, "many-0", 0) // a third run, prepared: the id is taken
+			return err
+		})
+		if err == nil {
+			t.Fatal("a taken id was inserted again")
+		}
+		var n int
+		if err := db.QueryRow(ctx, `SELECT COUNT(*) FROM audit_log WHERE id LIKE 'many-%' OR id LIKE 'undone-%'`).Scan(&n); err != nil || n != 5 {
+			t.Fatalf("rows after a failed transaction: %d (err %v), want the first one's 5", n, err)
+		}
+	})
 }
