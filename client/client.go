@@ -108,7 +108,12 @@ func DialGuest(ctx context.Context, baseURL, invitation string) (*Client, error)
 // welcome, and it must not land in the inbox.
 func dial(ctx context.Context, baseURL, token string, auth map[string]string, m *Media) (*Client, error) {
 	wsURL := "ws" + strings.TrimPrefix(baseURL, "http") + "/ws"
-	ws, _, err := websocket.DefaultDialer.DialContext(ctx, wsURL, nil)
+	// The default dialer (and what a process set on it, such as the roots it
+	// trusts), taking permessage-deflate as browsers do, so that the node's
+	// compressed messages reach Go clients the way they reach the web apps.
+	dialer := *websocket.DefaultDialer
+	dialer.EnableCompression = true
+	ws, _, err := dialer.DialContext(ctx, wsURL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", wsURL, err)
 	}

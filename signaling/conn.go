@@ -104,9 +104,20 @@ func (c *conn) roundTrip() time.Duration { return time.Duration(c.rtt.Load()) }
 // queued is an encoded message waiting for the writer, with the key it was
 // sent under ("" for none, see sendLatest).
 type queued struct {
-	b   []byte
-	key string
+	b        []byte
+	key      string
+	compress bool // see compressed
 }
+
+// compressed reports whether a message of type typ is sent compressed when
+// the client takes permessage-deflate: session descriptions only. They are
+// the signaling's largest messages (a kiosk's renegotiation is several
+// kilobytes), and on a 256 kbit/s island link each lost TCP segment of one
+// costs a retransmission timeout while the call waits for it; compressed
+// they take a third of the segments. They are written by the node and the
+// browsers alone, so no text an attacker chooses shares a compressed
+// message with a secret.
+func compressed(typ string) bool { return typ == TypeRTCOffer || typ == TypeRTCAnswer }
 
 // send queues m for writing. It never blocks: a client too slow to take its
 // messages is disconnected (it can resume) rather than stall the server.
@@ -139,7 +150,7 @@ func (c *conn) sendLatest(m Message, key string) {
 		c.close()
 		return
 	}
-	c.queue = append(c.queue, queued{b: b, key: key})
+	c.queue = append(c.queue, queued{b: b, key: key, compress: compressed(m.Type)})
 	c.startWriterLocked()
 	c.mu.Unlock()
 }
@@ -206,40 +217,41 @@ const (
 
 // next takes the writer's next job; on writeIdle the writer has stopped
 // being the writer.
-func (c *conn) next() (writeAction, []byte) {
+func (c *conn) next() (writeAction, queued) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch {
 	case len(c.queue) > 0:
-		b := c.queue[0].b
+		q := c.queue[0]
 		c.queue[0] = queued{}
 		c.queue = c.queue[1:]
 		if len(c.queue) == 0 {
 			c.queue = nil // an idle connection holds no backing array
 		}
-		return writeMessage, b
+		return writeMessage, q
 	case c.closing:
-		return writeClose, nil
+		return writeClose, queued{}
 	case c.pingDue:
 		c.pingDue = false
-		return writePing, nil
+		return writePing, queued{}
 	}
 	c.writing = false
-	return writeIdle, nil
+	return writeIdle, queued{}
 }
 
 // writeLoop writes what is queued and exits when nothing is left; after a
 // close it closes the socket. It is the only writer of data frames.
 func (c *conn) writeLoop() {
 	for {
-		action, b := c.next()
+		action, q := c.next()
 		var err error
 		switch action {
 		case writeIdle:
 			return
 		case writeMessage:
 			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-			err = c.ws.WriteMessage(websocket.TextMessage, b)
+			c.ws.EnableWriteCompression(q.compress) // no effect unless negotiated
+			err = c.ws.WriteMessage(websocket.TextMessage, q.b)
 		case writePing:
 			err = c.ping()
 		case writeClose:
@@ -271,7 +283,7 @@ func (c *conn) shut() {
 // is JSON text only).
 func (c *conn) read() (Message, error) {
 	for {
-		kind, b, err := c.ws.ReadMessage()
+		kind, b, err := c.readFrame()
 		if err != nil {
 			if errors.Is(err, websocket.ErrReadLimit) {
 				c.sendError("", protoErr(CodeTooLarge, "message exceeds %d bytes", maxMessageSize))
@@ -296,6 +308,25 @@ func (c *conn) read() (Message, error) {
 }
 
 var errBinaryFrame = errors.New("binary frame")
+
+// readFrame reads one whole message. The socket's read limit counts the
+// bytes on the wire, which for a compressed message are not what it
+// inflates to (a kilobyte can inflate to a megabyte), so the inflated
+// message is held to maxMessageSize here.
+func (c *conn) readFrame() (int, []byte, error) {
+	kind, r, err := c.ws.NextReader()
+	if err != nil {
+		return 0, nil, err
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxMessageSize+1))
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(b) > maxMessageSize {
+		return 0, nil, websocket.ErrReadLimit
+	}
+	return kind, b, nil
+}
 
 // throttle holds the reader until the next message is within msgRate
 // (bursts of msgBurst). A client over the rate is read more slowly rather
@@ -339,4 +370,14 @@ func decodeEnvelope(b []byte) (Message, error) {
 func (c *conn) sendError(re string, pe *ProtocolError) {
 	data, _ := json.Marshal(pe)
 	c.send(Message{Type: TypeError, Re: re, Data: data})
+}
+
+// newUpgrader makes the server's WebSocket upgrader: a small read buffer of
+// its own (the HTTP server's is dropped with the request), a pool that holds
+// a write buffer only while writing (most sessions sit idle at a kiosk), and
+// permessage-deflate offered for the session descriptions (compressed). A
+// connection that negotiated it holds no compressor while idle: gorilla
+// takes one from a pool for each compressed message.
+func newUpgrader() websocket.Upgrader {
+	return websocket.Upgrader{ReadBufferSize: readBufferSize, WriteBufferPool: &sync.Pool{}, EnableCompression: true}
 }

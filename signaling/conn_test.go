@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,7 +18,13 @@ import (
 // WebSocket, upgraded the way the Server does it.
 func connPair(t *testing.T) (*conn, *websocket.Conn) {
 	t.Helper()
-	up := websocket.Upgrader{ReadBufferSize: readBufferSize, WriteBufferPool: &sync.Pool{}}
+	return connPairWith(t, websocket.DefaultDialer)
+}
+
+// connPairWith is connPair with the client dialling through d.
+func connPairWith(t *testing.T, d *websocket.Dialer) (*conn, *websocket.Conn) {
+	t.Helper()
+	up := newUpgrader()
 	got := make(chan *conn, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ws, err := up.Upgrade(w, r, nil)
@@ -29,7 +34,7 @@ func connPair(t *testing.T) (*conn, *websocket.Conn) {
 		got <- newConn(ws, slog.New(slog.DiscardHandler), r.RemoteAddr)
 	}))
 	t.Cleanup(srv.Close)
-	client, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	client, _, err := d.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}

@@ -180,13 +180,10 @@ func New(cfg Config, deps Deps) *Server {
 		deps.Nodes = allAlive{}
 	}
 	s := &Server{
-		cfg:  cfg,
-		deps: deps,
-		log:  deps.Logger,
-		// A small read buffer of its own (the HTTP server's is dropped with
-		// the request), and a pool that holds a write buffer only while
-		// writing: most sessions sit idle at a kiosk.
-		upgrader:  websocket.Upgrader{ReadBufferSize: readBufferSize, WriteBufferPool: &sync.Pool{}},
+		cfg:       cfg,
+		deps:      deps,
+		log:       deps.Logger,
+		upgrader:  newUpgrader(),
 		keep:      newKeepalive(pingInterval),
 		sessions:  map[string]*session{},
 		callsByID: map[string]*call{},
