@@ -20,7 +20,7 @@ type bench struct {
 	work    string
 	repeat  int
 	quick   bool
-	profile string // directory for CPU profiles of the forwarding nodes
+	profile string // directory for CPU profiles of the forwarding, recording and setup nodes
 	udpBuf  int    // media socket receive buffer for every node; 0: the default
 	log     *slog.Logger
 	results benchResults
@@ -51,7 +51,7 @@ func cmdBench(ctx context.Context, args []string) error {
 	repeat := fs.Int("repeat", 3, "runs of each key scenario (medians are quoted); 1 with -quick unless given")
 	quick := fs.Bool("quick", false, "tiny scenarios run once, to try the command in about a minute")
 	only := fs.String("only", "", "comma-separated scenarios: idle,forwarding,recording,ramp,setup,queue (default all)")
-	profile := fs.String("profile-dir", "", "run the forwarding and setup nodes in `loadgen node` under the CPU profiler, profiles here")
+	profile := fs.String("profile-dir", "", "run the forwarding, recording and setup nodes in `loadgen node` under the CPU profiler, profiles here")
 	udpBuf := fs.Int("node-udp-buffer", 0, "run every node as `loadgen node` with this media socket receive buffer (bytes)")
 	peer := fs.String("peer", "", "livekit: instead of the scenarios, alternate this node and LiveKit v1.11.0 at the forwarding load, -repeat pairs")
 	if err := fs.Parse(args); err != nil {

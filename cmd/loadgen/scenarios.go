@@ -93,9 +93,10 @@ func (b *bench) relay(ctx context.Context, calls int, d time.Duration) error {
 // and off, on two-way calls with the clip.
 func (b *bench) recording(ctx context.Context) error {
 	n, hold := b.scale(20, 3), b.hold(20*time.Second)
-	for range b.repeat {
+	for i := range b.repeat {
 		for _, on := range []bool{false, true} {
-			err := b.withNode(ctx, nodeSpec{stations: n, agents: n, record: on, selfNode: true}, func(base loadgen.Config) error {
+			spec := nodeSpec{stations: n, agents: n, record: on, selfNode: true, profile: fmt.Sprintf("recording-%v-%d.pprof", on, i+1)}
+			err := b.withNode(ctx, spec, func(base loadgen.Config) error {
 				rep, err := oneRun(ctx, base, fmt.Sprintf("recording=%v %d calls", on, n), n, hold, loadgen.Media{Source: loadgen.MediaClip})
 				if rep == nil {
 					return err
