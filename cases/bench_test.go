@@ -11,15 +11,22 @@ import (
 	"cloudwindow/store"
 )
 
-// BenchmarkOpenAndWrapUp measures a case's life in a call on SQLite:
-// opening it with its number, then the forwarded wrap-up with its due date.
-func BenchmarkOpenAndWrapUp(b *testing.B) {
+// benchEnv is a service on a SQLite file, as a node runs it.
+func benchEnv(b *testing.B) *env {
 	db, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
 	e := newEnv(b, db)
+	b.Cleanup(e.svc.Close)
+	return e
+}
+
+// BenchmarkOpenAndWrapUp measures a case's life in a call on SQLite:
+// opening it with its number, then the forwarded wrap-up with its due date.
+func BenchmarkOpenAndWrapUp(b *testing.B) {
+	e := benchEnv(b)
 	ctx := context.Background()
 	rows := make([]calls.Call, b.N)
 	for i := range rows {
@@ -41,13 +48,7 @@ func BenchmarkOpenAndWrapUp(b *testing.B) {
 // moment on SQLite: their records and cases, committed in the few batched
 // transactions of StartCall. One op is the hundred.
 func BenchmarkStartHundredTogether(b *testing.B) {
-	db, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	e := newEnv(b, db)
-	b.Cleanup(e.svc.Close)
+	e := benchEnv(b)
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := range b.N {
