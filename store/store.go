@@ -153,7 +153,7 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 
 // Tx is a transaction that rebinds placeholders like DB. A statement run
 // more than once in it is prepared once: a batch of a hundred call starts
-// otherwise spent a third of its time parsing the same few statements
+// otherwise spent a quarter of its time parsing the same few statements
 // again. Like sql.Tx's statements, they close with the transaction. A Tx is
 // used by one goroutine at a time.
 type Tx struct {
