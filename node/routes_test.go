@@ -1,0 +1,57 @@
+package node
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	stationclient "cloudwindow/station-client"
+)
+
+// A web app's files reach a browser that takes gzip compressed, to a fraction
+// of their size, and any other client as they are; both read the same.
+func TestAppFilesGoCompressedToBrowsersThatTakeIt(t *testing.T) {
+	mux := http.NewServeMux()
+	serveApp(mux, "/station/", stationclient.Files)
+	want, err := fs.ReadFile(stationclient.Files, "app.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(acceptEncoding string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodGet, "/station/app.js", nil)
+		if acceptEncoding != "" {
+			r.Header.Set("Accept-Encoding", acceptEncoding)
+		}
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			t.Fatalf("GET app.js (Accept-Encoding %q): %d", acceptEncoding, w.Code)
+		}
+		return w
+	}
+
+	plain := get("")
+	if enc := plain.Header().Get("Content-Encoding"); enc != "" || !bytes.Equal(plain.Body.Bytes(), want) {
+		t.Fatalf("without Accept-Encoding: Content-Encoding %q, %d bytes, want the file's %d as they are", enc, plain.Body.Len(), len(want))
+	}
+
+	zipped := get("gzip, deflate, br")
+	if enc := zipped.Header().Get("Content-Encoding"); enc != "gzip" {
+		t.Fatalf("a browser's request got Content-Encoding %q, want gzip", enc)
+	}
+	if sent := zipped.Body.Len(); sent*2 > len(want) {
+		t.Errorf("app.js of %d bytes went as %d, want under half", len(want), sent)
+	}
+	zr, err := gzip.NewReader(zipped.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(zr)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("app.js inflated to %d bytes (%v), want the file's %d", len(got), err, len(want))
+	}
+}
