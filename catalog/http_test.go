@@ -2,8 +2,10 @@ package catalog
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -356,6 +358,47 @@ func TestAdminRequestBodyIsBounded(t *testing.T) {
 		huge := `{"name_zh":"` + string(bytes.Repeat([]byte("医"), 40000)) + `"}`
 		if code := c.do("PUT", "/api/v1/admin/catalog/mi-001", "admin-token", huge, nil); code != http.StatusRequestEntityTooLarge {
 			t.Fatalf("oversized body: status %d, want 413", code)
+		}
+	})
+}
+
+// The catalog, which every kiosk loads as it starts, reaches a client that
+// takes gzip compressed to a fraction of its size, and reads the same.
+func TestCatalogGoesCompressed(t *testing.T) {
+	forEachAPI(t, func(t *testing.T, c apiClient) {
+		get := func(acceptEncoding string) (*http.Response, []byte) {
+			req, _ := http.NewRequest("GET", c.base+"/api/v1/catalog", nil)
+			req.Header.Set("Authorization", "Bearer station-token")
+			if acceptEncoding != "" {
+				req.Header.Set("Accept-Encoding", acceptEncoding)
+			}
+			// A transport that leaves the body as it came.
+			resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET catalog (Accept-Encoding %q): %d, %v", acceptEncoding, resp.StatusCode, err)
+			}
+			return resp, body
+		}
+		plainResp, plain := get("")
+		zipResp, zipped := get("gzip")
+		if plainResp.Header.Get("Content-Encoding") != "" || zipResp.Header.Get("Content-Encoding") != "gzip" {
+			t.Fatalf("Content-Encoding %q without gzip asked, %q with", plainResp.Header.Get("Content-Encoding"), zipResp.Header.Get("Content-Encoding"))
+		}
+		if len(zipped)*3 > len(plain) {
+			t.Errorf("the catalog of %d bytes went as %d compressed, want under a third", len(plain), len(zipped))
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(zipped))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inflated, err := io.ReadAll(zr)
+		if err != nil || !bytes.Equal(inflated, plain) {
+			t.Fatalf("the compressed catalog inflates to %d bytes (%v), the plain one is %d", len(inflated), err, len(plain))
 		}
 	})
 }

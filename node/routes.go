@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/klauspost/compress/gzhttp"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	agentconsole "cloudwindow/agent-console"
@@ -58,10 +57,9 @@ func (n *Node) routes() http.Handler {
 // serveApp serves a web app's files, compressed to browsers that take gzip:
 // the kiosk's app is 330 kB of text, 90 kB compressed, which on a 256 kbit/s
 // island link is the difference between ten seconds and three for its first
-// load and for each update. The files hold no secrets, so compressing them
-// tells an eavesdropper nothing.
+// load and for each update.
 func serveApp(mux *http.ServeMux, prefix string, files fs.FS) {
-	mux.Handle("GET "+prefix, gzhttp.GzipHandler(http.StripPrefix(prefix, http.FileServerFS(files))))
+	mux.Handle("GET "+prefix, httpapi.Compressed(http.StripPrefix(prefix, http.FileServerFS(files))))
 }
 
 // ready reports whether the store (and the bus, in a cluster) answers and
