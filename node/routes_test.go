@@ -55,3 +55,38 @@ func TestAppFilesGoCompressedToBrowsersThatTakeIt(t *testing.T) {
 		t.Fatalf("app.js inflated to %d bytes (%v), want the file's %d", len(got), err, len(want))
 	}
 }
+
+// A browser that has a file asks whether it changed and, if not, gets a 304
+// with no body, compressed or not; a file that changed comes whole. The app's
+// page itself ("/station/") too.
+func TestAppFilesAreRevalidated(t *testing.T) {
+	mux := http.NewServeMux()
+	serveApp(mux, "/station/", stationclient.Files)
+	get := func(path, ifNoneMatch, acceptEncoding string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodGet, path, nil)
+		if ifNoneMatch != "" {
+			r.Header.Set("If-None-Match", ifNoneMatch)
+		}
+		if acceptEncoding != "" {
+			r.Header.Set("Accept-Encoding", acceptEncoding)
+		}
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, r)
+		return w
+	}
+	for _, path := range []string{"/station/app.js", "/station/"} {
+		first := get(path, "", "gzip")
+		tag := first.Header().Get("ETag")
+		if first.Code != http.StatusOK || tag == "" || first.Header().Get("Cache-Control") != "no-cache" {
+			t.Fatalf("GET %s: %d, ETag %q, Cache-Control %q; want 200 with an ETag, to be revalidated", path, first.Code, tag, first.Header().Get("Cache-Control"))
+		}
+		for _, enc := range []string{"gzip", ""} {
+			if again := get(path, tag, enc); again.Code != http.StatusNotModified || again.Body.Len() != 0 {
+				t.Errorf("GET %s again (Accept-Encoding %q): %d with %d bytes, want 304 and nothing", path, enc, again.Code, again.Body.Len())
+			}
+		}
+		if changed := get(path, `W/"an-older-version"`, ""); changed.Code != http.StatusOK || changed.Body.Len() == 0 {
+			t.Errorf("GET %s with an old tag: %d with %d bytes, want the file", path, changed.Code, changed.Body.Len())
+		}
+	}
+}
