@@ -32,8 +32,8 @@ type handlers struct {
 // written to the audit log before it is made, and refused if it cannot be.
 func (s *Service) Routes(mux *http.ServeMux, v httpapi.Verifier, log *audit.Log) {
 	h := &handlers{svc: s, audit: log}
-	// The catalog is the same public list for everyone (143 kB of JSON,
-	// 19 kB compressed), which a kiosk loads as it starts.
+	// The catalog holds no secret, only the same list for everyone who may
+	// read it (143 kB of JSON, 19 kB compressed); a kiosk loads it as it starts.
 	mux.Handle("GET /api/v1/catalog", httpapi.Compressed(httpapi.Require(v, h.list)))
 	mux.Handle("GET /api/v1/catalog/{id}", httpapi.Compressed(httpapi.Require(v, h.get)))
 	mux.HandleFunc("POST /api/v1/admin/catalog", httpapi.Require(v, h.create, identity.RoleAdmin))

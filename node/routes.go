@@ -59,21 +59,26 @@ func (n *Node) routes() http.Handler {
 // serveApp serves a web app's files, compressed to browsers that take gzip:
 // the kiosk's app is 330 kB of text, 90 kB compressed, which on a 256 kbit/s
 // island link is the difference between ten seconds and three for its first
-// load and for each update. Each file carries an ETag of its content, and
-// browsers are told to ask again before they use their copy: a kiosk that
-// starts (its service worker goes to the network first) then gets a 304 for
-// each file it has, instead of the app again. Embedded files have no
-// modification time to revalidate by.
+// load and for each update.
 func serveApp(mux *http.ServeMux, prefix string, files fs.FS) {
+	mux.Handle("GET "+prefix, httpapi.Compressed(http.StripPrefix(prefix, revalidated(files))))
+}
+
+// revalidated serves files, each with an ETag of its content, and tells
+// browsers to ask again before they use their copy: a kiosk that starts (its
+// service worker goes to the network first) then gets a 304 for each file it
+// has, instead of the app again. Embedded files have no modification time to
+// revalidate by.
+func revalidated(files fs.FS) http.Handler {
 	tags := contentTags(files)
 	serve := http.FileServerFS(files)
-	mux.Handle("GET "+prefix, httpapi.Compressed(http.StripPrefix(prefix, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if tag, ok := tags[appFileName(r.URL.Path)]; ok {
 			w.Header().Set("ETag", tag)
 			w.Header().Set("Cache-Control", "no-cache")
 		}
 		serve.ServeHTTP(w, r)
-	}))))
+	})
 }
 
 // contentTags are weak ETags of every file in files, by name: weak, because
