@@ -14,32 +14,43 @@ import (
 
 // A web app's files reach a browser that takes gzip compressed, to a fraction
 // of their size, and any other client as they are; both read the same.
-func TestAppFilesGoCompressedToBrowsersThatTakeIt(t *testing.T) {
+// kioskApp serves the kiosk's app as the node does; get asks it for path
+// with the request headers given as name, value pairs.
+type kioskApp struct{ mux *http.ServeMux }
+
+func newKioskApp() kioskApp {
 	mux := http.NewServeMux()
 	serveApp(mux, "/station/", stationclient.Files)
+	return kioskApp{mux}
+}
+
+func (a kioskApp) get(path string, header ...string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(http.MethodGet, path, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		if header[i+1] != "" {
+			r.Header.Set(header[i], header[i+1])
+		}
+	}
+	w := httptest.NewRecorder()
+	a.mux.ServeHTTP(w, r)
+	return w
+}
+
+func TestAppFilesGoCompressedToBrowsersThatTakeIt(t *testing.T) {
+	app := newKioskApp()
 	want, err := fs.ReadFile(stationclient.Files, "app.js")
 	if err != nil {
 		t.Fatal(err)
 	}
-	get := func(acceptEncoding string) *httptest.ResponseRecorder {
-		r := httptest.NewRequest(http.MethodGet, "/station/app.js", nil)
-		if acceptEncoding != "" {
-			r.Header.Set("Accept-Encoding", acceptEncoding)
-		}
-		w := httptest.NewRecorder()
-		mux.ServeHTTP(w, r)
-		if w.Code != http.StatusOK {
-			t.Fatalf("GET app.js (Accept-Encoding %q): %d", acceptEncoding, w.Code)
-		}
-		return w
+	plain := app.get("/station/app.js")
+	if enc := plain.Header().Get("Content-Encoding"); plain.Code != http.StatusOK || enc != "" || !bytes.Equal(plain.Body.Bytes(), want) {
+		t.Fatalf("without Accept-Encoding: %d, Content-Encoding %q, %d bytes, want the file's %d as they are", plain.Code, enc, plain.Body.Len(), len(want))
 	}
 
-	plain := get("")
-	if enc := plain.Header().Get("Content-Encoding"); enc != "" || !bytes.Equal(plain.Body.Bytes(), want) {
-		t.Fatalf("without Accept-Encoding: Content-Encoding %q, %d bytes, want the file's %d as they are", enc, plain.Body.Len(), len(want))
+	zipped := app.get("/station/app.js", "Accept-Encoding", "gzip, deflate, br")
+	if zipped.Code != http.StatusOK {
+		t.Fatalf("a browser's request: %d", zipped.Code)
 	}
-
-	zipped := get("gzip, deflate, br")
 	if enc := zipped.Header().Get("Content-Encoding"); enc != "gzip" {
 		t.Fatalf("a browser's request got Content-Encoding %q, want gzip", enc)
 	}
@@ -60,19 +71,9 @@ func TestAppFilesGoCompressedToBrowsersThatTakeIt(t *testing.T) {
 // with no body, compressed or not; a file that changed comes whole. The app's
 // page itself ("/station/") too.
 func TestAppFilesAreRevalidated(t *testing.T) {
-	mux := http.NewServeMux()
-	serveApp(mux, "/station/", stationclient.Files)
+	app := newKioskApp()
 	get := func(path, ifNoneMatch, acceptEncoding string) *httptest.ResponseRecorder {
-		r := httptest.NewRequest(http.MethodGet, path, nil)
-		if ifNoneMatch != "" {
-			r.Header.Set("If-None-Match", ifNoneMatch)
-		}
-		if acceptEncoding != "" {
-			r.Header.Set("Accept-Encoding", acceptEncoding)
-		}
-		w := httptest.NewRecorder()
-		mux.ServeHTTP(w, r)
-		return w
+		return app.get(path, "If-None-Match", ifNoneMatch, "Accept-Encoding", acceptEncoding)
 	}
 	for _, path := range []string{"/station/app.js", "/station/"} {
 		first := get(path, "", "gzip")
