@@ -35,7 +35,7 @@ type frameBuilder struct {
 	built   bool   // a frame was built
 	hint    uint32 // while hinted, the timestamp of the packet after those held
 	hinted  bool
-	scratch []byte // a frame's payloads being joined
+	spare   [][]byte // frame buffers given back by recycle
 }
 
 // frame is one complete media frame.
@@ -314,15 +314,46 @@ func (b *frameBuilder) nextTS(i uint16, def uint32) uint32 {
 
 // join depacketizes a frame's packets into one new buffer of its size.
 func (b *frameBuilder) join(r seqRange) ([]byte, bool) {
-	b.scratch = b.scratch[:0]
+	data := b.buffer()
 	for i := r.head; i != r.tail; i++ {
 		payload, err := b.depack.Unmarshal(b.at(i).Payload)
 		if err != nil {
+			b.recycle(data)
 			return nil, false
 		}
-		b.scratch = append(b.scratch, payload...)
+		data = append(data, payload...)
 	}
-	return append([]byte(nil), b.scratch...), true
+	return data, true
+}
+
+const (
+	// maxSpareFrames bounds the buffers a track keeps for its next frames:
+	// more than the frames the interleaving window holds.
+	maxSpareFrames = 32
+	// maxSpareFrame is the largest buffer kept: an occasional big keyframe
+	// is left to the garbage collector rather than held for every frame.
+	maxSpareFrame = 64 << 10
+)
+
+// buffer is an empty buffer for the next frame.
+func (b *frameBuilder) buffer() []byte {
+	n := len(b.spare)
+	if n == 0 {
+		return nil
+	}
+	data := b.spare[n-1]
+	b.spare[n-1] = nil
+	b.spare = b.spare[:n-1]
+	return data[:0]
+}
+
+// recycle takes back a frame's buffer once nothing refers to it: a fresh
+// buffer for every frame was most of the recorder's garbage.
+func (b *frameBuilder) recycle(data []byte) {
+	if cap(data) == 0 || cap(data) > maxSpareFrame || len(b.spare) == maxSpareFrames {
+		return
+	}
+	b.spare = append(b.spare, data)
 }
 
 // seqRange is a run of sequence numbers, head included, tail not.

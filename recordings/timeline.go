@@ -172,5 +172,6 @@ func (f *fileWriter) write(s sample) {
 		f.fail(err)
 		return
 	}
+	s.t.builder.recycle(s.data) // the block holds a copy
 	f.rec.metrics.bytes.Add(float64(f.out.mux.off - before))
 }
