@@ -328,11 +328,11 @@ func (b *frameBuilder) join(r seqRange) ([]byte, bool) {
 
 const (
 	// maxSpareFrames bounds the buffers a track keeps for its next frames:
-	// more than the frames the interleaving window holds.
-	maxSpareFrames = 32
-	// maxSpareFrame is the largest buffer kept: an occasional big keyframe
-	// is left to the garbage collector rather than held for every frame.
-	maxSpareFrame = 64 << 10
+	// about the frames the interleaving window holds.
+	maxSpareFrames = 16
+	// maxSpareFrame is the largest buffer kept: keyframes are left to the
+	// garbage collector, or every spare would grow to a keyframe's size.
+	maxSpareFrame = 16 << 10
 )
 
 // buffer is an empty buffer for the next frame.
