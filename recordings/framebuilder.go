@@ -312,7 +312,8 @@ func (b *frameBuilder) nextTS(i uint16, def uint32) uint32 {
 	return def
 }
 
-// join depacketizes a frame's packets into one new buffer of its size.
+// join depacketizes a frame's packets into one buffer, reused from an
+// earlier frame of the track when one was given back.
 func (b *frameBuilder) join(r seqRange) ([]byte, bool) {
 	data := b.buffer()
 	for i := r.head; i != r.tail; i++ {
