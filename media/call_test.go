@@ -78,3 +78,57 @@ func TestDocumentCameraReachesAgentLabelledDocument(t *testing.T) {
 	before := agent.track("station-main", "camera").packets.Load()
 	agent.waitPackets("station-main", "camera", before+50)
 }
+
+func TestCallOverAUDPPortPerConnection(t *testing.T) {
+	ports := PortRange{42100, 42199}
+	s, err := New(Config{LoopbackOnly: true, UDPPorts: ports, TCPPort: -1, Logger: quietLogger()})
+	if err != nil {
+		t.Fatalf("new sfu: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if p := s.UDPPort(); p != 0 {
+		t.Errorf("UDPPort = %d with a port per connection, want 0 (no shared socket)", p)
+	}
+	station, agent := startCall(t, newTestRoom(t, s, "call-1"), clientOptions{}, clientOptions{})
+
+	used := map[uint16]bool{}
+	for _, c := range []*testClient{station, agent} {
+		pair, err := c.pc.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
+		if err != nil || pair == nil {
+			t.Fatalf("%s: no selected candidate pair: %v", c.party, err)
+		}
+		if p := pair.Remote.Port; p < ports[0] || p > ports[1] {
+			t.Errorf("%s's media goes to the node's port %d, outside %s", c.party, p, ports.String())
+		}
+		used[pair.Remote.Port] = true
+	}
+	if len(used) != 2 {
+		t.Errorf("both parties' media goes to one port of the node (%v), want one each", used)
+	}
+}
+
+func TestPortRangeFlag(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want PortRange
+		ok   bool
+	}{
+		{"40000-49999", PortRange{40000, 49999}, true},
+		{"5000-5000", PortRange{5000, 5000}, true},
+		{"", PortRange{}, true},
+		{"49999-40000", PortRange{}, false},
+		{"0-100", PortRange{}, false},
+		{"40000", PortRange{}, false},
+		{"40000-70000", PortRange{}, false},
+		{"a-b", PortRange{}, false},
+	} {
+		var r PortRange
+		err := r.Set(tc.in)
+		if (err == nil) != tc.ok || (tc.ok && r != tc.want) {
+			t.Errorf("Set(%q) = %v, %v; want %v, ok %v", tc.in, r, err, tc.want, tc.ok)
+		}
+		if tc.ok && r.String() != tc.in {
+			t.Errorf("Set(%q).String() = %q", tc.in, r.String())
+		}
+	}
+}

@@ -4,13 +4,20 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Config configures an SFU.
 type Config struct {
-	UDPPort      int                   // ICE UDP mux port; 0 = any free port
+	UDPPort int // ICE UDP mux port; 0 = any free port
+	// UDPPorts, when set, gives each PeerConnection its own UDP socket on a
+	// port in this range (first, last) instead of the shared UDPPort: the
+	// packets then skip the mux's reader goroutine, at the price of a port
+	// range to open in the firewall.
+	UDPPorts     PortRange
 	TCPPort      int                   // ICE-TCP port; 0 = any free port; negative (-1) = disabled
 	PublicIPs    []string              // NAT 1:1 IPs announced as host candidates (optional)
 	LoopbackOnly bool                  // gather candidates on loopback only (tests, single-box demos)
@@ -32,9 +39,39 @@ type Config struct {
 	VideoFEC bool
 }
 
+// PortRange is the ports from first to last; the zero value is none. As a
+// flag it reads "first-last" (empty: none).
+type PortRange [2]uint16
+
+func (r *PortRange) String() string {
+	if r == nil || r[0] == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d-%d", r[0], r[1])
+}
+
+// Set parses "first-last".
+func (r *PortRange) Set(s string) error {
+	if s == "" {
+		*r = PortRange{}
+		return nil
+	}
+	a, b, ok := strings.Cut(s, "-")
+	first, err1 := strconv.ParseUint(a, 10, 16)
+	last, err2 := strconv.ParseUint(b, 10, 16)
+	if !ok || err1 != nil || err2 != nil || first == 0 || last < first {
+		return fmt.Errorf("port range %q: want first-last, such as 40000-49999", s)
+	}
+	*r = PortRange{uint16(first), uint16(last)}
+	return nil
+}
+
 func (c Config) validate() error {
 	if c.UDPPort < 0 || c.UDPPort > 65535 {
 		return fmt.Errorf("udp port %d out of range", c.UDPPort)
+	}
+	if r := c.UDPPorts; r != (PortRange{}) && (r[0] == 0 || r[1] < r[0]) {
+		return fmt.Errorf("udp port range %d-%d: want first ≤ last, both above 0", r[0], r[1])
 	}
 	if c.TCPPort > 65535 {
 		return fmt.Errorf("tcp port %d out of range (negative disables ICE-TCP)", c.TCPPort)
@@ -49,6 +86,9 @@ func (c Config) validate() error {
 	}
 	return nil
 }
+
+// perConnectionUDP tells whether each PeerConnection has its own UDP port.
+func (c Config) perConnectionUDP() bool { return c.UDPPorts[0] != 0 }
 
 func (c Config) logger() *slog.Logger {
 	if c.Logger == nil {

@@ -72,7 +72,7 @@ func New(cfg Config) (*SFU, error) {
 		_ = t.close()
 		return nil, err
 	}
-	log.Info("sfu listening", "udp_port", t.udpPort(), "tcp_port", t.tcpPort(), "loopback_only", cfg.LoopbackOnly, "adapt_downlink", cfg.AdaptDownlink)
+	log.Info("sfu listening", "udp_port", t.udpPort(), "udp_ports", cfg.UDPPorts.String(), "tcp_port", t.tcpPort(), "loopback_only", cfg.LoopbackOnly, "adapt_downlink", cfg.AdaptDownlink)
 	return s, nil
 }
 
@@ -94,7 +94,8 @@ func (s *SFU) newPeerConnection() (*webrtc.PeerConnection, *downlinkBWE, error) 
 	return pc, s.handoff, err
 }
 
-// UDPPort is the port of the shared ICE UDP socket.
+// UDPPort is the port of the shared ICE UDP socket, 0 when each connection
+// has its own (Config.UDPPorts).
 func (s *SFU) UDPPort() int { return s.transport.udpPort() }
 
 // TCPPort is the port of the ICE-TCP listener, -1 when ICE-TCP is disabled.

@@ -14,13 +14,14 @@ import (
 )
 
 // transport owns the sockets every PeerConnection of the SFU shares: one UDP port for
-// all ICE traffic and, unless disabled, one passive ICE-TCP port for networks that
-// block UDP.
+// all ICE traffic (unless each connection has its own, Config.UDPPorts) and, unless
+// disabled, one passive ICE-TCP port for networks that block UDP.
 type transport struct {
-	udpConn *net.UDPConn
-	udpMux  ice.UDPMux
-	tcpLn   net.Listener // nil when ICE-TCP is disabled
-	tcpMux  ice.TCPMux
+	udpConn  *net.UDPConn // nil with a port per connection
+	udpMux   ice.UDPMux
+	udpPorts PortRange
+	tcpLn    net.Listener // nil when ICE-TCP is disabled
+	tcpMux   ice.TCPMux
 }
 
 // dtlsRetransmitInterval is the first wait before a DTLS flight is resent.
@@ -30,14 +31,37 @@ const dtlsRetransmitInterval = 250 * time.Millisecond
 const udpSocketBuffer = 4 << 20
 
 func openTransport(cfg Config, logs logging.LoggerFactory) (*transport, error) {
-	host := cfg.listenHost()
-	udpAddr, err := net.ResolveUDPAddr("udp", net.JoinHostPort(host, strconv.Itoa(cfg.UDPPort)))
+	t := &transport{udpPorts: cfg.UDPPorts}
+	if !cfg.perConnectionUDP() {
+		if err := t.openUDPMux(cfg, logs); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.TCPPort < 0 {
+		return t, nil
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.listenHost(), strconv.Itoa(cfg.TCPPort)))
 	if err != nil {
-		return nil, fmt.Errorf("resolve ICE UDP address: %w", err)
+		_ = t.close()
+		return nil, fmt.Errorf("listen ICE-TCP port %d: %w", cfg.TCPPort, err)
+	}
+	if cfg.LoopbackOnly {
+		ln = loopbackListener{ln}
+	}
+	t.tcpLn = ln
+	t.tcpMux = webrtc.NewICETCPMux(logs.NewLogger("tcpmux"), ln, 32)
+	return t, nil
+}
+
+// openUDPMux opens the one UDP socket all PeerConnections share.
+func (t *transport) openUDPMux(cfg Config, logs logging.LoggerFactory) error {
+	udpAddr, err := net.ResolveUDPAddr("udp", net.JoinHostPort(cfg.listenHost(), strconv.Itoa(cfg.UDPPort)))
+	if err != nil {
+		return fmt.Errorf("resolve ICE UDP address: %w", err)
 	}
 	conn, err := net.ListenUDP("udp", udpAddr)
 	if err != nil {
-		return nil, fmt.Errorf("listen ICE UDP port %d: %w", cfg.UDPPort, err)
+		return fmt.Errorf("listen ICE UDP port %d: %w", cfg.UDPPort, err)
 	}
 	// All media shares this one socket: the kernel's default buffer (~200 KB,
 	// ~90 packets) overflows whenever the node is not scheduled for a few tens
@@ -52,24 +76,17 @@ func openTransport(cfg Config, logs logging.LoggerFactory) (*transport, error) {
 	if cfg.LoopbackOnly {
 		muxConn = loopbackPeers{conn}
 	}
-	t := &transport{udpConn: conn, udpMux: webrtc.NewICEUDPMux(logs.NewLogger("udpmux"), muxConn)}
-	if cfg.TCPPort < 0 {
-		return t, nil
-	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(cfg.TCPPort)))
-	if err != nil {
-		_ = t.close()
-		return nil, fmt.Errorf("listen ICE-TCP port %d: %w", cfg.TCPPort, err)
-	}
-	if cfg.LoopbackOnly {
-		ln = loopbackListener{ln}
-	}
-	t.tcpLn = ln
-	t.tcpMux = webrtc.NewICETCPMux(logs.NewLogger("tcpmux"), ln, 32)
-	return t, nil
+	t.udpConn, t.udpMux = conn, webrtc.NewICEUDPMux(logs.NewLogger("udpmux"), muxConn)
+	return nil
 }
 
-func (t *transport) udpPort() int { return t.udpConn.LocalAddr().(*net.UDPAddr).Port }
+// udpPort is the shared UDP socket's port, 0 with a port per connection.
+func (t *transport) udpPort() int {
+	if t.udpConn == nil {
+		return 0
+	}
+	return t.udpConn.LocalAddr().(*net.UDPAddr).Port
+}
 
 func (t *transport) tcpPort() int {
 	if t.tcpLn == nil {
@@ -84,7 +101,9 @@ func (t *transport) close() error {
 	if t.tcpMux != nil {
 		errs = append(errs, t.tcpMux.Close())
 	}
-	errs = append(errs, t.udpMux.Close())
+	if t.udpMux != nil {
+		errs = append(errs, t.udpMux.Close())
+	}
 	return errors.Join(errs...)
 }
 
@@ -94,7 +113,11 @@ func (t *transport) settingEngine(cfg Config, logs logging.LoggerFactory) (webrt
 	se.LoggerFactory = logs
 	// AES-GCM is cheaper per packet than AES-CM + HMAC and authenticates as well.
 	se.SetSRTPProtectionProfiles(dtls.SRTP_AEAD_AES_128_GCM, dtls.SRTP_AES128_CM_HMAC_SHA1_80)
-	se.SetICEUDPMux(t.udpMux)
+	if t.udpMux != nil {
+		se.SetICEUDPMux(t.udpMux)
+	} else if err := se.SetEphemeralUDPPortRange(t.udpPorts[0], t.udpPorts[1]); err != nil {
+		return se, fmt.Errorf("udp port range %s: %w", t.udpPorts.String(), err)
+	}
 	// The server has fixed, routable addresses; mDNS would only open more sockets.
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	networks := []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}

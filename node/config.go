@@ -31,11 +31,14 @@ type Config struct {
 	Demo        bool   // create the demo accounts
 	// BcryptCost hashes passwords; 0 is bcrypt's default. Test nodes lower
 	// it, since every node they start hashes the demo accounts' passwords.
-	BcryptCost   int
-	TLSCert      string
-	TLSKey       string
-	NodeName     string
-	UDPPort      int      // ICE UDP mux port
+	BcryptCost int
+	TLSCert    string
+	TLSKey     string
+	NodeName   string
+	UDPPort    int // ICE UDP mux port
+	// UDPPorts gives each media connection its own UDP port from this range
+	// instead of the shared UDPPort (zero: off); see media.Config.UDPPorts.
+	UDPPorts     media.PortRange
 	TCPPort      int      // ICE-TCP port; -1 disables
 	PublicIPs    []string // NAT 1:1 addresses announced to clients
 	LoopbackOnly bool     // media on 127.0.0.1 only (tests, single-box demos)
@@ -123,6 +126,7 @@ func DefaultConfig() Config {
 		RedisPrefix:     "cloudwindow:",
 		NodeName:        hostname(),
 		UDPPort:         50000,
+		UDPPorts:        media.PortRange{}, // none: all media on UDPPort
 		TCPPort:         50000,
 		AdaptDownlink:   true,
 		AudioRedundancy: 3,

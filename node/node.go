@@ -252,7 +252,7 @@ func (n *Node) openCasework() error {
 
 func (n *Node) openMedia(ctx context.Context) error {
 	sfu, err := media.New(media.Config{
-		UDPPort: n.cfg.UDPPort, TCPPort: n.cfg.TCPPort, PublicIPs: n.cfg.PublicIPs,
+		UDPPort: n.cfg.UDPPort, UDPPorts: n.cfg.UDPPorts, TCPPort: n.cfg.TCPPort, PublicIPs: n.cfg.PublicIPs,
 		LoopbackOnly: n.cfg.LoopbackOnly, Registerer: n.registry, Logger: n.log,
 		AdaptDownlink: n.cfg.AdaptDownlink, Adapt: n.cfg.Adapt, AudioRedundancy: n.cfg.AudioRedundancy, VideoFEC: n.cfg.VideoFEC,
 	})

@@ -37,6 +37,7 @@ func parseConfig(args []string) (config, slog.Level, error) {
 	fs.StringVar(&c.TLSKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&c.NodeName, "node-name", c.NodeName, "this node's name in a cluster")
 	fs.IntVar(&c.UDPPort, "media-udp-port", c.UDPPort, "the one UDP port for all WebRTC media (ICE UDP mux)")
+	fs.Var(&c.UDPPorts, "media-udp-ports", "instead of --media-udp-port, a UDP port per media connection from this range (e.g. 40000-49999): less CPU per packet, more ports to open")
 	fs.IntVar(&c.TCPPort, "media-tcp-port", c.TCPPort, "ICE-TCP port for networks that block UDP; -1 disables")
 	publicIPs := fs.String("public-ips", "", "comma-separated public IPs announced for media (behind 1:1 NAT)")
 	fs.BoolVar(&c.LoopbackOnly, "media-loopback-only", false, "offer media on 127.0.0.1 only (single-box demos)")

@@ -12,18 +12,20 @@ import (
 	"time"
 
 	"cloudwindow/loadgen"
+	"cloudwindow/media"
 )
 
 // bench runs the benchmark scenarios, each against a fresh node process.
 type bench struct {
-	bin     string
-	work    string
-	repeat  int
-	quick   bool
-	profile string // directory for CPU profiles of the forwarding, recording and setup nodes
-	udpBuf  int    // media socket receive buffer for every node; 0: the default
-	log     *slog.Logger
-	results benchResults
+	bin      string
+	work     string
+	repeat   int
+	quick    bool
+	profile  string          // directory for CPU profiles of the forwarding, recording and setup nodes
+	udpBuf   int             // media socket receive buffer for every node; 0: the default
+	udpPorts media.PortRange // a UDP port per media connection for every node; zero: one shared port
+	log      *slog.Logger
+	results  benchResults
 }
 
 // benchResults is the JSON the bench writes; BENCHMARKS.md quotes it.
@@ -53,6 +55,8 @@ func cmdBench(ctx context.Context, args []string) error {
 	only := fs.String("only", "", "comma-separated scenarios: idle,forwarding,recording,ramp,setup,queue (default all)")
 	profile := fs.String("profile-dir", "", "run the forwarding, recording and setup nodes in `loadgen node` under the CPU profiler, profiles here")
 	udpBuf := fs.Int("node-udp-buffer", 0, "run every node as `loadgen node` with this media socket receive buffer (bytes)")
+	var udpPorts media.PortRange
+	fs.Var(&udpPorts, "node-udp-ports", "run every node as `loadgen node` with a UDP port per media connection from this range (e.g. 40000-49999)")
 	peer := fs.String("peer", "", "livekit: instead of the scenarios, alternate this node and LiveKit v1.11.0 at the forwarding load, -repeat pairs")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -71,9 +75,12 @@ func cmdBench(ctx context.Context, args []string) error {
 		return err
 	}
 	defer os.RemoveAll(b.work)
-	b.profile, b.udpBuf = *profile, *udpBuf
+	b.profile, b.udpBuf, b.udpPorts = *profile, *udpBuf, udpPorts
 	if b.udpBuf > 0 {
 		b.note(fmt.Sprintf("every node runs as `loadgen node` with a %d-byte media socket receive buffer", b.udpBuf))
+	}
+	if udpPorts != (media.PortRange{}) {
+		b.note(fmt.Sprintf("every node runs as `loadgen node` with a UDP port per media connection from %s", udpPorts.String()))
 	}
 	var runErr error
 	if *peer == "livekit" {
@@ -181,14 +188,15 @@ func (b *bench) withNode(ctx context.Context, spec nodeSpec, fn func(base loadge
 // nodeCommand is the node binary and its extra flags for spec.
 func (b *bench) nodeCommand(spec nodeSpec) (string, []string, error) {
 	profiled := spec.profile != "" && b.profile != ""
-	if spec.record && !spec.selfNode && !profiled && b.udpBuf == 0 {
+	if spec.record && !spec.selfNode && !profiled && b.udpBuf == 0 && b.udpPorts == (media.PortRange{}) {
 		return b.bin, nil, nil
 	}
 	self, err := os.Executable()
 	if err != nil {
 		return "", nil, err
 	}
-	args := []string{fmt.Sprintf("--record=%v", spec.record), fmt.Sprintf("--udp-read-buffer=%d", b.udpBuf)}
+	args := []string{fmt.Sprintf("--record=%v", spec.record), fmt.Sprintf("--udp-read-buffer=%d", b.udpBuf),
+		"--media-udp-ports=" + b.udpPorts.String()}
 	if profiled {
 		args = append(args, "--cpuprofile", filepath.Join(b.profile, spec.profile))
 	}

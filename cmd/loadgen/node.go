@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"cloudwindow/media"
 	"cloudwindow/node"
 )
 
@@ -36,6 +38,7 @@ func parseNodeFlags(args []string) (nodeOptions, error) {
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "HTTP listen address (loopback)")
 	fs.StringVar(&cfg.DataDir, "data-dir", "data", "data directory")
 	fs.IntVar(&cfg.UDPPort, "media-udp-port", 0, "ICE UDP port")
+	fs.Var(&cfg.UDPPorts, "media-udp-ports", "instead of --media-udp-port, a UDP port per media connection from this range (e.g. 40000-49999)")
 	fs.IntVar(&cfg.TCPPort, "media-tcp-port", -1, "ICE-TCP port; -1 disables")
 	fs.StringVar(&cfg.NodeName, "node-name", "bench", "node name")
 	fs.Bool("media-loopback-only", true, "always on: media stays on loopback")
@@ -54,6 +57,9 @@ func parseNodeFlags(args []string) (nodeOptions, error) {
 	fs.DurationVar(&o.limit, "max-duration", 30*time.Minute, "stop after this even if not told to")
 	if err := fs.Parse(args); err != nil {
 		return nodeOptions{}, err
+	}
+	if o.udpBuffer > 0 && cfg.UDPPorts != (media.PortRange{}) {
+		return nodeOptions{}, errors.New("--udp-read-buffer sets the shared media socket's buffer: not with --media-udp-ports")
 	}
 	cfg.LoopbackOnly, cfg.NoRecording = true, !*record
 	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
