@@ -116,7 +116,8 @@ func TestNoShowLapsesOnTheKiosk(t *testing.T) {
 
 	// Ten minutes after its slot the booking lapses: the banner goes and the
 	// booking reads as a no-show that can no longer be changed.
-	moveSlot(t, dir, id, time.Now().Add(-11*time.Minute))
+	lapsedSlot := time.Now().Add(-11 * time.Minute)
+	moveSlot(t, dir, id, lapsedSlot)
 	evalJS[bool](kiosk.tab, `window.cloudWindow.booking.poll().then(() => true)`)
 	kiosk.waitJS(`document.querySelector('#bk-due').hidden`, "the banner gone")
 	kiosk.click("#book-more")
@@ -138,6 +139,11 @@ func TestNoShowLapsesOnTheKiosk(t *testing.T) {
 	sv.fill("#login-password", "demo")
 	sv.click("#login-submit")
 	sv.screen("bookings")
+	// The slot's day, which in the first minutes after midnight is not today.
+	sv.waitJS(`document.querySelector('#bk-date').value !== ''`, "today's bookings loaded")
+	day := lapsedSlot.In(node.DefaultConfig().Location).Format("2006-01-02")
+	evalJS[bool](sv, fmt.Sprintf(`(document.querySelector('#bk-date').value = %q) !== ''`, day))
+	sv.click("#bk-load")
 	sv.waitVisible(fmt.Sprintf(`#bk-rows [data-code=%q] .bk-state-no_show`, code))
 	if got := sv.text("#bk-stations"); !strings.Contains(got, station1Name) {
 		t.Errorf("bookings by station %q: want %s", got, station1Name)
