@@ -2,6 +2,9 @@ package media
 
 import (
 	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
 )
 
 // startCall joins a station and an agent that both publish audio and camera and
@@ -79,6 +82,9 @@ func TestDocumentCameraReachesAgentLabelledDocument(t *testing.T) {
 	agent.waitPackets("station-main", "camera", before+50)
 }
 
+// TestCallOverAUDPPortPerConnection runs a call whose parties each reach
+// the node on a port of their own from the range: over a lossy link whose
+// losses are resent, and across an ICE restart.
 func TestCallOverAUDPPortPerConnection(t *testing.T) {
 	ports := PortRange{42100, 42199}
 	s, err := New(Config{LoopbackOnly: true, UDPPorts: ports, TCPPort: -1, Logger: quietLogger()})
@@ -89,22 +95,47 @@ func TestCallOverAUDPPortPerConnection(t *testing.T) {
 	if p := s.UDPPort(); p != 0 {
 		t.Errorf("UDPPort = %d with a port per connection, want 0 (no shared socket)", p)
 	}
-	station, agent := startCall(t, newTestRoom(t, s, "call-1"), clientOptions{}, clientOptions{})
-
-	used := map[uint16]bool{}
-	for _, c := range []*testClient{station, agent} {
-		pair, err := c.pc.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
-		if err != nil || pair == nil {
-			t.Fatalf("%s: no selected candidate pair: %v", c.party, err)
+	link := newLossyLink(t, 5, 60*time.Millisecond)
+	station, agent := startCall(t, newTestRoom(t, s, "call-1"), clientOptions{}, clientOptions{udpMux: link.mux(t)})
+	nodePorts := func() map[uint16]bool {
+		used := map[uint16]bool{}
+		for _, c := range []*testClient{station, agent} {
+			pair, err := c.pc.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
+			if err != nil || pair == nil {
+				t.Fatalf("%s: no selected candidate pair: %v", c.party, err)
+			}
+			if p := pair.Remote.Port; p < ports[0] || p > ports[1] {
+				t.Errorf("%s's media goes to the node's port %d, outside %s", c.party, p, ports.String())
+			}
+			used[pair.Remote.Port] = true
 		}
-		if p := pair.Remote.Port; p < ports[0] || p > ports[1] {
-			t.Errorf("%s's media goes to the node's port %d, outside %s", c.party, p, ports.String())
-		}
-		used[pair.Remote.Port] = true
+		return used
 	}
-	if len(used) != 2 {
+	if used := nodePorts(); len(used) != 2 {
 		t.Errorf("both parties' media goes to one port of the node (%v), want one each", used)
 	}
+
+	camera := agent.track("station-main", "camera")
+	link.lossy.Store(true)
+	agent.waitPackets("station-main", "camera", camera.packets.Load()+300)
+	link.lossy.Store(false)
+	if link.lost.Load() == 0 {
+		t.Fatalf("the agent's link lost nothing")
+	}
+	for _, seq := range link.droppedSeqs() {
+		waitFor(t, "every lost packet to be resent", func() bool {
+			_, ok := camera.seqs.Load(seq)
+			return ok
+		})
+	}
+
+	if _, err := station.negotiate(&webrtc.OfferOptions{ICERestart: true}, nil); err != nil {
+		t.Fatalf("ice restart: %v", err)
+	}
+	before := agent.track("station-main", "audio").packets.Load()
+	agent.waitPackets("station-main", "audio", before+50)
+	station.waitPackets("agent-main", "camera", station.track("agent-main", "camera").packets.Load()+50)
+	nodePorts()
 }
 
 func TestPortRangeFlag(t *testing.T) {

@@ -12,17 +12,18 @@ import (
 
 // Config configures an SFU.
 type Config struct {
-	UDPPort int // ICE UDP mux port; 0 = any free port
-	// UDPPorts, when set, gives each PeerConnection its own UDP socket on a
-	// port in this range (first, last) instead of the shared UDPPort: the
-	// packets then skip the mux's reader goroutine, at the price of a port
-	// range to open in the firewall.
-	UDPPorts     PortRange
+	UDPPort      int                   // ICE UDP mux port; 0 = any free port
 	TCPPort      int                   // ICE-TCP port; 0 = any free port; negative (-1) = disabled
 	PublicIPs    []string              // NAT 1:1 IPs announced as host candidates (optional)
 	LoopbackOnly bool                  // gather candidates on loopback only (tests, single-box demos)
 	Registerer   prometheus.Registerer // may be nil
 	Logger       *slog.Logger          // nil: logs nowhere
+
+	// UDPPorts, when set, gives each PeerConnection its own UDP socket on a
+	// port in this range instead of the shared UDPPort: the packets then skip
+	// the mux's reader goroutine, at the price of a port range to open in the
+	// firewall.
+	UDPPorts PortRange
 
 	// AdaptDownlink estimates each subscriber's downlink, caps publishers to it and
 	// pauses video (never audio) to a subscriber whose link cannot carry it.
@@ -59,10 +60,19 @@ func (r *PortRange) Set(s string) error {
 	a, b, ok := strings.Cut(s, "-")
 	first, err1 := strconv.ParseUint(a, 10, 16)
 	last, err2 := strconv.ParseUint(b, 10, 16)
-	if !ok || err1 != nil || err2 != nil || first == 0 || last < first {
+	got := PortRange{uint16(first), uint16(last)}
+	if !ok || err1 != nil || err2 != nil || got.check() != nil {
 		return fmt.Errorf("port range %q: want first-last, such as 40000-49999", s)
 	}
-	*r = PortRange{uint16(first), uint16(last)}
+	*r = got
+	return nil
+}
+
+// check tells a usable range, or none, from one that is not.
+func (r PortRange) check() error {
+	if r != (PortRange{}) && (r[0] == 0 || r[1] < r[0]) {
+		return fmt.Errorf("udp port range %d-%d: want first ≤ last, both above 0", r[0], r[1])
+	}
 	return nil
 }
 
@@ -70,8 +80,8 @@ func (c Config) validate() error {
 	if c.UDPPort < 0 || c.UDPPort > 65535 {
 		return fmt.Errorf("udp port %d out of range", c.UDPPort)
 	}
-	if r := c.UDPPorts; r != (PortRange{}) && (r[0] == 0 || r[1] < r[0]) {
-		return fmt.Errorf("udp port range %d-%d: want first ≤ last, both above 0", r[0], r[1])
+	if err := c.UDPPorts.check(); err != nil {
+		return err
 	}
 	if c.TCPPort > 65535 {
 		return fmt.Errorf("tcp port %d out of range (negative disables ICE-TCP)", c.TCPPort)

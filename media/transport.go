@@ -17,11 +17,10 @@ import (
 // all ICE traffic (unless each connection has its own, Config.UDPPorts) and, unless
 // disabled, one passive ICE-TCP port for networks that block UDP.
 type transport struct {
-	udpConn  *net.UDPConn // nil with a port per connection
-	udpMux   ice.UDPMux
-	udpPorts PortRange
-	tcpLn    net.Listener // nil when ICE-TCP is disabled
-	tcpMux   ice.TCPMux
+	udpConn *net.UDPConn // nil with a port per connection
+	udpMux  ice.UDPMux
+	tcpLn   net.Listener // nil when ICE-TCP is disabled
+	tcpMux  ice.TCPMux
 }
 
 // dtlsRetransmitInterval is the first wait before a DTLS flight is resent.
@@ -31,7 +30,7 @@ const dtlsRetransmitInterval = 250 * time.Millisecond
 const udpSocketBuffer = 4 << 20
 
 func openTransport(cfg Config, logs logging.LoggerFactory) (*transport, error) {
-	t := &transport{udpPorts: cfg.UDPPorts}
+	t := &transport{}
 	if !cfg.perConnectionUDP() {
 		if err := t.openUDPMux(cfg, logs); err != nil {
 			return nil, err
@@ -115,8 +114,8 @@ func (t *transport) settingEngine(cfg Config, logs logging.LoggerFactory) (webrt
 	se.SetSRTPProtectionProfiles(dtls.SRTP_AEAD_AES_128_GCM, dtls.SRTP_AES128_CM_HMAC_SHA1_80)
 	if t.udpMux != nil {
 		se.SetICEUDPMux(t.udpMux)
-	} else if err := se.SetEphemeralUDPPortRange(t.udpPorts[0], t.udpPorts[1]); err != nil {
-		return se, fmt.Errorf("udp port range %s: %w", t.udpPorts.String(), err)
+	} else if err := se.SetEphemeralUDPPortRange(cfg.UDPPorts[0], cfg.UDPPorts[1]); err != nil {
+		return se, fmt.Errorf("udp port range %s: %w", cfg.UDPPorts.String(), err)
 	}
 	// The server has fixed, routable addresses; mDNS would only open more sockets.
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
