@@ -50,3 +50,11 @@ func (b *sendBudget) take(now time.Time, forwarded uint64, estimate int64, size 
 	b.resent += uint64(size)
 	return true
 }
+
+// spend counts a resend of size bytes made whatever the budget holds, so
+// that the resends after it wait for the estimate to make up for it.
+func (b *sendBudget) spend(size int) {
+	b.mu.Lock()
+	b.resent += uint64(size)
+	b.mu.Unlock()
+}

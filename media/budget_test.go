@@ -3,6 +3,8 @@ package media
 import (
 	"testing"
 	"time"
+
+	"github.com/pion/rtp"
 )
 
 // TestResendBudget runs four seconds of a subscriber's stream on a clock the test
@@ -56,29 +58,68 @@ func TestResendBudget(t *testing.T) {
 	}
 }
 
-// TestResendOverBudgetIsSuppressed: on a link whose estimate the forwarded
-// stream already fills, a NACK is not answered and /metrics says why.
-func TestResendOverBudgetIsSuppressed(t *testing.T) {
-	up, raw := benchTrack(t, 1)
-	d := up.fanout.Load().downs[0]
-	d.peer.counters.downlinkEstimate.Store(minEstimate) // 30 kbit/s: a burst of 3.75 kB
-	d.peer.budget.take(time.Now(), 0, minEstimate, 0)   // the budget starts before anything is forwarded
-	for range 4 {
-		up.forward(raw) // 4.5 kB: the burst is spent
+// TestResendOverBudget: on a link whose estimate the forwarded stream already
+// fills, a NACKed packet above the base temporal layer is not resent, and
+// /metrics says why, until the estimate makes room; a base-layer packet, whose
+// loss would stall the decoder until a keyframe, is resent at once and
+// counted in the budget.
+func TestResendOverBudget(t *testing.T) {
+	tests := []struct {
+		name       string
+		tid        byte
+		wantResent bool
+	}{
+		{"above the base layer: suppressed", 2, false},
+		{"base layer: resent", 0, true},
 	}
-	newResender(d).resend(up.cache, 1, 1)
-	if st := d.peer.ResendStats(); st.Resent != 0 || st.Suppressed != 1 {
-		t.Errorf("stats %+v, want the NACK suppressed", st)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			up, raw := benchTrack(t, 1)
+			raw = withVP8Layer(t, raw, tc.tid)
+			d := up.fanout.Load().downs[0]
+			d.peer.counters.downlinkEstimate.Store(minEstimate) // 30 kbit/s: a burst of 3.75 kB
+			d.peer.budget.take(time.Now(), 0, minEstimate, 0)   // the budget starts before anything is forwarded
+			for range 4 {
+				up.forward(raw) // 4.5 kB: the burst is spent
+			}
+			newResender(d).resend(up.cache, 1, 1)
+			st := d.peer.ResendStats()
+			if tc.wantResent {
+				if st.Resent != 1 || d.peer.budget.resent != uint64(len(raw)) {
+					t.Errorf("stats %+v, %d B counted in the budget: want it resent and counted", st, d.peer.budget.resent)
+				}
+				return
+			}
+			if st.Resent != 0 || st.Suppressed != 1 {
+				t.Errorf("stats %+v, want the NACK suppressed", st)
+			}
+			if got := value(t, d.peer.metrics.resendsSuppressed[suppressBudget]); got != 1 {
+				t.Errorf("suppressed for reason budget: %v, want 1", got)
+			}
+			d.peer.counters.downlinkEstimate.Store(maxEstimate)
+			r := newResender(d)
+			later := time.Now().Add(100 * time.Millisecond) // the bucket refills at the new rate
+			r.now = func() time.Time { return later }
+			r.resend(up.cache, 1, 1)
+			if st := d.peer.ResendStats(); st.Resent != 1 {
+				t.Errorf("stats %+v: not resent on a wide link", st)
+			}
+		})
 	}
-	if got := value(t, d.peer.metrics.resendsSuppressed[suppressBudget]); got != 1 {
-		t.Errorf("suppressed for reason budget: %v, want 1", got)
+}
+
+// withVP8Layer is raw with a VP8 payload descriptor that puts it in temporal
+// layer tid.
+func withVP8Layer(t *testing.T, raw []byte, tid byte) []byte {
+	t.Helper()
+	var pkt rtp.Packet
+	if err := pkt.Unmarshal(raw); err != nil {
+		t.Fatal(err)
 	}
-	d.peer.counters.downlinkEstimate.Store(maxEstimate)
-	r := newResender(d)
-	later := time.Now().Add(100 * time.Millisecond) // the bucket refills at the new rate
-	r.now = func() time.Time { return later }
-	r.resend(up.cache, 1, 1)
-	if st := d.peer.ResendStats(); st.Resent != 1 {
-		t.Errorf("stats %+v: not resent on a wide link", st)
+	pkt.Payload = append([]byte{0x80, 0x20, tid << 6}, pkt.Payload[3:]...) // X, T, TID
+	out, err := pkt.Marshal()
+	if err != nil {
+		t.Fatal(err)
 	}
+	return out
 }

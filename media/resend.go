@@ -145,10 +145,8 @@ func (r *resender) giveUp(st *resendState, seq uint16, n int) {
 		return
 	}
 	st.gaveUp = true
-	if r.d.vp8 {
-		if tid, layered := vp8TemporalLayer(r.payloadOf(n)); layered && tid > 0 {
-			return
-		}
+	if !r.stallsDecoder(r.payloadOf(n)) {
+		return
 	}
 	r.d.requestKeyframe(false)
 	r.d.up.metrics.lossKeyframes.Inc()
@@ -162,10 +160,34 @@ func (r *resender) payloadOf(n int) []byte {
 	return r.pkt.Payload
 }
 
-// withinBudget takes a resend of n bytes from the subscriber's send budget.
+// withinBudget takes a resend of n bytes of r.pkt from the subscriber's send
+// budget. A packet whose loss stalls the decoder is resent whatever the budget
+// holds, and counted in it: refusing it costs the link a keyframe, many times
+// its size. On island-weak most of the losses the node gave up on had been
+// refused by the budget first (BENCHMARKS.md, "Resends that would cost a
+// keyframe").
 func (r *resender) withinBudget(n int) bool {
 	c := &r.d.peer.counters
+	if r.stallsDecoder(r.pkt.Payload) {
+		r.d.peer.budget.spend(n)
+		return true
+	}
 	return r.d.peer.budget.take(r.now(), c.bytesForwarded.Load(), c.downlinkEstimate.Load(), n)
+}
+
+// stallsDecoder reports whether losing payload, a packet of this track, leaves
+// the subscriber's decoder waiting for a keyframe: a video packet not above
+// the base temporal layer (the frames after one above it decode).
+func (r *resender) stallsDecoder(payload []byte) bool {
+	if !r.d.video {
+		return false
+	}
+	if r.d.vp8 {
+		if tid, layered := vp8TemporalLayer(payload); layered && tid > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // gap is the least time between two resends of one packet: min(100 ms, 2×RTT).
