@@ -90,6 +90,7 @@ func browserIslandRun(t *testing.T, browser context.Context, name string, adapt 
 	link.Exempt(selectedLocalAddress(t, agent.tab))
 	time.Sleep(islandWarmup)
 
+	watchFreezes(kiosk.tab)
 	link.SetProfile(p)
 	changed := time.Now()
 	_, down0 := link.Stats()
@@ -97,6 +98,7 @@ func browserIslandRun(t *testing.T, browser context.Context, name string, adapt 
 	adapted, pausedPolls := timeToAdapt(t, n, callID, agent.tab, p.Down.RateBps, changed)
 	time.Sleep(time.Until(changed.Add(islandPhase)))
 	atStation, atAgent := callStats(kiosk.tab).since(atStation0), callStats(agent.tab).since(atAgent0)
+	t.Logf("kiosk's freezes on the profile: %s", freezeSplit(kiosk.tab))
 	if testing.Verbose() {
 		logVideoPath(t, n, kiosk.tab, agent.tab)
 		_, down := link.Stats()
@@ -288,6 +290,45 @@ func (s browserCallStats) since(before browserCallStats) browserCallStats {
 	s.Video.FreezeSeconds -= before.Video.FreezeSeconds
 	s.SentVideoBytes -= before.SentVideoBytes
 	return s
+}
+
+// watchFreezes has the page note its received video's freeze count and
+// frozen time every 50 ms, for freezeSplit.
+func watchFreezes(p *tab) {
+	p.t.Helper()
+	evalJS[any](p, `(() => {
+		window.freezeSamples = [];
+		window.freezeWatch = setInterval(async () => {
+			const pc = window.cloudWindow.call.connection?.pc;
+			if (!pc) return;
+			let best;
+			for (const s of (await pc.getStats()).values()) {
+				if (s.type === 'inbound-rtp' && s.kind === 'video' && (s.framesDecoded ?? 0) >= (best?.framesDecoded ?? 0)) best = s;
+			}
+			if (best) window.freezeSamples.push([best.freezeCount ?? 0, best.totalFreezesDuration ?? 0]);
+		}, 50);
+	})()`)
+}
+
+// freezeSplit stops watchFreezes and tells the page's freezes apart: long
+// ones (a second or more), which on a lossy link are a decoder waiting for a
+// keyframe, and short ones, a frame late past Chromium's line.
+func freezeSplit(p *tab) string {
+	p.t.Helper()
+	samples := evalJS[[][2]float64](p, `(() => { clearInterval(window.freezeWatch); return window.freezeSamples ?? []; })()`)
+	var long, short int
+	var longS, shortS float64
+	for i := 1; i < len(samples); i++ {
+		n, d := samples[i][0]-samples[i-1][0], samples[i][1]-samples[i-1][1]
+		switch {
+		case n <= 0:
+		case d/n >= 1:
+			long, longS = long+int(n), longS+d
+		default:
+			short, shortS = short+int(n), shortS+d
+		}
+	}
+	return fmt.Sprintf("%d long (≥ 1 s, %.1f s frozen), %d short (%.1f s)", long, longS, short, shortS)
 }
 
 func (s browserCallStats) concealed() string {
