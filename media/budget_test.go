@@ -79,7 +79,8 @@ func TestResendOverBudget(t *testing.T) {
 			d := up.fanout.Load().downs[0]
 			d.peer.counters.downlinkEstimate.Store(minEstimate) // 30 kbit/s: a burst of 3.75 kB
 			d.peer.budget.take(time.Now(), 0, minEstimate, 0)   // the budget starts before anything is forwarded
-			for range 4 {
+			for seq := range byte(4) {
+				raw[3] = seq + 1
 				up.forward(raw) // 4.5 kB: the burst is spent
 			}
 			newResender(d).resend(up.cache, 1, 1)

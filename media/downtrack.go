@@ -49,6 +49,9 @@ type downTrack struct {
 	// track RED too, else 0; offeredFEC is ULPFEC's where they give this (video)
 	// track FEC. Set once, before the first offer.
 	offeredRED, offeredFEC webrtc.PayloadType
+	// holes are the publisher's packets not come yet (keepHoles); owned by
+	// the track's read loop; nil for audio.
+	holes *holeMap
 	// sent maps the sequence numbers the subscriber saw back to the
 	// publisher's, for NACKs; nil for audio.
 	sent *seqMap
@@ -93,7 +96,7 @@ func newDownTrack(up *upTrack, sub *Peer) *downTrack {
 		vp8:    strings.EqualFold(up.info.Codec.MimeType, webrtc.MimeTypeVP8),
 	}
 	if d.video {
-		d.sent = &seqMap{}
+		d.sent, d.holes = &seqMap{}, &holeMap{}
 	}
 	return d
 }
@@ -258,18 +261,30 @@ func (d *downTrack) forwardRTP(src *rtp.Header, payload []byte, out *rtpScratch)
 		return false
 	}
 	last := d.lastSeq.Load()
-	if d.gap.Swap(false) && last&seqValid != 0 {
+	known := last&seqValid != 0
+	late := known && int16(src.SequenceNumber-uint16(last)) <= 0
+	switch {
+	case !known || late:
+	case d.gap.Swap(false):
 		off := d.seqOffset.Add(uint32(src.SequenceNumber - uint16(last) - 1))
 		d.resumedAt.Store(uint32(src.SequenceNumber-uint16(off)) | seqValid)
+	case src.SequenceNumber != uint16(last)+1:
+		d.keepHoles(uint16(last)+1, src.SequenceNumber)
 	}
-	if last&seqValid == 0 || int16(src.SequenceNumber-uint16(last)) > 0 {
-		d.lastSeq.Store(uint32(src.SequenceNumber) | seqValid) // a late packet is not the newest
+	if !late {
+		d.lastSeq.Store(uint32(src.SequenceNumber) | seqValid)
 	}
 	b := d.binding.Load()
 	if b == nil {
 		return false
 	}
 	seq := src.SequenceNumber - uint16(d.seqOffset.Load())
+	if late {
+		var ok bool
+		if seq, ok = d.holes.take(src.SequenceNumber); !ok {
+			return false // sent already, or older than any hole kept
+		}
+	}
 	d.sent.record(seq, src.SequenceNumber)
 	if b.fecPT == 0 || !d.fecWanted() {
 		if d.fec != nil {
@@ -281,6 +296,24 @@ func (d *downTrack) forwardRTP(src *rtp.Header, payload []byte, out *rtpScratch)
 		return d.write(b, src, seq, payload, b.payloadType, out)
 	}
 	return d.forwardProtected(b, src, seq, payload, out)
+}
+
+// keepHoles notes the publisher's packets from from up to next, skipped over
+// because they have not come, under the numbers the
+// subscriber's numbering leaves for them now: a NACK for one asks for it, and
+// if it comes late it goes out under its number, though FEC or skipped
+// padding may have moved the numbering since. A longer run than maxHoles is
+// an outage, not a loss a resend could mend.
+func (d *downTrack) keepHoles(from, next uint16) {
+	const maxHoles = 64
+	if n := next - from; n > maxHoles {
+		from = next - maxHoles
+	}
+	off := uint16(d.seqOffset.Load())
+	for pub := from; pub != next; pub++ {
+		d.holes.keep(pub, pub-off)
+		d.sent.record(pub-off, pub)
+	}
 }
 
 // fecWanted reports whether the subscriber's link asks for FEC: it reports

@@ -238,3 +238,24 @@ func (m *seqMap) lookup(seq uint16) (pub uint16, fec, known bool) {
 	}
 	return uint16(v), v&seqMapFEC != 0, true
 }
+
+// holeMap keeps, for publisher's packets not come yet, the sequence number
+// the subscriber's numbering left for each. Owned by the track's read loop.
+type holeMap [packetCacheSize]uint64
+
+const holeKnown = 1 << 32
+
+func (m *holeMap) keep(pub, seq uint16) {
+	m[pub&(packetCacheSize-1)] = holeKnown | uint64(pub)<<16 | uint64(seq)
+}
+
+// take returns the number kept for pub, and forgets it.
+func (m *holeMap) take(pub uint16) (seq uint16, ok bool) {
+	v := &m[pub&(packetCacheSize-1)]
+	if *v&holeKnown == 0 || uint16(*v>>16) != pub {
+		return 0, false
+	}
+	seq = uint16(*v)
+	*v = 0
+	return seq, true
+}

@@ -339,3 +339,45 @@ func TestFECProtectsOnlyTheBaseLayer(t *testing.T) {
 	}
 	checkRecovery(t, d, w, []int{7}) // the middle packet of the second base-layer frame
 }
+
+// TestLatePacketKeepsItsPlaceAfterFEC: a publisher's packet that arrives late
+// (its resend, after a loss on the publisher's link) is sent to a subscriber
+// that gets FEC under the number its gap was left at, though FEC packets
+// sent since have moved the numbering; a NACK for that gap asks for it.
+func TestLatePacketKeepsItsPlaceAfterFEC(t *testing.T) {
+	d, w := fecSubscriber(t, 13)
+	d.vp8 = true
+	var out rtpScratch
+	const late = 1001 // the base-layer frame's middle packet, lost on the publisher's link
+	ts := uint32(0)
+	frame := func(first uint16, n int, skip uint16) {
+		for i := range n {
+			seq := first + uint16(i)
+			if seq == skip {
+				continue
+			}
+			payload := append([]byte{0x80, 0x20, 0}, bytes.Repeat([]byte{byte(seq)}, 200)...) // X; T; TID 0
+			d.forwardRTP(&rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts, Marker: i == n-1}, payload, &out)
+		}
+		ts += 3000
+	}
+	frame(1000, 3, late)
+	frame(1003, 3, 0)
+	frame(1006, 3, 0)
+	gap := w.got[0].hdr.SequenceNumber + 1
+	if pub, ok := d.publisherSeq(gap); !ok || pub != late {
+		t.Errorf("a NACK for %d asks for the publisher's %d (%v), want %d", gap, pub, ok, late)
+	}
+	d.forwardRTP(&rtp.Header{Version: 2, SequenceNumber: late, Timestamp: 0}, append([]byte{0x80, 0x20, 0}, bytes.Repeat([]byte{late & 0xff}, 200)...), &out)
+	got := w.got[len(w.got)-1].hdr.SequenceNumber
+	if got != gap {
+		t.Errorf("the late packet went out as %d, want %d, the gap it left", got, gap)
+	}
+	seen := map[uint16]bool{}
+	for _, p := range w.got {
+		if seen[p.hdr.SequenceNumber] {
+			t.Errorf("%d sent twice", p.hdr.SequenceNumber)
+		}
+		seen[p.hdr.SequenceNumber] = true
+	}
+}
