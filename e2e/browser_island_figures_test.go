@@ -99,6 +99,9 @@ func browserIslandRun(t *testing.T, browser context.Context, name string, adapt 
 	time.Sleep(time.Until(changed.Add(islandPhase)))
 	atStation, atAgent := callStats(kiosk.tab).since(atStation0), callStats(agent.tab).since(atAgent0)
 	t.Logf("kiosk's freezes on the profile: %s", freezeSplit(kiosk.tab))
+	t.Logf("agent's view of the station's camera: %.1f fps, %d×%d, %.0f freezes (%.1f s)",
+		atAgent.Video.Frames/islandPhase.Seconds(), atAgent.Video.Width, atAgent.Video.Height,
+		atAgent.Video.Freezes, atAgent.Video.FreezeSeconds)
 	if testing.Verbose() {
 		logVideoPath(t, n, kiosk.tab, agent.tab)
 		_, down := link.Stats()
