@@ -298,19 +298,19 @@ func (d *downTrack) forwardRTP(src *rtp.Header, payload []byte, out *rtpScratch)
 	return d.forwardProtected(b, src, seq, payload, out)
 }
 
-// keepHoles notes the publisher's packets from from up to next, skipped over
-// because they have not come, under the numbers the
-// subscriber's numbering leaves for them now: a NACK for one asks for it, and
-// if it comes late it goes out under its number, though FEC or skipped
-// padding may have moved the numbering since. A longer run than maxHoles is
-// an outage, not a loss a resend could mend.
-func (d *downTrack) keepHoles(from, next uint16) {
+// keepHoles notes the publisher's packets from first up to next (not
+// included), skipped over because they have not come, under the numbers the
+// subscriber's numbering leaves them now: a NACK for one asks for it, and one
+// that comes late goes out under its number, though FEC or skipped padding
+// may have moved the numbering since. A run longer than maxHoles is an
+// outage, not a loss a resend could mend.
+func (d *downTrack) keepHoles(first, next uint16) {
 	const maxHoles = 64
-	if n := next - from; n > maxHoles {
-		from = next - maxHoles
+	if next-first > maxHoles {
+		first = next - maxHoles
 	}
 	off := uint16(d.seqOffset.Load())
-	for pub := from; pub != next; pub++ {
+	for pub := first; pub != next; pub++ {
 		d.holes.keep(pub, pub-off)
 		d.sent.record(pub-off, pub)
 	}
