@@ -44,8 +44,11 @@ type Config struct {
 // flag it reads "first-last" (empty: none).
 type PortRange [2]uint16
 
+// IsZero tells that no range is set.
+func (r PortRange) IsZero() bool { return r == PortRange{} }
+
 func (r *PortRange) String() string {
-	if r == nil || r[0] == 0 {
+	if r == nil || r.IsZero() {
 		return ""
 	}
 	return fmt.Sprintf("%d-%d", r[0], r[1])
@@ -70,7 +73,7 @@ func (r *PortRange) Set(s string) error {
 
 // check tells a usable range, or none, from one that is not.
 func (r PortRange) check() error {
-	if r != (PortRange{}) && (r[0] == 0 || r[1] < r[0]) {
+	if !r.IsZero() && (r[0] == 0 || r[1] < r[0]) {
 		return fmt.Errorf("udp port range %d-%d: want first ≤ last, both above 0", r[0], r[1])
 	}
 	return nil
@@ -96,9 +99,6 @@ func (c Config) validate() error {
 	}
 	return nil
 }
-
-// perConnectionUDP tells whether each PeerConnection has its own UDP port.
-func (c Config) perConnectionUDP() bool { return c.UDPPorts[0] != 0 }
 
 func (c Config) logger() *slog.Logger {
 	if c.Logger == nil {

@@ -31,7 +31,7 @@ const udpSocketBuffer = 4 << 20
 
 func openTransport(cfg Config, logs logging.LoggerFactory) (*transport, error) {
 	t := &transport{}
-	if !cfg.perConnectionUDP() {
+	if cfg.UDPPorts.IsZero() { // one port for all, not one per connection
 		if err := t.openUDPMux(cfg, logs); err != nil {
 			return nil, err
 		}

@@ -79,7 +79,7 @@ func cmdBench(ctx context.Context, args []string) error {
 	if b.udpBuf > 0 {
 		b.note(fmt.Sprintf("every node runs as `loadgen node` with a %d-byte media socket receive buffer", b.udpBuf))
 	}
-	if udpPorts != (media.PortRange{}) {
+	if !udpPorts.IsZero() {
 		b.note(fmt.Sprintf("every node runs as `loadgen node` with a UDP port per media connection from %s", udpPorts.String()))
 	}
 	var runErr error
@@ -188,7 +188,7 @@ func (b *bench) withNode(ctx context.Context, spec nodeSpec, fn func(base loadge
 // nodeCommand is the node binary and its extra flags for spec.
 func (b *bench) nodeCommand(spec nodeSpec) (string, []string, error) {
 	profiled := spec.profile != "" && b.profile != ""
-	if spec.record && !spec.selfNode && !profiled && b.udpBuf == 0 && b.udpPorts == (media.PortRange{}) {
+	if spec.record && !spec.selfNode && !profiled && b.udpBuf == 0 && b.udpPorts.IsZero() {
 		return b.bin, nil, nil
 	}
 	self, err := os.Executable()

@@ -11,7 +11,6 @@ import (
 	"runtime/pprof"
 	"time"
 
-	"cloudwindow/media"
 	"cloudwindow/node"
 )
 
@@ -58,7 +57,7 @@ func parseNodeFlags(args []string) (nodeOptions, error) {
 	if err := fs.Parse(args); err != nil {
 		return nodeOptions{}, err
 	}
-	if o.udpBuffer > 0 && cfg.UDPPorts != (media.PortRange{}) {
+	if o.udpBuffer > 0 && !cfg.UDPPorts.IsZero() {
 		return nodeOptions{}, errors.New("--udp-read-buffer sets the shared media socket's buffer: not with --media-udp-ports")
 	}
 	cfg.LoopbackOnly, cfg.NoRecording = true, !*record
