@@ -114,7 +114,8 @@ func (p *Peer) notifyLink(f func(LinkNotifier)) {
 }
 
 // capPublisher tells this peer, as a publisher, the most video its receivers can
-// take: by REMB to its browser's encoder and, on a marked change, by signaling.
+// take: by REMB to its browser (with its audio, see publisherCap.total) and, on
+// a marked change, by signaling.
 // A receiver that gets video takes its delay-based estimate (random loss does not
 // lower it) less room for resends, audio and its redundancy, and the share FEC
 // adds to its video; at least videoCapFloor, and a step over what it is sent
@@ -144,8 +145,9 @@ func (p *Peer) capPublisher(now time.Time, peers []*Peer) {
 	if limit == 0 {
 		return
 	}
-	limit = p.cap.next(now, limit, paused, p.counters.videoBytesPublished.Load())
-	remb := &rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: float32(limit), SSRCs: ssrcs}
+	sent := published{video: p.counters.videoBytesPublished.Load(), audioWire: p.counters.audioWireBytesPublished.Load()}
+	limit = p.cap.next(now, limit, paused, sent)
+	remb := &rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: float32(p.cap.total()), SSRCs: ssrcs}
 	if err := p.pc.WriteRTCP([]rtcp.Packet{remb}); err != nil {
 		p.log.Debug("send remb", "err", err)
 	}

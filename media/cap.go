@@ -9,27 +9,50 @@ import "time"
 // own cap down tick after tick until video paused, with the link idle.
 const capUsedShare = 0.7
 
+// packetOverhead is what a packet costs on the wire beyond its RTP bytes:
+// IPv4 and UDP headers and the SRTP authentication tag. A browser's own
+// estimate counts it.
+const packetOverhead = 20 + 8 + 10
+
 // publisherCap keeps one publisher's video cap between adaptation ticks. It
 // belongs to the room's adaptation loop.
 type publisherCap struct {
 	cur       int // the cap in force, bit/s; 0 before the first
-	lastBytes uint64
+	last      published
 	lastAt    time.Time
 	rate      float64 // the publisher's video bit/s, smoothed
+	audioRate float64 // its audio on the wire, bit/s, smoothed
+}
+
+// published is what a publisher has sent so far, in bytes.
+type published struct {
+	video, audioWire uint64
 }
 
 // next returns the cap to apply, given what the receivers can take (want) and
-// the publisher's video byte counter: a higher cap at once; a lower one to a
+// what the publisher has sent: a higher cap at once; a lower one to a
 // publisher that uses its current cap or sends more than want, or when video
 // to a receiver is paused. A starved publisher keeps its cap.
-func (c *publisherCap) next(now time.Time, want int, paused bool, videoBytes uint64) int {
+func (c *publisherCap) next(now time.Time, want int, paused bool, sent published) int {
 	if secs := now.Sub(c.lastAt).Seconds(); !c.lastAt.IsZero() && secs > 0 {
-		c.rate = 0.5*c.rate + 0.5*float64(videoBytes-c.lastBytes)*8/secs
+		c.rate = 0.5*c.rate + 0.5*float64(sent.video-c.last.video)*8/secs
+		audio := float64(sent.audioWire-c.last.audioWire) * 8 / secs
+		if c.audioRate == 0 {
+			c.audioRate = audio
+		}
+		c.audioRate = 0.5*c.audioRate + 0.5*audio
 	}
-	c.lastBytes, c.lastAt = videoBytes, now
+	c.last, c.lastAt = sent, now
 	used := c.rate >= capUsedShare*float64(c.cur) || c.rate > float64(want)
 	if c.cur == 0 || want >= c.cur || paused || used {
 		c.cur = want
 	}
 	return c.cur
 }
+
+// total is the most the publisher's browser may send on its connection (its
+// REMB): the video cap and the audio it sends. A browser applies REMB to all
+// it sends, so the video cap alone would leave its video less than the cap by
+// the audio's rate: the pacer would then hold the camera's packets, up to 2 s
+// behind its voice (Chromium's queue limit).
+func (c *publisherCap) total() int { return c.cur + int(c.audioRate) }

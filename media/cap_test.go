@@ -16,7 +16,7 @@ func TestLowerCapWaitsForASenderThatUsesItsCap(t *testing.T) {
 	tick := func(want int, sendingBps int, paused bool) int {
 		now = now.Add(500 * time.Millisecond)
 		sent += uint64(sendingBps / 8 / 2)
-		return c.next(now, want, paused, sent)
+		return c.next(now, want, paused, published{video: sent})
 	}
 	steps := []struct {
 		name    string
@@ -38,6 +38,34 @@ func TestLowerCapWaitsForASenderThatUsesItsCap(t *testing.T) {
 	for _, s := range steps {
 		if got := tick(s.want, s.sending, s.paused); got != s.cap {
 			t.Fatalf("%s: cap %d, want %d", s.name, got, s.cap)
+		}
+	}
+}
+
+// TestPublisherTotalCarriesItsAudio: what a publisher's browser is told it may
+// send in all is its video cap and the audio it sends, as the audio's rate
+// changes; a browser applies that figure to its audio too.
+func TestPublisherTotalCarriesItsAudio(t *testing.T) {
+	var c publisherCap
+	now := time.Unix(0, 0)
+	var sent published
+	steps := []struct {
+		audioBps int
+		total    int
+	}{
+		{0, 200_000},      // no rate known yet: the cap alone
+		{80_000, 280_000}, // the first rate measured is taken as it is
+		{80_000, 280_000},
+		{40_000, 260_000}, // smoothed towards a quieter voice
+		{40_000, 250_000},
+	}
+	for i, s := range steps {
+		now = now.Add(500 * time.Millisecond)
+		sent.video += 200_000 / 8 / 2
+		sent.audioWire += uint64(s.audioBps / 8 / 2)
+		c.next(now, 200_000, false, sent)
+		if got := c.total(); got != s.total {
+			t.Fatalf("tick %d (audio %d bit/s): total %d, want %d", i, s.audioBps, got, s.total)
 		}
 	}
 }

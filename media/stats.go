@@ -43,6 +43,7 @@ type PeerStats struct {
 type peerCounters struct {
 	packetsPublished, bytesPublished atomic.Uint64
 	videoBytesPublished              atomic.Uint64
+	audioWireBytesPublished          atomic.Uint64 // with each packet's IP, UDP and SRTP overhead
 	packetsForwarded, bytesForwarded atomic.Uint64
 	nacksAnswered, keyframeRequests  atomic.Uint64
 	nacksSuppressed                  atomic.Uint64

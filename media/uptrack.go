@@ -86,6 +86,8 @@ func (u *upTrack) forward(raw []byte) {
 	u.publisher.bytesPublished.Add(uint64(len(raw)))
 	if u.info.Kind == webrtc.RTPCodecTypeVideo {
 		u.publisher.videoBytesPublished.Add(uint64(len(raw)))
+	} else {
+		u.publisher.audioWireBytesPublished.Add(uint64(len(raw) + packetOverhead))
 	}
 	padding := u.inOrderPadding()
 	if u.cache != nil && !padding {
