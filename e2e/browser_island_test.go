@@ -97,7 +97,10 @@ const videoFramesDecoded = `(async () => {
 // TestBrowserCapReachesStandingConnections runs a kiosk and console call on
 // standing connections (made ahead of the call, adopted at accept) whose media
 // crosses a 256 kbit/s link: each browser's camera must take the cap the node
-// tells it, under 250 kbit/s and at 320 px wide, not only the node's REMB.
+// tells it, under 250 kbit/s and at 320 px wide, not only the node's REMB. And
+// the REMB leaves room for each browser's audio beside its camera: a browser
+// applies it to all it sends, and a REMB of the camera's cap alone held the
+// camera's packets in its pacer, up to 2 s behind the voice.
 func TestBrowserCapReachesStandingConnections(t *testing.T) {
 	browser := startBrowser(t)
 	thin := linkemu.Profiles["good"]
@@ -111,4 +114,27 @@ func TestBrowserCapReachesStandingConnections(t *testing.T) {
 			return e?.maxBitrate > 0 && e.maxBitrate < 250000 && s.track.getSettings().width / e.scaleResolutionDownBy <= 320;
 		})()`, "the camera capped under 250 kbit/s at 320 px wide")
 	}
+	for _, p := range []*tab{kiosk.tab, agent.tab} {
+		if n := evalJS[int](p, audioBesideCappedCamera); n < 8 {
+			t.Fatalf("the browser's send estimate over its camera's cap by its audio's share in %d of 10 samples, want 8 or more", n)
+		}
+	}
 }
+
+// audioBesideCappedCamera counts, of 10 samples half a second apart, those in
+// which the page's own send estimate (which the node's REMB bounds) exceeds its
+// camera's cap by 70 kbit/s or more: room for its audio, about 100 kbit/s on
+// the wire with RED. A REMB of the cap alone kept it within 40 kbit/s of it
+// once the REMB had taken.
+const audioBesideCappedCamera = `(async () => {
+	const pc = window.cloudWindow.call.connection?.pc;
+	let n = 0;
+	for (let i = 0; i < 10; i++) {
+		await new Promise((r) => setTimeout(r, 500));
+		const cap = pc?.getSenders().find((x) => x.track?.kind === 'video')?.getParameters().encodings?.[0]?.maxBitrate;
+		for (const s of (await pc.getStats()).values()) {
+			if (cap && s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate >= cap + 70000) n++;
+		}
+	}
+	return n;
+})()`
