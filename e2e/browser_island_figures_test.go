@@ -95,10 +95,14 @@ func browserIslandRun(t *testing.T, browser context.Context, name string, adapt 
 	changed := time.Now()
 	_, down0 := link.Stats()
 	atStation0, atAgent0 := callStats(kiosk.tab), callStats(agent.tab)
+	held0 := evalJS[[2]float64](agent.tab, cameraSendDelay)
 	adapted, pausedPolls := timeToAdapt(t, n, callID, agent.tab, p.Down.RateBps, changed)
 	time.Sleep(time.Until(changed.Add(islandPhase)))
 	atStation, atAgent := callStats(kiosk.tab).since(atStation0), callStats(agent.tab).since(atAgent0)
 	t.Logf("kiosk's freezes on the profile: %s", freezeSplit(kiosk.tab))
+	held := evalJS[[2]float64](agent.tab, cameraSendDelay)
+	t.Logf("agent's camera packets held in its browser before sending: %.0f ms on average",
+		1000*(held[1]-held0[1])/max(1, held[0]-held0[0]))
 	t.Logf("agent's view of the station's camera: %.1f fps, %d×%d, %.0f freezes (%.1f s)",
 		atAgent.Video.Frames/islandPhase.Seconds(), atAgent.Video.Width, atAgent.Video.Height,
 		atAgent.Video.Freezes, atAgent.Video.FreezeSeconds)
@@ -294,6 +298,17 @@ func (s browserCallStats) since(before browserCallStats) browserCallStats {
 	s.SentVideoBytes -= before.SentVideoBytes
 	return s
 }
+
+// cameraSendDelay is the page's camera packets sent so far and the seconds
+// they waited in the browser's pacer in all (totalPacketSendDelay).
+const cameraSendDelay = `(async () => {
+	const pc = window.cloudWindow.call.connection?.pc;
+	let out = [0, 0];
+	for (const s of (await pc.getStats()).values()) {
+		if (s.type === 'outbound-rtp' && s.kind === 'video' && s.packetsSent > out[0]) out = [s.packetsSent, s.totalPacketSendDelay ?? 0];
+	}
+	return out;
+})()`
 
 // watchFreezes has the page note its received video's freeze count and
 // frozen time every 50 ms, for freezeSplit.
