@@ -95,14 +95,14 @@ func browserIslandRun(t *testing.T, browser context.Context, name string, adapt 
 	changed := time.Now()
 	_, down0 := link.Stats()
 	atStation0, atAgent0 := callStats(kiosk.tab), callStats(agent.tab)
-	held0 := evalJS[[2]float64](agent.tab, cameraSendDelay)
+	held0, kioskHeld0 := evalJS[[2]float64](agent.tab, cameraSendDelay), evalJS[[2]float64](kiosk.tab, cameraSendDelay)
 	adapted, pausedPolls := timeToAdapt(t, n, callID, agent.tab, p.Down.RateBps, changed)
 	time.Sleep(time.Until(changed.Add(islandPhase)))
 	atStation, atAgent := callStats(kiosk.tab).since(atStation0), callStats(agent.tab).since(atAgent0)
 	t.Logf("kiosk's freezes on the profile: %s", freezeSplit(kiosk.tab))
-	held := evalJS[[2]float64](agent.tab, cameraSendDelay)
-	t.Logf("agent's camera packets held in its browser before sending: %.0f ms on average",
-		1000*(held[1]-held0[1])/max(1, held[0]-held0[0]))
+	held, kioskHeld := evalJS[[2]float64](agent.tab, cameraSendDelay), evalJS[[2]float64](kiosk.tab, cameraSendDelay)
+	t.Logf("camera packets held in the browser before sending: the agent's %.0f ms, the kiosk's %.0f ms on average",
+		1000*(held[1]-held0[1])/max(1, held[0]-held0[0]), 1000*(kioskHeld[1]-kioskHeld0[1])/max(1, kioskHeld[0]-kioskHeld0[0]))
 	t.Logf("agent's view of the station's camera: %.1f fps, %d×%d, %.0f freezes (%.1f s)",
 		atAgent.Video.Frames/islandPhase.Seconds(), atAgent.Video.Width, atAgent.Video.Height,
 		atAgent.Video.Freezes, atAgent.Video.FreezeSeconds)

@@ -76,7 +76,7 @@ func TestBrowserIslandStationStartsLow(t *testing.T) {
 
 // startsLow checks that the kiosk's call sends with the low-bandwidth
 // profile's limits: both video senders at most 150 kbit/s, the camera scaled
-// down by 2, the document camera at 2 fps.
+// down by 2, the document camera at 2 fps, the microphone at a speech rate.
 func startsLow(t *testing.T, kiosk station) {
 	t.Helper()
 	kiosk.waitJS(`(window.cloudWindow.call.connection?.pc.getSenders() ?? []).filter((s) => s.track?.kind === 'video').length === 2`, "two video senders")
@@ -100,6 +100,11 @@ func startsLow(t *testing.T, kiosk station) {
 	}
 	if !camera || !document {
 		t.Errorf("sender encodings %s: want the camera scaled down by 2 and the document camera at 2 fps", raw)
+	}
+	mic := evalJS[float64](kiosk.tab, `(window.cloudWindow.call.connection.pc.getSenders()
+		.find((s) => s.track?.kind === 'audio')?.getParameters().encodings?.[0]?.maxBitrate ?? 0)`)
+	if mic != 20_000 {
+		t.Errorf("the microphone starts at maxBitrate %.0f, want a speech rate of 20 kbit/s", mic)
 	}
 }
 

@@ -1,6 +1,6 @@
 // @ts-check
-// Video encoder limits from the station's link profile (welcome.link_profile)
-// and the server's caps (call.bitrate_limit). A station an admin marked as
+// Encoder limits from the station's link profile (welcome.link_profile) and
+// the server's caps (call.bitrate_limit). A station an admin marked as
 // island / low bandwidth starts its encoders low instead of probing down from
 // high; its limits stay the ceiling, and a cap from the server lowers them.
 // On a weak link the document camera's live picture drops to a slideshow:
@@ -12,6 +12,11 @@
  * @typedef {{maxBitrate?: number, maxFramerate?: number, scaleResolutionDownBy?: number}} SendEncoding
  */
 
+// A station marked low-bandwidth sends its microphone at a speech rate: Opus's
+// default (~32 kbit/s, doubled by RED, ~100 kbit/s on the wire with 50
+// packets a second of headers) took so much of a 256 kbit/s uplink that the
+// browser held the camera's packets up to 2 s before sending them.
+const voiceBitrate = 20_000;
 // Below this cap the document camera's live picture is a slideshow.
 const documentSlowBelow = 300_000;
 const documentSlowFps = 2;
@@ -39,13 +44,15 @@ function limitsFor(profile, source) {
 }
 
 /**
- * startEncoding is the encoding a video sender starts with, or null to let
- * the browser start as it likes.
+ * startEncoding is the encoding a sender starts with, or null to let the
+ * browser start as it likes: video within the profile's limits, the
+ * microphone at a speech rate on a station marked low-bandwidth.
  * @param {LinkProfile | null | undefined} profile
- * @param {string} source
+ * @param {string} source "camera", "document" or "audio"
  * @returns {SendEncoding | null}
  */
 export function startEncoding(profile, source) {
+  if (source === 'audio') return profile?.profile === 'low_bandwidth' ? { maxBitrate: voiceBitrate } : null;
   const l = limitsFor(profile, source);
   if (!l) return null;
   /** @type {SendEncoding} */
