@@ -102,7 +102,7 @@ func browserIslandRun(t *testing.T, browser context.Context, name string, adapt 
 	t.Logf("kiosk's freezes on the profile: %s", freezeSplit(kiosk.tab))
 	held, kioskHeld := evalJS[[2]float64](agent.tab, cameraSendDelay), evalJS[[2]float64](kiosk.tab, cameraSendDelay)
 	t.Logf("camera packets held in the browser before sending: the agent's %.0f ms, the kiosk's %.0f ms on average",
-		1000*(held[1]-held0[1])/max(1, held[0]-held0[0]), 1000*(kioskHeld[1]-kioskHeld0[1])/max(1, kioskHeld[0]-kioskHeld0[0]))
+		heldMs(held0, held), heldMs(kioskHeld0, kioskHeld))
 	t.Logf("agent's view of the station's camera: %.1f fps, %d×%d, %.0f freezes (%.1f s)",
 		atAgent.Video.Frames/islandPhase.Seconds(), atAgent.Video.Width, atAgent.Video.Height,
 		atAgent.Video.Freezes, atAgent.Video.FreezeSeconds)
@@ -309,6 +309,12 @@ const cameraSendDelay = `(async () => {
 	}
 	return out;
 })()`
+
+// heldMs is how long, on average, the camera packets sent between two
+// cameraSendDelay readings waited in the browser.
+func heldMs(before, after [2]float64) float64 {
+	return 1000 * (after[1] - before[1]) / max(1, after[0]-before[0])
+}
 
 // watchFreezes has the page note its received video's freeze count and
 // frozen time every 50 ms, for freezeSplit.

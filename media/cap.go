@@ -9,11 +9,6 @@ import "time"
 // own cap down tick after tick until video paused, with the link idle.
 const capUsedShare = 0.7
 
-// packetOverhead is what a packet costs on the wire beyond its RTP bytes:
-// IPv4 and UDP headers and the SRTP authentication tag. A browser's own
-// estimate counts it.
-const packetOverhead = 20 + 8 + 10
-
 // publisherCap keeps one publisher's video cap between adaptation ticks. It
 // belongs to the room's adaptation loop.
 type publisherCap struct {

@@ -39,6 +39,11 @@ type PeerStats struct {
 	FractionLost float64
 }
 
+// packetOverhead is what a packet costs on the wire beyond its RTP bytes:
+// IPv4 and UDP headers and the SRTP authentication tag. A browser's own
+// estimate counts it.
+const packetOverhead = 20 + 8 + 10
+
 // peerCounters is updated from read loops without locks.
 type peerCounters struct {
 	packetsPublished, bytesPublished atomic.Uint64
