@@ -16,9 +16,10 @@ const (
 	// minVideoCap is the least video cap told to a publisher: it still feeds the
 	// local recorder while the far end receives audio only.
 	minVideoCap = 60_000
-	// videoCapFloor is the least cap while video flows to every receiver: it
-	// carries 320×180 at a usable frame rate. Below it video pauses instead
-	// (see videoGate), which needs loss as well as a low estimate.
+	// videoCapFloor is the least a receiver's video takes of its link while
+	// video flows to it, FEC included: it carries 320×180 at a usable frame
+	// rate. Below it video pauses instead (see videoGate), which needs loss as
+	// well as a low estimate.
 	videoCapFloor = 140_000
 	// resendHeadroom is the share of a receiver's delay-based estimate a cap
 	// gives to forwarded video and audio: the rest carries the resends of a lossy
@@ -116,10 +117,8 @@ func (p *Peer) notifyLink(f func(LinkNotifier)) {
 // capPublisher tells this peer, as a publisher, the most video its receivers can
 // take: by REMB to its browser (with its audio, see publisherCap.total) and, on
 // a marked change, by signaling.
-// A receiver that gets video takes its delay-based estimate (random loss does not
-// lower it) less room for resends, audio and its redundancy, and the share FEC
-// adds to its video; at least videoCapFloor, and a step over what it is sent
-// while its link is probed (linkProbe). One whose video is paused takes
+// A receiver that gets video takes its videoShare, or a step over what it is
+// sent while its link is probed (linkProbe). One whose video is paused takes
 // minVideoCap.
 // Monitors do not count (a supervisor's link must not starve the call), nor does
 // the recorder, which is local.
@@ -133,8 +132,7 @@ func (p *Peer) capPublisher(now time.Time, peers []*Peer) {
 		if s.bwe == nil || s.party == p.party || s.party == PartyMonitor {
 			continue
 		}
-		video := float64(int(resendHeadroom*float64(s.bwe.delayEstimate())) - audioAllowance - s.redundancyRate())
-		est := max(int(video/(1+s.fecOverhead())), videoCapFloor, s.probe.minCap())
+		est := max(videoShare(s.bwe.delayEstimate(), s.redundancyRate(), s.fecOverhead()), s.probe.minCap())
 		if s.gate.videoOff() {
 			est, paused = minVideoCap, true
 		}
@@ -155,6 +153,17 @@ func (p *Peer) capPublisher(now time.Time, peers []*Peer) {
 		p.capSent = limit
 		p.notifyLink(func(n LinkNotifier) { n.BitrateLimit(limit) })
 	}
+}
+
+// videoShare is the video cap one receiver's link takes: its delay-based
+// estimate (random loss does not lower it) less room for resends, audio and
+// its redundancy, and less the share fec that FEC adds to its video. The floor
+// holds for video and its FEC together: a floor on the video alone, with FEC
+// and audio beside it, filled a 256 kbit/s link's queue until it dropped
+// packets in bursts that neither FEC nor resends could mend in time.
+func videoShare(delayEstimate, redundancy int, fec float64) int {
+	video := resendHeadroom*float64(delayEstimate) - audioAllowance - float64(redundancy)
+	return int(max(video, videoCapFloor) / (1 + fec))
 }
 
 // videoSSRCs lists the SSRCs of the video this peer publishes.

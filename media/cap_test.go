@@ -69,3 +69,34 @@ func TestPublisherTotalCarriesItsAudio(t *testing.T) {
 		}
 	}
 }
+
+// TestVideoShareKeepsFECInsideTheFloor: a receiver's video cap leaves its link
+// room for resends, audio and FEC, and at the floor the video and its FEC
+// together take no more than the floor, so that a thin link is not overrun by
+// the floor itself.
+func TestVideoShareKeepsFECInsideTheFloor(t *testing.T) {
+	cases := []struct {
+		name       string
+		estimate   int
+		redundancy int
+		fec        float64
+		want       int
+	}{
+		{"good link", 1_000_000, 0, 0, 820_000},
+		{"audio redundancy", 1_000_000, 20_000, 0, 800_000},
+		{"FEC shares the rest", 1_000_000, 0, 0.25, 656_000},
+		{"thin link: the floor", 200_000, 0, 0, videoCapFloor},
+		{"thin link with FEC: the floor in all", 200_000, 0, 0.25, 112_000},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := videoShare(c.estimate, c.redundancy, c.fec)
+			if got != c.want {
+				t.Fatalf("videoShare(%d, %d, %.2f) = %d, want %d", c.estimate, c.redundancy, c.fec, got, c.want)
+			}
+			if withFEC := float64(got) * (1 + c.fec); withFEC < videoCapFloor-1 {
+				t.Fatalf("video and FEC %.0f bit/s, under the floor %d", withFEC, videoCapFloor)
+			}
+		})
+	}
+}
