@@ -334,17 +334,16 @@ func (d *downTrack) forwardProtected(b *trackBinding, src *rtp.Header, seq uint1
 		return false
 	}
 	f.sent += rtpHeaderLen + 1 + len(payload)
-	// Of video in temporal layers only the base layer is protected, each of
-	// its frames on its own: a frame lost above it spoils a frame or two,
-	// one lost in it every frame up to the next base-layer frame.
-	tid, layered := uint8(0), false
+	// Video in temporal layers is protected a frame at a time, in every layer:
+	// a receiver holds each frame after a missing one, whatever its layer,
+	// until the missing one comes, so any frame FEC does not mend waits for a
+	// resend, a round trip and more on a weak link.
+	layered := false
 	if d.vp8 {
-		tid, layered = vp8TemporalLayer(payload)
+		_, layered = vp8TemporalLayer(payload)
 	}
-	if tid == 0 {
-		f.add(seq, src.Marker, b.payloadType, src.Timestamp, payload)
-	}
-	if src.Marker && f.size() > 0 && tid == 0 && (layered || f.due(src.Timestamp)) {
+	f.add(seq, src.Marker, b.payloadType, src.Timestamp, payload)
+	if src.Marker && (layered || f.due(src.Timestamp)) {
 		d.sendFEC(b, src, out)
 	}
 	return true

@@ -16,10 +16,13 @@ import (
 // freezes the picture. Every few video packets the node adds FEC packets, each
 // the XOR of some of them, so that the receiver rebuilds a lost packet from the
 // others at once. Packets are interleaved across the FEC packets of a group, so
-// that a burst of losses falls on different ones. Of video sent in temporal
-// layers (VP8 L1T3) only the base layer is protected, each frame a group: a
-// loss above it costs a frame or two, a loss in it freezes the picture until
-// the next base-layer frame.
+// that a burst of losses falls on different ones. Video sent in temporal
+// layers (VP8 L1T3) is protected a frame at a time, every layer: Chromium
+// holds every frame after a missing one, whatever its layer, until it comes,
+// so a loss in any layer not mended at once freezes the picture for a resend.
+// On a thin link that costs video half its bits (one FEC packet for a frame of
+// one), taken off its cap (fecOverhead): a coarser picture that moves rather
+// than a sharper one that freezes.
 //
 // The receiver's decoder sees each media packet as it arrived with the RED
 // header taken off and the transport-wide sequence number zeroed (it is

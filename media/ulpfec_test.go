@@ -296,16 +296,17 @@ func BenchmarkForwardProtected(b *testing.B) {
 	}
 }
 
-// TestFECProtectsOnlyTheBaseLayer sends VP8 in three temporal layers (the
-// pattern 0 2 1 2) to a lossy subscriber: each base-layer frame, and only
-// those, is followed by FEC over its own packets, and a lost base-layer packet
-// is rebuilt.
-func TestFECProtectsOnlyTheBaseLayer(t *testing.T) {
+// TestFECProtectsEveryFrame sends VP8 in three temporal layers (the pattern
+// 0 2 1 2) to a lossy subscriber: each frame, whatever its layer, is followed
+// by FEC over its own packets, and lost packets of upper-layer frames and of
+// a base-layer frame are rebuilt.
+func TestFECProtectsEveryFrame(t *testing.T) {
 	d, w := fecSubscriber(t, 13)
 	d.vp8 = true // a VP8 track, whose descriptors name the layers
 	var out rtpScratch
 	seq, ts := uint16(1000), uint32(0)
-	for frame, tid := range []uint8{0, 2, 1, 2, 0, 2, 1, 2, 0} {
+	layers := []uint8{0, 2, 1, 2, 0, 2, 1, 2, 0}
+	for frame, tid := range layers {
 		n := 1
 		if tid == 0 {
 			n = 3
@@ -329,15 +330,16 @@ func TestFECProtectsOnlyTheBaseLayer(t *testing.T) {
 			continue
 		}
 		fecs++
-		prev := w.got[i-1]
-		if tid, _ := vp8TemporalLayer(prev.payload[1:]); tid != 0 || !prev.hdr.Marker {
-			t.Errorf("FEC packet %d follows a packet of layer %d (marker %v), not a base-layer frame's last", p.hdr.SequenceNumber, tid, prev.hdr.Marker)
+		if prev := w.got[i-1]; !prev.hdr.Marker || prev.payload[0] == b.fecPT {
+			t.Errorf("FEC packet %d does not follow a frame's last packet", p.hdr.SequenceNumber)
 		}
 	}
-	if fecs != 3 {
-		t.Fatalf("%d FEC packets, want one after each of the 3 base-layer frames", fecs)
+	if fecs != len(layers) {
+		t.Fatalf("%d FEC packets, want one after each of the %d frames", fecs, len(layers))
 	}
-	checkRecovery(t, d, w, []int{7}) // the middle packet of the second base-layer frame
+	// The one packet of a layer-2 and of a layer-1 frame, and the middle
+	// packet of the second base-layer frame.
+	checkRecovery(t, d, w, []int{3, 4, 7})
 }
 
 // TestLatePacketKeepsItsPlaceAfterFEC: a publisher's packet that arrives late
