@@ -138,3 +138,27 @@ const audioBesideCappedCamera = `(async () => {
 	}
 	return n;
 })()`
+
+// TestBrowserThinUplinkSpeechRate: a station no admin marked, whose uplink
+// turns thin in the call (island-weak's, after a good start), puts its
+// microphone at a speech rate once its browser holds its camera's packets,
+// and gives the microphone back its own rate once the link is good again.
+// At Opus's full rate the voice took so much of a 256 kbit/s uplink that the
+// camera reached the agent seconds behind it.
+func TestBrowserThinUplinkSpeechRate(t *testing.T) {
+	browser := startBrowser(t)
+	n, link, _ := islandNode(t, linkemu.Profiles["good"], true, browserNode)
+	_, kiosk := browserCall(t, browser, n)
+	const mic = `(window.cloudWindow.call.connection.pc.getSenders()
+		.find((s) => s.track?.kind === 'audio')?.getParameters().encodings?.[0]?.maxBitrate ?? 0)`
+	time.Sleep(5 * time.Second) // a few of the kiosk's samples on a good link
+	if got := evalJS[float64](kiosk.tab, mic); got != 0 {
+		t.Fatalf("the microphone at maxBitrate %.0f on a good link, want the browser's own rate", got)
+	}
+	thin := linkemu.Profiles["good"]
+	thin.Up = linkemu.Profiles["island-weak"].Up
+	link.SetProfile(thin)
+	kiosk.waitJS(mic+` === 20000`, "the microphone at a speech rate on a thin uplink")
+	link.SetProfile(linkemu.Profiles["good"])
+	kiosk.waitJS(mic+` === 0`, "the microphone back at its own rate once the link is good")
+}

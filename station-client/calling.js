@@ -227,6 +227,7 @@ export class StationCall extends EventTarget {
       relayOnly: kioskSettings().relayOnly,
       paused,
       linkProfile: this.#startProfile,
+      watchUplink: true,
     });
   }
 

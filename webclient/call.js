@@ -17,7 +17,7 @@
 // ICE failures are repaired with an ICE restart, and a reconnected WebSocket
 // re-sends whatever negotiation it missed.
 
-import { cameraDegradation, capEncoding, startEncoding } from './linkprofile.js';
+import { cameraDegradation, capEncoding, startEncoding, voiceEncoding, voiceRateWanted } from './linkprofile.js';
 
 // How long a "disconnected" ICE state may last before we restart ICE
 // instead of waiting for it to recover on its own.
@@ -31,6 +31,8 @@ const connectGrace = 10_000;
 const negotiationRetry = 3000;
 // The camera's temporal layers (addLocal).
 const cameraLayers = 'L1T3';
+// How often a station's call samples its own uplink (watchUplink).
+const uplinkEvery = 2000;
 
 export class CallConnection extends EventTarget {
   #sig;
@@ -67,6 +69,10 @@ export class CallConnection extends EventTarget {
   /** @type {import('./linkprofile.js').LinkProfile | null} */
   #profile;
   #unsubscribe = [];
+  #uplinkTimer = 0;
+  #voiceSlow = false;
+  /** @type {{delay: number, packets: number} | null} */
+  #cameraSent = null;
 
   // local is a list of {track, source, stream}: source is "audio", "camera"
   // or "document", as protocol.md labels sent tracks. relayOnly keeps media
@@ -75,8 +81,9 @@ export class CallConnection extends EventTarget {
   // it checks its link, so that ICE and DTLS across a slow link are done
   // before it queues, and the check's probe has the link to itself.
   // linkProfile, if given, starts the encoders in place of the station's
-  // own (welcome.link_profile).
-  constructor({ signaling, callId, iceServers = [], local = [], polite = false, relayOnly = false, extraAudio = true, paused = false, linkProfile = null }) {
+  // own (welcome.link_profile). watchUplink (a station's) puts the microphone
+  // at a speech rate while the browser's own figures say its uplink is thin.
+  constructor({ signaling, callId, iceServers = [], local = [], polite = false, relayOnly = false, extraAudio = true, paused = false, linkProfile = null, watchUplink = false }) {
     super();
     this.#paused = paused;
     this.#profile = linkProfile;
@@ -100,6 +107,47 @@ export class CallConnection extends EventTarget {
       signaling.on('rtc.candidate', (d) => this.#forThisCall(d) && this.#queueRemote(() => this.#addCandidate(d))),
       signaling.on('call.bitrate_limit', (d) => this.#forThisCall(d) && this.#capVideo(d.max_bitrate)),
     );
+    if (watchUplink) this.#uplinkTimer = window.setInterval(() => this.#watchUplink(), uplinkEvery);
+  }
+
+  // watchUplink samples the camera sender's own figures and sets the
+  // microphone's rate when they cross voiceRateWanted's lines: on a thin
+  // uplink the microphone's full rate made the browser hold the camera's
+  // packets seconds behind the voice.
+  async #watchUplink() {
+    const sender = this.#senderOf('camera');
+    if (!sender || this.#paused) return;
+    let delay = 0, packets = 0, sendBps = 0;
+    for (const s of (await sender.getStats()).values()) {
+      if (s.type === 'outbound-rtp') {
+        delay += s.totalPacketSendDelay ?? 0;
+        packets += s.packetsSent ?? 0;
+      } else if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') {
+        sendBps = s.availableOutgoingBitrate ?? 0;
+      }
+    }
+    const last = this.#cameraSent;
+    this.#cameraSent = { delay, packets };
+    if (!last || packets <= last.packets || !(sendBps > 0)) return;
+    const heldMs = (1000 * (delay - last.delay)) / (packets - last.packets);
+    const slow = voiceRateWanted(this.#voiceSlow, { heldMs, sendBps });
+    if (slow === this.#voiceSlow || this.#closed) return;
+    this.#voiceSlow = slow;
+    const mic = this.#senderOf('audio');
+    if (!mic) return;
+    const params = mic.getParameters();
+    for (const e of params.encodings ?? []) voiceEncoding(e, slow, this.#linkProfile);
+    try {
+      await mic.setParameters(params);
+    } catch (err) {
+      console.warn('call: microphone rate', err);
+    }
+  }
+
+  /** @param {string} source */
+  #senderOf(source) {
+    const local = this.#local.find((l) => l.source === source);
+    return local ? this.#pc.getSenders().find((s) => s.track === local.track) : undefined;
   }
 
   // capVideo holds the video encoders to what the other side's link can take
@@ -205,6 +253,7 @@ export class CallConnection extends EventTarget {
   close() {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#uplinkTimer);
     clearTimeout(this.#disconnectTimer);
     clearTimeout(this.#connectTimer);
     clearTimeout(this.#retryTimer);

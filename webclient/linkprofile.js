@@ -17,6 +17,14 @@
 // packets a second of headers) took so much of a 256 kbit/s uplink that the
 // browser held the camera's packets up to 2 s before sending them.
 const voiceBitrate = 20_000;
+// A station whose uplink turns thin in a call (after a check that found it
+// good, or with no check) goes to the speech rate too: when its camera's
+// packets wait in the browser (its pacer holds what the link cannot take)
+// while its own send estimate is low. It goes back once the estimate is well
+// over that.
+const cameraHeldMs = 250;
+const thinUplinkBelow = 350_000;
+const thinUplinkAbove = 700_000;
 // Below this cap the document camera's live picture is a slideshow.
 const documentSlowBelow = 300_000;
 const documentSlowFps = 2;
@@ -60,6 +68,31 @@ export function startEncoding(profile, source) {
   if (l.max_framerate) e.maxFramerate = l.max_framerate;
   if (l.scale_resolution_down_by) e.scaleResolutionDownBy = l.scale_resolution_down_by;
   return e;
+}
+
+/**
+ * voiceRateWanted tells whether a station's microphone should be at a speech
+ * rate, from whether it is now and one sample of the browser's own figures.
+ * @param {boolean} now
+ * @param {{heldMs: number, sendBps: number}} sample the camera's packets' mean
+ *   wait in the browser since the last sample, and the browser's send estimate
+ * @returns {boolean}
+ */
+export function voiceRateWanted(now, { heldMs, sendBps }) {
+  if (now) return sendBps < thinUplinkAbove;
+  return heldMs > cameraHeldMs && sendBps < thinUplinkBelow;
+}
+
+/**
+ * voiceEncoding sets or clears the speech rate on the microphone's encoding;
+ * a station marked low-bandwidth keeps it.
+ * @param {SendEncoding} e the encoding, changed in place
+ * @param {boolean} slow
+ * @param {LinkProfile | null | undefined} profile
+ */
+export function voiceEncoding(e, slow, profile) {
+  if (slow || profile?.profile === 'low_bandwidth') e.maxBitrate = voiceBitrate;
+  else delete e.maxBitrate;
 }
 
 /**
