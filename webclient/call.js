@@ -107,7 +107,11 @@ export class CallConnection extends EventTarget {
       signaling.on('rtc.candidate', (d) => this.#forThisCall(d) && this.#queueRemote(() => this.#addCandidate(d))),
       signaling.on('call.bitrate_limit', (d) => this.#forThisCall(d) && this.#capVideo(d.max_bitrate)),
     );
-    if (watchUplink) this.#uplinkTimer = window.setInterval(() => this.#watchUplink(), uplinkEvery);
+    if (watchUplink) {
+      this.#uplinkTimer = window.setInterval(() => {
+        this.#watchUplink().catch((err) => console.warn('call: uplink sample', err));
+      }, uplinkEvery);
+    }
   }
 
   // watchUplink samples the camera sender's own figures and sets the
