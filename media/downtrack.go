@@ -278,6 +278,9 @@ func (d *downTrack) forwardRTP(src *rtp.Header, payload []byte, out *rtpScratch)
 	if b == nil {
 		return false
 	}
+	if !late && d.fec != nil && d.fec.pending {
+		d.sendFEC(b, src, out)
+	}
 	seq := src.SequenceNumber - uint16(d.seqOffset.Load())
 	if late {
 		var ok bool
@@ -334,6 +337,9 @@ func (d *downTrack) forwardProtected(b *trackBinding, src *rtp.Header, seq uint1
 		return false
 	}
 	f.sent += rtpHeaderLen + 1 + len(payload)
+	if f.pending {
+		return true // a late packet between a closed group and its FEC: unprotected
+	}
 	// Video in temporal layers is protected a frame at a time, in every layer:
 	// a receiver holds each frame after a missing one, whatever its layer,
 	// until the missing one comes, so any frame FEC does not mend waits for a
@@ -343,20 +349,23 @@ func (d *downTrack) forwardProtected(b *trackBinding, src *rtp.Header, seq uint1
 		_, layered = vp8TemporalLayer(payload)
 	}
 	f.add(seq, src.Marker, b.payloadType, src.Timestamp, payload)
-	if src.Marker && (layered || f.due(src.Timestamp)) {
-		d.sendFEC(b, src, out)
-	}
+	// A closed group's FEC waits for the next packet, a frame later (sendFEC):
+	// a burst of loss on these links lasts a few packets, and FEC sent right
+	// after a frame's last packet was often lost in the same burst as it.
+	f.pending = src.Marker && (layered || f.due(src.Timestamp))
 	return true
 }
 
-// sendFEC sends the group's FEC packets after the media packet src, each
-// under the next sequence number, and counts what they add.
+// sendFEC sends the closed group's FEC packets just before the media packet
+// src, each under the number src would have taken (src and what follows move
+// after them, so the receiver sees them right after the frame they protect),
+// and counts what they add.
 func (d *downTrack) sendFEC(b *trackBinding, src *rtp.Header, out *rtpScratch) {
 	f := d.fec
 	loss, _ := d.redLoss.share()
 	sent := 0
 	f.emit(fecPacketsFor(f.size(), loss), b.fecPT, func(p []byte) {
-		fseq := src.SequenceNumber - uint16(d.seqOffset.Add(^uint32(0)))
+		fseq := src.SequenceNumber - uint16(d.seqOffset.Add(^uint32(0))+1)
 		d.sent.recordFEC(fseq)
 		hdr := *src
 		hdr.Marker = false

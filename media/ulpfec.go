@@ -95,6 +95,7 @@ type fecEncoder struct {
 	red     []byte // a media packet in RED, valid until the next wrap
 	sent    int    // bytes of video sent since the last FEC packets, protected or not
 	out     []byte // an FEC packet in RED, valid until the next emit
+	pending bool   // the group is closed; its FEC goes before the next packet
 }
 
 // newFECEncoder makes an encoder for packets whose transport-wide sequence
@@ -149,7 +150,7 @@ func (e *fecEncoder) due(ts uint32) bool {
 func (e *fecEncoder) size() int { return len(e.media) }
 
 func (e *fecEncoder) reset() {
-	e.media, e.bodies = e.media[:0], e.bodies[:0]
+	e.media, e.bodies, e.pending = e.media[:0], e.bodies[:0], false
 }
 
 // emit builds m FEC packets over the group, FEC packet i protecting media

@@ -176,6 +176,8 @@ func TestFECRebuildsLostVideoPackets(t *testing.T) {
 				}
 				ts += fecMaxSpan
 			}
+			// The next frame's first packet: the last group's FEC goes before it.
+			d.forwardRTP(&rtp.Header{Version: 2, PayloadType: 100, SequenceNumber: seq, Timestamp: ts}, []byte{1, 2, 3}, &out)
 			checkRecovery(t, d, w, c.lost)
 		})
 	}
@@ -323,6 +325,8 @@ func TestFECProtectsEveryFrame(t *testing.T) {
 		}
 		ts += 3000
 	}
+	// The next frame's first packet: the last frame's FEC goes before it.
+	d.forwardRTP(&rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts}, []byte{0x90, 0x20, 0, 1}, &out)
 	b := d.binding.Load()
 	fecs := 0
 	for i, p := range w.got {
@@ -340,6 +344,39 @@ func TestFECProtectsEveryFrame(t *testing.T) {
 	// The one packet of a layer-2 and of a layer-1 frame, and the middle
 	// packet of the second base-layer frame.
 	checkRecovery(t, d, w, []int{3, 4, 7})
+}
+
+// TestFECWaitsForTheNextFrame: a frame's FEC is not sent with the frame,
+// where a burst of loss that took its last packet would often take the FEC
+// too, but just before the next frame's first packet, and still numbered
+// right after the frame it protects.
+func TestFECWaitsForTheNextFrame(t *testing.T) {
+	d, w := fecSubscriber(t, 13)
+	d.vp8 = true // in temporal layers, each frame a group
+	var out rtpScratch
+	frame := func(seq uint16, ts uint32, n int) {
+		for i := range n {
+			payload := append([]byte{0x80, 0x20, 0}, bytes.Repeat([]byte{byte(i)}, 300)...) // X; T; TID 0
+			d.forwardRTP(&rtp.Header{Version: 2, SequenceNumber: seq + uint16(i), Timestamp: ts, Marker: i == n-1}, payload, &out)
+		}
+	}
+	frame(100, 0, 2)
+	if len(w.got) != 2 {
+		t.Fatalf("%d packets sent with the frame, want its 2 alone", len(w.got))
+	}
+	frame(102, fecMaxSpan, 1)
+	fecPT := d.binding.Load().fecPT
+	if len(w.got) != 4 || w.got[2].payload[0] != fecPT || w.got[3].payload[0] == fecPT {
+		t.Fatalf("sent %d packets; want the frame's 2, its FEC, then the next frame's packet", len(w.got))
+	}
+	for i, p := range w.got[1:] {
+		if p.hdr.SequenceNumber != w.got[i].hdr.SequenceNumber+1 {
+			t.Fatalf("sequence numbers %d then %d, want them consecutive", w.got[i].hdr.SequenceNumber, p.hdr.SequenceNumber)
+		}
+	}
+	if pub, ok := d.publisherSeq(w.got[3].hdr.SequenceNumber); !ok || pub != 102 {
+		t.Fatalf("a NACK of the next frame's packet maps to %d (%v), want 102", pub, ok)
+	}
 }
 
 // TestLatePacketKeepsItsPlaceAfterFEC: a publisher's packet that arrives late
