@@ -16,7 +16,9 @@ import (
 // freezes the picture. Every few video packets the node adds FEC packets, each
 // the XOR of some of them, so that the receiver rebuilds a lost packet from the
 // others at once. Packets are interleaved across the FEC packets of a group, so
-// that a burst of losses falls on different ones. Video sent in temporal
+// that a burst of losses falls on different ones, and a group's FEC packets go
+// just before the next frame's first packet, out of the burst that may have
+// taken the group's last one (downTrack.sendFEC). Video sent in temporal
 // layers (VP8 L1T3) is protected a frame at a time, every layer: Chromium
 // holds every frame after a missing one, whatever its layer, until it comes,
 // so a loss in any layer not mended at once freezes the picture for a resend.
