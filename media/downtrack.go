@@ -278,8 +278,8 @@ func (d *downTrack) forwardRTP(src *rtp.Header, payload []byte, out *rtpScratch)
 	if b == nil {
 		return false
 	}
-	if !late && d.fec != nil && d.fec.pending {
-		d.sendFEC(b, src, out)
+	if f := d.fec; !late && f != nil && f.pending && b.fecPT != 0 && f.twccID == b.twccID {
+		d.sendFEC(b, src, out) // else a new binding drops the group (forwardProtected, or no FEC)
 	}
 	seq := src.SequenceNumber - uint16(d.seqOffset.Load())
 	if late {
