@@ -268,6 +268,9 @@ func (d *downTrack) forwardRTP(src *rtp.Header, payload []byte, out *rtpScratch)
 	case d.gap.Swap(false):
 		off := d.seqOffset.Add(uint32(src.SequenceNumber - uint16(last) - 1))
 		d.resumedAt.Store(uint32(src.SequenceNumber-uint16(off)) | seqValid)
+		if d.fec != nil {
+			d.fec.reset() // its FEC would protect frames before the pause: the decoder restarts at a keyframe
+		}
 	case src.SequenceNumber != uint16(last)+1:
 		d.keepHoles(uint16(last)+1, src.SequenceNumber)
 	}

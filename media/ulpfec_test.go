@@ -379,6 +379,28 @@ func TestFECWaitsForTheNextFrame(t *testing.T) {
 	}
 }
 
+// TestNoFECForFramesBeforeAPause: a frame whose FEC still waits for the next
+// packet when video to the subscriber pauses gets none after the resume, where
+// it would take the number video resumes at for frames no decoder will use.
+func TestNoFECForFramesBeforeAPause(t *testing.T) {
+	d, w := fecSubscriber(t, 13)
+	d.vp8 = true
+	var out rtpScratch
+	send := func(seq uint16) {
+		payload := append([]byte{0x90, 0x20, 0}, bytes.Repeat([]byte{byte(seq)}, 300)...) // X, S; T; TID 0
+		d.forwardRTP(&rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(seq) * 3000, Marker: true}, payload, &out)
+	}
+	send(100)
+	d.peer.videoPaused.Store(true)
+	send(101)
+	d.peer.videoPaused.Store(false)
+	send(102)
+	fecPT := d.binding.Load().fecPT
+	if len(w.got) < 2 || w.got[1].payload[0] == fecPT {
+		t.Fatalf("after the resume the subscriber got %d packets, the second FEC: %v; want the resumed frame next", len(w.got), len(w.got) > 1)
+	}
+}
+
 // TestLatePacketKeepsItsPlaceAfterFEC: a publisher's packet that arrives late
 // (its resend, after a loss on the publisher's link) is sent to a subscriber
 // that gets FEC under the number its gap was left at, though FEC packets

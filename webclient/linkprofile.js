@@ -60,7 +60,7 @@ function limitsFor(profile, source) {
  * @returns {SendEncoding | null}
  */
 export function startEncoding(profile, source) {
-  if (source === 'audio') return profile?.profile === 'low_bandwidth' ? { maxBitrate: voiceBitrate } : null;
+  if (source === 'audio') return speechRate(false, profile) ? { maxBitrate: voiceBitrate } : null;
   const l = limitsFor(profile, source);
   if (!l) return null;
   /** @type {SendEncoding} */
@@ -91,8 +91,18 @@ export function voiceRateWanted(now, { heldMs, sendBps }) {
  * @param {LinkProfile | null | undefined} profile
  */
 export function voiceEncoding(e, slow, profile) {
-  if (slow || profile?.profile === 'low_bandwidth') e.maxBitrate = voiceBitrate;
+  if (speechRate(slow, profile)) e.maxBitrate = voiceBitrate;
   else delete e.maxBitrate;
+}
+
+/**
+ * speechRate: the microphone goes at voiceBitrate on a thin uplink and, all
+ * call long, on a station marked low-bandwidth.
+ * @param {boolean} thin
+ * @param {LinkProfile | null | undefined} profile
+ */
+function speechRate(thin, profile) {
+  return thin || profile?.profile === 'low_bandwidth';
 }
 
 /**
