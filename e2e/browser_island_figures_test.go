@@ -317,11 +317,12 @@ func heldMs(before, after [2]float64) float64 {
 }
 
 // watchFreezes has the page note its received video's freeze count and
-// frozen time every 50 ms, for freezeSplit.
+// frozen time, and the seconds since it began, every 50 ms, for freezeSplit.
 func watchFreezes(p *tab) {
 	p.t.Helper()
 	evalJS[any](p, `(() => {
 		window.freezeSamples = [];
+		const start = performance.now();
 		window.freezeWatch = setInterval(async () => {
 			const pc = window.cloudWindow.call.connection?.pc;
 			if (!pc) return;
@@ -329,30 +330,42 @@ func watchFreezes(p *tab) {
 			for (const s of (await pc.getStats()).values()) {
 				if (s.type === 'inbound-rtp' && s.kind === 'video' && (s.framesDecoded ?? 0) >= (best?.framesDecoded ?? 0)) best = s;
 			}
-			if (best) window.freezeSamples.push([best.freezeCount ?? 0, best.totalFreezesDuration ?? 0]);
+			if (best) window.freezeSamples.push([best.freezeCount ?? 0, best.totalFreezesDuration ?? 0, (performance.now() - start) / 1000]);
 		}, 50);
 	})()`)
 }
 
+// islandSettle is how long after the switch to a profile freezes count as the
+// switch's: the delay steps up at once, and what was in flight for the good
+// link meets the thin one's queue before the estimate has fallen.
+const islandSettle = 5 * time.Second
+
 // freezeSplit stops watchFreezes and tells the page's freezes apart: long
 // ones (a second or more), which on a lossy link are a decoder waiting for a
-// keyframe, and short ones, a frame late past Chromium's line.
+// keyframe, and short ones, a frame late past Chromium's line; and those in
+// the first islandSettle from those after, on the settled link.
 func freezeSplit(p *tab) string {
 	p.t.Helper()
-	samples := evalJS[[][2]float64](p, `(() => { clearInterval(window.freezeWatch); return window.freezeSamples ?? []; })()`)
-	var long, short int
-	var longS, shortS float64
+	samples := evalJS[[][3]float64](p, `(() => { clearInterval(window.freezeWatch); return window.freezeSamples ?? []; })()`)
+	var long, short, settled int
+	var longS, shortS, settledS float64
 	for i := 1; i < len(samples); i++ {
 		n, d := samples[i][0]-samples[i-1][0], samples[i][1]-samples[i-1][1]
 		switch {
 		case n <= 0:
+			continue
 		case d/n >= 1:
 			long, longS = long+int(n), longS+d
 		default:
 			short, shortS = short+int(n), shortS+d
 		}
+		// A freeze is counted when it ends: it began d seconds earlier.
+		if samples[i][2]-d >= islandSettle.Seconds() {
+			settled, settledS = settled+int(n), settledS+d
+		}
 	}
-	return fmt.Sprintf("%d long (≥ 1 s, %.1f s frozen), %d short (%.1f s)", long, longS, short, shortS)
+	return fmt.Sprintf("%d long (≥ 1 s, %.1f s frozen), %d short (%.1f s); %d (%.1f s) from %s after the switch on",
+		long, longS, short, shortS, settled, settledS, islandSettle)
 }
 
 func (s browserCallStats) concealed() string {
