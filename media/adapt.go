@@ -117,9 +117,9 @@ func (p *Peer) notifyLink(f func(LinkNotifier)) {
 // capPublisher tells this peer, as a publisher, the most video its receivers can
 // take: by REMB to its browser (with its audio, see publisherCap.total) and, on
 // a marked change, by signaling.
-// A receiver that gets video takes its videoShare of its estimate, or of a step
-// over what it is sent while its link is probed (linkProbe). One whose video is
-// paused takes minVideoCap.
+// A receiver that gets video takes its videoShare, or a step over what it is
+// sent while its link is probed (linkProbe). One whose video is paused takes
+// minVideoCap.
 // Monitors do not count (a supervisor's link must not starve the call), nor does
 // the recorder, which is local.
 func (p *Peer) capPublisher(now time.Time, peers []*Peer) {
@@ -132,8 +132,7 @@ func (p *Peer) capPublisher(now time.Time, peers []*Peer) {
 		if s.bwe == nil || s.party == p.party || s.party == PartyMonitor {
 			continue
 		}
-		link := max(s.bwe.delayEstimate(), s.probe.linkRate())
-		est := videoShare(link, s.redundancyRate(), s.fecOverhead())
+		est := max(videoShare(s.bwe.delayEstimate(), s.redundancyRate(), s.fecOverhead()), s.probe.minCap())
 		if s.gate.videoOff() {
 			est, paused = minVideoCap, true
 		}

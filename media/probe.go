@@ -77,12 +77,8 @@ func (lp *linkProbe) observe(now time.Time, bytes uint64, loss float64, lossKnow
 	}
 }
 
-// linkRate is the rate the probe asks the receiver's link to carry in all (video,
-// its FEC, audio), 0 while not probing. It stands in for the estimate in the
-// receiver's videoShare: a step over what the link carries, not over the video
-// alone, which on a thin link with audio and FEC beside the video was several
-// times what the link took.
-func (lp *linkProbe) linkRate() int {
+// minCap is the least video cap the probe asks for, 0 while not probing.
+func (lp *linkProbe) minCap() int {
 	if !lp.on {
 		return 0
 	}
