@@ -57,7 +57,9 @@ type downTrack struct {
 	sent *seqMap
 	// fec builds FEC while the subscriber reports loss on this video track
 	// (ulpfec.go); nil until first needed. Owned by the track's read loop.
-	fec *fecEncoder
+	fec                       *fecEncoder
+	fecWait, fecDue, fecSpare *fecEncoder
+	fecVideo                  int
 
 	// redLoss is the loss the subscriber reports on this track, which sets how
 	// much redundancy it gets; redBps is what audio redundancy adds, fecRatio
@@ -268,9 +270,7 @@ func (d *downTrack) forwardRTP(src *rtp.Header, payload []byte, out *rtpScratch)
 	case d.gap.Swap(false):
 		off := d.seqOffset.Add(uint32(src.SequenceNumber - uint16(last) - 1))
 		d.resumedAt.Store(uint32(src.SequenceNumber-uint16(off)) | seqValid)
-		if d.fec != nil {
-			d.fec.reset() // its FEC would protect frames before the pause: the decoder restarts at a keyframe
-		}
+		d.resetFEC() // its FEC would protect frames before the pause: the decoder restarts at a keyframe
 	case src.SequenceNumber != uint16(last)+1:
 		d.keepHoles(uint16(last)+1, src.SequenceNumber)
 	}
@@ -281,7 +281,7 @@ func (d *downTrack) forwardRTP(src *rtp.Header, payload []byte, out *rtpScratch)
 	if b == nil {
 		return false
 	}
-	if f := d.fec; !late && f != nil && f.pending && b.fecPT != 0 && f.twccID == b.twccID {
+	if f := d.fecDue; !late && f != nil && b.fecPT != 0 && f.twccID == b.twccID {
 		d.sendFEC(b, src, out) // else a new binding drops the group (forwardProtected, or no FEC)
 	}
 	seq := src.SequenceNumber - uint16(d.seqOffset.Load())
@@ -294,7 +294,7 @@ func (d *downTrack) forwardRTP(src *rtp.Header, payload []byte, out *rtpScratch)
 	d.sent.record(seq, src.SequenceNumber)
 	if b.fecPT == 0 || !d.fecWanted() {
 		if d.fec != nil {
-			d.fec.reset()
+			d.resetFEC()
 			if d.fecRatio.Load() != 0 { // a store per packet would contend with the adaptation loop's reads
 				d.fecRatio.Store(0)
 			}
@@ -329,18 +329,20 @@ func (d *downTrack) fecWanted() bool {
 	return known && loss >= fecMinLoss && d.peer.counters.downlinkEstimate.Load() > 0
 }
 
-// forwardProtected sends a video packet in RED and, at the end of a frame that
-// closes an FEC group, the group's FEC packets after it.
+// forwardProtected sends a video packet in RED and adds it to the FEC group
+// being built; at the end of a frame that closes the group, the group waits
+// for its FEC to be sent (closeFECGroup, sendFEC).
 func (d *downTrack) forwardProtected(b *trackBinding, src *rtp.Header, seq uint16, payload []byte, out *rtpScratch) bool {
 	if d.fec == nil || d.fec.twccID != b.twccID {
 		d.fec = newFECEncoder(b.twccID)
+		d.fecWait, d.fecDue, d.fecSpare = nil, nil, nil
 	}
 	f := d.fec
 	if !d.write(b, src, seq, f.wrap(b.payloadType, payload), b.redPT, out) {
 		return false
 	}
-	f.sent += rtpHeaderLen + 1 + len(payload)
-	if f.pending {
+	d.fecVideo += rtpHeaderLen + 1 + len(payload)
+	if d.fecDue != nil {
 		return true // a late packet between a closed group and its FEC: unprotected
 	}
 	// Video in temporal layers is protected a frame at a time, in every layer:
@@ -352,19 +354,51 @@ func (d *downTrack) forwardProtected(b *trackBinding, src *rtp.Header, seq uint1
 		_, layered = vp8TemporalLayer(payload)
 	}
 	f.add(seq, src.Marker, b.payloadType, src.Timestamp, payload)
-	// A closed group's FEC waits for the next packet, a frame later (sendFEC):
-	// a burst of loss on these links lasts a few packets, and FEC sent right
-	// after a frame's last packet was often lost in the same burst as it.
-	f.pending = src.Marker && (layered || f.due(src.Timestamp))
+	if src.Marker && (layered || f.due(src.Timestamp)) {
+		d.closeFECGroup(layered)
+	}
 	return true
 }
 
-// sendFEC sends the closed group's FEC packets just before the media packet
+// closeFECGroup sets the group just closed aside until its FEC is due and
+// starts the next. A frame's FEC goes before the first packet of the frame
+// after next, two frame intervals after the frame (~140 ms at 14 fps, under
+// Chromium's freeze line of three): the loss on weak links comes in bursts,
+// and one that took a frame's last packet often took FEC sent a frame later
+// too. A group of several frames (video not in layers) spans up to 100 ms
+// already; its FEC goes before the next packet.
+func (d *downTrack) closeFECGroup(frameByFrame bool) {
+	if frameByFrame {
+		d.fecDue, d.fecWait = d.fecWait, d.fec
+	} else {
+		d.fecDue, d.fecWait, d.fecSpare = d.fec, nil, d.fecWait
+	}
+	next := d.fecSpare
+	if next == nil {
+		next = newFECEncoder(d.fec.twccID)
+	}
+	next.reset()
+	d.fec, d.fecSpare = next, nil
+}
+
+// resetFEC drops the groups being built and waiting: their FEC would protect
+// frames no decoder will use.
+func (d *downTrack) resetFEC() {
+	if d.fec == nil {
+		return
+	}
+	d.fec.reset()
+	if d.fecWait != nil {
+		d.fecSpare = d.fecWait
+	}
+	d.fecWait, d.fecDue = nil, nil
+}
+
+// sendFEC sends the FEC packets of the group due just before the media packet
 // src, each under the number src would have taken (src and what follows move
-// after them, so the receiver sees them right after the frame they protect),
-// and counts what they add.
+// after them), and counts what they add.
 func (d *downTrack) sendFEC(b *trackBinding, src *rtp.Header, out *rtpScratch) {
-	f := d.fec
+	f := d.fecDue
 	loss, _ := d.redLoss.share()
 	sent := 0
 	f.emit(fecPacketsFor(f.size(), loss), b.fecPT, func(p []byte) {
@@ -378,10 +412,11 @@ func (d *downTrack) sendFEC(b *trackBinding, src *rtp.Header, out *rtpScratch) {
 			d.up.metrics.fecPackets.Inc()
 		}
 	})
+	d.fecDue, d.fecSpare = nil, f
 	d.peer.counters.bytesForwarded.Add(uint64(sent))
 	old := math.Float64frombits(d.fecRatio.Load())
-	d.fecRatio.Store(math.Float64bits(0.8*old + 0.2*float64(sent)/float64(max(f.sent, 1))))
-	f.sent = 0
+	d.fecRatio.Store(math.Float64bits(0.8*old + 0.2*float64(sent)/float64(max(d.fecVideo, 1))))
+	d.fecVideo = 0
 }
 
 // publisherSeq maps a sequence number the subscriber NACKed back to the

@@ -17,8 +17,9 @@ import (
 // the XOR of some of them, so that the receiver rebuilds a lost packet from the
 // others at once. Packets are interleaved across the FEC packets of a group, so
 // that a burst of losses falls on different ones, and a group's FEC packets go
-// just before the next frame's first packet, out of the burst that may have
-// taken the group's last one (downTrack.sendFEC). Video sent in temporal
+// out after it, out of the burst that may have taken the group's last packet:
+// a frame's two frames later, a longer group's before the next frame
+// (downTrack.closeFECGroup). Video sent in temporal
 // layers (VP8 L1T3) is protected a frame at a time, every layer: Chromium
 // holds every frame after a missing one, whatever its layer, until it comes,
 // so a loss in any layer not mended at once freezes the picture for a resend.
@@ -97,7 +98,6 @@ type fecEncoder struct {
 	red     []byte // a media packet in RED, valid until the next wrap
 	sent    int    // bytes of video sent since the last FEC packets, protected or not
 	out     []byte // an FEC packet in RED, valid until the next emit
-	pending bool   // the group is closed; its FEC goes before the next packet
 }
 
 // newFECEncoder makes an encoder for packets whose transport-wide sequence
@@ -152,7 +152,7 @@ func (e *fecEncoder) due(ts uint32) bool {
 func (e *fecEncoder) size() int { return len(e.media) }
 
 func (e *fecEncoder) reset() {
-	e.media, e.bodies, e.pending = e.media[:0], e.bodies[:0], false
+	e.media, e.bodies = e.media[:0], e.bodies[:0]
 }
 
 // emit builds m FEC packets over the group, FEC packet i protecting media

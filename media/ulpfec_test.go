@@ -300,8 +300,8 @@ func BenchmarkForwardProtected(b *testing.B) {
 
 // TestFECProtectsEveryFrame sends VP8 in three temporal layers (the pattern
 // 0 2 1 2) to a lossy subscriber: each frame, whatever its layer, is followed
-// by FEC over its own packets, and lost packets of upper-layer frames and of
-// a base-layer frame are rebuilt.
+// by FEC over its own packets (after the next frame), and lost packets of
+// upper-layer frames and of a base-layer frame are rebuilt.
 func TestFECProtectsEveryFrame(t *testing.T) {
 	d, w := fecSubscriber(t, 13)
 	d.vp8 = true // a VP8 track, whose descriptors name the layers
@@ -325,8 +325,10 @@ func TestFECProtectsEveryFrame(t *testing.T) {
 		}
 		ts += 3000
 	}
-	// The next frame's first packet: the last frame's FEC goes before it.
-	d.forwardRTP(&rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts}, []byte{0x90, 0x20, 0, 1}, &out)
+	// One more frame, then the next one's first packet: the last frame's FEC
+	// goes before it.
+	d.forwardRTP(&rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: ts, Marker: true}, []byte{0x90, 0x20, 0x80, 1}, &out)
+	d.forwardRTP(&rtp.Header{Version: 2, SequenceNumber: seq + 1, Timestamp: ts + 3000}, []byte{0x90, 0x20, 0, 1}, &out)
 	b := d.binding.Load()
 	fecs := 0
 	for i, p := range w.got {
@@ -346,11 +348,11 @@ func TestFECProtectsEveryFrame(t *testing.T) {
 	checkRecovery(t, d, w, []int{3, 4, 7})
 }
 
-// TestFECWaitsForTheNextFrame: a frame's FEC is not sent with the frame,
-// where a burst of loss that took its last packet would often take the FEC
-// too, but just before the next frame's first packet, and still numbered
-// right after the frame it protects.
-func TestFECWaitsForTheNextFrame(t *testing.T) {
+// TestFECWaitsTwoFrames: a frame's FEC is not sent with the frame, nor with
+// the next, where a burst of loss that took the frame's last packet would
+// often take the FEC too, but just before the first packet of the frame after
+// next; a NACK still maps each packet after it to the publisher's.
+func TestFECWaitsTwoFrames(t *testing.T) {
 	d, w := fecSubscriber(t, 13)
 	d.vp8 = true // in temporal layers, each frame a group
 	var out rtpScratch
@@ -361,27 +363,34 @@ func TestFECWaitsForTheNextFrame(t *testing.T) {
 		}
 	}
 	frame(100, 0, 2)
-	if len(w.got) != 2 {
-		t.Fatalf("%d packets sent with the frame, want its 2 alone", len(w.got))
+	frame(102, 3000, 1)
+	if len(w.got) != 3 {
+		t.Fatalf("%d packets sent with two frames, want their 3 alone", len(w.got))
 	}
-	frame(102, fecMaxSpan, 1)
+	frame(103, 6000, 1)
 	fecPT := d.binding.Load().fecPT
-	if len(w.got) != 4 || w.got[2].payload[0] != fecPT || w.got[3].payload[0] == fecPT {
-		t.Fatalf("sent %d packets; want the frame's 2, its FEC, then the next frame's packet", len(w.got))
+	if len(w.got) != 5 || w.got[3].payload[0] != fecPT || w.got[4].payload[0] == fecPT {
+		t.Fatalf("sent %d packets; want the two frames' 3, the first one's FEC, then the third frame's packet", len(w.got))
+	}
+	if got := fecProtects(w.got[3].payload); got != 100 {
+		t.Fatalf("the FEC protects from %d, want the first frame's 100", got)
 	}
 	for i, p := range w.got[1:] {
 		if p.hdr.SequenceNumber != w.got[i].hdr.SequenceNumber+1 {
 			t.Fatalf("sequence numbers %d then %d, want them consecutive", w.got[i].hdr.SequenceNumber, p.hdr.SequenceNumber)
 		}
 	}
-	if pub, ok := d.publisherSeq(w.got[3].hdr.SequenceNumber); !ok || pub != 102 {
-		t.Fatalf("a NACK of the next frame's packet maps to %d (%v), want 102", pub, ok)
+	if pub, ok := d.publisherSeq(w.got[4].hdr.SequenceNumber); !ok || pub != 103 {
+		t.Fatalf("a NACK of the third frame's packet maps to %d (%v), want 103", pub, ok)
 	}
 }
 
-// TestNoFECForFramesBeforeAPause: a frame whose FEC still waits for the next
-// packet when video to the subscriber pauses gets none after the resume, where
-// it would take the number video resumes at for frames no decoder will use.
+// fecProtects is the first sequence number an FEC packet in RED protects.
+func fecProtects(red []byte) uint16 { return binary.BigEndian.Uint16(red[1+2:]) }
+
+// TestNoFECForFramesBeforeAPause: a frame whose FEC still waits when video to
+// the subscriber pauses gets none after the resume, where it would take the
+// number video resumes at for frames no decoder will use.
 func TestNoFECForFramesBeforeAPause(t *testing.T) {
 	d, w := fecSubscriber(t, 13)
 	d.vp8 = true
@@ -391,13 +400,14 @@ func TestNoFECForFramesBeforeAPause(t *testing.T) {
 		d.forwardRTP(&rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(seq) * 3000, Marker: true}, payload, &out)
 	}
 	send(100)
-	d.peer.videoPaused.Store(true)
 	send(101)
-	d.peer.videoPaused.Store(false)
+	d.peer.videoPaused.Store(true)
 	send(102)
+	d.peer.videoPaused.Store(false)
+	send(103)
 	fecPT := d.binding.Load().fecPT
-	if len(w.got) < 2 || w.got[1].payload[0] == fecPT {
-		t.Fatalf("after the resume the subscriber got %d packets, the second FEC: %v; want the resumed frame next", len(w.got), len(w.got) > 1)
+	if len(w.got) < 3 || w.got[2].payload[0] == fecPT {
+		t.Fatalf("after the resume the subscriber got %d packets, the third FEC: %v; want the resumed frame next", len(w.got), len(w.got) > 2)
 	}
 }
 
