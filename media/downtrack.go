@@ -371,7 +371,10 @@ func (d *downTrack) closeFECGroup(frameByFrame bool) {
 	if frameByFrame {
 		d.fecDue, d.fecWait = d.fecWait, d.fec
 	} else {
-		d.fecDue, d.fecWait, d.fecSpare = d.fec, nil, d.fecWait
+		if d.fecWait != nil {
+			d.fecSpare = d.fecWait
+		}
+		d.fecDue, d.fecWait = d.fec, nil
 	}
 	next := d.fecSpare
 	if next == nil {
