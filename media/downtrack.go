@@ -56,7 +56,10 @@ type downTrack struct {
 	// publisher's, for NACKs; nil for audio.
 	sent *seqMap
 	// fec builds FEC while the subscriber reports loss on this video track
-	// (ulpfec.go); nil until first needed. Owned by the track's read loop.
+	// (ulpfec.go); nil until first needed. fecWait is the group closed a frame
+	// ago, fecDue the one whose FEC goes before the next packet, fecSpare an
+	// encoder for the next group; fecVideo is the video bytes sent since the
+	// last FEC. Owned by the track's read loop.
 	fec                       *fecEncoder
 	fecWait, fecDue, fecSpare *fecEncoder
 	fecVideo                  int

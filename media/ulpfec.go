@@ -96,7 +96,6 @@ type fecEncoder struct {
 	media   []fecMedia
 	bodies  []byte // extension block and payload of each, back to back
 	red     []byte // a media packet in RED, valid until the next wrap
-	sent    int    // bytes of video sent since the last FEC packets, protected or not
 	out     []byte // an FEC packet in RED, valid until the next emit
 }
 
