@@ -79,8 +79,11 @@ func browserIslandRun(t *testing.T, browser context.Context, name string, adapt 
 	p := linkemu.Profiles[name]
 	n, link, islandURL := islandNode(t, linkemu.Profiles["good"], adapt, browserNode, func(c *node.Config) {
 		c.VideoFEC = adapt && os.Getenv("CLOUDWINDOW_ISLAND_VIDEO_FEC") != "off"
-		// The node's own audio redundancy is off in tests unless asked for
-		// (the figures in BENCHMARKS.md were taken so); the product's default is 3.
+		// The node's own audio redundancy is the product's with adaptation
+		// on (figures in BENCHMARKS.md before 6 December were taken with none).
+		if adapt {
+			c.AudioRedundancy = node.DefaultConfig().AudioRedundancy
+		}
 		if k, err := strconv.Atoi(os.Getenv("CLOUDWINDOW_ISLAND_AUDIO_REDUNDANCY")); err == nil {
 			c.AudioRedundancy = k
 		}
@@ -317,7 +320,8 @@ func heldMs(before, after [2]float64) float64 {
 }
 
 // watchFreezes has the page note its received video's freeze count and
-// frozen time, and the seconds since it began, every 50 ms, for freezeSplit.
+// frozen time, the seconds since it began, and its audio's concealed and
+// received samples, every 50 ms, for freezeSplit.
 func watchFreezes(p *tab) {
 	p.t.Helper()
 	evalJS[any](p, `(() => {
@@ -326,11 +330,15 @@ func watchFreezes(p *tab) {
 		window.freezeWatch = setInterval(async () => {
 			const pc = window.cloudWindow.call.connection?.pc;
 			if (!pc) return;
-			let best;
+			let best, concealed = 0, total = 0;
 			for (const s of (await pc.getStats()).values()) {
 				if (s.type === 'inbound-rtp' && s.kind === 'video' && (s.framesDecoded ?? 0) >= (best?.framesDecoded ?? 0)) best = s;
+				if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+					concealed += s.concealedSamples ?? 0;
+					total += s.totalSamplesReceived ?? 0;
+				}
 			}
-			if (best) window.freezeSamples.push([best.freezeCount ?? 0, best.totalFreezesDuration ?? 0, (performance.now() - start) / 1000]);
+			if (best) window.freezeSamples.push([best.freezeCount ?? 0, best.totalFreezesDuration ?? 0, (performance.now() - start) / 1000, concealed, total]);
 		}, 50);
 	})()`)
 }
@@ -343,13 +351,18 @@ const islandSettle = 5 * time.Second
 // freezeSplit stops watchFreezes and tells the page's freezes apart: long
 // ones (a second or more), which on a lossy link are a decoder waiting for a
 // keyframe, and short ones, a frame late past Chromium's line; and those in
-// the first islandSettle from those after, on the settled link.
+// the first islandSettle from those after, on the settled link; and the share
+// of the audio concealed on the settled link.
 func freezeSplit(p *tab) string {
 	p.t.Helper()
-	samples := evalJS[[][3]float64](p, `(() => { clearInterval(window.freezeWatch); return window.freezeSamples ?? []; })()`)
+	samples := evalJS[[][5]float64](p, `(() => { clearInterval(window.freezeWatch); return window.freezeSamples ?? []; })()`)
 	var long, short, settled int
 	var longS, shortS, settledS float64
+	var concealed0, total0 float64
 	for i := 1; i < len(samples); i++ {
+		if samples[i-1][2] < islandSettle.Seconds() {
+			concealed0, total0 = samples[i][3], samples[i][4]
+		}
 		n, d := samples[i][0]-samples[i-1][0], samples[i][1]-samples[i-1][1]
 		switch {
 		case n <= 0:
@@ -364,8 +377,15 @@ func freezeSplit(p *tab) string {
 			settled, settledS = settled+int(n), settledS+d
 		}
 	}
-	return fmt.Sprintf("%d long (≥ 1 s, %.1f s frozen), %d short (%.1f s); %d (%.1f s) from %s after the switch on",
-		long, longS, short, shortS, settled, settledS, islandSettle)
+	settledConcealed := 0.0
+	if len(samples) == 0 {
+		return "no samples"
+	}
+	if last := samples[len(samples)-1]; last[4] > total0 {
+		settledConcealed = 100 * (last[3] - concealed0) / (last[4] - total0)
+	}
+	return fmt.Sprintf("%d long (≥ 1 s, %.1f s frozen), %d short (%.1f s); %d (%.1f s) from %s after the switch on, when %.2f %% of the audio was concealed",
+		long, longS, short, shortS, settled, settledS, islandSettle, settledConcealed)
 }
 
 func (s browserCallStats) concealed() string {

@@ -204,20 +204,21 @@ func (d *downTrack) forwardAudio(src *rtp.Header, red, primary []byte, enc *redE
 	}
 	payload := red
 	if enc != nil {
-		k := d.redLoss.redundancy(d.up.redMax, len(primary), d.peer.counters.downlinkEstimate.Load())
-		if red == nil || redBlocks(red) < k {
+		plan := d.redLoss.plan(d.up.redMax, len(primary), d.peer.counters.downlinkEstimate.Load())
+		// A publisher's RED repeats the frames just before (Chromium's does).
+		if red == nil || redBlocks(red) < plan.k || plan.reach > plan.k {
 			// Forwarding counts the packet as received; what the node adds is
 			// counted here, so resends see it in the subscriber's budget.
 			received := len(red)
 			if red == nil {
 				received = len(primary)
 			}
-			payload = enc.encode(src.Timestamp, b.payloadType, primary, k)
+			payload = enc.encode(src.Timestamp, b.payloadType, primary, plan)
 			if extra := len(payload) - received; extra > 0 {
 				d.peer.counters.bytesForwarded.Add(uint64(extra))
 			}
 		}
-		d.redBps.Store(audioRate(len(primary), k) - audioRate(len(primary), 0))
+		d.redBps.Store(audioRate(len(primary), plan.k) - audioRate(len(primary), 0))
 	}
 	if payload == nil {
 		return d.write(b, src, seq, primary, b.payloadType, out)

@@ -19,6 +19,9 @@ const (
 	// maxRedundancy is the most redundant frames a packet carries: at 20 %
 	// random loss three leave 0.16 % of frames unrecoverable.
 	maxRedundancy = 3
+	// redMaxReach is the oldest frame a packet may carry, counted back from
+	// its primary: 6 frames, 120 ms at 20-ms frames (see redPlan).
+	redMaxReach = 6
 	// redMaxOffset and redMaxBlock are what a RED block header can express: a
 	// 14-bit timestamp offset and a 10-bit length.
 	redMaxOffset = 1<<14 - 1
@@ -39,27 +42,27 @@ type redFrame struct {
 // them. It belongs to the track's read loop: one packet at a time, no locks and
 // no allocation; a payload it returns is valid until the next call.
 type redEncoder struct {
-	frames [maxRedundancy]redFrame // ring of earlier primaries
-	next   int                     // where the next frame is kept
-	kept   int                     // frames kept, up to maxRedundancy
+	frames [redMaxReach]redFrame // ring of earlier primaries
+	next   int                   // where the next frame is kept
+	kept   int                   // frames kept, up to redMaxReach
 
-	out    [redMaxPayload]byte
-	outLen int
-	outK   int // redundant frames asked for when out was built; -1: not built
-	outPT  uint8
+	out     [redMaxPayload]byte
+	outLen  int
+	outPlan redPlan // what out was built for; k -1: not built
+	outPT   uint8
 }
 
-func newREDEncoder() *redEncoder { return &redEncoder{outK: -1} }
+func newREDEncoder() *redEncoder { return &redEncoder{outPlan: redPlan{k: -1}} }
 
 // encode builds the RED payload of a packet whose Opus frame (payload type pt)
-// is primary at timestamp ts, with up to k earlier frames before it. Frames that
-// do not fit the block header or the size limit are left out, oldest first. The
-// result is reused for the same k until push.
-func (e *redEncoder) encode(ts uint32, pt uint8, primary []byte, k int) []byte {
-	if k == e.outK && pt == e.outPT {
+// is primary at timestamp ts, with the earlier frames plan names before it.
+// Frames that do not fit the block header or the size limit are left out,
+// oldest first. The result is reused for the same plan until push.
+func (e *redEncoder) encode(ts uint32, pt uint8, primary []byte, plan redPlan) []byte {
+	if plan == e.outPlan && pt == e.outPT {
 		return e.out[:e.outLen]
 	}
-	blocks := e.pick(ts, len(primary), k)
+	blocks := e.pick(ts, len(primary), plan)
 	off := 0
 	for _, f := range blocks {
 		if f == nil {
@@ -77,18 +80,22 @@ func (e *redEncoder) encode(ts uint32, pt uint8, primary []byte, k int) []byte {
 		}
 	}
 	off += copy(e.out[off:], primary)
-	e.outLen, e.outK, e.outPT = off, k, pt
+	e.outLen, e.outPlan, e.outPT = off, plan, pt
 	return e.out[:off]
 }
 
-// pick returns the up to k most recent kept frames that fit in front of a
-// primary of size bytes at ts, oldest first (nil where one is left out).
-func (e *redEncoder) pick(ts uint32, size, k int) [maxRedundancy]*redFrame {
+// pick returns the kept frames plan names that fit in front of a primary of
+// size bytes at ts, oldest first (nil where one is left out).
+func (e *redEncoder) pick(ts uint32, size int, plan redPlan) [maxRedundancy]*redFrame {
 	var blocks [maxRedundancy]*redFrame
 	room := redMaxPayload - 1 - size
-	k = min(k, e.kept)
+	k := min(plan.k, maxRedundancy)
 	for i := 0; i < k; i++ { // newest first, so the newest is kept when room runs out
-		f := &e.frames[(e.next-1-i+2*maxRedundancy)%maxRedundancy]
+		back := plan.distance(i)
+		if back > e.kept {
+			break
+		}
+		f := &e.frames[(e.next-back+redMaxReach)%redMaxReach]
 		d := ts - f.ts
 		if d == 0 || d > redMaxOffset || f.n+4 > room {
 			break
@@ -102,20 +109,20 @@ func (e *redEncoder) pick(ts uint32, size, k int) [maxRedundancy]*redFrame {
 // push keeps primary, at ts, as the newest earlier frame. A frame too large
 // for a RED block, or not later than the newest kept, is not kept.
 func (e *redEncoder) push(ts uint32, primary []byte) {
-	e.outK = -1
+	e.outPlan.k = -1
 	if len(primary) == 0 || len(primary) > redMaxBlock {
 		return
 	}
 	if e.kept > 0 {
-		newest := &e.frames[(e.next-1+maxRedundancy)%maxRedundancy]
+		newest := &e.frames[(e.next-1+redMaxReach)%redMaxReach]
 		if d := ts - newest.ts; d == 0 || d > 1<<31 {
 			return // a duplicate or reordered packet
 		}
 	}
 	f := &e.frames[e.next]
 	f.ts, f.n = ts, copy(f.data[:], primary)
-	e.next = (e.next + 1) % maxRedundancy
-	e.kept = min(e.kept+1, maxRedundancy)
+	e.next = (e.next + 1) % redMaxReach
+	e.kept = min(e.kept+1, redMaxReach)
 }
 
 // keepRedundant keeps the earlier frames a publisher's own RED payload (at ts)

@@ -3,9 +3,11 @@ package media
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"cloudwindow/client"
+	"cloudwindow/linkemu"
 )
 
 // opusFrame is a recognisable frame of size bytes for frame number n.
@@ -14,16 +16,27 @@ func opusFrame(n, size int) []byte {
 }
 
 // TestREDEncoderRoundTrip: what the encoder builds, split as a receiver does,
-// gives back the primary frame and the k frames before it, oldest first, each
-// at its own timestamp.
+// gives back the primary frame and the earlier frames the plan names, oldest
+// first, each at its own timestamp.
 func TestREDEncoderRoundTrip(t *testing.T) {
-	for k := 0; k <= maxRedundancy; k++ {
-		t.Run(fmt.Sprint(k), func(t *testing.T) {
+	tests := []struct {
+		plan redPlan
+		want []int // frame numbers of the redundant blocks; the primary is frame 6
+	}{
+		{redPlan{0, 0}, nil},
+		{redPlan{1, 1}, []int{5}},
+		{redPlan{2, 2}, []int{4, 5}},
+		{redPlan{3, 3}, []int{3, 4, 5}},
+		{redPlan{2, 5}, []int{1, 5}},
+		{redPlan{3, 6}, []int{0, 3, 5}},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.plan), func(t *testing.T) {
 			e := newREDEncoder()
 			for n := 0; n < 6; n++ {
 				e.push(uint32(n*960), opusFrame(n, 60+n))
 			}
-			payload := e.encode(6*960, 111, opusFrame(6, 66), k)
+			payload := e.encode(6*960, 111, opusFrame(6, 66), tc.plan)
 			redundant, primary, err := client.SplitRED(payload)
 			if err != nil {
 				t.Fatalf("split: %v", err)
@@ -31,16 +44,54 @@ func TestREDEncoderRoundTrip(t *testing.T) {
 			if primary.PayloadType != 111 || !bytes.Equal(primary.Payload, opusFrame(6, 66)) {
 				t.Errorf("primary: type %d, %d bytes; want the frame sent", primary.PayloadType, len(primary.Payload))
 			}
-			if len(redundant) != k {
-				t.Fatalf("%d redundant frames, want %d", len(redundant), k)
+			if len(redundant) != len(tc.want) {
+				t.Fatalf("%d redundant frames, want %d", len(redundant), len(tc.want))
 			}
 			for i, b := range redundant {
-				n := 6 - k + i
+				n := tc.want[i]
 				if b.PayloadType != 111 || b.TimestampOffset != uint32((6-n)*960) || !bytes.Equal(b.Payload, opusFrame(n, 60+n)) {
 					t.Errorf("redundant %d: type %d, offset %d, %d bytes; want frame %d", i, b.PayloadType, b.TimestampOffset, len(b.Payload), n)
 				}
 			}
 		})
+	}
+}
+
+// TestREDReachFollowsJitter: the frames repeated reach further back over a
+// receiver that reports more jitter, never past what the encoder keeps, and
+// one redundant frame is always the previous one.
+func TestREDReachFollowsJitter(t *testing.T) {
+	tests := []struct {
+		k        int
+		jitterMs int
+		want     int
+	}{
+		{1, 30, 1},
+		{2, 0, 2},
+		{2, 5, 2},
+		{2, 17, 5},
+		{3, 17, 5},
+		{3, 100, redMaxReach},
+	}
+	for _, tc := range tests {
+		if got := reachFor(tc.k, uint32(tc.jitterMs*opusClockPerMs)); got != tc.want {
+			t.Errorf("%d frames at %d ms jitter: reach %d, want %d", tc.k, tc.jitterMs, got, tc.want)
+		}
+	}
+}
+
+// TestREDEncoderWithFewFramesKept: a plan reaching past the frames kept so far
+// carries those it can, newest first.
+func TestREDEncoderWithFewFramesKept(t *testing.T) {
+	e := newREDEncoder()
+	e.push(0, opusFrame(0, 40))
+	e.push(960, opusFrame(1, 40))
+	redundant, _, err := client.SplitRED(e.encode(1920, 111, opusFrame(2, 40), redPlan{2, 5}))
+	if err != nil {
+		t.Fatalf("split: %v", err)
+	}
+	if len(redundant) != 1 || redundant[0].TimestampOffset != 960 {
+		t.Fatalf("redundant blocks %+v, want frame 1 alone", redundant)
 	}
 }
 
@@ -69,7 +120,7 @@ func TestREDEncoderStaysWithinWhatRedCanCarry(t *testing.T) {
 			for i, ts := range tc.ts {
 				e.push(ts, opusFrame(i, tc.size))
 			}
-			payload := e.encode(tc.at, 111, opusFrame(9, tc.size), maxRedundancy)
+			payload := e.encode(tc.at, 111, opusFrame(9, tc.size), redPlan{maxRedundancy, maxRedundancy})
 			if len(payload) > redMaxPayload {
 				t.Errorf("payload of %d bytes, more than %d", len(payload), redMaxPayload)
 			}
@@ -94,12 +145,12 @@ func TestREDEncoderStaysWithinWhatRedCanCarry(t *testing.T) {
 func TestREDEncoderRebuildsAfterPush(t *testing.T) {
 	e := newREDEncoder()
 	e.push(0, opusFrame(0, 50))
-	first := bytes.Clone(e.encode(960, 111, opusFrame(1, 50), 1))
-	if again := e.encode(960, 111, opusFrame(1, 50), 1); !bytes.Equal(first, again) {
+	first := bytes.Clone(e.encode(960, 111, opusFrame(1, 50), redPlan{1, 1}))
+	if again := e.encode(960, 111, opusFrame(1, 50), redPlan{1, 1}); !bytes.Equal(first, again) {
 		t.Fatal("the same packet encoded twice differs")
 	}
 	e.push(960, opusFrame(1, 50))
-	next := e.encode(1920, 111, opusFrame(2, 50), 1)
+	next := e.encode(1920, 111, opusFrame(2, 50), redPlan{1, 1})
 	_, primary, err := client.SplitRED(next)
 	if err != nil || !bytes.Equal(primary.Payload, opusFrame(2, 50)) {
 		t.Fatalf("the next packet carries the previous primary (err %v)", err)
@@ -134,21 +185,21 @@ func TestRedundancyFollowsLoss(t *testing.T) {
 // redundancy; a clean report after it lowers it only step by step.
 func TestRedundancyComesUpAtOnceAndDownSlowly(t *testing.T) {
 	var l redLoss
-	if got := l.redundancy(3, 80, 0); got != redUnknownLoss {
+	if got := l.plan(3, 80, 0).k; got != redUnknownLoss {
 		t.Errorf("before any report: %d redundant frames, want %d", got, redUnknownLoss)
 	}
-	l.observe(51) // 20 %
-	if got := l.redundancy(3, 80, 0); got != 3 {
+	l.observe(51, 0) // 20 %
+	if got := l.plan(3, 80, 0).k; got != 3 {
 		t.Errorf("after a report of 20 %% loss: %d, want 3", got)
 	}
-	l.observe(0)
-	if got := l.redundancy(3, 80, 0); got != 3 {
+	l.observe(0, 0)
+	if got := l.plan(3, 80, 0).k; got != 3 {
 		t.Errorf("after one clean report: %d, want still 3 (15 %% smoothed)", got)
 	}
 	for range 30 {
-		l.observe(0)
+		l.observe(0, 0)
 	}
-	if got := l.redundancy(3, 80, 0); got != 0 {
+	if got := l.plan(3, 80, 0).k; got != 0 {
 		t.Errorf("after many clean reports: %d, want 0", got)
 	}
 }
@@ -157,7 +208,7 @@ func TestRedundancyComesUpAtOnceAndDownSlowly(t *testing.T) {
 // for more than the receiver's downlink estimate.
 func TestRedundancyStaysWithinTheEstimate(t *testing.T) {
 	var l redLoss
-	l.observe(51) // 20 %: 3 wanted
+	l.observe(51, 0) // 20 %: 3 wanted
 	tests := []struct {
 		estimate int64
 		want     int
@@ -170,7 +221,7 @@ func TestRedundancyStaysWithinTheEstimate(t *testing.T) {
 		{30_000, 0},
 	}
 	for _, tc := range tests {
-		got := l.redundancy(3, 80, tc.estimate)
+		got := l.plan(3, 80, tc.estimate).k
 		if got != tc.want {
 			t.Errorf("estimate %d bit/s: %d redundant frames, want %d", tc.estimate, got, tc.want)
 		}
@@ -189,7 +240,7 @@ func TestREDEncoderKeepsThePublishersRedundancy(t *testing.T) {
 	fromPublisher := append([]byte{0x80 | 111, 0x0f, 0x00, 40, 111}, append(opusFrame(1, 40), opusFrame(2, 40)...)...)
 	e.keepRedundant(1920, fromPublisher)
 	e.push(1920, opusFrame(2, 40))
-	redundant, _, err := client.SplitRED(e.encode(2880, 111, opusFrame(3, 40), 3))
+	redundant, _, err := client.SplitRED(e.encode(2880, 111, opusFrame(3, 40), redPlan{3, 3}))
 	if err != nil {
 		t.Fatalf("split: %v", err)
 	}
@@ -200,4 +251,107 @@ func TestREDEncoderKeepsThePublishersRedundancy(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint([]uint32{2880, 1920, 960}) || !bytes.Equal(redundant[1].Payload, opusFrame(1, 40)) {
 		t.Errorf("redundant frames at offsets %v, want frames 0, 1 and 2 (offsets [2880 1920 960])", got)
 	}
+}
+
+// TestREDSpreadOutlastsABurst: four packets in a row lost take frames for good
+// when each packet repeats the two frames just before it, and none when it
+// repeats the one before and the fifth before.
+func TestREDSpreadOutlastsABurst(t *testing.T) {
+	const frames, burstFrom, burstLen = 20, 8, 4
+	for _, tc := range []struct {
+		plan     redPlan
+		wantLost int
+	}{
+		{redPlan{2, 2}, 2},
+		{redPlan{2, 5}, 0},
+	} {
+		e := newREDEncoder()
+		got := map[uint32]bool{}
+		for n := 0; n < frames; n++ {
+			ts := uint32(n * 960)
+			payload := e.encode(ts, 111, opusFrame(n, 40), tc.plan)
+			if n < burstFrom || n >= burstFrom+burstLen {
+				redundant, _, err := client.SplitRED(payload)
+				if err != nil {
+					t.Fatalf("split packet %d: %v", n, err)
+				}
+				got[ts] = true
+				for _, b := range redundant {
+					got[ts-b.TimestampOffset] = true
+				}
+			}
+			e.push(ts, opusFrame(n, 40))
+		}
+		lost := 0
+		for n := burstFrom; n < burstFrom+burstLen; n++ {
+			if !got[uint32(n*960)] {
+				lost++
+			}
+		}
+		if lost != tc.wantLost {
+			t.Errorf("plan %+v: %d frames of the burst beyond rebuilding, want %d", tc.plan, lost, tc.wantLost)
+		}
+	}
+}
+
+// TestREDSpreadOnIslandWeakBursts plays island-weak's loss model (the link
+// emulator's) over 20 minutes of audio sharing the link with ~60 video
+// packets a second, and counts the frames no packet carried: spreading the
+// two repeated frames back leaves far fewer than repeating the last two. With
+// -v it logs the share for each plan (BENCHMARKS.md, "The resident's voice on
+// island-weak").
+func TestREDSpreadOnIslandWeakBursts(t *testing.T) {
+	lost := audioLossOverBursts(*linkemu.Profiles["island-weak"].Down.Burst, 20*60*audioPacketsPerSecond)
+	share := func(plan redPlan) float64 {
+		gone := 0
+		for n := range lost {
+			carried := !lost[n]
+			for i := 0; i < plan.k && !carried; i++ {
+				later := n + plan.distance(i)
+				carried = later < len(lost) && !lost[later]
+			}
+			if !carried {
+				gone++
+			}
+		}
+		return float64(gone) / float64(len(lost))
+	}
+	plans := []redPlan{{0, 0}, {1, 1}, {2, 2}, {3, 3}, {2, 3}, {2, 4}, {2, 5}, {3, 5}, {3, 6}}
+	shares := make(map[redPlan]float64)
+	for _, p := range plans {
+		shares[p] = share(p)
+		t.Logf("frames repeated %v: %.2f %% of frames beyond rebuilding", p, 100*shares[p])
+	}
+	if shares[redPlan{2, 5}] > shares[redPlan{2, 2}]/2 {
+		t.Errorf("spread over 5 frames leaves %.2f %%, the last two %.2f %%: want under half",
+			100*shares[redPlan{2, 5}], 100*shares[redPlan{2, 2}])
+	}
+}
+
+// audioLossOverBursts is which of frames audio packets, one every 20 ms with
+// video packets at random between them (~60 a second), a link losing packets
+// by g loses.
+func audioLossOverBursts(g linkemu.GilbertElliott, frames int) []bool {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	lose := func(bad bool) (bool, bool) {
+		if bad {
+			bad = rnd.Float64() >= g.BadToGood
+		} else {
+			bad = rnd.Float64() < g.GoodToBad
+		}
+		p := g.LossGood
+		if bad {
+			p = g.LossBad
+		}
+		return bad, rnd.Float64() < p
+	}
+	lost := make([]bool, frames)
+	bad := false
+	for n := range lost {
+		for rnd.Float64() < 0.55 { // video packets before this audio packet
+			bad, _ = lose(bad)
+		}
+		bad, lost[n] = lose(bad)
+	}
+	return lost
 }

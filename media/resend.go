@@ -215,7 +215,7 @@ func (r *resender) observe(rr *rtcp.ReceiverReport) {
 			continue
 		}
 		r.d.peer.counters.fractionLost.Store(uint32(rep.FractionLost))
-		r.d.redLoss.observe(rep.FractionLost)
+		r.d.redLoss.observe(rep.FractionLost, rep.Jitter)
 		if rep.LastSenderReport == 0 {
 			continue
 		}

@@ -141,7 +141,7 @@ func fecSubscriber(t *testing.T, loss uint8) (*downTrack, *capturingWriter) {
 	fec := fecCodecs()
 	d.binding.Store(&trackBinding{ssrc: 7, payloadType: testVP8PT, redPT: uint8(fec[0].PayloadType),
 		fecPT: uint8(fec[1].PayloadType), twccID: testTWCC, writer: w})
-	d.redLoss.observe(loss)
+	d.redLoss.observe(loss, 0)
 	return d, w
 }
 
