@@ -11,6 +11,8 @@ import (
 
 	"cloudwindow/linkemu"
 	"cloudwindow/node"
+
+	"github.com/chromedp/chromedp"
 )
 
 // TestBrowserIslandFigures measures Chromium's own getStats() figures for a
@@ -37,6 +39,9 @@ func TestBrowserIslandFigures(t *testing.T) {
 		profiles = strings.Split(want, ",")
 	}
 	browser := startBrowser(t)
+	// The agent's console runs in a Chrome of its own, without the kiosks'
+	// field trials, as at a service center.
+	consoleBrowser := startBrowser(t, chromedp.Flag("force-fieldtrials", false))
 	var rows []string
 	for _, name := range profiles {
 		for _, adapt := range []bool{true, false} {
@@ -44,7 +49,7 @@ func TestBrowserIslandFigures(t *testing.T) {
 				continue
 			}
 			t.Run(fmt.Sprintf("%s/adapt=%v", name, adapt), func(t *testing.T) {
-				rows = append(rows, browserIslandRun(t, browser, name, adapt))
+				rows = append(rows, browserIslandRun(t, browser, consoleBrowser, name, adapt))
 			})
 		}
 	}
@@ -75,7 +80,7 @@ func islandPhaseFromEnv() time.Duration {
 // link, changes to the profile, stays on it for islandPhase and goes back to
 // a good link. The console's media is exempt from the link: only the station's
 // side is on the profile, as in the field. It returns a table row.
-func browserIslandRun(t *testing.T, browser context.Context, name string, adapt bool) string {
+func browserIslandRun(t *testing.T, browser, consoleBrowser context.Context, name string, adapt bool) string {
 	p := linkemu.Profiles[name]
 	n, link, islandURL := islandNode(t, linkemu.Profiles["good"], adapt, browserNode, func(c *node.Config) {
 		c.VideoFEC = adapt && os.Getenv("CLOUDWINDOW_ISLAND_VIDEO_FEC") != "off"
@@ -88,12 +93,13 @@ func browserIslandRun(t *testing.T, browser context.Context, name string, adapt 
 			c.AudioRedundancy = k
 		}
 	})
-	kiosk, agent, callID := islandBrowserCall(t, browser, n, islandURL)
+	kiosk, agent, callID := islandBrowserCall(t, browser, consoleBrowser, n, islandURL)
 	mediaKeepsFlowing(t, 2, kiosk.tab, agent.tab)
 	link.Exempt(selectedLocalAddress(t, agent.tab))
 	time.Sleep(islandWarmup)
 
 	watchFreezes(kiosk.tab)
+	watchFreezes(agent.tab)
 	link.SetProfile(p)
 	changed := time.Now()
 	_, down0 := link.Stats()
@@ -103,6 +109,7 @@ func browserIslandRun(t *testing.T, browser context.Context, name string, adapt 
 	time.Sleep(time.Until(changed.Add(islandPhase)))
 	atStation, atAgent := callStats(kiosk.tab).since(atStation0), callStats(agent.tab).since(atAgent0)
 	t.Logf("kiosk's freezes on the profile: %s", freezeSplit(kiosk.tab))
+	t.Logf("agent's freezes on the profile: %s", freezeSplit(agent.tab))
 	held, kioskHeld := evalJS[[2]float64](agent.tab, cameraSendDelay), evalJS[[2]float64](kiosk.tab, cameraSendDelay)
 	t.Logf("camera packets held in the browser before sending: the agent's %.0f ms, the kiosk's %.0f ms on average",
 		heldMs(held0, held), heldMs(kioskHeld0, kioskHeld))
@@ -164,10 +171,10 @@ func timeToRecover(t *testing.T, n *node.Node, callID string, kiosk *tab, back t
 
 // islandBrowserCall has the kiosk (through islandURL) ask for a call and the console
 // accept it.
-func islandBrowserCall(t *testing.T, browser context.Context, n *node.Node, islandURL string) (station, console, string) {
+func islandBrowserCall(t *testing.T, browser, consoleBrowser context.Context, n *node.Node, islandURL string) (station, console, string) {
 	t.Helper()
 	item := itemOf(t, n, "medical_insurance")
-	agent := openConsole(t, browser, n, "agent1")
+	agent := openConsole(t, consoleBrowser, n, "agent1")
 	agent.ready()
 	kiosk := openStationURL(t, browser, islandURL+"/station/"+kioskSettings, "station1", 1280, 720, "")
 	kiosk.request("medical_insurance", item, "")

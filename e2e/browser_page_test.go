@@ -24,9 +24,9 @@ const waitLimit = 30 * time.Second
 // for a whole test; every page opens in it as a separate browser context.
 // It skips the test when Chromium is not installed, unless
 // CLOUDWINDOW_REQUIRE_BROWSER=1 (CI), which fails it instead.
-func startBrowser(t *testing.T) context.Context {
+func startBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
-	ctx, stop := launchChromium(t, chromiumPath(t), t.TempDir())
+	ctx, stop := launchChromium(t, chromiumPath(t), t.TempDir(), extra...)
 	t.Cleanup(stop)
 	return ctx
 }

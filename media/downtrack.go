@@ -56,13 +56,8 @@ type downTrack struct {
 	// publisher's, for NACKs; nil for audio.
 	sent *seqMap
 	// fec builds FEC while the subscriber reports loss on this video track
-	// (ulpfec.go); nil until first needed. fecWait is the group closed a frame
-	// ago, fecDue the one whose FEC goes before the next packet, fecSpare an
-	// encoder for the next group; fecVideo is the video bytes sent since the
-	// last FEC. Owned by the track's read loop.
-	fec                       *fecEncoder
-	fecWait, fecDue, fecSpare *fecEncoder
-	fecVideo                  int
+	// (ulpfec.go); empty until first needed. Owned by the track's read loop.
+	fec fecGroups
 
 	// redLoss is the loss the subscriber reports on this track, which sets how
 	// much redundancy it gets; redBps is what audio redundancy adds, fecRatio
@@ -206,7 +201,9 @@ func (d *downTrack) forwardAudio(src *rtp.Header, red, primary []byte, enc *redE
 	if enc != nil {
 		plan := d.redLoss.plan(d.up.redMax, len(primary), d.peer.counters.downlinkEstimate.Load())
 		// A publisher's RED repeats the frames just before (Chromium's does).
-		if red == nil || redBlocks(red) < plan.k || plan.reach > plan.k {
+		sent := redBlocks(red)
+		if red == nil || sent < plan.k || plan.reach > plan.k {
+			sent = plan.k
 			// Forwarding counts the packet as received; what the node adds is
 			// counted here, so resends see it in the subscriber's budget.
 			received := len(red)
@@ -218,7 +215,9 @@ func (d *downTrack) forwardAudio(src *rtp.Header, red, primary []byte, enc *redE
 				d.peer.counters.bytesForwarded.Add(uint64(extra))
 			}
 		}
-		d.redBps.Store(audioRate(len(primary), plan.k) - audioRate(len(primary), 0))
+		// What a publisher's RED passed on carries over the plan is the
+		// subscriber's to carry too.
+		d.redBps.Store(audioRate(len(primary), sent) - audioRate(len(primary), 0))
 	}
 	if payload == nil {
 		return d.write(b, src, seq, primary, b.payloadType, out)
@@ -274,7 +273,7 @@ func (d *downTrack) forwardRTP(src *rtp.Header, payload []byte, out *rtpScratch)
 	case d.gap.Swap(false):
 		off := d.seqOffset.Add(uint32(src.SequenceNumber - uint16(last) - 1))
 		d.resumedAt.Store(uint32(src.SequenceNumber-uint16(off)) | seqValid)
-		d.resetFEC() // its FEC would protect frames before the pause: the decoder restarts at a keyframe
+		d.fec.reset() // its FEC would protect frames before the pause: the decoder restarts at a keyframe
 	case src.SequenceNumber != uint16(last)+1:
 		d.keepHoles(uint16(last)+1, src.SequenceNumber)
 	}
@@ -285,7 +284,7 @@ func (d *downTrack) forwardRTP(src *rtp.Header, payload []byte, out *rtpScratch)
 	if b == nil {
 		return false
 	}
-	if f := d.fecDue; !late && f != nil && b.fecPT != 0 && f.twccID == b.twccID {
+	if f := d.fec.due; !late && f != nil && b.fecPT != 0 && f.twccID == b.twccID {
 		d.sendFEC(b, src, out) // else a new binding drops the group (forwardProtected, or no FEC)
 	}
 	seq := src.SequenceNumber - uint16(d.seqOffset.Load())
@@ -297,8 +296,8 @@ func (d *downTrack) forwardRTP(src *rtp.Header, payload []byte, out *rtpScratch)
 	}
 	d.sent.record(seq, src.SequenceNumber)
 	if b.fecPT == 0 || !d.fecWanted() {
-		if d.fec != nil {
-			d.resetFEC()
+		if d.fec.building != nil {
+			d.fec.reset()
 			if d.fecRatio.Load() != 0 { // a store per packet would contend with the adaptation loop's reads
 				d.fecRatio.Store(0)
 			}
@@ -335,18 +334,14 @@ func (d *downTrack) fecWanted() bool {
 
 // forwardProtected sends a video packet in RED and adds it to the FEC group
 // being built; at the end of a frame that closes the group, the group waits
-// for its FEC to be sent (closeFECGroup, sendFEC).
+// for its FEC to be sent (fecGroups.close, sendFEC).
 func (d *downTrack) forwardProtected(b *trackBinding, src *rtp.Header, seq uint16, payload []byte, out *rtpScratch) bool {
-	if d.fec == nil || d.fec.twccID != b.twccID {
-		d.fec = newFECEncoder(b.twccID)
-		d.fecWait, d.fecDue, d.fecSpare = nil, nil, nil
-	}
-	f := d.fec
+	f := d.fec.current(b.twccID)
 	if !d.write(b, src, seq, f.wrap(b.payloadType, payload), b.redPT, out) {
 		return false
 	}
-	d.fecVideo += rtpHeaderLen + 1 + len(payload)
-	if d.fecDue != nil {
+	d.fec.video += rtpHeaderLen + 1 + len(payload)
+	if d.fec.due != nil {
 		return true // a late packet between a closed group and its FEC: unprotected
 	}
 	// Video in temporal layers is protected a frame at a time, in every layer:
@@ -359,53 +354,16 @@ func (d *downTrack) forwardProtected(b *trackBinding, src *rtp.Header, seq uint1
 	}
 	f.add(seq, src.Marker, b.payloadType, src.Timestamp, payload)
 	if src.Marker && (layered || f.due(src.Timestamp)) {
-		d.closeFECGroup(layered)
+		d.fec.close(layered)
 	}
 	return true
-}
-
-// closeFECGroup sets the group just closed aside until its FEC is due and
-// starts the next. A frame's FEC goes before the first packet of the frame
-// after next, two frame intervals after the frame (~140 ms at 14 fps, under
-// Chromium's freeze line of three): the loss on weak links comes in bursts,
-// and one that took a frame's last packet often took FEC sent a frame later
-// too. A group of several frames (video not in layers) spans up to 100 ms
-// already; its FEC goes before the next packet.
-func (d *downTrack) closeFECGroup(frameByFrame bool) {
-	if frameByFrame {
-		d.fecDue, d.fecWait = d.fecWait, d.fec
-	} else {
-		if d.fecWait != nil {
-			d.fecSpare = d.fecWait
-		}
-		d.fecDue, d.fecWait = d.fec, nil
-	}
-	next := d.fecSpare
-	if next == nil {
-		next = newFECEncoder(d.fec.twccID)
-	}
-	next.reset()
-	d.fec, d.fecSpare = next, nil
-}
-
-// resetFEC drops the groups being built and waiting: their FEC would protect
-// frames no decoder will use.
-func (d *downTrack) resetFEC() {
-	if d.fec == nil {
-		return
-	}
-	d.fec.reset()
-	if d.fecWait != nil {
-		d.fecSpare = d.fecWait
-	}
-	d.fecWait, d.fecDue = nil, nil
 }
 
 // sendFEC sends the FEC packets of the group due just before the media packet
 // src, each under the number src would have taken (src and what follows move
 // after them), and counts what they add.
 func (d *downTrack) sendFEC(b *trackBinding, src *rtp.Header, out *rtpScratch) {
-	f := d.fecDue
+	f := d.fec.due
 	loss, _ := d.redLoss.share()
 	sent := 0
 	f.emit(fecPacketsFor(f.size(), loss), b.fecPT, func(p []byte) {
@@ -419,11 +377,10 @@ func (d *downTrack) sendFEC(b *trackBinding, src *rtp.Header, out *rtpScratch) {
 			d.up.metrics.fecPackets.Inc()
 		}
 	})
-	d.fecDue, d.fecSpare = nil, f
+	video := d.fec.sent()
 	d.peer.counters.bytesForwarded.Add(uint64(sent))
 	old := math.Float64frombits(d.fecRatio.Load())
-	d.fecRatio.Store(math.Float64bits(0.8*old + 0.2*float64(sent)/float64(max(d.fecVideo, 1))))
-	d.fecVideo = 0
+	d.fecRatio.Store(math.Float64bits(0.8*old + 0.2*float64(sent)/float64(max(video, 1))))
 }
 
 // publisherSeq maps a sequence number the subscriber NACKed back to the

@@ -8,6 +8,9 @@ import (
 
 	"cloudwindow/client"
 	"cloudwindow/linkemu"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
 )
 
 // opusFrame is a recognisable frame of size bytes for frame number n.
@@ -354,4 +357,52 @@ func audioLossOverBursts(g linkemu.GilbertElliott, frames int) []bool {
 		bad, lost[n] = lose(bad)
 	}
 	return lost
+}
+
+// TestREDForwardedIsCountedAsSent: the redundancy a receiver is counted to
+// carry (and video's share gives way to) is what it is sent: a publisher's RED
+// passed on as it came, however many frames it repeats, or the node's own.
+func TestREDForwardedIsCountedAsSent(t *testing.T) {
+	const frame = 50
+	tests := []struct {
+		name       string
+		loss       uint8  // reported, of 256
+		jitterMs   uint32 // reported
+		wantBlocks int
+	}{
+		{"little loss: the publisher's three frames passed on", 5, 0, 3},
+		{"bursts over a jittery link: the node's two, spread back", 14, 17, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := newMetrics(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sub := &Peer{metrics: m}
+			up := &upTrack{info: TrackInfo{Kind: webrtc.RTPCodecTypeAudio}, metrics: m, redMax: maxRedundancy}
+			d := newDownTrack(up, sub)
+			w := &capturingWriter{}
+			d.binding.Store(&trackBinding{ssrc: 7, payloadType: 111, redPT: 63, writer: w})
+			d.redLoss.observe(tc.loss, tc.jitterMs*opusClockPerMs)
+			enc := newREDEncoder()
+			pub := newREDEncoder() // the publisher's own RED of three frames
+			var out rtpScratch
+			for n := range 8 {
+				ts := uint32(n * 960)
+				red := pub.encode(ts, 111, opusFrame(n, frame), redPlan{3, 3})
+				enc.keepRedundant(ts, red)
+				d.forwardAudio(&rtp.Header{Version: 2, SequenceNumber: uint16(n), Timestamp: ts}, red, opusFrame(n, frame), enc, &out)
+				pub.push(ts, opusFrame(n, frame))
+				enc.push(ts, opusFrame(n, frame))
+			}
+			last := w.got[len(w.got)-1].payload
+			if got := redBlocks(last); got != tc.wantBlocks {
+				t.Errorf("%d redundant frames sent, want %d", got, tc.wantBlocks)
+			}
+			if got, want := d.redBps.Load(), audioRate(frame, tc.wantBlocks)-audioRate(frame, 0); got != want {
+				t.Errorf("redundancy counted at %d bit/s, want %d (the frames sent)", got, want)
+			}
+		})
+	}
 }

@@ -19,7 +19,7 @@ import (
 // that a burst of losses falls on different ones, and a group's FEC packets go
 // out after it, out of the burst that may have taken the group's last packet:
 // a frame's two frames later, a longer group's before the next frame
-// (downTrack.closeFECGroup). Video sent in temporal
+// (fecGroups.close). Video sent in temporal
 // layers (VP8 L1T3) is protected a frame at a time, every layer: Chromium
 // holds every frame after a missing one, whatever its layer, until it comes,
 // so a loss in any layer not mended at once freezes the picture for a resend.
@@ -97,6 +97,74 @@ type fecEncoder struct {
 	bodies  []byte // extension block and payload of each, back to back
 	red     []byte // a media packet in RED, valid until the next wrap
 	out     []byte // an FEC packet in RED, valid until the next emit
+}
+
+// fecGroups are one subscriber's FEC groups on a video track: the one being
+// built, the one closed a frame ago, and the one whose FEC goes before the next
+// media packet; their encoders are handed round, so that once there are three
+// no group allocates. Owned by the track's read loop.
+type fecGroups struct {
+	building, waiting, due, spare *fecEncoder
+	video                         int // video bytes sent since the last FEC
+}
+
+// current is the group being built for packets carrying the transport-wide
+// sequence number in extension twccID; a new extension drops every group.
+func (g *fecGroups) current(twccID uint8) *fecEncoder {
+	if g.building == nil || g.building.twccID != twccID {
+		*g = fecGroups{building: newFECEncoder(twccID)}
+	}
+	return g.building
+}
+
+// close sets the group just built aside until its FEC is due and starts the
+// next. A frame's FEC goes before the first packet of the frame after next,
+// two frame intervals after the frame (~140 ms at 14 fps, under Chromium's
+// freeze line of three): the loss on weak links comes in bursts, and one that
+// took a frame's last packet often took FEC sent a frame later too. A group of
+// several frames (video not in layers) spans up to 100 ms already; its FEC
+// goes before the next packet.
+func (g *fecGroups) close(frameByFrame bool) {
+	if frameByFrame {
+		g.due, g.waiting = g.waiting, g.building
+	} else {
+		g.keep(g.waiting)
+		g.due, g.waiting = g.building, nil
+	}
+	next := g.spare
+	if next == nil {
+		next = newFECEncoder(g.building.twccID)
+	}
+	next.reset()
+	g.building, g.spare = next, nil
+}
+
+// reset drops the groups being built and waiting: their FEC would protect
+// frames no decoder will use.
+func (g *fecGroups) reset() {
+	if g.building == nil {
+		return
+	}
+	g.building.reset()
+	g.keep(g.waiting)
+	g.waiting, g.due = nil, nil
+}
+
+// sent notes that the due group's FEC went out, and returns the video bytes
+// sent since the FEC before it.
+func (g *fecGroups) sent() int {
+	g.keep(g.due)
+	g.due = nil
+	video := g.video
+	g.video = 0
+	return video
+}
+
+// keep keeps e, a group done with, as the spare encoder.
+func (g *fecGroups) keep(e *fecEncoder) {
+	if e != nil {
+		g.spare = e
+	}
 }
 
 // newFECEncoder makes an encoder for packets whose transport-wide sequence
