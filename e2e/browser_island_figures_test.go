@@ -40,8 +40,13 @@ func TestBrowserIslandFigures(t *testing.T) {
 	}
 	browser := startBrowser(t)
 	// The agent's console runs in a Chrome of its own, without the kiosks'
-	// field trials, as at a service center.
-	consoleBrowser := startBrowser(t, chromedp.Flag("force-fieldtrials", false))
+	// field trials (unless CLOUDWINDOW_CONSOLE_FIELDTRIALS gives some), as at
+	// a service center.
+	var consoleTrials any = false
+	if v, ok := os.LookupEnv("CLOUDWINDOW_CONSOLE_FIELDTRIALS"); ok {
+		consoleTrials = v
+	}
+	consoleBrowser := startBrowser(t, chromedp.Flag("force-fieldtrials", consoleTrials))
 	var rows []string
 	for _, name := range profiles {
 		for _, adapt := range []bool{true, false} {

@@ -26,8 +26,8 @@ type redSetting struct {
 
 var redSettings = []redSetting{
 	{"before: Chromium's default RED, node passes it through", "", 0},
-	{"Chromium RED of 2 frames, node passes it through", kioskFieldTrials, 0},
-	{"after: Chromium RED of 2 frames, node's redundancy up to 3", kioskFieldTrials, 3},
+	{"the kiosks' Chromium RED, node passes it through", kioskFieldTrials, 0},
+	{"after: the kiosks' Chromium RED, node's redundancy up to 3", kioskFieldTrials, 3},
 }
 
 // TestBrowserIslandRedundancyFigures measures audio concealment in Chromium on

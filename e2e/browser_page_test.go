@@ -64,7 +64,7 @@ func launchChromium(t *testing.T, path, dataDir string, extra ...chromedp.ExecAl
 		chromedp.Flag("use-fake-device-for-media-stream", "device-count=3"),
 		chromedp.Flag("use-fake-ui-for-media-stream", true),
 		chromedp.Flag("hide-scrollbars", true),
-		// As the kiosks are launched (README): Opus sent as RED with two
+		// As the kiosks are launched (README): Opus sent as RED with three
 		// redundant frames.
 		chromedp.Flag("force-fieldtrials", chromiumFieldTrials()),
 	)
@@ -93,7 +93,7 @@ func chromiumFieldTrials() string {
 }
 
 // kioskFieldTrials is what README's kiosk launch line passes to Chrome.
-const kioskFieldTrials = "WebRTC-Audio-Red-For-Opus/Enabled-2/"
+const kioskFieldTrials = "WebRTC-Audio-Red-For-Opus/Enabled-3/"
 
 func findChromium() string {
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {

@@ -11,33 +11,45 @@ import (
 // drives its estimate; the video gate needs the plain share of packets lost
 // over its own window, to tell a link that loses most of what it is sent
 // (pause video) from one that loses a few packets in bursts (cap, keep video).
+// Audio redundancy needs to know how bursty the loss is: lostAfterLost counts
+// the lost packets that came right after a lost one.
 type lossCounter struct {
-	received, lost atomic.Uint64
+	received, lost, lostAfterLost atomic.Uint64
+	prevLost                      atomic.Bool // the last status counted
 }
 
 // add counts the packet statuses of the feedback in pkts.
 func (c *lossCounter) add(pkts []rtcp.Packet) {
 	for _, p := range pkts {
 		if cc, ok := p.(*rtcp.TransportLayerCC); ok {
-			rcv, lost := countStatuses(cc)
-			c.received.Add(rcv)
-			c.lost.Add(lost)
+			c.countStatuses(cc)
 		}
 	}
 }
 
 // countStatuses counts one feedback's received and lost packets, up to its
 // PacketStatusCount (the last chunk may be padded).
-func countStatuses(cc *rtcp.TransportLayerCC) (received, lost uint64) {
+func (c *lossCounter) countStatuses(cc *rtcp.TransportLayerCC) {
 	left := int(cc.PacketStatusCount)
+	var received, lost, after uint64
+	prevLost := c.prevLost.Load()
 	count := func(symbol uint16, n int) {
 		n = min(n, left)
-		left -= n
-		if symbol == rtcp.TypeTCCPacketNotReceived {
-			lost += uint64(n)
-		} else {
-			received += uint64(n)
+		if n <= 0 {
+			return
 		}
+		left -= n
+		if symbol != rtcp.TypeTCCPacketNotReceived {
+			received += uint64(n)
+			prevLost = false
+			return
+		}
+		lost += uint64(n)
+		after += uint64(n - 1)
+		if prevLost {
+			after++
+		}
+		prevLost = true
 	}
 	for _, chunk := range cc.PacketChunks {
 		switch ch := chunk.(type) {
@@ -49,7 +61,10 @@ func countStatuses(cc *rtcp.TransportLayerCC) (received, lost uint64) {
 			}
 		}
 	}
-	return received, lost
+	c.prevLost.Store(prevLost)
+	c.received.Add(received)
+	c.lost.Add(lost)
+	c.lostAfterLost.Add(after)
 }
 
 // lossWindow turns a lossCounter's running totals into the share lost since

@@ -7,9 +7,13 @@ import (
 
 // How many redundant frames a receiver gets follows the loss it reports: with
 // random loss p a frame is lost for good only when its packet and the k packets
-// after it are all lost, p^(k+1). k is the least that brings that under
-// redResidual, up to the configured maximum, and never so many that audio
-// alone would exceed the receiver's downlink estimate.
+// after it are all lost, p^(k+1). Loss in bursts takes the next packet with
+// its own far more often than p: as often as a loss follows a loss in the
+// receiver's transport-wide feedback (follow). The next packet carries the
+// first redundant frame; the others are spread beyond the burst (below), so a
+// frame is lost for good with p·max(p, follow)·p^(k−1). k is the least that
+// brings that under redResidual, up to the configured maximum, and never so
+// many that audio alone would exceed the receiver's downlink estimate.
 //
 // Which frames they are follows the jitter it reports. Loss on radio links
 // comes in bursts, and a burst takes a frame and the next few packets that
@@ -36,6 +40,9 @@ const (
 	redReachJitters = 6
 	// opusClockPerMs is Opus's RTP clock, 48 kHz, per millisecond.
 	opusClockPerMs = 48
+	// burstMinLosses is the fewest losses a share of losses after a loss is
+	// taken from.
+	burstMinLosses = 20
 )
 
 // redPlan is which earlier frames a packet carries: k of them, the one just
@@ -62,11 +69,18 @@ func reachFor(k int, jitter uint32) int {
 	return min(max(frames, k), redMaxReach)
 }
 
-// redundancyFor is the number of redundant frames for a reported loss share.
-func redundancyFor(loss float64, limit int) int {
+// redundancyFor is the number of redundant frames for a reported loss share,
+// of which the share follow of losses came right after a loss.
+func redundancyFor(loss, follow float64, limit int) int {
+	residual := loss
 	for k := 0; k < limit; k++ {
-		if math.Pow(loss, float64(k+1)) <= redResidual {
+		if residual <= redResidual {
 			return k
+		}
+		if k == 0 {
+			residual *= max(loss, follow)
+		} else {
+			residual *= loss
 		}
 	}
 	return limit
@@ -94,6 +108,39 @@ type redLoss struct {
 	want atomic.Int32
 	// jitter is the last report's interarrival jitter, in Opus clock units.
 	jitter atomic.Uint32
+	// follow is the smoothed share of the receiver's losses that came right
+	// after a loss, 0 while unknown; bursts its window on the feedback.
+	// Owned by the track's RTCP reader.
+	follow float64
+	bursts burstWindow
+}
+
+// burstWindow turns a lossCounter's totals into the share of losses that
+// came right after a loss, over the feedback since it last gave one.
+type burstWindow struct{ lost, after uint64 }
+
+// next returns the share, and false until burstMinLosses losses came.
+func (w *burstWindow) next(c *lossCounter) (float64, bool) {
+	lost, after := c.lost.Load(), c.lostAfterLost.Load()
+	if lost-w.lost < burstMinLosses {
+		return 0, false
+	}
+	share := float64(after-w.after) / float64(lost-w.lost)
+	w.lost, w.after = lost, after
+	return share, true
+}
+
+// observeBursts takes the receiver's transport-wide loss counts, before a
+// report is observed.
+func (l *redLoss) observeBursts(c *lossCounter) {
+	share, ok := l.bursts.next(c)
+	switch {
+	case !ok:
+	case l.follow == 0:
+		l.follow = share
+	default:
+		l.follow = 0.5*l.follow + 0.5*share
+	}
 }
 
 // observe takes one report's fraction lost (of 256) and interarrival jitter.
@@ -105,7 +152,7 @@ func (l *redLoss) observe(fractionLost uint8, jitter uint32) {
 		p = old - (old-p)/4
 	}
 	l.bits.Store(math.Float64bits(p))
-	l.want.Store(int32(redundancyFor(p, maxRedundancy)))
+	l.want.Store(int32(redundancyFor(p, l.follow, maxRedundancy)))
 	l.seen.Store(true)
 }
 

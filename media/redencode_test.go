@@ -9,6 +9,7 @@ import (
 	"cloudwindow/client"
 	"cloudwindow/linkemu"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
@@ -160,27 +161,52 @@ func TestREDEncoderRebuildsAfterPush(t *testing.T) {
 	}
 }
 
+// TestRedundancyFollowsLoss: more frames for more loss, and for loss in
+// bursts (a share of losses right after a loss) than for as much at random.
 func TestRedundancyFollowsLoss(t *testing.T) {
 	tests := []struct {
-		loss  float64
-		limit int
-		want  int
+		loss, follow float64
+		limit, want  int
 	}{
-		{0, 3, 0},
-		{0.001, 3, 0},
-		{0.01, 3, 1},
-		{0.04, 3, 1},
-		{0.05, 3, 2},
-		{0.1, 3, 2},
-		{0.2, 3, 3},
-		{0.5, 3, 3},
-		{0.2, 2, 2},
-		{0.2, 0, 0},
+		{0, 0, 3, 0},
+		{0.001, 0, 3, 0},
+		{0.01, 0, 3, 1},
+		{0.04, 0, 3, 1},
+		{0.05, 0, 3, 2},
+		{0.1, 0, 3, 2},
+		{0.2, 0, 3, 3},
+		{0.5, 0, 3, 3},
+		{0.2, 0, 2, 2},
+		{0.2, 0, 0, 0},
+		{0.01, 0.01, 3, 1}, // random: a loss follows a loss as often as any packet is lost
+		{0.01, 0.5, 3, 2},  // bursts: the next packet is often lost too
+		{0.03, 0.5, 3, 2},
+		{0.03, 0, 3, 1},
+		{0.2, 0.5, 3, 3},
 	}
 	for _, tc := range tests {
-		if got := redundancyFor(tc.loss, tc.limit); got != tc.want {
-			t.Errorf("redundancyFor(%v, limit %d) = %d, want %d", tc.loss, tc.limit, got, tc.want)
+		if got := redundancyFor(tc.loss, tc.follow, tc.limit); got != tc.want {
+			t.Errorf("redundancyFor(%v, follow %v, limit %d) = %d, want %d", tc.loss, tc.follow, tc.limit, got, tc.want)
 		}
+	}
+}
+
+// TestLossCounterTellsBursts: the transport-wide feedback's losses that come
+// right after a loss are counted, across feedback packets too.
+func TestLossCounterTellsBursts(t *testing.T) {
+	const r, l = rtcp.TypeTCCPacketReceivedSmallDelta, rtcp.TypeTCCPacketNotReceived
+	feedback := func(symbols ...uint16) *rtcp.TransportLayerCC {
+		return &rtcp.TransportLayerCC{PacketStatusCount: uint16(len(symbols)),
+			PacketChunks: []rtcp.PacketStatusChunk{&rtcp.StatusVectorChunk{SymbolSize: rtcp.TypeTCCSymbolSizeTwoBit, SymbolList: symbols}}}
+	}
+	var c lossCounter
+	c.add([]rtcp.Packet{feedback(r, l, l, l, r, l, r)})
+	c.add([]rtcp.Packet{feedback(l), &rtcp.TransportLayerCC{PacketStatusCount: 4,
+		PacketChunks: []rtcp.PacketStatusChunk{&rtcp.RunLengthChunk{PacketStatusSymbol: l, RunLength: 3}, &rtcp.RunLengthChunk{PacketStatusSymbol: r, RunLength: 9}}}})
+	// Lost: 3 in a row (2 after a loss), 1 alone, then 1 and 3 more across
+	// the next feedback (3 after a loss); the last run counts 1 of its 9.
+	if got, want := [3]uint64{c.received.Load(), c.lost.Load(), c.lostAfterLost.Load()}, [3]uint64{3 + 1, 8, 5}; got != want {
+		t.Errorf("received, lost, lost after a loss = %v, want %v", got, want)
 	}
 }
 

@@ -215,6 +215,9 @@ func (r *resender) observe(rr *rtcp.ReceiverReport) {
 			continue
 		}
 		r.d.peer.counters.fractionLost.Store(uint32(rep.FractionLost))
+		if bwe := r.d.peer.bwe; bwe != nil {
+			r.d.redLoss.observeBursts(&bwe.loss)
+		}
 		r.d.redLoss.observe(rep.FractionLost, rep.Jitter)
 		if rep.LastSenderReport == 0 {
 			continue
