@@ -71,6 +71,7 @@ func (p *Peer) adaptVideo(now time.Time) {
 	p.counters.downlinkEstimate.Store(int64(est))
 	loss, known := p.gate.win.next(&p.bwe.loss)
 	delay, overuse := p.bwe.delayState()
+	p.counters.delayEstimate.Store(int64(delay))
 	p.probe.observe(now, p.counters.bytesForwarded.Load(), loss, known, delay, overuse)
 	switch p.gate.step(now, gateInput{estimate: est, loss: loss, lossKnown: known}) {
 	case gatePause:

@@ -13,7 +13,8 @@ import (
 // first redundant frame; the others are spread beyond the burst (below), so a
 // frame is lost for good with p·max(p, follow)·p^(k−1). k is the least that
 // brings that under redResidual, up to the configured maximum, and never so
-// many that audio alone would exceed the receiver's downlink estimate.
+// many that audio alone would exceed the receiver's downlink estimate (its
+// delay-based part, which random loss does not lower).
 //
 // Which frames they are follows the jitter it reports. Loss on radio links
 // comes in bursts, and a burst takes a frame and the next few packets that

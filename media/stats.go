@@ -55,9 +55,12 @@ type peerCounters struct {
 	redPublished, redForwarded       atomic.Uint64
 	fecForwarded                     atomic.Uint64
 	downlinkEstimate                 atomic.Int64
-	videoPaused                      atomic.Bool
-	rtt                              atomic.Int64  // ns
-	fractionLost                     atomic.Uint32 // of 256, as in RTCP
+	// delayEstimate is the downlink estimate's delay-based part, which random
+	// loss does not lower: video and audio redundancy are fitted into it.
+	delayEstimate atomic.Int64
+	videoPaused   atomic.Bool
+	rtt           atomic.Int64  // ns
+	fractionLost  atomic.Uint32 // of 256, as in RTCP
 }
 
 func (c *peerCounters) snapshot(party string) PeerStats {
