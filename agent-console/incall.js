@@ -289,10 +289,13 @@ export class AgentCall extends EventTarget {
     const input = $('#chat-input');
     const text = input.value.trim();
     if (!text || !this.#data) return;
+    // Cleared at once: what the agent types while this one is on its way is
+    // the next message, not to be wiped when the server answers.
+    input.value = '';
     try {
       await this.#sig.request('chat.send', { call_id: this.#data.call_id, text });
-      input.value = '';
     } catch (err) {
+      if (!input.value) input.value = text; // to send again
       this.#chatLine({ system: true, text: this.#i18n.t('chat.failed', { message: err.message }) });
     }
   }
