@@ -59,15 +59,21 @@ func (p redPlan) distance(i int) int {
 	return 1 + i*(p.reach-1)/(p.k-1)
 }
 
-// reachFor is the plan's reach for k frames over a receiver that reports an
-// interarrival jitter of jitter (in Opus clock units): at least k, at most
-// redMaxReach.
-func reachFor(k int, jitter uint32) int {
+// jitterReach is how many frames back a receiver that reports an
+// interarrival jitter of jitter (in Opus clock units) can use a repeated
+// frame, at most redMaxReach. Worked out per report.
+func jitterReach(jitter uint32) int {
+	frames := math.Round(redReachJitters * float64(jitter) / opusClockPerMs / (1000 / audioPacketsPerSecond))
+	return int(min(frames, redMaxReach))
+}
+
+// reachFor is the plan's reach for k frames where the jitter allows frames
+// back: at least k.
+func reachFor(k, frames int) int {
 	if k < 2 {
 		return k
 	}
-	frames := int(math.Round(redReachJitters * float64(jitter) / opusClockPerMs / (1000 / audioPacketsPerSecond)))
-	return min(max(frames, k), redMaxReach)
+	return max(frames, k)
 }
 
 // redundancyFor is the number of redundant frames for a reported loss share,
@@ -107,8 +113,8 @@ type redLoss struct {
 	// want is the redundancy the smoothed share asks for, up to
 	// maxRedundancy: worked out per report, not per forwarded packet.
 	want atomic.Int32
-	// jitter is the last report's interarrival jitter, in Opus clock units.
-	jitter atomic.Uint32
+	// reach is how far back the last report's jitter allows (jitterReach).
+	reach atomic.Int32
 	// follow is the smoothed share of the receiver's losses that came right
 	// after a loss, 0 while unknown; bursts its window on the feedback.
 	// Owned by the track's RTCP reader.
@@ -146,7 +152,7 @@ func (l *redLoss) observeBursts(c *lossCounter) {
 
 // observe takes one report's fraction lost (of 256) and interarrival jitter.
 func (l *redLoss) observe(fractionLost uint8, jitter uint32) {
-	l.jitter.Store(jitter)
+	l.reach.Store(int32(jitterReach(jitter)))
 	p := float64(fractionLost) / 256
 	old := math.Float64frombits(l.bits.Load())
 	if l.seen.Load() && p < old {
@@ -173,5 +179,5 @@ func (l *redLoss) plan(limit, frameBytes int, estimate int64) redPlan {
 	for k > 0 && estimate > 0 && audioRate(frameBytes, k) > estimate {
 		k--
 	}
-	return redPlan{k: k, reach: reachFor(k, l.jitter.Load())}
+	return redPlan{k: k, reach: reachFor(k, int(l.reach.Load()))}
 }

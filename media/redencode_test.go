@@ -78,7 +78,7 @@ func TestREDReachFollowsJitter(t *testing.T) {
 		{3, 100, redMaxReach},
 	}
 	for _, tc := range tests {
-		if got := reachFor(tc.k, uint32(tc.jitterMs*opusClockPerMs)); got != tc.want {
+		if got := reachFor(tc.k, jitterReach(uint32(tc.jitterMs*opusClockPerMs))); got != tc.want {
 			t.Errorf("%d frames at %d ms jitter: reach %d, want %d", tc.k, tc.jitterMs, got, tc.want)
 		}
 	}
@@ -401,15 +401,8 @@ func TestREDForwardedIsCountedAsSent(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := newMetrics(nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sub := &Peer{metrics: m}
-			up := &upTrack{info: TrackInfo{Kind: webrtc.RTPCodecTypeAudio}, metrics: m, redMax: maxRedundancy}
-			d := newDownTrack(up, sub)
-			w := &capturingWriter{}
-			d.binding.Store(&trackBinding{ssrc: 7, payloadType: 111, redPT: 63, writer: w})
+			d, w := subscribedTrack(t, &upTrack{info: TrackInfo{Kind: webrtc.RTPCodecTypeAudio}, redMax: maxRedundancy},
+				trackBinding{ssrc: 7, payloadType: 111, redPT: 63})
 			d.redLoss.observe(tc.loss, tc.jitterMs*opusClockPerMs)
 			enc := newREDEncoder()
 			pub := newREDEncoder() // the publisher's own RED of three frames

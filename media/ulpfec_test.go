@@ -129,19 +129,27 @@ func recoverPacket(fec []byte, have map[uint16][]byte, ssrc uint32) ([]byte, err
 // reports loss, writing into w.
 func fecSubscriber(t *testing.T, loss uint8) (*downTrack, *capturingWriter) {
 	t.Helper()
+	fec := fecCodecs()
+	d, w := subscribedTrack(t, &upTrack{info: TrackInfo{Kind: webrtc.RTPCodecTypeVideo}}, trackBinding{ssrc: 7,
+		payloadType: testVP8PT, redPT: uint8(fec[0].PayloadType), fecPT: uint8(fec[1].PayloadType), twccID: testTWCC})
+	d.peer.counters.downlinkEstimate.Store(256_000)
+	d.redLoss.observe(loss, 0)
+	return d, w
+}
+
+// subscribedTrack is a downTrack of up to a subscriber, bound as b and
+// writing into w.
+func subscribedTrack(t *testing.T, up *upTrack, b trackBinding) (*downTrack, *capturingWriter) {
+	t.Helper()
 	m, err := newMetrics(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub := &Peer{metrics: m}
-	sub.counters.downlinkEstimate.Store(256_000)
-	up := &upTrack{info: TrackInfo{Kind: webrtc.RTPCodecTypeVideo}, metrics: m}
-	d := newDownTrack(up, sub)
+	up.metrics = m
+	d := newDownTrack(up, &Peer{metrics: m})
 	w := &capturingWriter{}
-	fec := fecCodecs()
-	d.binding.Store(&trackBinding{ssrc: 7, payloadType: testVP8PT, redPT: uint8(fec[0].PayloadType),
-		fecPT: uint8(fec[1].PayloadType), twccID: testTWCC, writer: w})
-	d.redLoss.observe(loss, 0)
+	b.writer = w
+	d.binding.Store(&b)
 	return d, w
 }
 
