@@ -336,7 +336,8 @@ func helperAndGuest(t *testing.T, n *node.Node, k station, agent console) {
 }
 
 // captionsClear checks at every size that no caption sits under the
-// self-view or the document camera's view.
+// self-view or the document camera's view, and that none is cut through:
+// an older one that does not fit goes whole, and the newest always shows.
 func captionsClear(t *testing.T, k station) {
 	t.Helper()
 	const overlap = `(() => {
@@ -344,10 +345,20 @@ func captionsClear(t *testing.T, k station) {
 		const pips = [...document.querySelectorAll('.pip')].filter((p) => !p.hidden).map((p) => p.getBoundingClientRect());
 		return [...document.querySelectorAll('#captions li')].filter((li) => pips.some((p) => over(li.getBoundingClientRect(), p))).length;
 	})()`
+	const clipped = `(() => {
+		const box = document.querySelector('#captions').getBoundingClientRect();
+		return [...document.querySelectorAll('#captions li')].filter((li) => !li.hidden && li.getBoundingClientRect().top < box.top - 0.5).length;
+	})()`
 	for _, s := range kioskSizes {
 		k.resize(s.w, s.h)
 		if n := evalJS[int](k.tab, overlap); n > 0 {
 			t.Errorf("%d×%d call: %d captions under a camera view", s.w, s.h, n)
+		}
+		if n := evalJS[int](k.tab, clipped); n > 0 {
+			t.Errorf("%d×%d call: %d of the captions cut off at the top", s.w, s.h, n)
+		}
+		if !evalJS[bool](k.tab, `!document.querySelector('#captions li:last-child').hidden`) {
+			t.Errorf("%d×%d call: the newest caption is hidden", s.w, s.h)
 		}
 	}
 	k.resize(1280, 800)

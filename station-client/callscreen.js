@@ -32,6 +32,11 @@ export class CallScreen {
     });
     $('#remote-video').addEventListener('resize', () => this.#videoArrived());
     i18n.addEventListener('change', () => this.#renderText());
+    // The captions' room changes with the window, banners, and the status
+    // above them; the stage's size does not depend on the captions, so
+    // showing them all again here cannot loop.
+    new ResizeObserver(() => this.#fitCaptions(true)).observe($('.call-stage'));
+    new ResizeObserver(() => this.#fitCaptions(false)).observe($('#captions'));
   }
 
   // open fills the screen for a call (call.started data) and the local media.
@@ -85,6 +90,20 @@ export class CallScreen {
     const list = $('#captions');
     list.append(h('li', {}, h('strong', {}, `${name}：`), text));
     while (list.children.length > maxCaptions) list.firstElementChild.remove();
+    this.#fitCaptions(false);
+  }
+
+  // fitCaptions hides the older captions that no longer fit above the
+  // newest, whole, rather than cut through a line; the newest always shows.
+  // With showAll it first gives every caption its chance again.
+  #fitCaptions(showAll) {
+    const list = $('#captions');
+    const items = /** @type {HTMLElement[]} */ ([...list.children]);
+    if (showAll) for (const li of items) li.hidden = false;
+    const top = list.getBoundingClientRect().top;
+    for (const li of items.slice(0, -1)) {
+      if (li.getBoundingClientRect().top < top - 0.5) li.hidden = true;
+    }
   }
 
   close() {
