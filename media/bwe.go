@@ -1,6 +1,8 @@
 package media
 
 import (
+	"encoding/binary"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -10,6 +12,7 @@ import (
 	"github.com/pion/logging"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 )
 
 // Bounds of a subscriber's downlink estimate, in bit/s.
@@ -78,12 +81,29 @@ func (b *downlinkBWE) AddStream(info *interceptor.StreamInfo, writer interceptor
 	next.writers[info.SSRC] = old.gcc.AddStream(info, writer)
 	b.cur.Store(next)
 	b.mu.Unlock()
+	audio, twcc := strings.HasPrefix(strings.ToLower(info.MimeType), "audio/"), transportCCID(info)
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		if twcc != 0 {
+			if ext := h.GetExtension(twcc); len(ext) >= 2 {
+				b.loss.kinds.mark(binary.BigEndian.Uint16(ext), audio)
+			}
+		}
 		if w := b.cur.Load().writers[h.SSRC]; w != nil {
 			return w.Write(h, payload, a)
 		}
 		return writer.Write(h, payload, a)
 	})
+}
+
+// transportCCID is the header extension ID of the stream's transport-wide
+// sequence numbers, 0 if it has none.
+func transportCCID(info *interceptor.StreamInfo) uint8 {
+	for _, e := range info.RTPHeaderExtensions {
+		if e.URI == sdp.TransportCCURI {
+			return uint8(e.ID)
+		}
+	}
+	return 0
 }
 
 func cloneWriters(m map[uint32]interceptor.RTPWriter) map[uint32]interceptor.RTPWriter {

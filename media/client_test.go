@@ -57,6 +57,7 @@ type clientOptions struct {
 	firefoxCodecs bool // number codecs as Firefox does (Opus 109, VP8 120), not as Chromium and pion do
 	red           bool // offer RED after Opus, as Chromium does, and publish audio as RED
 	holdOffers    bool // hold the server's offers from the start (see deliverHeld)
+	twcc          bool // send transport-wide feedback, as browsers do
 }
 
 // testClient is an in-process pion client: a browser stand-in for one party.
@@ -125,6 +126,11 @@ func clientAPI(t *testing.T, opts clientOptions) *webrtc.API {
 	ir.Add(gen)
 	if err := webrtc.ConfigureRTCPReportsWithOptions(ir, nil, report.SenderInterval(100*time.Millisecond)); err != nil {
 		t.Fatal(err)
+	}
+	if opts.twcc {
+		if err := webrtc.ConfigureTWCCSender(m, ir); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var se webrtc.SettingEngine
 	se.LoggerFactory = pionLoggerFactory{log: quietLogger()}

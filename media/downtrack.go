@@ -201,7 +201,7 @@ func (d *downTrack) forwardAudio(src *rtp.Header, red, primary []byte, enc *redE
 	if enc != nil {
 		// Within the link's delay-based estimate, as video: at 20 % random
 		// loss the whole estimate sits at its floor, which holds one frame.
-		plan := d.redLoss.plan(d.up.redMax, len(primary), d.peer.counters.delayEstimate.Load())
+		plan := d.redLoss.plan(d.up.redMax, len(primary), d.peer.counters.delayEstimate.Load(), int(d.peer.redFloor.want.Load()))
 		// A publisher's RED repeats the frames just before (Chromium's does).
 		sent := redBlocks(red)
 		if red == nil || sent < plan.k || plan.reach > plan.k {

@@ -40,6 +40,7 @@ type Peer struct {
 	capSent     int // the last bit rate limit told to this peer as a publisher
 	cap         publisherCap
 	videoPaused atomic.Bool
+	redFloor    redFloor
 	// budget holds resends to what the downlink estimate leaves after forwarding.
 	budget sendBudget
 

@@ -137,30 +137,68 @@ func (w *burstWindow) next(c *lossCounter) (float64, bool) {
 	return share, true
 }
 
+// observe updates follow, the smoothed share of losses after a loss, from
+// the counter's totals.
+func (w *burstWindow) observe(c *lossCounter, follow *float64) {
+	share, ok := w.next(c)
+	switch {
+	case !ok:
+	case *follow == 0:
+		*follow = share
+	default:
+		*follow = 0.5**follow + 0.5*share
+	}
+}
+
+// smoothLoss is the loss share after a new figure p: up at once, down a
+// quarter of the way at a time, as loss on island links comes in spells.
+func smoothLoss(old, p float64, seen bool) float64 {
+	if seen && p < old {
+		return old - (old-p)/4
+	}
+	return p
+}
+
 // observeBursts takes the receiver's transport-wide loss counts, before a
 // report is observed.
 func (l *redLoss) observeBursts(c *lossCounter) {
-	share, ok := l.bursts.next(c)
-	switch {
-	case !ok:
-	case l.follow == 0:
-		l.follow = share
-	default:
-		l.follow = 0.5*l.follow + 0.5*share
-	}
+	l.bursts.observe(c, &l.follow)
 }
 
 // observe takes one report's fraction lost (of 256) and interarrival jitter.
 func (l *redLoss) observe(fractionLost uint8, jitter uint32) {
 	l.reach.Store(int32(jitterReach(jitter)))
-	p := float64(fractionLost) / 256
-	old := math.Float64frombits(l.bits.Load())
-	if l.seen.Load() && p < old {
-		p = old - (old-p)/4
-	}
+	p := smoothLoss(math.Float64frombits(l.bits.Load()), float64(fractionLost)/256, l.seen.Load())
 	l.bits.Store(math.Float64bits(p))
 	l.want.Store(int32(redundancyFor(p, l.follow, maxRedundancy)))
 	l.seen.Store(true)
+}
+
+// redFloor is the redundancy a subscriber's transport-wide feedback asks
+// for, the least every audio track to it gets. Feedback comes ten times a
+// second; a receiver report takes seconds, so when a link turns lossy (a
+// station's link at the start of a call, a radio fade) redundancy comes up
+// within an adaptation tick instead. It follows the loss of audio packets
+// only: video lost in a full queue asks for less sent, not more. Written by
+// the room's adaptation loop, read by the forwarding loops.
+type redFloor struct {
+	want atomic.Int32
+	// Owned by the adaptation loop.
+	share, follow float64
+	seen          bool
+	audio         lossWindow
+	bursts        burstWindow
+}
+
+// observe takes the feedback's loss counts since the last tick.
+func (f *redFloor) observe(c *lossCounter) {
+	f.bursts.observe(c, &f.follow)
+	loss, known := f.audio.of(c.audioReceived.Load(), c.audioLost.Load())
+	if !known {
+		return
+	}
+	f.share, f.seen = smoothLoss(f.share, loss, f.seen), true
+	f.want.Store(int32(redundancyFor(f.share, f.follow, maxRedundancy)))
 }
 
 // share is the smoothed loss share, and whether a report came.
@@ -168,14 +206,16 @@ func (l *redLoss) share() (float64, bool) {
 	return math.Float64frombits(l.bits.Load()), l.seen.Load()
 }
 
-// plan is which redundant frames to send: as many as the loss asks for, at
-// most limit, and no more than the estimate (bit/s, 0: none) carries with
-// frames of frameBytes; as far back as the jitter allows.
-func (l *redLoss) plan(limit, frameBytes int, estimate int64) redPlan {
-	k := min(redUnknownLoss, limit)
+// plan is which redundant frames to send: as many as the loss asks for, and
+// at least floor (see redFloor), at most limit, and no more than the
+// estimate (bit/s, 0: none) carries with frames of frameBytes; as far back
+// as the jitter allows.
+func (l *redLoss) plan(limit, frameBytes int, estimate int64, floor int) redPlan {
+	k := redUnknownLoss
 	if l.seen.Load() {
-		k = min(int(l.want.Load()), limit)
+		k = int(l.want.Load())
 	}
+	k = min(max(k, floor), limit)
 	for k > 0 && estimate > 0 && audioRate(frameBytes, k) > estimate {
 		k--
 	}

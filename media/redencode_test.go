@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"cloudwindow/client"
 	"cloudwindow/linkemu"
@@ -214,22 +215,99 @@ func TestLossCounterTellsBursts(t *testing.T) {
 // redundancy; a clean report after it lowers it only step by step.
 func TestRedundancyComesUpAtOnceAndDownSlowly(t *testing.T) {
 	var l redLoss
-	if got := l.plan(3, 80, 0).k; got != redUnknownLoss {
+	if got := l.plan(3, 80, 0, 0).k; got != redUnknownLoss {
 		t.Errorf("before any report: %d redundant frames, want %d", got, redUnknownLoss)
 	}
 	l.observe(51, 0) // 20 %
-	if got := l.plan(3, 80, 0).k; got != 3 {
+	if got := l.plan(3, 80, 0, 0).k; got != 3 {
 		t.Errorf("after a report of 20 %% loss: %d, want 3", got)
 	}
 	l.observe(0, 0)
-	if got := l.plan(3, 80, 0).k; got != 3 {
+	if got := l.plan(3, 80, 0, 0).k; got != 3 {
 		t.Errorf("after one clean report: %d, want still 3 (15 %% smoothed)", got)
 	}
 	for range 30 {
 		l.observe(0, 0)
 	}
-	if got := l.plan(3, 80, 0).k; got != 0 {
+	if got := l.plan(3, 80, 0, 0).k; got != 0 {
 		t.Errorf("after many clean reports: %d, want 0", got)
+	}
+}
+
+// TestRedundancyFloorFromFeedback: audio lost in the transport-wide
+// feedback raises every audio track's redundancy at the next adaptation
+// tick, before any receiver report; video lost does not. The floor goes
+// down as the reports' share does, and never lowers what the reports ask.
+func TestRedundancyFloorFromFeedback(t *testing.T) {
+	const r, l = rtcp.TypeTCCPacketReceivedSmallDelta, rtcp.TypeTCCPacketNotReceived
+	var (
+		red   redLoss
+		floor redFloor
+		c     lossCounter
+		seq   uint16
+	)
+	// tick sends ten packets, audio and video in turn, and takes feedback
+	// that reports the audio ones (or the video ones) lost as given.
+	tick := func(lostAudio, lostVideo int) int {
+		symbols := make([]uint16, 10)
+		for i := range symbols {
+			audio := i%2 == 0
+			c.kinds.mark(seq+uint16(i), audio)
+			symbols[i] = r
+			if audio && i/2 < lostAudio || !audio && i/2 < lostVideo {
+				symbols[i] = l
+			}
+		}
+		c.add([]rtcp.Packet{&rtcp.TransportLayerCC{BaseSequenceNumber: seq, PacketStatusCount: 10,
+			PacketChunks: []rtcp.PacketStatusChunk{&rtcp.StatusVectorChunk{SymbolSize: rtcp.TypeTCCSymbolSizeTwoBit, SymbolList: symbols}}}})
+		seq += 10
+		floor.observe(&c)
+		return red.plan(3, 80, 0, int(floor.want.Load())).k
+	}
+	if got := tick(0, 0); got != redUnknownLoss {
+		t.Errorf("no loss, no report yet: %d redundant frames, want %d", got, redUnknownLoss)
+	}
+	if got := tick(0, 3); got != redUnknownLoss {
+		t.Errorf("video lost, audio not: %d redundant frames, want %d", got, redUnknownLoss)
+	}
+	if got := tick(1, 0); got != 3 {
+		t.Errorf("a tick with 1 of 5 audio packets lost: %d, want 3", got)
+	}
+	if got := red.plan(3, 80, audioRate(80, 2), int(floor.want.Load())).k; got != 2 {
+		t.Errorf("the floor within an estimate for 2: %d, want 2", got)
+	}
+	for range 30 {
+		tick(0, 0)
+	}
+	if got := floor.want.Load(); got != 0 {
+		t.Errorf("after many clean ticks: floor %d, want 0", got)
+	}
+	red.observe(51, 0) // 20 %
+	if got := tick(0, 0); got != 3 {
+		t.Errorf("a report of 20 %% loss over a floor of 0: %d, want 3", got)
+	}
+}
+
+// TestFeedbackTellsAudioFromVideo: in a call with downlink adaptation, a
+// subscriber's transport-wide feedback counts its audio packets apart from
+// its video ones, as the redundancy floor needs.
+func TestFeedbackTellsAudioFromVideo(t *testing.T) {
+	s, err := New(Config{LoopbackOnly: true, Logger: quietLogger(), AdaptDownlink: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	r := newTestRoom(t, s, "call-feedback")
+	station, _ := startCall(t, r, clientOptions{twcc: true}, clientOptions{})
+	station.waitPackets("agent-main", "audio", 100)
+	loss := &station.peer.bwe.loss
+	deadline := time.Now().Add(10 * time.Second)
+	for loss.audioReceived.Load() < 50 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	audio, all := loss.audioReceived.Load(), loss.received.Load()
+	if audio < 50 || all < audio+50 {
+		t.Errorf("feedback counted %d packets received, %d of them audio; want audio and video apart", all, audio)
 	}
 }
 
@@ -250,7 +328,7 @@ func TestRedundancyStaysWithinTheEstimate(t *testing.T) {
 		{30_000, 0},
 	}
 	for _, tc := range tests {
-		got := l.plan(3, 80, tc.estimate).k
+		got := l.plan(3, 80, tc.estimate, 0).k
 		if got != tc.want {
 			t.Errorf("estimate %d bit/s: %d redundant frames, want %d", tc.estimate, got, tc.want)
 		}
