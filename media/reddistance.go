@@ -115,11 +115,7 @@ type redLoss struct {
 	want atomic.Int32
 	// reach is how far back the last report's jitter allows (jitterReach).
 	reach atomic.Int32
-	// follow is the smoothed share of the receiver's losses that came right
-	// after a loss, 0 while unknown; bursts its window on the feedback.
-	// Owned by the track's RTCP reader.
-	follow float64
-	bursts burstWindow
+	spell lossSpell // owned by the track's RTCP reader
 }
 
 // burstWindow turns a lossCounter's totals into the share of losses that
@@ -137,40 +133,40 @@ func (w *burstWindow) next(c *lossCounter) (float64, bool) {
 	return share, true
 }
 
-// observe updates follow, the smoothed share of losses after a loss, from
-// the counter's totals.
-func (w *burstWindow) observe(c *lossCounter, follow *float64) {
-	share, ok := w.next(c)
-	switch {
-	case !ok:
-	case *follow == 0:
-		*follow = share
-	default:
-		*follow = 0.5**follow + 0.5*share
+// lossSpell is a loss share smoothed for redundancy, up at once and down a
+// quarter of the way at a time, as loss on island links comes in spells; and
+// follow, the smoothed share of losses that came right after a loss (0 while
+// unknown), from the transport-wide feedback. Owned by one goroutine.
+type lossSpell struct {
+	share, follow float64
+	seen          bool
+	bursts        burstWindow
+}
+
+// observe takes a new loss share p and, unless c is nil, the feedback's loss
+// counts; it returns the smoothed share and the redundancy that asks for.
+func (s *lossSpell) observe(p float64, c *lossCounter) (float64, int) {
+	if c != nil {
+		if share, ok := s.bursts.next(c); ok && s.follow == 0 {
+			s.follow = share
+		} else if ok {
+			s.follow = 0.5*s.follow + 0.5*share
+		}
 	}
-}
-
-// smoothLoss is the loss share after a new figure p: up at once, down a
-// quarter of the way at a time, as loss on island links comes in spells.
-func smoothLoss(old, p float64, seen bool) float64 {
-	if seen && p < old {
-		return old - (old-p)/4
+	if s.seen && p < s.share {
+		p = s.share - (s.share-p)/4
 	}
-	return p
+	s.share, s.seen = p, true
+	return s.share, redundancyFor(s.share, s.follow, maxRedundancy)
 }
 
-// observeBursts takes the receiver's transport-wide loss counts, before a
-// report is observed.
-func (l *redLoss) observeBursts(c *lossCounter) {
-	l.bursts.observe(c, &l.follow)
-}
-
-// observe takes one report's fraction lost (of 256) and interarrival jitter.
-func (l *redLoss) observe(fractionLost uint8, jitter uint32) {
+// observe takes one report's fraction lost (of 256) and interarrival jitter,
+// and the transport-wide feedback's loss counts (nil: none).
+func (l *redLoss) observe(fractionLost uint8, jitter uint32, c *lossCounter) {
 	l.reach.Store(int32(jitterReach(jitter)))
-	p := smoothLoss(math.Float64frombits(l.bits.Load()), float64(fractionLost)/256, l.seen.Load())
+	p, want := l.spell.observe(float64(fractionLost)/256, c)
 	l.bits.Store(math.Float64bits(p))
-	l.want.Store(int32(redundancyFor(p, l.follow, maxRedundancy)))
+	l.want.Store(int32(want))
 	l.seen.Store(true)
 }
 
@@ -182,23 +178,17 @@ func (l *redLoss) observe(fractionLost uint8, jitter uint32) {
 // only: video lost in a full queue asks for less sent, not more. Written by
 // the room's adaptation loop, read by the forwarding loops.
 type redFloor struct {
-	want atomic.Int32
-	// Owned by the adaptation loop.
-	share, follow float64
-	seen          bool
-	audio         lossWindow
-	bursts        burstWindow
+	want  atomic.Int32
+	audio lossWindow // owned by the adaptation loop, as is spell
+	spell lossSpell
 }
 
 // observe takes the feedback's loss counts since the last tick.
 func (f *redFloor) observe(c *lossCounter) {
-	f.bursts.observe(c, &f.follow)
-	loss, known := f.audio.of(c.audioReceived.Load(), c.audioLost.Load())
-	if !known {
-		return
+	if loss, known := f.audio.of(c.audioReceived.Load(), c.audioLost.Load()); known {
+		_, want := f.spell.observe(loss, c)
+		f.want.Store(int32(want))
 	}
-	f.share, f.seen = smoothLoss(f.share, loss, f.seen), true
-	f.want.Store(int32(redundancyFor(f.share, f.follow, maxRedundancy)))
 }
 
 // share is the smoothed loss share, and whether a report came.

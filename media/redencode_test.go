@@ -218,16 +218,16 @@ func TestRedundancyComesUpAtOnceAndDownSlowly(t *testing.T) {
 	if got := l.plan(3, 80, 0, 0).k; got != redUnknownLoss {
 		t.Errorf("before any report: %d redundant frames, want %d", got, redUnknownLoss)
 	}
-	l.observe(51, 0) // 20 %
+	l.observe(51, 0, nil) // 20 %
 	if got := l.plan(3, 80, 0, 0).k; got != 3 {
 		t.Errorf("after a report of 20 %% loss: %d, want 3", got)
 	}
-	l.observe(0, 0)
+	l.observe(0, 0, nil)
 	if got := l.plan(3, 80, 0, 0).k; got != 3 {
 		t.Errorf("after one clean report: %d, want still 3 (15 %% smoothed)", got)
 	}
 	for range 30 {
-		l.observe(0, 0)
+		l.observe(0, 0, nil)
 	}
 	if got := l.plan(3, 80, 0, 0).k; got != 0 {
 		t.Errorf("after many clean reports: %d, want 0", got)
@@ -282,7 +282,7 @@ func TestRedundancyFloorFromFeedback(t *testing.T) {
 	if got := floor.want.Load(); got != 0 {
 		t.Errorf("after many clean ticks: floor %d, want 0", got)
 	}
-	red.observe(51, 0) // 20 %
+	red.observe(51, 0, nil) // 20 %
 	if got := tick(0, 0); got != 3 {
 		t.Errorf("a report of 20 %% loss over a floor of 0: %d, want 3", got)
 	}
@@ -315,7 +315,7 @@ func TestFeedbackTellsAudioFromVideo(t *testing.T) {
 // for more than the receiver's downlink estimate.
 func TestRedundancyStaysWithinTheEstimate(t *testing.T) {
 	var l redLoss
-	l.observe(51, 0) // 20 %: 3 wanted
+	l.observe(51, 0, nil) // 20 %: 3 wanted
 	tests := []struct {
 		estimate int64
 		want     int
@@ -481,7 +481,7 @@ func TestREDForwardedIsCountedAsSent(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d, w := subscribedTrack(t, &upTrack{info: TrackInfo{Kind: webrtc.RTPCodecTypeAudio}, redMax: maxRedundancy},
 				trackBinding{ssrc: 7, payloadType: 111, redPT: 63})
-			d.redLoss.observe(tc.loss, tc.jitterMs*opusClockPerMs)
+			d.redLoss.observe(tc.loss, tc.jitterMs*opusClockPerMs, nil)
 			enc := newREDEncoder()
 			pub := newREDEncoder() // the publisher's own RED of three frames
 			var out rtpScratch

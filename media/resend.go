@@ -215,10 +215,11 @@ func (r *resender) observe(rr *rtcp.ReceiverReport) {
 			continue
 		}
 		r.d.peer.counters.fractionLost.Store(uint32(rep.FractionLost))
+		var feedback *lossCounter
 		if bwe := r.d.peer.bwe; bwe != nil {
-			r.d.redLoss.observeBursts(&bwe.loss)
+			feedback = &bwe.loss
 		}
-		r.d.redLoss.observe(rep.FractionLost, rep.Jitter)
+		r.d.redLoss.observe(rep.FractionLost, rep.Jitter, feedback)
 		if rep.LastSenderReport == 0 {
 			continue
 		}

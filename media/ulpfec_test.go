@@ -133,7 +133,7 @@ func fecSubscriber(t *testing.T, loss uint8) (*downTrack, *capturingWriter) {
 	d, w := subscribedTrack(t, &upTrack{info: TrackInfo{Kind: webrtc.RTPCodecTypeVideo}}, trackBinding{ssrc: 7,
 		payloadType: testVP8PT, redPT: uint8(fec[0].PayloadType), fecPT: uint8(fec[1].PayloadType), twccID: testTWCC})
 	d.peer.counters.downlinkEstimate.Store(256_000)
-	d.redLoss.observe(loss, 0)
+	d.redLoss.observe(loss, 0, nil)
 	return d, w
 }
 
