@@ -68,10 +68,15 @@ func TestBrowserIslandFigures(t *testing.T) {
 // Phases of one measured call: a good link first, then the rate change to
 // the profile, which is measured for islandPhase: a minute, or
 // CLOUDWINDOW_ISLAND_PHASE (a Go duration, such as 10m for the issue's
-// ten-minute audio figure).
+// ten-minute audio figure). With CLOUDWINDOW_ISLAND_FROM=start the kiosk is
+// on the profile from before it opens, as an island station always is, and
+// the phase is measured from the call's screen.
 const islandWarmup = 10 * time.Second
 
-var islandPhase = islandPhaseFromEnv()
+var (
+	islandPhase     = islandPhaseFromEnv()
+	islandFromStart = os.Getenv("CLOUDWINDOW_ISLAND_FROM") == "start"
+)
 
 func islandPhaseFromEnv() time.Duration {
 	if d, err := time.ParseDuration(os.Getenv("CLOUDWINDOW_ISLAND_PHASE")); err == nil && d >= 10*time.Second {
@@ -98,14 +103,25 @@ func browserIslandRun(t *testing.T, browser, consoleBrowser context.Context, nam
 			c.AudioRedundancy = k
 		}
 	})
-	kiosk, agent, callID := islandBrowserCall(t, browser, consoleBrowser, n, islandURL)
-	mediaKeepsFlowing(t, 2, kiosk.tab, agent.tab)
-	link.Exempt(selectedLocalAddress(t, agent.tab))
-	time.Sleep(islandWarmup)
+	var onProfile func(agent console)
+	if islandFromStart {
+		onProfile = func(agent console) {
+			link.Exempt(selectedLocalAddress(t, agent.tab, "standbyConnection"))
+			link.SetProfile(p)
+		}
+	}
+	kiosk, agent, callID := islandBrowserCall(t, browser, consoleBrowser, n, islandURL, onProfile)
+	if !islandFromStart {
+		mediaKeepsFlowing(t, 2, kiosk.tab, agent.tab)
+		link.Exempt(selectedLocalAddress(t, agent.tab, "connection"))
+		time.Sleep(islandWarmup)
+	}
 
 	watchFreezes(kiosk.tab)
 	watchFreezes(agent.tab)
-	link.SetProfile(p)
+	if !islandFromStart {
+		link.SetProfile(p)
+	}
 	changed := time.Now()
 	_, down0 := link.Stats()
 	atStation0, atAgent0 := callStats(kiosk.tab), callStats(agent.tab)
@@ -140,21 +156,23 @@ func browserIslandRun(t *testing.T, browser, consoleBrowser context.Context, nam
 }
 
 // selectedLocalAddress is the ip:port a page's media is sent from, as the
-// link emulator sees it (its selected candidate pair's local candidate).
-func selectedLocalAddress(t *testing.T, p *tab) string {
+// link emulator sees it (the selected candidate pair's local candidate of
+// the page's call.connection or call.standbyConnection).
+func selectedLocalAddress(t *testing.T, p *tab, conn string) string {
 	t.Helper()
-	addr := evalJS[string](p, `(async () => {
-		const st = await window.cloudWindow.call.connection.pc.getStats();
+	local := fmt.Sprintf(`(async () => {
+		const pc = window.cloudWindow.call.%s?.pc;
+		if (!pc) return '';
+		const st = await pc.getStats();
 		for (const s of st.values()) {
 			if (s.type !== 'transport' || !s.selectedCandidatePairId) continue;
 			const l = st.get(st.get(s.selectedCandidatePairId)?.localCandidateId);
 			if (l?.address) return l.address + ':' + l.port;
 		}
 		return '';
-	})()`)
-	if addr == "" {
-		t.Fatal("no selected candidate pair on the page")
-	}
+	})()`, conn)
+	p.waitJS(local+`.then((a) => a !== '')`, "a selected candidate pair on the page's "+conn)
+	addr := evalJS[string](p, local)
 	t.Logf("exempt from the link: %s", addr)
 	return addr
 }
@@ -175,12 +193,16 @@ func timeToRecover(t *testing.T, n *node.Node, callID string, kiosk *tab, back t
 }
 
 // islandBrowserCall has the kiosk (through islandURL) ask for a call and the console
-// accept it.
-func islandBrowserCall(t *testing.T, browser, consoleBrowser context.Context, n *node.Node, islandURL string) (station, console, string) {
+// accept it. A non-nil onProfile runs once the ready agent's standing
+// connection is up, before the kiosk opens.
+func islandBrowserCall(t *testing.T, browser, consoleBrowser context.Context, n *node.Node, islandURL string, onProfile func(console)) (station, console, string) {
 	t.Helper()
 	item := itemOf(t, n, "medical_insurance")
 	agent := openConsole(t, consoleBrowser, n, "agent1")
 	agent.ready()
+	if onProfile != nil {
+		onProfile(agent)
+	}
 	kiosk := openStationURL(t, browser, islandURL+"/station/"+kioskSettings, "station1", 1280, 720, "")
 	kiosk.request("medical_insurance", item, "")
 	agent.offerFrom(station1Name)
@@ -370,6 +392,7 @@ func freezeSplit(p *tab) string {
 	samples := evalJS[[][5]float64](p, `(() => { clearInterval(window.freezeWatch); return window.freezeSamples ?? []; })()`)
 	var long, short, settled int
 	var longS, shortS, settledS float64
+	var ends []string
 	var concealed0, total0 float64
 	for i := 1; i < len(samples); i++ {
 		if samples[i-1][2] < islandSettle.Seconds() {
@@ -384,6 +407,7 @@ func freezeSplit(p *tab) string {
 		default:
 			short, shortS = short+int(n), shortS+d
 		}
+		ends = append(ends, fmt.Sprintf("%.1f s (%.2f)", samples[i][2], d))
 		// A freeze is counted when it ends: it began d seconds earlier.
 		if samples[i][2]-d >= islandSettle.Seconds() {
 			settled, settledS = settled+int(n), settledS+d
@@ -396,8 +420,8 @@ func freezeSplit(p *tab) string {
 	if last := samples[len(samples)-1]; last[4] > total0 {
 		settledConcealed = 100 * (last[3] - concealed0) / (last[4] - total0)
 	}
-	return fmt.Sprintf("%d long (≥ 1 s, %.1f s frozen), %d short (%.1f s); %d (%.1f s) from %s after the switch on, when %.2f %% of the audio was concealed",
-		long, longS, short, shortS, settled, settledS, islandSettle, settledConcealed)
+	return fmt.Sprintf("%d long (≥ 1 s, %.1f s frozen), %d short (%.1f s); %d (%.1f s) from %s after the switch on, when %.2f %% of the audio was concealed; ended at %s",
+		long, longS, short, shortS, settled, settledS, islandSettle, settledConcealed, strings.Join(ends, ", "))
 }
 
 func (s browserCallStats) concealed() string {

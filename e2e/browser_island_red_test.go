@@ -81,7 +81,7 @@ func TestBrowserIslandRedundancyFigures(t *testing.T) {
 // concealment in per cent.
 func browserRedRun(t *testing.T, browser context.Context, s redSetting, profile linkemu.Profile) (string, float64) {
 	n, link, islandURL := islandNode(t, linkemu.Profiles["good"], true, browserNode, func(c *node.Config) { c.AudioRedundancy = s.redundancy })
-	kiosk, agent, callID := islandBrowserCall(t, browser, browser, n, islandURL)
+	kiosk, agent, callID := islandBrowserCall(t, browser, browser, n, islandURL, nil)
 	mediaKeepsFlowing(t, 2, kiosk.tab, agent.tab)
 	time.Sleep(islandWarmup)
 

@@ -94,6 +94,21 @@ func (p *Peer) adaptVideo(now time.Time) {
 	}
 }
 
+// ExpectThinDownlink starts this peer's downlink estimate over from
+// thinLinkStart, for a station known to be on a thin link (marked
+// low-bandwidth, or its pre-call check found it poor) before its call's
+// media flows. From the default start the far end's camera was allowed
+// ~900 kbit/s for the seconds the estimate took to fall, which a 256 kbit/s
+// link's queue dropped.
+func (p *Peer) ExpectThinDownlink() {
+	if p.bwe == nil {
+		return
+	}
+	if err := p.bwe.reset(thinLinkStart); err != nil {
+		p.log.Warn("start downlink estimate low", "err", err)
+	}
+}
+
 func (p *Peer) setVideoPaused(paused bool) {
 	p.videoPaused.Store(paused)
 	p.counters.videoPaused.Store(paused)

@@ -20,6 +20,10 @@ const (
 	minEstimate     = 30_000
 	maxEstimate     = 4_000_000
 	initialEstimate = 1_000_000
+	// thinLinkStart is where the estimate of a link known to be thin starts:
+	// video's floor and the voice fit in it, and it grows from there as the
+	// link allows.
+	thinLinkStart = 250_000
 )
 
 // downlinkBWE estimates one subscriber's downlink from its transport-wide feedback

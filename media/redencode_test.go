@@ -503,3 +503,36 @@ func TestREDForwardedIsCountedAsSent(t *testing.T) {
 		})
 	}
 }
+
+// TestThinDownlinkStartsLow: a station known to be on a thin link has its
+// downlink estimate, and so the agent's camera cap, start at thinLinkStart
+// instead of the default, which a 256 kbit/s link's queue dropped.
+func TestThinDownlinkStartsLow(t *testing.T) {
+	s, err := New(Config{LoopbackOnly: true, Logger: quietLogger(), AdaptDownlink: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	r := newTestRoom(t, s, "call-thin")
+	station, _ := startCall(t, r, clientOptions{}, clientOptions{})
+	station.peer.ExpectThinDownlink()
+	estimates := func() (station, agent int64) {
+		for _, p := range r.Stats().Peers {
+			switch p.Party {
+			case "station":
+				station = p.DownlinkEstimate
+			case "agent":
+				agent = p.DownlinkEstimate
+			}
+		}
+		return station, agent
+	}
+	waitFor(t, "an adaptation tick", func() bool { st, ag := estimates(); return st > 0 && ag > 0 })
+	st, ag := estimates()
+	if st > thinLinkStart*11/10 {
+		t.Errorf("the thin station's downlink estimate starts at %d bit/s, want about %d", st, thinLinkStart)
+	}
+	if ag < initialEstimate/2 {
+		t.Errorf("the agent's downlink estimate starts at %d bit/s, want about %d: only the thin link starts low", ag, initialEstimate)
+	}
+}

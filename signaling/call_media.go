@@ -53,6 +53,9 @@ func (c *call) connect(p *participant) (callPeer, error) {
 		p.peerID = ""
 		return nil, fmt.Errorf("join room %s: %w", c.id, err)
 	}
+	if p.sess.thinLink.Load() {
+		peer.ExpectThinDownlink()
+	}
 	p.peer = peer
 	return peer, nil
 }

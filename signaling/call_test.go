@@ -71,6 +71,7 @@ func (p *fakePeer) AnswerOffer(string, map[string]media.Source, func(string)) er
 func (p *fakePeer) HandleAnswer(string) error                  { return nil }
 func (p *fakePeer) AddCandidate(webrtc.ICECandidateInit) error { return nil }
 func (p *fakePeer) ResendOffer()                               {}
+func (p *fakePeer) ExpectThinDownlink()                        {}
 func (p *fakePeer) Close()                                     { p.mu.Lock(); p.closed = true; p.mu.Unlock() }
 func (p *fakePeer) isClosed() bool                             { p.mu.Lock(); defer p.mu.Unlock(); return p.closed }
 

@@ -24,6 +24,9 @@ type callPeer interface {
 	HandleAnswer(sdp string) error
 	AddCandidate(c webrtc.ICECandidateInit) error
 	ResendOffer()
+	// ExpectThinDownlink starts the peer's downlink estimate low, for a
+	// station known to be on a thin link.
+	ExpectThinDownlink()
 	Close()
 }
 

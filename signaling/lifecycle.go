@@ -10,6 +10,7 @@ import (
 	"cloudwindow/identity"
 	"cloudwindow/queue"
 	"cloudwindow/sessionstate"
+	"cloudwindow/stationlink"
 )
 
 // authenticate reads the first message, which must be a valid auth, and
@@ -156,6 +157,7 @@ func (s *Server) welcome(ctx context.Context, sess *session, resumed bool) welco
 			w.Waiting = &positionData{RequestID: req.ID, Position: pos.Position, EstimatedWaitS: seconds(pos.EstimatedWait)}
 		}
 		w.LinkProfile = s.linkSettings(ctx, sess.ident.AccountID)
+		sess.thinLink.Store(w.LinkProfile != nil && w.LinkProfile.Profile == stationlink.LowBandwidth)
 	}
 	if c := sess.currentCall(); c != nil {
 		w.Call, _ = json.Marshal(c.startedFor(sess))

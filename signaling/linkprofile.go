@@ -83,6 +83,12 @@ func (s *Server) handleLinkCheck(ctx context.Context, sess *session, m Message) 
 	if reply.Quality == stationlink.Poor {
 		low := stationlink.SettingsFor(stationlink.LowBandwidth)
 		reply.LinkProfile = &low
+		sess.thinLink.Store(true)
+		// The kiosk connects while it checks: its standing connection
+		// carries no call yet, and starts its estimate over low.
+		if st := sess.standingPeer(); st != nil && sess.currentCall() == nil {
+			st.peer.ExpectThinDownlink()
+		}
 	}
 	sess.reply(m.ID, TypeOK, reply)
 	return nil

@@ -41,6 +41,10 @@ type session struct {
 	// movedAway is set when the session was resumed on another node: this
 	// node forgets it without ending anything, and keeps no record of it.
 	movedAway atomic.Bool
+	// thinLink is set for a station marked low-bandwidth or whose last
+	// pre-call check found its link poor: its media peers start their
+	// downlink estimate low (media.Peer.ExpectThinDownlink).
+	thinLink atomic.Bool
 }
 
 // touch tells changed, outside s.mu.

@@ -121,6 +121,9 @@ func (s *Server) standingFor(sess *session, fresh bool) (*standing, error) {
 	if err != nil {
 		return nil, err
 	}
+	if sess.thinLink.Load() {
+		peer.ExpectThinDownlink()
+	}
 	st = &standing{peer: peer, sig: sig}
 	if old := sess.replaceStanding(st); old != nil {
 		old.peer.Close()
