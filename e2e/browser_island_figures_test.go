@@ -441,7 +441,8 @@ func (s browserCallStats) jitterBufferMs() float64 {
 // logVideoPath logs, for a verbose run, what became of the agent's video on
 // its way to the kiosk: the encoder's output, the agent's own link (exempt
 // from the profile: a round trip of a few ms and no loss), the node's resends
-// and keyframe requests, and what the kiosk received, lost and asked for.
+// and keyframe requests, and what the kiosk received, lost and asked for;
+// and what the kiosk's own encoders send over its thin uplink.
 func logVideoPath(t *testing.T, n *node.Node, kiosk, agent *tab) {
 	t.Helper()
 	videoStats := func(p *tab, typ string, fields ...string) string {
@@ -468,6 +469,9 @@ func logVideoPath(t *testing.T, n *node.Node, kiosk, agent *tab) {
 	})()`))
 	t.Logf("agent's video as the node reports it: %s", videoStats(agent, "remote-inbound-rtp", "packetsLost", "fractionLost", "roundTripTime"))
 	t.Logf("agent's pair: %s", videoStats(agent, "candidate-pair", "currentRoundTripTime", "availableOutgoingBitrate", "bytesSent"))
+	t.Logf("kiosk sends: %s", videoStats(kiosk, "outbound-rtp", "packetsSent", "framesEncoded", "framesPerSecond",
+		"keyFramesEncoded", "pliCount", "nackCount", "targetBitrate", "qualityLimitationReason", "frameWidth", "totalPacketSendDelay"))
+	t.Logf("kiosk's pair: %s", videoStats(kiosk, "candidate-pair", "currentRoundTripTime", "availableOutgoingBitrate", "bytesSent"))
 	t.Logf("kiosk receives: %s", videoStats(kiosk, "inbound-rtp", "packetsReceived", "packetsLost", "nackCount",
 		"pliCount", "firCount", "framesDecoded", "keyFramesDecoded", "framesDropped", "freezeCount", "totalFreezesDuration",
 		"framesPerSecond", "frameWidth"))
