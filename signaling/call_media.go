@@ -53,7 +53,7 @@ func (c *call) connect(p *participant) (callPeer, error) {
 		p.peerID = ""
 		return nil, fmt.Errorf("join room %s: %w", c.id, err)
 	}
-	if p.sess.thinLink.Load() {
+	if p.sess.thinLink() {
 		peer.ExpectThinDownlink()
 	}
 	p.peer = peer

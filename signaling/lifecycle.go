@@ -157,7 +157,7 @@ func (s *Server) welcome(ctx context.Context, sess *session, resumed bool) welco
 			w.Waiting = &positionData{RequestID: req.ID, Position: pos.Position, EstimatedWaitS: seconds(pos.EstimatedWait)}
 		}
 		w.LinkProfile = s.linkSettings(ctx, sess.ident.AccountID)
-		sess.thinLink.Store(w.LinkProfile != nil && w.LinkProfile.Profile == stationlink.LowBandwidth)
+		sess.linkMarked.Store(w.LinkProfile != nil && w.LinkProfile.Profile == stationlink.LowBandwidth)
 	}
 	if c := sess.currentCall(); c != nil {
 		w.Call, _ = json.Marshal(c.startedFor(sess))

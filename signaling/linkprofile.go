@@ -80,10 +80,10 @@ func (s *Server) handleLinkCheck(ctx context.Context, sess *session, m Message) 
 		}
 	}
 	reply := linkCheckReply{Quality: c.Quality()}
+	sess.linkPoor.Store(reply.Quality == stationlink.Poor)
 	if reply.Quality == stationlink.Poor {
 		low := stationlink.SettingsFor(stationlink.LowBandwidth)
 		reply.LinkProfile = &low
-		sess.thinLink.Store(true)
 		// The kiosk connects while it checks: its standing connection
 		// carries no call yet, and starts its estimate over low.
 		if st := sess.standingPeer(); st != nil && sess.currentCall() == nil {

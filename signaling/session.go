@@ -41,11 +41,14 @@ type session struct {
 	// movedAway is set when the session was resumed on another node: this
 	// node forgets it without ending anything, and keeps no record of it.
 	movedAway atomic.Bool
-	// thinLink is set for a station marked low-bandwidth or whose last
-	// pre-call check found its link poor: its media peers start their
-	// downlink estimate low (media.Peer.ExpectThinDownlink).
-	thinLink atomic.Bool
+	// linkMarked and linkPoor are set for a station marked low-bandwidth
+	// and for one whose last pre-call check found its link poor (thinLink).
+	linkMarked, linkPoor atomic.Bool
 }
+
+// thinLink tells whether the session's media peers start their downlink
+// estimate low (media.Peer.ExpectThinDownlink).
+func (s *session) thinLink() bool { return s.linkMarked.Load() || s.linkPoor.Load() }
 
 // touch tells changed, outside s.mu.
 func (s *session) touch() {

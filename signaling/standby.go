@@ -121,7 +121,7 @@ func (s *Server) standingFor(sess *session, fresh bool) (*standing, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sess.thinLink.Load() {
+	if sess.thinLink() {
 		peer.ExpectThinDownlink()
 	}
 	st = &standing{peer: peer, sig: sig}

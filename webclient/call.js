@@ -169,7 +169,7 @@ export class CallConnection extends EventTarget {
   async #capVideo(bps) {
     if (!(bps > 0)) return;
     this.#farThin = farVoiceWanted(this.#farThin, bps);
-    await this.#applyVoiceRate();
+    const voice = this.#applyVoiceRate();
     for (const sender of this.#pc.getSenders()) {
       if (sender.track?.kind !== 'video') continue;
       const source = this.#local.find((l) => l.track === sender.track)?.source ?? 'camera';
@@ -188,6 +188,7 @@ export class CallConnection extends EventTarget {
         console.warn('cap video bitrate', err);
       }
     }
+    await voice;
   }
 
   // resume starts sending the tracks of a connection made paused, from the
