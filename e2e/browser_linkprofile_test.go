@@ -111,9 +111,8 @@ func startsLow(t *testing.T, kiosk station) {
 // TestBrowserPoorLinkCheckStartsLow: a station no admin has marked, whose
 // pre-call check finds the link poor (island-weak), starts its call's video
 // low as a marked one does, on the connection it made while checking. The
-// agent's camera is capped low from the call's first cap (the node starts its
-// estimate of the station's downlink low), and the agent's microphone goes
-// to a speech rate for the station's thin link.
+// agent's camera is capped low from the call's first cap: the node starts its
+// estimate of the station's downlink low.
 func TestBrowserPoorLinkCheckStartsLow(t *testing.T) {
 	browser := startBrowser(t)
 	n, _, islandURL := islandNode(t, linkemu.Profiles["island-weak"], true, browserPreconnectNode)
@@ -141,8 +140,4 @@ func TestBrowserPoorLinkCheckStartsLow(t *testing.T) {
 	if first := evalJS[float64](agent.tab, `window.__caps[0]`); first > 300_000 {
 		t.Errorf("the agent's camera was first capped at %.0f bit/s for a station whose link is poor, want at most 300 kbit/s", first)
 	}
-	agent.waitJS(`(() => {
-		const mic = window.cloudWindow.call.connection?.pc.getSenders().find((s) => s.track?.kind === 'audio');
-		return mic?.getParameters().encodings?.[0]?.maxBitrate === 20000;
-	})()`, "the agent's microphone at a speech rate")
 }

@@ -29,7 +29,6 @@ type Peer struct {
 	pc       *webrtc.PeerConnection
 	log      *slog.Logger
 	metrics  *metrics
-	streams  *streamBuffers
 	counters peerCounters
 
 	// Downlink adaptation (nil bwe: off). The gate, probe and cap belong to the room's
@@ -86,7 +85,6 @@ func newPeer(r *Room, id, party string, sig Signaler) (*Peer, error) {
 		id: id, party: party, room: r, sig: sig, pc: pc, bwe: bwe,
 		log:       r.log.With("peer", id, "party", party),
 		metrics:   r.sfu.metrics,
-		streams:   r.sfu.streams,
 		negotiate: make(chan struct{}, 1),
 		sources:   make(map[string]Source),
 		done:      make(chan struct{}),

@@ -75,28 +75,15 @@ func (s Source) fits(kind webrtc.RTPCodecType) bool {
 }
 
 // readTrack is the track's read loop; it ends when the client stops sending the
-// track or the PeerConnection closes. Once it has found the track's stream
-// buffer with nothing queued, the buffer's writer forwards each packet as it
-// comes (see streamBuffer) and the loop only waits for the end.
+// track or the PeerConnection closes.
 func (p *Peer) readTrack(up *upTrack, remote *webrtc.TrackRemote) {
 	buf := make([]byte, maxPacketSize)
-	step := func() bool {
+	for {
 		n, _, err := remote.Read(buf)
 		if err != nil {
-			return false
-		}
-		up.forward(buf[:n])
-		return true
-	}
-	var sb *streamBuffer
-	for reads := 1; step(); reads++ {
-		if reads == attachAfter && p.streams != nil {
-			sb = p.streams.find(up.info.SSRC, buf)
-		}
-		if sb != nil && sb.attach(step) {
-			sb.wait(p.done)
 			break
 		}
+		up.forward(buf[:n])
 	}
 	p.unpublish(up)
 }

@@ -23,8 +23,6 @@ type SFU struct {
 	// certs is the node's one DTLS certificate: making one per PeerConnection
 	// cost an ECDSA key generation on every call start.
 	certs *dtlscert.Rotating
-	// streams are the buffers publishers' RTP is decrypted into.
-	streams *streamBuffers
 
 	// pcMu serialises PeerConnection creation when downlink adaptation is on,
 	// so that the downlink estimator the interceptor factory just made (handoff)
@@ -59,8 +57,7 @@ func New(cfg Config) (*SFU, error) {
 		return nil, err
 	}
 	s := &SFU{log: log, transport: t, metrics: m, rooms: make(map[string]*Room),
-		redundancy: cfg.AudioRedundancy, certs: dtlscert.New(0, nil), streams: newStreamBuffers()}
-	se.BufferFactory = s.streams.factory
+		redundancy: cfg.AudioRedundancy, certs: dtlscert.New(0, nil)}
 	var newBWE cc.BandwidthEstimatorFactory
 	if cfg.AdaptDownlink {
 		a := cfg.Adapt.withDefaults()

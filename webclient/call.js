@@ -17,7 +17,7 @@
 // ICE failures are repaired with an ICE restart, and a reconnected WebSocket
 // re-sends whatever negotiation it missed.
 
-import { cameraDegradation, capEncoding, farVoiceWanted, startEncoding, voiceEncoding, voiceRateWanted } from './linkprofile.js';
+import { cameraDegradation, capEncoding, startEncoding, voiceEncoding, voiceRateWanted } from './linkprofile.js';
 
 // How long a "disconnected" ICE state may last before we restart ICE
 // instead of waiting for it to recover on its own.
@@ -70,11 +70,7 @@ export class CallConnection extends EventTarget {
   #profile;
   #unsubscribe = [];
   #uplinkTimer = 0;
-  // The microphone is at a speech rate for a thin uplink of our own
-  // (voiceSlow), for the other side's thin downlink (farThin), or both.
   #voiceSlow = false;
-  #farThin = false;
-  #voiceApplied = false;
   /** @type {{delay: number, packets: number} | null} */
   #cameraSent = null;
 
@@ -138,17 +134,11 @@ export class CallConnection extends EventTarget {
     this.#cameraSent = { delay, packets };
     if (!last || packets <= last.packets || !(sendBps > 0)) return;
     const heldMs = (1000 * (delay - last.delay)) / (packets - last.packets);
-    this.#voiceSlow = voiceRateWanted(this.#voiceSlow, { heldMs, sendBps });
-    await this.#applyVoiceRate();
-  }
-
-  // applyVoiceRate sets the microphone's rate when voiceSlow or farThin
-  // changed what it should be.
-  async #applyVoiceRate() {
-    const slow = this.#voiceSlow || this.#farThin;
+    const slow = voiceRateWanted(this.#voiceSlow, { heldMs, sendBps });
+    if (slow === this.#voiceSlow || this.#closed) return;
+    this.#voiceSlow = slow;
     const mic = this.#senderOf('audio');
-    if (slow === this.#voiceApplied || this.#closed || !mic) return;
-    this.#voiceApplied = slow;
+    if (!mic) return;
     const params = mic.getParameters();
     for (const e of params.encodings ?? []) voiceEncoding(e, slow, this.#linkProfile);
     try {
@@ -168,8 +158,6 @@ export class CallConnection extends EventTarget {
   // (call.bitrate_limit), so a weak far end is not sent more than it receives.
   async #capVideo(bps) {
     if (!(bps > 0)) return;
-    this.#farThin = farVoiceWanted(this.#farThin, bps);
-    const voice = this.#applyVoiceRate();
     for (const sender of this.#pc.getSenders()) {
       if (sender.track?.kind !== 'video') continue;
       const source = this.#local.find((l) => l.track === sender.track)?.source ?? 'camera';
@@ -188,7 +176,6 @@ export class CallConnection extends EventTarget {
         console.warn('cap video bitrate', err);
       }
     }
-    await voice;
   }
 
   // resume starts sending the tracks of a connection made paused, from the

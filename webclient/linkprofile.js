@@ -25,11 +25,6 @@ const voiceBitrate = 20_000;
 const cameraHeldMs = 250;
 const thinUplinkBelow = 350_000;
 const thinUplinkAbove = 700_000;
-// A cap under cameraSmallBelow means the other side's downlink is thin: the
-// microphone goes to the speech rate too, whose bytes, repeated by the
-// server's audio redundancy, otherwise left that link no room for the
-// video's floor. It goes back once the cap is over farThinAbove.
-const farThinAbove = 500_000;
 // Below this cap the document camera's live picture is a slideshow.
 const documentSlowBelow = 300_000;
 const documentSlowFps = 2;
@@ -86,17 +81,6 @@ export function startEncoding(profile, source) {
 export function voiceRateWanted(now, { heldMs, sendBps }) {
   if (now) return sendBps < thinUplinkAbove;
   return heldMs > cameraHeldMs && sendBps < thinUplinkBelow;
-}
-
-/**
- * farVoiceWanted tells whether the microphone should be at a speech rate for
- * the other side's link, from whether it is now and the server's video cap.
- * @param {boolean} now
- * @param {number} capBps
- * @returns {boolean}
- */
-export function farVoiceWanted(now, capBps) {
-  return capBps < (now ? farThinAbove : cameraSmallBelow);
 }
 
 /**
