@@ -27,9 +27,15 @@ const waitTimeout = 15 * time.Second
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func newTestSFU(t *testing.T) *SFU {
+func newTestSFU(t *testing.T) *SFU { return newTestSFUWith(t, Config{}) }
+
+// newAdaptingSFU is newTestSFU with downlink adaptation on, as the product runs.
+func newAdaptingSFU(t *testing.T) *SFU { return newTestSFUWith(t, Config{AdaptDownlink: true}) }
+
+func newTestSFUWith(t *testing.T, cfg Config) *SFU {
 	t.Helper()
-	s, err := New(Config{LoopbackOnly: true, Logger: quietLogger()})
+	cfg.LoopbackOnly, cfg.Logger = true, quietLogger()
+	s, err := New(cfg)
 	if err != nil {
 		t.Fatalf("new sfu: %v", err)
 	}

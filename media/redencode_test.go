@@ -292,11 +292,7 @@ func TestRedundancyFloorFromFeedback(t *testing.T) {
 // subscriber's transport-wide feedback counts its audio packets apart from
 // its video ones, as the redundancy floor needs.
 func TestFeedbackTellsAudioFromVideo(t *testing.T) {
-	s, err := New(Config{LoopbackOnly: true, Logger: quietLogger(), AdaptDownlink: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s := newAdaptingSFU(t)
 	r := newTestRoom(t, s, "call-feedback")
 	station, _ := startCall(t, r, clientOptions{twcc: true}, clientOptions{})
 	station.waitPackets("agent-main", "audio", 100)
@@ -508,11 +504,7 @@ func TestREDForwardedIsCountedAsSent(t *testing.T) {
 // downlink estimate, and so the agent's camera cap, start at thinLinkStart
 // instead of the default, which a 256 kbit/s link's queue dropped.
 func TestThinDownlinkStartsLow(t *testing.T) {
-	s, err := New(Config{LoopbackOnly: true, Logger: quietLogger(), AdaptDownlink: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	s := newAdaptingSFU(t)
 	r := newTestRoom(t, s, "call-thin")
 	station, _ := startCall(t, r, clientOptions{}, clientOptions{})
 	station.peer.ExpectThinDownlink()
