@@ -148,17 +148,17 @@ const audioBesideCappedCamera = `(async () => {
 func TestBrowserThinUplinkSpeechRate(t *testing.T) {
 	browser := startBrowser(t)
 	n, link, _ := islandNode(t, linkemu.Profiles["good"], true, browserNode)
-	_, kiosk := browserCall(t, browser, n)
-	const mic = `(window.cloudWindow.call.connection.pc.getSenders()
-		.find((s) => s.track?.kind === 'audio')?.getParameters().encodings?.[0]?.maxBitrate ?? 0)`
+	agent, kiosk := browserCall(t, browser, n)
 	time.Sleep(5 * time.Second) // a few of the kiosk's samples on a good link
-	if got := evalJS[float64](kiosk.tab, mic); got != 0 {
-		t.Fatalf("the microphone at maxBitrate %.0f on a good link, want the browser's own rate", got)
+	for _, p := range []*tab{kiosk.tab, agent.tab} {
+		if got := evalJS[float64](p, callMicBitrate); got != 0 {
+			t.Fatalf("%s: the microphone at maxBitrate %.0f on a good link, want the browser's own rate", p.name, got)
+		}
 	}
 	thin := linkemu.Profiles["good"]
 	thin.Up = linkemu.Profiles["island-weak"].Up
 	link.SetProfile(thin)
-	kiosk.waitJS(mic+` === 20000`, "the microphone at a speech rate on a thin uplink")
+	kiosk.waitJS(callMicBitrate+` === 20000`, "the microphone at a speech rate on a thin uplink")
 	link.SetProfile(linkemu.Profiles["good"])
-	kiosk.waitJS(mic+` === 0`, "the microphone back at its own rate once the link is good")
+	kiosk.waitJS(callMicBitrate+` === 0`, "the microphone back at its own rate once the link is good")
 }

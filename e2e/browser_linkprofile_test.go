@@ -101,8 +101,7 @@ func startsLow(t *testing.T, kiosk station) {
 	if !camera || !document {
 		t.Errorf("sender encodings %s: want the camera scaled down by 2 and the document camera at 2 fps", raw)
 	}
-	mic := evalJS[float64](kiosk.tab, `(window.cloudWindow.call.connection.pc.getSenders()
-		.find((s) => s.track?.kind === 'audio')?.getParameters().encodings?.[0]?.maxBitrate ?? 0)`)
+	mic := evalJS[float64](kiosk.tab, callMicBitrate)
 	if mic != 20_000 {
 		t.Errorf("the microphone starts at maxBitrate %.0f, want a speech rate of 20 kbit/s", mic)
 	}
@@ -112,7 +111,9 @@ func startsLow(t *testing.T, kiosk station) {
 // pre-call check finds the link poor (island-weak), starts its call's video
 // low as a marked one does, on the connection it made while checking. The
 // agent's camera is capped low from the call's first cap: the node starts its
-// estimate of the station's downlink low.
+// estimate of the station's downlink low. And the agent speaks at a speech
+// rate: at Opus's own, sent three times over by the node's redundancy, the
+// voice left the station's link too little for video.
 func TestBrowserPoorLinkCheckStartsLow(t *testing.T) {
 	browser := startBrowser(t)
 	n, _, islandURL := islandNode(t, linkemu.Profiles["island-weak"], true, browserPreconnectNode)
@@ -140,4 +141,10 @@ func TestBrowserPoorLinkCheckStartsLow(t *testing.T) {
 	if first := evalJS[float64](agent.tab, `window.__caps[0]`); first > 300_000 {
 		t.Errorf("the agent's camera was first capped at %.0f bit/s for a station whose link is poor, want at most 300 kbit/s", first)
 	}
+	agent.waitJS(callMicBitrate+` === 20000`, "the agent's microphone at a speech rate")
 }
+
+// callMicBitrate is the maxBitrate of the page's call microphone, 0 for the
+// browser's own rate.
+const callMicBitrate = `(window.cloudWindow.call.connection?.pc.getSenders()
+	.find((s) => s.track?.kind === 'audio')?.getParameters().encodings?.[0]?.maxBitrate ?? 0)`

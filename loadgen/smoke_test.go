@@ -47,9 +47,11 @@ func TestSmokeCallsCompleteAndMediaFlowsBothWays(t *testing.T) {
 	n := startNode(t, 3, 3)
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
+	// Each call talks for 6 s after its first packet, so that every track
+	// has come in even on a machine so loaded that tracks start seconds apart.
 	rep, err := Run(ctx, "smoke", Config{
 		BaseURL: n.URL(), Stations: 3, Agents: 3, TotalCalls: 3,
-		Duration: 30 * time.Second, CallLength: 2 * time.Second, AcceptDelay: 100 * time.Millisecond,
+		Duration: 30 * time.Second, CallLength: 6 * time.Second, AcceptDelay: 100 * time.Millisecond,
 		GreenShare: 0.34, Media: Media{Source: MediaClip}, Logger: quietLogger(),
 	})
 	if err != nil {

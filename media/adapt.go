@@ -28,6 +28,11 @@ const (
 	resendHeadroom = 0.9
 	// capChange is the relative change of a cap worth a signaling message.
 	capChange = 0.15
+	// speechRate is the voice towards a station known to be on a thin link:
+	// Opus's own ~32 kbit/s, sent three times over by the node's redundancy,
+	// left a 256 kbit/s link too little for video at its floor, and its
+	// queue dropped packets in bursts that froze the picture.
+	speechRate = 20_000
 )
 
 // adaptLoop runs downlink adaptation for the room until it closes.
@@ -101,6 +106,7 @@ func (p *Peer) adaptVideo(now time.Time) {
 // ~900 kbit/s for the seconds the estimate took to fall, which a 256 kbit/s
 // link's queue dropped.
 func (p *Peer) ExpectThinDownlink() {
+	p.thinDownlink.Store(true)
 	if p.bwe == nil {
 		return
 	}
@@ -133,7 +139,8 @@ func (p *Peer) notifyLink(f func(LinkNotifier)) {
 
 // capPublisher tells this peer, as a publisher, the most video its receivers can
 // take: by REMB to its browser (with its audio, see publisherCap.total) and, on
-// a marked change, by signaling.
+// a marked change, by signaling, with its voice at speechRate while one of them
+// is known to be on a thin link.
 // A receiver that gets video takes its videoShare, or a step over what it is
 // sent while its link is probed (linkProbe). One whose video is paused takes
 // minVideoCap.
@@ -144,10 +151,13 @@ func (p *Peer) capPublisher(now time.Time, peers []*Peer) {
 	if len(ssrcs) == 0 || p.isClosed() {
 		return
 	}
-	limit, paused := 0, false
+	limit, voice, paused := 0, 0, false
 	for _, s := range peers {
 		if s.bwe == nil || s.party == p.party || s.party == PartyMonitor {
 			continue
+		}
+		if s.thinDownlink.Load() {
+			voice = speechRate
 		}
 		est := max(videoShare(s.bwe.delayEstimate(), s.redundancyRate(), s.fecOverhead()), s.probe.minCap())
 		if s.gate.videoOff() {
@@ -166,9 +176,11 @@ func (p *Peer) capPublisher(now time.Time, peers []*Peer) {
 	if err := p.pc.WriteRTCP([]rtcp.Packet{remb}); err != nil {
 		p.log.Debug("send remb", "err", err)
 	}
-	if p.capSent == 0 || math.Abs(float64(limit-p.capSent)) > capChange*float64(p.capSent) {
-		p.capSent = limit
-		p.notifyLink(func(n LinkNotifier) { n.BitrateLimit(limit) })
+	last := p.capSent
+	if last.Video == 0 || voice != last.Voice || math.Abs(float64(limit-last.Video)) > capChange*float64(last.Video) {
+		l := SendLimit{Video: limit, Voice: voice}
+		p.capSent = l
+		p.notifyLink(func(n LinkNotifier) { n.BitrateLimit(l) })
 	}
 }
 

@@ -33,13 +33,17 @@ type Peer struct {
 
 	// Downlink adaptation (nil bwe: off). The gate, probe and cap belong to the room's
 	// adaptation loop; videoPaused is read by the forwarding hot path.
-	bwe         *downlinkBWE
-	gate        videoGate
-	probe       linkProbe
-	capSent     int // the last bit rate limit told to this peer as a publisher
-	cap         publisherCap
-	videoPaused atomic.Bool
-	redFloor    redFloor
+	bwe     *downlinkBWE
+	gate    videoGate
+	probe   linkProbe
+	capSent SendLimit // the last limit told to this peer as a publisher
+	cap     publisherCap
+	// thinDownlink marks a station known to be on a thin link before its
+	// media flowed (ExpectThinDownlink): those who send to it speak at
+	// speechRate.
+	thinDownlink atomic.Bool
+	videoPaused  atomic.Bool
+	redFloor     redFloor
 	// budget holds resends to what the downlink estimate leaves after forwarding.
 	budget sendBudget
 

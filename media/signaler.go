@@ -44,7 +44,13 @@ type LinkNotifier interface {
 	// VideoPaused says video to this peer stopped (its downlink cannot carry
 	// it; audio goes on) or came back.
 	VideoPaused(paused bool)
-	// BitrateLimit is the most this peer, as a publisher, should send as video
-	// (bit/s), for clients that cap their encoders.
-	BitrateLimit(bps int)
+	// BitrateLimit is the most this peer, as a publisher, should send, for
+	// clients that cap their encoders.
+	BitrateLimit(l SendLimit)
+}
+
+// SendLimit is what a publisher should send, in bit/s: Video for its camera
+// and document camera, Voice for its microphone (0: its own rate).
+type SendLimit struct {
+	Video, Voice int
 }

@@ -1,5 +1,7 @@
 package signaling
 
+import "cloudwindow/media"
+
 // Messages of downlink adaptation (see docs/protocol.md).
 const (
 	TypeVideoPaused  = "call.video_paused"
@@ -17,6 +19,11 @@ type videoPausedData struct {
 }
 
 type bitrateLimitData struct {
-	CallID     string `json:"call_id"`
-	MaxBitrate int    `json:"max_bitrate"` // bit/s for the camera and document video
+	CallID          string `json:"call_id"`
+	MaxBitrate      int    `json:"max_bitrate"`                 // bit/s for the camera and document video
+	MaxAudioBitrate int    `json:"max_audio_bitrate,omitempty"` // bit/s for the microphone; absent: its own rate
+}
+
+func newBitrateLimit(callID string, l media.SendLimit) bitrateLimitData {
+	return bitrateLimitData{CallID: callID, MaxBitrate: l.Video, MaxAudioBitrate: l.Voice}
 }

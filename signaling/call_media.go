@@ -144,7 +144,7 @@ func (s participantSignaler) VideoPaused(paused bool) {
 	}
 }
 
-// BitrateLimit tells this participant's client to cap its video encoders.
-func (s participantSignaler) BitrateLimit(bps int) {
-	s.p.sink.Load().push(TypeBitrateLimit, bitrateLimitData{CallID: s.call.id, MaxBitrate: bps})
+// BitrateLimit tells this participant's client to cap its encoders.
+func (s participantSignaler) BitrateLimit(l media.SendLimit) {
+	s.p.sink.Load().push(TypeBitrateLimit, newBitrateLimit(s.call.id, l))
 }

@@ -256,8 +256,8 @@ func (s *standbySignaler) VideoPaused(paused bool) {
 
 // BitrateLimit goes to the standing connection under the call_id the client
 // knows it by: the cap is for the connection's encoders, not the call's screen.
-func (s *standbySignaler) BitrateLimit(bps int) {
+func (s *standbySignaler) BitrateLimit(l media.SendLimit) {
 	if s.adopted.Load() != nil {
-		s.sess.push(TypeBitrateLimit, bitrateLimitData{CallID: standbyCallID, MaxBitrate: bps})
+		s.sess.push(TypeBitrateLimit, newBitrateLimit(standbyCallID, l))
 	}
 }

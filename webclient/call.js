@@ -71,6 +71,8 @@ export class CallConnection extends EventTarget {
   #unsubscribe = [];
   #uplinkTimer = 0;
   #voiceSlow = false;
+  #thinRun = 0;
+  #voiceCap = 0;
   /** @type {{delay: number, packets: number} | null} */
   #cameraSent = null;
 
@@ -105,7 +107,11 @@ export class CallConnection extends EventTarget {
         this.#queueRemote(() => this.#answer(d, sent));
       }),
       signaling.on('rtc.candidate', (d) => this.#forThisCall(d) && this.#queueRemote(() => this.#addCandidate(d))),
-      signaling.on('call.bitrate_limit', (d) => this.#forThisCall(d) && this.#capVideo(d.max_bitrate)),
+      signaling.on('call.bitrate_limit', (d) => {
+        if (!this.#forThisCall(d)) return;
+        this.#capVideo(d.max_bitrate);
+        this.#capVoice(d.max_audio_bitrate ?? 0);
+      }),
     );
     if (watchUplink) {
       this.#uplinkTimer = window.setInterval(() => {
@@ -134,13 +140,26 @@ export class CallConnection extends EventTarget {
     this.#cameraSent = { delay, packets };
     if (!last || packets <= last.packets || !(sendBps > 0)) return;
     const heldMs = (1000 * (delay - last.delay)) / (packets - last.packets);
-    const slow = voiceRateWanted(this.#voiceSlow, { heldMs, sendBps });
+    const { slow, thinRun } = voiceRateWanted(this.#voiceSlow, { heldMs, sendBps }, this.#thinRun);
+    this.#thinRun = thinRun;
     if (slow === this.#voiceSlow || this.#closed) return;
     this.#voiceSlow = slow;
+    await this.#setVoice();
+  }
+
+  // capVoice holds the microphone to the server's cap (call.bitrate_limit's
+  // max_audio_bitrate; 0: none): the far end's link is known to be thin.
+  async #capVoice(bps) {
+    if (bps === this.#voiceCap) return;
+    this.#voiceCap = bps;
+    await this.#setVoice();
+  }
+
+  async #setVoice() {
     const mic = this.#senderOf('audio');
-    if (!mic) return;
+    if (!mic || this.#closed) return;
     const params = mic.getParameters();
-    for (const e of params.encodings ?? []) voiceEncoding(e, slow, this.#linkProfile);
+    for (const e of params.encodings ?? []) voiceEncoding(e, this.#voiceSlow, this.#linkProfile, this.#voiceCap);
     try {
       await mic.setParameters(params);
     } catch (err) {

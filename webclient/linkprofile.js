@@ -20,9 +20,12 @@ const voiceBitrate = 20_000;
 // A station whose uplink turns thin in a call (after a check that found it
 // good, or with no check) goes to the speech rate too: when its camera's
 // packets wait in the browser (its pacer holds what the link cannot take)
-// while its own send estimate is low. It goes back once the estimate is well
-// over that.
+// while its own send estimate is low, in thinSamplesToSlow samples running.
+// One is not enough: at a call's start on a good link the first keyframes
+// wait in the pacer while the browser's estimate is still at its start. It
+// goes back once the estimate is well over that.
 const cameraHeldMs = 250;
+const thinSamplesToSlow = 2;
 const thinUplinkBelow = 350_000;
 const thinUplinkAbove = 700_000;
 // Below this cap the document camera's live picture is a slideshow.
@@ -72,26 +75,33 @@ export function startEncoding(profile, source) {
 
 /**
  * voiceRateWanted tells whether a station's microphone should be at a speech
- * rate, from whether it is now and one sample of the browser's own figures.
+ * rate, from whether it is now, one sample of the browser's own figures and
+ * how many samples running before this one found the uplink thin. It returns
+ * the answer and the new count.
  * @param {boolean} now
  * @param {{heldMs: number, sendBps: number}} sample the camera's packets' mean
  *   wait in the browser since the last sample, and the browser's send estimate
- * @returns {boolean}
+ * @param {number} thinBefore
+ * @returns {{slow: boolean, thinRun: number}}
  */
-export function voiceRateWanted(now, { heldMs, sendBps }) {
-  if (now) return sendBps < thinUplinkAbove;
-  return heldMs > cameraHeldMs && sendBps < thinUplinkBelow;
+export function voiceRateWanted(now, { heldMs, sendBps }, thinBefore) {
+  if (now) return { slow: sendBps < thinUplinkAbove, thinRun: 0 };
+  const thinRun = heldMs > cameraHeldMs && sendBps < thinUplinkBelow ? thinBefore + 1 : 0;
+  return { slow: thinRun >= thinSamplesToSlow, thinRun };
 }
 
 /**
  * voiceEncoding sets or clears the speech rate on the microphone's encoding;
- * a station marked low-bandwidth keeps it.
+ * a station marked low-bandwidth keeps it. The server's cap, if any, holds
+ * it lower still.
  * @param {SendEncoding} e the encoding, changed in place
  * @param {boolean} slow
  * @param {LinkProfile | null | undefined} profile
+ * @param {number} [cap] bit/s, 0 for none
  */
-export function voiceEncoding(e, slow, profile) {
-  if (speechRate(slow, profile)) e.maxBitrate = voiceBitrate;
+export function voiceEncoding(e, slow, profile, cap = 0) {
+  const rates = [speechRate(slow, profile) ? voiceBitrate : 0, cap].filter((r) => r > 0);
+  if (rates.length) e.maxBitrate = Math.min(...rates);
   else delete e.maxBitrate;
 }
 
