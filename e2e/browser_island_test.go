@@ -160,5 +160,7 @@ func TestBrowserThinUplinkSpeechRate(t *testing.T) {
 	link.SetProfile(thin)
 	kiosk.waitJS(callMicBitrate+` === 20000`, "the microphone at a speech rate on a thin uplink")
 	link.SetProfile(linkemu.Profiles["good"])
-	kiosk.waitJS(callMicBitrate+` === 0`, "the microphone back at its own rate once the link is good")
+	// Chromium's estimate climbs back by ~8 % a second: from the thin link's
+	// ~150 kbit/s past 700 kbit/s takes 20 s, more on a loaded machine.
+	kiosk.waitJSWithin(callMicBitrate+` === 0`, "the microphone back at its own rate once the link is good", 2*waitLimit)
 }

@@ -223,7 +223,13 @@ func (p *tab) screen(name string) {
 // waitJS polls a JavaScript condition until it is true.
 func (p *tab) waitJS(cond, what string) {
 	p.t.Helper()
-	poll := chromedp.Poll[bool](cond, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(waitLimit))
+	p.waitJSWithin(cond, what, waitLimit)
+}
+
+// waitJSWithin is waitJS for what may take longer than waitLimit.
+func (p *tab) waitJSWithin(cond, what string, limit time.Duration) {
+	p.t.Helper()
+	poll := chromedp.Poll[bool](cond, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(limit))
 	if _, err := chromedp.Run(p.ctx, poll); err != nil {
 		p.t.Fatalf("%s: waiting for %s (%s): %v", p.name, what, cond, err)
 	}
