@@ -43,16 +43,12 @@ type Settings struct {
 	Document *Encoding `json:"document,omitempty"`
 }
 
-// Low-bandwidth starting limits. They fit island-weak's 256 kbit/s uplink
-// beside the voice at a speech rate (~60 kbit/s on the wire with the kiosk's
-// redundancy): a 320×240 face at 15 fps and the document camera's live
-// picture as a preview at 1 fps (the web client also makes it at most 640 px
-// wide), since scans go as full-resolution stills. At 2 fps and 60 kbit/s the
-// three overran the link, and the face camera's packets waited up to 1.4 s in
-// the kiosk's browser.
+// Low-bandwidth starting limits. They fit island-weak's 256 kbit/s uplink with
+// Opus (about 40 kbit/s with FEC): a 320×240 face at 15 fps and the document
+// camera's live picture at 2 fps, since scans go as full-resolution stills.
 var (
 	lowCamera   = Encoding{MaxBitrate: 150_000, MaxFramerate: 15, ScaleResolutionDownBy: 2}
-	lowDocument = Encoding{MaxBitrate: 30_000, MaxFramerate: 1}
+	lowDocument = Encoding{MaxBitrate: 60_000, MaxFramerate: 2}
 )
 
 // SettingsFor returns the settings of a profile; an unknown one is standard.

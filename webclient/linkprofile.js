@@ -32,11 +32,6 @@ const thinUplinkAbove = 700_000;
 const documentSlowBelow = 300_000;
 const documentSlowFps = 2;
 const documentMinBitrate = 30_000;
-// On a weak link (a slideshow, or a station's low-bandwidth limits) the
-// document camera's live picture is a preview at most this wide: scans go as
-// full-resolution stills, and each keyframe of a 1920-wide picture took a
-// 256 kbit/s uplink for a second, its face camera's packets waiting behind it.
-const documentPreviewWidth = 640;
 // Below this cap the camera sends 320×180 at 15 fps: at a weak link's rate
 // (island-weak's caps are 140–230 kbit/s) the encoder would otherwise shrink
 // the picture below that. Not higher: the receiver's estimate grows only with
@@ -61,15 +56,13 @@ function limitsFor(profile, source) {
 
 /**
  * startEncoding is the encoding a sender starts with, or null to let the
- * browser start as it likes: video within the profile's limits (the document
- * camera as a preview), the microphone at a speech rate on a station marked
- * low-bandwidth.
+ * browser start as it likes: video within the profile's limits, the
+ * microphone at a speech rate on a station marked low-bandwidth.
  * @param {LinkProfile | null | undefined} profile
  * @param {string} source "camera", "document" or "audio"
- * @param {number} [width] the width the source captures at, if known
  * @returns {SendEncoding | null}
  */
-export function startEncoding(profile, source, width) {
+export function startEncoding(profile, source) {
   if (source === 'audio') return speechRate(false, profile) ? { maxBitrate: voiceBitrate } : null;
   const l = limitsFor(profile, source);
   if (!l) return null;
@@ -77,7 +70,6 @@ export function startEncoding(profile, source, width) {
   const e = { maxBitrate: l.max_bitrate };
   if (l.max_framerate) e.maxFramerate = l.max_framerate;
   if (l.scale_resolution_down_by) e.scaleResolutionDownBy = l.scale_resolution_down_by;
-  if (source === 'document') documentPreview(e, true, l, width);
   return e;
 }
 
@@ -144,25 +136,9 @@ export function capEncoding(e, source, bps, profile, width) {
     const fps = l?.max_framerate ?? slow;
     if (fps !== undefined) e.maxFramerate = Math.min(fps, slow ?? fps);
     else delete e.maxFramerate;
-    documentPreview(e, slow !== undefined || l !== null, l, width);
   } else if (source === 'camera') {
     capCamera(e, bps < cameraSmallBelow, l, width);
   }
-}
-
-/**
- * documentPreview makes the document camera's encoding a preview at most
- * documentPreviewWidth wide on a weak link, or its full size (within the
- * profile's limits) again.
- * @param {SendEncoding} e
- * @param {boolean} weak
- * @param {EncodingLimits | null} l
- * @param {number | undefined} width
- */
-function documentPreview(e, weak, l, width) {
-  const scale = Math.max(weak && width ? width / documentPreviewWidth : 1, l?.scale_resolution_down_by ?? 1);
-  if (scale > 1) e.scaleResolutionDownBy = scale;
-  else delete e.scaleResolutionDownBy;
 }
 
 /**
