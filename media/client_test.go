@@ -82,7 +82,8 @@ type testClient struct {
 	closeOnce     sync.Once
 	holdOffers    atomic.Bool
 	ignoredOffers atomic.Int32
-	state         atomic.Value // webrtc.PeerConnectionState
+	state         atomic.Value              // webrtc.PeerConnectionState
+	limit         atomic.Pointer[SendLimit] // the last one the server told
 
 	mu        sync.Mutex
 	held      []string
@@ -246,6 +247,10 @@ func (s testSignaler) SendCandidate(ci webrtc.ICECandidateInit) {
 }
 
 func (s testSignaler) ConnectionState(webrtc.PeerConnectionState) {}
+
+func (s testSignaler) VideoPaused(bool) {}
+
+func (s testSignaler) BitrateLimit(l SendLimit) { s.c.limit.Store(&l) }
 
 func (c *testClient) post(f func()) {
 	select {

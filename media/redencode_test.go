@@ -528,3 +528,24 @@ func TestThinDownlinkStartsLow(t *testing.T) {
 		t.Errorf("the agent's downlink estimate starts at %d bit/s, want about %d: only the thin link starts low", ag, initialEstimate)
 	}
 }
+
+// TestSpeechRateTowardsAThinStation: once the station is known to be on a thin
+// link, the agent is told to speak at speechRate; before, and the station
+// itself, never.
+func TestSpeechRateTowardsAThinStation(t *testing.T) {
+	s := newAdaptingSFU(t)
+	r := newTestRoom(t, s, "call-speech")
+	station, agent := startCall(t, r, clientOptions{}, clientOptions{})
+	waitFor(t, "a limit told to the agent", func() bool { return agent.limit.Load() != nil })
+	if l := agent.limit.Load(); l.Voice != 0 {
+		t.Fatalf("the agent told %+v towards a station on a good link, want no voice limit", *l)
+	}
+	station.peer.ExpectThinDownlink()
+	waitFor(t, "the agent told to speak at a speech rate", func() bool {
+		l := agent.limit.Load()
+		return l.Voice == speechRate && l.Video > 0
+	})
+	if l := station.limit.Load(); l != nil && l.Voice != 0 {
+		t.Errorf("the station told %+v, want no voice limit: the agent's link is good", *l)
+	}
+}
