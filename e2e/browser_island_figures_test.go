@@ -134,9 +134,9 @@ func browserIslandRun(t *testing.T, browser, consoleBrowser context.Context, nam
 	held, kioskHeld := evalJS[[2]float64](agent.tab, cameraSendDelay), evalJS[[2]float64](kiosk.tab, cameraSendDelay)
 	t.Logf("camera packets held in the browser before sending: the agent's %.0f ms, the kiosk's %.0f ms on average",
 		heldMs(held0, held), heldMs(kioskHeld0, kioskHeld))
-	t.Logf("agent's view of the station's camera: %.1f fps, %d×%d, %.0f freezes (%.1f s)",
+	t.Logf("agent's view of the station's camera: %.1f fps, %d×%d, %.0f freezes (%.1f s); the agent's audio buffer %.0f ms",
 		atAgent.Video.Frames/islandPhase.Seconds(), atAgent.Video.Width, atAgent.Video.Height,
-		atAgent.Video.Freezes, atAgent.Video.FreezeSeconds)
+		atAgent.Video.Freezes, atAgent.Video.FreezeSeconds, atAgent.jitterBufferMs())
 	if testing.Verbose() {
 		logVideoPath(t, n, kiosk.tab, agent.tab)
 		_, down := link.Stats()
