@@ -129,12 +129,26 @@ func (p *Peer) Close() {
 		if err := p.pc.Close(); err != nil {
 			p.log.Debug("close peer connection", "err", err)
 		}
+		p.endReads()
 		p.wg.Wait()
 		if wasConnected {
 			p.metrics.peersConnected.Dec()
 		}
 		p.log.Info("peer closed")
 	})
+}
+
+// endReads ends the read loops of the peer's tracks. Closing the
+// PeerConnection should, but a connection given up while its DTLS handshake
+// was ending (a moved call's) kept its tracks' streams open, and Close
+// waited on their read loops for ever.
+func (p *Peer) endReads() {
+	p.mu.Lock()
+	ups := slices.Clone(p.published)
+	p.mu.Unlock()
+	for _, up := range ups {
+		up.stopReads()
+	}
 }
 
 // currentRoom is the room the peer is in now.

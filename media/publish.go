@@ -2,6 +2,7 @@ package media
 
 import (
 	"slices"
+	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
@@ -33,6 +34,11 @@ func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	}
 	up := newUpTrack(info, &p.counters, p.metrics, p.pc.WriteRTCP)
 	up.red = red
+	up.stopReads = func() {
+		now := time.Now()
+		_ = remote.SetReadDeadline(now)
+		_ = recv.SetReadDeadline(now)
+	}
 	up.setRedundancy(p.currentRoom().sfu.redundancy) // a call may be adopting the peer
 	p.published = append(p.published, up)
 	p.mu.Unlock()

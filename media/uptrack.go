@@ -14,7 +14,9 @@ import (
 // upTrack is one track published by a peer. Its read loop forwards every packet to
 // the subscribers' downTracks and to the sinks.
 type upTrack struct {
-	info      TrackInfo
+	info TrackInfo
+	// stopReads ends the track's read loops; set before they start.
+	stopReads func()
 	publisher *peerCounters
 	metrics   *metrics
 	keyframes *keyframeLimiter
