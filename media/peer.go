@@ -143,10 +143,7 @@ func (p *Peer) Close() {
 // was ending (a moved call's) kept its tracks' streams open, and Close
 // waited on their read loops for ever.
 func (p *Peer) endReads() {
-	p.mu.Lock()
-	ups := slices.Clone(p.published)
-	p.mu.Unlock()
-	for _, up := range ups {
+	for _, up := range p.publishedTracks() {
 		up.stopReads()
 	}
 }
@@ -163,10 +160,7 @@ func (p *Peer) Done() <-chan struct{} { return p.done }
 
 // RequestKeyframes asks every video track this peer publishes for a keyframe.
 func (p *Peer) RequestKeyframes() {
-	p.mu.Lock()
-	ups := slices.Clone(p.published)
-	p.mu.Unlock()
-	for _, up := range ups {
+	for _, up := range p.publishedTracks() {
 		up.requestKeyframe()
 	}
 }

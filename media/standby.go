@@ -62,10 +62,7 @@ func (r *Room) Adopt(p *Peer) error {
 		p.Close()
 		return err
 	}
-	p.mu.Lock()
-	ups := slices.Clone(p.published)
-	p.mu.Unlock()
-	for _, up := range ups {
+	for _, up := range p.publishedTracks() {
 		r.publish(up)
 	}
 	p.log.Info("peer adopted", "room", r.id)
