@@ -75,6 +75,7 @@ export class CallConnection extends EventTarget {
   #voiceCap = 0;
   /** @type {{delay: number, packets: number} | null} */
   #cameraSent = null;
+  #cameraSince = 0;
 
   // local is a list of {track, source, stream}: source is "audio", "camera"
   // or "document", as protocol.md labels sent tracks. relayOnly keeps media
@@ -136,11 +137,13 @@ export class CallConnection extends EventTarget {
         sendBps = s.availableOutgoingBitrate ?? 0;
       }
     }
+    if (packets > 0) this.#cameraSince ||= performance.now();
     const last = this.#cameraSent;
     this.#cameraSent = { delay, packets };
     if (!last || packets <= last.packets || !(sendBps > 0)) return;
     const heldMs = (1000 * (delay - last.delay)) / (packets - last.packets);
-    const { slow, thinRun } = voiceRateWanted(this.#voiceSlow, { heldMs, sendBps }, this.#thinRun);
+    const sendingMs = performance.now() - this.#cameraSince;
+    const { slow, thinRun } = voiceRateWanted(this.#voiceSlow, { heldMs, sendBps, sendingMs }, this.#thinRun);
     this.#thinRun = thinRun;
     if (slow === this.#voiceSlow || this.#closed) return;
     this.#voiceSlow = slow;

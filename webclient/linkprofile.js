@@ -21,11 +21,15 @@ const voiceBitrate = 20_000;
 // good, or with no check) goes to the speech rate too: when its camera's
 // packets wait in the browser (its pacer holds what the link cannot take)
 // while its own send estimate is low, in thinSamplesToSlow samples running.
-// One is not enough: at a call's start on a good link the first keyframes
-// wait in the pacer while the browser's estimate is still at its start. It
-// goes back once the estimate is well over that.
+// It goes back once the estimate is well over that.
+// Nothing counts in the camera's first uplinkSettleMs of sending: then the
+// browser's estimate is still climbing from its start and the first keyframes
+// wait in its pacer on any link. On a busy machine a good link looked thin
+// for over 4 s of that, two samples running. A link thin from the start is
+// the pre-call check's to find.
 const cameraHeldMs = 250;
 const thinSamplesToSlow = 2;
+const uplinkSettleMs = 12_000;
 const thinUplinkBelow = 350_000;
 const thinUplinkAbove = 700_000;
 // Below this cap the document camera's live picture is a slideshow.
@@ -79,13 +83,15 @@ export function startEncoding(profile, source) {
  * how many samples running before this one found the uplink thin. It returns
  * the answer and the new count.
  * @param {boolean} now
- * @param {{heldMs: number, sendBps: number}} sample the camera's packets' mean
- *   wait in the browser since the last sample, and the browser's send estimate
+ * @param {{heldMs: number, sendBps: number, sendingMs: number}} sample the
+ *   camera's packets' mean wait in the browser since the last sample, the
+ *   browser's send estimate, and how long the camera has been sending
  * @param {number} thinBefore
  * @returns {{slow: boolean, thinRun: number}}
  */
-export function voiceRateWanted(now, { heldMs, sendBps }, thinBefore) {
+export function voiceRateWanted(now, { heldMs, sendBps, sendingMs }, thinBefore) {
   if (now) return { slow: sendBps < thinUplinkAbove, thinRun: 0 };
+  if (sendingMs < uplinkSettleMs) return { slow: false, thinRun: 0 };
   const thinRun = heldMs > cameraHeldMs && sendBps < thinUplinkBelow ? thinBefore + 1 : 0;
   return { slow: thinRun >= thinSamplesToSlow, thinRun };
 }
