@@ -23,7 +23,12 @@ export class SupervisorView extends EventTarget {
   #stats = null;
   #statsAt = 0;
   #calls = [];
-  #unrecorded = new Map(); // call id → why it is not being recorded
+  // call id → why it is not being recorded, and #fetches when it was marked:
+  // a fetch forgets only the marks of calls that ended before it began, not
+  // of one that started while it was under way (its list is older).
+  /** @type {Map<string, {code: string, seq: number}>} */
+  #unrecorded = new Map();
+  #fetches = 0;
   #shownCalls = ''; // what the rows show, to redraw only on a change
   #items = new Map(); // catalog item id → item, for names in English
   #active = false;
@@ -95,11 +100,12 @@ export class SupervisorView extends EventTarget {
     }
     this.#loading = true;
     this.stations.refresh(); // on the same beat as the calls
+    const fetch = ++this.#fetches;
     try {
       const res = await this.#session.api('/api/v1/calls/live');
       this.#calls = res.calls ?? [];
-      for (const id of this.#unrecorded.keys()) {
-        if (!this.#calls.some((c) => c.id === id)) this.#unrecorded.delete(id);
+      for (const [id, mark] of this.#unrecorded) {
+        if (mark.seq < fetch && !this.#calls.some((c) => c.id === id)) this.#unrecorded.delete(id);
       }
       $('#live-error').textContent = '';
       this.#renderCalls(false);
@@ -207,7 +213,7 @@ export class SupervisorView extends EventTarget {
       h('td', {}, c.station_name, ' ',
         c.island ? h('span', { class: 'badge badge-island' }, t('badge.island')) : null,
         c.green ? h('span', { class: 'badge badge-green' }, t('stats.green')) : null,
-        this.#unrecorded.has(c.id) ? h('span', { class: 'badge badge-unrecorded', title: this.#unrecorded.get(c.id) }, t('live.unrecorded')) : null),
+        this.#unrecorded.has(c.id) ? h('span', { class: 'badge badge-unrecorded', title: this.#unrecorded.get(c.id)?.code }, t('live.unrecorded')) : null),
       h('td', {}, c.agent_name),
       h('td', {}, this.#itemName(c.item_id) || c.item_name),
       h('td', { class: 'num', dataset: { since: c.accepted_at } }, since(c.accepted_at)),
@@ -219,7 +225,7 @@ export class SupervisorView extends EventTarget {
   // it when recording resumes); calls that ended are forgotten on refresh.
   #recordingStatus(d) {
     if (d.recording) this.#unrecorded.delete(d.call_id);
-    else this.#unrecorded.set(d.call_id, d.code ?? '');
+    else this.#unrecorded.set(d.call_id, { code: d.code ?? '', seq: this.#fetches });
     if (this.#calls.some((c) => c.id === d.call_id)) this.#renderCalls(false);
     else this.refresh();
   }
