@@ -79,6 +79,10 @@ func (p *Peer) adaptVideo(now time.Time) {
 	delay, overuse := p.bwe.delayState()
 	p.counters.delayEstimate.Store(int64(delay))
 	p.probe.observe(now, p.counters.bytesForwarded.Load(), loss, known, delay, overuse)
+	if thin := p.thinWatch.observe(now, delay, p.videoPaused.Load(), &p.bwe.loss); thin != p.thinFound.Load() {
+		p.thinFound.Store(thin)
+		p.log.Info("downlink found thin in the call, or good again", "thin", thin, "delay_estimate_bps", delay)
+	}
 	switch p.gate.step(now, gateInput{estimate: est, loss: loss, lossKnown: known}) {
 	case gatePause:
 		p.setVideoPaused(true)
@@ -140,7 +144,7 @@ func (p *Peer) notifyLink(f func(LinkNotifier)) {
 // capPublisher tells this peer, as a publisher, the most video its receivers can
 // take: by REMB to its browser (with its audio, see publisherCap.total) and, on
 // a marked change, by signaling, with its voice at speechRate while one of them
-// is known to be on a thin link.
+// is known, or found (thinWatch), to be on a thin link.
 // A receiver that gets video takes its videoShare, or a step over what it is
 // sent while its link is probed (linkProbe). One whose video is paused takes
 // minVideoCap.
@@ -156,7 +160,7 @@ func (p *Peer) capPublisher(now time.Time, peers []*Peer) {
 		if s.bwe == nil || s.party == p.party || s.party == PartyMonitor {
 			continue
 		}
-		if s.thinDownlink.Load() {
+		if s.thinDownlink.Load() || s.thinFound.Load() {
 			voice = speechRate
 		}
 		est := max(videoShare(s.bwe.delayEstimate(), s.redundancyRate(), s.fecOverhead()), s.probe.minCap())

@@ -42,8 +42,12 @@ type Peer struct {
 	// media flowed (ExpectThinDownlink): those who send to it speak at
 	// speechRate.
 	thinDownlink atomic.Bool
-	videoPaused  atomic.Bool
-	redFloor     redFloor
+	// thinWatch finds a link that turns thin in the call; thinFound is its
+	// finding, read by the loops of the rooms that send to this peer.
+	thinWatch   thinWatch
+	thinFound   atomic.Bool
+	videoPaused atomic.Bool
+	redFloor    redFloor
 	// budget holds resends to what the downlink estimate leaves after forwarding.
 	budget sendBudget
 
