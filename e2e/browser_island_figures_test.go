@@ -123,6 +123,8 @@ func browserIslandRun(t *testing.T, browser, consoleBrowser context.Context, nam
 		link.SetProfile(p)
 	}
 	changed := time.Now()
+	watchSpeechRate(kiosk.tab)
+	watchSpeechRate(agent.tab)
 	_, down0 := link.Stats()
 	atStation0, atAgent0 := callStats(kiosk.tab), callStats(agent.tab)
 	held0, kioskHeld0 := evalJS[[2]float64](agent.tab, cameraSendDelay), evalJS[[2]float64](kiosk.tab, cameraSendDelay)
@@ -137,6 +139,8 @@ func browserIslandRun(t *testing.T, browser, consoleBrowser context.Context, nam
 	t.Logf("agent's view of the station's camera: %.1f fps, %d×%d, %.0f freezes (%.1f s); the agent's audio buffer %.0f ms",
 		atAgent.Video.Frames/islandPhase.Seconds(), atAgent.Video.Width, atAgent.Video.Height,
 		atAgent.Video.Freezes, atAgent.Video.FreezeSeconds, atAgent.jitterBufferMs())
+	t.Logf("microphones at a speech rate after the switch: the kiosk's %s, the agent's %s",
+		speechRateAfter(kiosk.tab), speechRateAfter(agent.tab))
 	if testing.Verbose() {
 		logVideoPath(t, n, kiosk.tab, agent.tab)
 		_, down := link.Stats()
@@ -356,6 +360,30 @@ func heldMs(before, after [2]float64) float64 {
 // watchFreezes has the page note its received video's freeze count and
 // frozen time, the seconds since it began, and its audio's concealed and
 // received samples, every 50 ms, for freezeSplit.
+// watchSpeechRate notes in the page when its call microphone first goes at a
+// speech rate (see speechRateAfter).
+func watchSpeechRate(p *tab) {
+	p.t.Helper()
+	evalJS[any](p, `(() => {
+		const start = performance.now();
+		window.speechRateAfter = -1;
+		const watch = setInterval(() => {
+			if (`+callMicBitrate+` !== 20000) return;
+			window.speechRateAfter = (performance.now() - start) / 1000;
+			clearInterval(watch);
+		}, 250);
+	})()`)
+}
+
+// speechRateAfter says how long after watchSpeechRate the page's microphone
+// went at a speech rate, or that it did not.
+func speechRateAfter(p *tab) string {
+	if s := evalJS[float64](p, `window.speechRateAfter`); s >= 0 {
+		return fmt.Sprintf("%.1f s", s)
+	}
+	return "never"
+}
+
 func watchFreezes(p *tab) {
 	p.t.Helper()
 	evalJS[any](p, `(() => {
