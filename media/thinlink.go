@@ -25,12 +25,23 @@ const (
 	thinLoss = 0.01
 )
 
-// thinWatch belongs to the room's adaptation loop.
+// thinWatch belongs to the room's adaptation loop. It decides every half
+// window over the last two halves, so that a link is found thin 10–15 s after
+// its estimate fell, not up to 20.
 type thinWatch struct {
-	start          time.Time // of the current window; zero before the first sample
-	samples, below int       // in the window; below: on the thin side of the line
-	received, lost uint64    // the loss counter's totals at start
-	thin           bool
+	start     time.Time // of the current half; zero before the first sample
+	cur, prev thinCounts
+	received  uint64 // the loss counter's totals at start
+	lost      uint64
+	thin      bool
+}
+
+// thinCounts are one half window's samples: how many, how many under
+// thinBelow (or with video paused), how many over thinAbove, and the packets
+// the feedback reported received and lost.
+type thinCounts struct {
+	samples, below, above int
+	received, lost        uint64
 }
 
 // observe takes one sample of a subscriber's link (its delay-based estimate,
@@ -39,35 +50,42 @@ type thinWatch struct {
 func (w *thinWatch) observe(now time.Time, delay int, paused bool, loss *lossCounter) bool {
 	received, lost := loss.received.Load(), loss.lost.Load()
 	if w.start.IsZero() {
-		w.begin(now, received, lost)
+		w.start, w.received, w.lost = now, received, lost
 		return w.thin
 	}
-	line := thinBelow
-	if w.thin {
-		line = thinAbove
+	w.cur.samples++
+	switch {
+	case paused || delay < thinBelow:
+		w.cur.below++
+	case delay >= thinAbove:
+		w.cur.above++
 	}
-	w.samples++
-	if paused || delay < line {
-		w.below++
-	}
-	if now.Sub(w.start) < thinWindow {
+	if now.Sub(w.start) < thinWindow/2 {
 		return w.thin
 	}
-	mostlyBelow := float64(w.below) >= thinShare*float64(w.samples)
-	mostlyAbove := float64(w.samples-w.below) >= thinShare*float64(w.samples)
-	got, gone := received-w.received, lost-w.lost
-	lossy := got+gone > 0 && float64(gone) >= thinLoss*float64(got+gone)
+	w.cur.received, w.cur.lost = received-w.received, lost-w.lost
+	if w.prev.samples > 0 {
+		w.decide(w.prev.add(w.cur))
+	}
+	w.prev, w.cur = w.cur, thinCounts{}
+	w.start, w.received, w.lost = now, received, lost
+	return w.thin
+}
+
+// decide judges one whole window.
+func (w *thinWatch) decide(c thinCounts) {
+	mostlyBelow := float64(c.below) >= thinShare*float64(c.samples)
+	mostlyAbove := float64(c.above) >= thinShare*float64(c.samples)
+	sent := c.received + c.lost
+	lossy := sent > 0 && float64(c.lost) >= thinLoss*float64(sent)
 	switch {
 	case !w.thin && mostlyBelow && lossy:
 		w.thin = true
 	case w.thin && mostlyAbove:
 		w.thin = false
 	}
-	w.begin(now, received, lost)
-	return w.thin
 }
 
-func (w *thinWatch) begin(now time.Time, received, lost uint64) {
-	w.start, w.samples, w.below = now, 0, 0
-	w.received, w.lost = received, lost
+func (c thinCounts) add(o thinCounts) thinCounts {
+	return thinCounts{c.samples + o.samples, c.below + o.below, c.above + o.above, c.received + o.received, c.lost + o.lost}
 }
