@@ -37,8 +37,8 @@ func TestRedisRestartKeepsTickets(t *testing.T) {
 
 	ready(t, agent)
 	for i, want := range []string{"A001", "A002"} {
-		if got := field[string](t, next(t, station, "ticket.call"), "ticket"); got != want {
-			t.Fatalf("kiosk calls %s, want %s (ahead of the request made after the restart)", got, want)
+		if call := next(t, station, "ticket.call"); field[string](t, call, "ticket") != want {
+			t.Fatalf("kiosk calls %s, want %s (ahead of the request made after the restart)", call.Data, want)
 		}
 		request(t, station, "ticket.answer", map[string]string{"request_id": ids[i]})
 		offer := next(t, agent, "call.offer")
