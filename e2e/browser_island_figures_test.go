@@ -361,25 +361,31 @@ func heldMs(before, after [2]float64) float64 {
 // frozen time, the seconds since it began, and its audio's concealed and
 // received samples, every 50 ms, for freezeSplit.
 // watchSpeechRate notes in the page when its call microphone first goes at a
-// speech rate (see speechRateAfter).
+// speech rate, and how often it goes there (see speechRateAfter).
 func watchSpeechRate(p *tab) {
 	p.t.Helper()
 	evalJS[any](p, `(() => {
 		const start = performance.now();
-		window.speechRateAfter = -1;
-		const watch = setInterval(() => {
-			if (`+callMicBitrate+` !== 20000) return;
-			window.speechRateAfter = (performance.now() - start) / 1000;
-			clearInterval(watch);
+		let was = `+callMicBitrate+` === 20000;
+		window.speechRateAfter = was ? 0 : -1;
+		window.speechRateTimes = was ? 1 : 0;
+		setInterval(() => {
+			const now = `+callMicBitrate+` === 20000;
+			if (now && !was) {
+				window.speechRateTimes++;
+				if (window.speechRateAfter < 0) window.speechRateAfter = (performance.now() - start) / 1000;
+			}
+			was = now;
 		}, 250);
 	})()`)
 }
 
 // speechRateAfter says how long after watchSpeechRate the page's microphone
-// went at a speech rate, or that it did not.
+// first went at a speech rate and how many times it went there, or that it
+// did not.
 func speechRateAfter(p *tab) string {
 	if s := evalJS[float64](p, `window.speechRateAfter`); s >= 0 {
-		return fmt.Sprintf("%.1f s", s)
+		return fmt.Sprintf("%.1f s (%d times)", s, evalJS[int](p, `window.speechRateTimes`))
 	}
 	return "never"
 }

@@ -71,7 +71,7 @@ export class CallConnection extends EventTarget {
   #unsubscribe = [];
   #uplinkTimer = 0;
   #voiceSlow = false;
-  #thinRun = 0;
+  #voiceRun = 0;
   #voiceCap = 0;
   /** @type {{delay: number, packets: number} | null} */
   #cameraSent = null;
@@ -143,8 +143,8 @@ export class CallConnection extends EventTarget {
     if (!last || packets <= last.packets || !(sendBps > 0)) return;
     const heldMs = (1000 * (delay - last.delay)) / (packets - last.packets);
     const sendingMs = performance.now() - this.#cameraSince;
-    const { slow, thinRun } = voiceRateWanted(this.#voiceSlow, { heldMs, sendBps, sendingMs }, this.#thinRun);
-    this.#thinRun = thinRun;
+    const { slow, run } = voiceRateWanted(this.#voiceSlow, { heldMs, sendBps, sendingMs }, this.#voiceRun);
+    this.#voiceRun = run;
     if (slow === this.#voiceSlow || this.#closed) return;
     this.#voiceSlow = slow;
     await this.#setVoice();

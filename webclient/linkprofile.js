@@ -20,15 +20,20 @@ const voiceBitrate = 20_000;
 // A station whose uplink turns thin in a call (after a check that found it
 // good, or with no check) goes to the speech rate too: when its camera's
 // packets wait in the browser (its pacer holds what the link cannot take)
-// while its own send estimate is low, in thinSamplesToSlow samples running.
-// It goes back once the estimate is well over that.
+// while its own send estimate is low, in samplesToChange samples running.
+// It goes back once the estimate is well over that, or over the thin line
+// while the pacer holds nothing, samplesToChange samples running: the
+// browser's estimate climbs back slowly (~8 % a second, much slower on a busy
+// machine), and the node's REMB may hold it under the upper line on a link
+// that is good again.
 // Nothing counts in the camera's first uplinkSettleMs of sending: then the
 // browser's estimate is still climbing from its start and the first keyframes
 // wait in its pacer on any link. On a busy machine a good link looked thin
 // for over 4 s of that, two samples running. A link thin from the start is
 // the pre-call check's to find.
 const cameraHeldMs = 250;
-const thinSamplesToSlow = 2;
+const cameraClearMs = 100;
+const samplesToChange = 2;
 const uplinkSettleMs = 12_000;
 const thinUplinkBelow = 350_000;
 const thinUplinkAbove = 700_000;
@@ -80,20 +85,27 @@ export function startEncoding(profile, source) {
 /**
  * voiceRateWanted tells whether a station's microphone should be at a speech
  * rate, from whether it is now, one sample of the browser's own figures and
- * how many samples running before this one found the uplink thin. It returns
- * the answer and the new count.
+ * how many samples running before this one said to change. It returns the
+ * answer and the new count.
  * @param {boolean} now
  * @param {{heldMs: number, sendBps: number, sendingMs: number}} sample the
  *   camera's packets' mean wait in the browser since the last sample, the
  *   browser's send estimate, and how long the camera has been sending
- * @param {number} thinBefore
- * @returns {{slow: boolean, thinRun: number}}
+ * @param {number} runBefore
+ * @returns {{slow: boolean, run: number}}
  */
-export function voiceRateWanted(now, { heldMs, sendBps, sendingMs }, thinBefore) {
-  if (now) return { slow: sendBps < thinUplinkAbove, thinRun: 0 };
-  if (sendingMs < uplinkSettleMs) return { slow: false, thinRun: 0 };
-  const thinRun = heldMs > cameraHeldMs && sendBps < thinUplinkBelow ? thinBefore + 1 : 0;
-  return { slow: thinRun >= thinSamplesToSlow, thinRun };
+export function voiceRateWanted(now, { heldMs, sendBps, sendingMs }, runBefore) {
+  let change;
+  if (now) {
+    if (sendBps >= thinUplinkAbove) return { slow: false, run: 0 };
+    change = heldMs < cameraClearMs && sendBps >= thinUplinkBelow;
+  } else {
+    if (sendingMs < uplinkSettleMs) return { slow: false, run: 0 };
+    change = heldMs > cameraHeldMs && sendBps < thinUplinkBelow;
+  }
+  const run = change ? runBefore + 1 : 0;
+  if (run < samplesToChange) return { slow: now, run };
+  return { slow: !now, run: 0 };
 }
 
 /**
