@@ -357,9 +357,6 @@ func heldMs(before, after [2]float64) float64 {
 	return 1000 * (after[1] - before[1]) / max(1, after[0]-before[0])
 }
 
-// watchFreezes has the page note its received video's freeze count and
-// frozen time, the seconds since it began, and its audio's concealed and
-// received samples, every 50 ms, for freezeSplit.
 // watchSpeechRate notes in the page when its call microphone first goes at a
 // speech rate, and how often it goes there (see speechRateAfter).
 func watchSpeechRate(p *tab) {
@@ -390,6 +387,9 @@ func speechRateAfter(p *tab) string {
 	return "never"
 }
 
+// watchFreezes has the page note its received video's freeze count and
+// frozen time, the seconds since it began, and its audio's concealed and
+// received samples, every 50 ms, for freezeSplit.
 func watchFreezes(p *tab) {
 	p.t.Helper()
 	evalJS[any](p, `(() => {

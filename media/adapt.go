@@ -79,9 +79,8 @@ func (p *Peer) adaptVideo(now time.Time) {
 	delay, overuse := p.bwe.delayState()
 	p.counters.delayEstimate.Store(int64(delay))
 	p.probe.observe(now, p.counters.bytesForwarded.Load(), loss, known, delay, overuse)
-	if thin := p.thinWatch.observe(now, delay, p.videoPaused.Load(), &p.bwe.loss); thin != p.thinFound.Load() {
-		p.thinFound.Store(thin)
-		p.log.Info("downlink found thin in the call, or good again", "thin", thin, "delay_estimate_bps", delay)
+	if was := p.thinWatch.thin; p.thinWatch.observe(now, delay, p.videoPaused.Load(), &p.bwe.loss) != was {
+		p.log.Info("downlink found thin in the call, or good again", "thin", !was, "delay_estimate_bps", delay)
 	}
 	switch p.gate.step(now, gateInput{estimate: est, loss: loss, lossKnown: known}) {
 	case gatePause:
@@ -160,7 +159,7 @@ func (p *Peer) capPublisher(now time.Time, peers []*Peer) {
 		if s.bwe == nil || s.party == p.party || s.party == PartyMonitor {
 			continue
 		}
-		if s.thinDownlink.Load() || s.thinFound.Load() {
+		if s.thinDownlink.Load() || s.thinWatch.thin {
 			voice = speechRate
 		}
 		est := max(videoShare(s.bwe.delayEstimate(), s.redundancyRate(), s.fecOverhead()), s.probe.minCap())

@@ -42,10 +42,9 @@ type Peer struct {
 	// media flowed (ExpectThinDownlink): those who send to it speak at
 	// speechRate.
 	thinDownlink atomic.Bool
-	// thinWatch finds a link that turns thin in the call; thinFound is its
-	// finding, read by the loops of the rooms that send to this peer.
+	// thinWatch finds a link that turns thin in the call; it belongs to the
+	// room's adaptation loop, like the gate and the probe.
 	thinWatch   thinWatch
-	thinFound   atomic.Bool
 	videoPaused atomic.Bool
 	redFloor    redFloor
 	// budget holds resends to what the downlink estimate leaves after forwarding.
