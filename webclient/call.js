@@ -17,7 +17,7 @@
 // ICE failures are repaired with an ICE restart, and a reconnected WebSocket
 // re-sends whatever negotiation it missed.
 
-import { cameraDegradation, capEncoding, startEncoding, uncapEncoding, voiceEncoding, voiceRateWanted } from './linkprofile.js';
+import { cameraDegradation, capEncoding, startEncoding, voiceEncoding, voiceRateWanted } from './linkprofile.js';
 
 // How long a "disconnected" ICE state may last before we restart ICE
 // instead of waiting for it to recover on its own.
@@ -73,11 +73,6 @@ export class CallConnection extends EventTarget {
   #voiceSlow = false;
   #voiceRun = 0;
   #voiceCap = 0;
-  // videoCap is the server's last cap (call.bitrate_limit), 0 for none;
-  // thinSendBps the browser's send estimate when it found its uplink thin,
-  // 0 while it is not.
-  #videoCap = 0;
-  #thinSendBps = 0;
   /** @type {{delay: number, packets: number} | null} */
   #cameraSent = null;
   #cameraSince = 0;
@@ -127,9 +122,9 @@ export class CallConnection extends EventTarget {
   }
 
   // watchUplink samples the camera sender's own figures and sets the
-  // microphone's rate, and the document camera's slideshow, when they cross
-  // voiceRateWanted's lines: on a thin uplink the microphone's full rate made
-  // the browser hold the camera's packets seconds behind the voice.
+  // microphone's rate when they cross voiceRateWanted's lines: on a thin
+  // uplink the microphone's full rate made the browser hold the camera's
+  // packets seconds behind the voice.
   async #watchUplink() {
     const sender = this.#senderOf('camera');
     if (!sender || this.#paused) return;
@@ -152,8 +147,7 @@ export class CallConnection extends EventTarget {
     this.#voiceRun = run;
     if (slow === this.#voiceSlow || this.#closed) return;
     this.#voiceSlow = slow;
-    this.#thinSendBps = slow ? sendBps : 0;
-    await Promise.all([this.#setVoice(), this.#applyVideoCaps()]);
+    await this.#setVoice();
   }
 
   // capVoice holds the microphone to the server's cap (call.bitrate_limit's
@@ -186,29 +180,13 @@ export class CallConnection extends EventTarget {
   // (call.bitrate_limit), so a weak far end is not sent more than it receives.
   async #capVideo(bps) {
     if (!(bps > 0)) return;
-    this.#videoCap = bps;
-    await this.#applyVideoCaps();
-  }
-
-  // applyVideoCaps sets the video encoders from the server's cap and, for the
-  // document camera, from the station's own uplink while it is thin: there
-  // its live picture goes to a slideshow, whose keyframes do not hold the
-  // face camera up in the browser. With neither, the document camera goes
-  // back to how it started.
-  async #applyVideoCaps() {
     for (const sender of this.#pc.getSenders()) {
       if (sender.track?.kind !== 'video') continue;
       const source = this.#local.find((l) => l.track === sender.track)?.source ?? 'camera';
-      const caps = [this.#videoCap, source === 'document' ? this.#thinSendBps : 0].filter((r) => r > 0);
-      if (!caps.length && source !== 'document') continue;
       const params = sender.getParameters();
       if (!params.encodings?.length) params.encodings = [{}];
       const width = sender.track.getSettings().width;
-      const bps = caps.length ? Math.min(...caps) : 0;
-      for (const e of params.encodings) {
-        if (bps) capEncoding(e, source, bps, this.#linkProfile, width);
-        else uncapEncoding(e, source, this.#linkProfile, width);
-      }
+      for (const e of params.encodings) capEncoding(e, source, bps, this.#linkProfile, width);
       if (source === 'camera') {
         const pref = cameraDegradation(bps);
         if (pref) params.degradationPreference = pref;

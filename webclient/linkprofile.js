@@ -168,21 +168,6 @@ export function capEncoding(e, source, bps, profile, width) {
 }
 
 /**
- * uncapEncoding takes a video sender's encoding back to how it started: no
- * cap, within the profile's limits.
- * @param {SendEncoding} e the encoding, changed in place
- * @param {string} source
- * @param {LinkProfile | null | undefined} profile
- * @param {number} [width] the width the source captures at, if known
- */
-export function uncapEncoding(e, source, profile, width) {
-  delete e.maxBitrate;
-  delete e.maxFramerate;
-  delete e.scaleResolutionDownBy;
-  Object.assign(e, startEncoding(profile, source, width));
-}
-
-/**
  * scaleDocument makes a document camera's slideshow (documentSlowFps or
  * slower) at most documentSlowWidth wide; faster, it keeps the profile's scale.
  * @param {SendEncoding} e the encoding, its frame rate already set
