@@ -114,13 +114,12 @@ func TestBrowserCapReachesStandingConnections(t *testing.T) {
 			return e?.maxBitrate > 0 && e.maxBitrate < 250000 && s.track.getSettings().width / e.scaleResolutionDownBy <= 320;
 		})()`, "the camera capped under 250 kbit/s at 320 px wide")
 	}
-	// A REMB of the cap alone leaves no sample over the line. In a full run
-	// on a busy machine one page crossed it in only 7 of 10: the estimate
-	// grows only with what a page sends, and a kiosk whose document camera
-	// is a slideshow sends little beside its camera (likely, not traced).
+	// The estimate grows only with what a page sends: a kiosk that sent less
+	// beside its capped camera (its document camera's slideshow at 640 px
+	// wide, taken back) stayed under the line with the REMB right.
 	for _, p := range []*tab{kiosk.tab, agent.tab} {
-		if n := evalJS[int](p, audioBesideCappedCamera); n < 6 {
-			t.Fatalf("%s: the browser's send estimate over its camera's cap by its audio's share in %d of 10 samples, want 6 or more", p.name, n)
+		if n := evalJS[int](p, audioBesideCappedCamera); n < 8 {
+			t.Fatalf("%s: the browser's send estimate over its camera's cap by its audio's share in %d of 10 samples, want 8 or more", p.name, n)
 		}
 	}
 }
