@@ -107,7 +107,8 @@ func (u *upTrack) forward(raw []byte) {
 		u.sendKeyframeRequest()
 	}
 	if padding {
-		u.dropPadding(raw, lostPadding)
+		u.dropLostPadding(lostPadding)
+		u.dropPadding(raw)
 		return
 	}
 	red, ok := u.unwrapRED()
@@ -181,33 +182,49 @@ func (u *upTrack) paddingRun() (lost uint16, ok bool) {
 	return 0, false
 }
 
-// dropPadding forwards a padding-only packet to no subscriber, with the lost
-// ones just before it that paddingRun found were padding too: it is the
+// dropLostPadding does for the lost padding packets just before u.pkt what
+// dropPadding does for padding that came: no subscriber's numbering keeps a
+// hole that would be asked for in vain, and the recorder is given them as
+// padding, not as a loss that needs a keyframe (on a 256 kbit/s uplink, a
+// keyframe the call's picture stalls for).
+func (u *upTrack) dropLostPadding(lost uint16) {
+	if lost == 0 {
+		return
+	}
+	seq, payload := u.pkt.SequenceNumber, u.pkt.Payload
+	defer func() { u.pkt.SequenceNumber, u.pkt.Payload = seq, payload }()
+	u.pkt.Payload = nil
+	f := u.fanout.Load()
+	for s := seq - lost; s != seq; s++ {
+		u.pkt.SequenceNumber = s
+		for _, d := range f.downs {
+			if d.hold.Load() == holdOff {
+				d.skipPadding(s)
+			}
+		}
+		if len(f.sinks) > 0 {
+			u.feedSinks(f.sinks)
+		}
+	}
+}
+
+// dropPadding forwards a padding-only packet to no subscriber: it is the
 // publisher probing its own link to the node, and a subscriber's link, which
 // has an estimate of its own, would only pay for it (on a 256 kbit/s link a run
 // of it costs what a keyframe does). Each subscriber's numbering closes over
-// it, so no hole is asked for in vain; a held subscriber keeps its hole for a
-// lost one, having no bytes of it to keep. Padding out of order is forwarded as
-// it is, as closing over it would renumber what came before. The recorder gets
-// video padding, which it tells from a loss that needs a keyframe.
-func (u *upTrack) dropPadding(raw []byte, lost uint16) {
+// it. Padding out of order is forwarded as it is, as closing over it would
+// renumber what came before. The recorder gets video padding, which it tells
+// from a loss.
+func (u *upTrack) dropPadding(raw []byte) {
 	f := u.fanout.Load()
-	sinks := u.info.Kind == webrtc.RTPCodecTypeVideo && len(f.sinks) > 0
-	seq := u.pkt.SequenceNumber
-	for u.pkt.SequenceNumber = seq - lost; ; u.pkt.SequenceNumber++ {
-		came := u.pkt.SequenceNumber == seq
-		for _, d := range f.downs {
-			if h := d.hold.Load(); h != holdOff && (!came || !d.whileHeld(h, u, raw)) {
-				continue
-			}
-			d.skipPadding(u.pkt.SequenceNumber)
+	for _, d := range f.downs {
+		if h := d.hold.Load(); h != holdOff && !d.whileHeld(h, u, raw) {
+			continue
 		}
-		if sinks {
-			u.feedSinks(f.sinks)
-		}
-		if came {
-			return
-		}
+		d.skipPadding(u.pkt.SequenceNumber)
+	}
+	if u.info.Kind == webrtc.RTPCodecTypeVideo && len(f.sinks) > 0 {
+		u.feedSinks(f.sinks)
 	}
 }
 
