@@ -1,7 +1,6 @@
 package media
 
 import (
-	"slices"
 	"testing"
 
 	"github.com/pion/rtcp"
@@ -134,90 +133,6 @@ func TestPaddingIsNotForwarded(t *testing.T) {
 			send(16, vp8Delta)
 			if got := w.seqs[len(w.seqs)-1]; got != before+1 {
 				t.Errorf("first packet after the pause sent as %d, want %d", got, before+1)
-			}
-		})
-	}
-}
-
-// paddingSink notes what the recorder would be given: each packet's sequence
-// number, and whether it was padding.
-type paddingSink struct{ padding, media []uint16 }
-
-func (s *paddingSink) WriteRTP(p *rtp.Packet) {
-	if len(p.Payload) == 0 {
-		s.padding = append(s.padding, p.SequenceNumber)
-	} else {
-		s.media = append(s.media, p.SequenceNumber)
-	}
-}
-func (s *paddingSink) WriteSenderReport(*rtcp.SenderReport) {}
-func (s *paddingSink) Close()                               {}
-
-// A browser without RTX pads with its last frame's timestamp once it has sent
-// that frame whole, and never resends padding. Padding lost on a lossy uplink
-// is no loss: the subscriber's numbering has no hole for it that would be
-// NACKed in vain, and the recorder is given it as padding (a loss would cost a
-// keyframe). A hole that may have been media stays a hole.
-func TestLostPaddingIsNoLoss(t *testing.T) {
-	type pkt struct {
-		seq    uint16
-		ts     uint32
-		marker bool
-		media  bool
-	}
-	frame := func(seq uint16, ts uint32) pkt { return pkt{seq, ts, true, true} }
-	pad := func(seq uint16, ts uint32) pkt { return pkt{seq, ts, false, false} }
-	tests := []struct {
-		name     string
-		sent     []pkt // in arrival order; numbers missing are lost
-		wantHole bool
-		lostPad  []uint16 // given to the recorder as padding
-	}{
-		{"after a frame's end", []pkt{frame(10, 1000), pad(13, 1000), frame(14, 4000)}, false, []uint16{11, 12}},
-		{"within padding", []pkt{frame(10, 1000), pad(11, 1000), pad(13, 1000), frame(14, 4000)}, false, []uint16{12}},
-		{"a frame lost before padding", []pkt{frame(10, 1000), pad(12, 4000), frame(13, 7000)}, true, nil},
-		{"a frame's tail lost", []pkt{{10, 1000, false, true}, pad(12, 1000), frame(13, 4000)}, true, nil},
-		{"media after the hole", []pkt{frame(10, 1000), frame(12, 4000)}, true, nil},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			m, err := newMetrics(nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			codec := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, PayloadType: 96}
-			up := newUpTrack(TrackInfo{Kind: webrtc.RTPCodecTypeVideo, Codec: codec, SSRC: 1234}, &peerCounters{}, m, func([]rtcp.Packet) error { return nil })
-			d := newDownTrack(up, &Peer{metrics: m})
-			w := &seqWriter{}
-			d.binding.Store(&trackBinding{ssrc: 1, payloadType: 96, writer: w})
-			up.addDown(d)
-			sink := &paddingSink{}
-			up.fanout.Store(&fanout{downs: up.fanout.Load().downs, sinks: []Sink{sink}})
-			for _, p := range tc.sent {
-				pkt := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: p.seq, Timestamp: p.ts, Marker: p.marker, SSRC: 1234}}
-				if p.media {
-					pkt.Payload = vp8Delta
-				} else {
-					pkt.Header.Padding, pkt.Header.PaddingSize = true, 200
-				}
-				raw, err := pkt.Marshal()
-				if err != nil {
-					t.Fatal(err)
-				}
-				up.forward(raw)
-			}
-			first, last := w.seqs[0], w.seqs[len(w.seqs)-1]
-			if hole := last-first+1 != uint16(len(w.seqs)); hole != tc.wantHole {
-				t.Errorf("subscriber got %v: a hole %v, want %v", w.seqs, hole, tc.wantHole)
-			}
-			var lostPad []uint16
-			for _, s := range sink.padding {
-				if !slices.ContainsFunc(tc.sent, func(p pkt) bool { return p.seq == s }) {
-					lostPad = append(lostPad, s)
-				}
-			}
-			if !slices.Equal(lostPad, tc.lostPad) {
-				t.Errorf("recorder given %v as lost padding, want %v", lostPad, tc.lostPad)
 			}
 		})
 	}

@@ -27,12 +27,8 @@ type upTrack struct {
 	// sequence number of the last one that did, | seqValid (video only).
 	keyStart func([]byte) bool
 	lastKey  atomic.Uint32
-	// lastSeq is the newest sequence number read, | seqValid; lastTS its
-	// timestamp, and lastEnded whether it ended a frame or was padding.
-	// Read loop only.
-	lastSeq   uint32
-	lastTS    uint32
-	lastEnded bool
+	// lastSeq is the newest sequence number read, | seqValid. Read loop only.
+	lastSeq uint32
 	// red is the RED codec the publisher wraps this Opus track in, nil if none.
 	// Set before the read loop starts.
 	red *webrtc.RTPCodecParameters
@@ -95,7 +91,7 @@ func (u *upTrack) forward(raw []byte) {
 	} else {
 		u.publisher.audioWireBytesPublished.Add(uint64(len(raw) + packetOverhead))
 	}
-	lostPadding, padding := u.paddingRun()
+	padding := u.inOrderPadding()
 	if u.cache != nil && !padding {
 		u.cache.store(u.pkt.SequenceNumber, raw)
 		if u.keyStart(u.pkt.Payload) {
@@ -107,7 +103,6 @@ func (u *upTrack) forward(raw []byte) {
 		u.sendKeyframeRequest()
 	}
 	if padding {
-		u.dropLostPadding(lostPadding)
 		u.dropPadding(raw)
 		return
 	}
@@ -151,61 +146,14 @@ func (u *upTrack) forward(raw []byte) {
 	}
 }
 
-// maxLostPadding bounds a run of lost packets taken for padding.
-const maxLostPadding = 64
-
-// paddingRun reports whether u.pkt is padding only that comes right after the
-// newest packet read, which it notes, or after video packets that have not
-// come and were padding too; lost is how many. A browser pads only once it
-// has sent a frame whole, and stamps padding with that frame's timestamp, so
-// packets lost between a frame's end (or padding) and padding of the same
-// timestamp were padding: nothing was lost, and a resend will never come.
-// Padding out of order is not padding here.
-func (u *upTrack) paddingRun() (lost uint16, ok bool) {
+// inOrderPadding reports whether u.pkt is padding only and comes right after
+// the newest packet read, which it notes.
+func (u *upTrack) inOrderPadding() bool {
 	seq, last := u.pkt.SequenceNumber, u.lastSeq
-	prevTS, prevEnded := u.lastTS, u.lastEnded
-	empty := len(u.pkt.Payload) == 0
 	if last&seqValid == 0 || int16(seq-uint16(last)) > 0 {
 		u.lastSeq = uint32(seq) | seqValid
-		u.lastTS, u.lastEnded = u.pkt.Timestamp, u.pkt.Marker || empty
 	}
-	if !empty || last&seqValid == 0 {
-		return 0, false
-	}
-	gap := seq - uint16(last) - 1
-	switch {
-	case gap == 0:
-		return 0, true
-	case u.cache != nil && gap <= maxLostPadding && prevEnded && u.pkt.Timestamp == prevTS:
-		return gap, true
-	}
-	return 0, false
-}
-
-// dropLostPadding does for the lost padding packets just before u.pkt what
-// dropPadding does for padding that came: no subscriber's numbering keeps a
-// hole that would be asked for in vain, and the recorder is given them as
-// padding, not as a loss that needs a keyframe (on a 256 kbit/s uplink, a
-// keyframe the call's picture stalls for).
-func (u *upTrack) dropLostPadding(lost uint16) {
-	if lost == 0 {
-		return
-	}
-	seq, payload := u.pkt.SequenceNumber, u.pkt.Payload
-	defer func() { u.pkt.SequenceNumber, u.pkt.Payload = seq, payload }()
-	u.pkt.Payload = nil
-	f := u.fanout.Load()
-	for s := seq - lost; s != seq; s++ {
-		u.pkt.SequenceNumber = s
-		for _, d := range f.downs {
-			if d.hold.Load() == holdOff {
-				d.skipPadding(s)
-			}
-		}
-		if len(f.sinks) > 0 {
-			u.feedSinks(f.sinks)
-		}
-	}
+	return len(u.pkt.Payload) == 0 && last&seqValid != 0 && seq == uint16(last)+1
 }
 
 // dropPadding forwards a padding-only packet to no subscriber: it is the
