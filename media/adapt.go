@@ -178,6 +178,8 @@ func (p *Peer) capPublisher(now time.Time, peers []*Peer) {
 	remb := &rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: float32(p.cap.total()), SSRCs: ssrcs}
 	if err := p.pc.WriteRTCP([]rtcp.Packet{remb}); err != nil {
 		p.log.Debug("send remb", "err", err)
+	} else {
+		p.counters.sendLimit.Store(int64(remb.Bitrate))
 	}
 	last := p.capSent
 	if last.Video == 0 || voice != last.Voice || math.Abs(float64(limit-last.Video)) > capChange*float64(last.Video) {

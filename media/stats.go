@@ -33,6 +33,9 @@ type PeerStats struct {
 	// adaptation is off) and whether video to it is paused.
 	DownlinkEstimate int64
 	VideoPaused      bool
+	// The most this peer's browser may send, as the node last told it by
+	// REMB (bit/s, 0 before the first): its video cap and its audio.
+	SendLimit int64
 	// This peer's link as its own receiver reports tell it: the round trip
 	// (0 until known) and the fraction of packets it last reported lost.
 	RTT          time.Duration
@@ -58,6 +61,7 @@ type peerCounters struct {
 	// delayEstimate is the downlink estimate's delay-based part, which random
 	// loss does not lower: video and audio redundancy are fitted into it.
 	delayEstimate atomic.Int64
+	sendLimit     atomic.Int64 // the REMB last sent to this peer as a publisher
 	videoPaused   atomic.Bool
 	rtt           atomic.Int64  // ns
 	fractionLost  atomic.Uint32 // of 256, as in RTCP
@@ -78,6 +82,7 @@ func (c *peerCounters) snapshot(party string) PeerStats {
 		KeyframeRequests: c.keyframeRequests.Load(),
 		DownlinkEstimate: c.downlinkEstimate.Load(),
 		VideoPaused:      c.videoPaused.Load(),
+		SendLimit:        c.sendLimit.Load(),
 		RTT:              time.Duration(c.rtt.Load()),
 		FractionLost:     float64(c.fractionLost.Load()) / 256,
 	}
