@@ -327,11 +327,22 @@ func (d *downTrack) keepHoles(first, next uint16) {
 	}
 }
 
-// fecWanted reports whether the subscriber's link asks for FEC: it reports
-// loss, and adaptation is on (FEC is paid for out of its estimate).
+// fecWanted reports whether the subscriber's link asks for FEC: it loses
+// packets, and adaptation is on (FEC is paid for out of its estimate).
 func (d *downTrack) fecWanted() bool {
-	loss, known := d.redLoss.share()
+	loss, known := d.fecLoss()
 	return known && loss >= fecMinLoss && d.peer.counters.downlinkEstimate.Load() > 0
+}
+
+// fecLoss is the loss FEC to this subscriber is sized for: what it reports on
+// the track, but no more than the node's link to it loses (Peer.linkLoss),
+// once that is known.
+func (d *downTrack) fecLoss() (float64, bool) {
+	loss, known := d.redLoss.share()
+	if link, ok := d.peer.linkLoss.share(); ok {
+		loss = min(loss, link)
+	}
+	return loss, known
 }
 
 // forwardProtected sends a video packet in RED and adds it to the FEC group
@@ -366,7 +377,7 @@ func (d *downTrack) forwardProtected(b *trackBinding, src *rtp.Header, seq uint1
 // after them), and counts what they add.
 func (d *downTrack) sendFEC(b *trackBinding, src *rtp.Header, out *rtpScratch) {
 	f := d.fec.due
-	loss, _ := d.redLoss.share()
+	loss, _ := d.fecLoss()
 	sent := 0
 	f.emit(fecPacketsFor(f.size(), loss), b.fecPT, func(p []byte) {
 		fseq := src.SequenceNumber - uint16(d.seqOffset.Add(^uint32(0))+1)

@@ -47,6 +47,7 @@ type Peer struct {
 	thinWatch   thinWatch
 	videoPaused atomic.Bool
 	redFloor    redFloor
+	linkLoss    linkLoss
 	// budget holds resends to what the downlink estimate leaves after forwarding.
 	budget sendBudget
 

@@ -76,6 +76,33 @@ func fecPacketsFor(n int, loss float64) int {
 	return max(1, min(n, int(math.Round(float64(n)*fecShare(loss)))))
 }
 
+// linkLoss is the share of packets lost on the node's own link to a
+// subscriber, from its transport-wide feedback, smoothed as lossSpell does.
+// FEC from the node mends that loss only: a receiver's reports also count
+// what the publisher's uplink lost, which the node never had, and an agent on
+// a clean link watching an island station was sent FEC for the station's
+// losses. Written by the room's adaptation loop, read by the forwarding loops.
+type linkLoss struct {
+	bits  atomic.Uint64 // math.Float64bits of the smoothed share
+	seen  atomic.Bool
+	all   lossWindow // owned by the adaptation loop, as is spell
+	spell lossSpell
+}
+
+// observe takes the feedback's loss counts since the last tick.
+func (l *linkLoss) observe(c *lossCounter) {
+	if loss, known := l.all.next(c); known {
+		share, _ := l.spell.observe(loss, nil)
+		l.bits.Store(math.Float64bits(share))
+		l.seen.Store(true)
+	}
+}
+
+// share is the smoothed share, and whether any feedback came.
+func (l *linkLoss) share() (float64, bool) {
+	return math.Float64frombits(l.bits.Load()), l.seen.Load()
+}
+
 // fecMedia is what the receiver's decoder XORs of one protected packet, apart
 // from its body: the first two header bytes, the timestamp and the length of
 // everything after the fixed header.

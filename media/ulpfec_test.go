@@ -267,6 +267,37 @@ func TestNoFECWithoutLoss(t *testing.T) {
 	}
 }
 
+// TestFECOnlyForTheSubscribersOwnLoss: a subscriber reports 8 % loss on the
+// track. When its transport-wide feedback shows the node's link to it clean,
+// the loss was the publisher's uplink's, which FEC from the node cannot mend,
+// and it gets plain video; when that link loses packets too, it gets FEC.
+func TestFECOnlyForTheSubscribersOwnLoss(t *testing.T) {
+	cases := []struct {
+		name           string
+		received, lost uint64
+		wantFEC        bool
+	}{
+		{"clean link", 100, 0, false},
+		{"lossy link", 95, 5, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d, _ := fecSubscriber(t, 20)
+			var feedback lossCounter
+			feedback.received.Add(c.received)
+			feedback.lost.Add(c.lost)
+			d.peer.linkLoss.observe(&feedback)
+			var out rtpScratch
+			for i := range 20 {
+				d.forwardRTP(&rtp.Header{SequenceNumber: uint16(100 + i), Timestamp: uint32(i/2) * fecMaxSpan, Marker: i%2 == 1}, []byte{1, 2, 3}, &out)
+			}
+			if got := d.peer.counters.fecForwarded.Load() > 0; got != c.wantFEC {
+				t.Fatalf("FEC sent: %v, want %v", got, c.wantFEC)
+			}
+		})
+	}
+}
+
 // TestFECOverheadFollowsLoss checks how many FEC packets a group gets.
 func TestFECOverheadFollowsLoss(t *testing.T) {
 	cases := []struct {
