@@ -21,6 +21,7 @@ type Local struct {
 	seq       uint64     // orders enqueues and agents becoming ready
 	waiting   []*waiting // enqueue order, oldest first
 	byID      map[string]*waiting
+	taken     takenRequests
 	byStation map[string]*waiting // plain requests only
 	tickets   map[string]int      // waiting tickets per station
 	agents    map[string]*agent

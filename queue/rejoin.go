@@ -53,9 +53,11 @@ func (q *Local) rejoinAgent(p AgentPresence) {
 }
 
 // rejoinRequest adds a request of a station that is not waiting, keeping
-// its enqueue time unless that lies ahead of now.
+// its enqueue time unless that lies ahead of now. One this queue took out
+// stays out: a node lists a ticket until it hears that its call started, and
+// one listed in that moment came back, to be called again after its call.
 func (q *Local) rejoinRequest(r Request, now time.Time) bool {
-	if q.byID[r.ID] != nil || q.stationWaits(r) {
+	if q.byID[r.ID] != nil || q.taken.has(r.ID) || q.stationWaits(r) {
 		return false
 	}
 	if r.EnqueuedAt.IsZero() || r.EnqueuedAt.After(now) {
@@ -86,3 +88,27 @@ func (q *Local) orderByEnqueueTime() {
 		w.seq = q.seq
 	}
 }
+
+// takenRequests remembers the last requests the queue took out for good
+// (accepted, cancelled, lapsed), so that a Rejoin telling of them late does
+// not bring them back. Guarded by the queue's lock.
+type takenRequests struct {
+	ids  [256]string
+	next int
+	set  map[string]bool
+}
+
+func (t *takenRequests) add(id string) {
+	if t.set == nil {
+		t.set = make(map[string]bool, len(t.ids))
+	}
+	if t.set[id] {
+		return
+	}
+	delete(t.set, t.ids[t.next])
+	t.ids[t.next] = id
+	t.set[id] = true
+	t.next = (t.next + 1) % len(t.ids)
+}
+
+func (t *takenRequests) has(id string) bool { return t.set[id] }

@@ -56,3 +56,39 @@ func TestRejoinRestoresLostPlaces(t *testing.T) {
 	}
 	checkInvariants(t, q)
 }
+
+// TestRejoinKeepsAcceptedRequestsOut: a node tells the queue of its
+// station's tickets while one of them is being put through to an agent
+// (the queue took it; the node has not heard yet). The ticket must not
+// come back: the kiosk would call its number again after the call.
+func TestRejoinKeepsAcceptedRequestsOut(t *testing.T) {
+	ctx := context.Background()
+	q := NewLocal(Config{}, nil)
+	t.Cleanup(func() { q.Close() })
+	if err := q.AgentOnline(ctx, Agent{ID: "a", Generalist: true}); err != nil {
+		t.Fatal(err)
+	}
+	first := Request{ID: "r1", StationID: "s", SkillGroup: "none", Ticket: "A001"}
+	second := Request{ID: "r2", StationID: "s", SkillGroup: "none", Ticket: "A002"}
+	for _, r := range []Request{first, second} {
+		if _, err := q.Enqueue(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := q.SetReady(ctx, "a", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.AnswerTicket(ctx, "s", "r1"); err != nil {
+		t.Fatalf("answer A001: %v", err)
+	}
+	if _, err := q.Accept(ctx, "a", "r1"); err != nil {
+		t.Fatalf("accept A001: %v", err)
+	}
+	if err := q.Rejoin(ctx, []AgentPresence{{Agent: Agent{ID: "a"}, State: Busy, Station: "s"}}, []Request{first, second}); err != nil {
+		t.Fatal(err)
+	}
+	if st := q.Stats(ctx); st.Waiting != 1 {
+		t.Fatalf("%d waiting after the rejoin, want 1 (A002)", st.Waiting)
+	}
+	checkInvariants(t, q)
+}

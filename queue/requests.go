@@ -130,8 +130,10 @@ func (q *Local) Cancel(ctx context.Context, stationID, requestID string) error {
 	})
 }
 
-// remove takes a request out of the queue; its offer must already be settled.
+// remove takes a request out of the queue for good; its offer must already
+// be settled.
 func (q *Local) remove(w *waiting) {
+	q.taken.add(w.req.ID)
 	q.unindex(w)
 	q.leaveGroup(w.group)
 	q.cutOut(w)
