@@ -177,8 +177,9 @@ func TestBrowserThinUplinkSpeechRate(t *testing.T) {
 	}()
 	// Chromium's estimate climbs back by ~8 % a second, from the thin link's
 	// ~150 kbit/s past 350 kbit/s (with nothing held in its pacer) in ~11 s,
-	// more on a loaded machine.
-	kiosk.waitJSWithin(callMicBitrate+` === 0`, "the microphone back at its own rate once the link is good", 2*waitLimit)
+	// more on a loaded machine: a crowded CI machine's took over a minute to
+	// pass 700 kbit/s, the document camera's keyframes holding the pacer.
+	kiosk.waitJSWithin(callMicBitrate+` === 0`, "the microphone back at its own rate once the link is good", 3*waitLimit)
 }
 
 // sendEstimate is the page's own send estimate (availableOutgoingBitrate), 0
