@@ -53,7 +53,8 @@ type Config struct {
 	// AudioRedundancy is the most earlier Opus frames (0–3) added to each audio
 	// packet as RED for receivers that take it, chosen by their loss; 0 is off.
 	AudioRedundancy int
-	// VideoFEC sends video FEC (ULPFEC) to receivers that report loss.
+	// VideoFEC sends video FEC (ULPFEC) to receivers whose link from the node
+	// loses packets.
 	VideoFEC bool
 	// PreconnectMedia lets ready agents and queued stations keep a media
 	// connection up ahead of the call, so that video flows at accept.

@@ -42,7 +42,7 @@ func parseConfig(args []string) (config, slog.Level, error) {
 	publicIPs := fs.String("public-ips", "", "comma-separated public IPs announced for media (behind 1:1 NAT)")
 	fs.BoolVar(&c.LoopbackOnly, "media-loopback-only", false, "offer media on 127.0.0.1 only (single-box demos)")
 	fs.BoolVar(&c.AdaptDownlink, "adapt-downlink", c.AdaptDownlink, "estimate each receiver's downlink, cap senders to it and pause video (not audio) on weak links")
-	fs.BoolVar(&c.VideoFEC, "video-fec", c.VideoFEC, "send video FEC (ULPFEC in RED) to receivers that report loss, within their downlink estimate")
+	fs.BoolVar(&c.VideoFEC, "video-fec", c.VideoFEC, "send video FEC (ULPFEC in RED) to receivers whose link from the node loses packets, within their downlink estimate")
 	fs.IntVar(&c.AudioRedundancy, "audio-redundancy", c.AudioRedundancy, "most earlier Opus frames (0-3) resent inside each audio packet (RED) to receivers that take it, by their loss; 0 disables")
 	fs.BoolVar(&c.PreconnectMedia, "preconnect-media", c.PreconnectMedia, "let ready agents and queued stations connect media ahead of the call (forwarded only from the accept on)")
 	turn := fs.String("turn", "", "TURN/STUN servers for clients: url[,url…][;username;credential]")
