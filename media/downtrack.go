@@ -260,8 +260,8 @@ func (d *downTrack) write(b *trackBinding, src *rtp.Header, seq uint16, payload 
 
 // forwardRTP sends one of the publisher's live video packets: it skips them
 // while video is paused, closes the sequence gap the pause left when video
-// resumes, and adds FEC while the subscriber reports loss. Audio goes through
-// forwardAudio.
+// resumes, and adds FEC while the subscriber's link loses packets. Audio goes
+// through forwardAudio.
 func (d *downTrack) forwardRTP(src *rtp.Header, payload []byte, out *rtpScratch) bool {
 	if d.peer.videoPaused.Load() {
 		d.gap.Store(true)

@@ -33,8 +33,8 @@ import (
 
 const (
 	mimeTypeVideoRED = "video/red"
-	// fecMinLoss is the loss a subscriber must report on a video track for it
-	// to get FEC; below it the few resends cost less than FEC would.
+	// fecMinLoss is the loss a subscriber's link must have (downTrack.fecLoss)
+	// for it to get FEC; below it the few resends cost less than FEC would.
 	fecMinLoss = 0.01
 	// fecMaxSpan is how long a group may run (RTP ticks at 90 kHz, 100 ms)
 	// before it is closed at the next frame's end: a lost packet waits that
