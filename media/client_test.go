@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -60,10 +61,11 @@ type clientOptions struct {
 	noReplayCheck bool // let a retransmitted packet through SRTP (the drop happens after decryption)
 	// udpMux is the client's one UDP socket (e.g. over a lossyLink); nil: pion's own.
 	udpMux        ice.UDPMux
-	firefoxCodecs bool // number codecs as Firefox does (Opus 109, VP8 120), not as Chromium and pion do
-	red           bool // offer RED after Opus, as Chromium does, and publish audio as RED
-	holdOffers    bool // hold the server's offers from the start (see deliverHeld)
-	twcc          bool // send transport-wide feedback, as browsers do
+	firefoxCodecs bool   // number codecs as Firefox does (Opus 109, VP8 120), not as Chromium and pion do
+	red           bool   // offer RED after Opus, as Chromium does, and publish audio as RED
+	holdOffers    bool   // hold the server's offers from the start (see deliverHeld)
+	twcc          bool   // send transport-wide feedback, as browsers do
+	neverSend     uint16 // a sequence number the camera never sends (0: none)
 }
 
 // testClient is an in-process pion client: a browser stand-in for one party.
@@ -84,6 +86,8 @@ type testClient struct {
 	ignoredOffers atomic.Int32
 	state         atomic.Value              // webrtc.PeerConnectionState
 	limit         atomic.Pointer[SendLimit] // the last one the server told
+	neverSend     uint16
+	nacksForNever atomic.Int32 // NACKs naming neverSend
 
 	mu        sync.Mutex
 	held      []string
@@ -178,6 +182,7 @@ func connectClient(t *testing.T, party string, opts clientOptions, join func(Sig
 		published: map[string]*webrtc.RTPSender{},
 	}
 	c.holdOffers.Store(opts.holdOffers)
+	c.neverSend = opts.neverSend
 	pc.OnTrack(c.onTrack)
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) { c.state.Store(s) })
 	peer, err := join(testSignaler{c})
@@ -438,6 +443,9 @@ func (c *testClient) sendLoop(track *webrtc.TrackLocalStaticRTP, party string, s
 		if red {
 			pkt.Payload = testREDPayload(party, src, seq)
 		}
+		if src == SourceCamera && seq == c.neverSend {
+			continue
+		}
 		if err := track.WriteRTP(pkt); err != nil && !errors.Is(err, io.ErrClosedPipe) {
 			return
 		}
@@ -491,8 +499,15 @@ func (c *testClient) readPublisherRTCP(sender *webrtc.RTPSender, plis *atomic.In
 			return
 		}
 		for _, p := range pkts {
-			if _, ok := p.(*rtcp.PictureLossIndication); ok {
+			switch p := p.(type) {
+			case *rtcp.PictureLossIndication:
 				plis.Add(1)
+			case *rtcp.TransportLayerNack:
+				if c.neverSend != 0 && slices.ContainsFunc(p.Nacks, func(n rtcp.NackPair) bool {
+					return slices.Contains(n.PacketList(), c.neverSend)
+				}) {
+					c.nacksForNever.Add(1)
+				}
 			}
 		}
 	}

@@ -46,6 +46,14 @@ func supportedCodecs(videoFEC bool) []codecEntry {
 	return entries
 }
 
+// maxNacksPerPacket bounds how often the node asks a publisher for one lost
+// packet: 15 asks, 100 ms apart, cover three round trips of an island link and
+// the recorder's 1-s wait. Unbounded, pion asks for as long as the packet is in
+// its 512-packet window, up to a minute on a document camera's slideshow, and
+// a browser without RTX never resends its padding: a kiosk on island-weak got
+// 300–540 NACKs a minute for its document camera, on its thin downlink.
+const maxNacksPerPacket = 15
+
 // newAPI builds the pion API shared by every PeerConnection of the SFU. NACKs from
 // subscribers are answered by the SFU's own packet cache, so only the NACK generator
 // (towards publishers) is registered, not pion's responder. newBWE, if not nil,
@@ -59,7 +67,7 @@ func newAPI(se webrtc.SettingEngine, newBWE cc.BandwidthEstimatorFactory, videoF
 		}
 	}
 	ir := &interceptor.Registry{}
-	gen, err := nack.NewGeneratorInterceptor()
+	gen, err := nack.NewGeneratorInterceptor(nack.GeneratorMaxNacksPerPacket(maxNacksPerPacket))
 	if err != nil {
 		return nil, fmt.Errorf("nack generator: %w", err)
 	}

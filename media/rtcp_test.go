@@ -78,3 +78,21 @@ func TestNACKIsAnsweredFromThePacketCache(t *testing.T) {
 		t.Errorf("stats show no NACK answered for the agent: %+v", st)
 	}
 }
+
+// TestLostPacketIsAskedForBoundedly: the station's camera never sends one
+// packet (as a browser never resends its padding). The node asks for it,
+// and stops after maxNacksPerPacket asks, though the packet stays in the NACK
+// generator's window for seconds more.
+func TestLostPacketIsAskedForBoundedly(t *testing.T) {
+	s := newTestSFU(t)
+	r := newTestRoom(t, s, "call-nack-bound")
+	const never = 100 // half a second in, at a packet each 5 ms
+	station, _ := startCall(t, r, clientOptions{neverSend: never}, clientOptions{})
+	waitFor(t, "the node to ask for the packet never sent", func() bool { return station.nacksForNever.Load() > 0 })
+	// pion's generator asks every 100 ms while the packet is among the last
+	// 512 received, 2.5 s at this rate.
+	time.Sleep(3 * time.Second)
+	if got := station.nacksForNever.Load(); got > maxNacksPerPacket {
+		t.Fatalf("the packet never sent was asked for %d times, want at most %d", got, maxNacksPerPacket)
+	}
+}
