@@ -210,37 +210,15 @@ func (b *frameBuilder) purge(flush bool) {
 			b.active = b.filled
 		}
 		if !b.active.empty() && b.active.head == b.filled.head {
-			// A run of padding that build took is gone, and the packet
-			// after it starts the next frame, which may well be whole
-			// (pion's samplebuilder dropped that packet too).
-			head := b.active.head
-			padding := b.at(head) != nil && b.isPadding(b.at(head))
-			if b.build(true) || padding && b.active.head != head {
+			if b.build(true) {
 				continue
 			}
-			b.skipHead()
+			b.active.head++
+			b.dropped++
 		}
 		b.releasePacket(b.filled.head)
 		b.filled.head++
 	}
-}
-
-// skipHead gives up the oldest packet not made into a frame. It counts as
-// padding if it is, or if it is missing and padding of the last frame's
-// timestamp is the next packet held: the sender sent it after that frame's
-// end (a later frame's packet would have moved the padding's timestamp on),
-// and a sender without RTX never resends padding, so a recording that took
-// it for a lost frame asked for keyframes over nothing.
-func (b *frameBuilder) skipHead() {
-	i := b.active.head
-	for b.at(i) == nil && b.filled.compare(i+1) == seqInside {
-		i++
-	}
-	if p := b.at(i); p != nil && b.isPadding(p) {
-		b.padding++
-	}
-	b.active.head++
-	b.dropped++
 }
 
 // frameEnd finds the packets of the oldest frame: up to a partition tail,
