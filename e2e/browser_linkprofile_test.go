@@ -17,8 +17,7 @@ import (
 // browser's own sender parameters and sent resolution say so), the camera in
 // temporal layers; over island-4g
 // the console shows the station's link as a bar; a scan still arrives at the
-// document camera's full resolution though the live picture is small (at most
-// 640 wide).
+// document camera's full resolution though the live picture is small.
 func TestBrowserIslandStationStartsLow(t *testing.T) {
 	browser := startBrowser(t)
 	n, _, _ := islandNode(t, linkemu.Profiles["island-4g"], true, browserNode)
@@ -47,15 +46,6 @@ func TestBrowserIslandStationStartsLow(t *testing.T) {
 		}
 		return false;
 	})()`, "an outbound video at half the camera's width")
-	// And the document camera's slideshow at most 640 wide: at its full
-	// 1920×1080 each keyframe held the face camera up in the browser.
-	kiosk.waitJS(`(async () => {
-		const widths = [];
-		for (const s of (await window.cloudWindow.call.connection.pc.getStats()).values()) {
-			if (s.type === 'outbound-rtp' && s.kind === 'video' && s.frameWidth > 0) widths.push(s.frameWidth);
-		}
-		return widths.length === 2 && widths.every((w) => w <= 640);
-	})()`, "both outbound videos at most 640 wide")
 	// The camera goes in three temporal layers: a frame lost on the way spoils
 	// only the frames that refer to it.
 	kiosk.waitJS(`(async () => {

@@ -45,8 +45,7 @@ type Settings struct {
 
 // Low-bandwidth starting limits. They fit island-weak's 256 kbit/s uplink with
 // Opus (about 40 kbit/s with FEC): a 320×240 face at 15 fps and the document
-// camera's live picture at 2 fps (the kiosk makes that slideshow at most 640
-// px wide), since scans go as full-resolution stills.
+// camera's live picture at 2 fps, since scans go as full-resolution stills.
 var (
 	lowCamera   = Encoding{MaxBitrate: 150_000, MaxFramerate: 15, ScaleResolutionDownBy: 2}
 	lowDocument = Encoding{MaxBitrate: 60_000, MaxFramerate: 2}

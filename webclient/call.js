@@ -212,7 +212,7 @@ export class CallConnection extends EventTarget {
     // camera's encoder to be set up anew.
     await Promise.all(this.#pc.getSenders().filter((s) => s.track).map(async (sender) => {
       const source = this.#local.find((l) => l.track === sender.track)?.source ?? '';
-      const start = startEncoding(this.#linkProfile, source, sender.track?.getSettings().width);
+      const start = startEncoding(this.#linkProfile, source);
       const params = sender.getParameters();
       for (const e of params.encodings ?? []) Object.assign(e, start, { active: true });
       try {
@@ -315,7 +315,7 @@ export class CallConnection extends EventTarget {
   // connection's encodings start inactive.
   #addLocal(pc, { track, stream, source }) {
     /** @type {RTCRtpEncodingParameters | null} */
-    let start = startEncoding(this.#linkProfile, source, track.getSettings().width);
+    let start = startEncoding(this.#linkProfile, source);
     if (this.#paused) start = { ...start, active: false };
     if (source === 'camera') {
       try {

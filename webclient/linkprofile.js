@@ -37,14 +37,9 @@ const samplesToChange = 2;
 const uplinkSettleMs = 12_000;
 const thinUplinkBelow = 350_000;
 const thinUplinkAbove = 700_000;
-// Below this cap the document camera's live picture is a slideshow, at most
-// documentSlowWidth wide: the agent sees where the paper lies and reads it
-// on the full-resolution stills. At the document camera's 1920×1080 a VP8
-// keyframe at a slideshow's rate was most of a second of a 256 kbit/s uplink,
-// and the face camera's packets waited behind it in the browser.
+// Below this cap the document camera's live picture is a slideshow.
 const documentSlowBelow = 300_000;
 const documentSlowFps = 2;
-const documentSlowWidth = 640;
 const documentMinBitrate = 30_000;
 // Below this cap the camera sends 320×180 at 15 fps: at a weak link's rate
 // (island-weak's caps are 140–230 kbit/s) the encoder would otherwise shrink
@@ -74,10 +69,9 @@ function limitsFor(profile, source) {
  * microphone at a speech rate on a station marked low-bandwidth.
  * @param {LinkProfile | null | undefined} profile
  * @param {string} source "camera", "document" or "audio"
- * @param {number} [width] the width the source captures at, if known
  * @returns {SendEncoding | null}
  */
-export function startEncoding(profile, source, width) {
+export function startEncoding(profile, source) {
   if (source === 'audio') return speechRate(false, profile) ? { maxBitrate: voiceBitrate } : null;
   const l = limitsFor(profile, source);
   if (!l) return null;
@@ -85,7 +79,6 @@ export function startEncoding(profile, source, width) {
   const e = { maxBitrate: l.max_bitrate };
   if (l.max_framerate) e.maxFramerate = l.max_framerate;
   if (l.scale_resolution_down_by) e.scaleResolutionDownBy = l.scale_resolution_down_by;
-  if (source === 'document') scaleDocument(e, l, width);
   return e;
 }
 
@@ -161,24 +154,9 @@ export function capEncoding(e, source, bps, profile, width) {
     const fps = l?.max_framerate ?? slow;
     if (fps !== undefined) e.maxFramerate = Math.min(fps, slow ?? fps);
     else delete e.maxFramerate;
-    scaleDocument(e, l, width);
   } else if (source === 'camera') {
     capCamera(e, bps < cameraSmallBelow, l, width);
   }
-}
-
-/**
- * scaleDocument makes a document camera's slideshow (documentSlowFps or
- * slower) at most documentSlowWidth wide; faster, it keeps the profile's scale.
- * @param {SendEncoding} e the encoding, its frame rate already set
- * @param {EncodingLimits | null} l
- * @param {number | undefined} width
- */
-function scaleDocument(e, l, width) {
-  const slideshow = e.maxFramerate !== undefined && e.maxFramerate <= documentSlowFps;
-  const scale = Math.max(slideshow && width ? width / documentSlowWidth : 1, l?.scale_resolution_down_by ?? 1);
-  if (scale > 1) e.scaleResolutionDownBy = scale;
-  else delete e.scaleResolutionDownBy;
 }
 
 /**
