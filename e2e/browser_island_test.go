@@ -125,7 +125,7 @@ func TestBrowserCapReachesStandingConnections(t *testing.T) {
 		over := 0
 		for range 10 {
 			time.Sleep(500 * time.Millisecond)
-			camera := evalJS[float64](p.tab, cameraCap)
+			camera := evalJS[float64](p.tab, senderMaxBitrate("video"))
 			for _, s := range room.Stats().Peers {
 				if s.Party == p.party && camera > 0 && float64(s.SendLimit) >= camera+audioShare {
 					over++
@@ -141,10 +141,6 @@ func TestBrowserCapReachesStandingConnections(t *testing.T) {
 // audioShare is the room a browser's audio needs beside its camera's cap in
 // the REMB: about 100 kbit/s on the wire with RED, less at a speech rate.
 const audioShare = 70_000
-
-// cameraCap is the page's camera's maxBitrate, 0 if it has none.
-const cameraCap = `window.cloudWindow.call.connection?.pc.getSenders()
-	.find((x) => x.track?.kind === 'video')?.getParameters().encodings?.[0]?.maxBitrate ?? 0`
 
 // TestBrowserThinUplinkSpeechRate: a station no admin marked, whose uplink
 // turns thin in the call (island-weak's, after a good start), puts its
@@ -178,7 +174,7 @@ func TestBrowserThinUplinkSpeechRate(t *testing.T) {
 	// Chromium's estimate climbs back by ~8 % a second, from the thin link's
 	// ~150 kbit/s past 350 kbit/s (with nothing held in its pacer) in ~11 s,
 	// more on a loaded machine: a crowded CI machine's took over a minute to
-	// pass 700 kbit/s, the document camera's keyframes holding the pacer.
+	// pass 700 kbit/s.
 	kiosk.waitJSWithin(callMicBitrate+` === 0`, "the microphone back at its own rate once the link is good", 3*waitLimit)
 }
 

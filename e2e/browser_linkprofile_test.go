@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image"
 	_ "image/jpeg"
 	_ "image/png"
@@ -146,5 +147,11 @@ func TestBrowserPoorLinkCheckStartsLow(t *testing.T) {
 
 // callMicBitrate is the maxBitrate of the page's call microphone, 0 for the
 // browser's own rate.
-const callMicBitrate = `(window.cloudWindow.call.connection?.pc.getSenders()
-	.find((s) => s.track?.kind === 'audio')?.getParameters().encodings?.[0]?.maxBitrate ?? 0)`
+var callMicBitrate = senderMaxBitrate("audio")
+
+// senderMaxBitrate is a JS expression: the maxBitrate of the page's call
+// sender of kind ("audio" or "video"), 0 if it has none.
+func senderMaxBitrate(kind string) string {
+	return fmt.Sprintf(`(window.cloudWindow.call.connection?.pc.getSenders()
+	.find((s) => s.track?.kind === %q)?.getParameters().encodings?.[0]?.maxBitrate ?? 0)`, kind)
+}

@@ -76,7 +76,7 @@ func (p *Peer) adaptVideo(now time.Time) {
 	p.counters.downlinkEstimate.Store(int64(est))
 	loss, known := p.gate.win.next(&p.bwe.loss)
 	p.redFloor.observe(&p.bwe.loss)
-	p.linkLoss.observe(&p.bwe.loss)
+	p.linkLoss.observe(loss, known)
 	delay, overuse := p.bwe.delayState()
 	p.counters.delayEstimate.Store(int64(delay))
 	p.probe.observe(now, p.counters.bytesForwarded.Load(), loss, known, delay, overuse)

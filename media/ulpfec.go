@@ -85,13 +85,12 @@ func fecPacketsFor(n int, loss float64) int {
 type linkLoss struct {
 	bits  atomic.Uint64 // math.Float64bits of the smoothed share
 	seen  atomic.Bool
-	all   lossWindow // owned by the adaptation loop, as is spell
-	spell lossSpell
+	spell lossSpell // owned by the adaptation loop
 }
 
-// observe takes the feedback's loss counts since the last tick.
-func (l *linkLoss) observe(c *lossCounter) {
-	if loss, known := l.all.next(c); known {
+// observe takes the share of packets lost since the last tick, if known.
+func (l *linkLoss) observe(loss float64, known bool) {
+	if known {
 		share, _ := l.spell.observe(loss, nil)
 		l.bits.Store(math.Float64bits(share))
 		l.seen.Store(true)

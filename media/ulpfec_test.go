@@ -273,20 +273,17 @@ func TestNoFECWithoutLoss(t *testing.T) {
 // and it gets plain video; when that link loses packets too, it gets FEC.
 func TestFECOnlyForTheSubscribersOwnLoss(t *testing.T) {
 	cases := []struct {
-		name           string
-		received, lost uint64
-		wantFEC        bool
+		name     string
+		linkLoss float64 // of the packets sent on the node's link to it
+		wantFEC  bool
 	}{
-		{"clean link", 100, 0, false},
-		{"lossy link", 95, 5, true},
+		{"clean link", 0, false},
+		{"lossy link", 0.05, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			d, _ := fecSubscriber(t, 20)
-			var feedback lossCounter
-			feedback.received.Add(c.received)
-			feedback.lost.Add(c.lost)
-			d.peer.linkLoss.observe(&feedback)
+			d.peer.linkLoss.observe(c.linkLoss, true)
 			var out rtpScratch
 			for i := range 20 {
 				d.forwardRTP(&rtp.Header{SequenceNumber: uint16(100 + i), Timestamp: uint32(i/2) * fecMaxSpan, Marker: i%2 == 1}, []byte{1, 2, 3}, &out)
