@@ -76,6 +76,8 @@ func (c *Cluster) takeOver(ctx context.Context, locked time.Time) *leader {
 	c.mu.Lock()
 	c.leading = lead
 	c.mu.Unlock()
+	// Calls are taken only now, so that a node that answers one leads.
+	lead.stopHandling = c.bus.Handle(callsTopic, lead.handle)
 	c.log.Info("leading the queue", "term", lead.term, "waiting", lead.local.Stats(ctx).Waiting, "took", lead.tookOver)
 	return lead
 }
@@ -112,7 +114,6 @@ func (c *Cluster) startLeader(ctx context.Context) (*leader, error) {
 	if left {
 		lead.wakeFlusher() // for what the bus did not take
 	}
-	lead.stopHandling = c.bus.Handle(callsTopic, lead.handle)
 	return lead, nil
 }
 
