@@ -7,7 +7,8 @@ import (
 
 // TestThinWatch runs a watch over links sampled twice a second: a link is
 // found thin only when its estimate is mostly low and it loses packets, and
-// good again once its estimate is mostly high.
+// good again once its estimate is mostly high, or no longer mostly low with
+// nothing lost.
 func TestThinWatch(t *testing.T) {
 	type phase struct {
 		secs   int
@@ -41,9 +42,17 @@ func TestThinWatch(t *testing.T) {
 			{25, swinging, 5, false, true},
 			{25, steady(900_000), 0, false, false},
 		}},
-		{"thin, and the estimate in between: stays thin", []phase{
+		{"thin, then the estimate in between with nothing lost: good again", []phase{
 			{25, swinging, 5, false, true},
-			{25, steady(600_000), 0, false, true},
+			{25, steady(600_000), 0, false, false},
+		}},
+		{"thin, and the estimate in between with packets lost: stays thin", []phase{
+			{25, swinging, 5, false, true},
+			{25, steady(600_000), 5, false, true},
+		}},
+		{"thin, and the estimate still mostly low with nothing lost: stays thin", []phase{
+			{25, swinging, 5, false, true},
+			{25, swinging, 0, false, true},
 		}},
 	}
 	for _, c := range cases {
