@@ -180,10 +180,10 @@ func TestBrowserThinUplinkSpeechRate(t *testing.T) {
 	}()
 	// Chromium's estimate climbs back by ~8 % a second, from the thin link's
 	// ~150 kbit/s past 350 kbit/s (with nothing held in its pacer) in ~11 s,
-	// more on a loaded machine. On a busy machine the agent's link may be
-	// found thin too (its feedback reports late packets lost), and the node
-	// then holds the kiosk's microphone at the speech rate until that link is
-	// good again: 18–28 s with two CPU hogs beside the test.
+	// more on a loaded machine: with two CPU hogs beside the test, 18–28 s.
+	// On a busy machine the agent's link may be found thin as well (its
+	// feedback reported packets lost on loopback); the node then holds the
+	// kiosk's microphone at the speech rate until that link is good again.
 	good := time.Now()
 	kiosk.waitJSWithin(callMicBitrate+` === 0`, "the microphone back at its own rate once the link is good", 3*waitLimit)
 	t.Logf("the microphone back at its own rate %.1f s after the link was good", time.Since(good).Seconds())
