@@ -86,10 +86,11 @@ func (b *downlinkBWE) AddStream(info *interceptor.StreamInfo, writer interceptor
 	b.cur.Store(next)
 	b.mu.Unlock()
 	audio, twcc := strings.HasPrefix(strings.ToLower(info.MimeType), "audio/"), transportCCID(info)
+	var seqs sentSeqs
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 		if twcc != 0 {
 			if ext := h.GetExtension(twcc); len(ext) >= 2 {
-				b.loss.kinds.mark(binary.BigEndian.Uint16(ext), audio)
+				b.loss.sent(binary.BigEndian.Uint16(ext), audio, seqs.again(h.SequenceNumber))
 			}
 		}
 		if w := b.cur.Load().writers[h.SSRC]; w != nil {

@@ -192,22 +192,48 @@ func TestRedundancyFollowsLoss(t *testing.T) {
 	}
 }
 
+// feedbackOf is transport-wide feedback on the packets from seq on, one
+// status each.
+func feedbackOf(seq uint16, symbols ...uint16) *rtcp.TransportLayerCC {
+	return &rtcp.TransportLayerCC{BaseSequenceNumber: seq, PacketStatusCount: uint16(len(symbols)),
+		PacketChunks: []rtcp.PacketStatusChunk{&rtcp.StatusVectorChunk{SymbolSize: rtcp.TypeTCCSymbolSizeTwoBit, SymbolList: symbols}}}
+}
+
+const tccReceived, tccLost = rtcp.TypeTCCPacketReceivedSmallDelta, rtcp.TypeTCCPacketNotReceived
+
 // TestLossCounterTellsBursts: the transport-wide feedback's losses that come
 // right after a loss are counted, across feedback packets too.
 func TestLossCounterTellsBursts(t *testing.T) {
-	const r, l = rtcp.TypeTCCPacketReceivedSmallDelta, rtcp.TypeTCCPacketNotReceived
-	feedback := func(symbols ...uint16) *rtcp.TransportLayerCC {
-		return &rtcp.TransportLayerCC{PacketStatusCount: uint16(len(symbols)),
-			PacketChunks: []rtcp.PacketStatusChunk{&rtcp.StatusVectorChunk{SymbolSize: rtcp.TypeTCCSymbolSizeTwoBit, SymbolList: symbols}}}
-	}
+	const r, l = tccReceived, tccLost
 	var c lossCounter
-	c.add([]rtcp.Packet{feedback(r, l, l, l, r, l, r)})
-	c.add([]rtcp.Packet{feedback(l), &rtcp.TransportLayerCC{PacketStatusCount: 4,
+	for seq := range uint16(30) {
+		c.sent(seq, false, false)
+	}
+	c.add([]rtcp.Packet{feedbackOf(0, r, l, l, l, r, l, r)})
+	c.add([]rtcp.Packet{feedbackOf(7, l), &rtcp.TransportLayerCC{BaseSequenceNumber: 8, PacketStatusCount: 4,
 		PacketChunks: []rtcp.PacketStatusChunk{&rtcp.RunLengthChunk{PacketStatusSymbol: l, RunLength: 3}, &rtcp.RunLengthChunk{PacketStatusSymbol: r, RunLength: 9}}}})
+	c.add([]rtcp.Packet{feedbackOf(12, r)}) // settles what came before
 	// Lost: 3 in a row (2 after a loss), 1 alone, then 1 and 3 more across
 	// the next feedback (3 after a loss); the last run counts 1 of its 9.
 	if got, want := [3]uint64{c.received.Load(), c.lost.Load(), c.lostAfterLost.Load()}, [3]uint64{3 + 1, 8, 5}; got != want {
 		t.Errorf("received, lost, lost after a loss = %v, want %v", got, want)
+	}
+}
+
+// TestLossCounterLatePackets: a packet that a feedback called lost, and the
+// next one reports received with all that came after it (as Chromium does
+// for a packet that arrives late), counts as received, and every packet once.
+func TestLossCounterLatePackets(t *testing.T) {
+	const r, l = tccReceived, tccLost
+	var c lossCounter
+	for seq := range uint16(20) {
+		c.sent(seq, false, false)
+	}
+	c.add([]rtcp.Packet{feedbackOf(0, r, r, r, l, r, r, l, r, r, r)}) // 3 late, 6 lost
+	c.add([]rtcp.Packet{feedbackOf(3, r, r, r, l, r, r, r, r, r, r)}) // 3 again, and on to 12
+	c.add([]rtcp.Packet{feedbackOf(13, r)})
+	if got, want := [2]uint64{c.received.Load(), c.lost.Load()}, [2]uint64{12, 1}; got != want {
+		t.Errorf("received, lost = %v, want %v", got, want)
 	}
 }
 
@@ -239,7 +265,7 @@ func TestRedundancyComesUpAtOnceAndDownSlowly(t *testing.T) {
 // tick, before any receiver report; video lost does not. The floor goes
 // down as the reports' share does, and never lowers what the reports ask.
 func TestRedundancyFloorFromFeedback(t *testing.T) {
-	const r, l = rtcp.TypeTCCPacketReceivedSmallDelta, rtcp.TypeTCCPacketNotReceived
+	const r, l = tccReceived, tccLost
 	var (
 		red   redLoss
 		floor redFloor
@@ -252,15 +278,15 @@ func TestRedundancyFloorFromFeedback(t *testing.T) {
 		symbols := make([]uint16, 10)
 		for i := range symbols {
 			audio := i%2 == 0
-			c.kinds.mark(seq+uint16(i), audio)
+			c.sent(seq+uint16(i), audio, false)
 			symbols[i] = r
 			if audio && i/2 < lostAudio || !audio && i/2 < lostVideo {
 				symbols[i] = l
 			}
 		}
-		c.add([]rtcp.Packet{&rtcp.TransportLayerCC{BaseSequenceNumber: seq, PacketStatusCount: 10,
-			PacketChunks: []rtcp.PacketStatusChunk{&rtcp.StatusVectorChunk{SymbolSize: rtcp.TypeTCCSymbolSizeTwoBit, SymbolList: symbols}}}})
+		c.add([]rtcp.Packet{feedbackOf(seq, symbols...)})
 		seq += 10
+		c.add([]rtcp.Packet{feedbackOf(seq)}) // the next feedback settles these
 		floor.observe(&c)
 		return red.plan(3, 80, 0, int(floor.want.Load())).k
 	}
