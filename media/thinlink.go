@@ -15,12 +15,12 @@ const (
 	// thinBelow: island-weak's 256 kbit/s held the estimate at 150–410 kbit/s.
 	thinBelow = 450_000
 	// thinAbove is where a thin link counts as good again: a floor's video and
-	// full-rate audio fit with room. A link that loses nothing counts as good
-	// again under it, once its estimate is no longer mostly under thinBelow:
-	// held to 1.5× what the link is sent, the estimate of a receiver sent
-	// under ~470 kbit/s (a station's still picture, a busy machine's encoder)
-	// never reached thinAbove, and kept those who send to it at speechRate
-	// for the rest of the call.
+	// full-rate audio fit with room. One that loses under thinLoss counts as
+	// good again under it too, once its estimate is no longer mostly under
+	// thinBelow: held to 1.5× what the link is sent, the estimate of a
+	// receiver sent under ~470 kbit/s (a station's still picture, a busy
+	// machine's encoder) never reached thinAbove, and kept those who send to
+	// it at speechRate for the rest of the call.
 	thinAbove = 700_000
 	// thinShare is the share of a window's samples that must be on the thin
 	// (or good) side for the window to count.
