@@ -171,11 +171,16 @@ func (c *lossCounter) countStatuses(cc *rtcp.TransportLayerCC) {
 // settle counts the statuses of the numbers from settledTo up to to, which no
 // feedback will report again; a feedback that goes back settles nothing.
 func (c *lossCounter) settle(to uint16) {
+	window := len(c.reports) * 32
 	n := int(int16(to - c.settledTo))
-	if n <= 0 {
+	switch {
+	case n < -window: // not a re-report but a jump half the numbers ahead: start over there
+		c.settledTo = to
+		return
+	case n <= 0:
 		return
 	}
-	n = min(n, len(c.reports)*32)
+	n = min(n, window)
 	var received, lost, after, audioReceived, audioLost uint64
 	for s := to - uint16(n); s != to; s++ {
 		if c.resends.isSet(s) {

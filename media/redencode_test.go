@@ -222,7 +222,8 @@ func TestLossCounterTellsBursts(t *testing.T) {
 
 // TestLossCounterLatePackets: a packet that a feedback called lost, and the
 // next one reports received with all that came after it (as Chromium does
-// for a packet that arrives late), counts as received, and every packet once.
+// for a packet that arrives late), counts as received, and every packet once;
+// feedback that jumps half the numbers ahead is counted from there.
 func TestLossCounterLatePackets(t *testing.T) {
 	const r, l = tccReceived, tccLost
 	var c lossCounter
@@ -234,6 +235,15 @@ func TestLossCounterLatePackets(t *testing.T) {
 	c.add([]rtcp.Packet{feedbackOf(13, r)})
 	if got, want := [2]uint64{c.received.Load(), c.lost.Load()}, [2]uint64{12, 1}; got != want {
 		t.Errorf("received, lost = %v, want %v", got, want)
+	}
+	// Feedback half the numbers ahead (a long outage): counting goes on there.
+	for seq := range uint16(3) {
+		c.sent(40_000+seq, false, false)
+	}
+	c.add([]rtcp.Packet{feedbackOf(40_000, r, l)})
+	c.add([]rtcp.Packet{feedbackOf(40_002, r)})
+	if got, want := [2]uint64{c.received.Load(), c.lost.Load()}, [2]uint64{12 + 1, 1 + 1}; got != want {
+		t.Errorf("after a jump: received, lost = %v, want %v", got, want)
 	}
 }
 
