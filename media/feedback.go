@@ -32,9 +32,7 @@ import (
 type lossCounter struct {
 	received, lost, lostAfterLost atomic.Uint64
 	audioReceived, audioLost      atomic.Uint64
-	audio                         seqFlags // set: the number went to an audio packet
-	resends                       seqFlags // set: the number went to a resend
-	reports                       seqReports
+	states                        seqStates
 
 	mu        sync.Mutex // for what follows; held while a feedback is counted
 	started   bool
@@ -42,61 +40,46 @@ type lossCounter struct {
 	prevLost  bool   // the last status counted
 }
 
-// seqReports holds, for the last 4,096 transport-wide sequence numbers sent,
-// what the feedback has said of each so far: nothing, received, or lost.
-// Cleared by the forwarding loops as packets go out, written as feedback
-// comes (two bits each, atomically).
-type seqReports [4096 / 32]atomic.Uint64
+// seqStates holds, for the last 4,096 transport-wide sequence numbers sent,
+// four bits each: what went out under the number (audio or not, a resend or
+// not) and what the feedback has said of it so far (nothing, received, lost).
+// Set by the forwarding loops as packets go out, the report by the feedback
+// as it comes, atomically.
+type seqStates [4096 / 16]atomic.Uint64
 
 const (
-	reportNone = iota
-	reportReceived
-	reportLost
+	stateAudio    = 1 << 0
+	stateResend   = 1 << 1
+	stateReceived = 1 << 2
+	stateLost     = 1 << 3
+	stateReport   = stateReceived | stateLost
 )
 
-func reportSlot(seq uint16) (int, uint) { return int(seq % 4096 / 32), uint(seq%32) * 2 }
+func stateSlot(seq uint16) (int, uint) { return int(seq % 4096 / 16), uint(seq%16) * 4 }
 
-func (r *seqReports) clear(seq uint16) {
-	i, shift := reportSlot(seq)
-	r[i].And(^(uint64(3) << shift))
+func (s *seqStates) get(seq uint16) uint64 {
+	i, shift := stateSlot(seq)
+	return s[i].Load() >> shift & 0xf
 }
 
-func (r *seqReports) get(seq uint16) uint64 {
-	i, shift := reportSlot(seq)
-	return r[i].Load() >> shift & 3
+// start sets a number's state as its packet goes out, with no report yet.
+func (s *seqStates) start(seq uint16, state uint64) {
+	i, shift := stateSlot(seq)
+	s[i].And(^(uint64(0xf) << shift))
+	s[i].Or(state << shift)
 }
 
 // note records one status: received overrides lost (the packet came late),
 // lost overrides nothing.
-func (r *seqReports) note(seq uint16, received bool) {
-	i, shift := reportSlot(seq)
-	switch was := r.get(seq); {
-	case received && was != reportReceived:
-		r[i].And(^(uint64(3) << shift))
-		r[i].Or(uint64(reportReceived) << shift)
-	case !received && was == reportNone:
-		r[i].Or(uint64(reportLost) << shift)
+func (s *seqStates) note(seq uint16, received bool) {
+	i, shift := stateSlot(seq)
+	switch was := s.get(seq) & stateReport; {
+	case received && was != stateReceived:
+		s[i].And(^(uint64(stateLost) << shift))
+		s[i].Or(uint64(stateReceived) << shift)
+	case !received && was == 0:
+		s[i].Or(uint64(stateLost) << shift)
 	}
-}
-
-// seqFlags tells, for the last 4,096 transport-wide sequence numbers sent,
-// which were of one kind (audio; a resend). Written by the forwarding loops
-// as packets go out (one bit each, atomically), read as their feedback comes.
-type seqFlags [4096 / 64]atomic.Uint64
-
-// mark notes whether the packet sent with transport-wide number seq is of
-// the kind.
-func (k *seqFlags) mark(seq uint16, is bool) {
-	i, bit := seq%4096/64, uint64(1)<<(seq%64)
-	if is {
-		k[i].Or(bit)
-	} else {
-		k[i].And(^bit)
-	}
-}
-
-func (k *seqFlags) isSet(seq uint16) bool {
-	return k[seq%4096/64].Load()>>(seq%64)&1 == 1
 }
 
 // sentSeqs remembers which of the last 512 RTP sequence numbers of one
@@ -106,7 +89,9 @@ func (k *seqFlags) isSet(seq uint16) bool {
 type sentSeqs [1024 / 64]atomic.Uint64
 
 // again notes seq as sent and tells whether it was already. It forgets the
-// number 512 ahead, so that the window moves along with the stream.
+// number 512 ahead, so that the window moves along with the stream; a number
+// skipped over is not forgotten, and its first sending 512 numbers later is
+// left out of the loss like a resend, not counted wrong.
 func (s *sentSeqs) again(seq uint16) bool {
 	i, bit := seq%1024/64, uint64(1)<<(seq%64)
 	if s[i].Or(bit)&bit != 0 {
@@ -120,9 +105,14 @@ func (s *sentSeqs) again(seq uint16) bool {
 // sent notes a packet going out with transport-wide number seq: audio or
 // not, a resend or not.
 func (c *lossCounter) sent(seq uint16, audio, resend bool) {
-	c.audio.mark(seq, audio)
-	c.resends.mark(seq, resend)
-	c.reports.clear(seq)
+	var state uint64
+	if audio {
+		state |= stateAudio
+	}
+	if resend {
+		state |= stateResend
+	}
+	c.states.start(seq, state)
 }
 
 // add counts the packet statuses of the feedback in pkts.
@@ -151,7 +141,7 @@ func (c *lossCounter) countStatuses(cc *rtcp.TransportLayerCC) {
 		left -= n
 		for range n {
 			if int16(seq-c.settledTo) >= 0 {
-				c.reports.note(seq, symbol != rtcp.TypeTCCPacketNotReceived)
+				c.states.note(seq, symbol != rtcp.TypeTCCPacketNotReceived)
 			}
 			seq++
 		}
@@ -171,7 +161,7 @@ func (c *lossCounter) countStatuses(cc *rtcp.TransportLayerCC) {
 // settle counts the statuses of the numbers from settledTo up to to, which no
 // feedback will report again; a feedback that goes back settles nothing.
 func (c *lossCounter) settle(to uint16) {
-	window := len(c.reports) * 32
+	window := len(c.states) * 16
 	n := int(int16(to - c.settledTo))
 	switch {
 	case n < -window: // not a re-report but a jump half the numbers ahead: start over there
@@ -183,19 +173,17 @@ func (c *lossCounter) settle(to uint16) {
 	n = min(n, window)
 	var received, lost, after, audioReceived, audioLost uint64
 	for s := to - uint16(n); s != to; s++ {
-		if c.resends.isSet(s) {
+		state := c.states.get(s)
+		if state&stateResend != 0 {
 			continue
 		}
-		audio := uint64(0)
-		if c.audio.isSet(s) {
-			audio = 1
-		}
-		switch c.reports.get(s) {
-		case reportReceived:
+		audio := state & stateAudio
+		switch state & stateReport {
+		case stateReceived:
 			received++
 			audioReceived += audio
 			c.prevLost = false
-		case reportLost:
+		case stateLost:
 			lost++
 			audioLost += audio
 			if c.prevLost {
