@@ -7,13 +7,21 @@ import (
 	"github.com/pion/rtp"
 )
 
-// frameBuilder turns a track's RTP packets into frames. It follows pion's
+// frameBuilder turns a track's RTP packets into frames, as pion's
 // samplebuilder (github.com/pion/webrtc/v4/pkg/media/samplebuilder, MIT)
-// step for step, with the frames it produces unchanged, but keeps the
-// packets waiting in a ring a few times maxLate long instead of two arrays
-// indexed by the whole 16-bit sequence space (1 MB per track, which was most
-// of a recorded call's memory and of the collector's work), and joins a
-// frame with one allocation. TestFrameBuilderMatchesPion holds them equal.
+// does, with three differences that a weak uplink shows:
+//   - a frame forced out incomplete costs only its own packets (pion drops
+//     the first packet of the frame after it too);
+//   - padding lost on the way counts as padding, not as a lost frame, when
+//     the sender's next packet is padding of the same frame (see lostPadding);
+//   - a packet older than those still waiting is late and dropped, so a
+//     resend that comes twice never makes a frame twice.
+//
+// It keeps the packets waiting in a ring a few times maxLate long instead of
+// two arrays indexed by the whole 16-bit sequence space (1 MB per track,
+// which was most of a recorded call's memory and of the collector's work),
+// and joins a frame with one allocation. TestFrameBuilderMatchesPion holds
+// its frames to pion's.
 type frameBuilder struct {
 	maxLate   uint16
 	maxLateTS uint32 // max RTP-time span waiting; 0: no limit
@@ -24,13 +32,17 @@ type frameBuilder struct {
 	ring []*rtp.Packet // by sequence number & mask
 	mask uint16
 
-	filled   seqRange // the packets held
-	active   seqRange // the packets not yet made into frames
-	prepared []frame  // built, waiting for pop
-	next     int      // prepared[next] is popped next
+	// held runs from the oldest packet not yet made into a frame to the
+	// newest packet held. Once started, its head stays where the last frame
+	// ended even when nothing is held, so a packet after a gap leaves the gap
+	// in it and the gap counts as lost.
+	held     seqRange
+	started  bool
+	prepared []frame // built, waiting for pop
+	next     int     // prepared[next] is popped next
 
 	dropped uint16 // packets dropped since the last frame
-	padding uint16 // of those, padding only (see build)
+	padding uint16 // of those, padding only (see isPadding)
 	lastTS  uint32 // timestamp of the last frame built
 	built   bool   // a frame was built
 	hint    uint32 // while hinted, the timestamp of the packet after those held
@@ -69,64 +81,63 @@ func newFrameBuilder(maxLate uint16, depack rtp.Depacketizer, rate uint32, maxDe
 
 func (b *frameBuilder) at(i uint16) *rtp.Packet { return b.ring[i&b.mask] }
 
-func (b *frameBuilder) releasePacket(i uint16) {
-	p := b.ring[i&b.mask]
-	b.ring[i&b.mask] = nil
-	if p != nil {
-		b.release(p)
-	}
-}
-
 // push adds a packet; the builder keeps it until released.
 func (b *frameBuilder) push(p *rtp.Packet) {
 	seq := p.SequenceNumber
+	if b.late(seq) {
+		b.release(p)
+		return
+	}
 	if !b.fits(seq) {
-		if b.filled.compare(seq) == seqBefore {
-			// Older than anything the ring can hold: pion drops it too,
-			// after walking its window back and forth.
-			b.release(p)
-			return
-		}
 		b.jump(p)
 	}
 	if old := b.at(seq); old != nil && old != p {
 		b.release(old) // a duplicate
 	}
 	b.ring[seq&b.mask] = p
-	switch b.filled.compare(seq) {
-	case seqVoid:
-		b.filled = seqRange{head: seq, tail: seq + 1}
-	case seqBefore:
-		b.filled.head = seq
-	case seqAfter:
-		b.filled.tail = seq + 1
+	switch {
+	case !b.started && b.held.empty():
+		b.held = seqRange{head: seq, tail: seq + 1}
+	case b.held.compare(seq) == seqBefore && !b.started:
+		b.held.head = seq
+	case b.held.compare(seq) != seqInside:
+		b.held.tail = seq + 1
 	}
 	b.purge(false)
 }
 
-// jump makes frames of everything held before p, whose sequence number is
-// past the ring (a long outage): nothing held can be completed any more.
-// The result is pion's, which walks its window over the gap: the last frame
-// lasts until p, and the sequence numbers skipped count as dropped.
-func (b *frameBuilder) jump(p *rtp.Packet) {
-	b.hint, b.hinted = p.Timestamp, true
-	end := b.filled.tail
-	b.purge(true)
-	b.hinted = false
-	b.dropped += p.SequenceNumber - end
+// late reports whether seq comes before the packets still waiting: its frame
+// was made or given up, or it is older than anything the ring can hold.
+func (b *frameBuilder) late(seq uint16) bool {
+	if b.started {
+		return int16(seq-b.held.head) < 0
+	}
+	return b.held.compare(seq) == seqBefore && b.held.tail-seq > uint16(len(b.ring)-1)
 }
 
 // fits reports whether the held window, with seq in it, stays within the
 // ring.
 func (b *frameBuilder) fits(seq uint16) bool {
 	size := uint16(len(b.ring) - 1)
-	switch b.filled.compare(seq) {
-	case seqBefore:
-		return b.filled.tail-seq <= size
-	case seqAfter:
-		return seq+1-b.filled.head <= size
+	switch {
+	case b.held.empty() && !b.started:
+		return true
+	case b.held.compare(seq) == seqBefore:
+		return b.held.tail-seq <= size
 	}
-	return true
+	return seq+1-b.held.head <= size
+}
+
+// jump makes frames of everything held before p, whose sequence number is
+// past the ring (a long outage): nothing held can be completed any more.
+// The last frame lasts until p, and the sequence numbers skipped count as
+// dropped.
+func (b *frameBuilder) jump(p *rtp.Packet) {
+	b.hint, b.hinted = p.Timestamp, true
+	b.purge(true)
+	b.hinted = false
+	b.dropped += p.SequenceNumber - b.held.head
+	b.held = seqRange{head: p.SequenceNumber, tail: p.SequenceNumber}
 }
 
 // flush makes frames of everything held, for the end of the track.
@@ -134,7 +145,8 @@ func (b *frameBuilder) flush() { b.purge(true) }
 
 // pop returns the next complete frame, false if there is none yet.
 func (b *frameBuilder) pop() (frame, bool) {
-	b.build(false)
+	for b.next == len(b.prepared) && b.build(false) {
+	}
 	if b.next == len(b.prepared) {
 		return frame{}, false
 	}
@@ -148,77 +160,71 @@ func (b *frameBuilder) pop() (frame, bool) {
 }
 
 // tooOld reports whether the held packets span more than maxLateTS.
-func (b *frameBuilder) tooOld(r seqRange) bool {
+func (b *frameBuilder) tooOld() bool {
 	if b.maxLateTS == 0 {
 		return false
 	}
 	var head, tail *rtp.Packet
-	for i := r.head; i != r.tail; i++ {
-		if head = b.at(i); head != nil {
-			break
-		}
+	for i := b.held.head; i != b.held.tail && head == nil; i++ {
+		head = b.at(i)
 	}
-	if head == nil {
-		return false
+	for i := b.held.tail - 1; i != b.held.head-1 && tail == nil; i-- {
+		tail = b.at(i)
 	}
-	for i := r.tail - 1; i != r.head; i-- {
-		if tail = b.at(i); tail != nil {
-			break
-		}
-	}
-	if tail == nil {
-		return false
-	}
-	return tsDistance(head.Timestamp, tail.Timestamp) > b.maxLateTS
+	return head != nil && tail != nil && tsDistance(head.Timestamp, tail.Timestamp) > b.maxLateTS
 }
 
-func (b *frameBuilder) headTS(r seqRange) (uint32, bool) {
-	if r.empty() {
-		return 0, false
-	}
-	p := b.at(r.head)
-	if p == nil {
-		return 0, false
-	}
-	return p.Timestamp, true
-}
-
-// purgeConsumed releases the oldest held packet if it is already in a frame
-// (or, with force, if it is in consume).
-func (b *frameBuilder) purgeConsumed(consume seqRange, force bool) {
-	if b.filled.empty() {
-		return
-	}
-	switch consume.compare(b.filled.head) {
-	case seqInside:
-		if !force {
-			return
-		}
-		fallthrough
-	case seqBefore:
-		b.releasePacket(b.filled.head)
-		b.filled.head++
-	}
-}
-
-// purge releases what is consumed, and while too much is held (or when
-// flushing) forces the oldest frame out, complete or not.
+// purge, while too much is held (or when flushing), forces the oldest frame
+// out, complete or not.
 func (b *frameBuilder) purge(flush bool) {
-	b.purgeConsumed(b.active, false)
-	for (flush || b.filled.count() > b.maxLate || b.tooOld(b.filled)) && !b.filled.empty() {
-		if b.active.empty() {
-			b.active = b.filled
+	for (flush || b.held.count() > b.maxLate || b.tooOld()) && !b.held.empty() {
+		if !b.build(true) {
+			b.skipHead()
 		}
-		if !b.active.empty() && b.active.head == b.filled.head {
-			if b.build(true) {
-				continue
-			}
-			b.active.head++
-			b.dropped++
-		}
-		b.releasePacket(b.filled.head)
-		b.filled.head++
 	}
+}
+
+// skipHead gives up the oldest packet held, which starts no frame that can
+// be made.
+func (b *frameBuilder) skipHead() {
+	b.dropped++
+	if b.lostPadding(b.held.head) {
+		b.padding++
+	}
+	b.consume(b.held.head + 1)
+}
+
+// maxPaddingGap bounds how far lostPadding looks: a browser's probes come in
+// runs of a few packets.
+const maxPaddingGap = 16
+
+// lostPadding reports whether the packet at i is padding, or was: missing,
+// with padding of the last frame's timestamp the next packet held. The
+// sender sent it after that frame's end (a later frame's packet would have
+// moved the padding's timestamp on), and a sender without RTX never resends
+// padding, so taking it for a lost frame would ask for a keyframe over
+// nothing.
+func (b *frameBuilder) lostPadding(i uint16) bool {
+	for n := 0; n < maxPaddingGap && b.held.compare(i) == seqInside; n++ {
+		if p := b.at(i); p != nil {
+			return b.isPadding(p)
+		}
+		i++
+	}
+	return false
+}
+
+// consume releases the held packets before end: made into a frame or given
+// up.
+func (b *frameBuilder) consume(end uint16) {
+	for ; b.held.head != end; b.held.head++ {
+		p := b.at(b.held.head)
+		b.ring[b.held.head&b.mask] = nil
+		if p != nil {
+			b.release(p)
+		}
+	}
+	b.started = true
 }
 
 // frameEnd finds the packets of the oldest frame: up to a partition tail,
@@ -226,58 +232,47 @@ func (b *frameBuilder) purge(flush bool) {
 // next frame starts, even a frame of one packet, which pion's samplebuilder
 // would take into the run and drop with it.
 func (b *frameBuilder) frameEnd() seqRange {
-	var consume seqRange
-	headTS, hasHead := b.headTS(b.active)
-	padding := hasHead && b.isPadding(b.at(b.active.head))
-	for i := b.active.head; b.at(i) != nil && b.active.compare(i) != seqAfter; i++ {
+	head := b.at(b.held.head)
+	if head == nil {
+		return seqRange{}
+	}
+	padding := b.isPadding(head)
+	for i := b.held.head; b.at(i) != nil && b.held.compare(i) == seqInside; i++ {
 		p := b.at(i)
-		if padding && p.Timestamp != headTS {
-			return seqRange{head: b.active.head, tail: i}
+		if p.Timestamp != head.Timestamp {
+			return seqRange{head: b.held.head, tail: i}
 		}
-		if b.depack.IsPartitionTail(p.Marker, p.Payload) {
-			return seqRange{head: b.active.head, tail: i + 1}
-		}
-		if hasHead && p.Timestamp != headTS {
-			return seqRange{head: b.active.head, tail: i}
+		if !padding && b.depack.IsPartitionTail(p.Marker, p.Payload) {
+			return seqRange{head: b.held.head, tail: i + 1}
 		}
 	}
-	return consume
+	return seqRange{}
 }
 
-// build makes the oldest frame if it is complete (or, when purging, as far
-// as it goes) and reports whether it did.
+// build makes the oldest frame, or gives it up if it cannot be decoded (its
+// start was lost, or it is padding), and reports whether it did either. A
+// frame is made once its next packet is held, which gives its duration, or
+// at once when purging.
 func (b *frameBuilder) build(purging bool) bool {
-	if b.active.empty() {
-		b.active = b.filled
-	}
-	if b.active.empty() {
-		return false
-	}
-	if b.filled.compare(b.active.tail) == seqInside {
-		b.active.tail = b.filled.tail
-	}
 	consume := b.frameEnd()
-	if consume.empty() {
+	if consume.empty() || !purging && b.at(consume.tail) == nil {
 		return false
 	}
-	if !purging && b.at(consume.tail) == nil {
-		return false // wait for the next frame's first packet: it gives the duration
-	}
-	ts, _ := b.headTS(b.active)
+	head := b.at(consume.head)
+	ts, n := head.Timestamp, consume.count()
 	after := b.nextTS(consume.tail, ts)
-	b.active.head = consume.tail
-	if !b.depack.IsPartitionHead(b.at(consume.head).Payload) {
-		b.dropped += consume.count()
-		if b.isPadding(b.at(consume.head)) {
-			b.padding += consume.count()
-		}
-		b.purgeConsumed(consume, true)
-		b.purgeConsumed(b.active, false)
-		return false
+	var data []byte
+	ok := b.depack.IsPartitionHead(head.Payload)
+	if ok {
+		data, ok = b.join(consume)
 	}
-	data, ok := b.join(consume)
 	if !ok {
-		return false
+		b.dropped += n
+		if b.isPadding(head) {
+			b.padding += n
+		}
+		b.consume(consume.tail)
+		return true
 	}
 	b.prepared = append(b.prepared, frame{
 		data: data, ts: ts, dropped: b.dropped, padding: b.padding,
@@ -285,8 +280,7 @@ func (b *frameBuilder) build(purging bool) bool {
 	})
 	b.dropped, b.padding = 0, 0
 	b.lastTS, b.built = ts, true
-	b.purgeConsumed(consume, true)
-	b.purgeConsumed(b.active, false)
+	b.consume(consume.tail)
 	return true
 }
 
@@ -301,7 +295,7 @@ func (b *frameBuilder) isPadding(p *rtp.Packet) bool {
 // nextTS is the timestamp of the first packet held from i on, which ends
 // the frame before it; def if there is none.
 func (b *frameBuilder) nextTS(i uint16, def uint32) uint32 {
-	for ; b.active.compare(i) == seqInside; i++ {
+	for ; b.held.compare(i) == seqInside; i++ {
 		if p := b.at(i); p != nil {
 			return p.Timestamp
 		}
