@@ -28,6 +28,7 @@ type codecSpec struct {
 	maxLate         uint16
 	newDepacketizer func() rtp.Depacketizer
 	inspect         func(frame []byte) frameInfo
+	layerOf         func(payload []byte) temporalLayer // nil: no temporal layers
 }
 
 // frameInfo is what the muxer learns from a video frame.
@@ -47,7 +48,7 @@ func codecFor(mime string) (codecSpec, bool) {
 	case strings.ToLower(webrtc.MimeTypeVP8):
 		return codecSpec{name: "VP8", codecID: "V_VP8", video: true, maxLate: 256,
 			newDepacketizer: func() rtp.Depacketizer { return &codecs.VP8Packet{} },
-			inspect:         inspectVP8}, true
+			inspect:         inspectVP8, layerOf: vp8Layer}, true
 	case strings.ToLower(webrtc.MimeTypeVP9):
 		return codecSpec{name: "VP9", codecID: "V_VP9", video: true, maxLate: 256,
 			newDepacketizer: func() rtp.Depacketizer { return &codecs.VP9Packet{} },

@@ -27,6 +27,7 @@ type frameBuilder struct {
 	maxLateTS uint32 // max RTP-time span waiting; 0: no limit
 	rate      uint32
 	depack    rtp.Depacketizer
+	layerOf   func(payload []byte) temporalLayer // nil: frames name no layer
 	release   func(*rtp.Packet)
 
 	ring []*rtp.Packet // by sequence number & mask
@@ -57,6 +58,7 @@ type frame struct {
 	dur     time.Duration
 	dropped uint16 // packets lost or dropped since the previous frame
 	padding uint16 // of those, padding only: none was lost
+	layer   temporalLayer
 }
 
 // newFrameBuilder holds up to maxLate packets waiting for a missing one, and
@@ -274,10 +276,14 @@ func (b *frameBuilder) build(purging bool) bool {
 		b.consume(consume.tail)
 		return true
 	}
-	b.prepared = append(b.prepared, frame{
+	f := frame{
 		data: data, ts: ts, dropped: b.dropped, padding: b.padding,
 		dur: time.Duration(float64(after-ts) / float64(b.rate) * float64(time.Second)),
-	})
+	}
+	if b.layerOf != nil {
+		f.layer = b.layerOf(head.Payload)
+	}
+	b.prepared = append(b.prepared, f)
 	b.dropped, b.padding = 0, 0
 	b.lastTS, b.built = ts, true
 	b.consume(consume.tail)

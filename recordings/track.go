@@ -34,14 +34,13 @@ type track struct {
 	ready   bool      // audio: has frames; video: has had a keyframe
 	gone    bool      // the track ended and its frames are flushed
 
-	needKey       bool  // video: frames are dropped until a keyframe
+	needKey       bool // video: frames are dropped until a keyframe
+	layers        layerChain
 	lastMs        int64 // last block time written, to keep them increasing
 	lastDur       int64
 	lastKeyAt     time.Time
 	lastRequestAt time.Time
 	popped        []sample
-	popAny        bool
-	lastTS        uint32 // RTP timestamp of the last frame
 }
 
 func newTrack(s *trackSink, pool *sync.Pool) *track {
@@ -49,9 +48,11 @@ func newTrack(s *trackSink, pool *sync.Pool) *track {
 	if rate == 0 {
 		rate = 90000
 	}
+	builder := newFrameBuilder(s.codec.maxLate, s.codec.newDepacketizer(), rate, time.Second, func(p *rtp.Packet) { pool.Put(p) })
+	builder.layerOf = s.codec.layerOf
 	return &track{
 		sink:    s,
-		builder: newFrameBuilder(s.codec.maxLate, s.codec.newDepacketizer(), rate, time.Second, func(p *rtp.Packet) { pool.Put(p) }),
+		builder: builder,
 		clock:   rtpClock{rate: int64(rate)},
 		needKey: s.codec.video,
 	}
@@ -88,14 +89,9 @@ func (t *track) pop(now time.Time) []sample {
 }
 
 // prepare places a frame on the wall clock and drops video frames that
-// can't be decoded: after a loss, until the next keyframe.
+// can't be decoded: after a loss, until the next keyframe, or in temporal
+// layers until the layers the frame needs decode again.
 func (t *track) prepare(s frame, now time.Time) (sample, bool) {
-	if t.popAny && s.ts == t.lastTS {
-		// A second frame with one timestamp: the sample builder hands out
-		// the tail of the last frame again when flushed.
-		return sample{}, false
-	}
-	t.popAny, t.lastTS = true, s.ts
 	out := sample{t: t, ts: s.ts, wall: t.clock.wall(s.ts), dur: int64(s.dur), key: true, data: s.data}
 	if !t.video() {
 		t.ready = true
@@ -103,21 +99,36 @@ func (t *track) prepare(s frame, now time.Time) (sample, bool) {
 	}
 	// A pause without a loss (a camera that froze, an encoder skipping frames
 	// to pay for a keyframe on a weak link) needs no keyframe: what follows
-	// it decodes; nor does the publisher's padding. A loss does, below.
+	// it decodes; nor does the publisher's padding. A loss does, below,
+	// unless the stream's temporal layers show that only frames above the
+	// base were lost (layerChain).
 	info := t.sink.codec.inspect(s.data)
 	out.key = info.key
 	if info.key {
 		t.needKey, t.lastKeyAt = false, now
+		t.layers.keyframe(s.layer)
 		if !t.ready {
 			t.key, t.ready = info, true
 		}
 		return out, true
 	}
-	if s.dropped > s.padding && !t.needKey {
+	lost := s.dropped > s.padding
+	if lost {
+		t.layers.lost()
+	}
+	switch {
+	case t.needKey:
+		return out, false
+	case s.layer.known && t.layers.decodes(s.layer):
+		return out, true
+	case s.layer.known && t.layers.base && !t.layers.stuck():
+		return out, false // a layer above the base syncs again shortly
+	case s.layer.known || lost:
 		t.needKey = true
 		t.requestKeyframe(now)
+		return out, false
 	}
-	return out, !t.needKey
+	return out, true
 }
 
 // requestKeyframe asks the publisher for a keyframe, at most once per
