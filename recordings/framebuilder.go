@@ -120,14 +120,10 @@ func (b *frameBuilder) late(seq uint16) bool {
 // fits reports whether the held window, with seq in it, stays within the
 // ring.
 func (b *frameBuilder) fits(seq uint16) bool {
-	size := uint16(len(b.ring) - 1)
-	switch {
-	case b.held.empty() && !b.started:
-		return true
-	case b.held.compare(seq) == seqBefore:
-		return b.held.tail-seq <= size
+	if b.held.empty() && !b.started || b.held.compare(seq) == seqBefore {
+		return true // late turned away what the ring cannot hold
 	}
-	return seq+1-b.held.head <= size
+	return seq+1-b.held.head <= uint16(len(b.ring)-1)
 }
 
 // jump makes frames of everything held before p, whose sequence number is
@@ -148,6 +144,7 @@ func (b *frameBuilder) flush() { b.purge(true) }
 // pop returns the next complete frame, false if there is none yet.
 func (b *frameBuilder) pop() (frame, bool) {
 	for b.next == len(b.prepared) && b.build(false) {
+		// A frame given up (its start lost, or padding) makes none: on.
 	}
 	if b.next == len(b.prepared) {
 		return frame{}, false
