@@ -2,18 +2,20 @@ package e2e
 
 import (
 	"os"
+	"os/exec"
 	"testing"
 	"time"
 
 	"cloudwindow/linkemu"
+	"cloudwindow/recordings"
 )
 
 // kioskLink is what the kiosk page says of its call's links.
 type kioskLink struct {
 	Signaling string  `json:"signaling"` // "open", "reconnecting" …
 	Media     string  `json:"media"`     // the PeerConnection's connectionState
-	CallID    string  `json:"callId"`
-	Audio     float64 `json:"audio"` // inbound audio bytes
+	CallID    string  `json:"callId"`    // the call the kiosk keeps for a restart
+	Audio     float64 `json:"audio"`     // inbound audio bytes
 }
 
 func (s station) link() kioskLink {
@@ -26,7 +28,7 @@ func (s station) link() kioskLink {
 				if (s.type === 'inbound-rtp' && s.kind === 'audio') audio += s.bytesReceived;
 			}
 		}
-		return { signaling: k.signaling.state, media: conn?.pc.connectionState ?? '', callId: conn?.callId ?? '', audio };
+		return { signaling: k.signaling.state, media: conn?.pc.connectionState ?? '', callId: localStorage.getItem('cloudwindow.station.call') ?? '', audio };
 	})()`)
 }
 
@@ -53,6 +55,9 @@ func TestBrowserKioskComesBackAfterOutage(t *testing.T) {
 	kiosk.screen("call")
 	kiosk.inboundGrowing("audio")
 	before := kiosk.link()
+	if callID := evalJS[string](agent.tab, `window.cloudWindow.call.data.call_id`); before.CallID != callID {
+		t.Fatalf("kiosk is in call %q, the agent in %q", before.CallID, callID)
+	}
 
 	step := linkemu.Profiles["outage-30s"].Down.Script[0]
 	link.SetProfile(linkemu.Profiles["outage-30s"])
@@ -79,4 +84,21 @@ func TestBrowserKioskComesBackAfterOutage(t *testing.T) {
 	}
 	kiosk.screen("call")
 	agent.screen("call")
+
+	// The recording of both Chromium cameras (VP8 in temporal layers) across
+	// the cut plays through, holds the gap and plays from after it.
+	kiosk.inboundGrowing("video")
+	time.Sleep(5 * time.Second)
+	endAndRecord(t, n, kiosk, agent, before.CallID, "done")
+	ffmpeg, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Log("ffmpeg not installed: the recording not decoded")
+		return
+	}
+	super := token(t, n, "supervisor1")
+	var d recordings.SessionDetail
+	if code := api(t, n, "GET", "/api/v1/recordings/"+before.CallID, super, nil, &d); code != 200 || len(d.Files) == 0 {
+		t.Fatalf("recording: %d, %d files", code, len(d.Files))
+	}
+	checkPlaysAcrossGap(t, ffmpeg, n, super, before.CallID, d.Files)
 }

@@ -17,12 +17,14 @@ import (
 // audio packets apart: a queue that video fills drops large video packets
 // more often than small audio ones, and redundancy sent for the video's
 // losses would only fill it further.
+//
 // A number is counted once, when a later feedback starts past it (one
 // feedback interval, 50–100 ms, after its own feedback came): Chromium
 // reports a packet that arrives after a feedback that called it lost again,
 // with all that followed it, in its next feedback. Counted as each feedback
 // said, a packet only reordered on the way was counted lost, and the packets
 // after it twice.
+//
 // A packet sent again under the same RTP sequence number (a resend) does not
 // count: a receiver that has the packet already decrypts the copy as a replay
 // and drops it unseen, and its feedback reports it lost. A busy machine's
